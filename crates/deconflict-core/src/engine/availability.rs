@@ -1,0 +1,58 @@
+//! USS availability (F3548 `uss_availability`), set by an arbitrator.
+
+use super::ovn::new_version;
+use super::{Ctx, Engine, EngineError};
+use crate::ids::Manager;
+use crate::model::{Availability, AvailabilityRecord};
+use crate::store::Tx;
+
+/// The declared availability of `uss`, Unknown when never set.
+pub(super) fn availability_of(tx: &mut dyn Tx, uss: &Manager) -> Result<Availability, EngineError> {
+    Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
+}
+
+impl Engine {
+    /// Sets the availability of `uss`; `old_version` must be the current version
+    /// (empty for the first write).
+    ///
+    /// # Errors
+    /// `Stale` when `old_version` is not current, `Timeout`, `Store`.
+    pub fn set_availability(
+        &self,
+        ctx: &Ctx,
+        uss: &Manager,
+        old_version: &str,
+        availability: Availability,
+    ) -> Result<AvailabilityRecord, EngineError> {
+        self.write(ctx.deadline, |tx| {
+            let current = tx.availability(uss)?;
+            let current_version = current.as_ref().map_or("", |r| r.version.as_str());
+            if current_version != old_version {
+                return Err(EngineError::Stale(format!(
+                    "old_version `{old_version}` is not the current availability version of {uss}"
+                )));
+            }
+            let record = AvailabilityRecord {
+                uss: uss.clone(),
+                availability,
+                version: new_version(ctx.now, current.as_ref().map(|r| r.version.as_str())),
+            };
+            tx.put_availability(&record)?;
+            Ok(record)
+        })
+    }
+
+    /// The availability of `uss` (Unknown with an empty version when never set).
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn availability(&self, uss: &Manager) -> Result<AvailabilityRecord, EngineError> {
+        self.read(|tx| {
+            Ok(tx.availability(uss)?.unwrap_or(AvailabilityRecord {
+                uss: uss.clone(),
+                availability: Availability::Unknown,
+                version: String::new(),
+            }))
+        })
+    }
+}

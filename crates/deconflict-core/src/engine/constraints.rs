@@ -1,0 +1,155 @@
+//! Constraint references: create, update, delete, read, query. Constraints need
+//! no key; their changes notify subscriptions that asked for constraints.
+
+use geom::{Time, Volume4D};
+
+use super::intents::owned_by;
+use super::notify::{SubscriberToNotify, Topic, notify};
+use super::ovn::new_ovn;
+use super::{Ctx, Engine, EngineError};
+use crate::ids::{EntityId, Ovn, UssBaseUrl};
+use crate::model::{Constraint, extents_intersect};
+use crate::store::{AreaQuery, Tx};
+
+/// The body of a create or update (F3548 `PutConstraintReferenceParameters`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutConstraint {
+    /// The 4D volumes; at least one, none ended.
+    pub extents: Vec<Volume4D>,
+    /// Where others fetch the details.
+    pub uss_base_url: UssBaseUrl,
+}
+
+/// The result of a write: the constraint and whom to notify.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeConstraint {
+    /// The constraint as stored (or as it was, for a delete).
+    pub constraint: Constraint,
+    /// Whom to notify.
+    pub subscribers: Vec<SubscriberToNotify>,
+}
+
+impl Engine {
+    /// Creates (`ovn` = `None`) or updates a constraint.
+    ///
+    /// # Errors
+    /// `BadRequest`, `Forbidden`, `Stale`, `AlreadyExists`, `AreaTooLarge`, `Timeout`, `Store`.
+    pub fn put_constraint(
+        &self,
+        ctx: &Ctx,
+        id: EntityId,
+        ovn: Option<&Ovn>,
+        p: &PutConstraint,
+    ) -> Result<ChangeConstraint, EngineError> {
+        if p.extents.is_empty() {
+            return Err(EngineError::BadRequest("extents must contain at least one volume".into()));
+        }
+        if let Some(i) = p.extents.iter().position(|v| v.time().end() <= ctx.now) {
+            return Err(EngineError::BadRequest(format!("extents[{i}] ends in the past")));
+        }
+        self.check_area(&p.extents)?;
+        self.write(ctx.deadline, |tx| {
+            let old = tx.constraint(id)?;
+            match (&old, ovn) {
+                (Some(_), None) => {
+                    return Err(EngineError::AlreadyExists(format!(
+                        "constraint {id} already exists; update it with its OVN in the path"
+                    )));
+                }
+                (None, Some(_)) => {
+                    return Err(EngineError::BadRequest(format!(
+                        "constraint {id} does not exist, so it cannot be updated"
+                    )));
+                }
+                (Some(o), Some(given)) => {
+                    owned_by(ctx, &o.manager, id)?;
+                    if &o.ovn != given {
+                        return Err(EngineError::Stale(format!(
+                            "OVN {given} is not the current OVN of constraint {id}"
+                        )));
+                    }
+                }
+                (None, None) => {}
+            }
+            let constraint = Constraint {
+                id,
+                manager: ctx.caller.clone(),
+                version: old.as_ref().map_or(1, |o| o.version.saturating_add(1)),
+                ovn: new_ovn(id, ctx.now, None, self.limits.clock_skew_us)?,
+                extents: p.extents.clone(),
+                uss_base_url: p.uss_base_url.clone(),
+                created_at: old.as_ref().map_or(ctx.now, |o| o.created_at),
+                updated_at: ctx.now,
+            };
+            tx.put_constraint(&constraint)?;
+            let old_extents = old.map(|o| o.extents).unwrap_or_default();
+            let subscribers = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
+            Ok(ChangeConstraint { constraint, subscribers })
+        })
+    }
+
+    /// Deletes a constraint given its current OVN.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Stale`, `Timeout`, `Store`.
+    pub fn delete_constraint(
+        &self,
+        ctx: &Ctx,
+        id: EntityId,
+        ovn: &Ovn,
+    ) -> Result<ChangeConstraint, EngineError> {
+        self.write(ctx.deadline, |tx| {
+            let old = tx
+                .constraint(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            owned_by(ctx, &old.manager, id)?;
+            if &old.ovn != ovn {
+                return Err(EngineError::Stale(format!(
+                    "OVN {ovn} is not the current OVN of constraint {id}"
+                )));
+            }
+            tx.delete_constraint(id)?;
+            let subscribers = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
+            Ok(ChangeConstraint { constraint: old, subscribers })
+        })
+    }
+
+    /// Reads one constraint.
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub fn constraint(&self, id: EntityId) -> Result<Constraint, EngineError> {
+        self.read(|tx| {
+            tx.constraint(id)?.ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))
+        })
+    }
+
+    /// Every live constraint that intersects `area` exactly.
+    ///
+    /// # Errors
+    /// `AreaTooLarge`, `TooManyResults`, `Store`.
+    pub fn query_constraints(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<Constraint>, EngineError> {
+        let area = std::slice::from_ref(area);
+        self.check_area(area)?;
+        self.read(|tx| {
+            let found = intersecting_constraints(tx, area, ctx.now)?;
+            self.check_count(found.len())?;
+            Ok(found)
+        })
+    }
+}
+
+/// Live constraints whose volumes intersect `area` exactly.
+pub(super) fn intersecting_constraints(
+    tx: &mut dyn Tx,
+    area: &[Volume4D],
+    now: Time,
+) -> Result<Vec<Constraint>, EngineError> {
+    let mut found: Vec<_> = tx
+        .constraints_in(&AreaQuery::new(area))?
+        .into_iter()
+        .filter(|c| c.time().end() > now && extents_intersect(&c.extents, area))
+        .collect();
+    found.sort_by_key(|c| c.id);
+    Ok(found)
+}

@@ -1,0 +1,59 @@
+//! What the engine refuses, and why: one enum the server maps to HTTP statuses.
+
+use crate::model::{Constraint, OperationalIntent};
+use crate::store::StoreError;
+
+/// The entities a write did not show awareness of (the F3548 409 body).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AirspaceConflict {
+    /// Intersecting intents whose current OVN was missing from the key.
+    pub missing_intents: Vec<OperationalIntent>,
+    /// Intersecting constraints whose current OVN was missing from the key.
+    pub missing_constraints: Vec<Constraint>,
+}
+
+/// Why the engine refused a request. Each variant maps to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request breaks a rule (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The entity does not exist (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The OVN or version in the path is not the current one (409).
+    #[error("{0}")]
+    Stale(String),
+    /// The entity already exists (409).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The key lacks the OVNs of intersecting entities (409, AirspaceConflictResponse).
+    #[error("key does not contain the OVNs of {} operational intent(s) and {} constraint(s) that intersect this one", .0.missing_intents.len(), .0.missing_constraints.len())]
+    MissingKeys(Box<AirspaceConflict>),
+    /// A footprint is larger than allowed (413).
+    #[error("area of {area_km2:.1} km² exceeds the limit of {limit_km2:.0} km²")]
+    AreaTooLarge {
+        /// The offending area.
+        area_km2: f64,
+        /// The limit.
+        limit_km2: f64,
+    },
+    /// A query would return more than the limit (413): narrow the area or time.
+    #[error("query matches more than {limit} entities; narrow the area or the time window")]
+    TooManyResults {
+        /// The limit.
+        limit: usize,
+    },
+    /// Concurrent writers kept winning; nothing was written (409).
+    #[error("too much concurrent writing in this area; nothing was written, try again")]
+    Contention,
+    /// The request's deadline passed before commit; nothing was written (503).
+    #[error("request deadline passed before commit; nothing was written")]
+    Timeout,
+    /// The store failed (500, or 503 when unavailable).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

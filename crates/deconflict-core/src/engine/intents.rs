@@ -1,0 +1,362 @@
+//! Operational intent references: create, update, delete, read, query, with the
+//! F3548 awareness rule.
+
+use std::collections::HashSet;
+
+use geom::{Time, Volume4D};
+
+use super::notify::{SubscriberToNotify, Topic, notify};
+use super::ovn::{new_ovn, new_version};
+use super::subscriptions::covers;
+use super::{Ctx, Engine, EngineError, availability::availability_of, error::AirspaceConflict};
+use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
+use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
+use crate::store::{AreaQuery, Tx};
+
+/// Which subscription keeps the intent's manager informed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscriptionChoice {
+    /// None (allowed only in the Accepted state).
+    None,
+    /// An existing subscription of the same manager that covers the intent.
+    Existing(SubscriptionId),
+    /// A new implicit subscription covering the intent, removed with its last
+    /// dependent intent.
+    New {
+        /// Where its notifications go.
+        uss_base_url: UssBaseUrl,
+        /// Whether it also wants constraint changes (and so the key must list
+        /// intersecting constraints).
+        notify_for_constraints: bool,
+    },
+}
+
+/// The body of a create or update (F3548 `PutOperationalIntentReferenceParameters`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutIntent {
+    /// The 4D volumes; at least one, none ended.
+    pub extents: Vec<Volume4D>,
+    /// OVNs of every entity the caller has seen.
+    pub key: Vec<Ovn>,
+    /// Requested state.
+    pub state: IntentState,
+    /// Where others fetch the details.
+    pub uss_base_url: UssBaseUrl,
+    /// The subscription to use or create.
+    pub subscription: SubscriptionChoice,
+    /// InterUSS extension: a UUIDv7 that makes the new OVN `{id}_{suffix}`.
+    pub requested_ovn_suffix: Option<String>,
+}
+
+/// An intent together with its manager's declared availability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentView {
+    /// The intent.
+    pub intent: OperationalIntent,
+    /// Its manager's availability.
+    pub uss_availability: Availability,
+}
+
+/// The result of a write: the intent as stored (or as it was, for a delete) and
+/// the subscribers the caller must notify.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeIntent {
+    /// The intent.
+    pub intent: IntentView,
+    /// Whom to notify.
+    pub subscribers: Vec<SubscriberToNotify>,
+}
+
+impl Engine {
+    /// Creates (`ovn` = `None`) or updates (`ovn` = the current OVN) an intent.
+    ///
+    /// # Errors
+    /// 400-class [`EngineError::BadRequest`] for rule violations, `Forbidden` for
+    /// another manager's intent or an off-nominal state without the conformance
+    /// scope, `Stale` for an old OVN, `AlreadyExists`, `MissingKeys` when the key
+    /// lacks an intersecting entity's OVN, `AreaTooLarge`, `Timeout`, `Store`.
+    pub fn put_intent(
+        &self,
+        ctx: &Ctx,
+        id: EntityId,
+        ovn: Option<&Ovn>,
+        p: &PutIntent,
+    ) -> Result<ChangeIntent, EngineError> {
+        self.validate_intent(ctx, ovn.is_none(), p)?;
+        self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p))
+    }
+
+    fn validate_intent(&self, ctx: &Ctx, creating: bool, p: &PutIntent) -> Result<(), EngineError> {
+        let bad = |m: String| Err(EngineError::BadRequest(m));
+        if p.extents.is_empty() {
+            return bad("extents must contain at least one volume".into());
+        }
+        for (i, v) in p.extents.iter().enumerate() {
+            if v.time().end() <= ctx.now {
+                return bad(format!("extents[{i}] ends in the past"));
+            }
+        }
+        self.check_area(&p.extents)?;
+        if creating && p.state != IntentState::Accepted {
+            return bad(format!(
+                "an operational intent must be created in state Accepted, not {}",
+                p.state.as_str()
+            ));
+        }
+        if p.state.is_off_nominal() && !ctx.conformance_monitor {
+            return Err(EngineError::Forbidden(format!(
+                "state {} requires the utm.conformance_monitoring_sa scope",
+                p.state.as_str()
+            )));
+        }
+        if p.state != IntentState::Accepted && p.subscription == SubscriptionChoice::None {
+            return bad(format!("state {} requires subscription_id or new_subscription", p.state.as_str()));
+        }
+        Ok(())
+    }
+
+    fn put_intent_tx(
+        &self,
+        tx: &mut dyn Tx,
+        ctx: &Ctx,
+        id: EntityId,
+        ovn: Option<&Ovn>,
+        p: &PutIntent,
+    ) -> Result<ChangeIntent, EngineError> {
+        let old = tx.intent(id)?;
+        match (&old, ovn) {
+            (Some(_), None) => {
+                return Err(EngineError::AlreadyExists(format!(
+                    "operational intent {id} already exists; update it with its OVN in the path"
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(EngineError::BadRequest(format!(
+                    "operational intent {id} does not exist, so it cannot be updated"
+                )));
+            }
+            (Some(o), Some(given)) => {
+                owned_by(ctx, &o.manager, id)?;
+                if &o.ovn != given {
+                    return Err(EngineError::Stale(format!(
+                        "OVN {given} is not the current OVN of operational intent {id}"
+                    )));
+                }
+            }
+            (None, None) => {}
+        }
+
+        let subscription = self.resolve_subscription(tx, ctx, id, p)?;
+        if p.state.requires_key() {
+            let constraints_too = subscription.as_ref().is_some_and(|s| s.notify_for_constraints);
+            check_key(tx, ctx, id, &p.extents, &p.key, constraints_too)?;
+        }
+
+        let intent = OperationalIntent {
+            id,
+            manager: ctx.caller.clone(),
+            version: old.as_ref().map_or(1, |o| o.version.saturating_add(1)),
+            state: p.state,
+            ovn: new_ovn(id, ctx.now, p.requested_ovn_suffix.as_deref(), self.limits.clock_skew_us)?,
+            extents: p.extents.clone(),
+            uss_base_url: p.uss_base_url.clone(),
+            subscription_id: subscription.as_ref().map(|s| s.id),
+            created_at: old.as_ref().map_or(ctx.now, |o| o.created_at),
+            updated_at: ctx.now,
+        };
+        tx.put_intent(&intent)?;
+        if let Some(old_sub) = old.as_ref().and_then(|o| o.subscription_id)
+            && Some(old_sub) != intent.subscription_id {
+                drop_implicit_if_unused(tx, old_sub)?;
+            }
+        let old_extents = old.map(|o| o.extents).unwrap_or_default();
+        let subscribers = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
+        let uss_availability = availability_of(tx, &intent.manager)?;
+        Ok(ChangeIntent { intent: IntentView { intent, uss_availability }, subscribers })
+    }
+
+    /// Finds, checks or creates the subscription the intent will use, and writes
+    /// it when it changes (implicit subscriptions follow their intents' extents).
+    fn resolve_subscription(
+        &self,
+        tx: &mut dyn Tx,
+        ctx: &Ctx,
+        id: EntityId,
+        p: &PutIntent,
+    ) -> Result<Option<Subscription>, EngineError> {
+        match &p.subscription {
+            SubscriptionChoice::None => Ok(None),
+            SubscriptionChoice::New { uss_base_url, notify_for_constraints } => {
+                let sub = Subscription {
+                    id: SubscriptionId::random(),
+                    manager: ctx.caller.clone(),
+                    version: new_version(ctx.now, None),
+                    notification_index: 0,
+                    extents: p.extents.clone(),
+                    uss_base_url: uss_base_url.clone(),
+                    notify_for_intents: true,
+                    notify_for_constraints: *notify_for_constraints,
+                    implicit: true,
+                    updated_at: ctx.now,
+                };
+                tx.put_subscription(&sub)?;
+                Ok(Some(sub))
+            }
+            SubscriptionChoice::Existing(sid) => {
+                let mut sub = tx
+                    .subscription(*sid)?
+                    .ok_or_else(|| EngineError::BadRequest(format!("subscription {sid} does not exist")))?;
+                if sub.manager != ctx.caller {
+                    return Err(EngineError::Forbidden(format!(
+                        "subscription {sid} is owned by {}, not {}",
+                        sub.manager, ctx.caller
+                    )));
+                }
+                if sub.implicit {
+                    let mut extents = p.extents.clone();
+                    for other in tx.intents_of_subscription(*sid)? {
+                        if other != id
+                            && let Some(oi) = tx.intent(other)? {
+                                extents.extend(oi.extents);
+                            }
+                    }
+                    sub.extents = extents;
+                    sub.version = new_version(ctx.now, Some(&sub.version));
+                    sub.updated_at = ctx.now;
+                    tx.put_subscription(&sub)?;
+                } else if !covers(&sub.extents, &p.extents) {
+                    return Err(EngineError::BadRequest(format!(
+                        "subscription {sid} does not cover the operational intent in space and time"
+                    )));
+                }
+                Ok(Some(sub))
+            }
+        }
+    }
+
+    /// Deletes an intent given its current OVN.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (another manager's), `Stale` (old OVN), `Timeout`, `Store`.
+    pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
+        self.write(ctx.deadline, |tx| {
+            let old = tx
+                .intent(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            owned_by(ctx, &old.manager, id)?;
+            if &old.ovn != ovn {
+                return Err(EngineError::Stale(format!(
+                    "OVN {ovn} is not the current OVN of operational intent {id}"
+                )));
+            }
+            tx.delete_intent(id)?;
+            if let Some(sid) = old.subscription_id {
+                drop_implicit_if_unused(tx, sid)?;
+            }
+            let subscribers = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
+            let uss_availability = availability_of(tx, &old.manager)?;
+            Ok(ChangeIntent { intent: IntentView { intent: old, uss_availability }, subscribers })
+        })
+    }
+
+    /// Reads one intent.
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub fn intent(&self, id: EntityId) -> Result<IntentView, EngineError> {
+        self.read(|tx| {
+            let intent = tx
+                .intent(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            let uss_availability = availability_of(tx, &intent.manager)?;
+            Ok(IntentView { intent, uss_availability })
+        })
+    }
+
+    /// Every live intent that intersects `area` exactly.
+    ///
+    /// # Errors
+    /// `AreaTooLarge`, `TooManyResults` (never a silent cut), `Store`.
+    pub fn query_intents(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<IntentView>, EngineError> {
+        let area = std::slice::from_ref(area);
+        self.check_area(area)?;
+        self.read(|tx| {
+            let found = intersecting_intents(tx, area, ctx.now)?;
+            self.check_count(found.len())?;
+            found
+                .into_iter()
+                .map(|intent| {
+                    let uss_availability = availability_of(tx, &intent.manager)?;
+                    Ok(IntentView { intent, uss_availability })
+                })
+                .collect()
+        })
+    }
+}
+
+/// Live intents whose volumes intersect `area` exactly.
+pub(super) fn intersecting_intents(
+    tx: &mut dyn Tx,
+    area: &[Volume4D],
+    now: Time,
+) -> Result<Vec<OperationalIntent>, EngineError> {
+    let mut found: Vec<_> = tx
+        .intents_in(&AreaQuery::new(area))?
+        .into_iter()
+        .filter(|oi| oi.time().end() > now && extents_intersect(&oi.extents, area))
+        .collect();
+    found.sort_by_key(|oi| oi.id);
+    Ok(found)
+}
+
+/// 403 unless the caller manages the entity.
+pub(super) fn owned_by(ctx: &Ctx, manager: &crate::ids::Manager, id: EntityId) -> Result<(), EngineError> {
+    if manager == &ctx.caller {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden(format!(
+            "entity {id} is owned by {manager}, but {} attempted to modify it",
+            ctx.caller
+        )))
+    }
+}
+
+/// The F3548 awareness rule: every live intent in Accepted or Activated that
+/// intersects the new extents (other than this one), and every intersecting
+/// constraint when the intent's subscription wants constraints, must have its
+/// current OVN in the key. Other managers' OVNs are hidden in the answer.
+fn check_key(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    id: EntityId,
+    extents: &[Volume4D],
+    key: &[Ovn],
+    constraints_too: bool,
+) -> Result<(), EngineError> {
+    let key: HashSet<&Ovn> = key.iter().collect();
+    let missing_intents: Vec<_> = intersecting_intents(tx, extents, ctx.now)?
+        .into_iter()
+        .filter(|oi| oi.id != id && oi.state.requires_key() && !key.contains(&oi.ovn))
+        .collect();
+    let missing_constraints: Vec<_> = if constraints_too {
+        super::constraints::intersecting_constraints(tx, extents, ctx.now)?
+            .into_iter()
+            .filter(|c| !key.contains(&c.ovn))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if missing_intents.is_empty() && missing_constraints.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::MissingKeys(Box::new(AirspaceConflict { missing_intents, missing_constraints })))
+}
+
+/// Deletes an implicit subscription once no intent depends on it.
+fn drop_implicit_if_unused(tx: &mut dyn Tx, sid: SubscriptionId) -> Result<(), EngineError> {
+    if let Some(sub) = tx.subscription(sid)?
+        && sub.implicit && tx.intents_of_subscription(sid)?.is_empty() {
+            tx.delete_subscription(sid)?;
+        }
+    Ok(())
+}

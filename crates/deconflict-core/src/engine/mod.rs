@@ -1,0 +1,208 @@
+//! The strategic engine: every F3548 rule about who may write what, the
+//! awareness ("key") rule, subscriptions and their notifications.
+//!
+//! Each public method runs in one store transaction that it commits only when
+//! the whole change is valid; a conflict between concurrent writers is retried
+//! from the start, and a request whose deadline has passed is rolled back
+//! instead of committed. The engine is synchronous: the server calls it on a
+//! blocking thread.
+
+mod availability;
+mod constraints;
+mod error;
+mod intents;
+mod notify;
+mod ovn;
+mod subscriptions;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use geom::{Time, Volume4D};
+
+pub use constraints::{ChangeConstraint, PutConstraint};
+pub use error::{AirspaceConflict, EngineError};
+pub use intents::{ChangeIntent, IntentView, PutIntent, SubscriptionChoice};
+pub use notify::SubscriberToNotify;
+pub use subscriptions::{PutSubscription, PutSubscriptionResult, SubscriptionView};
+
+use crate::ids::Manager;
+use crate::model::PurgeCounts;
+use crate::store::{Store, StoreError, Tx, TxMode};
+
+const MINUTE_US: i64 = 60_000_000;
+const HOUR_US: i64 = 60 * MINUTE_US;
+
+/// Limits the engine enforces; the defaults are those of F3548 and the InterUSS DSS.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest footprint area of any one volume, in m² (2,500 km²); larger gives 413.
+    pub max_area_m2: f64,
+    /// Longest subscription, in µs (24 h).
+    pub max_subscription_us: i64,
+    /// How far in the past a subscription may start, and how far a requested OVN
+    /// suffix's timestamp may be from the server clock, in µs (5 min).
+    pub clock_skew_us: i64,
+    /// Most entities one query returns; more is an error, never a silent cut.
+    pub max_results: usize,
+    /// Whether `http://` base URLs are accepted (tests and local set-ups).
+    pub allow_http_base_urls: bool,
+    /// How many times a transaction that lost a race is run again.
+    pub max_attempts: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_area_m2: 2.5e9,
+            max_subscription_us: 24 * HOUR_US,
+            clock_skew_us: 5 * MINUTE_US,
+            max_results: 10_000,
+            allow_http_base_urls: false,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// Who is asking, and when: the authenticated manager, whether its token carries
+/// the conformance-monitoring scope, the server time and the request deadline.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The caller (token `sub`).
+    pub caller: Manager,
+    /// The token has `utm.conformance_monitoring_sa`.
+    pub conformance_monitor: bool,
+    /// The server clock at the start of the request.
+    pub now: Time,
+    /// After this instant nothing may be committed.
+    pub deadline: Option<Instant>,
+}
+
+impl Ctx {
+    /// A context for `caller` at `now` without a deadline.
+    pub fn new(caller: Manager, now: Time) -> Self {
+        Self { caller, conformance_monitor: false, now, deadline: None }
+    }
+
+    /// The same context with a deadline `budget` from now.
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.deadline = Some(Instant::now() + budget);
+        self
+    }
+}
+
+/// The strategic engine over one store.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    limits: Limits,
+}
+
+impl Engine {
+    /// An engine over `store` with `limits`.
+    pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
+        Self { store, limits }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The store behind the engine.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Runs `f` in a read transaction.
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>) -> Result<T, EngineError> {
+        let mut tx = self.store.begin(TxMode::Read)?;
+        f(&mut *tx)
+    }
+
+    /// Runs `f` in a write transaction and commits it, retrying from the start
+    /// when the store reports a conflict with a concurrent writer. Nothing is
+    /// committed once `deadline` has passed.
+    fn write<T>(
+        &self,
+        deadline: Option<Instant>,
+        mut f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        for attempt in 0..self.limits.max_attempts.max(1) {
+            if attempt > 0 {
+                std::thread::sleep(backoff(attempt));
+            }
+            if past(deadline) {
+                return Err(EngineError::Timeout);
+            }
+            let mut tx = match self.store.begin(TxMode::Write) {
+                Err(StoreError::Retry) => continue,
+                other => other?,
+            };
+            let value = match f(&mut *tx) {
+                Err(EngineError::Store(StoreError::Retry)) => continue,
+                other => other?,
+            };
+            if past(deadline) {
+                return Err(EngineError::Timeout);
+            }
+            match tx.commit() {
+                Ok(()) => return Ok(value),
+                Err(StoreError::Retry) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Contention)
+    }
+
+    /// Removes everything that has ended by `now`.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`] when the store fails.
+    pub fn purge_expired(&self, now: Time) -> Result<PurgeCounts, EngineError> {
+        self.write(None, |tx| Ok(tx.purge_expired(now)?))
+    }
+
+    /// Entity counts, for metrics.
+    ///
+    /// # Errors
+    /// [`EngineError::Store`] when the store fails.
+    pub fn counts(&self) -> Result<crate::model::EntityCounts, EngineError> {
+        self.read(|tx| Ok(tx.counts()?))
+    }
+
+    /// Rejects volumes whose footprint is larger than the limit (413).
+    fn check_area(&self, volumes: &[Volume4D]) -> Result<(), EngineError> {
+        for v in volumes {
+            let area = v.footprint().area_m2();
+            if area > self.limits.max_area_m2 {
+                return Err(EngineError::AreaTooLarge {
+                    area_km2: area / 1e6,
+                    limit_km2: self.limits.max_area_m2 / 1e6,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Rejects a result set over the limit rather than cutting it silently.
+    fn check_count(&self, n: usize) -> Result<(), EngineError> {
+        if n > self.limits.max_results {
+            return Err(EngineError::TooManyResults { limit: self.limits.max_results });
+        }
+        Ok(())
+    }
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 2u64.saturating_pow(attempt.min(6));
+    let jitter = u64::from(rand::random::<u8>() % 4);
+    Duration::from_millis(base + jitter)
+}
+
+fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+#[cfg(test)]
+mod tests;

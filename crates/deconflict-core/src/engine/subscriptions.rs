@@ -1,0 +1,264 @@
+//! Subscriptions: create, update, delete, read, query (own only), and the
+//! coverage rule between a subscription and the intents that depend on it.
+
+use std::collections::HashSet;
+
+use geom::{AltitudeRange, Footprint, Time, TimeWindow, Volume4D};
+
+use super::constraints::intersecting_constraints;
+use super::intents::{IntentView, intersecting_intents};
+use super::ovn::new_version;
+use super::{Ctx, Engine, EngineError, availability::availability_of};
+use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
+use crate::model::{Constraint, Subscription, extents_intersect, extents_time};
+use crate::store::{AreaQuery, cover_cells};
+
+/// The body of a create or update (F3548 `PutSubscriptionParameters`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutSubscription {
+    /// The watched footprint.
+    pub footprint: Footprint,
+    /// The watched altitudes.
+    pub altitude: AltitudeRange,
+    /// Start; now when omitted; at most 5 minutes in the past.
+    pub start: Option<Time>,
+    /// End; start + 24 h when omitted; at most 24 h after start.
+    pub end: Option<Time>,
+    /// Where notifications go.
+    pub uss_base_url: UssBaseUrl,
+    /// Notify on intent changes.
+    pub notify_for_intents: bool,
+    /// Notify on constraint changes.
+    pub notify_for_constraints: bool,
+}
+
+/// A subscription with the intents that depend on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriptionView {
+    /// The subscription.
+    pub subscription: Subscription,
+    /// Intents using it.
+    pub dependent_intents: Vec<EntityId>,
+}
+
+/// The result of a create or update: the subscription and what already exists
+/// in its area, so the subscriber can synchronise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutSubscriptionResult {
+    /// The subscription as stored.
+    pub subscription: SubscriptionView,
+    /// Live intents in its area (when it wants intents).
+    pub intents: Vec<IntentView>,
+    /// Live constraints in its area (when it wants constraints).
+    pub constraints: Vec<Constraint>,
+}
+
+impl Engine {
+    /// Creates (`version` = `None`) or updates a subscription.
+    ///
+    /// # Errors
+    /// `BadRequest` (times, flags, shrinking below dependents), `Forbidden`,
+    /// `Stale`, `AlreadyExists`, `AreaTooLarge`, `Timeout`, `Store`.
+    pub fn put_subscription(
+        &self,
+        ctx: &Ctx,
+        id: SubscriptionId,
+        version: Option<&str>,
+        p: &PutSubscription,
+    ) -> Result<PutSubscriptionResult, EngineError> {
+        let volume = self.subscription_volume(ctx, p)?;
+        self.write(ctx.deadline, |tx| {
+            let old = tx.subscription(id)?;
+            match (&old, version) {
+                (Some(_), None) => {
+                    return Err(EngineError::AlreadyExists(format!(
+                        "subscription {id} already exists; update it with its version in the path"
+                    )));
+                }
+                (None, Some(_)) => {
+                    return Err(EngineError::BadRequest(format!(
+                        "subscription {id} does not exist, so it cannot be updated"
+                    )));
+                }
+                (Some(o), Some(v)) => {
+                    owned(ctx, o)?;
+                    if o.version != v {
+                        return Err(EngineError::Stale(format!(
+                            "version {v} is not the current version of subscription {id}"
+                        )));
+                    }
+                }
+                (None, None) => {}
+            }
+            let extents = vec![volume.clone()];
+            let dependents = tx.intents_of_subscription(id)?;
+            for dep in &dependents {
+                if let Some(oi) = tx.intent(*dep)?
+                    && !covers(&extents, &oi.extents) {
+                        return Err(EngineError::BadRequest(format!(
+                            "subscription {id} would no longer cover its dependent operational intent {dep}"
+                        )));
+                    }
+            }
+            let subscription = Subscription {
+                id,
+                manager: ctx.caller.clone(),
+                version: new_version(ctx.now, old.as_ref().map(|o| o.version.as_str())),
+                notification_index: old.as_ref().map_or(0, |o| o.notification_index),
+                extents,
+                uss_base_url: p.uss_base_url.clone(),
+                notify_for_intents: p.notify_for_intents,
+                notify_for_constraints: p.notify_for_constraints,
+                implicit: old.as_ref().is_some_and(|o| o.implicit),
+                updated_at: ctx.now,
+            };
+            tx.put_subscription(&subscription)?;
+            let area = std::slice::from_ref(&volume);
+            let mut intents = Vec::new();
+            if p.notify_for_intents {
+                for intent in intersecting_intents(tx, area, ctx.now)? {
+                    let uss_availability = availability_of(tx, &intent.manager)?;
+                    intents.push(IntentView { intent, uss_availability });
+                }
+            }
+            let constraints = if p.notify_for_constraints {
+                intersecting_constraints(tx, area, ctx.now)?
+            } else {
+                Vec::new()
+            };
+            Ok(PutSubscriptionResult {
+                subscription: SubscriptionView { subscription, dependent_intents: dependents },
+                intents,
+                constraints,
+            })
+        })
+    }
+
+    /// Applies the F3548 time and flag rules and builds the subscription's volume.
+    fn subscription_volume(&self, ctx: &Ctx, p: &PutSubscription) -> Result<Volume4D, EngineError> {
+        let bad = |m: &str| Err(EngineError::BadRequest(m.to_owned()));
+        if !p.notify_for_intents && !p.notify_for_constraints {
+            return bad(
+                "at least one of notify_for_operational_intents and notify_for_constraints must be true",
+            );
+        }
+        let start = p.start.unwrap_or(ctx.now);
+        if start.as_micros() < ctx.now.as_micros() - self.limits.clock_skew_us {
+            return bad("time_start is more than 5 minutes in the past");
+        }
+        let end = p.end.unwrap_or(start.saturating_add_micros(self.limits.max_subscription_us));
+        if end <= start {
+            return bad("time_end must be after time_start");
+        }
+        if end.as_micros() - start.as_micros() > self.limits.max_subscription_us {
+            return bad("a subscription may last at most 24 hours");
+        }
+        let time = TimeWindow::new(start, end).map_err(|e| EngineError::BadRequest(e.to_string()))?;
+        let volume = Volume4D::new(p.footprint.clone(), p.altitude, time);
+        self.check_area(std::slice::from_ref(&volume))?;
+        Ok(volume)
+    }
+
+    /// Deletes a subscription given its current version.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Stale`, `BadRequest` (intents still depend on
+    /// it), `Timeout`, `Store`.
+    pub fn delete_subscription(
+        &self,
+        ctx: &Ctx,
+        id: SubscriptionId,
+        version: &str,
+    ) -> Result<SubscriptionView, EngineError> {
+        self.write(ctx.deadline, |tx| {
+            let old = tx
+                .subscription(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            owned(ctx, &old)?;
+            if old.version != version {
+                return Err(EngineError::Stale(format!(
+                    "version {version} is not the current version of subscription {id}"
+                )));
+            }
+            let dependents = tx.intents_of_subscription(id)?;
+            if !dependents.is_empty() {
+                return Err(EngineError::BadRequest(format!(
+                    "subscription {id} still has {} dependent operational intent(s)",
+                    dependents.len()
+                )));
+            }
+            tx.delete_subscription(id)?;
+            Ok(SubscriptionView { subscription: old, dependent_intents: Vec::new() })
+        })
+    }
+
+    /// Reads one of the caller's subscriptions.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden` (another manager's), `Store`.
+    pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
+        self.read(|tx| {
+            let subscription = tx
+                .subscription(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            owned(ctx, &subscription)?;
+            let dependent_intents = tx.intents_of_subscription(id)?;
+            Ok(SubscriptionView { subscription, dependent_intents })
+        })
+    }
+
+    /// The caller's own live subscriptions that intersect `area`.
+    ///
+    /// # Errors
+    /// `AreaTooLarge`, `TooManyResults`, `Store`.
+    pub fn query_subscriptions(
+        &self,
+        ctx: &Ctx,
+        area: &Volume4D,
+    ) -> Result<Vec<SubscriptionView>, EngineError> {
+        let area = std::slice::from_ref(area);
+        self.check_area(area)?;
+        self.read(|tx| {
+            let mut found: Vec<_> = tx
+                .subscriptions_in(&AreaQuery::new(area))?
+                .into_iter()
+                .filter(|s| {
+                    s.manager == ctx.caller && s.time().end() > ctx.now && extents_intersect(&s.extents, area)
+                })
+                .collect();
+            self.check_count(found.len())?;
+            found.sort_by_key(|s| s.id);
+            found
+                .into_iter()
+                .map(|subscription| {
+                    let dependent_intents = tx.intents_of_subscription(subscription.id)?;
+                    Ok(SubscriptionView { subscription, dependent_intents })
+                })
+                .collect()
+        })
+    }
+}
+
+fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {
+    if s.manager == ctx.caller {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden(format!(
+            "subscription {} is owned by {}, not {}",
+            s.id, s.manager, ctx.caller
+        )))
+    }
+}
+
+/// Whether a subscription's volumes cover an intent's: in time, the union of the
+/// intent's windows lies within the subscription's; in space, every H3 cell
+/// covering the intent's footprints is among the subscription's cells (the
+/// InterUSS rule, at our cell resolution).
+pub(super) fn covers(sub: &[Volume4D], intent: &[Volume4D]) -> bool {
+    let (st, it) = (extents_time(sub), extents_time(intent));
+    if it.start() < st.start() || it.end() > st.end() {
+        return false;
+    }
+    let sub_cells: HashSet<u64> = cover_cells(sub).into_iter().collect();
+    cover_cells(intent).iter().all(|c| sub_cells.contains(c))
+}

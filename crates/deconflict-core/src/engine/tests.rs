@@ -1,0 +1,282 @@
+//! Engine rules on the memory store. Server tests repeat the important ones
+//! over HTTP; these pin down the rules themselves.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use geom::Time;
+
+use super::*;
+use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::memory::MemoryStore;
+use crate::model::{Availability, IntentState};
+use crate::testsuite::{HOUR, T0, manager, square, url, volume};
+
+crate::store_conformance!(Box::new(MemoryStore::new()));
+
+fn engine() -> Engine {
+    Engine::new(Arc::new(MemoryStore::new()), Limits::default())
+}
+
+fn ctx(who: &str) -> Ctx {
+    Ctx::new(manager(who), Time::from_micros(T0))
+}
+
+fn put(extents_lat: f64, who: &str) -> PutIntent {
+    PutIntent {
+        extents: vec![volume(square(extents_lat, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)],
+        key: Vec::new(),
+        state: IntentState::Accepted,
+        uss_base_url: url(&format!("{who}.example")),
+        subscription: SubscriptionChoice::New {
+            uss_base_url: url(&format!("{who}.example")),
+            notify_for_constraints: false,
+        },
+        requested_ovn_suffix: None,
+    }
+}
+
+#[test]
+fn second_party_needs_the_first_partys_key() {
+    let e = engine();
+    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let bob_id = EntityId::random();
+    let mut p = put(46.005, "bob");
+    let err = e.put_intent(&ctx("bob"), bob_id, None, &p).unwrap_err();
+    let EngineError::MissingKeys(conflict) = err else { panic!("expected MissingKeys, got {err:?}") };
+    assert_eq!(conflict.missing_intents.len(), 1);
+    assert_eq!(conflict.missing_intents[0].id, a.intent.intent.id);
+    // Nothing was written by the refused attempt.
+    assert!(matches!(e.intent(bob_id), Err(EngineError::NotFound(_))));
+    p.key = vec![a.intent.intent.ovn.clone()];
+    let b = e.put_intent(&ctx("bob"), bob_id, None, &p).unwrap();
+    assert_eq!(b.intent.intent.version, 1);
+    // Alice's implicit subscription hears of Bob's intent.
+    assert!(b.subscribers.iter().any(|s| s.uss_base_url == url("alice.example")));
+}
+
+#[test]
+fn disjoint_intents_need_no_key() {
+    let e = engine();
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(47.0, "bob")).unwrap();
+}
+
+#[test]
+fn updates_need_the_current_ovn_and_the_owner() {
+    let e = engine();
+    let id = EntityId::random();
+    let first = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice")).unwrap().intent.intent;
+    let second =
+        e.put_intent(&ctx("alice"), id, Some(&first.ovn), &put(46.0, "alice")).unwrap().intent.intent;
+    assert_eq!(second.version, 2);
+    assert_ne!(second.ovn, first.ovn);
+    let stale = e.put_intent(&ctx("alice"), id, Some(&first.ovn), &put(46.0, "alice"));
+    assert!(matches!(stale, Err(EngineError::Stale(_))), "{stale:?}");
+    let theft = e.put_intent(&ctx("mallory"), id, Some(&second.ovn), &put(46.0, "mallory"));
+    assert!(matches!(theft, Err(EngineError::Forbidden(_))), "{theft:?}");
+    let delete = e.delete_intent(&ctx("mallory"), id, &second.ovn);
+    assert!(matches!(delete, Err(EngineError::Forbidden(_))), "{delete:?}");
+    let again = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice"));
+    assert!(matches!(again, Err(EngineError::AlreadyExists(_))), "{again:?}");
+}
+
+#[test]
+fn state_rules() {
+    let e = engine();
+    let id = EntityId::random();
+    let mut p = put(46.0, "alice");
+    p.state = IntentState::Activated;
+    assert!(matches!(e.put_intent(&ctx("alice"), id, None, &p), Err(EngineError::BadRequest(_))));
+    p.state = IntentState::Accepted;
+    let oi = e.put_intent(&ctx("alice"), id, None, &p).unwrap().intent.intent;
+    p.state = IntentState::Nonconforming;
+    let r = e.put_intent(&ctx("alice"), id, Some(&oi.ovn), &p);
+    assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
+    let mut monitor = ctx("alice");
+    monitor.conformance_monitor = true;
+    p.subscription = SubscriptionChoice::None;
+    let r = e.put_intent(&monitor, id, Some(&oi.ovn), &p);
+    assert!(matches!(r, Err(EngineError::BadRequest(_))), "no subscription: {r:?}");
+    p.subscription = SubscriptionChoice::Existing(oi.subscription_id.unwrap());
+    let nc = e.put_intent(&monitor, id, Some(&oi.ovn), &p).unwrap().intent.intent;
+    assert_eq!(nc.state, IntentState::Nonconforming);
+    // A Nonconforming intent needs no key from others.
+    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.0, "bob")).unwrap();
+}
+
+#[test]
+fn implicit_subscription_lives_and_dies_with_its_intent() {
+    let e = engine();
+    let id = EntityId::random();
+    let oi = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice")).unwrap().intent.intent;
+    let sid = oi.subscription_id.unwrap();
+    let sub = e.subscription(&ctx("alice"), sid).unwrap();
+    assert!(sub.subscription.implicit);
+    assert_eq!(sub.dependent_intents, vec![id]);
+    e.delete_intent(&ctx("alice"), id, &oi.ovn).unwrap();
+    assert!(matches!(e.subscription(&ctx("alice"), sid), Err(EngineError::NotFound(_))));
+}
+
+fn explicit(who: &str, lat: f64) -> PutSubscription {
+    PutSubscription {
+        footprint: square(lat, 7.0, 0.05),
+        altitude: geom::AltitudeRange::new(0.0, 1000.0).unwrap(),
+        start: None,
+        end: Some(Time::from_micros(T0 + 2 * HOUR)),
+        uss_base_url: url(&format!("{who}.example")),
+        notify_for_intents: true,
+        notify_for_constraints: false,
+    }
+}
+
+#[test]
+fn subscribers_get_increasing_notification_indexes() {
+    let e = engine();
+    let sid = SubscriptionId::random();
+    let created = e.put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
+    assert_eq!(created.subscription.subscription.notification_index, 0);
+    let id = EntityId::random();
+    let mut p = put(46.0, "alice");
+    p.subscription = SubscriptionChoice::None;
+    let first = e.put_intent(&ctx("alice"), id, None, &p).unwrap();
+    let carol = |c: &ChangeIntent| {
+        c.subscribers.iter().find(|s| s.uss_base_url == url("carol.example")).map(|s| s.subscriptions.clone())
+    };
+    assert_eq!(carol(&first), Some(vec![(sid, 1)]));
+    let second = e.put_intent(&ctx("alice"), id, Some(&first.intent.intent.ovn), &p).unwrap();
+    assert_eq!(carol(&second), Some(vec![(sid, 2)]));
+    let gone = e.delete_intent(&ctx("alice"), id, &second.intent.intent.ovn).unwrap();
+    assert_eq!(carol(&gone), Some(vec![(sid, 3)]));
+    // Far away: not notified.
+    let far = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(48.0, "alice")).unwrap();
+    assert_eq!(carol(&far), None);
+}
+
+#[test]
+fn subscription_rules() {
+    let e = engine();
+    let sid = SubscriptionId::random();
+    let mut p = explicit("carol", 46.0);
+    p.notify_for_intents = false;
+    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    p.notify_for_intents = true;
+    p.end = Some(Time::from_micros(T0 + 25 * HOUR));
+    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    p.end = None;
+    p.start = Some(Time::from_micros(T0 - HOUR));
+    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    p.start = None;
+    let s = e.put_subscription(&ctx("carol"), sid, None, &p).unwrap().subscription.subscription;
+    assert_eq!(s.time().end().as_micros() - s.time().start().as_micros(), 24 * HOUR);
+    let r = e.delete_subscription(&ctx("dave"), sid, &s.version);
+    assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
+    let r = e.delete_subscription(&ctx("carol"), sid, "stale");
+    assert!(matches!(r, Err(EngineError::Stale(_))), "{r:?}");
+    // Own subscriptions only in queries.
+    let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
+    assert_eq!(e.query_subscriptions(&ctx("carol"), &area).unwrap().len(), 1);
+    assert_eq!(e.query_subscriptions(&ctx("dave"), &area).unwrap().len(), 0);
+    e.delete_subscription(&ctx("carol"), sid, &s.version).unwrap();
+}
+
+#[test]
+fn explicit_subscription_must_cover_the_intent() {
+    let e = engine();
+    let sid = SubscriptionId::random();
+    e.put_subscription(&ctx("alice"), sid, None, &explicit("alice", 46.0)).unwrap();
+    let mut p = put(46.0, "alice");
+    p.subscription = SubscriptionChoice::Existing(sid);
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &p).unwrap();
+    let mut far = put(47.0, "alice");
+    far.subscription = SubscriptionChoice::Existing(sid);
+    let r = e.put_intent(&ctx("alice"), EntityId::random(), None, &far);
+    assert!(matches!(r, Err(EngineError::BadRequest(_))), "{r:?}");
+    let r = e.put_intent(&ctx("bob"), EntityId::random(), None, &p);
+    assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
+}
+
+#[test]
+fn constraints_are_in_the_key_only_for_constraint_processors() {
+    let e = engine();
+    let c = e
+        .put_constraint(
+            &ctx("authority"),
+            EntityId::random(),
+            None,
+            &PutConstraint {
+                extents: vec![volume(square(46.0, 7.0, 0.05), (0.0, 500.0), T0, T0 + HOUR)],
+                uss_base_url: url("authority.example"),
+            },
+        )
+        .unwrap();
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let mut p = put(46.0, "bob");
+    p.subscription =
+        SubscriptionChoice::New { uss_base_url: url("bob.example"), notify_for_constraints: true };
+    let err = e.put_intent(&ctx("bob"), EntityId::random(), None, &p).unwrap_err();
+    let EngineError::MissingKeys(conflict) = err else { panic!("expected MissingKeys, got {err:?}") };
+    assert_eq!(conflict.missing_constraints.len(), 1);
+    assert_eq!(conflict.missing_constraints[0].id, c.constraint.id);
+}
+
+#[test]
+fn timeouts_commit_nothing() {
+    let e = engine();
+    let id = EntityId::random();
+    let late = ctx("alice").with_budget(Duration::ZERO);
+    assert!(matches!(e.put_intent(&late, id, None, &put(46.0, "alice")), Err(EngineError::Timeout)));
+    assert!(matches!(e.intent(id), Err(EngineError::NotFound(_))));
+}
+
+#[test]
+fn limits_are_errors_not_truncation() {
+    let limits = Limits { max_results: 2, ..Limits::default() };
+    let e = Engine::new(Arc::new(MemoryStore::new()), limits);
+    for _ in 0..3 {
+        let mut p = put(46.0, "alice");
+        p.state = IntentState::Accepted;
+        p.subscription = SubscriptionChoice::None;
+        // Each must show awareness of the ones before it.
+        let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
+        p.key = e
+            .store()
+            .begin(crate::store::TxMode::Read)
+            .and_then(|mut tx| tx.intents_in(&crate::store::AreaQuery::new(std::slice::from_ref(&area))))
+            .unwrap()
+            .into_iter()
+            .map(|o| o.ovn)
+            .collect();
+        e.put_intent(&ctx("alice"), EntityId::random(), None, &p).unwrap();
+    }
+    let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
+    let r = e.query_intents(&ctx("bob"), &area);
+    assert!(matches!(r, Err(EngineError::TooManyResults { limit: 2 })), "{r:?}");
+    let huge = volume(square(46.0, 7.0, 1.0), (0.0, 1000.0), T0, T0 + HOUR);
+    assert!(matches!(e.query_intents(&ctx("bob"), &huge), Err(EngineError::AreaTooLarge { .. })));
+}
+
+#[test]
+fn availability_versions() {
+    let e = engine();
+    let uss = Manager::new("alice").unwrap();
+    assert_eq!(e.availability(&uss).unwrap().availability, Availability::Unknown);
+    let r = e.set_availability(&ctx("arbiter"), &uss, "", Availability::Down).unwrap();
+    assert!(matches!(
+        e.set_availability(&ctx("arbiter"), &uss, "", Availability::Normal),
+        Err(EngineError::Stale(_))
+    ));
+    e.set_availability(&ctx("arbiter"), &uss, &r.version, Availability::Normal).unwrap();
+    let oi = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    assert_eq!(oi.intent.uss_availability, Availability::Normal);
+}
+
+#[test]
+fn purge_through_the_engine() {
+    let e = engine();
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let counts = e.purge_expired(Time::from_micros(T0 + 2 * HOUR)).unwrap();
+    assert_eq!((counts.intents, counts.subscriptions), (1, 1));
+    assert_eq!(e.counts().unwrap().intents, 0);
+}

@@ -1,0 +1,159 @@
+//! The storage trait every backend implements: memory, SQLite, PostgreSQL.
+//!
+//! A store hands out transactions. The engine does all the deciding inside one
+//! transaction and commits only when the whole change is valid, so a backend
+//! needs no domain logic: it saves, loads and finds candidates by box.
+//!
+//! Spatial lookups return *candidates*: every entity whose volumes could
+//! intersect the area (a superset). The engine then checks exact geometry, so a
+//! backend may index boxes (memory, SQLite R*Tree) or cells (PostgreSQL GIN).
+
+use std::sync::OnceLock;
+
+use geom::{Box4, Time, Volume4D};
+
+use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::model::{
+    AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription, extents_bbox,
+};
+
+/// What went wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another transaction wrote what this one read; running it again may succeed
+    /// (SQLSTATE 40001/40P01 on PostgreSQL, SQLITE_BUSY on SQLite).
+    #[error("transaction conflict, retry")]
+    Retry,
+    /// The database cannot be reached or is shutting down.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row could not be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Anything else the backend reported.
+    #[error("storage backend error: {0}")]
+    Backend(String),
+}
+
+/// Whether a transaction will write. Backends may use it to take the write lock
+/// up front (SQLite `BEGIN IMMEDIATE`) or to open a read-only snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Reads only; committing it is a no-op.
+    Read,
+    /// Reads and writes, serialisable.
+    Write,
+}
+
+/// An area to search: a set of volumes, with the box and the cell covering
+/// computed once and only if the backend asks for them.
+#[derive(Debug)]
+pub struct AreaQuery<'a> {
+    volumes: &'a [Volume4D],
+    bbox: Box4,
+    cells: OnceLock<Vec<u64>>,
+}
+
+impl<'a> AreaQuery<'a> {
+    /// An area made of these volumes.
+    pub fn new(volumes: &'a [Volume4D]) -> Self {
+        Self { volumes, bbox: extents_bbox(volumes), cells: OnceLock::new() }
+    }
+
+    /// The volumes themselves.
+    pub fn volumes(&self) -> &'a [Volume4D] {
+        self.volumes
+    }
+
+    /// The union of the volumes' boxes (longitude, latitude, altitude, time).
+    pub fn bbox(&self) -> &Box4 {
+        &self.bbox
+    }
+
+    /// Sorted, deduplicated H3 cells at [`geom::DEFAULT_CELL_RESOLUTION`] covering
+    /// every footprint. A footprint that cannot be covered yields no cells for it;
+    /// a backend that relies on cells must then fall back to the box.
+    pub fn cells(&self) -> &[u64] {
+        self.cells.get_or_init(|| cover_cells(self.volumes))
+    }
+
+    /// The start and end of the union of the time windows.
+    pub fn time_bounds(&self) -> (Time, Time) {
+        let t = crate::model::extents_time(self.volumes);
+        (t.start(), t.end())
+    }
+}
+
+/// Sorted, deduplicated H3 cells covering the footprints of `volumes`.
+pub fn cover_cells(volumes: &[Volume4D]) -> Vec<u64> {
+    let mut cells: Vec<u64> = volumes
+        .iter()
+        .filter_map(|v| v.footprint().cells(geom::DEFAULT_CELL_RESOLUTION).ok())
+        .flatten()
+        .collect();
+    cells.sort_unstable();
+    cells.dedup();
+    cells
+}
+
+/// A storage backend. Cheap to share behind an `Arc`.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Opens a transaction. A write transaction is serialisable: if it commits,
+    /// it is as if it ran alone.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached.
+    fn begin(&self, mode: TxMode) -> Result<Box<dyn Tx + '_>, StoreError>;
+
+    /// Short name for logs and metrics (`memory`, `sqlite`, `postgres`).
+    fn kind(&self) -> &'static str;
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub trait Tx {
+    /// The intent with this id, if any.
+    fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError>;
+    /// Every intent whose volumes may intersect `area` (a superset is fine).
+    fn intents_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<OperationalIntent>, StoreError>;
+    /// Ids of the intents that use this subscription.
+    fn intents_of_subscription(&mut self, id: SubscriptionId) -> Result<Vec<EntityId>, StoreError>;
+    /// Inserts or replaces.
+    fn put_intent(&mut self, intent: &OperationalIntent) -> Result<(), StoreError>;
+    /// Deletes; deleting a missing id is not an error.
+    fn delete_intent(&mut self, id: EntityId) -> Result<(), StoreError>;
+
+    /// The constraint with this id, if any.
+    fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError>;
+    /// Every constraint whose volumes may intersect `area` (a superset is fine).
+    fn constraints_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Constraint>, StoreError>;
+    /// Inserts or replaces.
+    fn put_constraint(&mut self, constraint: &Constraint) -> Result<(), StoreError>;
+    /// Deletes; deleting a missing id is not an error.
+    fn delete_constraint(&mut self, id: EntityId) -> Result<(), StoreError>;
+
+    /// The subscription with this id, if any.
+    fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError>;
+    /// Every subscription whose volumes may intersect `area` (a superset is fine).
+    fn subscriptions_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Subscription>, StoreError>;
+    /// Inserts or replaces.
+    fn put_subscription(&mut self, subscription: &Subscription) -> Result<(), StoreError>;
+    /// Deletes; deleting a missing id is not an error.
+    fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError>;
+
+    /// The availability record of a USS, if one was ever set.
+    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError>;
+    /// Inserts or replaces.
+    fn put_availability(&mut self, record: &AvailabilityRecord) -> Result<(), StoreError>;
+
+    /// Removes intents, constraints and subscriptions whose every volume ended
+    /// at or before `now`, and implicit subscriptions no intent depends on.
+    fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError>;
+    /// How many entities are stored.
+    fn counts(&mut self) -> Result<EntityCounts, StoreError>;
+
+    /// Makes every write of this transaction durable, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::Retry`] when a concurrent transaction won; nothing was written.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}

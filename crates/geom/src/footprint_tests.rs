@@ -1,0 +1,284 @@
+#![allow(clippy::unwrap_used)]
+//! Accuracy tests for footprint predicates against independent WGS84
+//! geodesic computations.
+
+use super::*;
+
+fn ll(lat: f64, lng: f64) -> LatLng {
+    LatLng::new(lat, lng).unwrap()
+}
+
+fn poly(pts: &[(f64, f64)]) -> Footprint {
+    Footprint::Polygon(Polygon::new(pts.iter().map(|&(a, b)| ll(a, b)).collect()).unwrap())
+}
+
+fn circle(lat: f64, lng: f64, r: f64) -> Footprint {
+    Footprint::Circle(Circle::new(ll(lat, lng), r).unwrap())
+}
+
+fn both_ways(a: &Footprint, b: &Footprint) -> bool {
+    let x = a.intersects(b);
+    assert_eq!(x, b.intersects(a), "asymmetric: {a:?} / {b:?}");
+    x
+}
+
+/// Point on the great-circle arc a->b at fraction `t` of its angle
+/// (slerp on the geodetic sphere; independent of the gnomonic code).
+fn slerp(a: LatLng, b: LatLng, t: f64) -> LatLng {
+    let (va, vb) = (sphere::to_vec(a), sphere::to_vec(b));
+    let om = sphere::angle(va, vb);
+    let (s0, s1) = (((1.0 - t) * om).sin() / om.sin(), (t * om).sin() / om.sin());
+    sphere::to_latlng([s0 * va[0] + s1 * vb[0], s0 * va[1] + s1 * vb[1], s0 * va[2] + s1 * vb[2]])
+}
+
+/// Minimum geodesic distance from `c` to the arc a->b by dense sampling and
+/// local refinement.
+fn brute_distance_to_arc(c: LatLng, a: LatLng, b: LatLng) -> f64 {
+    let f = |t: f64| c.distance_m(&slerp(a, b, t));
+    let n = 2000;
+    let (mut best_t, mut best) = (0.0, f64::INFINITY);
+    for i in 0..=n {
+        let t = i as f64 / n as f64;
+        let d = f(t);
+        if d < best {
+            best = d;
+            best_t = t;
+        }
+    }
+    let (mut lo, mut hi) = ((best_t - 1.0 / n as f64).max(0.0), (best_t + 1.0 / n as f64).min(1.0));
+    for _ in 0..200 {
+        let m1 = lo + (hi - lo) / 3.0;
+        let m2 = hi - (hi - lo) / 3.0;
+        if f(m1) < f(m2) {
+            hi = m2;
+        } else {
+            lo = m1;
+        }
+    }
+    best.min(f(0.5 * (lo + hi)))
+}
+
+#[test]
+fn circle_vs_equator_edge_to_5cm() {
+    // Polygon south of the equator; its northern edge is the equator.
+    let p = poly(&[(0.0, 10.0), (-0.2, 10.0), (-0.2, 10.2), (0.0, 10.2)]);
+    for lat in [0.001, 0.01, 0.1, 0.3] {
+        let c = ll(lat, 10.1);
+        // Nearest point of the equator is due south (symmetry).
+        let d = c.distance_m(&ll(0.0, 10.1));
+        assert!(both_ways(&p, &circle(lat, 10.1, d + 0.05)), "lat {lat}");
+        assert!(!both_ways(&p, &circle(lat, 10.1, d - 0.05)), "lat {lat}");
+    }
+}
+
+#[test]
+fn circle_vs_meridian_edge_to_5cm() {
+    // Polygon west of the meridian 10 E at mid latitude.
+    let a = ll(45.0, 10.0);
+    let b = ll(45.3, 10.0);
+    let p = poly(&[(45.0, 10.0), (45.3, 10.0), (45.3, 9.7), (45.0, 9.7)]);
+    for dlng in [0.0005, 0.01, 0.1] {
+        let c = ll(45.15, 10.0 + dlng);
+        let d = brute_distance_to_arc(c, a, b);
+        assert!(both_ways(&p, &circle(45.15, 10.0 + dlng, d + 0.05)), "{dlng}");
+        assert!(!both_ways(&p, &circle(45.15, 10.0 + dlng, d - 0.05)), "{dlng}");
+    }
+}
+
+#[test]
+fn circle_vs_oblique_edge_to_5cm() {
+    // A long oblique edge at high latitude (strong great-circle bulge).
+    let a = ll(60.0, 20.0);
+    let b = ll(60.3, 20.8);
+    let p = poly(&[(60.0, 20.0), (60.3, 20.8), (59.9, 20.9)]);
+    for (clat, clng) in [(60.2, 20.3), (60.16, 20.35), (60.25, 20.2)] {
+        let c = ll(clat, clng);
+        assert!(!p.contains(c, 0.0));
+        let d = brute_distance_to_arc(c, a, b);
+        assert!(d > 100.0, "{d}");
+        assert!(both_ways(&p, &circle(clat, clng, d + 0.05)), "{clat},{clng} d={d}");
+        assert!(!both_ways(&p, &circle(clat, clng, d - 0.05)), "{clat},{clng} d={d}");
+    }
+}
+
+#[test]
+fn circle_nearest_to_vertex() {
+    let p = poly(&[(50.0, 5.0), (50.1, 5.0), (50.1, 5.1), (50.0, 5.1)]);
+    let c = ll(49.99, 4.99);
+    let d = c.distance_m(&ll(50.0, 5.0));
+    assert!(both_ways(&p, &circle(49.99, 4.99, d + 0.05)));
+    assert!(!both_ways(&p, &circle(49.99, 4.99, d - 0.05)));
+}
+
+#[test]
+fn circle_inside_polygon_and_polygon_inside_circle() {
+    let p = poly(&[(50.0, 5.0), (50.1, 5.0), (50.1, 5.1), (50.0, 5.1)]);
+    assert!(both_ways(&p, &circle(50.05, 5.05, 10.0)));
+    assert!(both_ways(&p, &circle(50.05, 5.05, 50_000.0)));
+}
+
+#[test]
+fn circle_circle_to_5cm() {
+    let (a, b) = (ll(46.0, 7.0), ll(46.05, 7.08));
+    let d = a.distance_m(&b);
+    let r1 = 1_234.5;
+    let c1 = circle(46.0, 7.0, r1);
+    assert!(both_ways(&c1, &circle(46.05, 7.08, d - r1 + 0.05)));
+    assert!(!both_ways(&c1, &circle(46.05, 7.08, d - r1 - 0.05)));
+    // Concentric.
+    assert!(both_ways(&c1, &circle(46.0, 7.0, 1.0)));
+}
+
+#[test]
+fn polygons_touching_sharing_an_edge_or_vertex() {
+    let a = poly(&[(0.0, 0.0), (0.0, 0.01), (0.01, 0.01), (0.01, 0.0)]);
+    let shared_edge = poly(&[(0.0, 0.01), (0.0, 0.02), (0.01, 0.02), (0.01, 0.01)]);
+    let shared_vertex = poly(&[(0.01, 0.01), (0.01, 0.02), (0.02, 0.02), (0.02, 0.01)]);
+    assert!(both_ways(&a, &shared_edge));
+    assert!(both_ways(&a, &shared_vertex));
+}
+
+#[test]
+fn polygon_vertex_on_other_edge_touches() {
+    // B's vertex is the midpoint of A's oblique great-circle edge.
+    let (p0, p1) = (ll(48.0, 2.0), ll(48.05, 2.1));
+    let m = slerp(p0, p1, 0.5);
+    let a = poly(&[(48.0, 2.0), (48.05, 2.1), (47.95, 2.1)]);
+    let b = Footprint::Polygon(
+        Polygon::new(vec![m, ll(m.lat() + 0.01, m.lng()), ll(m.lat() + 0.01, m.lng() - 0.01)]).unwrap(),
+    );
+    assert!(both_ways(&a, &b));
+}
+
+#[test]
+fn polygons_a_metre_apart_do_not_intersect() {
+    for lat in [0.0_f64, 45.0, 70.0] {
+        // Two squares separated by a meridian gap of about 1 m (and 1 cm).
+        for gap_m in [1.0, 0.01] {
+            let dlng =
+                (gap_m / (prime_vertical_radius(lat.to_radians()) * lat.to_radians().cos())).to_degrees();
+            let a = poly(&[(lat, 5.0), (lat, 5.01), (lat + 0.01, 5.01), (lat + 0.01, 5.0)]);
+            let x = 5.01 + dlng;
+            let b = poly(&[(lat, x), (lat, x + 0.01), (lat + 0.01, x + 0.01), (lat + 0.01, x)]);
+            let gap = ll(lat, 5.01).distance_m(&ll(lat, x));
+            assert!((gap - gap_m).abs() < gap_m * 0.01, "gap {gap}");
+            assert!(!both_ways(&a, &b), "lat {lat} gap {gap_m}");
+        }
+    }
+}
+
+#[test]
+fn nested_polygons_intersect() {
+    let outer = poly(&[(10.0, 10.0), (10.0, 10.1), (10.1, 10.1), (10.1, 10.0)]);
+    let inner = poly(&[(10.04, 10.04), (10.04, 10.06), (10.06, 10.06), (10.06, 10.04)]);
+    assert!(both_ways(&outer, &inner));
+    let outside = poly(&[(10.2, 10.2), (10.2, 10.3), (10.3, 10.3)]);
+    assert!(!both_ways(&outer, &outside));
+}
+
+#[test]
+fn crossing_polygons_without_contained_vertices() {
+    // A plus sign: neither contains a vertex of the other.
+    let h = poly(&[(0.0, -1.0), (0.0, 1.0), (0.1, 1.0), (0.1, -1.0)]);
+    let v = poly(&[(-1.0, 0.0), (-1.0, 0.1), (1.0, 0.1), (1.0, 0.0)]);
+    assert!(both_ways(&h, &v));
+}
+
+#[test]
+fn great_circle_bulge_is_respected() {
+    // Edge from (60,0) to (60,10) bulges north to about 60.095 at lng 5.
+    let p = poly(&[(60.0, 0.0), (60.0, 10.0), (59.0, 5.0)]);
+    let top = (60f64.to_radians().tan() / 5f64.to_radians().cos()).atan().to_degrees();
+    assert!(p.contains(ll(60.05, 5.0), 0.0));
+    assert!(p.contains(ll(top - 1e-6, 5.0), 0.0));
+    assert!(!p.contains(ll(top + 1e-6, 5.0), 0.0));
+    // A small circle in the bulge, above the vertices' latitude.
+    assert!(both_ways(&p, &circle(60.08, 5.0, 10.0)));
+    assert!(!both_ways(&p, &circle(top + 0.001, 5.0, 100.0)));
+}
+
+#[test]
+fn many_vertex_polygons_intersect() {
+    // Two 2000-vertex stars (R-tree path) overlapping a little.
+    let s = |lng: f64| {
+        Footprint::Polygon(Polygon::new(crate::polygon::tests::star(2000, 30.0, lng, 0.1, 0.09)).unwrap())
+    };
+    assert!(both_ways(&s(0.0), &s(0.19)));
+    assert!(!both_ways(&s(0.0), &s(0.25)));
+}
+
+#[test]
+fn contains_with_tolerance() {
+    let p = poly(&[(0.0, 10.0), (-0.2, 10.0), (-0.2, 10.2), (0.0, 10.2)]);
+    let q = ll(0.001, 10.1);
+    let d = q.distance_m(&ll(0.0, 10.1));
+    assert!(!p.contains(q, d - 0.05));
+    assert!(p.contains(q, d + 0.05));
+    assert!(p.contains(ll(-0.1, 10.1), 0.0));
+    assert!(p.contains(ll(0.0, 10.1), 0.0)); // on the boundary
+    let c = circle(0.0, 0.0, 100.0);
+    let edge = ll(0.0, 0.0).distance_m(&ll(0.0, 0.001));
+    assert!(c.contains(ll(0.0, 0.001), edge - 100.0 + 0.01));
+    assert!(!c.contains(ll(0.0, 0.001), edge - 100.0 - 0.01));
+}
+
+#[test]
+fn areas() {
+    // 0.01 x 0.01 degree square at the equator, compared with geo directly.
+    let p = poly(&[(0.0, 0.0), (0.0, 0.01), (0.01, 0.01), (0.01, 0.0)]);
+    let direct = geo::Polygon::new(vec![(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01)].into(), vec![])
+        .geodesic_area_unsigned();
+    assert!((p.area_m2() - direct).abs() < 1e-3 * direct);
+    assert!((p.area_m2() - 1_232_000.0).abs() < 2_000.0, "{}", p.area_m2());
+    // Winding does not matter.
+    let cw = poly(&[(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01)]);
+    assert!((cw.area_m2() - p.area_m2()).abs() < 1e-6 * p.area_m2());
+    // Small circle: pi r^2 to within 1e-5.
+    let c = circle(45.0, 7.0, 1_000.0);
+    let expected = std::f64::consts::PI * 1e6;
+    assert!((c.area_m2() / expected - 1.0).abs() < 1e-5, "{}", c.area_m2());
+}
+
+#[test]
+fn cells_cover_footprints() {
+    use h3o::{CellIndex, LatLng as H3LatLng, Resolution};
+    let cell_of =
+        |q: LatLng, res: Resolution| u64::from(H3LatLng::new(q.lat(), q.lng()).unwrap().to_cell(res));
+    let p = poly(&[(46.0, 6.0), (46.0, 6.2), (46.15, 6.25), (46.1, 6.0)]);
+    let c = circle(46.5, 6.6, 3_000.0);
+    for fp in [&p, &c] {
+        for res in [6_u8, 7, 9] {
+            let cells = fp.cells(res).unwrap();
+            assert!(cells.windows(2).all(|w| w[0] < w[1]), "sorted, dedup");
+            let r = Resolution::try_from(res).unwrap();
+            // Sample the bounds; every point in the footprint must be covered.
+            let b = fp.bounds();
+            let n = 60;
+            for i in 0..=n {
+                for j in 0..=n {
+                    let q = ll(
+                        b.min_lat + (b.max_lat - b.min_lat) * i as f64 / n as f64,
+                        b.min_lng + (b.max_lng - b.min_lng) * j as f64 / n as f64,
+                    );
+                    if fp.contains(q, 0.0) {
+                        assert!(cells.binary_search(&cell_of(q, r)).is_ok(), "res {res} {q:?}");
+                    }
+                }
+            }
+            assert!(cells.iter().all(|&x| CellIndex::try_from(x).is_ok()));
+        }
+    }
+    // Tiny footprint inside one cell still gets a covering.
+    let tiny = circle(46.5, 6.6, 1.0);
+    let cells = tiny.cells(crate::DEFAULT_CELL_RESOLUTION).unwrap();
+    let r = Resolution::try_from(crate::DEFAULT_CELL_RESOLUTION).unwrap();
+    assert!(cells.contains(&cell_of(ll(46.5, 6.6), r)));
+    assert!(cells.len() <= 7);
+}
+
+#[test]
+fn cells_errors() {
+    let c = circle(46.5, 6.6, 30_000.0);
+    assert_eq!(c.cells(16), Err(GeomError::InvalidResolution(16)));
+    assert!(matches!(c.cells(15), Err(GeomError::TooManyCells { resolution: 15, .. })));
+}

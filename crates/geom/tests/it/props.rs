@@ -1,0 +1,124 @@
+use geom::*;
+use proptest::prelude::*;
+
+use crate::ll;
+
+/// A random star-shaped (hence simple) polygon within ~3 km of a point in
+/// a 0.2° region, or a circle.
+fn footprint() -> impl Strategy<Value = Footprint> {
+    let centre = (45.0..45.2f64, 7.0..7.2f64);
+    let poly = (centre.clone(), prop::collection::vec(0.002..0.03f64, 3..12), 0.0..1.0f64).prop_map(
+        |((lat, lng), radii, phase)| {
+            let n = radii.len();
+            let v = radii
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let a = std::f64::consts::TAU * (i as f64 + phase) / n as f64;
+                    ll(lat + r * a.sin(), lng + r * a.cos() / 0.7)
+                })
+                .collect();
+            Footprint::Polygon(Polygon::new(v).unwrap())
+        },
+    );
+    let circle = (centre, 1.0..3000.0f64)
+        .prop_map(|((lat, lng), r)| Footprint::Circle(Circle::new(ll(lat, lng), r).unwrap()));
+    prop_oneof![poly, circle]
+}
+
+fn volume() -> impl Strategy<Value = Volume4D> {
+    (footprint(), 0.0..500.0f64, 0.0..200.0f64, 0i64..1000, 0i64..300).prop_map(|(f, lo, h, t0, dt)| {
+        Volume4D::new(
+            f,
+            AltitudeRange::new(lo, lo + h).unwrap(),
+            TimeWindow::new(Time::from_micros(t0), Time::from_micros(t0 + dt)).unwrap(),
+        )
+    })
+}
+
+fn box4() -> impl Strategy<Value = Box4> {
+    (prop::array::uniform4(0.0..100.0f64), prop::array::uniform4(0.0..20.0f64)).prop_map(|(min, ext)| Box4 {
+        min,
+        max: [min[0] + ext[0], min[1] + ext[1], min[2] + ext[2], min[3] + ext[3]],
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn intersection_is_symmetric(a in volume(), b in volume()) {
+        prop_assert_eq!(a.intersects(&b), b.intersects(&a));
+        prop_assert_eq!(
+            a.footprint().intersects(b.footprint()),
+            b.footprint().intersects(a.footprint())
+        );
+    }
+
+    #[test]
+    fn volume_intersects_itself(a in volume()) {
+        prop_assert!(a.intersects(&a));
+        prop_assert!(a.bbox().intersects(&a.bbox()));
+    }
+
+    #[test]
+    fn bbox_never_misses(a in volume(), b in volume()) {
+        if a.intersects(&b) {
+            prop_assert!(a.bbox().intersects(&b.bbox()));
+        }
+        if a.footprint().intersects(b.footprint()) {
+            prop_assert!(a.footprint().bounds().intersects(&b.footprint().bounds()));
+        }
+    }
+
+    #[test]
+    fn footprint_contains_its_vertices_and_centre(f in footprint()) {
+        match &f {
+            Footprint::Polygon(p) => {
+                for v in p.vertices() {
+                    prop_assert!(f.contains(*v, 0.0));
+                }
+            }
+            Footprint::Circle(c) => prop_assert!(f.contains(c.center(), 0.0)),
+        }
+    }
+
+    #[test]
+    fn index_query_matches_brute_force(
+        boxes in prop::collection::vec(box4(), 0..300),
+        queries in prop::collection::vec(box4(), 1..20),
+        removals in prop::collection::vec(any::<prop::sample::Index>(), 0..30),
+        bulk in any::<bool>(),
+    ) {
+        let items: Vec<(usize, Box4)> = boxes.iter().copied().enumerate().collect();
+        let mut idx = if bulk {
+            Index::bulk_load(items.clone())
+        } else {
+            let mut idx = Index::new();
+            for (k, b) in &items {
+                idx.insert(*k, *b);
+            }
+            idx
+        };
+        let mut live: Vec<Option<Box4>> = boxes.iter().copied().map(Some).collect();
+        if !boxes.is_empty() {
+            for r in removals {
+                let k = r.index(boxes.len());
+                let removed = idx.remove(&k, &boxes[k]);
+                prop_assert_eq!(removed, live[k].is_some());
+                live[k] = None;
+            }
+        }
+        prop_assert_eq!(idx.len(), live.iter().flatten().count());
+        for q in queries {
+            let mut got: Vec<usize> = idx.query(&q).copied().collect();
+            got.sort_unstable();
+            let want: Vec<usize> = live
+                .iter()
+                .enumerate()
+                .filter_map(|(k, b)| b.filter(|b| b.intersects(&q)).map(|_| k))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Wire types (DTOs): the JSON the API speaks, kept apart from the domain
+//! types, with conversions that validate on the way in.
+
+pub mod geometry;
+pub mod scd;
+
+pub use geometry::{Bounds, TimeDto, Volume4dDto, format_time, parse_time};

@@ -1,0 +1,86 @@
+//! Request extractors whose rejections are [`ApiError`]s, so malformed input
+//! always gets a JSON 4xx naming the problem: the JSON body, path segments
+//! and the authenticated caller.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use deconflict_core::Manager;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{Caller, scope};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body, parsed with a 400 (or 413) naming what is wrong.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge("request body is larger than the configured limit".into())
+            } else {
+                ApiError::bad(format!("could not read the request body: {e}"))
+            }
+        })?;
+        if bytes.is_empty() {
+            return Err(ApiError::bad("request body is empty; a JSON object is required"));
+        }
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| ApiError::bad(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// The authenticated caller: a verified bearer token.
+#[derive(Debug, Clone)]
+pub struct Authed {
+    /// The token's claims.
+    pub caller: Caller,
+    /// The manager name (`sub`).
+    pub manager: Manager,
+}
+
+impl Authed {
+    /// 403 unless the token's scopes satisfy one of `alternatives` (an OR of ANDs).
+    ///
+    /// # Errors
+    /// [`ApiError::Forbidden`] naming the scopes that would do.
+    pub fn require(&self, alternatives: &[&[&str]]) -> Result<(), ApiError> {
+        if self.caller.scopes.satisfies(alternatives) {
+            return Ok(());
+        }
+        let wanted: Vec<String> = alternatives.iter().map(|all| all.join(" + ")).collect();
+        Err(ApiError::Forbidden(format!(
+            "token lacks the scope this endpoint needs: one of [{}]",
+            wanted.join(", ")
+        )))
+    }
+
+    /// Whether the token carries the conformance-monitoring scope.
+    pub fn conformance_monitor(&self) -> bool {
+        self.caller.scopes.has(scope::CONFORMANCE_MONITORING_SA)
+    }
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = match parts.headers.get(AUTHORIZATION) {
+            None => None,
+            Some(v) => Some(
+                v.to_str().map_err(|_| ApiError::Unauthorized("Authorization header is not ASCII".into()))?,
+            ),
+        };
+        let caller = state.verifier.verify_header(header, state.clock.now_unix())?;
+        let manager = Manager::new(&caller.sub)
+            .map_err(|e| ApiError::Forbidden(format!("token sub cannot name a manager: {e}")))?;
+        Ok(Authed { caller, manager })
+    }
+}

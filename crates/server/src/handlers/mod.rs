@@ -1,0 +1,65 @@
+//! Request handlers, one module per resource. Each handler authenticates,
+//! checks scopes, converts the wire body to domain types, calls the engine on a
+//! blocking thread and converts the answer back.
+
+pub mod aux;
+pub mod availability;
+pub mod constraints;
+pub mod intents;
+pub mod ops;
+pub mod reports;
+pub mod subscriptions;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Path parameters with a JSON 400 when they do not parse.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| ApiPath(t))
+            .map_err(|e| ApiError::bad(format!("invalid path: {e}")))
+    }
+}
+
+/// Scope alternatives per endpoint family (OR of ANDs), as in F3548.
+pub mod scopes {
+    use crate::auth::scope::*;
+
+    /// Read and query operational intents.
+    pub const INTENTS_READ: &[&[&str]] = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+    /// Create, update, delete operational intents.
+    pub const INTENTS_WRITE: &[&[&str]] = &[
+        &[STRATEGIC_COORDINATION],
+        &[STRATEGIC_COORDINATION, CONSTRAINT_PROCESSING],
+        &[CONFORMANCE_MONITORING_SA],
+    ];
+    /// Read and query constraints.
+    pub const CONSTRAINTS_READ: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT], &[CONSTRAINT_PROCESSING]];
+    /// Create, update, delete constraints.
+    pub const CONSTRAINTS_WRITE: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT]];
+    /// Everything about subscriptions.
+    pub const SUBSCRIPTIONS: &[&[&str]] = &[&[CONSTRAINT_PROCESSING], &[STRATEGIC_COORDINATION]];
+    /// Set availability.
+    pub const AVAILABILITY_WRITE: &[&[&str]] = &[&[AVAILABILITY_ARBITRATION]];
+    /// Read availability.
+    pub const AVAILABILITY_READ: &[&[&str]] =
+        &[&[AVAILABILITY_ARBITRATION], &[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+    /// Any F3548 scope.
+    pub const ANY_UTM: &[&[&str]] = &[
+        &[STRATEGIC_COORDINATION],
+        &[CONSTRAINT_MANAGEMENT],
+        &[CONSTRAINT_PROCESSING],
+        &[CONFORMANCE_MONITORING_SA],
+        &[AVAILABILITY_ARBITRATION],
+    ];
+}

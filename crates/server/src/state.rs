@@ -1,0 +1,86 @@
+//! Shared state of one server: the engine, the token verifier, the clock and
+//! the request settings. Cheap to clone (everything is behind `Arc`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use deconflict_core::{Ctx, Engine, EngineError};
+use geom::Time;
+
+use crate::auth::Verifier;
+use crate::error::ApiError;
+use crate::extract::Authed;
+
+/// Where "now" comes from: the system clock, or a clock a test sets.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: Option<Arc<AtomicI64>>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self { fixed: None }
+    }
+
+    /// A clock that stays at `micros` until [`Clock::set`] moves it.
+    pub fn manual(micros: i64) -> Self {
+        Self { fixed: Some(Arc::new(AtomicI64::new(micros))) }
+    }
+
+    /// Moves a manual clock; no effect on the system clock.
+    pub fn set(&self, micros: i64) {
+        if let Some(f) = &self.fixed {
+            f.store(micros, Ordering::SeqCst);
+        }
+    }
+
+    /// Now, in µs since the epoch.
+    pub fn now(&self) -> Time {
+        match &self.fixed {
+            Some(f) => Time::from_micros(f.load(Ordering::SeqCst)),
+            None => Time::from_micros(chrono::Utc::now().timestamp_micros()),
+        }
+    }
+
+    /// Now, in whole seconds since the epoch (for token checks).
+    pub fn now_unix(&self) -> i64 {
+        self.now().as_micros().div_euclid(1_000_000)
+    }
+}
+
+/// Everything a handler needs.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The strategic engine over the configured store.
+    pub engine: Engine,
+    /// Verifies bearer tokens.
+    pub verifier: Arc<Verifier>,
+    /// The clock.
+    pub clock: Clock,
+    /// How long a request may take before it is rolled back.
+    pub request_timeout: Duration,
+}
+
+impl AppState {
+    /// Runs an engine call for `authed` on a blocking thread, with the request
+    /// deadline, and maps its refusal to an HTTP error.
+    ///
+    /// # Errors
+    /// The engine's refusal as an [`ApiError`].
+    pub async fn run<T, F>(&self, authed: &Authed, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Engine, &Ctx) -> Result<T, EngineError> + Send + 'static,
+    {
+        let mut ctx = Ctx::new(authed.manager.clone(), self.clock.now()).with_budget(self.request_timeout);
+        ctx.conformance_monitor = authed.conformance_monitor();
+        let engine = self.engine.clone();
+        let viewer = authed.manager.clone();
+        tokio::task::spawn_blocking(move || f(&engine, &ctx))
+            .await
+            .map_err(|e| ApiError::Internal(format!("engine task failed: {e}")))?
+            .map_err(|e| ApiError::from_engine(e, &viewer))
+    }
+}

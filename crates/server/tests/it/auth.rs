@@ -1,0 +1,155 @@
+//! The authentication and authorisation matrix over HTTP, and compatibility
+//! with tokens shaped like the InterUSS development tools'.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use p256::elliptic_curve::Generate as _;
+use p256::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+struct Signer {
+    key: EncodingKey,
+    alg: Algorithm,
+    public_pem: String,
+}
+
+fn ec_signer() -> Signer {
+    let secret = p256::SecretKey::try_generate().unwrap();
+    let private = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
+    Signer {
+        key: EncodingKey::from_ec_pem(private.as_bytes()).unwrap(),
+        alg: Algorithm::ES256,
+        public_pem: secret.public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+    }
+}
+
+fn rsa_signer() -> Signer {
+    use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+    let mut rng = p256::elliptic_curve::common::getrandom::SysRng;
+    let private = rsa::PrivateKey::new(&mut rng, 2048).unwrap();
+    let pem = private.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
+    Signer {
+        key: EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+        alg: Algorithm::RS256,
+        public_pem: private.to_public_key().to_public_key_pem(rsa::pkcs8::LineEnding::LF).unwrap(),
+    }
+}
+
+impl Signer {
+    fn sign(&self, claims: &Value) -> String {
+        jsonwebtoken::encode(&Header::new(self.alg), claims, &self.key).unwrap()
+    }
+}
+
+/// The claims the InterUSS tools put in a development token.
+fn interuss_claims(sub: &str, scope: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({ "sub": sub, "client_id": sub, "scope": scope, "aud": "localhost",
+            "iss": "dummy", "nbf": now - 1, "exp": now + 3600, "jti": new_id() })
+}
+
+async fn server_trusting(signer: &Signer) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("trusted.pem");
+    std::fs::write(&pem, &signer.public_pem).unwrap();
+    let opts = Options {
+        key_files: vec![pem],
+        audiences: vec!["localhost".into()],
+        dev: false,
+        ..Options::default()
+    };
+    TestServer::start_with(opts, dir).await
+}
+
+#[tokio::test]
+async fn interuss_style_rs256_tokens_are_accepted() {
+    let signer = rsa_signer();
+    let s = server_trusting(&signer).await;
+    let token = signer.sign(&interuss_claims("uss1", "utm.strategic_coordination utm.constraint_processing"));
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&token), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["owner"], "uss1");
+    let id = new_id();
+    let (st, r) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{id}"),
+            Some(&token),
+            Some(&intent("uss1", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    assert_eq!(r["operational_intent_reference"]["manager"], "uss1");
+}
+
+#[tokio::test]
+async fn auth_matrix() {
+    let good = ec_signer();
+    let other = ec_signer();
+    let s = server_trusting(&good).await;
+    let now = chrono::Utc::now().timestamp();
+    let path = format!("{OIR}/{}", new_id());
+    let body = intent("uss1", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[]);
+    let base = interuss_claims("uss1", "utm.strategic_coordination");
+    let with = |k: &str, v: Value| {
+        let mut c = base.clone();
+        c[k] = v;
+        c
+    };
+    let mut no_exp = base.clone();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let cases: Vec<(&str, Option<String>, StatusCode)> = vec![
+        ("no token", None, StatusCode::UNAUTHORIZED),
+        ("bad signature", Some(other.sign(&base)), StatusCode::UNAUTHORIZED),
+        (
+            "wrong audience",
+            Some(good.sign(&with("aud", json!("elsewhere.example")))),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("exp two hours ahead", Some(good.sign(&with("exp", json!(now + 7200)))), StatusCode::UNAUTHORIZED),
+        ("expired", Some(good.sign(&with("exp", json!(now - 600)))), StatusCode::UNAUTHORIZED),
+        ("no exp", Some(good.sign(&no_exp)), StatusCode::UNAUTHORIZED),
+        ("garbage", Some("not.a.jwt".into()), StatusCode::UNAUTHORIZED),
+        (
+            "wrong scope",
+            Some(good.sign(&with("scope", json!("utm.constraint_management")))),
+            StatusCode::FORBIDDEN,
+        ),
+        ("right", Some(good.sign(&base)), StatusCode::CREATED),
+    ];
+    for (name, token, want) in cases {
+        let (st, v) = s.call(Method::PUT, &path, token.as_deref(), Some(&body)).await;
+        assert_eq!(st, want, "{name}: {v}");
+        if !st.is_success() {
+            assert!(
+                v["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{name}: JSON message expected, got {v}"
+            );
+        }
+    }
+    // Another manager touching uss1's intent: 403.
+    let (_, g) = s.call(Method::GET, &path, Some(&good.sign(&base)), None).await;
+    let ovn = g["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let mallory = good.sign(&interuss_claims("mallory", "utm.strategic_coordination"));
+    let (st, v) = s.call(Method::DELETE, &format!("{path}/{ovn}"), Some(&mallory), None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("owned by uss1"), "{v}");
+}
+
+#[tokio::test]
+async fn unknown_issuer_key_and_dev_key_without_dev_mode() {
+    let good = ec_signer();
+    let s = server_trusting(&good).await;
+    // The development key is not trusted unless the server runs with --dev.
+    let dev_token = s.token("uss1", &[SC]);
+    let (st, _) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&dev_token), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // A token from an issuer whose key we never configured.
+    let stranger = ec_signer();
+    let mut claims = interuss_claims("uss1", SC);
+    claims["iss"] = json!("https://stranger.example");
+    let (st, _) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&stranger.sign(&claims)), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}

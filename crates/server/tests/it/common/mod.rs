@@ -1,0 +1,201 @@
+//! A real server on a loopback port, with its own keys and store, and helpers
+//! to talk HTTP to it.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use server::auth::{DevKey, TokenRequest};
+use server::{Clock, Config, StoreSpec};
+use tokio::sync::oneshot;
+
+pub const SC: &str = "utm.strategic_coordination";
+pub const CP: &str = "utm.constraint_processing";
+pub const CM: &str = "utm.constraint_management";
+pub const CMSA: &str = "utm.conformance_monitoring_sa";
+pub const AA: &str = "utm.availability_arbitration";
+
+/// A running server and what is needed to call it.
+pub struct TestServer {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub dev_key: PathBuf,
+    pub db: PathBuf,
+    pub http: reqwest::Client,
+    pub clock: Clock,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// How to start a server.
+pub struct Options {
+    pub sqlite: bool,
+    pub key_files: Vec<PathBuf>,
+    pub audiences: Vec<String>,
+    pub dev: bool,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            sqlite: true,
+            key_files: Vec::new(),
+            audiences: vec!["localhost".into()],
+            dev: true,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(Options::default(), tempfile::tempdir().unwrap()).await
+    }
+
+    /// Starts on `dir` (reused across restarts to test durability).
+    pub async fn start_with(opts: Options, dir: tempfile::TempDir) -> Self {
+        let db = dir.path().join("test.sqlite");
+        let dev_key = dir.path().join("dev-key.pem");
+        let mut cfg = Config {
+            store: if opts.sqlite { StoreSpec::Sqlite(db.clone()) } else { StoreSpec::Memory },
+            key_files: opts.key_files,
+            audiences: opts.audiences,
+            dev: opts.dev,
+            dev_key: dev_key.clone(),
+            max_body_bytes: opts.max_body_bytes,
+            ..Config::default()
+        };
+        cfg.limits.allow_http_base_urls = true;
+        let clock = Clock::system();
+        let state = server::build_state(&cfg, clock.clone()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(state, &cfg, listener, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        Self { base, dir, dev_key, db, http, clock, stop: Some(tx), task: Some(task) }
+    }
+
+    /// Stops the server and gives back its directory.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    /// A development token for `sub` with `scopes`.
+    pub fn token(&self, sub: &str, scopes: &[&str]) -> String {
+        let key = DevKey::load_or_create(&self.dev_key).unwrap();
+        let req = TokenRequest {
+            sub: sub.into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            audience: "localhost".into(),
+            ttl: Duration::from_secs(3600),
+        };
+        key.sign(&req, chrono::Utc::now().timestamp()).unwrap()
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    /// Sends raw bytes as the body.
+    pub async fn raw(&self, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Entity counts from /healthz.
+    pub async fn counts(&self) -> (u64, u64, u64) {
+        let (s, v) = self.call(Method::GET, "/healthz", None, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        (
+            v["operational_intents"].as_u64().unwrap(),
+            v["constraints"].as_u64().unwrap(),
+            v["subscriptions"].as_u64().unwrap(),
+        )
+    }
+}
+
+pub fn rfc3339(minutes_from_now: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes_from_now))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn square(lat: f64, lng: f64, half: f64) -> Value {
+    json!({ "vertices": [
+        { "lat": lat - half, "lng": lng - half }, { "lat": lat - half, "lng": lng + half },
+        { "lat": lat + half, "lng": lng + half }, { "lat": lat + half, "lng": lng - half } ] })
+}
+
+pub fn volume(lat: f64, lng: f64, half: f64, alt: (f64, f64), minutes: (i64, i64)) -> Value {
+    json!({
+        "volume": {
+            "outline_polygon": square(lat, lng, half),
+            "altitude_lower": { "value": alt.0, "reference": "W84", "units": "M" },
+            "altitude_upper": { "value": alt.1, "reference": "W84", "units": "M" },
+        },
+        "time_start": { "value": rfc3339(minutes.0), "format": "RFC3339" },
+        "time_end": { "value": rfc3339(minutes.1), "format": "RFC3339" },
+    })
+}
+
+pub fn area(lat: f64, lng: f64, half: f64) -> Value {
+    json!({ "area_of_interest": volume(lat, lng, half, (0.0, 3000.0), (0, 240)) })
+}
+
+pub fn intent(who: &str, extents: Value, key: &[&str]) -> Value {
+    let url = format!("http://{who}.example");
+    json!({ "extents": [extents], "key": key, "state": "Accepted", "uss_base_url": url,
+            "new_subscription": { "uss_base_url": url, "notify_for_constraints": false } })
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub const OIR: &str = "/dss/v1/operational_intent_references";
+pub const CR: &str = "/dss/v1/constraint_references";
+pub const SUB: &str = "/dss/v1/subscriptions";

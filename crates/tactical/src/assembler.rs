@@ -1,0 +1,1 @@
+//! assembler (todo)
