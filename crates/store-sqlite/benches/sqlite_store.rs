@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use deconflict_core::model::OperationalIntent;
 use deconflict_core::store::AreaQuery;
-use deconflict_core::testsuite::{HOUR, T0, intent, square, volume};
+use deconflict_core::testsuite::{HOUR, T0, intent, manager, square, volume};
 use deconflict_core::{Store, TxMode};
 use geom::Volume4D;
 use store_sqlite::SqliteStore;
@@ -45,7 +45,12 @@ fn small_intent(rng: &mut Rng) -> OperationalIntent {
     let len = rng.range(10.0 * 60e6, 60.0 * 60e6) as i64;
     intent(
         "bench",
-        vec![volume(square(lat, lng, rng.range(0.0005, 0.005)), (alt, alt + rng.range(30.0, 120.0)), t0, t0 + len)],
+        vec![volume(
+            square(lat, lng, rng.range(0.0005, 0.005)),
+            (alt, alt + rng.range(30.0, 120.0)),
+            t0,
+            t0 + len,
+        )],
     )
 }
 
@@ -88,6 +93,33 @@ fn bench(c: &mut Criterion) {
             },
             BatchSize::SmallInput,
         );
+    });
+
+    // Baselines: the cost of a read transaction alone, and of a lookup by id.
+    g.bench_function("begin_read+end", |b| {
+        b.iter(|| {
+            let mut tx = store.begin(TxMode::Read).expect("begin");
+            black_box(tx.availability(&manager("bench")).expect("get"));
+        });
+    });
+    let ids: Vec<_> = {
+        let mut tx = store.begin(TxMode::Read).expect("begin");
+        let everything = vec![volume(square(46.5, 8.5, 0.5), (0.0, 1000.0), T0, T0 + 24 * HOUR)];
+        tx.intents_in(&AreaQuery::new(&everything))
+            .expect("query")
+            .into_iter()
+            .map(|o| o.id)
+            .take(1000)
+            .collect()
+    };
+    assert!(!ids.is_empty());
+    let mut i = 0;
+    g.bench_function("intent_by_id", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            let mut tx = store.begin(TxMode::Read).expect("begin");
+            black_box(tx.intent(ids[i]).expect("get"));
+        });
     });
 
     for (name, half) in [("intents_in/2km_1h", 0.009), ("intents_in/20km_1h", 0.09)] {

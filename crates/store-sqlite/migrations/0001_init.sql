@@ -9,13 +9,18 @@
 --     denormalised for purge and inspection (the blob is the truth);
 --   * `pk` is a stable integer key: the id of the row in the R*Tree index.
 --
--- Each entity kind has a 4-dimensional R*Tree of its bounding box
--- (longitude, latitude, altitude, time). R*Tree coordinates are 32-bit
--- floats rounded outward by SQLite, so time is stored in whole SECONDS since
--- the Unix epoch, floor for the start and ceil for the end: boxes only grow,
--- and candidate searches stay a superset. The application writes the R*Tree
--- row on insert/update; the AFTER DELETE triggers remove it, so a plain
--- DELETE (including purges) can never leave a dangling index entry.
+-- Each entity kind has a 4-dimensional R*Tree of its bounding box in units
+-- chosen so typical extents are comparable on every axis (the R*Tree's split
+-- heuristics are scale-dependent; see src/rtree.rs for measurements):
+--   longitude and latitude in degrees, altitude in KILOMETRES,
+--   time in HOURS since 2024-01-01T00:00:00Z.
+-- R*Tree coordinates are 32-bit floats rounded outward by SQLite, and the
+-- application rounds outward before that (time via whole seconds, floor for
+-- the start and ceil for the end): boxes only grow, so candidate searches
+-- stay a superset. Changing these units requires a migration that rebuilds
+-- the R*Tree tables. The application writes the R*Tree row on insert and
+-- update; the AFTER DELETE triggers remove it, so a plain DELETE (including
+-- purges) can never leave a dangling index entry.
 
 CREATE TABLE operational_intents (
     pk              INTEGER PRIMARY KEY,
@@ -39,7 +44,7 @@ CREATE INDEX operational_intents_subscription ON operational_intents (subscripti
     WHERE subscription_id IS NOT NULL;
 CREATE INDEX operational_intents_time_end ON operational_intents (time_end);
 CREATE VIRTUAL TABLE operational_intents_rtree USING rtree (
-    id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t
+    id, min_lng, max_lng, min_lat, max_lat, min_alt_km, max_alt_km, min_t_h, max_t_h
 );
 CREATE TRIGGER operational_intents_rtree_delete AFTER DELETE ON operational_intents
 BEGIN
@@ -63,7 +68,7 @@ CREATE TABLE constraints (
 );
 CREATE INDEX constraints_time_end ON constraints (time_end);
 CREATE VIRTUAL TABLE constraints_rtree USING rtree (
-    id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t
+    id, min_lng, max_lng, min_lat, max_lat, min_alt_km, max_alt_km, min_t_h, max_t_h
 );
 CREATE TRIGGER constraints_rtree_delete AFTER DELETE ON constraints
 BEGIN
@@ -90,7 +95,7 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_time_end ON subscriptions (time_end);
 CREATE INDEX subscriptions_implicit ON subscriptions (implicit) WHERE implicit = 1;
 CREATE VIRTUAL TABLE subscriptions_rtree USING rtree (
-    id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t
+    id, min_lng, max_lng, min_lat, max_lat, min_alt_km, max_alt_km, min_t_h, max_t_h
 );
 CREATE TRIGGER subscriptions_rtree_delete AFTER DELETE ON subscriptions
 BEGIN

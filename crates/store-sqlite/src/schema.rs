@@ -13,7 +13,8 @@ struct Migration {
 
 /// Every migration this build knows, in order. Append only: never edit a
 /// migration that has shipped; add `000N_name.sql` and a line here.
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("../migrations/0001_init.sql") }];
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/0001_init.sql") }];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -31,9 +32,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     debug_assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).store()?;
     tx.execute_batch(CREATE_TABLE).store()?;
-    let current: i64 = tx
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))
-        .store()?;
+    let current: i64 =
+        tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).store()?;
     if current > SCHEMA_VERSION {
         return Err(StoreError::Unavailable(format!(
             "database schema version {current} is newer than this build of deconflict supports \
@@ -41,13 +41,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         )));
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tx.execute_batch(m.sql)
-            .map_err(|e| match crate::error::from_sqlite(e) {
-                StoreError::Backend(msg) => {
-                    StoreError::Backend(format!("schema migration {}: {msg}", m.version))
-                }
-                other => other,
-            })?;
+        tx.execute_batch(m.sql).map_err(|e| match crate::error::from_sqlite(e) {
+            StoreError::Backend(msg) => StoreError::Backend(format!("schema migration {}: {msg}", m.version)),
+            other => other,
+        })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) \
              VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",

@@ -5,8 +5,8 @@ use std::ops::Deref;
 use deconflict_core::codec;
 use deconflict_core::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
 use deconflict_core::model::{
-    Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent,
-    PurgeCounts, Subscription,
+    Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, PurgeCounts,
+    Subscription,
 };
 use deconflict_core::store::AreaQuery;
 use deconflict_core::{StoreError, Tx, TxMode};
@@ -49,9 +49,15 @@ macro_rules! by_id {
 macro_rules! in_box {
     ($columns:expr, $table:literal) => {
         concat!(
-            "SELECT ", $columns, " FROM ", $table, "_rtree r JOIN ", $table, " t ON t.pk = r.id \
+            "SELECT ",
+            $columns,
+            " FROM ",
+            $table,
+            "_rtree r JOIN ",
+            $table,
+            " t ON t.pk = r.id \
              WHERE r.max_lng >= ?1 AND r.min_lng <= ?2 AND r.max_lat >= ?3 AND r.min_lat <= ?4 \
-             AND r.max_alt >= ?5 AND r.min_alt <= ?6 AND r.max_t >= ?7 AND r.min_t <= ?8"
+             AND r.max_alt_km >= ?5 AND r.min_alt_km <= ?6 AND r.max_t_h >= ?7 AND r.min_t_h <= ?8"
         )
     };
 }
@@ -60,8 +66,10 @@ macro_rules! in_box {
 macro_rules! index {
     ($table:literal) => {
         concat!(
-            "INSERT OR REPLACE INTO ", $table, "_rtree \
-             (id, min_lng, max_lng, min_lat, max_lat, min_alt, max_alt, min_t, max_t) \
+            "INSERT OR REPLACE INTO ",
+            $table,
+            "_rtree \
+             (id, min_lng, max_lng, min_lat, max_lat, min_alt_km, max_alt_km, min_t_h, max_t_h) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         )
     };
@@ -119,8 +127,7 @@ const DELETE_INTENT: &str = "DELETE FROM operational_intents WHERE id = ?1";
 const DELETE_CONSTRAINT: &str = "DELETE FROM constraints WHERE id = ?1";
 const DELETE_SUBSCRIPTION: &str = "DELETE FROM subscriptions WHERE id = ?1";
 
-const INTENTS_OF_SUBSCRIPTION: &str =
-    "SELECT id FROM operational_intents WHERE subscription_id = ?1";
+const INTENTS_OF_SUBSCRIPTION: &str = "SELECT id FROM operational_intents WHERE subscription_id = ?1";
 
 const AVAILABILITY: &str = "SELECT availability, version FROM uss_availability WHERE uss = ?1";
 const UPSERT_AVAILABILITY: &str = "INSERT INTO uss_availability (uss, availability, version) \
@@ -286,9 +293,7 @@ impl<L: Lease> SqliteTx<L> {
     fn writable(&self) -> Result<(), StoreError> {
         match self.mode {
             TxMode::Write => Ok(()),
-            TxMode::Read => {
-                Err(StoreError::Backend("write attempted in a read-only transaction".into()))
-            }
+            TxMode::Read => Err(StoreError::Backend("write attempted in a read-only transaction".into())),
         }
     }
 
@@ -328,7 +333,9 @@ impl<L: Lease> SqliteTx<L> {
         self.conn
             .prepare_cached(insert)
             .store()?
-            .execute(params![pk, b.min[0], b.max[0], b.min[1], b.max[1], b.min[2], b.max[2], b.min[3], b.max[3]])
+            .execute(params![
+                pk, b.min[0], b.max[0], b.min[1], b.max[1], b.min[2], b.max[2], b.min[3], b.max[3]
+            ])
             .store()?;
         Ok(())
     }

@@ -98,9 +98,9 @@ impl AlertEvent {
     /// The alert concerned.
     pub fn alert(&self) -> &Alert {
         match self {
-            AlertEvent::New { alert, .. } | AlertEvent::Ongoing { alert, .. } | AlertEvent::Ended { alert, .. } => {
-                alert
-            }
+            AlertEvent::New { alert, .. }
+            | AlertEvent::Ongoing { alert, .. }
+            | AlertEvent::Ended { alert, .. } => alert,
         }
     }
 
@@ -131,7 +131,12 @@ impl AlertTracker {
     /// pass same- and cross-party ones as the server wishes) and the tracks
     /// that expired since the last scan. Returns the events of this scan:
     /// ends by expiry first, then per pair in `(a, b)` order.
-    pub fn update<'a, I>(&mut self, scan_time: Timestamp, conflicts: I, expired_tracks: &[TrackId]) -> Vec<AlertEvent>
+    pub fn update<'a, I>(
+        &mut self,
+        scan_time: Timestamp,
+        conflicts: I,
+        expired_tracks: &[TrackId],
+    ) -> Vec<AlertEvent>
     where
         I: IntoIterator<Item = &'a Conflict>,
     {
@@ -163,12 +168,12 @@ impl AlertTracker {
         seen.dedup_by_key(|(k, _)| *k);
         for (_, step, (conflict, predicted_at)) in self.life.update(seen) {
             match step {
-                Step::New(id) => {
-                    events.push(AlertEvent::New { at: scan_time, alert: Alert::new(id, conflict, predicted_at) })
-                }
-                Step::Ongoing(id) => {
-                    events.push(AlertEvent::Ongoing { at: scan_time, alert: Alert::new(id, conflict, predicted_at) })
-                }
+                Step::New(id) => events
+                    .push(AlertEvent::New { at: scan_time, alert: Alert::new(id, conflict, predicted_at) }),
+                Step::Ongoing(id) => events.push(AlertEvent::Ongoing {
+                    at: scan_time,
+                    alert: Alert::new(id, conflict, predicted_at),
+                }),
                 Step::Ended(id) => events.push(AlertEvent::Ended {
                     at: scan_time,
                     alert: Alert::new(id, conflict, predicted_at),

@@ -266,7 +266,12 @@ pub(crate) fn pair_conflict(a: &Kin, b: &Kin, cfg: &DetectionConfig) -> Option<P
 
 /// Tests `(i, j)` in canonical (lower id first) order.
 #[inline]
-pub(crate) fn test_pair(ks: &[Kin], i: u32, j: u32, cfg: &DetectionConfig) -> Option<(u32, u32, PairGeometry)> {
+pub(crate) fn test_pair(
+    ks: &[Kin],
+    i: u32,
+    j: u32,
+    cfg: &DetectionConfig,
+) -> Option<(u32, u32, PairGeometry)> {
     let (ka, kb) = (&ks[i as usize], &ks[j as usize]);
     if ka.id == kb.id {
         return None;

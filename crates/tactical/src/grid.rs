@@ -48,6 +48,10 @@ impl Swept {
 const MIN_EARTH_RADIUS_M: f64 = 6.3e6;
 /// Boxes covering more cells than this go to the everyone-list.
 const MAX_CELLS_PER_BOX: i64 = 64;
+/// Target travel per time slice, in horizontal minima.
+const SLICE_TRAVEL_IN_R: f64 = 3.0;
+/// Most time slices per scan.
+const MAX_SLICES: usize = 8;
 /// Bits per packed cell coordinate.
 const BITS: u32 = 21;
 /// Smallest cell edge (m): keeps packed coordinates within `BITS`.
@@ -71,36 +75,88 @@ fn key_of(p: V3, inv_cell: f64) -> u64 {
     pack([cell_coord(p[0], inv_cell), cell_coord(p[1], inv_cell), cell_coord(p[2], inv_cell)])
 }
 
-fn swept(k: &Kin, cfg: &DetectionConfig) -> Swept {
-    let t = cfg.lookahead_s;
-    let end = geo::axpy(t, k.v, k.p);
-    let travel = geo::dot(k.v, k.v).sqrt() * (t + k.age_s);
+/// The swept box of `k` over the time slice `[t0, t1]` (seconds after the scan).
+fn swept(k: &Kin, cfg: &DetectionConfig, t0: f64, t1: f64) -> Swept {
+    let start = geo::axpy(t0, k.v, k.p);
+    let end = geo::axpy(t1, k.v, k.p);
+    let travel = geo::dot(k.v, k.v).sqrt() * (t1 + k.age_s);
     // The straight path rises above the surface by at most travel²/2ρ.
     let rise = travel * travel / (2.0 * MIN_EARTH_RADIUS_M);
     let r = 0.51 * cfg.horizontal_m + 25.0 + rise;
     let mut lo = [0.0; 3];
     let mut hi = [0.0; 3];
     for a in 0..3 {
-        lo[a] = k.p[a].min(end[a]) - r;
-        hi[a] = k.p[a].max(end[a]) + r;
+        lo[a] = start[a].min(end[a]) - r;
+        hi[a] = start[a].max(end[a]) + r;
     }
-    let z_end = k.z_ft + k.w_fps * t;
+    let z0 = k.z_ft + k.w_fps * t0;
+    let z1 = k.z_ft + k.w_fps * t1;
     let dz = 0.5 * cfg.vertical_ft + 1e-6 * (1.0 + k.z_ft.abs());
-    Swept { lo, hi, zlo: k.z_ft.min(z_end) - dz, zhi: k.z_ft.max(z_end) + dz }
+    Swept { lo, hi, zlo: z0.min(z1) - dz, zhi: z0.max(z1) + dz }
+}
+
+/// How many time slices to cut the look-ahead into: about one per two
+/// minima of typical travel, so swept boxes stay small.
+fn slice_count(ks: &[Kin], cfg: &DetectionConfig) -> usize {
+    let mut speeds: Vec<f64> = ks.iter().map(|k| geo::dot(k.v, k.v)).collect();
+    let mid = speeds.len() / 2;
+    let (_, m, _) = speeds.select_nth_unstable_by(mid, f64::total_cmp);
+    let travel = m.sqrt() * cfg.lookahead_s;
+    let s = (travel / (SLICE_TRAVEL_IN_R * cfg.horizontal_m)).round();
+    if s.is_finite() { (s as usize).clamp(1, MAX_SLICES) } else { 1 }
 }
 
 /// Every conflicting pair, as indices into `ks` (lower id first).
+///
+/// The look-ahead is cut into slices `[s·Δ, (s+1)·Δ]`; each slice gets its
+/// own grid of boxes swept over that slice only. A pair is kept only by the
+/// slice holding the start of its infringement within the look-ahead
+/// (`max(t_in, 0)`): just after that instant both aircraft are closer than
+/// `R` and `H`, so their boxes in that slice overlap. Slices run on
+/// `cfg.threads` scoped threads.
 pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32, u32, PairGeometry)> {
-    let n = ks.len();
-    if n < 2 {
+    if ks.len() < 2 {
         return Vec::new();
     }
+    let slices = slice_count(ks, cfg);
+    let dt = cfg.lookahead_s / slices as f64;
+    let run = |s: usize| {
+        let slice_of = |t: f64| ((t.max(0.0) / dt).floor() as usize).min(slices - 1);
+        let mut out = slice_conflicts(ks, cfg, s as f64 * dt, (s + 1) as f64 * dt);
+        out.retain(|(_, _, g)| slice_of(g.t_in) == s);
+        out
+    };
+    let threads = cfg.threads.max(1).min(slices);
+    if threads == 1 || ks.len() < 2048 {
+        return (0..slices).flat_map(run).collect();
+    }
+    let run = &run;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|w| scope.spawn(move || (w..slices).step_by(threads).flat_map(run).collect::<Vec<_>>()))
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            // Workers do not panic (the exact test cannot); a failed join
+            // would lose pairs, so fall back to computing them here.
+            match h.join() {
+                Ok(mut v) => all.append(&mut v),
+                Err(_) => return (0..slices).flat_map(run).collect(),
+            }
+        }
+        all
+    })
+}
+
+/// Every pair conflicting at all whose boxes swept over `[t0, t1]` overlap.
+fn slice_conflicts(ks: &[Kin], cfg: &DetectionConfig, t0: f64, t1: f64) -> Vec<(u32, u32, PairGeometry)> {
+    let n = ks.len();
     // Order tracks by the bottom of their altitude band: index order is then
     // band order inside every cell.
     let mut order: Vec<(f64, u32)> = Vec::with_capacity(n);
     let mut boxes_unordered: Vec<Swept> = Vec::with_capacity(n);
     for (i, k) in ks.iter().enumerate() {
-        let s = swept(k, cfg);
+        let s = swept(k, cfg, t0, t1);
         order.push((s.zlo, i as u32));
         boxes_unordered.push(s);
     }
@@ -115,8 +171,10 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
     let mut entries: Vec<u128> = Vec::with_capacity(n * 4);
     let mut oversized: Vec<u32> = Vec::new();
     for (k, b) in boxes.iter().enumerate() {
-        let lo = [cell_coord(b.lo[0], inv_cell), cell_coord(b.lo[1], inv_cell), cell_coord(b.lo[2], inv_cell)];
-        let hi = [cell_coord(b.hi[0], inv_cell), cell_coord(b.hi[1], inv_cell), cell_coord(b.hi[2], inv_cell)];
+        let lo =
+            [cell_coord(b.lo[0], inv_cell), cell_coord(b.lo[1], inv_cell), cell_coord(b.lo[2], inv_cell)];
+        let hi =
+            [cell_coord(b.hi[0], inv_cell), cell_coord(b.hi[1], inv_cell), cell_coord(b.hi[2], inv_cell)];
         let span = |a: usize| hi[a].saturating_sub(lo[a]).saturating_add(1);
         let count = span(0).saturating_mul(span(1)).saturating_mul(span(2));
         if count > MAX_CELLS_PER_BOX {
@@ -149,41 +207,10 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
     }
 
     let ctx = Ctx { ks, cfg, boxes: &boxes, orig: &orig, inv_cell };
-    let threads = cfg.threads.max(1);
-    let mut out = if threads == 1 || entries.len() < 4096 {
-        let mut out = Vec::new();
-        for &(s, e) in &groups {
-            ctx.sweep_cell(&entries[s..e], &mut out);
-        }
-        out
-    } else {
-        let chunks = split_by_cost(&groups, threads);
-        let entries = &entries;
-        let ctx = &ctx;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        let mut out = Vec::new();
-                        for &(s, e) in chunk {
-                            ctx.sweep_cell(&entries[s..e], &mut out);
-                        }
-                        out
-                    })
-                })
-                .collect();
-            let mut all = Vec::new();
-            for h in handles {
-                // A worker only panics if the exact test does, which it does
-                // not; fall back to nothing rather than unwinding twice.
-                if let Ok(mut v) = h.join() {
-                    all.append(&mut v);
-                }
-            }
-            all
-        })
-    };
+    let mut out = Vec::new();
+    for &(s, e) in &groups {
+        ctx.sweep_cell(&entries[s..e], &mut out);
+    }
 
     // Oversized boxes against everyone (pairs of two oversized boxes once).
     let mut is_oversized = vec![false; n];
@@ -208,37 +235,12 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
 /// Cell edge: about the median largest extent of a swept box, so a typical
 /// box covers 2×2×2 cells.
 fn cell_size(boxes: &[Swept]) -> f64 {
-    let mut ext: Vec<f64> = boxes
-        .iter()
-        .map(|b| (b.hi[0] - b.lo[0]).max(b.hi[1] - b.lo[1]).max(b.hi[2] - b.lo[2]))
-        .collect();
+    let mut ext: Vec<f64> =
+        boxes.iter().map(|b| (b.hi[0] - b.lo[0]).max(b.hi[1] - b.lo[1]).max(b.hi[2] - b.lo[2])).collect();
     let mid = ext.len() / 2;
     let (_, m, _) = ext.select_nth_unstable_by(mid, f64::total_cmp);
     let c = *m;
     if c.is_finite() { c.max(MIN_CELL_M) } else { MIN_CELL_M }
-}
-
-/// Splits cells into `parts` contiguous chunks of roughly equal work
-/// (members² per cell).
-fn split_by_cost(groups: &[(usize, usize)], parts: usize) -> Vec<&[(usize, usize)]> {
-    let cost = |g: &(usize, usize)| {
-        let m = (g.1 - g.0) as u64;
-        m * m
-    };
-    let total: u64 = groups.iter().map(cost).sum();
-    let mut chunks = Vec::with_capacity(parts);
-    let mut start = 0;
-    let mut acc = 0u64;
-    for (i, g) in groups.iter().enumerate() {
-        acc += cost(g);
-        let target = total * (chunks.len() as u64 + 1) / parts as u64;
-        if acc >= target && chunks.len() + 1 < parts {
-            chunks.push(&groups[start..=i]);
-            start = i + 1;
-        }
-    }
-    chunks.push(&groups[start..]);
-    chunks
 }
 
 struct Ctx<'a> {

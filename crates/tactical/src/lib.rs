@@ -35,15 +35,14 @@ pub mod assembler;
 pub mod conformance;
 pub mod csv;
 pub mod detect;
-pub mod traffic;
 mod geo;
 mod grid;
 mod lifecycle;
 pub mod sbs;
 pub mod store;
 pub mod track;
+pub mod traffic;
 pub mod units;
-
 
 pub use detect::{Conflict, ConflictReport, DetectionConfig, detect, detect_all_pairs};
 pub use store::{StoreConfig, TrackStore, UpdateOutcome};

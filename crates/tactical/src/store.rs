@@ -62,10 +62,8 @@ impl TrackStore {
         let history_len = self.config.history_len;
         match self.tracks.get_mut(&state.id) {
             None => {
-                self.tracks.insert(
-                    state.id,
-                    Entry { latest: state, history: VecDeque::with_capacity(history_len) },
-                );
+                self.tracks
+                    .insert(state.id, Entry { latest: state, history: VecDeque::with_capacity(history_len) });
                 Ok(UpdateOutcome::Created)
             }
             Some(e) if state.time <= e.latest.time => Ok(UpdateOutcome::Stale),

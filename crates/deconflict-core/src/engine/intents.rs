@@ -166,9 +166,10 @@ impl Engine {
         };
         tx.put_intent(&intent)?;
         if let Some(old_sub) = old.as_ref().and_then(|o| o.subscription_id)
-            && Some(old_sub) != intent.subscription_id {
-                drop_implicit_if_unused(tx, old_sub)?;
-            }
+            && Some(old_sub) != intent.subscription_id
+        {
+            drop_implicit_if_unused(tx, old_sub)?;
+        }
         let old_extents = old.map(|o| o.extents).unwrap_or_default();
         let subscribers = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
         let uss_availability = availability_of(tx, &intent.manager)?;
@@ -216,9 +217,10 @@ impl Engine {
                     let mut extents = p.extents.clone();
                     for other in tx.intents_of_subscription(*sid)? {
                         if other != id
-                            && let Some(oi) = tx.intent(other)? {
-                                extents.extend(oi.extents);
-                            }
+                            && let Some(oi) = tx.intent(other)?
+                        {
+                            extents.extend(oi.extents);
+                        }
                     }
                     sub.extents = extents;
                     sub.version = new_version(ctx.now, Some(&sub.version));
@@ -355,8 +357,10 @@ fn check_key(
 /// Deletes an implicit subscription once no intent depends on it.
 fn drop_implicit_if_unused(tx: &mut dyn Tx, sid: SubscriptionId) -> Result<(), EngineError> {
     if let Some(sub) = tx.subscription(sid)?
-        && sub.implicit && tx.intents_of_subscription(sid)?.is_empty() {
-            tx.delete_subscription(sid)?;
-        }
+        && sub.implicit
+        && tx.intents_of_subscription(sid)?.is_empty()
+    {
+        tx.delete_subscription(sid)?;
+    }
     Ok(())
 }

@@ -94,11 +94,12 @@ impl Engine {
             let dependents = tx.intents_of_subscription(id)?;
             for dep in &dependents {
                 if let Some(oi) = tx.intent(*dep)?
-                    && !covers(&extents, &oi.extents) {
-                        return Err(EngineError::BadRequest(format!(
-                            "subscription {id} would no longer cover its dependent operational intent {dep}"
-                        )));
-                    }
+                    && !covers(&extents, &oi.extents)
+                {
+                    return Err(EngineError::BadRequest(format!(
+                        "subscription {id} would no longer cover its dependent operational intent {dep}"
+                    )));
+                }
             }
             let subscription = Subscription {
                 id,

@@ -6,4 +6,5 @@ mod auth;
 mod bad_input;
 mod common;
 mod dss;
+mod purge;
 mod restart;

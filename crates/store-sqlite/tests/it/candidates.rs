@@ -64,7 +64,10 @@ fn candidates_are_a_superset_of_box_matches() {
     }
     assert!(total_expected > 100, "the test must exercise real matches ({total_expected})");
     // Rounding may add a few, not many.
-    assert!(total_got <= total_expected + total_expected / 5, "{total_got} candidates for {total_expected} matches");
+    assert!(
+        total_got <= total_expected + total_expected / 5,
+        "{total_got} candidates for {total_expected} matches"
+    );
 }
 
 #[test]
@@ -104,7 +107,7 @@ fn searches_use_the_rtree_and_the_subscription_index() {
     let p = plan(
         "SELECT t.id FROM operational_intents_rtree r JOIN operational_intents t ON t.pk = r.id \
          WHERE r.max_lng >= 1 AND r.min_lng <= 2 AND r.max_lat >= 1 AND r.min_lat <= 2 \
-         AND r.max_alt >= 1 AND r.min_alt <= 2 AND r.max_t >= 1 AND r.min_t <= 2",
+         AND r.max_alt_km >= 1 AND r.min_alt_km <= 2 AND r.max_t_h >= 1 AND r.min_t_h <= 2",
     );
     assert!(p.contains("VIRTUAL TABLE INDEX") && p.contains("INTEGER PRIMARY KEY"), "{p}");
     let p = plan("SELECT id FROM operational_intents WHERE subscription_id = 'x'");

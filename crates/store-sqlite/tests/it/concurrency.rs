@@ -35,7 +35,10 @@ fn eight_concurrent_writers_all_succeed() {
                     for i in 0..TX_PER_THREAD {
                         let lat = 45.0 + t as f64 * 0.1;
                         let lng = 7.0 + i as f64 * 0.01;
-                        let oi = intent(&format!("uss{t}"), vec![volume(square(lat, lng, 0.001), (0.0, 120.0), T0, T0 + HOUR)]);
+                        let oi = intent(
+                            &format!("uss{t}"),
+                            vec![volume(square(lat, lng, 0.001), (0.0, 120.0), T0, T0 + HOUR)],
+                        );
                         with_retry(store, |tx| {
                             // Read-modify-write inside the transaction.
                             let before = tx.counts()?.intents;

@@ -28,7 +28,10 @@ fn child_writer() {
         let batch: Vec<_> = (0..1 + round % 3)
             .map(|i| {
                 let lat = 45.0 + (round % 1000) as f64 * 0.001;
-                intent("crash", vec![volume(square(lat, 7.0 + i as f64 * 0.01, 0.001), (0.0, 120.0), T0, T0 + HOUR)])
+                intent(
+                    "crash",
+                    vec![volume(square(lat, 7.0 + i as f64 * 0.01, 0.001), (0.0, 120.0), T0, T0 + HOUR)],
+                )
             })
             .collect();
         let mut tx = store.begin(TxMode::Write).expect("child: begin");

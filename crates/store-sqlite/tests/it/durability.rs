@@ -3,7 +3,9 @@
 
 use deconflict_core::model::{Availability, AvailabilityRecord};
 use deconflict_core::store::AreaQuery;
-use deconflict_core::testsuite::{HOUR, T0, circle, constraint, intent, manager, square, subscription, volume};
+use deconflict_core::testsuite::{
+    HOUR, T0, circle, constraint, intent, manager, square, subscription, volume,
+};
 use deconflict_core::{Store, StoreError, TxMode};
 use geom::Time;
 use store_sqlite::SqliteStore;
@@ -23,7 +25,8 @@ fn data_survives_close_and_reopen() {
     sub.implicit = true;
     oi.subscription_id = Some(sub.id);
     let c = constraint("bob", extents.clone());
-    let avail = AvailabilityRecord { uss: manager("carol"), availability: Availability::Down, version: "v1".into() };
+    let avail =
+        AvailabilityRecord { uss: manager("carol"), availability: Availability::Down, version: "v1".into() };
     let Fresh { store, dir } = fresh;
     {
         let mut tx = store.begin(TxMode::Write).expect("begin");
@@ -81,9 +84,8 @@ fn index_follows_updates_and_deletes() {
     tx.delete_intent(oi.id).expect("delete");
     tx.commit().expect("commit");
     let conn = rusqlite::Connection::open(file(&store)).expect("open");
-    let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM operational_intents_rtree", [], |r| r.get(0))
-        .expect("count");
+    let n: i64 =
+        conn.query_row("SELECT COUNT(*) FROM operational_intents_rtree", [], |r| r.get(0)).expect("count");
     assert_eq!(n, 0);
 }
 
@@ -135,8 +137,11 @@ fn undecodable_rows_are_corrupt() {
     drop(tx);
     {
         let conn = rusqlite::Connection::open(file(&store)).expect("open");
-        conn.execute("UPDATE operational_intents SET extents = ?1, ovn = 'short'", [deconflict_core::codec::encode(&extents)])
-            .expect("damage");
+        conn.execute(
+            "UPDATE operational_intents SET extents = ?1, ovn = 'short'",
+            [deconflict_core::codec::encode(&extents)],
+        )
+        .expect("damage");
     }
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let got = tx.intent(oi.id);

@@ -57,8 +57,7 @@ fn a_database_from_the_future_is_refused() {
 #[test]
 fn the_bundled_sqlite_has_rtree() {
     let conn = rusqlite::Connection::open_in_memory().expect("open");
-    let on: i64 = conn
-        .query_row("SELECT sqlite_compileoption_used('ENABLE_RTREE')", [], |r| r.get(0))
-        .expect("query");
+    let on: i64 =
+        conn.query_row("SELECT sqlite_compileoption_used('ENABLE_RTREE')", [], |r| r.get(0)).expect("query");
     assert_eq!(on, 1);
 }

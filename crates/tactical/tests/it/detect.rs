@@ -59,7 +59,10 @@ fn head_on_timing() {
     // after 35 NM = 140 s; CPA at 160 s.
     let cfg = DetectionConfig::en_route();
     let (la, lo) = offset(50.0, 5.0, 0.0, 40.0 * NM);
-    let t = vec![track(1, 1, 50.0, 5.0, 35_000.0, 450.0, 0.0, 0.0), track(2, 2, la, lo, 35_000.0, 450.0, 180.0, 0.0)];
+    let t = vec![
+        track(1, 1, 50.0, 5.0, 35_000.0, 450.0, 0.0, 0.0),
+        track(2, 2, la, lo, 35_000.0, 450.0, 180.0, 0.0),
+    ];
     let r = both(&t, &cfg);
     assert_eq!(r.len(), 1);
     let c = r.cross_party[0];
@@ -74,7 +77,10 @@ fn head_on_timing() {
     let (_, lo) = offset(0.0, 0.0, 90.0, 40.0 * NM);
     for (off, expect) in [(4.99, 1), (5.01, 0)] {
         let (la2, _) = offset(0.0, lo, 0.0, off * NM);
-        let t2 = vec![track(1, 1, 0.0, 0.0, 35_000.0, 450.0, 90.0, 0.0), track(2, 2, la2, lo, 35_000.0, 450.0, 270.0, 0.0)];
+        let t2 = vec![
+            track(1, 1, 0.0, 0.0, 35_000.0, 450.0, 90.0, 0.0),
+            track(2, 2, la2, lo, 35_000.0, 450.0, 270.0, 0.0),
+        ];
         let r = both(&t2, &cfg);
         assert_eq!(r.len(), expect, "offset {off}");
         if let Some(c) = r.cross_party.first() {
@@ -89,7 +95,10 @@ fn climbing_through_a_level() {
     // B is 3000 ft below A, same position and velocity, climbing 1200 ft/min:
     // |dz| < 1000 from t = 100 s to t = 200 s.
     let cfg = DetectionConfig::en_route();
-    let t = vec![track(1, 1, 50.0, 5.0, 33_000.0, 400.0, 90.0, 0.0), track(2, 1, 50.0, 5.01, 30_000.0, 400.0, 90.0, 1200.0)];
+    let t = vec![
+        track(1, 1, 50.0, 5.0, 33_000.0, 400.0, 90.0, 0.0),
+        track(2, 1, 50.0, 5.01, 30_000.0, 400.0, 90.0, 1200.0),
+    ];
     let r = both(&t, &cfg);
     assert_eq!(r.same_party.len(), 1);
     assert!(r.cross_party.is_empty());
@@ -105,7 +114,10 @@ fn already_lost_and_diverging() {
     // moving apart: loss now, CPA in the past.
     let cfg = DetectionConfig::en_route();
     let (la, lo) = offset(50.0, 5.0, 0.0, NM);
-    let t = vec![track(1, 1, la, lo, 20_000.0, 300.0, 0.0, 0.0), track(2, 2, 50.0, 5.0, 20_000.0, 300.0, 180.0, 0.0)];
+    let t = vec![
+        track(1, 1, la, lo, 20_000.0, 300.0, 0.0, 0.0),
+        track(2, 2, 50.0, 5.0, 20_000.0, 300.0, 180.0, 0.0),
+    ];
     let c = both(&t, &cfg).cross_party[0];
     assert!(c.t_in_s < 0.0 && c.t_cpa_s < 0.0 && c.t_out_s > 0.0, "{c:?}");
     // Separation regained when 5 NM apart: after 4 NM at 600 kt = 24 s.
@@ -117,7 +129,10 @@ fn stale_reports_are_extrapolated() {
     // Report 60 s old: the scan extrapolates to the scan time first.
     let cfg = DetectionConfig::en_route();
     let (la, lo) = offset(50.0, 5.0, 0.0, 40.0 * NM);
-    let mut t = vec![track(1, 1, 50.0, 5.0, 35_000.0, 450.0, 0.0, 0.0), track(2, 2, la, lo, 35_000.0, 450.0, 180.0, 0.0)];
+    let mut t = vec![
+        track(1, 1, 50.0, 5.0, 35_000.0, 450.0, 0.0, 0.0),
+        track(2, 2, la, lo, 35_000.0, 450.0, 180.0, 0.0),
+    ];
     for s in &mut t {
         s.time = Timestamp::from_secs(-60);
     }
@@ -131,12 +146,16 @@ fn drone_profile() {
     // 49 m apart at the same height: conflict; 51 m: none.
     for (d, n) in [(49.0, 1), (51.0, 0)] {
         let (la, lo) = offset(48.0, 11.0, 90.0, d);
-        let t = vec![track(1, 1, 48.0, 11.0, 200.0, 20.0, 0.0, 0.0), track(2, 2, la, lo, 200.0, 20.0, 0.0, 0.0)];
+        let t =
+            vec![track(1, 1, 48.0, 11.0, 200.0, 20.0, 0.0, 0.0), track(2, 2, la, lo, 200.0, 20.0, 0.0, 0.0)];
         assert_eq!(both(&t, &cfg).len(), n, "{d} m");
     }
     // 14.9 m vs 15.1 m vertically (15 m = 49.2 ft).
     for (dz_m, n) in [(14.9, 1), (15.1, 0)] {
-        let t = vec![track(1, 1, 48.0, 11.0, 200.0, 20.0, 0.0, 0.0), track(2, 2, 48.0, 11.0, 200.0 + dz_m / 0.3048, 20.0, 0.0, 0.0)];
+        let t = vec![
+            track(1, 1, 48.0, 11.0, 200.0, 20.0, 0.0, 0.0),
+            track(2, 2, 48.0, 11.0, 200.0 + dz_m / 0.3048, 20.0, 0.0, 0.0),
+        ];
         assert_eq!(both(&t, &cfg).len(), n, "{dz_m} m");
     }
 }
@@ -151,7 +170,10 @@ fn accuracy_against_geodesic_at_range() {
             let d = 9000.0;
             let (la, lo) = offset(lat, 179.99, brg, d); // also across the antimeridian
             let lo = if lo > 180.0 { lo - 360.0 } else { lo };
-            let t = vec![track(1, 1, lat, 179.99, 30_000.0, 0.0, 33.0, 0.0), track(2, 2, la, lo, 30_000.0, 0.0, 33.0, 0.0)];
+            let t = vec![
+                track(1, 1, lat, 179.99, 30_000.0, 0.0, 33.0, 0.0),
+                track(2, 2, la, lo, 30_000.0, 0.0, 33.0, 0.0),
+            ];
             let r = both(&t, &cfg);
             assert_eq!(r.len(), 1, "lat {lat} brg {brg}");
             let g = geodesic((lat, 179.99), (la, lo));

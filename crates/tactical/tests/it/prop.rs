@@ -1,1 +1,108 @@
-//! properties
+//! Property tests: the pruned scan equals the all-pairs reference; parsers
+//! never panic.
+
+use proptest::prelude::*;
+use tactical::traffic::{GenConfig, generate};
+use tactical::{DetectionConfig, Timestamp, detect, detect_all_pairs};
+
+fn same(a: &tactical::ConflictReport, b: &tactical::ConflictReport) -> Result<(), TestCaseError> {
+    let (x, y) = (a.all_sorted(), b.all_sorted());
+    let px: Vec<_> = x.iter().map(|c| c.pair()).collect();
+    let py: Vec<_> = y.iter().map(|c| c.pair()).collect();
+    prop_assert_eq!(px, py);
+    for (c, d) in x.iter().zip(&y) {
+        for (u, v) in
+            [(c.t_in_s, d.t_in_s), (c.t_out_s, d.t_out_s), (c.t_cpa_s, d.t_cpa_s), (c.d_cpa_m, d.d_cpa_m)]
+        {
+            prop_assert!(u == v || (u - v).abs() <= 1e-6 * (1.0 + u.abs()), "{c:?} vs {d:?}");
+        }
+    }
+    prop_assert_eq!(a.same_party.len(), b.same_party.len());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random en-route traffic anywhere on earth (poles and antimeridian
+    /// included), dense enough for many conflicts; random minima.
+    #[test]
+    fn pruned_equals_all_pairs(
+        n in 2usize..400,
+        seed in any::<u64>(),
+        lat in -89.0f64..89.0,
+        lon in -180.0f64..180.0,
+        density in 0.01f64..2.0,
+        vertical in 0.0f64..1.0,
+        r_nm in 0.5f64..20.0,
+        h_ft in 100.0f64..3000.0,
+        look in 1.0f64..900.0,
+        threads in 1usize..4,
+        age_s in 0i64..60,
+    ) {
+        let gen_cfg = GenConfig {
+            center_lat_deg: lat,
+            center_lon_deg: lon,
+            density_per_km2: density * 10_000.0 / 360_000.0,
+            vertical_fraction: vertical,
+            time: Timestamp::from_secs(-age_s),
+            ..GenConfig::default()
+        };
+        let tracks = generate(n, seed, &gen_cfg);
+        let cfg = DetectionConfig { horizontal_m: r_nm * 1852.0, vertical_ft: h_ft, lookahead_s: look, threads };
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Drone-scale traffic with the drone profile.
+    #[test]
+    fn pruned_equals_all_pairs_drones(n in 2usize..300, seed in any::<u64>(), lat in -80.0f64..80.0) {
+        let gen_cfg = GenConfig {
+            center_lat_deg: lat,
+            density_per_km2: 50.0,
+            fl_min: 1,
+            fl_max: 4,
+            gs_min_kt: 0.0,
+            gs_max_kt: 60.0,
+            vertical_fraction: 0.5,
+            ..GenConfig::default()
+        };
+        let tracks = generate(n, seed, &gen_cfg);
+        let cfg = DetectionConfig::drone();
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Arbitrary bytes never make the SBS-1 parser panic.
+    #[test]
+    fn sbs_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = tactical::sbs::parse_line(&bytes);
+    }
+
+    /// Lines that look almost right never make it panic either.
+    #[test]
+    fn sbs_mutated_lines(fields in proptest::collection::vec("[-0-9A-Za-z.:/ ]{0,12}", 0..26), kind in 0u8..10) {
+        let line = format!("MSG,{kind},{}", fields.join(","));
+        let _ = tactical::sbs::parse_line(line.as_bytes());
+    }
+
+    /// Arbitrary text never makes the traffic CSV parser panic.
+    #[test]
+    fn csv_arbitrary_text(body in "[-0-9a-z,.\n\r ]{0,400}") {
+        let _ = tactical::csv::parse_traffic(&format!("id,lat,lon,alt_ft,gs_kt,trk_deg,vs_fpm\n{body}"));
+        let _ = tactical::csv::parse_traffic(&body);
+    }
+}
+
+#[test]
+fn pruned_equals_all_pairs_at_2000() {
+    // One larger realistic picture, with both thread counts.
+    let tracks = generate(2000, 99, &GenConfig::default());
+    let now = Timestamp::from_micros(0);
+    for threads in [1, 2] {
+        let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
+        let a = detect(&tracks, now, &cfg);
+        assert!(!a.is_empty());
+        same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
+    }
+}

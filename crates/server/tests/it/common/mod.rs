@@ -25,6 +25,7 @@ pub struct TestServer {
     pub db: PathBuf,
     pub http: reqwest::Client,
     pub clock: Clock,
+    pub state: server::AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -36,6 +37,7 @@ pub struct Options {
     pub audiences: Vec<String>,
     pub dev: bool,
     pub max_body_bytes: usize,
+    pub clock: Clock,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             audiences: vec!["localhost".into()],
             dev: true,
             max_body_bytes: 1 << 20,
+            clock: Clock::system(),
         }
     }
 }
@@ -69,20 +72,21 @@ impl TestServer {
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
-        let clock = Clock::system();
+        let clock = opts.clock;
         let state = server::build_state(&cfg, clock.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
+        let served = state.clone();
         let task = tokio::spawn(async move {
-            server::serve(state, &cfg, listener, async move {
+            server::serve(served, &cfg, listener, async move {
                 let _ = rx.await;
             })
             .await
             .unwrap();
         });
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Self { base, dir, dev_key, db, http, clock, stop: Some(tx), task: Some(task) }
+        Self { base, dir, dev_key, db, http, clock, state, stop: Some(tx), task: Some(task) }
     }
 
     /// Stops the server and gives back its directory.

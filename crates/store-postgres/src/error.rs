@@ -1,0 +1,123 @@
+//! The one place where PostgreSQL, connection and decoding errors become
+//! [`StoreError`]s.
+
+use std::error::Error as _;
+
+use deconflict_core::StoreError;
+use deconflict_core::codec::CodecError;
+
+/// Maps a `postgres` error to the store error the engine understands:
+///
+/// * SQLSTATE `40001` (serialization failure) and `40P01` (deadlock) →
+///   [`StoreError::Retry`], whether raised by a statement or by `COMMIT`;
+/// * a lost connection (I/O error, closed connection, SQLSTATE class `08`,
+///   `57P01`..`57P03` shutdown / cannot connect now, `53300` too many
+///   connections) and `57014` (statement timeout or cancel) →
+///   [`StoreError::Unavailable`];
+/// * everything else → [`StoreError::Backend`].
+///
+/// Column values that do not decode are mapped by [`bad_column`] instead.
+pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return match code {
+            "40001" | "40P01" => StoreError::Retry,
+            "57014" => {
+                StoreError::Unavailable(format!("PostgreSQL statement cancelled (statement_timeout?): {e}"))
+            }
+            _ if is_connection_code(code) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
+            _ => StoreError::Backend(format!("PostgreSQL: {}", describe(e))),
+        };
+    }
+    if connection_lost(e) {
+        StoreError::Unavailable(format!("PostgreSQL connection lost: {}", describe(e)))
+    } else {
+        StoreError::Backend(format!("PostgreSQL: {}", describe(e)))
+    }
+}
+
+/// An error while opening a connection: always [`StoreError::Unavailable`]
+/// (refused, timed out, authentication failed, database missing...), with
+/// where it tried to go (never the password).
+pub(crate) fn connect_error(target: &str, e: &postgres::Error) -> StoreError {
+    StoreError::Unavailable(format!("cannot connect to PostgreSQL at {target}: {}", describe(e)))
+}
+
+/// Whether the connection this error came from can no longer be used and
+/// must be dropped rather than returned to the pool.
+pub(crate) fn connection_lost(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        return is_connection_code(code.code());
+    }
+    // No SQLSTATE: the error came from the transport or the protocol, not the
+    // server (I/O, unexpected message, timeout); the session state is unknown.
+    let mut source = e.source();
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>().is_some() {
+            return true;
+        }
+        source = s.source();
+    }
+    // Other client-side errors without a SQLSTATE (parameter encoding) leave
+    // the connection usable.
+    false
+}
+
+fn is_connection_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+/// The error's text with its detail and hint, when the server sent them.
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut s = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(d) = db.detail() {
+                s.push_str(": ");
+                s.push_str(d);
+            }
+            s
+        }
+        None => match e.source() {
+            Some(src) => format!("{e}: {src}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// An extents blob that [`deconflict_core::codec::decode`] rejected.
+pub(crate) fn from_codec(table: &str, id: &str, e: &CodecError) -> StoreError {
+    StoreError::Corrupt(format!("{table} {id}: extents: {e}"))
+}
+
+/// A stored column that does not decode to its Rust type or is not a valid
+/// domain value.
+pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{table} {id}: column {column}: {why}"))
+}
+
+/// A transaction used after one of its statements failed: PostgreSQL would
+/// turn its `COMMIT` into a silent `ROLLBACK`, so it is reported instead.
+pub(crate) fn aborted(first: &StoreError) -> StoreError {
+    match first {
+        StoreError::Retry => StoreError::Retry,
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        other => StoreError::Backend(format!(
+            "transaction was aborted by an earlier error and has been rolled back: {other}"
+        )),
+    }
+}
+
+/// A copy of a store error (it is not `Clone`), to remember the first failure
+/// of a transaction.
+pub(crate) fn copy(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Retry => StoreError::Retry,
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
+        StoreError::Backend(m) => StoreError::Backend(m.clone()),
+    }
+}

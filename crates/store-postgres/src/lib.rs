@@ -1,0 +1,257 @@
+//! # store-postgres — the scale-out [`Store`] of deconflict
+//!
+//! A PostgreSQL implementation of the storage trait of [`deconflict_core`],
+//! with the same semantics as the reference
+//! [`MemoryStore`](deconflict_core::MemoryStore) (checked by the shared
+//! conformance suite). Several deconflict replicas can share one database:
+//! every decision the engine takes inside a write transaction is serialisable
+//! across all of them.
+//!
+//! It owns the SQL schema and its migrations (`migrations/*.sql`, embedded in
+//! the binary), the mapping of entities to rows, the H3-cell candidate index,
+//! a small blocking connection pool and the mapping of PostgreSQL errors to
+//! [`StoreError`] (all in `error.rs`). It owns no domain logic.
+//!
+//! ## Transactions: SERIALIZABLE and retry
+//! * [`TxMode::Write`] runs `BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE`,
+//!   explicitly (distributed engines such as YugabyteDB default to snapshot
+//!   isolation). Two replicas that each read an area and then write into it
+//!   cannot both commit: PostgreSQL's SSI aborts one with SQLSTATE `40001`
+//!   (or `40P01` on a deadlock), on a statement or on `COMMIT`, and this crate
+//!   reports [`StoreError::Retry`]; the caller runs the whole transaction
+//!   again. Nothing of an aborted transaction is written.
+//! * [`TxMode::Read`] runs `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`:
+//!   one consistent snapshot, never a serialization failure.
+//! * Dropping a transaction without [`Tx::commit`] sends `ROLLBACK` and
+//!   returns the connection to the pool. After a statement of a transaction
+//!   failed, its `commit` returns that failure again (PostgreSQL would
+//!   otherwise turn the `COMMIT` into a silent rollback).
+//! * A lost connection (I/O error, server shutdown, SQLSTATE class `08`) is
+//!   [`StoreError::Unavailable`] and that connection is dropped from the pool,
+//!   never reused. [`Store::begin`] transparently replaces idle connections
+//!   that went stale (for example after a database restart). If the
+//!   connection drops *during* `COMMIT`, the outcome is unknown to the client
+//!   and reported as `Unavailable`.
+//! * `statement_timeout` is set on every session ([`PgOptions::statement_timeout`]);
+//!   a statement cancelled by it is [`StoreError::Unavailable`].
+//!
+//! ## Spatial index: H3 cells in a GIN-indexed `BIGINT[]`
+//! Each row stores the H3 cells (resolution [`geom::DEFAULT_CELL_RESOLUTION`])
+//! covering its footprints in `cells BIGINT[]` with a GIN index, plus the
+//! union time window, altitude band and lat/lng box. A search by area selects
+//! `cells && $area_cells` with closed altitude and time overlap: a superset of
+//! the entities that intersect it, which the engine then checks exactly. An
+//! H3 index is a `u64` with bit 63 always 0, so it is stored as `i64`
+//! losslessly (the conversion is checked). A footprint that cannot be covered
+//! (too many cells) never loses a candidate: such an entity is flagged
+//! `cells_complete = false` and matched by its lat/lng box, and such a query
+//! area is searched by box alone.
+//!
+//! GIN array overlap is core PostgreSQL and is supported by YugabyteDB, which
+//! is why cells were chosen over a box index. What the schema deliberately
+//! does **not** use, so that it runs on YugabyteDB (YSQL) too: PostGIS or
+//! any other extension, exclusion constraints, triggers, advisory locks, and
+//! LISTEN/NOTIFY.
+//!
+//! ## Schema and migrations
+//! Tables `operational_intents`, `constraints`, `subscriptions` (one row per
+//! entity: UUID id, scalar columns, extents as a [`deconflict_core::codec`]
+//! blob — the truth — and the derived spatial columns), `uss_availability`,
+//! and `schema_migrations(version, applied_at)`. Migrations are applied when
+//! the store connects, serialised between replicas by a row lock on
+//! `schema_migrations` (`version = 0`, `SELECT ... FOR UPDATE`) rather than an
+//! advisory lock, and written idempotently (`IF NOT EXISTS`). A database whose
+//! schema version is newer than [`SCHEMA_VERSION`] is refused.
+//!
+//! ## Connections
+//! No TLS: connections are made with `NoTls`, so the database must be on
+//! localhost or a private network (a URL with `sslmode=require` fails to
+//! connect). The pool holds at most [`PgOptions::pool_size`] connections.
+//!
+//! The client is the synchronous `postgres` crate, which runs a small tokio
+//! runtime per connection: the store must be called from ordinary threads or
+//! tokio's `spawn_blocking` threads (as the server does), never directly on an
+//! async worker thread. Dropping the store on an async thread is fine.
+
+mod error;
+mod pool;
+mod schema;
+mod spatial;
+mod tx;
+
+use std::time::Duration;
+
+use deconflict_core::{Store, StoreError, Tx, TxMode};
+
+pub use schema::SCHEMA_VERSION;
+
+use crate::error::from_pg;
+use crate::pool::Pool;
+use crate::tx::{PgTx, begin_sql};
+
+/// Connection settings of a [`PgStore`]. `PgOptions::default()` suits a
+/// server; tests use a smaller pool and a dedicated `schema`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgOptions {
+    /// Most connections open at once (and so most concurrent transactions).
+    /// At least 1. Default 16.
+    pub pool_size: usize,
+    /// How long opening one connection may take. Default 5 s.
+    pub connect_timeout: Duration,
+    /// How long [`Store::begin`] waits for a free connection when all
+    /// `pool_size` are busy before failing with [`StoreError::Unavailable`].
+    /// Default 10 s.
+    pub acquire_timeout: Duration,
+    /// `SET statement_timeout` on every session; `None` leaves the server's
+    /// setting. Default 10 s.
+    pub statement_timeout: Option<Duration>,
+    /// The schema to use (`SET search_path` on every session); it must
+    /// exist. `None` uses the server's default search path (usually `public`).
+    pub schema: Option<String>,
+    /// `application_name` of the sessions, shown in `pg_stat_activity`.
+    /// Default `deconflict`.
+    pub application_name: String,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Some(Duration::from_secs(10)),
+            schema: None,
+            application_name: "deconflict".into(),
+        }
+    }
+}
+
+/// The PostgreSQL store. Cheap to share behind an `Arc`; see the crate docs
+/// for its isolation, retry and connection behaviour.
+#[derive(Debug)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (a `postgres://user:password@host:port/db`
+    /// URL or a `key=value` connection string), opens one connection, applies
+    /// pending schema migrations and keeps that connection in the pool.
+    ///
+    /// # Errors
+    /// * [`StoreError::Unavailable`] when the database cannot be reached (or
+    ///   refuses the login) within the connect timeout, or when its schema
+    ///   version is newer than [`SCHEMA_VERSION`] (the message says so);
+    /// * [`StoreError::Backend`] when the URL or the options are invalid or a
+    ///   migration fails;
+    /// * [`StoreError::Retry`] when migrating kept conflicting with another
+    ///   replica starting at the same time.
+    pub fn connect(url: &str, opts: PgOptions) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL connection string: {e}")))?;
+        config.connect_timeout(opts.connect_timeout);
+        config.application_name(&opts.application_name);
+        let target = describe_target(&config);
+        let setup = session_setup(&opts)?;
+        let pool = Pool::new(config, target, setup, opts.pool_size, opts.acquire_timeout);
+        {
+            let mut lease = pool.get()?;
+            schema::migrate(lease.conn().client())?;
+        }
+        Ok(Self { pool })
+    }
+
+    /// Where this store connects (`host:port/database`), for logs.
+    pub fn target(&self) -> &str {
+        self.pool.target()
+    }
+}
+
+impl Store for PgStore {
+    fn begin(&self, mode: TxMode) -> Result<Box<dyn Tx + '_>, StoreError> {
+        // An idle connection may have gone stale (database restarted,
+        // backend terminated): `BEGIN` on it fails at the transport level and
+        // is safe to repeat on another one.
+        let mut last = None;
+        for _ in 0..=self.pool.max() {
+            let mut lease = self.pool.get()?;
+            match lease.conn().client().batch_execute(begin_sql(mode)) {
+                Ok(()) => return Ok(Box::new(PgTx::started(lease))),
+                Err(e) => {
+                    lease.note(&e);
+                    let err = from_pg(&e);
+                    if !(lease.reused && lease.broken) {
+                        return Err(err);
+                    }
+                    last = Some(err);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| StoreError::Unavailable("no usable PostgreSQL connection".into())))
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// `host:port/database` of a config, without credentials.
+fn describe_target(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().or(config.get_user()).unwrap_or("?");
+    format!("{host}:{port}/{db}")
+}
+
+/// The statements every new session runs.
+fn session_setup(opts: &PgOptions) -> Result<String, StoreError> {
+    let mut sql = String::new();
+    if let Some(t) = opts.statement_timeout {
+        // 0 would mean "no timeout": a sub-millisecond timeout rounds up to 1 ms.
+        let ms = t.as_millis().clamp(1, i32::MAX as u128);
+        sql.push_str(&format!("SET statement_timeout = {ms};\n"));
+    }
+    if let Some(schema) = &opts.schema {
+        if schema.is_empty() || schema.contains('\0') {
+            return Err(StoreError::Backend(format!("invalid schema name {schema:?}")));
+        }
+        sql.push_str(&format!("SET search_path TO {};\n", quote_ident(schema)));
+    }
+    Ok(sql)
+}
+
+/// A double-quoted SQL identifier.
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_setup_quotes_and_rounds() {
+        let opts = PgOptions {
+            statement_timeout: Some(Duration::from_micros(10)),
+            schema: Some("we\"ird".into()),
+            ..PgOptions::default()
+        };
+        let sql = session_setup(&opts).unwrap_or_default();
+        assert_eq!(sql, "SET statement_timeout = 1;\nSET search_path TO \"we\"\"ird\";\n");
+        let none = PgOptions { statement_timeout: None, ..PgOptions::default() };
+        assert_eq!(session_setup(&none).unwrap_or_default(), "");
+        assert!(session_setup(&PgOptions { schema: Some(String::new()), ..PgOptions::default() }).is_err());
+    }
+
+    #[test]
+    fn target_has_no_password() {
+        let config: postgres::Config = "postgres://u:secret@db.internal:5433/dss".parse().unwrap_or_default();
+        let t = describe_target(&config);
+        assert_eq!(t, "db.internal:5433/dss");
+    }
+}

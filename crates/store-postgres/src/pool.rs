@@ -1,0 +1,215 @@
+//! A small blocking connection pool: at most `max` connections, idle ones kept
+//! in a stack, callers wait on a condition variable (up to a deadline) when all
+//! are busy. A connection that failed at the transport level is dropped, never
+//! returned; an idle one found closed is discarded.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use deconflict_core::StoreError;
+use postgres::{Client, NoTls, Statement};
+
+use crate::error::{connect_error, connection_lost};
+
+/// One connection plus its prepared statements (prepared once per session).
+pub(crate) struct PgConn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl PgConn {
+    /// The statement for `sql`, prepared on first use on this connection.
+    pub(crate) fn prepare(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+
+    /// The client, for statements that are not cached (transaction control).
+    pub(crate) fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+struct State {
+    idle: Vec<PgConn>,
+    /// Connections in existence: idle, lent, or being opened.
+    open: usize,
+}
+
+pub(crate) struct Pool {
+    config: postgres::Config,
+    /// Where it connects (host:port/db), for messages; never the password.
+    target: String,
+    /// Run on every new connection (session settings).
+    setup: String,
+    max: usize,
+    acquire_timeout: Duration,
+    state: Mutex<State>,
+    available: Condvar,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.lock();
+        f.debug_struct("Pool")
+            .field("target", &self.target)
+            .field("max", &self.max)
+            .field("open", &st.open)
+            .field("idle", &st.idle.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    pub(crate) fn new(
+        config: postgres::Config,
+        target: String,
+        setup: String,
+        max: usize,
+        acquire_timeout: Duration,
+    ) -> Self {
+        Self {
+            config,
+            target,
+            setup,
+            max: max.max(1),
+            acquire_timeout,
+            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
+            available: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn max(&self) -> usize {
+        self.max
+    }
+
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The pool's state is two plain fields that a panic cannot tear, so a
+    /// poisoned lock is recovered.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lends a connection: an idle one, a new one while fewer than `max`
+    /// exist, or the next one returned, waiting up to the acquire timeout.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when a new connection cannot be opened or
+    /// every connection stayed busy until the timeout.
+    pub(crate) fn get(&self) -> Result<Lease<'_>, StoreError> {
+        let deadline = Instant::now() + self.acquire_timeout;
+        let mut st = self.lock();
+        loop {
+            while let Some(conn) = st.idle.pop() {
+                if conn.client.is_closed() {
+                    st.open -= 1;
+                    continue;
+                }
+                return Ok(Lease { conn: Some(conn), pool: self, reused: true, broken: false });
+            }
+            if st.open < self.max {
+                st.open += 1;
+                drop(st);
+                return match self.connect() {
+                    Ok(conn) => Ok(Lease { conn: Some(conn), pool: self, reused: false, broken: false }),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.available.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "all {} PostgreSQL connections to {} stayed busy for {:?}",
+                    self.max, self.target, self.acquire_timeout
+                )));
+            }
+            st = self.available.wait_timeout(st, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
+        }
+    }
+
+    /// Opens and configures a new connection (without TLS).
+    fn connect(&self) -> Result<PgConn, StoreError> {
+        let mut client = self.config.connect(NoTls).map_err(|e| connect_error(&self.target, &e))?;
+        if !self.setup.is_empty() {
+            client.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, &e))?;
+        }
+        Ok(PgConn { client, statements: HashMap::new() })
+    }
+
+    fn give_back(&self, conn: PgConn, reusable: bool) {
+        let mut st = self.lock();
+        if reusable && !conn.client.is_closed() {
+            st.idle.push(conn);
+            drop(st);
+        } else {
+            st.open -= 1;
+            drop(st);
+            drop(conn);
+        }
+        self.available.notify_one();
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = std::mem::take(&mut self.lock().idle);
+        if idle.is_empty() {
+            return;
+        }
+        // Each sync client owns a small tokio runtime, and tokio panics when
+        // a runtime is dropped on a thread that runs async code. The last
+        // `Arc<PgStore>` may well be dropped there (server shutdown), so the
+        // connections are closed on a thread of their own.
+        let closer = std::thread::Builder::new().name("pg-pool-close".into()).spawn(move || drop(idle));
+        if let Ok(handle) = closer {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// A connection on loan; goes back to the pool when dropped, unless it was
+/// marked broken.
+pub(crate) struct Lease<'a> {
+    conn: Option<PgConn>,
+    pool: &'a Pool,
+    /// Whether it was idle in the pool before (it may have gone stale).
+    pub(crate) reused: bool,
+    /// Set after a transport-level failure: the connection is closed, not reused.
+    pub(crate) broken: bool,
+}
+
+impl Lease<'_> {
+    pub(crate) fn conn(&mut self) -> &mut PgConn {
+        // Always `Some` until `drop` takes it.
+        match &mut self.conn {
+            Some(c) => c,
+            None => unreachable!("pooled connection used after release"),
+        }
+    }
+
+    /// Marks the connection broken when `e` means it is unusable.
+    pub(crate) fn note(&mut self, e: &postgres::Error) {
+        if connection_lost(e) {
+            self.broken = true;
+        }
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn, !self.broken);
+        }
+    }
+}

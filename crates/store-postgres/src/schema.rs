@@ -1,0 +1,109 @@
+//! Versioned schema migrations, embedded from `migrations/*.sql`.
+//!
+//! No advisory locks (YugabyteDB lacks them). Instead:
+//! 1. `CREATE TABLE IF NOT EXISTS schema_migrations` and an idempotent
+//!    `INSERT ... ON CONFLICT DO NOTHING` of the lock row `version = 0`;
+//! 2. one transaction takes that row with `SELECT ... FOR UPDATE`, so
+//!    concurrent starters (several replicas) migrate one after the other;
+//! 3. it reads the highest applied version, refuses a newer schema, applies the
+//!    missing migrations and records them, then commits.
+//!
+//! Every migration is idempotent (`IF NOT EXISTS`) as well, so an engine whose
+//! DDL is not transactional can re-run one that stopped half-way. Races on the
+//! very first `CREATE TABLE IF NOT EXISTS` (two starters on an empty database)
+//! are retried.
+
+use std::time::Duration;
+
+use deconflict_core::StoreError;
+use postgres::Client;
+
+use crate::error::{bad_column, from_pg};
+
+/// One migration: its version and its SQL.
+struct Migration {
+    version: i32,
+    sql: &'static str,
+}
+
+/// Every migration this build knows, in order. Append only: never edit a
+/// migration that has shipped; add `000N_name.sql` and a line here.
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../migrations/0001_init.sql") }];
+
+/// The schema version this build creates and understands.
+pub const SCHEMA_VERSION: i32 = 1;
+
+const BOOTSTRAP: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER     NOT NULL PRIMARY KEY,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+INSERT INTO schema_migrations (version) VALUES (0) ON CONFLICT (version) DO NOTHING;";
+
+/// How often a start that raced another one on the bootstrap is retried.
+const ATTEMPTS: u32 = 10;
+
+/// Brings the schema up to [`SCHEMA_VERSION`] (see the module docs); refuses,
+/// changing nothing, a schema whose version is newer than this build.
+pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    debug_assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_migrate(client) {
+            Err(Failed::Pg(e)) if attempt < ATTEMPTS && raced(&e) => {
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+            }
+            Err(Failed::Pg(e)) => {
+                return Err(match from_pg(&e) {
+                    StoreError::Backend(m) => StoreError::Backend(format!("schema migration: {m}")),
+                    other => other,
+                });
+            }
+            Err(Failed::Store(e)) => return Err(e),
+            Ok(()) => return Ok(()),
+        }
+    }
+}
+
+enum Failed {
+    Pg(postgres::Error),
+    Store(StoreError),
+}
+
+impl From<postgres::Error> for Failed {
+    fn from(e: postgres::Error) -> Self {
+        Failed::Pg(e)
+    }
+}
+
+/// Errors that another starter migrating at the same time can cause.
+fn raced(e: &postgres::Error) -> bool {
+    // unique_violation (catalog rows of a concurrent CREATE), duplicate_table,
+    // duplicate_object, serialization failure, deadlock.
+    e.code().is_some_and(|c| matches!(c.code(), "23505" | "42P07" | "42710" | "40001" | "40P01"))
+}
+
+fn try_migrate(client: &mut Client) -> Result<(), Failed> {
+    client.batch_execute(BOOTSTRAP)?;
+    let mut tx = client.transaction()?;
+    tx.query_one("SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE", &[])?;
+    let row = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+    let current: i32 =
+        row.try_get(0).map_err(|e| Failed::Store(bad_column("schema_migrations", "max", "version", e)))?;
+    if current > SCHEMA_VERSION {
+        return Err(Failed::Store(StoreError::Unavailable(format!(
+            "database schema version {current} is newer than this build of deconflict supports \
+             (up to {SCHEMA_VERSION}); refusing to use it: run a newer deconflict or restore a backup"
+        ))));
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
+            &[&m.version],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
