@@ -137,6 +137,16 @@ impl PublicKey {
     }
 }
 
+impl FromStr for PublicKey {
+    type Err = KeyError;
+
+    /// Accepts either SPKI PEM (text containing `-----BEGIN`) or 64 hex digits: convenient
+    /// for a `--trusted-key` command-line value or a key file's contents.
+    fn from_str(s: &str) -> Result<Self, KeyError> {
+        if s.contains("-----BEGIN") { Self::from_pem(s) } else { Self::from_hex(s) }
+    }
+}
+
 impl From<VerifyingKey> for PublicKey {
     fn from(key: VerifyingKey) -> Self {
         Self(key)

@@ -115,6 +115,31 @@ impl VerifyReport {
     }
 }
 
+impl std::fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.first_seq, self.last_seq) {
+            (Some(first), Some(last)) => write!(
+                f,
+                "chain of {} entries (seq {first}..={last}) intact, {} shown in full; ",
+                self.links_checked, self.entries_checked
+            )?,
+            _ => f.write_str("empty log; ")?,
+        }
+        write!(f, "{} checkpoint(s) valid", self.checkpoints_checked)?;
+        match self.last_checkpoint_seq {
+            Some(seq) => write!(f, ", signed up to seq {seq}")?,
+            None => f.write_str(", nothing signed")?,
+        }
+        if self.unsigned_tail > 0 {
+            write!(f, "; WARNING: {} entries after that are NOT signed", self.unsigned_tail)?;
+        }
+        if self.first_seq.is_some_and(|s| s != 1) {
+            f.write_str("; partial range (does not start at seq 1)")?;
+        }
+        Ok(())
+    }
+}
+
 /// What a party may be shown: the hashes of the whole range plus the full entries it may see.
 ///
 /// `skeleton` holds one [`Link`] per `seq` of the range (contiguous, ascending);
