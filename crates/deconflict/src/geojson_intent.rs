@@ -111,6 +111,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_parses() {
+        let specs = parse(include_str!("../../../examples/intents.geojson")).unwrap();
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].name, "survey-north");
+        assert_eq!(specs[0].extents.len(), 2);
+    }
+
+    #[test]
     fn missing_properties_are_named() {
         let text = r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[7,46]}}"#;
         let err = parse(text).unwrap_err().to_string();

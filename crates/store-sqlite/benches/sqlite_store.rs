@@ -122,7 +122,9 @@ fn bench(c: &mut Criterion) {
         });
     });
 
-    for (name, half) in [("intents_in/2km_1h", 0.009), ("intents_in/20km_1h", 0.09)] {
+    for (name, half) in
+        [("intents_in/2km_1h", 0.009), ("intents_in/20km_1h", 0.09), ("intents_in/100km_1h", 0.45)]
+    {
         // How selective the search is, for the report.
         let mut probe = Rng(7);
         let mut tx = store.begin(TxMode::Read).expect("begin");

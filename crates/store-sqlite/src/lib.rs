@@ -20,8 +20,8 @@
 //!   the other (serialisable) and never fail half-way on a lock upgrade.
 //!   Another *process* writing the same file can make `begin` or a statement
 //!   fail with [`StoreError::Retry`] after the busy timeout.
-//! * Read transactions run on a small pool of read-only connections under a
-//!   deferred `BEGIN`: one consistent snapshot from the first read to the
+//! * Read transactions run on a small pool of read-only connections
+//!   ([`POOLED_READERS`], more on demand) under a deferred `BEGIN`: one consistent snapshot from the first read to the
 //!   end, never blocked by, and never blocking, the writer.
 //! * Dropping a transaction without committing rolls it back.
 //! * A transaction is tied to one connection: do not open a second write
@@ -64,7 +64,7 @@ mod schema;
 mod tx;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use deconflict_core::{Store, StoreError, Tx, TxMode};
@@ -79,10 +79,10 @@ use crate::tx::SqliteTx;
 /// failing with [`StoreError::Retry`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How many idle read connections are kept open for reuse. More concurrent
-/// read transactions are fine: extra connections are opened on demand and
-/// closed when their transaction ends.
-pub const MAX_IDLE_READERS: usize = 4;
+/// How many read-only connections the store keeps open for read
+/// transactions. More concurrent read transactions are fine: extra
+/// connections are opened on demand and closed when their transaction ends.
+pub const POOLED_READERS: usize = 4;
 
 /// Prepared statements cached per connection (the store uses about 30).
 const STATEMENT_CACHE: usize = 64;
@@ -129,10 +129,7 @@ impl SqliteStore {
         writer.pragma_update(None, "synchronous", "FULL").store()?;
         writer.pragma_update(None, "foreign_keys", true).store()?;
         schema::migrate(&mut writer)?;
-        Ok(Self {
-            writer: Mutex::new(writer),
-            readers: Some(ReaderPool { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
-        })
+        Ok(Self { writer: Mutex::new(writer), readers: Some(ReaderPool::open(path)?) })
     }
 
     /// A private, empty in-memory database, for quick tests only: nothing
@@ -187,59 +184,61 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Read-only connections to the database file, opened on demand and kept for
-/// reuse (up to [`MAX_IDLE_READERS`]).
+/// Read-only connections to the database file: [`POOLED_READERS`] opened
+/// with the store and reused, plus extra ones opened on demand (and closed
+/// after their transaction) when all are busy.
 #[derive(Debug)]
 struct ReaderPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    slots: Vec<Mutex<Connection>>,
 }
 
 impl ReaderPool {
+    fn open(path: &Path) -> Result<Self, StoreError> {
+        let slots =
+            (0..POOLED_READERS).map(|_| open_reader(path).map(Mutex::new)).collect::<Result<_, _>>()?;
+        Ok(Self { path: path.to_path_buf(), slots })
+    }
+
+    /// A free pooled connection, or a new one if none is free.
     fn lease(&self) -> Result<Reader<'_>, StoreError> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => {
-                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                let conn = Connection::open_with_flags(&self.path, flags).store()?;
-                configure(&conn)?;
-                conn
+        for slot in &self.slots {
+            let conn = match slot.try_lock() {
+                Ok(conn) => conn,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            // A transaction whose ROLLBACK failed is ended before reuse.
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK").store()?;
             }
-        };
-        Ok(Reader { conn: Some(conn), pool: self })
+            return Ok(Reader::Pooled(conn));
+        }
+        Ok(Reader::Extra(open_reader(&self.path)?))
     }
 }
 
-/// A read connection on loan; goes back to the pool when dropped (after the
-/// transaction on it has ended).
-struct Reader<'a> {
-    conn: Option<Connection>,
-    pool: &'a ReaderPool,
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).store()?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// A read connection on loan: a pooled one goes back to its slot when the
+/// guard drops, an extra one is closed.
+enum Reader<'a> {
+    Pooled(MutexGuard<'a, Connection>),
+    Extra(Connection),
 }
 
 impl std::ops::Deref for Reader<'_> {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        // Always `Some` until `drop` takes it.
-        match &self.conn {
-            Some(c) => c,
-            None => unreachable!("reader connection used after release"),
-        }
-    }
-}
-
-impl Drop for Reader<'_> {
-    fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else { return };
-        // A connection still inside a transaction (its ROLLBACK failed) is
-        // closed rather than reused.
-        if conn.is_autocommit() {
-            let mut idle = self.pool.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
+        match self {
+            Reader::Pooled(conn) => conn,
+            Reader::Extra(conn) => conn,
         }
     }
 }

@@ -357,7 +357,7 @@ impl<L: Lease> Drop for SqliteTx<L> {
         if self.open {
             // Best effort: if even ROLLBACK fails, the connection is still
             // inside a transaction and whoever takes it next rolls it back
-            // (see `SqliteStore::begin` and the reader pool).
+            // (see `SqliteStore::writer` and `ReaderPool::lease`).
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }

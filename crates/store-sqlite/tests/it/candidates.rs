@@ -14,7 +14,7 @@ use crate::{Rng, fresh_store};
 fn random_footprint(rng: &mut Rng) -> Footprint {
     let lat = rng.range(45.0, 46.0);
     let lng = rng.range(6.0, 7.5);
-    if rng.next_u64() % 2 == 0 {
+    if rng.next_u64().is_multiple_of(2) {
         square(lat, lng, rng.range(0.0005, 0.05))
     } else {
         circle(lat, lng, rng.range(10.0, 3000.0))

@@ -94,3 +94,21 @@ fn an_uncommitted_write_is_invisible_to_readers() {
     let mut r = store.begin(TxMode::Read).expect("begin read");
     assert_eq!(r.intent(oi.id).expect("get"), None);
 }
+
+#[test]
+fn more_readers_than_the_pool_holds() {
+    let store = fresh_store();
+    let oi = intent("a", vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]);
+    let mut w = store.begin(TxMode::Write).expect("begin");
+    w.put_intent(&oi).expect("put");
+    w.commit().expect("commit");
+    let mut readers: Vec<_> = (0..store_sqlite::POOLED_READERS * 2)
+        .map(|_| store.begin(TxMode::Read).expect("begin read"))
+        .collect();
+    for r in &mut readers {
+        assert!(r.intent(oi.id).expect("get").is_some());
+    }
+    drop(readers);
+    let mut r = store.begin(TxMode::Read).expect("begin read");
+    assert!(r.intent(oi.id).expect("get").is_some());
+}

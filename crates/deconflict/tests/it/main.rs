@@ -1,0 +1,141 @@
+//! End-to-end tests of the `deconflict` binary: the demo, and a real server
+//! process driven by the CLI, including a kill -9 in the middle of writing.
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
+
+fn run(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "deconflict {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, port: u16) -> Self {
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--allow-http-base-urls"])
+            .arg("--store")
+            .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
+            .arg("--dev-key")
+            .arg(dir.join("dev.pem"))
+            .env("DECONF_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, base }
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(dir: &Path, sub: &str) -> String {
+    let key = dir.join("dev.pem");
+    let out = run(&["token", "--sub", sub, "--scope", "utm.strategic_coordination", "--aud", "127.0.0.1", "--dev-key", key.to_str().unwrap()]);
+    stdout(&out).trim().to_owned()
+}
+
+#[test]
+fn demo_plays_the_scenario() {
+    let out = run(&["demo"]);
+    let text = stdout(&out);
+    assert!(text.contains("refused 409"), "{text}");
+    assert!(text.contains("Available from USS"), "{text}");
+    assert!(text.contains("-> 201; must notify"), "{text}");
+    assert!(text.contains("notification index is now 2"), "{text}");
+    assert!(text.trim_end().ends_with("demo finished"), "{text}");
+}
+
+#[test]
+fn file_list_delete_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), free_port());
+    let tok = token(dir.path(), "alpha");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
+    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let filed = stdout(&run(&[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()));
+    assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
+    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
+    let line = listed.lines().next().unwrap();
+    let fields: Vec<&str> = line.split('\t').collect();
+    assert_eq!(fields[1], "alpha", "{listed}");
+    let id = fields[0];
+    let ovn = fields[4].trim_start_matches("ovn=");
+    // A second party filing over it without the key is refused, and the CLI says why.
+    let tok_b = token(dir.path(), "bravo");
+    let out = Command::new(BIN)
+        .args(["intent", "file", example, "--server", &server.base, "--token", &tok_b, "--uss-base-url", "http://bravo.example"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("refused 409") && text.contains(id), "{text}");
+    run(&[&["intent", "delete", id, ovn][..], &conn].concat());
+    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
+    assert!(listed.trim().is_empty(), "{listed}");
+}
+
+#[test]
+fn acknowledged_intents_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = Server::start(dir.path(), port);
+    let tok = token(dir.path(), "alpha");
+    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    // File intents one by one (each acknowledged before the next), far apart.
+    let mut acknowledged = Vec::new();
+    for i in 0..20 {
+        let path = dir.path().join(format!("i{i}.geojson"));
+        let lat = 30.0 + f64::from(i);
+        std::fs::write(&path, format!(r#"{{"type":"Feature","properties":{{"radius_m":300,"altitude_lower_m":0,"altitude_upper_m":100,"time_start":"2030-01-01T00:00:00Z","time_end":"2030-01-01T01:00:00Z"}},"geometry":{{"type":"Point","coordinates":[7.0,{lat}]}}}}"#)).unwrap();
+        let out = stdout(&run(&[&["intent", "file", path.to_str().unwrap()][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()));
+        let id = out.split("id=").nth(1).unwrap().split('\t').next().unwrap().to_owned();
+        acknowledged.push((id, lat));
+    }
+    server.kill9();
+    let server = Server::start(dir.path(), port);
+    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    for (id, lat) in &acknowledged {
+        let listed = stdout(&run(&[&["intent", "list", "--lat", &lat.to_string(), "--lng", "7.0", "--radius-m", "1000"][..], &conn].concat()));
+        assert!(listed.contains(id.as_str()), "intent {id} lost after kill -9: {listed}");
+    }
+}
