@@ -257,12 +257,13 @@ impl<'a> PgTx<'a> {
 
 impl Drop for PgTx<'_> {
     fn drop(&mut self) {
-        if !self.done {
-            if let Err(e) = self.end("ROLLBACK") {
-                // A connection that cannot roll back is not reused.
-                self.lease.note(&e);
-                self.lease.broken = true;
-            }
+        if self.done {
+            return;
+        }
+        if let Err(e) = self.end("ROLLBACK") {
+            // A connection that cannot roll back is not reused.
+            self.lease.note(&e);
+            self.lease.broken = true;
         }
     }
 }
