@@ -3,7 +3,6 @@
 //! and area queries through the engine, and writes in one busy cell. Prints
 //! p50/p99 latencies and throughput.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use server::{PgSettings, StoreSpec};
 
 /// The `bench` subcommands.
 #[derive(Debug, Subcommand)]
@@ -29,7 +29,7 @@ pub struct StrategicArgs {
     /// How many intents to preload.
     #[arg(long, default_value_t = 100_000)]
     pub intents: usize,
-    /// `memory`, `sqlite` (a temporary file) or `sqlite:PATH`.
+    /// `memory`, `sqlite` (a temporary file), `sqlite:PATH` or `postgres://...`.
     #[arg(long, default_value = "memory")]
     pub store: String,
     /// How many timed creates and queries.
@@ -95,19 +95,16 @@ impl Gen {
     }
 }
 
+/// Opens the store named on the command line: `sqlite` alone is a fresh file in
+/// a temporary directory, anything else is parsed as `serve --store` parses it.
 fn open_store(spec: &str) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
-    match spec {
-        "memory" => Ok((Arc::new(deconflict_core::MemoryStore::new()), None)),
-        "sqlite" => {
-            let dir = tempfile::tempdir()?;
-            let store = store_sqlite::SqliteStore::open(&dir.path().join("bench.sqlite"))?;
-            Ok((Arc::new(store), Some(dir)))
-        }
-        other => match other.strip_prefix("sqlite:") {
-            Some(path) => Ok((Arc::new(store_sqlite::SqliteStore::open(&PathBuf::from(path))?), None)),
-            None => anyhow::bail!("unknown store {other:?}: use memory, sqlite or sqlite:PATH"),
-        },
+    if spec == "sqlite" {
+        let dir = tempfile::tempdir()?;
+        let store = store_sqlite::SqliteStore::open(&dir.path().join("bench.sqlite"))?;
+        return Ok((Arc::new(store), Some(dir)));
     }
+    let parsed: StoreSpec = spec.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    Ok((parsed.open(&PgSettings::default())?, None))
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {

@@ -14,7 +14,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DECONF_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// `sqlite:PATH` (embedded default) or `memory`.
+    /// `sqlite:PATH` (embedded default), `memory`, or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (prefer the environment variable for a URL with a password).
     #[arg(long, env = "DECONF_STORE", default_value = "sqlite:deconflict.sqlite")]
     pub store: StoreSpec,
     /// A trusted token key: PEM public key or JWKS file (repeatable).
@@ -44,6 +45,15 @@ pub struct ServeArgs {
     /// Seconds between purges of ended entities.
     #[arg(long, env = "DECONF_PURGE_INTERVAL_S", default_value_t = 60)]
     pub purge_interval_s: u64,
+    /// PostgreSQL: connections per replica.
+    #[arg(long, env = "DECONF_PG_POOL_SIZE", default_value_t = 16)]
+    pub pg_pool_size: usize,
+    /// PostgreSQL: seconds after which a statement is cancelled.
+    #[arg(long, env = "DECONF_PG_STATEMENT_TIMEOUT_S", default_value_t = 10)]
+    pub pg_statement_timeout_s: u64,
+    /// PostgreSQL: the schema to use (must exist); default search path otherwise.
+    #[arg(long, env = "DECONF_PG_SCHEMA")]
+    pub pg_schema: Option<String>,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -70,6 +80,11 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
+            pg: server::PgSettings {
+                pool_size: self.pg_pool_size,
+                statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
+                schema: self.pg_schema.clone(),
+            },
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;

@@ -17,6 +17,8 @@ pub enum StoreSpec {
     Memory,
     /// A SQLite file (the embedded default).
     Sqlite(PathBuf),
+    /// A PostgreSQL-compatible database shared by several replicas.
+    Postgres(String),
 }
 
 impl fmt::Debug for StoreSpec {
@@ -24,6 +26,7 @@ impl fmt::Debug for StoreSpec {
         match self {
             StoreSpec::Memory => f.write_str("memory"),
             StoreSpec::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            StoreSpec::Postgres(url) => f.write_str(&redact_password(url)),
         }
     }
 }
@@ -31,7 +34,7 @@ impl fmt::Debug for StoreSpec {
 impl std::str::FromStr for StoreSpec {
     type Err = String;
 
-    /// `memory`, `sqlite:PATH`, or a path ending in `.sqlite`/`.db`.
+    /// `memory`, `sqlite:PATH` or `postgres://...`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "memory" {
             return Ok(StoreSpec::Memory);
@@ -43,9 +46,9 @@ impl std::str::FromStr for StoreSpec {
             return Ok(StoreSpec::Sqlite(PathBuf::from(path)));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Err("the PostgreSQL backend is not available in this build yet".into());
+            return Ok(StoreSpec::Postgres(s.to_owned()));
         }
-        Err(format!("unknown store {s:?}: use memory or sqlite:PATH"))
+        Err(format!("unknown store {s:?}: use memory, sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"))
     }
 }
 
@@ -54,11 +57,47 @@ impl StoreSpec {
     ///
     /// # Errors
     /// When the database cannot be opened or migrated.
-    pub fn open(&self) -> Result<Arc<dyn Store>, deconflict_core::StoreError> {
+    pub fn open(&self, pg: &PgSettings) -> Result<Arc<dyn Store>, deconflict_core::StoreError> {
         Ok(match self {
             StoreSpec::Memory => Arc::new(MemoryStore::new()),
             StoreSpec::Sqlite(path) => Arc::new(store_sqlite::SqliteStore::open(path)?),
+            StoreSpec::Postgres(url) => {
+                let opts = store_postgres::PgOptions {
+                    pool_size: pg.pool_size.max(1),
+                    statement_timeout: Some(pg.statement_timeout),
+                    schema: pg.schema.clone(),
+                    ..store_postgres::PgOptions::default()
+                };
+                Arc::new(store_postgres::PgStore::connect(url, opts)?)
+            }
         })
+    }
+}
+
+/// Hides the password of a database URL for logs.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// PostgreSQL connection settings.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// Most connections per replica (and so concurrent transactions).
+    pub pool_size: usize,
+    /// A statement running longer is cancelled (the request gets 503).
+    pub statement_timeout: Duration,
+    /// The schema to use (must exist); `None` for the default search path.
+    pub schema: Option<String>,
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        Self { pool_size: 16, statement_timeout: Duration::from_secs(10), schema: None }
     }
 }
 
@@ -83,6 +122,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often ended entities are purged.
     pub purge_interval: Duration,
+    /// PostgreSQL settings (used with [`StoreSpec::Postgres`]).
+    pub pg: PgSettings,
 }
 
 impl Default for Config {
@@ -97,6 +138,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
+            pg: PgSettings::default(),
         }
     }
 }

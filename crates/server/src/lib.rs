@@ -27,7 +27,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, StoreSpec};
+pub use config::{Config, ConfigError, PgSettings, StoreSpec};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -81,13 +81,21 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
-/// Builds the shared state from a configuration and a clock.
+/// Builds the shared state from a configuration and a clock. The store is
+/// opened on a blocking thread (the PostgreSQL client must not block the
+/// async runtime).
 ///
 /// # Errors
 /// [`ConfigError`] when keys or the store cannot be used.
-pub fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
+pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
     let verifier = cfg.verifier()?;
-    let store = cfg.store.open().map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    let (spec, pg) = (cfg.store.clone(), cfg.pg.clone());
+    let store = tokio::task::spawn_blocking(move || spec.open(&pg))
+        .await
+        .map_err(|e| {
+            ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
+        })?
+        .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     Ok(AppState {
         engine: Engine::new(store, cfg.limits.clone()),
         verifier: Arc::new(verifier),
@@ -124,7 +132,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let state = build_state(&cfg, Clock::system())?;
+    let state = build_state(&cfg, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())
 }

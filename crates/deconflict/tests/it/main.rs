@@ -70,7 +70,17 @@ impl Drop for Server {
 
 fn token(dir: &Path, sub: &str) -> String {
     let key = dir.join("dev.pem");
-    let out = run(&["token", "--sub", sub, "--scope", "utm.strategic_coordination", "--aud", "127.0.0.1", "--dev-key", key.to_str().unwrap()]);
+    let out = run(&[
+        "token",
+        "--sub",
+        sub,
+        "--scope",
+        "utm.strategic_coordination",
+        "--aud",
+        "127.0.0.1",
+        "--dev-key",
+        key.to_str().unwrap(),
+    ]);
     stdout(&out).trim().to_owned()
 }
 
@@ -92,7 +102,10 @@ fn file_list_delete_through_the_cli() {
     let tok = token(dir.path(), "alpha");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
     let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
-    let filed = stdout(&run(&[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()));
+    let filed =
+        stdout(&run(
+            &[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()
+        ));
     assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
     let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
     let line = listed.lines().next().unwrap();
@@ -103,7 +116,17 @@ fn file_list_delete_through_the_cli() {
     // A second party filing over it without the key is refused, and the CLI says why.
     let tok_b = token(dir.path(), "bravo");
     let out = Command::new(BIN)
-        .args(["intent", "file", example, "--server", &server.base, "--token", &tok_b, "--uss-base-url", "http://bravo.example"])
+        .args([
+            "intent",
+            "file",
+            example,
+            "--server",
+            &server.base,
+            "--token",
+            &tok_b,
+            "--uss-base-url",
+            "http://bravo.example",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -127,7 +150,12 @@ fn acknowledged_intents_survive_kill_9() {
         let path = dir.path().join(format!("i{i}.geojson"));
         let lat = 30.0 + f64::from(i);
         std::fs::write(&path, format!(r#"{{"type":"Feature","properties":{{"radius_m":300,"altitude_lower_m":0,"altitude_upper_m":100,"time_start":"2030-01-01T00:00:00Z","time_end":"2030-01-01T01:00:00Z"}},"geometry":{{"type":"Point","coordinates":[7.0,{lat}]}}}}"#)).unwrap();
-        let out = stdout(&run(&[&["intent", "file", path.to_str().unwrap()][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()));
+        let out = stdout(&run(&[
+            &["intent", "file", path.to_str().unwrap()][..],
+            &conn,
+            &["--uss-base-url", "http://alpha.example"],
+        ]
+        .concat()));
         let id = out.split("id=").nth(1).unwrap().split('\t').next().unwrap().to_owned();
         acknowledged.push((id, lat));
     }
@@ -135,7 +163,11 @@ fn acknowledged_intents_survive_kill_9() {
     let server = Server::start(dir.path(), port);
     let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
     for (id, lat) in &acknowledged {
-        let listed = stdout(&run(&[&["intent", "list", "--lat", &lat.to_string(), "--lng", "7.0", "--radius-m", "1000"][..], &conn].concat()));
+        let listed = stdout(&run(&[
+            &["intent", "list", "--lat", &lat.to_string(), "--lng", "7.0", "--radius-m", "1000"][..],
+            &conn,
+        ]
+        .concat()));
         assert!(listed.contains(id.as_str()), "intent {id} lost after kill -9: {listed}");
     }
 }

@@ -7,4 +7,5 @@ mod bad_input;
 mod common;
 mod dss;
 mod purge;
+mod replicas;
 mod restart;

@@ -32,7 +32,12 @@ pub struct TestServer {
 
 /// How to start a server.
 pub struct Options {
-    pub sqlite: bool,
+    /// The store; `None` is a SQLite file in the server's directory.
+    pub store: Option<StoreSpec>,
+    /// PostgreSQL schema for a `postgres://` store.
+    pub pg_schema: Option<String>,
+    /// Share a development key with another server.
+    pub dev_key: Option<PathBuf>,
     pub key_files: Vec<PathBuf>,
     pub audiences: Vec<String>,
     pub dev: bool,
@@ -43,7 +48,9 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            sqlite: true,
+            store: None,
+            pg_schema: None,
+            dev_key: None,
             key_files: Vec::new(),
             audiences: vec!["localhost".into()],
             dev: true,
@@ -61,9 +68,14 @@ impl TestServer {
     /// Starts on `dir` (reused across restarts to test durability).
     pub async fn start_with(opts: Options, dir: tempfile::TempDir) -> Self {
         let db = dir.path().join("test.sqlite");
-        let dev_key = dir.path().join("dev-key.pem");
+        let dev_key = opts.dev_key.clone().unwrap_or_else(|| dir.path().join("dev-key.pem"));
         let mut cfg = Config {
-            store: if opts.sqlite { StoreSpec::Sqlite(db.clone()) } else { StoreSpec::Memory },
+            store: opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone())),
+            pg: server::PgSettings {
+                pool_size: 4,
+                schema: opts.pg_schema.clone(),
+                ..server::PgSettings::default()
+            },
             key_files: opts.key_files,
             audiences: opts.audiences,
             dev: opts.dev,
@@ -73,7 +85,7 @@ impl TestServer {
         };
         cfg.limits.allow_http_base_urls = true;
         let clock = opts.clock;
-        let state = server::build_state(&cfg, clock.clone()).unwrap();
+        let state = server::build_state(&cfg, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
