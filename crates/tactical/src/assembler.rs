@@ -149,6 +149,7 @@ mod tests {
     use super::*;
     use crate::sbs::parse_line;
 
+    #[allow(clippy::too_many_arguments)]
     fn line(kind: u8, cs: &str, alt: &str, gs: &str, trk: &str, lat: &str, lon: &str, vr: &str) -> String {
         format!(
             "MSG,{kind},1,1,40621D,1,2024/05/01,12:00:00.000,2024/05/01,12:00:00.000,{cs},{alt},{gs},{trk},{lat},{lon},{vr},,0,0,0,0"
@@ -160,8 +161,8 @@ mod tests {
         let mut asm =
             SbsAssembler::new(AssemblerConfig { party: PartyId(3), max_age: Duration::from_secs(10) });
         let t = Timestamp::from_secs;
-        let id = parse_line(line(1, "EZY12AB", "", "", "", "", "", "").as_bytes()).unwrap();
-        assert!(asm.ingest(&id, t(0)).is_none());
+        let id = line(1, "EZY12AB", "", "", "", "", "", "");
+        assert!(asm.ingest(&parse_line(id.as_bytes()).unwrap(), t(0)).is_none());
         let pos = line(3, "", "35000", "", "", "51.5", "-0.1", "");
         assert!(asm.ingest(&parse_line(pos.as_bytes()).unwrap(), t(1)).is_none());
         let vel = line(4, "", "", "420", "270", "", "", "-500");

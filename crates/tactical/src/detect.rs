@@ -304,7 +304,7 @@ pub fn detect_all_pairs(tracks: &[TrackState], now: Timestamp, cfg: &DetectionCo
 }
 
 /// Pruned scan: a uniform grid over swept boxes plus an altitude sweep
-/// (see [`crate::grid`]) limits the exact test to nearby pairs; uses
+/// (time-sliced swept boxes in a uniform ECEF grid) limits the exact test to nearby pairs; uses
 /// `cfg.threads` threads. Returns exactly what [`detect_all_pairs`] returns.
 pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> ConflictReport {
     let ks = prepare(tracks, now);

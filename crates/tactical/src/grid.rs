@@ -208,8 +208,9 @@ fn slice_conflicts(ks: &[Kin], cfg: &DetectionConfig, t0: f64, t1: f64) -> Vec<(
 
     let ctx = Ctx { ks, cfg, boxes: &boxes, orig: &orig, inv_cell };
     let mut out = Vec::new();
+    let mut local = Vec::new();
     for &(s, e) in &groups {
-        ctx.sweep_cell(&entries[s..e], &mut out);
+        ctx.sweep_cell(&entries[s..e], &mut local, &mut out);
     }
 
     // Oversized boxes against everyone (pairs of two oversized boxes once).
@@ -253,14 +254,22 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Examines the pairs of one cell whose box intersection starts in it.
-    fn sweep_cell(&self, members: &[u128], out: &mut Vec<(u32, u32, PairGeometry)>) {
+    /// Members are first gathered into `local` so the quadratic part runs
+    /// on contiguous memory.
+    fn sweep_cell(
+        &self,
+        members: &[u128],
+        local: &mut Vec<(Swept, u32)>,
+        out: &mut Vec<(u32, u32, PairGeometry)>,
+    ) {
         let key = (members[0] >> 32) as u64;
-        for (a, &ea) in members.iter().enumerate() {
-            let i = ea as u32 as usize;
-            let bi = &self.boxes[i];
-            for &eb in &members[a + 1..] {
-                let j = eb as u32 as usize;
-                let bj = &self.boxes[j];
+        local.clear();
+        local.extend(members.iter().map(|&e| {
+            let k = e as u32 as usize;
+            (self.boxes[k], self.orig[k])
+        }));
+        for (a, (bi, oi)) in local.iter().enumerate() {
+            for (bj, oj) in &local[a + 1..] {
                 // Members are in band order: once a band starts at or above
                 // the top of i's band, no later member overlaps it.
                 if bj.zlo >= bi.zhi {
@@ -273,7 +282,7 @@ impl Ctx<'_> {
                 if key_of(corner, self.inv_cell) != key {
                     continue;
                 }
-                if let Some(p) = test_pair(self.ks, self.orig[i], self.orig[j], self.cfg) {
+                if let Some(p) = test_pair(self.ks, *oi, *oj, self.cfg) {
                     out.push(p);
                 }
             }

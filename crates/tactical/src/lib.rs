@@ -44,6 +44,7 @@ pub mod track;
 pub mod traffic;
 pub mod units;
 
+pub use alerts::{Alert, AlertConfig, AlertEvent, AlertId, AlertTracker, EndReason};
 pub use detect::{Conflict, ConflictReport, DetectionConfig, detect, detect_all_pairs};
 pub use store::{StoreConfig, TrackStore, UpdateOutcome};
 pub use track::{Callsign, OperationKey, PartyId, Position, TrackError, TrackId, TrackState};

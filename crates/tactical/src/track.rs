@@ -159,7 +159,7 @@ impl TrackState {
     /// |altitude| ≤ [`MAX_ABS_ALTITUDE_FT`], ground speed in
     /// `[0, MAX_GROUND_SPEED_KT]`, |vertical rate| ≤ [`MAX_ABS_VERTICAL_RATE_FPM`].
     pub fn validate(&self) -> Result<(), TrackError> {
-        if !(self.altitude.feet.abs() <= MAX_ABS_ALTITUDE_FT) {
+        if !(-MAX_ABS_ALTITUDE_FT..=MAX_ABS_ALTITUDE_FT).contains(&self.altitude.feet) {
             return Err(TrackError::Altitude);
         }
         if !(0.0..=MAX_GROUND_SPEED_KT).contains(&self.ground_speed.0) {
@@ -168,7 +168,7 @@ impl TrackState {
         if !self.track_angle.0.is_finite() {
             return Err(TrackError::TrackAngle);
         }
-        if !(self.vertical_rate.0.abs() <= MAX_ABS_VERTICAL_RATE_FPM) {
+        if !(-MAX_ABS_VERTICAL_RATE_FPM..=MAX_ABS_VERTICAL_RATE_FPM).contains(&self.vertical_rate.0) {
             return Err(TrackError::VerticalRate);
         }
         Ok(())

@@ -7,7 +7,8 @@ use tactical::{
 
 pub const NM: f64 = 1852.0;
 
-/// A level track at (lat, lon) flying `trk` at `gs` knots.
+/// A track at (lat, lon), `alt_ft`, flying `trk` at `gs` knots, `vs` ft/min.
+#[allow(clippy::too_many_arguments)]
 pub fn track(id: u64, party: u64, lat: f64, lon: f64, alt_ft: f64, gs: f64, trk: f64, vs: f64) -> TrackState {
     TrackState {
         id: TrackId(id),

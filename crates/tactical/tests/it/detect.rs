@@ -206,3 +206,22 @@ fn invalid_tracks_and_configs_are_skipped() {
     t[0].ground_speed = tactical::Knots(f64::INFINITY);
     assert!(both(&t, &cfg).is_empty());
 }
+
+#[test]
+fn stale_and_fast_outliers_take_the_slow_path() {
+    // Very old reports extrapolate far and sweep boxes too big for the grid;
+    // they are checked against everyone and results still match.
+    use tactical::traffic::{GenConfig, generate};
+    let cfg = DetectionConfig::en_route();
+    let mut t = generate(600, 5, &GenConfig { density_per_km2: 0.3, ..GenConfig::default() });
+    for (k, s) in t.iter_mut().enumerate() {
+        if k % 50 == 0 {
+            s.time = Timestamp::from_secs(-100_000);
+        }
+        if k % 77 == 0 {
+            s.ground_speed = tactical::Knots(9_000.0);
+        }
+    }
+    let r = both(&t, &cfg);
+    assert!(!r.is_empty());
+}
