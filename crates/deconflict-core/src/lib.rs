@@ -13,13 +13,18 @@
 //! - A write either commits whole or leaves the store as it was.
 
 pub mod codec;
+pub mod coord;
 pub mod engine;
+pub mod events;
 pub mod ids;
+pub mod ledger;
 pub mod memory;
 pub mod model;
+pub mod records;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
+pub mod visibility;
 
 pub use engine::{Ctx, Engine, EngineError, Limits};
 pub use ids::{EntityId, IdError, Manager, Ovn, SubscriptionId, UssBaseUrl};

@@ -3,16 +3,18 @@
 //! boxes; a transaction holds the one lock and keeps an undo log, so dropping it
 //! uncommitted restores what it changed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
 use geom::{Box4, Index, Time};
 
+use crate::events::{NewEvent, PendingEvent};
 use crate::ids::{EntityId, Manager, SubscriptionId};
 use crate::model::{
     AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
 };
+use crate::records::{Record, RecordKey};
 use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode};
 
 /// An entity kept in a [`Table`].
@@ -80,6 +82,12 @@ struct State {
     constraints: Table<EntityId, Constraint>,
     subscriptions: Table<SubscriptionId, Subscription>,
     availability: HashMap<Manager, AvailabilityRecord>,
+    pending: BTreeMap<i64, NewEvent>,
+    next_event_id: i64,
+    sealed: BTreeMap<u64, audit::Entry>,
+    checkpoints: BTreeMap<u64, audit::Checkpoint>,
+    leases: HashMap<String, (String, Time)>,
+    records: BTreeMap<(String, String), Record>,
 }
 
 /// One change, recorded so that an uncommitted transaction can be undone.
@@ -88,6 +96,11 @@ enum Undo {
     Constraint(EntityId, Option<Constraint>),
     Subscription(SubscriptionId, Option<Subscription>),
     Availability(Manager, Option<AvailabilityRecord>),
+    Appended(i64),
+    Sealed(i64, NewEvent, u64),
+    Checkpoint(u64, Option<audit::Checkpoint>),
+    Lease(String, Option<(String, Time)>),
+    Record((String, String), Option<Record>),
 }
 
 /// A store that lives in this process's memory.
@@ -111,6 +124,12 @@ impl MemoryStore {
                 constraints: Table::new(),
                 subscriptions: Table::new(),
                 availability: HashMap::new(),
+                pending: BTreeMap::new(),
+                next_event_id: 1,
+                sealed: BTreeMap::new(),
+                checkpoints: BTreeMap::new(),
+                leases: HashMap::new(),
+                records: BTreeMap::new(),
             }),
         }
     }
@@ -167,6 +186,37 @@ impl Drop for MemoryTx<'_> {
                 Undo::Subscription(id, v) => {
                     self.state.subscriptions.set(id, v);
                 }
+                Undo::Appended(id) => {
+                    self.state.pending.remove(&id);
+                }
+                Undo::Sealed(id, event, seq) => {
+                    self.state.sealed.remove(&seq);
+                    self.state.pending.insert(id, event);
+                }
+                Undo::Checkpoint(seq, old) => match old {
+                    Some(c) => {
+                        self.state.checkpoints.insert(seq, c);
+                    }
+                    None => {
+                        self.state.checkpoints.remove(&seq);
+                    }
+                },
+                Undo::Lease(name, old) => match old {
+                    Some(l) => {
+                        self.state.leases.insert(name, l);
+                    }
+                    None => {
+                        self.state.leases.remove(&name);
+                    }
+                },
+                Undo::Record(key, old) => match old {
+                    Some(r) => {
+                        self.state.records.insert(key, r);
+                    }
+                    None => {
+                        self.state.records.remove(&key);
+                    }
+                },
                 Undo::Availability(uss, v) => match v {
                     Some(r) => {
                         self.state.availability.insert(uss, r);
@@ -292,6 +342,132 @@ impl Tx for MemoryTx<'_> {
             constraints: self.state.constraints.rows.len() as u64,
             subscriptions: self.state.subscriptions.rows.len() as u64,
         })
+    }
+
+    fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError> {
+        let id = self.state.next_event_id;
+        self.state.next_event_id += 1;
+        self.state.pending.insert(id, event.clone());
+        self.undo.push(Undo::Appended(id));
+        Ok(())
+    }
+
+    fn unsealed_events(&mut self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        Ok(self
+            .state
+            .pending
+            .iter()
+            .take(limit)
+            .map(|(id, event)| PendingEvent { id: *id, event: event.clone() })
+            .collect())
+    }
+
+    fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
+        let event = self
+            .state
+            .pending
+            .remove(&id)
+            .ok_or_else(|| StoreError::Backend(format!("event {id} is not pending")))?;
+        if self.state.sealed.contains_key(&entry.seq) {
+            self.state.pending.insert(id, event);
+            return Err(StoreError::Retry);
+        }
+        self.state.sealed.insert(entry.seq, entry.clone());
+        self.undo.push(Undo::Sealed(id, event, entry.seq));
+        Ok(())
+    }
+
+    fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {
+        Ok(self.state.sealed.values().next_back().cloned())
+    }
+
+    fn sealed_after(&mut self, seq: u64, limit: usize) -> Result<Vec<audit::Entry>, StoreError> {
+        Ok(self.state.sealed.range(seq.saturating_add(1)..).take(limit).map(|(_, e)| e.clone()).collect())
+    }
+
+    fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError> {
+        let old = self.state.checkpoints.insert(checkpoint.seq, *checkpoint);
+        self.undo.push(Undo::Checkpoint(checkpoint.seq, old));
+        Ok(())
+    }
+
+    fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError> {
+        Ok(self.state.checkpoints.range(seq.saturating_add(1)..).map(|(_, c)| *c).collect())
+    }
+
+    fn acquire_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: Time,
+        ttl_us: i64,
+    ) -> Result<bool, StoreError> {
+        let current = self.state.leases.get(name).cloned();
+        let free = match &current {
+            None => true,
+            Some((h, until)) => h == holder || *until <= now,
+        };
+        if free {
+            self.state.leases.insert(name.to_owned(), (holder.to_owned(), now.saturating_add_micros(ttl_us)));
+            self.undo.push(Undo::Lease(name.to_owned(), current));
+        }
+        Ok(free)
+    }
+
+    fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self.state.records.get(&(kind.to_owned(), id.to_owned())).cloned())
+    }
+
+    fn put_record(&mut self, record: &Record) -> Result<(), StoreError> {
+        let key = (record.kind.clone(), record.id.clone());
+        let old = self.state.records.insert(key.clone(), record.clone());
+        self.undo.push(Undo::Record(key, old));
+        Ok(())
+    }
+
+    fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
+        let key = (kind.to_owned(), id.to_owned());
+        let old = self.state.records.remove(&key);
+        self.undo.push(Undo::Record(key, old));
+        Ok(())
+    }
+
+    fn records_by(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let matches = |r: &Record| match key {
+            RecordKey::All => true,
+            RecordKey::K1(v) => r.k1.as_deref() == Some(v),
+            RecordKey::K2(v) => r.k2.as_deref() == Some(v),
+        };
+        Ok(self
+            .state
+            .records
+            .range((kind.to_owned(), String::new())..)
+            .take_while(|((k, _), _)| k == kind)
+            .map(|(_, r)| r)
+            .filter(|r| matches(r))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError> {
+        let mut due: Vec<Record> = self
+            .state
+            .records
+            .range((kind.to_owned(), String::new())..)
+            .take_while(|((k, _), _)| k == kind)
+            .map(|(_, r)| r)
+            .filter(|r| r.due.is_some_and(|d| d <= before))
+            .cloned()
+            .collect();
+        due.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        due.truncate(limit);
+        Ok(due)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

@@ -12,10 +12,12 @@ use std::sync::OnceLock;
 
 use geom::{Box4, Time, Volume4D};
 
+use crate::events::{NewEvent, PendingEvent};
 use crate::ids::{EntityId, Manager, SubscriptionId};
 use crate::model::{
     AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription, extents_bbox,
 };
+use crate::records::{Record, RecordKey};
 
 /// What went wrong in a store.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +152,40 @@ pub trait Tx {
     fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError>;
     /// How many entities are stored.
     fn counts(&mut self) -> Result<EntityCounts, StoreError>;
+
+    /// Appends an event; it becomes durable with the rest of this transaction.
+    fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError>;
+    /// Up to `limit` events not yet sealed, by increasing id.
+    fn unsealed_events(&mut self, limit: usize) -> Result<Vec<PendingEvent>, StoreError>;
+    /// Records that the pending event `id` became audit entry `entry` (its
+    /// sequence number, possibly raised timestamp, salt and hashes).
+    fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError>;
+    /// The audit entry with the highest sequence number, if any.
+    fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError>;
+    /// Up to `limit` audit entries with sequence numbers above `seq`, in order.
+    fn sealed_after(&mut self, seq: u64, limit: usize) -> Result<Vec<audit::Entry>, StoreError>;
+    /// Stores a signed checkpoint.
+    fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError>;
+    /// Checkpoints with sequence numbers above `seq`, in order.
+    fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError>;
+    /// Takes or renews the lease `name` for `holder` until `now + ttl_us`, if it
+    /// is free, expired, or already `holder`'s. Used so that one replica at a
+    /// time seals the audit log.
+    fn acquire_lease(&mut self, name: &str, holder: &str, now: Time, ttl_us: i64)
+    -> Result<bool, StoreError>;
+
+    /// The record `kind`/`id`, if any.
+    fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError>;
+    /// Inserts or replaces a record.
+    fn put_record(&mut self, record: &Record) -> Result<(), StoreError>;
+    /// Deletes a record; deleting a missing one is not an error.
+    fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError>;
+    /// Up to `limit` records of `kind` matching `key`, by increasing id.
+    fn records_by(&mut self, kind: &str, key: RecordKey<'_>, limit: usize)
+    -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of `kind` whose `due` is at or before `before`, by
+    /// increasing due time (then id).
+    fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError>;
 
     /// Makes every write of this transaction durable, atomically.
     ///

@@ -319,6 +319,143 @@ pub fn purge_removes_only_what_ended(store: &dyn Store) {
     assert_eq!((c.intents, c.constraints, c.subscriptions), (2, 1, 1));
 }
 
+fn event(n: u32, parties: &[&str]) -> crate::events::NewEvent {
+    crate::events::NewEvent {
+        at: Time::from_micros(T0 + i64::from(n)),
+        kind: "test.event".into(),
+        actor: "alice".into(),
+        subject: Some(format!("subject-{n}")),
+        parties: parties.iter().map(|p| (*p).to_owned()).collect(),
+        payload: format!("{{\"n\":{n},\"text\":\"héllo \\\"quoted\\\"\"}}"),
+    }
+}
+
+/// Appended events are pending in append order, survive only when committed,
+/// and once sealed come back as identical audit entries in sequence order.
+pub fn events_are_sealed_in_order(store: &dyn Store) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    tx.append_event(&event(1, &["alice", "bob"])).expect("append");
+    tx.append_event(&event(2, &["alice"])).expect("append");
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    tx.append_event(&event(99, &["alice"])).expect("append");
+    drop(tx);
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    tx.append_event(&event(3, &[])).expect("append");
+    tx.commit().expect("commit");
+
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let pending = tx.unsealed_events(10).expect("pending");
+    assert_eq!(
+        pending.iter().map(|p| p.event.clone()).collect::<Vec<_>>(),
+        vec![event(1, &["alice", "bob"]), event(2, &["alice"]), event(3, &[])]
+    );
+    assert!(pending.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(tx.unsealed_events(2).expect("pending").len(), 2);
+    assert!(tx.last_sealed().expect("last").is_none());
+    drop(tx);
+
+    let key = audit::ServiceKey::generate().expect("key");
+    let r = crate::ledger::seal_once(store, &key, "replica-a", Time::from_micros(T0), 2).expect("seal");
+    assert_eq!((r.leader, r.sealed, r.head), (true, 2, 2));
+    let r = crate::ledger::seal_once(store, &key, "replica-a", Time::from_micros(T0), 10).expect("seal");
+    assert_eq!((r.sealed, r.head), (1, 3));
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    assert!(tx.unsealed_events(10).expect("pending").is_empty());
+    let entries = tx.sealed_after(0, 100).expect("sealed");
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(entries[0].payload, event(1, &[]).payload);
+    assert_eq!(entries[0].parties, vec!["alice".to_owned(), "bob".to_owned()]);
+    assert_eq!(tx.sealed_after(2, 100).expect("sealed").len(), 1);
+    assert_eq!(tx.last_sealed().expect("last").map(|e| e.seq), Some(3));
+    let checkpoints = tx.checkpoints_after(0).expect("checkpoints");
+    assert_eq!(checkpoints.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
+    let report = audit::verify(&entries, &checkpoints, &[key.public_key()]).expect("the stored log verifies");
+    assert_eq!(report.entries_checked, 3);
+}
+
+/// A lease belongs to one holder until it expires.
+pub fn leases_are_exclusive_until_they_expire(store: &dyn Store) {
+    let t = |s: i64| Time::from_micros(T0 + s * 1_000_000);
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert!(tx.acquire_lease(crate::ledger::SEALER_LEASE, "a", t(0), 10_000_000).expect("lease"));
+    assert!(!tx.acquire_lease(crate::ledger::SEALER_LEASE, "b", t(5), 10_000_000).expect("lease"));
+    assert!(tx.acquire_lease("other", "b", t(5), 10_000_000).expect("lease"));
+    assert!(tx.acquire_lease(crate::ledger::SEALER_LEASE, "a", t(8), 10_000_000).expect("renew"));
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert!(!tx.acquire_lease(crate::ledger::SEALER_LEASE, "b", t(17), 10_000_000).expect("lease"));
+    assert!(
+        tx.acquire_lease(crate::ledger::SEALER_LEASE, "b", t(18), 10_000_000)
+            .expect("expired lease is taken")
+    );
+    tx.commit().expect("commit");
+    let key = audit::ServiceKey::generate().expect("key");
+    let r = crate::ledger::seal_once(store, &key, "a", t(19), 10).expect("seal");
+    assert!(!r.leader, "a may not seal while b holds the lease");
+}
+
+fn record(
+    kind: &str,
+    id: &str,
+    k1: Option<&str>,
+    k2: Option<&str>,
+    due: Option<i64>,
+) -> crate::records::Record {
+    crate::records::Record {
+        kind: kind.into(),
+        id: id.into(),
+        body: format!("{{\"id\":\"{id}\",\"note\":\"ünïcode \\\"q\\\"\"}}"),
+        k1: k1.map(str::to_owned),
+        k2: k2.map(str::to_owned),
+        due: due.map(|d| Time::from_micros(T0 + d)),
+    }
+}
+
+/// Records round-trip, are listed by key in id order and by due time, and
+/// are rolled back with their transaction.
+pub fn records_round_trip_and_lookups(store: &dyn Store) {
+    use crate::records::RecordKey;
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    let m1 = record("message", "0001", Some("line-a"), Some("bob"), Some(30));
+    let m2 = record("message", "0002", Some("line-a"), Some("carol"), Some(10));
+    let m3 = record("message", "0003", Some("line-b"), Some("bob"), None);
+    let l1 = record("line", "line-a", None, None, Some(5));
+    for r in [&m3, &m1, &m2, &l1] {
+        tx.put_record(r).expect("put");
+    }
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.record("message", "0002").expect("get"), Some(m2.clone()));
+    assert_eq!(tx.record("line", "0002").expect("get"), None, "ids are per kind");
+    let all = tx.records_by("message", RecordKey::All, 10).expect("all");
+    assert_eq!(all, vec![m1.clone(), m2.clone(), m3.clone()]);
+    assert_eq!(
+        tx.records_by("message", RecordKey::K1("line-a"), 10).expect("k1"),
+        vec![m1.clone(), m2.clone()]
+    );
+    assert_eq!(tx.records_by("message", RecordKey::K2("bob"), 10).expect("k2"), vec![m1.clone(), m3.clone()]);
+    assert_eq!(tx.records_by("message", RecordKey::K2("bob"), 1).expect("limit"), vec![m1.clone()]);
+    let due = tx.records_due("message", Time::from_micros(T0 + 30), 10).expect("due");
+    assert_eq!(due, vec![m2.clone(), m1.clone()], "by due time, only those due");
+    assert_eq!(tx.records_due("message", Time::from_micros(T0 + 20), 10).expect("due"), vec![m2.clone()]);
+    let mut m1b = m1.clone();
+    m1b.due = None;
+    m1b.body = "{}".into();
+    tx.put_record(&m1b).expect("replace");
+    tx.delete_record("message", "0003").expect("delete");
+    tx.delete_record("message", "nope").expect("deleting a missing record is fine");
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.record("message", "0001").expect("get"), Some(m1b));
+    assert_eq!(tx.record("message", "0003").expect("get"), None);
+    tx.put_record(&record("message", "0009", None, None, None)).expect("put");
+    drop(tx);
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    assert_eq!(tx.record("message", "0009").expect("get"), None, "rolled back");
+    assert_eq!(tx.records_by("message", RecordKey::All, 10).expect("all").len(), 2);
+}
+
 /// Generates one `#[test]` per conformance check, each on a fresh store made by
 /// `$make` (an expression returning something that derefs to a `Store`).
 #[macro_export]
@@ -328,7 +465,8 @@ macro_rules! store_conformance {
             intent_round_trip constraint_round_trip subscription_round_trip
             availability_round_trip area_candidates_are_a_superset
             uncommitted_writes_are_rolled_back intents_of_subscription
-            purge_removes_only_what_ended);
+            purge_removes_only_what_ended events_are_sealed_in_order
+            leases_are_exclusive_until_they_expire records_round_trip_and_lookups);
     };
     (@each $make:expr; $($check:ident)*) => {
         $(

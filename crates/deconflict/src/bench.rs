@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
-use deconflict_core::{Ctx, Engine, EntityId, Limits, Manager, Ovn, Store, TxMode, UssBaseUrl};
+use deconflict_core::{Ctx, Engine, EngineError, EntityId, Limits, Manager, Ovn, Store, TxMode, UssBaseUrl};
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -38,6 +38,13 @@ pub struct StrategicArgs {
     /// Random seed.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Concurrent writer/reader threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Server replicas: engines with their own connection pools to the same
+    /// database (PostgreSQL), or sharing the store (memory, SQLite).
+    #[arg(long, default_value_t = 1)]
+    pub replicas: usize,
 }
 
 /// Runs a bench subcommand.
@@ -161,14 +168,95 @@ fn stats(name: &str, mut samples: Vec<Duration>, wall: Duration) {
     );
 }
 
-/// Files `p` with a complete key (found by a query first, not timed); returns
-/// the time of the create alone.
-fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result<Duration> {
-    let keys = engine.query_intents(ctx, &p.extents[0]).map_err(|e| anyhow::anyhow!("{e}"))?;
-    p.key = keys.into_iter().map(|v| v.intent.ovn).collect();
-    let start = Instant::now();
-    engine.put_intent(ctx, EntityId::random(), None, p).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(start.elapsed())
+/// Files `p` with a complete key (found by a query first, not timed), again
+/// if a concurrent writer got in between (409); returns the time of the
+/// successful create alone and how many attempts were refused.
+fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result<(Duration, u32)> {
+    let mut refused = 0;
+    loop {
+        let keys = engine.query_intents(ctx, &p.extents[0]).map_err(|e| anyhow::anyhow!("{e}"))?;
+        p.key = keys.into_iter().map(|v| v.intent.ovn).collect();
+        let start = Instant::now();
+        match engine.put_intent(ctx, EntityId::random(), None, p) {
+            Ok(_) => return Ok((start.elapsed(), refused)),
+            Err(EngineError::MissingKeys(_) | EngineError::Contention) if refused < 20 => refused += 1,
+            Err(e) => anyhow::bail!("{e}"),
+        }
+    }
+}
+
+/// What every bench thread needs.
+struct Setup {
+    engines: Vec<Engine>,
+    now: i64,
+    seed: u64,
+    url: UssBaseUrl,
+}
+
+impl Setup {
+    fn put(&self, extents: Vec<Volume4D>) -> PutIntent {
+        PutIntent {
+            extents,
+            key: Vec::new(),
+            state: IntentState::Accepted,
+            uss_base_url: self.url.clone(),
+            subscription: SubscriptionChoice::None,
+            requested_ovn_suffix: None,
+        }
+    }
+
+    fn ctx(&self, thread: usize) -> anyhow::Result<Ctx> {
+        Ok(Ctx::new(Manager::new(&format!("bench-{thread}"))?, Time::from_micros(self.now)))
+    }
+
+    /// Runs `per_thread` operations on each of `threads` threads (thread `i`
+    /// on replica `i % replicas`), returning every sample and the wall time.
+    fn run<F>(
+        &self,
+        threads: usize,
+        per_thread: usize,
+        op: F,
+    ) -> anyhow::Result<(Vec<Duration>, u32, Duration)>
+    where
+        F: Fn(&Engine, &Ctx, &mut Gen, usize) -> anyhow::Result<(Duration, u32)> + Sync,
+    {
+        let wall = Instant::now();
+        let results: Vec<anyhow::Result<(Vec<Duration>, u32)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let op = &op;
+                    scope.spawn(move || {
+                        let engine = &self.engines[t % self.engines.len()];
+                        let ctx = self.ctx(t)?;
+                        let mut g = Gen {
+                            rng: StdRng::seed_from_u64(self.seed ^ ((t as u64 + 1) * 7919)),
+                            t0: self.now,
+                        };
+                        let mut samples = Vec::with_capacity(per_thread);
+                        let mut refused = 0;
+                        for i in 0..per_thread {
+                            let (d, r) = op(engine, &ctx, &mut g, i * threads + t)?;
+                            samples.push(d);
+                            refused += r;
+                        }
+                        Ok((samples, refused))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("bench thread panicked"))))
+                .collect()
+        });
+        let mut all = Vec::new();
+        let mut refused = 0;
+        for r in results {
+            let (s, n) = r?;
+            all.extend(s);
+            refused += n;
+        }
+        Ok((all, refused, wall.elapsed()))
+    }
 }
 
 fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
@@ -176,39 +264,41 @@ fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_micros();
     let mut g = Gen { rng: StdRng::seed_from_u64(a.seed), t0: now };
     println!(
-        "deconflict bench strategic: {} intents, store {}, {} timed ops",
+        "deconflict bench strategic: {} intents, store {}, {} timed ops, {} thread(s), {} replica(s)",
         a.intents,
         store.kind(),
-        a.ops
+        a.ops,
+        a.threads,
+        a.replicas
     );
     let t = Instant::now();
     preload(&*store, &mut g, a.intents)?;
     println!("preload: {:.1} s", t.elapsed().as_secs_f64());
     let limits = Limits { max_results: usize::MAX, ..Limits::default() };
-    let engine = Engine::new(store, limits);
-    let ctx = Ctx::new(Manager::new("bench")?, Time::from_micros(now));
-    let url = UssBaseUrl::parse("https://bench.example", false)?;
-    let put = |extents| PutIntent {
-        extents,
-        key: Vec::new(),
-        state: IntentState::Accepted,
-        uss_base_url: url.clone(),
-        subscription: SubscriptionChoice::None,
-        requested_ovn_suffix: None,
-    };
-
-    let mut samples = Vec::with_capacity(a.ops);
-    let wall = Instant::now();
-    for _ in 0..a.ops {
-        let mut p = put(vec![g.volume()?]);
-        samples.push(timed_create(&engine, &ctx, &mut p)?);
+    let mut engines = vec![Engine::new(store, limits.clone())];
+    for _ in 1..a.replicas.max(1) {
+        // Another replica: its own connection pool to the same database (a
+        // PostgreSQL URL), or the same store in this process otherwise.
+        let replica = if a.store.starts_with("postgres") {
+            open_store(&a.store)?.0
+        } else {
+            engines[0].store().clone()
+        };
+        engines.push(Engine::new(replica, limits.clone()));
     }
-    stats("create (with key check)", samples, wall.elapsed());
+    let setup = Setup { engines, now, seed: a.seed, url: UssBaseUrl::parse("https://bench.example", false)? };
+    let threads = a.threads.max(1);
+    let per_thread = (a.ops / threads).max(1);
 
-    let mut samples = Vec::with_capacity(a.ops);
-    let mut found = 0usize;
-    let wall = Instant::now();
-    for _ in 0..a.ops {
+    let (samples, refused, wall) = setup.run(threads, per_thread, |engine, ctx, g, _| {
+        let mut p = setup.put(vec![g.volume()?]);
+        timed_create(engine, ctx, &mut p)
+    })?;
+    stats("create (with key check)", samples, wall);
+    report_refused(refused);
+
+    let found = std::sync::atomic::AtomicUsize::new(0);
+    let (samples, _, wall) = setup.run(threads, per_thread, |engine, ctx, g, _| {
         let (lat, lng) = g.point();
         let area = Volume4D::new(
             Footprint::Circle(Circle::new(LatLng::new(lat, lng)?, 5_000.0)?),
@@ -216,24 +306,31 @@ fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
             TimeWindow::unbounded(),
         );
         let start = Instant::now();
-        found += engine.query_intents(&ctx, &area).map_err(|e| anyhow::anyhow!("{e}"))?.len();
-        samples.push(start.elapsed());
-    }
-    stats("query (5 km radius, all time)", samples, wall.elapsed());
-    println!("  mean results per query: {:.1}", found as f64 / a.ops.max(1) as f64);
+        let n = engine.query_intents(ctx, &area).map_err(|e| anyhow::anyhow!("{e}"))?.len();
+        found.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok((start.elapsed(), 0))
+    })?;
+    let n = samples.len().max(1);
+    stats("query (5 km radius, all time)", samples, wall);
+    println!("  mean results per query: {:.1}", found.into_inner() as f64 / n as f64);
 
     // One busy cell: every operation in the same 1 km square, spread over the
-    // day in 10-minute slots, so each create must show awareness of the few
-    // it overlaps in time.
+    // day in 10-minute slots, so each create must show awareness of the few it
+    // overlaps in time; concurrent writers race and retry with the new keys.
     let (lat, lng) = g.point();
-    let busy = a.ops.min(1_000);
-    let mut samples = Vec::with_capacity(busy);
-    let wall = Instant::now();
-    for i in 0..busy {
+    let busy_per_thread = (a.ops.min(1_000) / threads).max(1);
+    let (samples, refused, wall) = setup.run(threads, busy_per_thread, |engine, ctx, g, i| {
         let slot = (i as i64 * 10) % (23 * 60) + 5;
-        let mut p = put(vec![g.volume_at(lat, lng, slot)?]);
-        samples.push(timed_create(&engine, &ctx, &mut p)?);
-    }
-    stats("busy cell create", samples, wall.elapsed());
+        let mut p = setup.put(vec![g.volume_at(lat, lng, slot)?]);
+        timed_create(engine, ctx, &mut p)
+    })?;
+    stats("busy cell create", samples, wall);
+    report_refused(refused);
     Ok(())
+}
+
+fn report_refused(refused: u32) {
+    if refused > 0 {
+        println!("  refused and retried after a concurrent writer won: {refused}");
+    }
 }

@@ -189,6 +189,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         store: StoreSpec::Sqlite(db.clone()),
         dev: true,
         dev_key: dev_key.clone(),
+        audit_key: dir.path().join("audit-key.pem"),
         audiences: vec!["127.0.0.1".into()],
         ..Config::default()
     };

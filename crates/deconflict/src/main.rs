@@ -1,12 +1,14 @@
 //! `deconflict`: the command-line tool. Thin: it parses flags, then calls the
 //! library crates (server, engine, tactical) or talks HTTP to a running server.
 
+mod audit_cmd;
 mod bench;
 mod client;
 mod demo;
 mod geojson_intent;
 mod intent_cmd;
 mod serve;
+mod tactical_cmd;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +22,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing buys nothing
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
@@ -32,10 +35,20 @@ enum Command {
         #[command(subcommand)]
         cmd: intent_cmd::IntentCmd,
     },
+    /// Verify the audit log offline.
+    Audit {
+        #[command(subcommand)]
+        cmd: audit_cmd::AuditCmd,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
         cmd: bench::BenchCmd,
+    },
+    /// Tactical (live traffic) tools: offline conflict scan and traffic generator.
+    Tactical {
+        #[command(subcommand)]
+        cmd: tactical_cmd::TacticalCmd,
     },
 }
 
@@ -46,6 +59,8 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args),
         Command::Token(args) => token::run(args),
         Command::Intent { cmd } => intent_cmd::run(cmd),
+        Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
+        Command::Tactical { cmd } => tactical_cmd::run(cmd),
     }
 }

@@ -54,6 +54,35 @@ pub struct ServeArgs {
     /// PostgreSQL: the schema to use (must exist); default search path otherwise.
     #[arg(long, env = "DECONF_PG_SCHEMA")]
     pub pg_schema: Option<String>,
+    /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first
+    /// use. Replicas of one service share it.
+    #[arg(long, env = "DECONF_AUDIT_KEY", default_value = "deconflict-audit-key.pem")]
+    pub audit_key: PathBuf,
+    /// Milliseconds between sealing the audit log and pushing new events to streams.
+    #[arg(long, env = "DECONF_SEAL_INTERVAL_MS", default_value_t = 200)]
+    pub seal_interval_ms: u64,
+    /// Hotline: a JSON array of parties (`{name, display_name, webhook_url?}`) loaded at start-up.
+    #[arg(long = "parties", env = "DECONF_PARTIES")]
+    pub parties: Option<PathBuf>,
+    /// Hotline: milliseconds between escalation, communication-check and webhook passes.
+    #[arg(long, env = "DECONF_COORD_INTERVAL_MS", default_value_t = 1000)]
+    pub coord_interval_ms: u64,
+    /// Tactical: milliseconds between conflict scans of the live tracks.
+    #[arg(long, env = "DECONF_SCAN_INTERVAL_MS", default_value_t = 1000)]
+    pub scan_interval_ms: u64,
+    /// Tactical: seconds without a report after which a track is dropped.
+    #[arg(long, env = "DECONF_TRACK_STALE_S", default_value_t = 60)]
+    pub track_stale_s: u64,
+    /// Tactical: separation minima, `en-route` (5 NM, 1000 ft, 300 s) or `drone` (50 m, 15 m, 60 s).
+    #[arg(long, env = "DECONF_TACTICAL_PROFILE", default_value = "en-route")]
+    pub tactical_profile: server::live::Profile,
+    /// Tactical: most tracks in one `POST /v1/tracks`.
+    #[arg(long, env = "DECONF_MAX_TRACK_BATCH", default_value_t = 10_000)]
+    pub max_track_batch: usize,
+    /// Tactical: an SBS-1 (BaseStation) TCP listener, `ADDR=PARTY`: every track
+    /// received on it belongs to PARTY (repeatable; comma-separated in the env var).
+    #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = server::live::parse_sbs_listen)]
+    pub sbs_listen: Vec<(SocketAddr, deconflict_core::Manager)>,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -85,10 +114,22 @@ impl ServeArgs {
                 statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
                 schema: self.pg_schema.clone(),
             },
+            audit_key: self.audit_key.clone(),
+            seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
+            parties_file: self.parties.clone(),
+            coord_interval: Duration::from_millis(self.coord_interval_ms.max(10)),
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
+        cfg.live = server::live::LiveConfig {
+            scan_interval: Duration::from_millis(self.scan_interval_ms.max(10)),
+            stale_after: Duration::from_secs(self.track_stale_s.max(1)),
+            detection: self.tactical_profile.detection(),
+            max_batch: self.max_track_batch.max(1),
+            sbs_listeners: self.sbs_listen.clone(),
+            ..server::live::LiveConfig::default()
+        };
         cfg
     }
 }

@@ -58,7 +58,8 @@ pub fn run(cmd: TacticalCmd) -> anyhow::Result<()> {
                 cfg.is_valid(),
                 "invalid minima: --rpz-nm, --hpz-ft and --lookahead-s must be positive (at most 540 NM, 100000 ft, 86400 s)"
             );
-            let text = std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
+            let text =
+                std::fs::read_to_string(&input).with_context(|| format!("reading {}", input.display()))?;
             let traffic = parse_traffic(&text).with_context(|| format!("parsing {}", input.display()))?;
             let start = Instant::now();
             let report = detect(&traffic.tracks, Timestamp::from_micros(0), &cfg);
@@ -75,7 +76,9 @@ pub fn run(cmd: TacticalCmd) -> anyhow::Result<()> {
         TacticalCmd::Gen { n, seed, output } => {
             let csv = format_traffic(&generate(n, seed, &GenConfig::default()));
             match output {
-                Some(path) => std::fs::write(&path, csv).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, csv).with_context(|| format!("writing {}", path.display()))?
+                }
                 None => print!("{csv}"),
             }
             Ok(())

@@ -40,6 +40,9 @@
 //!   edge, so the decision is accurate to well under a centimetre.
 //! * Circle/circle: geodesic distance between centres `<= r1 + r2`.
 //! * Areas: Karney's geodesic polygon area (`geo`).
+//! * Intersection *geometry* ([`clip`]): both footprints in one gnomonic
+//!   plane, `geo`'s boolean operations there, vertices projected back;
+//!   circles become circumscribed polygons (never under-reporting).
 //!
 //! ```
 //! use geom::*;
@@ -58,6 +61,7 @@
 mod altitude;
 mod cells;
 mod circle;
+mod clip;
 mod error;
 mod footprint;
 mod index;
@@ -70,6 +74,7 @@ mod volume;
 
 pub use altitude::AltitudeRange;
 pub use circle::Circle;
+pub use clip::{CLIP_CIRCLE_TOLERANCE_M, clip};
 pub use error::GeomError;
 pub use footprint::Footprint;
 pub use index::Index;

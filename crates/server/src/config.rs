@@ -124,6 +124,16 @@ pub struct Config {
     pub purge_interval: Duration,
     /// PostgreSQL settings (used with [`StoreSpec::Postgres`]).
     pub pg: PgSettings,
+    /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
+    pub live: crate::live::LiveConfig,
+    /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
+    pub audit_key: PathBuf,
+    /// How often pending events are sealed into the audit log and pushed to streams.
+    pub seal_interval: Duration,
+    /// A JSON array of parties (`{name, display_name, webhook_url?}`) loaded at start-up.
+    pub parties_file: Option<PathBuf>,
+    /// How often hotline escalation, communication checks and webhook delivery run.
+    pub coord_interval: Duration,
 }
 
 impl Default for Config {
@@ -139,6 +149,11 @@ impl Default for Config {
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
             pg: PgSettings::default(),
+            live: crate::live::LiveConfig::default(),
+            audit_key: PathBuf::from("deconflict-audit-key.pem"),
+            seal_interval: Duration::from_millis(200),
+            parties_file: None,
+            coord_interval: Duration::from_secs(1),
         }
     }
 }
@@ -155,6 +170,12 @@ pub enum ConfigError {
     /// The verifier refused the settings.
     #[error("token verification settings: {0}")]
     Verifier(crate::auth::AuthError),
+    /// The audit signing key could not be loaded or created.
+    #[error(transparent)]
+    AuditKey(#[from] crate::feed::KeyFileError),
+    /// The party registry file could not be loaded.
+    #[error("parties file {0}")]
+    Parties(String),
     /// The store could not be opened.
     #[error("store {0:?}: {1}")]
     Store(StoreSpec, deconflict_core::StoreError),

@@ -8,10 +8,13 @@
 
 pub mod auth;
 pub mod config;
+pub mod coord_tasks;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod feed;
 pub mod handlers;
+pub mod live;
 pub mod metrics;
 pub mod purge;
 pub mod state;
@@ -31,7 +34,8 @@ pub use config::{Config, ConfigError, PgSettings, StoreSpec};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
-use crate::handlers::{aux, availability, constraints, intents, ops, reports, subscriptions};
+use crate::handlers::operations;
+use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
 
 /// Every route, in one place.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -40,8 +44,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     const SUB: &str = "/dss/v1/subscriptions";
     Router::new()
         .route(&format!("{OIR}/query"), post(intents::query))
-        .route(&format!("{OIR}/{{entityid}}"), get(intents::get).put(intents::create))
-        .route(&format!("{OIR}/{{entityid}}/{{ovn}}"), put(intents::update).delete(intents::delete))
+        .route(&format!("{OIR}/{{entityid}}"), get(intents::get).put(handlers::messages::create_intent))
+        .route(
+            &format!("{OIR}/{{entityid}}/{{ovn}}"),
+            put(handlers::messages::update_intent).delete(intents::delete),
+        )
         .route(&format!("{CR}/query"), post(constraints::query))
         .route(&format!("{CR}/{{entityid}}"), get(constraints::get).put(constraints::create))
         .route(&format!("{CR}/{{entityid}}/{{ovn}}"), put(constraints::update).delete(constraints::delete))
@@ -55,6 +62,31 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/dss/v1/uss_availability/{uss_id}", get(availability::get).put(availability::set))
         .route("/aux/v1/version", get(aux::version))
         .route("/aux/v1/validate_oauth", get(aux::validate_oauth))
+        .route("/v1/events/stream", get(events::stream))
+        .route("/v1/audit", get(events::export))
+        .route("/v1/audit/key", get(events::key))
+        .route("/v1/parties", get(handlers::parties::list))
+        .route("/v1/parties/{name}", put(handlers::parties::put))
+        .route("/v1/lines", get(handlers::lines::list))
+        .route("/v1/lines/{id}", get(handlers::lines::get).put(handlers::lines::put))
+        .route("/v1/lines/{id}/suspend", post(handlers::lines::suspend))
+        .route("/v1/lines/{id}/resume", post(handlers::lines::resume))
+        .route("/v1/lines/{id}/heartbeat", post(handlers::lines::heartbeat))
+        .route("/v1/lines/{id}/exercise", post(handlers::lines::exercise))
+        .route("/v1/lines/{id}/checks", get(handlers::lines::checks))
+        .route("/v1/lines/{id}/messages", get(handlers::lines::messages).post(handlers::messages::send))
+        .route("/v1/inbox", get(handlers::messages::inbox))
+        .route("/v1/messages/{id}", get(handlers::messages::get))
+        .route("/v1/messages/{id}/read", post(handlers::messages::read))
+        .route("/v1/messages/{id}/ack", post(handlers::messages::ack))
+        .route("/v1/notices", get(handlers::notices::list))
+        .route("/v1/notices/{intent_id}/ack", post(handlers::notices::ack))
+        .route("/v1/operations/query", post(operations::query))
+        .route("/v1/operations/{id}", get(operations::get))
+        .route("/v1/operations/{id}/details", put(operations::set_details))
+        .route("/v1/tracks", post(handlers::tracks::post).get(handlers::tracks::list))
+        .route("/v1/alerts", get(handlers::alerts::list))
+        .route("/v1/alerts/stream", get(handlers::alerts::stream))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
@@ -96,12 +128,22 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
             ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
         })?
         .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
-    Ok(AppState {
+    let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
+    feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    let state = AppState {
+        feed,
         engine: Engine::new(store, cfg.limits.clone()),
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
-    })
+        live: live::LiveState::new(cfg.live.clone()),
+        coord: coord_tasks::CoordRuntime::default(),
+    };
+    if let Some(path) = &cfg.parties_file {
+        let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;
+        tracing::info!(path = %path.display(), written = n, "loaded the party registry");
+    }
+    Ok(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, purging ended
@@ -116,10 +158,31 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
+    // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
+    let sbs = live::sbs::bind(&state).await?;
     let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
+    let feed = tokio::spawn(state.feed.clone().run(
+        state.engine.store().clone(),
+        state.clock.clone(),
+        cfg.seal_interval,
+    ));
+    let sbs = tokio::spawn(live::sbs::run(state.clone(), sbs));
+    let scan = tokio::spawn(live::scan::run(state.clone()));
+    let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
+    let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
+    let live_state = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live_state.close(); // ends the alert streams so graceful shutdown completes
+    };
     let app = router(state, cfg.max_body_bytes);
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     purge.abort();
+    sbs.abort();
+    scan.abort();
+    coord.abort();
+    webhooks.abort();
+    feed.abort();
     result
 }
 

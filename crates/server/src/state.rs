@@ -61,6 +61,12 @@ pub struct AppState {
     pub clock: Clock,
     /// How long a request may take before it is rolled back.
     pub request_timeout: Duration,
+    /// The audit log signer and change feed of this replica.
+    pub feed: crate::feed::Feed,
+    /// Tactical deconfliction: live tracks and alerts (in memory).
+    pub live: crate::live::LiveState,
+    /// Lines between command posts: webhook client and dispatcher state of this replica.
+    pub coord: crate::coord_tasks::CoordRuntime,
 }
 
 impl AppState {

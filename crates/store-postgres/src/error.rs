@@ -10,6 +10,9 @@ use deconflict_core::codec::CodecError;
 ///
 /// * SQLSTATE `40001` (serialization failure) and `40P01` (deadlock) →
 ///   [`StoreError::Retry`], whether raised by a statement or by `COMMIT`;
+/// * SQLSTATE `23505` (unique violation) on [`AUDIT_SEQ_INDEX`] →
+///   [`StoreError::Retry`]: another sealer used that audit sequence number
+///   first, the entry was built on a stale head (as in the memory store);
 /// * a lost connection (I/O error, closed connection, SQLSTATE class `08`,
 ///   `57P01`..`57P03` shutdown / cannot connect now, `53300` too many
 ///   connections) and `57014` (statement timeout or cancel) →
@@ -22,6 +25,9 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
         let code = code.code();
         return match code {
             "40001" | "40P01" => StoreError::Retry,
+            "23505" if e.as_db_error().and_then(|d| d.constraint()) == Some(AUDIT_SEQ_INDEX) => {
+                StoreError::Retry
+            }
             "57014" => {
                 StoreError::Unavailable(format!("PostgreSQL statement cancelled (statement_timeout?): {e}"))
             }
@@ -35,6 +41,9 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
         StoreError::Backend(format!("PostgreSQL: {}", describe(e)))
     }
 }
+
+/// The UNIQUE index on `events.audit_seq` (migration 0002).
+pub(crate) const AUDIT_SEQ_INDEX: &str = "events_audit_seq_key";
 
 /// An error while opening a connection: always [`StoreError::Unavailable`]
 /// (refused, timed out, authentication failed, database missing...), with
@@ -97,6 +106,25 @@ pub(crate) fn from_codec(table: &str, id: &str, e: &CodecError) -> StoreError {
 /// domain value.
 pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{table} {id}: column {column}: {why}"))
+}
+
+/// A value that does not fit the column it is written to.
+pub(crate) fn out_of_range(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("{what} {value} does not fit a BIGINT column"))
+}
+
+/// [`Tx::seal_event`](deconflict_core::Tx::seal_event) of an event that does
+/// not exist or is already sealed.
+pub(crate) fn not_pending(id: i64) -> StoreError {
+    StoreError::Backend(format!("event {id} is not pending"))
+}
+
+/// [`Tx::seal_event`](deconflict_core::Tx::seal_event) with an entry whose
+/// content is not that of the pending event.
+pub(crate) fn not_this_event(id: i64, seq: u64) -> StoreError {
+    StoreError::Backend(format!(
+        "event {id} is pending but audit entry {seq} has other content (kind, actor, subject or payload)"
+    ))
 }
 
 /// A transaction used after one of its statements failed: PostgreSQL would

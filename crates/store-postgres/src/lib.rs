@@ -57,7 +57,15 @@
 //! Tables `operational_intents`, `constraints`, `subscriptions` (one row per
 //! entity: UUID id, scalar columns, extents as a [`deconflict_core::codec`]
 //! blob — the truth — and the derived spatial columns), `uss_availability`,
-//! and `schema_migrations(version, applied_at)`. Migrations are applied when
+//! `events` (the event log; a sealed row is an audit entry: `payload` is TEXT
+//! stored byte for byte, never jsonb, `parties` TEXT[]), `audit_checkpoints`,
+//! `leases`, `records` (generic documents keyed by kind and id: `body` is
+//! TEXT stored byte for byte, `id` is `COLLATE "C"` so that listings are in
+//! byte order, indexes on `(kind, k1, id)`, `(kind, k2, id)` and
+//! `(kind, due, id)`), and `schema_migrations(version, applied_at)`. A second sealer
+//! racing for the same audit sequence number hits the UNIQUE index on
+//! `events.audit_seq` or a serialization failure: both are
+//! [`StoreError::Retry`]. Migrations are applied when
 //! the store connects, serialised between replicas by a row lock on
 //! `schema_migrations` (`version = 0`, `SELECT ... FOR UPDATE`) rather than an
 //! advisory lock, and written idempotently (`IF NOT EXISTS`). A database whose

@@ -2,10 +2,12 @@
 //! candidate searches.
 
 use deconflict_core::codec;
+use deconflict_core::events::{NewEvent, PendingEvent};
 use deconflict_core::model::{
     Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, PurgeCounts,
     Subscription,
 };
+use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
 use deconflict_core::{EntityId, Manager, Ovn, StoreError, SubscriptionId, Tx, TxMode, UssBaseUrl};
 use geom::Time;
@@ -13,7 +15,9 @@ use postgres::Row;
 use postgres::types::{FromSql, ToSql};
 use uuid::Uuid;
 
-use crate::error::{aborted, bad_column, copy, from_codec, from_pg};
+use crate::error::{
+    aborted, bad_column, copy, from_codec, from_pg, not_pending, not_this_event, out_of_range,
+};
 use crate::pool::Lease;
 use crate::spatial::{Search, Spatial};
 
@@ -145,6 +149,77 @@ const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions s WHERE s.time_end 
      OR (s.implicit AND NOT EXISTS (SELECT 1 FROM operational_intents o WHERE o.subscription_id = s.id))";
 const COUNTS: &str = "SELECT (SELECT count(*) FROM operational_intents), \
      (SELECT count(*) FROM constraints), (SELECT count(*) FROM subscriptions)";
+
+// Events and the audit log (migration 0002). A sealed event row is an audit entry.
+
+const EVENT_APPEND: &str = "INSERT INTO events (at, kind, actor, subject, parties, payload) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+/// Served by the partial index `events_unsealed`, in id order.
+const EVENTS_UNSEALED: &str = "SELECT id, at, kind, actor, subject, parties, payload FROM events \
+     WHERE audit_seq IS NULL ORDER BY id LIMIT $1";
+/// Only a pending row, and only with the content the entry was hashed over;
+/// `parties` takes the entry's (sorted, deduplicated) order.
+const EVENT_SEAL: &str = "UPDATE events SET audit_seq = $2, audit_ts = $3, salt = $4, prev_hash = $5, \
+     hash = $6, parties = $7 \
+     WHERE id = $1 AND audit_seq IS NULL AND kind = $8 AND actor = $9 \
+     AND subject IS NOT DISTINCT FROM $10 AND payload = $11";
+const EVENT_IS_PENDING: &str = "SELECT audit_seq IS NULL AS pending FROM events WHERE id = $1";
+macro_rules! entry_cols {
+    () => {
+        "audit_seq, audit_ts, actor, kind, subject, parties, payload, salt, prev_hash, hash"
+    };
+}
+/// Both served by the UNIQUE index on `audit_seq`.
+const EVENT_LAST_SEALED: &str = concat!(
+    "SELECT ",
+    entry_cols!(),
+    " FROM events WHERE audit_seq IS NOT NULL ORDER BY audit_seq DESC LIMIT 1"
+);
+const EVENTS_SEALED_AFTER: &str =
+    concat!("SELECT ", entry_cols!(), " FROM events WHERE audit_seq > $1 ORDER BY audit_seq LIMIT $2");
+
+const CHECKPOINT_PUT: &str = "INSERT INTO audit_checkpoints (seq, hash, timestamp, key_id, signature) \
+     VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (seq) DO UPDATE SET hash = EXCLUDED.hash, timestamp = EXCLUDED.timestamp, \
+     key_id = EXCLUDED.key_id, signature = EXCLUDED.signature";
+const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id, signature FROM audit_checkpoints \
+     WHERE seq > $1 ORDER BY seq";
+
+/// Takes the lease if it is free, expired (`until <= now`) or already ours, in
+/// one statement; returns a row exactly when we hold it afterwards. A rival
+/// transaction holding the row makes this wait for it, then fail with `40001`.
+const LEASE_ACQUIRE: &str = "INSERT INTO leases AS l (name, holder, until) VALUES ($1, $2, $3) \
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until \
+     WHERE l.holder = EXCLUDED.holder OR l.until <= $4 \
+     RETURNING holder";
+
+// Generic records (migration 0003). `id` is COLLATE "C": listings are by id in
+// byte order. Each listing is served by an index, without a sort.
+
+macro_rules! record_cols {
+    () => {
+        "kind, id, body, k1, k2, due"
+    };
+}
+const RECORD_GET: &str = concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND id = $2");
+const RECORD_PUT: &str = "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (kind, id) DO UPDATE SET body = EXCLUDED.body, k1 = EXCLUDED.k1, k2 = EXCLUDED.k2, \
+     due = EXCLUDED.due";
+const RECORD_DELETE: &str = "DELETE FROM records WHERE kind = $1 AND id = $2";
+/// The primary key.
+const RECORDS_ALL: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 ORDER BY id LIMIT $2");
+/// `records_k1`, `records_k2`.
+const RECORDS_BY_K1: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id LIMIT $3");
+const RECORDS_BY_K2: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id LIMIT $3");
+/// The partial index `records_due`.
+const RECORDS_DUE: &str = concat!(
+    "SELECT ",
+    record_cols!(),
+    " FROM records WHERE kind = $1 AND due IS NOT NULL AND due <= $2 ORDER BY due, id LIMIT $3"
+);
 
 // ---------------------------------------------------------------------------
 
@@ -362,6 +437,93 @@ fn subscription_from_row(row: &Row) -> Result<Subscription, StoreError> {
     })
 }
 
+/// `seq` of the audit log as a BIGINT; above `i64::MAX` it cannot be stored.
+fn seq_param(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| out_of_range("audit seq", seq))
+}
+
+/// "After `seq`" as a BIGINT bound: nothing is stored above `i64::MAX`.
+fn after_bound(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// A row count as a `LIMIT`.
+fn limit_param(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn fixed<const N: usize>(row: &Row, table: &str, id: &str, col: &str) -> Result<[u8; N], StoreError> {
+    let blob: &[u8] = get(row, table, id, col)?;
+    blob.try_into().map_err(|_| bad_column(table, id, col, format!("{} bytes, expected {N}", blob.len())))
+}
+
+fn pending_from_row(row: &Row) -> Result<PendingEvent, StoreError> {
+    const T: &str = "events";
+    let id: i64 = get(row, T, "?", "id")?;
+    let name = id.to_string();
+    let name = name.as_str();
+    Ok(PendingEvent {
+        id,
+        event: NewEvent {
+            at: time(row, T, name, "at")?,
+            kind: get(row, T, name, "kind")?,
+            actor: get(row, T, name, "actor")?,
+            subject: get(row, T, name, "subject")?,
+            parties: get(row, T, name, "parties")?,
+            payload: get(row, T, name, "payload")?,
+        },
+    })
+}
+
+fn entry_from_row(row: &Row) -> Result<audit::Entry, StoreError> {
+    const T: &str = "events";
+    let seq: i64 = get(row, T, "?", "audit_seq")?;
+    let name = format!("audit_seq {seq}");
+    let name = name.as_str();
+    Ok(audit::Entry {
+        seq: u64::try_from(seq).map_err(|e| bad_column(T, name, "audit_seq", e))?,
+        timestamp: get(row, T, name, "audit_ts")?,
+        actor: get(row, T, name, "actor")?,
+        kind: get(row, T, name, "kind")?,
+        subject: get(row, T, name, "subject")?,
+        parties: get(row, T, name, "parties")?,
+        payload: get(row, T, name, "payload")?,
+        salt: fixed(row, T, name, "salt")?,
+        prev_hash: fixed(row, T, name, "prev_hash")?,
+        hash: fixed(row, T, name, "hash")?,
+    })
+}
+
+fn checkpoint_from_row(row: &Row) -> Result<audit::Checkpoint, StoreError> {
+    const T: &str = "audit_checkpoints";
+    let seq: i64 = get(row, T, "?", "seq")?;
+    let name = seq.to_string();
+    let name = name.as_str();
+    Ok(audit::Checkpoint {
+        seq: u64::try_from(seq).map_err(|e| bad_column(T, name, "seq", e))?,
+        hash: fixed(row, T, name, "hash")?,
+        timestamp: get(row, T, name, "timestamp")?,
+        key_id: audit::KeyId(fixed(row, T, name, "key_id")?),
+        signature: fixed(row, T, name, "signature")?,
+    })
+}
+
+fn record_from_row(row: &Row) -> Result<Record, StoreError> {
+    const T: &str = "records";
+    let kind: String = get(row, T, "?", "kind")?;
+    let id: String = get(row, T, &kind, "id")?;
+    let name = format!("{kind}/{id}");
+    let name = name.as_str();
+    Ok(Record {
+        body: get(row, T, name, "body")?,
+        k1: get(row, T, name, "k1")?,
+        k2: get(row, T, name, "k2")?,
+        due: get::<Option<i64>>(row, T, name, "due")?.map(Time::from_micros),
+        kind,
+        id,
+    })
+}
+
 fn count(row: &Row, idx: usize) -> Result<u64, StoreError> {
     let n: i64 = row.try_get(idx).map_err(|e| bad_column("counts", "-", &idx.to_string(), e))?;
     Ok(u64::try_from(n).unwrap_or(0))
@@ -552,6 +714,118 @@ impl Tx for PgTx<'_> {
             constraints: count(row, 1)?,
             subscriptions: count(row, 2)?,
         })
+    }
+
+    fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {
+        let at = e.at.as_micros();
+        self.execute(EVENT_APPEND, &[&at, &e.kind, &e.actor, &e.subject, &e.parties, &e.payload])?;
+        Ok(())
+    }
+
+    fn unsealed_events(&mut self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        let rows = self.query(EVENTS_UNSEALED, &[&limit_param(limit)])?;
+        rows.iter().map(pending_from_row).collect()
+    }
+
+    fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
+        let seq = seq_param(entry.seq)?;
+        let sealed = self.execute(
+            EVENT_SEAL,
+            &[
+                &id,
+                &seq,
+                &entry.timestamp,
+                &entry.salt.as_slice(),
+                &entry.prev_hash.as_slice(),
+                &entry.hash.as_slice(),
+                &entry.parties,
+                &entry.kind,
+                &entry.actor,
+                &entry.subject,
+                &entry.payload,
+            ],
+        )?;
+        if sealed == 1 {
+            return Ok(());
+        }
+        let rows = self.query(EVENT_IS_PENDING, &[&id])?;
+        let pending = match rows.first() {
+            Some(row) => get::<bool>(row, "events", &id.to_string(), "pending")?,
+            None => false,
+        };
+        Err(if pending { not_this_event(id, entry.seq) } else { not_pending(id) })
+    }
+
+    fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {
+        let rows = self.query(EVENT_LAST_SEALED, &[])?;
+        rows.first().map(entry_from_row).transpose()
+    }
+
+    fn sealed_after(&mut self, seq: u64, limit: usize) -> Result<Vec<audit::Entry>, StoreError> {
+        let rows = self.query(EVENTS_SEALED_AFTER, &[&after_bound(seq), &limit_param(limit)])?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
+        let seq = seq_param(c.seq)?;
+        self.execute(
+            CHECKPOINT_PUT,
+            &[&seq, &c.hash.as_slice(), &c.timestamp, &c.key_id.0.as_slice(), &c.signature.as_slice()],
+        )?;
+        Ok(())
+    }
+
+    fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError> {
+        let rows = self.query(CHECKPOINTS_AFTER, &[&after_bound(seq)])?;
+        rows.iter().map(checkpoint_from_row).collect()
+    }
+
+    fn acquire_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: Time,
+        ttl_us: i64,
+    ) -> Result<bool, StoreError> {
+        let until = now.saturating_add_micros(ttl_us).as_micros();
+        let rows = self.query(LEASE_ACQUIRE, &[&name, &holder, &until, &now.as_micros()])?;
+        Ok(!rows.is_empty())
+    }
+
+    fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let rows = self.query(RECORD_GET, &[&kind, &id])?;
+        rows.first().map(record_from_row).transpose()
+    }
+
+    fn put_record(&mut self, r: &Record) -> Result<(), StoreError> {
+        let due = r.due.map(Time::as_micros);
+        self.execute(RECORD_PUT, &[&r.kind, &r.id, &r.body, &r.k1, &r.k2, &due])?;
+        Ok(())
+    }
+
+    fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
+        self.execute(RECORD_DELETE, &[&kind, &id])?;
+        Ok(())
+    }
+
+    fn records_by(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = limit_param(limit);
+        let rows = match key {
+            RecordKey::All => self.query(RECORDS_ALL, &[&kind, &limit])?,
+            RecordKey::K1(k) => self.query(RECORDS_BY_K1, &[&kind, &k, &limit])?,
+            RecordKey::K2(k) => self.query(RECORDS_BY_K2, &[&kind, &k, &limit])?,
+        };
+        rows.iter().map(record_from_row).collect()
+    }
+
+    fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError> {
+        let rows = self.query(RECORDS_DUE, &[&kind, &before.as_micros(), &limit_param(limit)])?;
+        rows.iter().map(record_from_row).collect()
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

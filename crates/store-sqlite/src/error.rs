@@ -7,6 +7,9 @@ use rusqlite::ErrorCode;
 /// Maps a rusqlite error to the store error the engine understands:
 ///
 /// * `SQLITE_BUSY` / `SQLITE_LOCKED` → [`StoreError::Retry`];
+/// * a UNIQUE violation on `events.audit_seq` (the audit sequence number is
+///   already used: the entry was built on a stale head) → [`StoreError::Retry`],
+///   as in the memory store;
 /// * I/O errors, `SQLITE_CANTOPEN`, `SQLITE_FULL` → [`StoreError::Unavailable`];
 /// * `SQLITE_CORRUPT`, `SQLITE_NOTADB` and column values that do not decode to
 ///   the expected Rust type → [`StoreError::Corrupt`];
@@ -14,8 +17,14 @@ use rusqlite::ErrorCode;
 pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
     use rusqlite::Error as E;
     match &e {
-        E::SqliteFailure(f, _) => match f.code {
+        E::SqliteFailure(f, msg) => match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Retry,
+            ErrorCode::ConstraintViolation
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    && msg.as_deref().is_some_and(|m| m.ends_with(AUDIT_SEQ_UNIQUE)) =>
+            {
+                StoreError::Retry
+            }
             ErrorCode::SystemIoFailure | ErrorCode::CannotOpen | ErrorCode::DiskFull => {
                 StoreError::Unavailable(e.to_string())
             }
@@ -30,6 +39,10 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// How SQLite names the UNIQUE constraint on the audit sequence number in its
+/// message (`UNIQUE constraint failed: events.audit_seq`).
+const AUDIT_SEQ_UNIQUE: &str = "events.audit_seq";
+
 /// An extents blob that [`deconflict_core::codec::decode`] rejected.
 pub(crate) fn from_codec(table: &str, id: &str, e: CodecError) -> StoreError {
     StoreError::Corrupt(format!("{table} {id}: extents: {e}"))
@@ -38,6 +51,30 @@ pub(crate) fn from_codec(table: &str, id: &str, e: CodecError) -> StoreError {
 /// A stored column whose text is not a valid domain value.
 pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{table} {id}: column {column}: {why}"))
+}
+
+/// A value that does not fit the column it is written to.
+pub(crate) fn out_of_range(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("{what} {value} does not fit a 64-bit signed integer column"))
+}
+
+/// `parties` that could not be written as JSON.
+pub(crate) fn from_json(e: &serde_json::Error) -> StoreError {
+    StoreError::Backend(format!("events: parties: {e}"))
+}
+
+/// [`Tx::seal_event`](deconflict_core::Tx::seal_event) of an event that does
+/// not exist or is already sealed.
+pub(crate) fn not_pending(id: i64) -> StoreError {
+    StoreError::Backend(format!("event {id} is not pending"))
+}
+
+/// [`Tx::seal_event`](deconflict_core::Tx::seal_event) with an entry whose
+/// content is not that of the pending event.
+pub(crate) fn not_this_event(id: i64, seq: u64) -> StoreError {
+    StoreError::Backend(format!(
+        "event {id} is pending but audit entry {seq} has other content (kind, actor, subject or payload)"
+    ))
 }
 
 /// Shorthand: `.map_err(from_sqlite)` as a method.

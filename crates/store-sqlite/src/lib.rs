@@ -54,7 +54,12 @@
 //! Tables `operational_intents`, `constraints`, `subscriptions` (one row per
 //! entity; extents as a [`deconflict_core::codec`] blob, the union time
 //! window and altitude band denormalised in columns), their `*_rtree` index
-//! tables, `uss_availability`, and `schema_migrations(version, applied_at)`.
+//! tables, `uss_availability`, `events` (the event log; a sealed row is an
+//! audit entry: `payload` stored byte for byte, `parties` a JSON array),
+//! `audit_checkpoints`, `leases`, `records` (generic documents keyed by
+//! kind and id, `body` stored byte for byte, listed by id in byte order through
+//! indexes on `(kind, k1, id)`, `(kind, k2, id)` and `(kind, due, id)`), and
+//! `schema_migrations(version, applied_at)`.
 //! Migrations are applied in order in one transaction when the store opens;
 //! a database written by a newer build (higher schema version) is refused.
 

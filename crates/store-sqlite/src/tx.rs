@@ -3,17 +3,21 @@
 use std::ops::Deref;
 
 use deconflict_core::codec;
+use deconflict_core::events::{NewEvent, PendingEvent};
 use deconflict_core::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
 use deconflict_core::model::{
     Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, PurgeCounts,
     Subscription,
 };
+use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
 use deconflict_core::{StoreError, Tx, TxMode};
 use geom::{Time, Volume4D};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::error::{SqlResultExt, bad_column, from_codec};
+use crate::error::{
+    SqlResultExt, bad_column, from_codec, from_json, not_pending, not_this_event, out_of_range,
+};
 use crate::rtree::RBox;
 
 // ---------------------------------------------------------------------------
@@ -144,6 +148,77 @@ const PURGE_ORPHANS: &str = "DELETE FROM subscriptions WHERE implicit = 1 AND NO
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM operational_intents), \
     (SELECT COUNT(*) FROM constraints), (SELECT COUNT(*) FROM subscriptions)";
 
+// Events and the audit log (migration 0002). A sealed event row is an audit
+// entry; `parties` is a JSON array of strings.
+
+const APPEND_EVENT: &str = "INSERT INTO events (at, kind, actor, subject, parties, payload) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+// Served by the partial index `events_unsealed`, in id order.
+const UNSEALED_EVENTS: &str = "SELECT id, at, kind, actor, subject, parties, payload FROM events \
+    WHERE audit_seq IS NULL ORDER BY id LIMIT ?1";
+// Only a pending row, and only with the content the entry was hashed over;
+// `parties` takes the entry's (sorted, deduplicated) order.
+const SEAL_EVENT: &str = "UPDATE events SET audit_seq = ?2, audit_ts = ?3, salt = ?4, prev_hash = ?5, \
+    hash = ?6, parties = ?7 \
+    WHERE id = ?1 AND audit_seq IS NULL AND kind = ?8 AND actor = ?9 AND subject IS ?10 AND payload = ?11";
+const EVENT_IS_PENDING: &str = "SELECT audit_seq IS NULL FROM events WHERE id = ?1";
+
+macro_rules! entry_columns {
+    () => {
+        "audit_seq, audit_ts, actor, kind, subject, parties, payload, salt, prev_hash, hash"
+    };
+}
+// Both served by the UNIQUE index on audit_seq.
+const LAST_SEALED: &str = concat!(
+    "SELECT ",
+    entry_columns!(),
+    " FROM events WHERE audit_seq IS NOT NULL ORDER BY audit_seq DESC LIMIT 1"
+);
+const SEALED_AFTER: &str =
+    concat!("SELECT ", entry_columns!(), " FROM events WHERE audit_seq > ?1 ORDER BY audit_seq LIMIT ?2");
+
+const PUT_CHECKPOINT: &str = "INSERT INTO audit_checkpoints (seq, hash, timestamp, key_id, signature) \
+    VALUES (?1, ?2, ?3, ?4, ?5) \
+    ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp, \
+     key_id = excluded.key_id, signature = excluded.signature";
+const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id, signature FROM audit_checkpoints \
+    WHERE seq > ?1 ORDER BY seq";
+
+// Takes the lease if it is free, expired (`until <= now`) or already ours;
+// returns a row exactly when we hold it afterwards.
+const ACQUIRE_LEASE: &str = "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?3) \
+    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+     WHERE leases.holder = excluded.holder OR leases.until <= ?4 \
+    RETURNING holder";
+
+// Generic records (migration 0003). Listings are by id in byte order (BINARY,
+// the default collation); each is served by an index, without a sort.
+
+macro_rules! record_columns {
+    () => {
+        "kind, id, body, k1, k2, due"
+    };
+}
+const RECORD_GET: &str = concat!("SELECT ", record_columns!(), " FROM records WHERE kind = ?1 AND id = ?2");
+const RECORD_PUT: &str = "INSERT INTO records (kind, id, body, k1, k2, due) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+    ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, k1 = excluded.k1, k2 = excluded.k2, \
+     due = excluded.due";
+const RECORD_DELETE: &str = "DELETE FROM records WHERE kind = ?1 AND id = ?2";
+// The primary key.
+const RECORDS_ALL: &str =
+    concat!("SELECT ", record_columns!(), " FROM records WHERE kind = ?1 ORDER BY id LIMIT ?2");
+// `records_k1`, `records_k2`.
+const RECORDS_BY_K1: &str =
+    concat!("SELECT ", record_columns!(), " FROM records WHERE kind = ?1 AND k1 = ?2 ORDER BY id LIMIT ?3");
+const RECORDS_BY_K2: &str =
+    concat!("SELECT ", record_columns!(), " FROM records WHERE kind = ?1 AND k2 = ?2 ORDER BY id LIMIT ?3");
+// The partial index `records_due`.
+const RECORDS_DUE: &str = concat!(
+    "SELECT ",
+    record_columns!(),
+    " FROM records WHERE kind = ?1 AND due IS NOT NULL AND due <= ?2 ORDER BY due, id LIMIT ?3"
+);
+
 // ---------------------------------------------------------------------------
 // Decoding
 
@@ -259,6 +334,116 @@ fn read_subscription(r: &Row<'_>) -> Decoded<Subscription> {
     })())
 }
 
+/// `seq` of the audit log as a column value; above `i64::MAX` it cannot be stored.
+fn seq_column(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| out_of_range("audit seq", seq))
+}
+
+/// "After `seq`" as a column bound: nothing is stored above `i64::MAX`.
+fn after_bound(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// A row count as a `LIMIT`.
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn parties_json(parties: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(parties).map_err(|e| from_json(&e))
+}
+
+fn parties(table: &str, id: &str, json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json).map_err(|e| bad_column(table, id, "parties", e))
+}
+
+fn fixed<const N: usize>(table: &str, id: &str, column: &str, blob: &[u8]) -> Result<[u8; N], StoreError> {
+    blob.try_into().map_err(|_| bad_column(table, id, column, format!("{} bytes, expected {N}", blob.len())))
+}
+
+fn read_pending(r: &Row<'_>) -> Decoded<PendingEvent> {
+    let id: i64 = r.get(0)?;
+    let at: i64 = r.get(1)?;
+    let kind: String = r.get(2)?;
+    let actor: String = r.get(3)?;
+    let subject: Option<String> = r.get(4)?;
+    let parties_s: String = r.get(5)?;
+    let payload: String = r.get(6)?;
+    Ok((|| {
+        Ok(PendingEvent {
+            id,
+            event: NewEvent {
+                at: Time::from_micros(at),
+                kind,
+                actor,
+                subject,
+                parties: parties("events", &id.to_string(), &parties_s)?,
+                payload,
+            },
+        })
+    })())
+}
+
+fn read_entry(r: &Row<'_>) -> Decoded<audit::Entry> {
+    const T: &str = "events";
+    let seq: i64 = r.get(0)?;
+    let timestamp: i64 = r.get(1)?;
+    let actor: String = r.get(2)?;
+    let kind: String = r.get(3)?;
+    let subject: Option<String> = r.get(4)?;
+    let parties_s: String = r.get(5)?;
+    let payload: String = r.get(6)?;
+    let salt: Vec<u8> = r.get(7)?;
+    let prev_hash: Vec<u8> = r.get(8)?;
+    let hash: Vec<u8> = r.get(9)?;
+    Ok((|| {
+        let id = format!("audit_seq {seq}");
+        Ok(audit::Entry {
+            seq: u64::try_from(seq).map_err(|e| bad_column(T, &id, "audit_seq", e))?,
+            timestamp,
+            actor,
+            kind,
+            subject,
+            parties: parties(T, &id, &parties_s)?,
+            payload,
+            salt: fixed(T, &id, "salt", &salt)?,
+            prev_hash: fixed(T, &id, "prev_hash", &prev_hash)?,
+            hash: fixed(T, &id, "hash", &hash)?,
+        })
+    })())
+}
+
+fn read_checkpoint(r: &Row<'_>) -> Decoded<audit::Checkpoint> {
+    const T: &str = "audit_checkpoints";
+    let seq: i64 = r.get(0)?;
+    let hash: Vec<u8> = r.get(1)?;
+    let timestamp: i64 = r.get(2)?;
+    let key_id: Vec<u8> = r.get(3)?;
+    let signature: Vec<u8> = r.get(4)?;
+    Ok((|| {
+        let id = seq.to_string();
+        Ok(audit::Checkpoint {
+            seq: u64::try_from(seq).map_err(|e| bad_column(T, &id, "seq", e))?,
+            hash: fixed(T, &id, "hash", &hash)?,
+            timestamp,
+            key_id: audit::KeyId(fixed(T, &id, "key_id", &key_id)?),
+            signature: fixed(T, &id, "signature", &signature)?,
+        })
+    })())
+}
+
+fn read_record(r: &Row<'_>) -> Decoded<Record> {
+    let due: Option<i64> = r.get(5)?;
+    Ok(Ok(Record {
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        body: r.get(2)?,
+        k1: r.get(3)?,
+        k2: r.get(4)?,
+        due: due.map(Time::from_micros),
+    }))
+}
+
 // ---------------------------------------------------------------------------
 // The transaction
 
@@ -321,6 +506,21 @@ impl<L: Lease> SqliteTx<L> {
                 read,
             )
             .store()?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.store()??);
+        }
+        Ok(out)
+    }
+
+    fn fetch_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: fn(&Row<'_>) -> Decoded<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).store()?;
+        let rows = stmt.query_map(params, read).store()?;
         let mut out = Vec::new();
         for row in rows {
             out.push(row.store()??);
@@ -542,6 +742,143 @@ impl<L: Lease> Tx for SqliteTx<L> {
             stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).store()?;
         let n = |v: i64| u64::try_from(v).unwrap_or_default();
         Ok(EntityCounts { intents: n(i), constraints: n(c), subscriptions: n(s) })
+    }
+
+    fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(APPEND_EVENT)
+            .store()?
+            .execute(params![
+                e.at.as_micros(),
+                e.kind,
+                e.actor,
+                e.subject,
+                parties_json(&e.parties)?,
+                e.payload
+            ])
+            .store()?;
+        Ok(())
+    }
+
+    fn unsealed_events(&mut self, n: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        self.fetch_all(UNSEALED_EVENTS, [limit(n)], read_pending)
+    }
+
+    fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
+        self.writable()?;
+        let sealed = self
+            .conn
+            .prepare_cached(SEAL_EVENT)
+            .store()?
+            .execute(params![
+                id,
+                seq_column(entry.seq)?,
+                entry.timestamp,
+                &entry.salt[..],
+                &entry.prev_hash[..],
+                &entry.hash[..],
+                parties_json(&entry.parties)?,
+                entry.kind,
+                entry.actor,
+                entry.subject,
+                entry.payload,
+            ])
+            .store()?;
+        if sealed == 1 {
+            return Ok(());
+        }
+        let pending: Option<bool> = self
+            .conn
+            .prepare_cached(EVENT_IS_PENDING)
+            .store()?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .store()?;
+        Err(match pending {
+            Some(true) => not_this_event(id, entry.seq),
+            _ => not_pending(id),
+        })
+    }
+
+    fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(LAST_SEALED).store()?;
+        stmt.query_row([], read_entry).optional().store()?.transpose()
+    }
+
+    fn sealed_after(&mut self, seq: u64, n: usize) -> Result<Vec<audit::Entry>, StoreError> {
+        self.fetch_all(SEALED_AFTER, [after_bound(seq), limit(n)], read_entry)
+    }
+
+    fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(PUT_CHECKPOINT)
+            .store()?
+            .execute(params![seq_column(c.seq)?, &c.hash[..], c.timestamp, &c.key_id.0[..], &c.signature[..]])
+            .store()?;
+        Ok(())
+    }
+
+    fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError> {
+        self.fetch_all(CHECKPOINTS_AFTER, [after_bound(seq)], read_checkpoint)
+    }
+
+    fn acquire_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: Time,
+        ttl_us: i64,
+    ) -> Result<bool, StoreError> {
+        self.writable()?;
+        let until = now.saturating_add_micros(ttl_us).as_micros();
+        let mut stmt = self.conn.prepare_cached(ACQUIRE_LEASE).store()?;
+        let held = stmt
+            .query_row(params![name, holder, until, now.as_micros()], |r| r.get::<_, String>(0))
+            .optional()
+            .store()?;
+        Ok(held.is_some())
+    }
+
+    fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(RECORD_GET).store()?;
+        stmt.query_row([kind, id], read_record).optional().store()?.transpose()
+    }
+
+    fn put_record(&mut self, record: &Record) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(RECORD_PUT)
+            .store()?
+            .execute(params![
+                record.kind,
+                record.id,
+                record.body,
+                record.k1,
+                record.k2,
+                record.due.map(Time::as_micros)
+            ])
+            .store()?;
+        Ok(())
+    }
+
+    fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn.prepare_cached(RECORD_DELETE).store()?.execute([kind, id]).store()?;
+        Ok(())
+    }
+
+    fn records_by(&mut self, kind: &str, key: RecordKey<'_>, n: usize) -> Result<Vec<Record>, StoreError> {
+        match key {
+            RecordKey::All => self.fetch_all(RECORDS_ALL, params![kind, limit(n)], read_record),
+            RecordKey::K1(k) => self.fetch_all(RECORDS_BY_K1, params![kind, k, limit(n)], read_record),
+            RecordKey::K2(k) => self.fetch_all(RECORDS_BY_K2, params![kind, k, limit(n)], read_record),
+        }
+    }
+
+    fn records_due(&mut self, kind: &str, before: Time, n: usize) -> Result<Vec<Record>, StoreError> {
+        self.fetch_all(RECORDS_DUE, params![kind, before.as_micros(), limit(n)], read_record)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! USS availability (F3548 `uss_availability`), set by an arbitrator.
 
 use super::ovn::new_version;
-use super::{Ctx, Engine, EngineError};
+use super::{Ctx, Engine, EngineError, events};
 use crate::ids::Manager;
 use crate::model::{Availability, AvailabilityRecord};
 use crate::store::Tx;
@@ -38,6 +38,14 @@ impl Engine {
                 version: new_version(ctx.now, current.as_ref().map(|r| r.version.as_str())),
             };
             tx.put_availability(&record)?;
+            let payload = serde_json::json!({ "uss": uss.as_str(), "availability": availability.as_str() });
+            tx.append_event(&events::private(
+                ctx,
+                "availability.set",
+                uss.to_string(),
+                &[uss.to_string()],
+                &payload,
+            ))?;
             Ok(record)
         })
     }

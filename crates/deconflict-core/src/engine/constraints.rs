@@ -6,7 +6,7 @@ use geom::{Time, Volume4D};
 use super::intents::owned_by;
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::new_ovn;
-use super::{Ctx, Engine, EngineError};
+use super::{Ctx, Engine, EngineError, events};
 use crate::ids::{EntityId, Ovn, UssBaseUrl};
 use crate::model::{Constraint, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -82,9 +82,13 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_constraint(&constraint)?;
+            let kind = if old.is_some() { "constraint.updated" } else { "constraint.created" };
             let old_extents = old.map(|o| o.extents).unwrap_or_default();
-            let subscribers = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
-            Ok(ChangeConstraint { constraint, subscribers })
+            let notified = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
+            let event =
+                events::change(ctx, kind, id.to_string(), events::constraint_json(&constraint), &notified);
+            tx.append_event(&event)?;
+            Ok(ChangeConstraint { constraint, subscribers: notified.subscribers })
         })
     }
 
@@ -109,8 +113,16 @@ impl Engine {
                 )));
             }
             tx.delete_constraint(id)?;
-            let subscribers = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
-            Ok(ChangeConstraint { constraint: old, subscribers })
+            let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
+            let event = events::change(
+                ctx,
+                "constraint.deleted",
+                id.to_string(),
+                events::constraint_json(&old),
+                &notified,
+            );
+            tx.append_event(&event)?;
+            Ok(ChangeConstraint { constraint: old, subscribers: notified.subscribers })
         })
     }
 

@@ -8,7 +8,7 @@ use geom::{Time, Volume4D};
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::{new_ovn, new_version};
 use super::subscriptions::covers;
-use super::{Ctx, Engine, EngineError, availability::availability_of, error::AirspaceConflict};
+use super::{Ctx, Engine, EngineError, availability::availability_of, error::AirspaceConflict, events};
 use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
 use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -83,7 +83,27 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         self.validate_intent(ctx, ovn.is_none(), p)?;
-        self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p))
+        let result = self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
+        if let Err(EngineError::MissingKeys(conflict)) = &result {
+            self.record_refusal(ctx, id, conflict);
+        }
+        result
+    }
+
+    /// Records, in a transaction of its own, that `ctx.caller` was refused and
+    /// shown the references in `conflict`: a disclosure both sides may see.
+    /// Best effort: the refusal stands even if this record cannot be written.
+    fn record_refusal(&self, ctx: &Ctx, id: EntityId, conflict: &AirspaceConflict) {
+        let mut others: Vec<String> =
+            conflict.missing_intents.iter().map(|o| o.manager.to_string()).collect();
+        others.extend(conflict.missing_constraints.iter().map(|c| c.manager.to_string()));
+        let payload = serde_json::json!({
+            "requested": id.to_string(),
+            "missing_operational_intents": conflict.missing_intents.iter().map(|o| serde_json::json!({"id": o.id.to_string(), "manager": o.manager.as_str()})).collect::<Vec<_>>(),
+            "missing_constraints": conflict.missing_constraints.iter().map(|c| serde_json::json!({"id": c.id.to_string(), "manager": c.manager.as_str()})).collect::<Vec<_>>(),
+        });
+        let event = events::private(ctx, "intent.refused_missing_key", id.to_string(), &others, &payload);
+        let _ = self.write(ctx.deadline, |tx| Ok(tx.append_event(&event)?));
     }
 
     fn validate_intent(&self, ctx: &Ctx, creating: bool, p: &PutIntent) -> Result<(), EngineError> {
@@ -170,10 +190,18 @@ impl Engine {
         {
             drop_implicit_if_unused(tx, old_sub)?;
         }
+        let kind = if old.is_some() { "intent.updated" } else { "intent.created" };
         let old_extents = old.map(|o| o.extents).unwrap_or_default();
-        let subscribers = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
+        let notified = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
+        tx.append_event(&events::change(ctx, kind, id.to_string(), events::intent_json(&intent), &notified))?;
+        if kind == "intent.created" {
+            crate::coord::on_intent_created(tx, ctx, &intent)?;
+        }
         let uss_availability = availability_of(tx, &intent.manager)?;
-        Ok(ChangeIntent { intent: IntentView { intent, uss_availability }, subscribers })
+        Ok(ChangeIntent {
+            intent: IntentView { intent, uss_availability },
+            subscribers: notified.subscribers,
+        })
     }
 
     /// Finds, checks or creates the subscription the intent will use, and writes
@@ -255,9 +283,19 @@ impl Engine {
             if let Some(sid) = old.subscription_id {
                 drop_implicit_if_unused(tx, sid)?;
             }
-            let subscribers = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
+            let notified = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
+            tx.append_event(&events::change(
+                ctx,
+                "intent.deleted",
+                id.to_string(),
+                events::intent_json(&old),
+                &notified,
+            ))?;
             let uss_availability = availability_of(tx, &old.manager)?;
-            Ok(ChangeIntent { intent: IntentView { intent: old, uss_availability }, subscribers })
+            Ok(ChangeIntent {
+                intent: IntentView { intent: old, uss_availability },
+                subscribers: notified.subscribers,
+            })
         })
     }
 

@@ -10,6 +10,7 @@
 mod availability;
 mod constraints;
 mod error;
+pub mod events;
 mod intents;
 mod notify;
 mod ovn;
@@ -115,7 +116,10 @@ impl Engine {
     }
 
     /// Runs `f` in a read transaction.
-    fn read<T>(&self, f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>) -> Result<T, EngineError> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
         let mut tx = self.store.begin(TxMode::Read)?;
         f(&mut *tx)
     }
@@ -123,7 +127,7 @@ impl Engine {
     /// Runs `f` in a write transaction and commits it, retrying from the start
     /// when the store reports a conflict with a concurrent writer. Nothing is
     /// committed once `deadline` has passed.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         deadline: Option<Instant>,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
@@ -153,6 +157,30 @@ impl Engine {
             }
         }
         Err(EngineError::Contention)
+    }
+
+    /// The engine's write transaction for modules outside it (e.g. [`crate::coord`]):
+    /// one write transaction, retried on conflicts, never committed after `deadline`.
+    ///
+    /// # Errors
+    /// What `f` returns, `Contention`, `Timeout` or `Store`.
+    pub fn write_tx<T>(
+        &self,
+        deadline: Option<Instant>,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.write(deadline, f)
+    }
+
+    /// The engine's read transaction for modules outside it.
+    ///
+    /// # Errors
+    /// What `f` returns, or `Store`.
+    pub fn read_tx<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.read(f)
     }
 
     /// Removes everything that has ended by `now`.

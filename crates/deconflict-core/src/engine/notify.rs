@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use geom::{Time, Volume4D};
+use serde_json::{Value, json};
 
 use super::EngineError;
 use crate::ids::{SubscriptionId, UssBaseUrl};
@@ -27,6 +28,13 @@ pub(super) enum Topic {
     Constraints,
 }
 
+/// The subscriptions told of a change, and their managers (who may see the event).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Notified {
+    pub subscribers: Vec<SubscriberToNotify>,
+    pub managers: Vec<String>,
+}
+
 /// Finds every live subscription whose volumes intersect `old` or `new` and that
 /// wants `topic`, increments its notification index in the store, and returns
 /// them grouped by base URL (sorted, for stable output). The caller's own
@@ -37,11 +45,12 @@ pub(super) fn notify(
     old: &[Volume4D],
     new: &[Volume4D],
     now: Time,
-) -> Result<Vec<SubscriberToNotify>, EngineError> {
+) -> Result<Notified, EngineError> {
     let changed: Vec<Volume4D> = old.iter().chain(new).cloned().collect();
     if changed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Notified::default());
     }
+    let mut managers = Vec::new();
     let area = AreaQuery::new(&changed);
     let mut groups: BTreeMap<UssBaseUrl, Vec<(SubscriptionId, i32)>> = BTreeMap::new();
     for mut sub in tx.subscriptions_in(&area)? {
@@ -54,13 +63,33 @@ pub(super) fn notify(
         }
         sub.notification_index = sub.notification_index.saturating_add(1);
         tx.put_subscription(&sub)?;
+        managers.push(sub.manager.to_string());
         groups.entry(sub.uss_base_url.clone()).or_default().push((sub.id, sub.notification_index));
     }
-    Ok(groups
+    let subscribers = groups
         .into_iter()
         .map(|(uss_base_url, mut subscriptions)| {
             subscriptions.sort();
             SubscriberToNotify { uss_base_url, subscriptions }
         })
-        .collect())
+        .collect();
+    managers.sort_unstable();
+    managers.dedup();
+    Ok(Notified { subscribers, managers })
+}
+
+impl Notified {
+    /// The subscriptions as JSON for an event payload.
+    pub(super) fn to_json(&self) -> Value {
+        Value::Array(
+            self.subscribers
+                .iter()
+                .flat_map(|s| {
+                    s.subscriptions.iter().map(move |(id, idx)| {
+                        json!({ "uss_base_url": s.uss_base_url.as_str(), "subscription_id": id.to_string(), "notification_index": idx })
+                    })
+                })
+                .collect(),
+        )
+    }
 }

@@ -8,7 +8,7 @@ use geom::{AltitudeRange, Footprint, Time, TimeWindow, Volume4D};
 use super::constraints::intersecting_constraints;
 use super::intents::{IntentView, intersecting_intents};
 use super::ovn::new_version;
-use super::{Ctx, Engine, EngineError, availability::availability_of};
+use super::{Ctx, Engine, EngineError, availability::availability_of, events};
 use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
 use crate::model::{Constraint, Subscription, extents_intersect, extents_time};
 use crate::store::{AreaQuery, cover_cells};
@@ -114,6 +114,14 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_subscription(&subscription)?;
+            let kind = if old.is_some() { "subscription.updated" } else { "subscription.created" };
+            tx.append_event(&events::private(
+                ctx,
+                kind,
+                id.to_string(),
+                &[],
+                &subscription_json(&subscription),
+            ))?;
             let area = std::slice::from_ref(&volume);
             let mut intents = Vec::new();
             if p.notify_for_intents {
@@ -189,6 +197,13 @@ impl Engine {
                 )));
             }
             tx.delete_subscription(id)?;
+            tx.append_event(&events::private(
+                ctx,
+                "subscription.deleted",
+                id.to_string(),
+                &[],
+                &subscription_json(&old),
+            ))?;
             Ok(SubscriptionView { subscription: old, dependent_intents: Vec::new() })
         })
     }
@@ -238,6 +253,20 @@ impl Engine {
                 .collect()
         })
     }
+}
+
+fn subscription_json(s: &Subscription) -> serde_json::Value {
+    let t = s.time();
+    serde_json::json!({
+        "id": s.id.to_string(),
+        "version": s.version,
+        "time_start_us": t.start().as_micros(),
+        "time_end_us": t.end().as_micros(),
+        "uss_base_url": s.uss_base_url.as_str(),
+        "notify_for_operational_intents": s.notify_for_intents,
+        "notify_for_constraints": s.notify_for_constraints,
+        "implicit": s.implicit,
+    })
 }
 
 fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {

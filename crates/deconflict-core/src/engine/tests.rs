@@ -280,3 +280,35 @@ fn purge_through_the_engine() {
     assert_eq!((counts.intents, counts.subscriptions), (1, 1));
     assert_eq!(e.counts().unwrap().intents, 0);
 }
+
+#[test]
+fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
+    let store = Arc::new(MemoryStore::new());
+    let e = Engine::new(store.clone(), Limits::default());
+    let sid = SubscriptionId::random();
+    e.put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
+    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let bob_id = EntityId::random();
+    assert!(e.put_intent(&ctx("bob"), bob_id, None, &put(46.0, "bob")).is_err());
+    e.delete_intent(&ctx("alice"), a.intent.intent.id, &a.intent.intent.ovn).unwrap();
+
+    let key = audit::ServiceKey::generate().unwrap();
+    let report = crate::ledger::seal_once(&*store, &key, "me", Time::from_micros(T0), 100).unwrap();
+    assert_eq!(report.sealed, 4);
+    let mut tx = store.begin(crate::store::TxMode::Read).unwrap();
+    let log = tx.sealed_after(0, 100).unwrap();
+    let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["subscription.created", "intent.created", "intent.refused_missing_key", "intent.deleted"]
+    );
+    // Carol's subscription was notified of Alice's intent: she is a party to it.
+    assert_eq!(log[1].parties, ["alice", "carol"]);
+    // The refusal disclosed Alice's intent to Bob: both are parties.
+    assert_eq!(log[2].parties, ["alice", "bob"]);
+    assert!(log[2].payload.contains(&a.intent.intent.id.to_string()));
+    // No OVN ever appears in the log.
+    assert!(log.iter().all(|e| !e.payload.contains(a.intent.intent.ovn.as_str())));
+    let checkpoints = tx.checkpoints_after(0).unwrap();
+    audit::verify(&log, &checkpoints, &[key.public_key()]).unwrap();
+}

@@ -41,6 +41,8 @@ impl Server {
             .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
             .arg("--dev-key")
             .arg(dir.join("dev.pem"))
+            .arg("--audit-key")
+            .arg(dir.join("audit.pem"))
             .env("DECONF_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

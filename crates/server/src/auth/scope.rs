@@ -22,6 +22,8 @@ pub const TRACKS_READ: &str = "deconflict.tracks.read";
 pub const HOTLINE: &str = "deconflict.hotline";
 /// Native API: read the audit log.
 pub const AUDIT_READ: &str = "deconflict.audit.read";
+/// Native API: read operations under the need-to-know rule (`/v1/operations`).
+pub const OPERATIONS_READ: &str = "deconflict.operations.read";
 /// Native API: administration.
 pub const ADMIN: &str = "deconflict.admin";
 

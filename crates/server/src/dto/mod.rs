@@ -2,6 +2,7 @@
 //! types, with conversions that validate on the way in.
 
 pub mod geometry;
+pub mod native;
 pub mod scd;
 
 pub use geometry::{Bounds, TimeDto, Volume4dDto, format_time, parse_time};

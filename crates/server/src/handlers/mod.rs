@@ -2,13 +2,21 @@
 //! checks scopes, converts the wire body to domain types, calls the engine on a
 //! blocking thread and converts the answer back.
 
+pub mod alerts;
 pub mod aux;
 pub mod availability;
 pub mod constraints;
+pub mod events;
 pub mod intents;
+pub mod lines;
+pub mod messages;
+pub mod notices;
+pub mod operations;
 pub mod ops;
+pub mod parties;
 pub mod reports;
 pub mod subscriptions;
+pub mod tracks;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

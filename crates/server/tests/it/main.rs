@@ -2,10 +2,14 @@
 //! talks HTTP to it.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod auth;
 mod bad_input;
 mod common;
 mod dss;
+mod hotline;
+mod need_to_know;
 mod purge;
 mod replicas;
 mod restart;
+mod tactical;

@@ -57,11 +57,12 @@ impl Drop for Schema {
     }
 }
 
-async fn replica(url: &str, schema: &Schema, dev_key: Option<std::path::PathBuf>) -> TestServer {
+async fn replica(url: &str, schema: &Schema, first: Option<&TestServer>) -> TestServer {
     let opts = Options {
         store: Some(StoreSpec::Postgres(url.to_owned())),
         pg_schema: Some(schema.name.clone()),
-        dev_key,
+        dev_key: first.map(|s| s.dev_key.clone()),
+        audit_key: first.map(|s| s.dir.path().join("audit-key.pem")),
         ..Options::default()
     };
     TestServer::start_with(opts, tempfile::tempdir().unwrap()).await
@@ -72,7 +73,7 @@ async fn two_replicas_let_exactly_the_allowed_creates_win() {
     let Some(url) = pg_url() else { return };
     let schema = Schema::create(&url);
     let a = replica(&url, &schema, None).await;
-    let b = replica(&url, &schema, Some(a.dev_key.clone())).await;
+    let b = replica(&url, &schema, Some(&a)).await;
     let a = Arc::new(a);
     let b = Arc::new(b);
     for round in 0..3 {

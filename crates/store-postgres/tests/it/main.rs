@@ -8,7 +8,9 @@
 
 mod candidates;
 mod concurrency;
+mod events;
 mod migrations;
+mod records;
 mod runtime;
 mod unavailable;
 

@@ -5,7 +5,9 @@ mod candidates;
 mod concurrency;
 mod crash;
 mod durability;
+mod events;
 mod migrations;
+mod records;
 
 use std::ops::Deref;
 use std::path::PathBuf;

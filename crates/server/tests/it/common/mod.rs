@@ -38,11 +38,15 @@ pub struct Options {
     pub pg_schema: Option<String>,
     /// Share a development key with another server.
     pub dev_key: Option<PathBuf>,
+    /// Share the audit signing key with another server (replicas of one service).
+    pub audit_key: Option<PathBuf>,
     pub key_files: Vec<PathBuf>,
     pub audiences: Vec<String>,
     pub dev: bool,
     pub max_body_bytes: usize,
     pub clock: Clock,
+    /// Tactical settings (scan interval, SBS-1 listeners, ...).
+    pub live: server::live::LiveConfig,
 }
 
 impl Default for Options {
@@ -51,11 +55,13 @@ impl Default for Options {
             store: None,
             pg_schema: None,
             dev_key: None,
+            audit_key: None,
             key_files: Vec::new(),
             audiences: vec!["localhost".into()],
             dev: true,
             max_body_bytes: 1 << 20,
             clock: Clock::system(),
+            live: server::live::LiveConfig::default(),
         }
     }
 }
@@ -81,6 +87,9 @@ impl TestServer {
             dev: opts.dev,
             dev_key: dev_key.clone(),
             max_body_bytes: opts.max_body_bytes,
+            live: opts.live,
+            audit_key: opts.audit_key.clone().unwrap_or_else(|| dir.path().join("audit-key.pem")),
+            seal_interval: Duration::from_millis(50),
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;

@@ -1,0 +1,238 @@
+//! Communication checks: every active (or dead) line sends a `comm_check`
+//! message to all its parties every `liveness_interval_s`; each must
+//! acknowledge it within `liveness_deadline_s`. A check every party
+//! acknowledged passes (at the last acknowledgement); one past its deadline
+//! fails, naming who was silent, and marks the line dead until a check passes.
+//! Exercise checks run on demand, are flagged in every record and event, and
+//! never change the line's state.
+
+use serde_json::json;
+
+use super::lines::{line_for, save_line};
+use super::messages::post;
+use super::model::{Check, CheckResult, Line, LineState, Message, MessageKind, Priority, Refs};
+use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, decode, emit, json, kind, load, new_id, save};
+use crate::engine::{Ctx, EngineError};
+use crate::records::RecordKey;
+use crate::store::Tx;
+
+/// What one liveness pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LivenessReport {
+    /// Checks started.
+    pub started: usize,
+    /// Checks that failed at their deadline.
+    pub failed: usize,
+}
+
+const BATCH: usize = 100;
+
+fn save_check(tx: &mut dyn Tx, c: &Check) -> Result<(), EngineError> {
+    let due = (c.result == CheckResult::Open).then_some(c.deadline_us);
+    save(tx, kind::CHECK, &c.id, c, (Some(&c.line_id), None), due)
+}
+
+/// Starts a check of `line` now.
+fn start_check(
+    tx: &mut dyn Tx,
+    line: &Line,
+    now: i64,
+    exercise: bool,
+    actor: &str,
+) -> Result<Check, EngineError> {
+    let (check_id, message_id) = (new_id(), new_id());
+    let deadline_s = line.policy.liveness_deadline_s;
+    let prefix = if exercise { "EXERCISE EXERCISE EXERCISE. " } else { "" };
+    let suffix = if exercise { " Test data: no operational meaning." } else { "" };
+    let message = Message {
+        id: message_id.clone(),
+        line_id: line.id.clone(),
+        thread_id: message_id.clone(),
+        reply_to: None,
+        kind: MessageKind::CommCheck,
+        sender: SERVICE_ACTOR.to_owned(),
+        recipients: line.parties.clone(),
+        priority: Priority::Urgent,
+        text: format!(
+            "{prefix}COMMUNICATION CHECK of line {} ({}): every party acknowledge within {deadline_s} s.{suffix}",
+            line.id, line.name
+        ),
+        refs: Refs::default(),
+        template: None,
+        fields: Default::default(),
+        idempotency_key: None,
+        check_id: Some(check_id.clone()),
+        exercise,
+        sent_at_us: now,
+    };
+    post(tx, line, &message)?;
+    let check = Check {
+        id: check_id.clone(),
+        line_id: line.id.clone(),
+        message_id,
+        exercise,
+        started_at_us: now,
+        deadline_us: now + deadline_s * SECOND_US,
+        parties: line.parties.clone(),
+        acks: Default::default(),
+        result: CheckResult::Open,
+        failed: Vec::new(),
+        finished_at_us: None,
+    };
+    save_check(tx, &check)?;
+    emit(
+        tx,
+        now,
+        "check.started",
+        actor,
+        &check_id,
+        line.parties.clone(),
+        &json!({ "check": json(&check) }),
+    )?;
+    Ok(check)
+}
+
+/// Decides a check: passed if everyone acknowledged, failed otherwise; moves
+/// the line between active and dead (not for exercises).
+fn finish(tx: &mut dyn Tx, mut check: Check, now: i64) -> Result<CheckResult, EngineError> {
+    check.failed = check.parties.iter().filter(|p| !check.acks.contains_key(*p)).cloned().collect();
+    check.result = if check.failed.is_empty() { CheckResult::Passed } else { CheckResult::Failed };
+    check.finished_at_us = Some(now);
+    save_check(tx, &check)?;
+    let passed = check.result == CheckResult::Passed;
+    let kind_name = if passed { "check.passed" } else { "check.failed" };
+    let payload = json!({
+        "check_id": check.id, "line_id": check.line_id, "exercise": check.exercise,
+        "started_at_us": check.started_at_us, "deadline_us": check.deadline_us,
+        "acks": check.acks, "failed": check.failed,
+    });
+    emit(tx, now, kind_name, SERVICE_ACTOR, &check.id, check.parties.clone(), &payload)?;
+    if check.exercise {
+        return Ok(check.result);
+    }
+    let Some(mut line) = load::<Line>(tx, kind::LINE, &check.line_id)? else { return Ok(check.result) };
+    let change = match (&line.state, passed) {
+        (LineState::Active, false) => {
+            Some((LineState::Dead { since_us: now, failed_check: check.id.clone() }, "line.dead"))
+        }
+        (LineState::Dead { .. }, true) => Some((LineState::Active, "line.alive")),
+        _ => None,
+    };
+    if let Some((state, event)) = change {
+        let before = line.state.clone();
+        line.state = state;
+        line.updated_at_us = now;
+        save_line(tx, &line)?;
+        let payload = json!({
+            "line_id": line.id, "check_id": check.id, "failed": check.failed,
+            "state": json(&line.state), "state_before": json(&before),
+        });
+        emit(tx, now, event, SERVICE_ACTOR, &line.id, line.parties.clone(), &payload)?;
+    }
+    Ok(check.result)
+}
+
+/// Records `party`'s acknowledgement of check `check_id`; the last one passes it.
+pub(crate) fn record_ack(tx: &mut dyn Tx, check_id: &str, party: &str, now: i64) -> Result<(), EngineError> {
+    let Some(mut check) = load::<Check>(tx, kind::CHECK, check_id)? else { return Ok(()) };
+    if check.result != CheckResult::Open || now > check.deadline_us {
+        // Too late to count; the log still has the acknowledgement event.
+        return Ok(());
+    }
+    check.acks.insert(party.to_owned(), now);
+    if check.parties.iter().all(|p| check.acks.contains_key(p)) {
+        finish(tx, check, now)?;
+    } else {
+        save_check(tx, &check)?;
+    }
+    Ok(())
+}
+
+impl Coord<'_> {
+    /// Fails the open checks past their deadline, then starts the checks of
+    /// every line that is due.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn liveness_due(&self, now: geom::Time) -> Result<LivenessReport, EngineError> {
+        let now_us = now.as_micros();
+        let mut report = LivenessReport::default();
+        loop {
+            let (n, failed) = self.engine.write_tx(None, |tx| {
+                let due = tx.records_due(kind::CHECK, now, BATCH)?;
+                let mut failed = 0;
+                for r in &due {
+                    let check: Check = decode(r)?;
+                    if check.result == CheckResult::Open && finish(tx, check, now_us)? == CheckResult::Failed
+                    {
+                        failed += 1;
+                    }
+                }
+                Ok((due.len(), failed))
+            })?;
+            report.failed += failed;
+            if n < BATCH {
+                break;
+            }
+        }
+        loop {
+            let n = self.engine.write_tx(None, |tx| {
+                let due = tx.records_due(kind::LINE, now, BATCH)?;
+                for r in &due {
+                    let mut line: Line = decode(r)?;
+                    if matches!(line.state, LineState::Suspended { .. }) {
+                        line.next_check_us = None;
+                    } else {
+                        start_check(tx, &line, now_us, false, SERVICE_ACTOR)?;
+                        line.next_check_us = Some(now_us + line.policy.liveness_interval_s * SECOND_US);
+                    }
+                    save_line(tx, &line)?;
+                }
+                Ok(due.len())
+            })?;
+            report.started += n;
+            if n < BATCH {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Runs an exercise check of line `id` now (by a party on it): the same as
+    /// a real check, flagged `exercise`, without effect on the line's state.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Stale` (suspended line, 409), `Timeout`, `Store`.
+    pub fn start_exercise(&self, ctx: &Ctx, id: &str) -> Result<Check, EngineError> {
+        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
+        self.engine.write_tx(ctx.deadline, |tx| {
+            let line = line_for(tx, id, &caller)?;
+            if let LineState::Suspended { by, why, .. } = &line.state {
+                return Err(EngineError::Stale(format!("line {id} is suspended by {by}: {why}")));
+            }
+            start_check(tx, &line, now, true, &caller)
+        })
+    }
+
+    /// The checks of line `id`, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Forbidden`, `Store`.
+    pub fn checks(&self, ctx: &Ctx, id: &str, admin: bool, limit: usize) -> Result<Vec<Check>, EngineError> {
+        self.engine.read_tx(|tx| {
+            if admin {
+                load::<Line>(tx, kind::LINE, id)?
+                    .ok_or_else(|| EngineError::NotFound(format!("line {id} not found")))?;
+            } else {
+                line_for(tx, id, ctx.caller.as_str())?;
+            }
+            let mut all: Vec<Check> = tx
+                .records_by(kind::CHECK, RecordKey::K1(id), MAX_LIST)?
+                .iter()
+                .map(decode)
+                .collect::<Result<_, _>>()?;
+            all.reverse();
+            all.truncate(limit);
+            Ok(all)
+        })
+    }
+}

@@ -1,0 +1,150 @@
+//! Webhook delivery state: one persisted cursor per party into the sealed
+//! audit log, guarded by a lease so one replica at a time dispatches a party.
+//! The HTTP side lives in the server; this module decides what to send next
+//! and records what was delivered. Cursor updates append no events (they would
+//! themselves have to be delivered); the deliveries they cause do.
+
+use super::model::{Party, WebhookCursor};
+use super::{Coord, MAX_LIST, decode, kind, load, save};
+use crate::engine::EngineError;
+use crate::records::RecordKey;
+use crate::store::Tx;
+
+/// The next entries to POST to a party's webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookBatch {
+    /// The party.
+    pub party: String,
+    /// Its webhook URL.
+    pub url: String,
+    /// Its cursor before this batch.
+    pub cursor: WebhookCursor,
+    /// The entries concerning the party, in sequence order.
+    pub entries: Vec<audit::Entry>,
+    /// The last sequence number read (entries up to it that are not in
+    /// `entries` do not concern the party).
+    pub scanned_to: u64,
+}
+
+/// The lease name of a party's dispatcher.
+pub fn lease_name(party: &str) -> String {
+    format!("webhook:{party}")
+}
+
+/// Delay before retry `attempts` (1 s, 2 s, 4 s … at most 60 s), in µs.
+pub fn backoff_us(attempts: u32) -> i64 {
+    let s = 1i64 << attempts.saturating_sub(1).min(6);
+    s.min(60) * 1_000_000
+}
+
+fn cursor(tx: &mut dyn Tx, party: &str) -> Result<WebhookCursor, EngineError> {
+    Ok(load(tx, kind::WEBHOOK_CURSOR, party)?.unwrap_or_default())
+}
+
+impl Coord<'_> {
+    /// The parties that have a webhook.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn webhook_parties(&self) -> Result<Vec<Party>, EngineError> {
+        self.engine.read_tx(|tx| {
+            let all: Vec<Party> = tx
+                .records_by(kind::PARTY, RecordKey::All, MAX_LIST)?
+                .iter()
+                .map(decode)
+                .collect::<Result<_, _>>()?;
+            Ok(all.into_iter().filter(|p| p.webhook_url.is_some()).collect())
+        })
+    }
+
+    /// Takes (or renews) `party`'s dispatcher lease for `holder` and reads up to
+    /// `scan` sealed entries after its cursor. `None` when another replica holds
+    /// the lease, the party has no webhook, or a retry is not due yet.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn webhook_batch(
+        &self,
+        party: &str,
+        holder: &str,
+        now: geom::Time,
+        ttl_us: i64,
+        scan: usize,
+    ) -> Result<Option<WebhookBatch>, EngineError> {
+        self.engine.write_tx(None, |tx| {
+            let Some(p) = load::<Party>(tx, kind::PARTY, party)? else { return Ok(None) };
+            let Some(url) = p.webhook_url else { return Ok(None) };
+            if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
+                return Ok(None);
+            }
+            let cursor = cursor(tx, party)?;
+            if cursor.next_attempt_us > now.as_micros() {
+                return Ok(None);
+            }
+            let read = tx.sealed_after(cursor.seq, scan)?;
+            let scanned_to = read.last().map_or(cursor.seq, |e| e.seq);
+            let entries = read.into_iter().filter(|e| e.concerns(party)).collect();
+            Ok(Some(WebhookBatch { party: party.to_owned(), url, cursor, entries, scanned_to }))
+        })
+    }
+
+    /// Records the outcome of POSTing `batch`: the entries in `delivered` (a
+    /// prefix of `batch.entries`) were acknowledged with 2xx; `error` is why the
+    /// next one failed, if one did. Moves the cursor forward (never back), sets
+    /// the retry time, and marks the messages delivered by webhook. Nothing is
+    /// written if the lease was lost meanwhile.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn webhook_done(
+        &self,
+        batch: &WebhookBatch,
+        holder: &str,
+        now: geom::Time,
+        ttl_us: i64,
+        delivered: usize,
+        error: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let party = batch.party.as_str();
+        self.engine.write_tx(None, |tx| {
+            if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
+                return Ok(());
+            }
+            let mut c = cursor(tx, party)?;
+            let done = &batch.entries[..delivered.min(batch.entries.len())];
+            for e in done {
+                if e.kind == "message.sent"
+                    && let Some(message_id) = &e.subject
+                {
+                    super::messages::mark_delivered_tx(tx, now.as_micros(), party, message_id, "webhook")?;
+                }
+            }
+            let reached = match (error, batch.entries.get(delivered)) {
+                (Some(_), Some(failed)) => failed.seq.saturating_sub(1),
+                _ => batch.scanned_to,
+            };
+            c.seq = c.seq.max(reached);
+            match error {
+                Some(err) => {
+                    c.attempts = c.attempts.saturating_add(1);
+                    c.next_attempt_us = now.as_micros() + backoff_us(c.attempts);
+                    c.last_error = Some(err.chars().take(500).collect());
+                }
+                None => {
+                    c.attempts = 0;
+                    c.next_attempt_us = 0;
+                    c.last_error = None;
+                }
+            }
+            save(tx, kind::WEBHOOK_CURSOR, party, &c, (None, None), None)
+        })
+    }
+
+    /// A party's webhook cursor.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub fn webhook_cursor(&self, party: &str) -> Result<WebhookCursor, EngineError> {
+        self.engine.read_tx(|tx| cursor(tx, party))
+    }
+}

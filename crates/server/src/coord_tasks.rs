@@ -1,0 +1,279 @@
+//! Background work of the lines between command posts, each pass a plain
+//! async function that tests call directly with a manual clock (the periodic
+//! tasks call the same functions):
+//!
+//! - [`escalate_due`] — urgent and flash messages past their acknowledgement
+//!   deadline are marked overdue and re-sent to recipient and sender.
+//! - [`liveness_due`] — communication checks start and fail on schedule.
+//! - [`deliver_webhooks_once`] — each party's events are POSTed to its webhook
+//!   at least once, in audit order, with `Idempotency-Key: <seq>`, retried
+//!   with exponential backoff (1 s … 60 s), from a persisted cursor, one
+//!   dispatcher per party across replicas (a store lease).
+//! - [`refresh_metrics`] — `deconflict_late_notices_total{party}`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
+use deconflict_core::{Engine, EngineError};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How long a webhook dispatcher lease lasts without renewal, in µs.
+const LEASE_TTL_US: i64 = 30_000_000;
+/// Most sealed entries read per webhook batch.
+const WEBHOOK_SCAN: usize = 500;
+
+/// Per-replica state of the coordination tasks.
+#[derive(Debug, Clone)]
+pub struct CoordRuntime {
+    replica: Arc<str>,
+    http: reqwest::Client,
+    webhooks: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Default for CoordRuntime {
+    fn default() -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap_or_default();
+        Self {
+            replica: uuid::Uuid::new_v4().to_string().into(),
+            http,
+            webhooks: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}
+
+/// Runs an engine call without a request on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| ApiError::Internal(format!("coordination task failed: {e}")))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Escalates every overdue urgent or flash delivery (see the module docs).
+///
+/// # Errors
+/// When the store fails.
+pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, ApiError> {
+    let now = state.clock.now();
+    let r = blocking(state, move |e| e.coord().escalate_due(now)).await?;
+    metrics::counter!("deconflict_hotline_escalations_total").increment(r.escalated as u64);
+    Ok(r)
+}
+
+/// Fails overdue communication checks and starts due ones.
+///
+/// # Errors
+/// When the store fails.
+pub async fn liveness_due(state: &AppState) -> Result<LivenessReport, ApiError> {
+    let now = state.clock.now();
+    let r = blocking(state, move |e| e.coord().liveness_due(now)).await?;
+    metrics::counter!("deconflict_liveness_checks_started_total").increment(r.started as u64);
+    metrics::counter!("deconflict_liveness_checks_failed_total").increment(r.failed as u64);
+    Ok(r)
+}
+
+/// What one webhook pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookReport {
+    /// Events acknowledged with 2xx.
+    pub delivered: usize,
+    /// Failed attempts (each stops that party's pass until its backoff ends).
+    pub failed: usize,
+}
+
+/// An event as the live stream sends it (`GET /v1/events/stream` data).
+#[derive(Serialize)]
+struct EventDto<'a> {
+    seq: u64,
+    timestamp_us: i64,
+    kind: &'a str,
+    actor: &'a str,
+    subject: Option<&'a str>,
+    parties: &'a [String],
+    payload: serde_json::Value,
+}
+
+fn event_body(e: &audit::Entry) -> String {
+    let dto = EventDto {
+        seq: e.seq,
+        timestamp_us: e.timestamp,
+        kind: &e.kind,
+        actor: &e.actor,
+        subject: e.subject.as_deref(),
+        parties: &e.parties,
+        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+    };
+    serde_json::to_string(&dto).unwrap_or_else(|_| "{}".into())
+}
+
+/// POSTs a batch in order until the first failure; how many succeeded and why the next failed.
+async fn post_batch(http: &reqwest::Client, batch: &WebhookBatch) -> (usize, Option<String>) {
+    let mut delivered = 0;
+    for entry in &batch.entries {
+        let sent = http
+            .post(&batch.url)
+            .header("content-type", "application/json")
+            .header("idempotency-key", entry.seq.to_string())
+            .header("x-deconflict-event", entry.kind.as_str())
+            .body(event_body(entry))
+            .send()
+            .await;
+        match sent {
+            Ok(resp) if resp.status().is_success() => delivered += 1,
+            Ok(resp) => return (delivered, Some(format!("HTTP {}", resp.status().as_u16()))),
+            Err(e) => return (delivered, Some(format!("{e}"))),
+        }
+    }
+    (delivered, None)
+}
+
+/// One pass of every party's webhook dispatcher on this replica.
+///
+/// # Errors
+/// When the store fails (HTTP failures are retried later, not errors).
+pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, ApiError> {
+    let _one_pass_at_a_time = state.coord.webhooks.lock().await;
+    let mut report = WebhookReport::default();
+    let parties = blocking(state, |e| e.coord().webhook_parties()).await?;
+    let holder = state.coord.replica.clone();
+    for party in parties {
+        loop {
+            let (name, who, now) = (party.name.clone(), holder.clone(), state.clock.now());
+            let batch = blocking(state, move |e| {
+                e.coord().webhook_batch(&name, &who, now, LEASE_TTL_US, WEBHOOK_SCAN)
+            })
+            .await?;
+            let Some(batch) = batch else { break };
+            if batch.scanned_to == batch.cursor.seq {
+                break; // nothing new
+            }
+            let (delivered, error) = post_batch(&state.coord.http, &batch).await;
+            report.delivered += delivered;
+            metrics::counter!("deconflict_webhook_deliveries_total", "result" => "ok")
+                .increment(delivered as u64);
+            if let Some(err) = &error {
+                report.failed += 1;
+                metrics::counter!("deconflict_webhook_deliveries_total", "result" => "failed").increment(1);
+                tracing::warn!(party = %party.name, error = %err, "webhook delivery failed; will retry with backoff");
+            }
+            let (who, now) = (holder.clone(), state.clock.now());
+            let failed = error.is_some();
+            let done = batch.clone();
+            blocking(state, move |e| {
+                e.coord().webhook_done(&done, &who, now, LEASE_TTL_US, delivered, error.as_deref())
+            })
+            .await?;
+            if failed || batch.scanned_to < batch.cursor.seq + WEBHOOK_SCAN as u64 {
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Publishes `deconflict_late_notices_total{party}` from the stored counts
+/// (shared by all replicas, kept across restarts).
+pub async fn refresh_metrics(state: &AppState) {
+    match blocking(state, |e| e.coord().notice_stats()).await {
+        Ok(stats) => {
+            for s in stats {
+                metrics::counter!("deconflict_late_notices_total", "party" => s.party.clone())
+                    .absolute(s.late);
+                metrics::counter!("deconflict_notices_total", "party" => s.party).absolute(s.total);
+            }
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading notice statistics failed"),
+    }
+}
+
+/// Marks a message delivered when its `message.sent` entry went out on
+/// `party`'s live stream (call after the stream wrote `entry`).
+pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entry) {
+    if entry.kind != "message.sent" {
+        return;
+    }
+    let Some(message_id) = entry.subject.clone() else { return };
+    let (party, now) = (party.to_owned(), state.clock.now());
+    if let Err(e) =
+        blocking(state, move |e| e.coord().mark_delivered(now, &party, &message_id, "stream")).await
+    {
+        tracing::warn!(error = ?e, "recording stream delivery failed");
+    }
+}
+
+/// One entry of the `--parties` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyEntry {
+    name: String,
+    display_name: String,
+    #[serde(default)]
+    webhook_url: Option<String>,
+}
+
+/// Loads the party registry file (a JSON array of `{name, display_name,
+/// webhook_url?}`) into the store; returns how many parties were new or changed.
+///
+/// # Errors
+/// A message naming the file and the problem.
+pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, String> {
+    let text = tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))?;
+    let entries: Vec<PartyEntry> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let parties: Vec<Party> = entries
+        .into_iter()
+        .map(|p| Party {
+            name: p.name,
+            display_name: p.display_name,
+            webhook_url: p.webhook_url,
+            updated_at_us: 0,
+        })
+        .collect();
+    let now = state.clock.now();
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || engine.coord().load_parties(now, &parties))
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs escalation, liveness and metrics every `interval` until the runtime stops.
+pub async fn run(state: AppState, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = escalate_due(&state).await {
+            tracing::warn!(error = ?e, "escalation pass failed");
+        }
+        if let Err(e) = liveness_due(&state).await {
+            tracing::warn!(error = ?e, "liveness pass failed");
+        }
+        refresh_metrics(&state).await;
+    }
+}
+
+/// Runs the webhook dispatchers every `interval` until the runtime stops.
+pub async fn run_webhooks(state: AppState, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = deliver_webhooks_once(&state).await {
+            tracing::warn!(error = ?e, "webhook pass failed");
+        }
+    }
+}

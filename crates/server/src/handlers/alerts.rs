@@ -1,0 +1,119 @@
+//! `GET /v1/alerts` and `GET /v1/alerts/stream` (scope
+//! `deconflict.tracks.read`): tactical alerts the caller needs to know about.
+//!
+//! Need-to-know: a caller sees an alert only when it is a recipient — it
+//! owns one of the tracks, or (non-conformance) it manages an operational
+//! intent that intersects the intent the track should follow. Another
+//! party's track thus appears only where it conflicts with the caller's own.
+//! Conflicts between two tracks of the caller itself are left out unless the
+//! caller asks with `?own=true`.
+//!
+//! `GET /v1/alerts` answers `{"alerts": [Alert, ...]}` with the active alerts.
+//! `GET /v1/alerts/stream` is a Server-Sent Events stream: one event per
+//! alert change the caller may see, the event name being its `state`
+//! (`new`, `ongoing`, `ended`) and the data the same JSON `Alert`; a comment
+//! keeps the connection alive every 15 s. A client that falls behind gets a
+//! `lagged` event (`{"missed": n}`) and should re-read `GET /v1/alerts`.
+//!
+//! An `Alert`:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `id` | `los-N` (loss of separation) or `nc-N` (non-conformance); stable while the alert lives |
+//! | `kind` | `loss_of_separation` or `nonconformance` |
+//! | `state` | `new` (raised by the latest scan), `ongoing`, or `ended` (stream only) |
+//! | `tracks` | `[{"party", "id"}]`: the pair, or the one non-conforming track |
+//! | `t_in_s` | seconds from `updated` until both minima are infringed (≤ 0: already); `null` for ever / non-conformance |
+//! | `t_out_s` | seconds from `updated` until separation is regained; `null` when never / non-conformance |
+//! | `t_cpa_s` | seconds from `updated` to the horizontal closest point of approach |
+//! | `d_cpa_m` | horizontal distance at the closest point of approach, metres |
+//! | `intent_id` | non-conformance: the intent the track claims to follow |
+//! | `reason` | non-conformance: `outside_volumes` or `unknown_intent` (also for another party's intent) |
+//! | `end_reason` | ended: `cleared`, `track_expired` or `conforming` |
+//! | `since` | when the alert was raised (RFC 3339) |
+//! | `updated` | scan time of the latest prediction (RFC 3339) |
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State, rejection::QueryRejection};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::scope;
+use crate::error::ApiError;
+use crate::extract::Authed;
+use crate::state::AppState;
+
+/// Query parameters of both endpoints.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsQuery {
+    /// Also conflicts between two of the caller's own tracks.
+    #[serde(default)]
+    pub own: bool,
+}
+
+fn query(q: Result<Query<AlertsQuery>, QueryRejection>) -> Result<AlertsQuery, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| ApiError::bad(format!("invalid query: {}", e.body_text())))
+}
+
+/// `GET /v1/alerts`.
+pub async fn list(
+    State(state): State<AppState>,
+    authed: Authed,
+    q: Result<Query<AlertsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(&[&[scope::TRACKS_READ]])?;
+    let q = query(q)?;
+    let party = state.live.party(&authed.manager);
+    Ok(Json(json!({ "alerts": state.live.alerts_for(party, q.own) })))
+}
+
+/// `GET /v1/alerts/stream`.
+pub async fn stream(
+    State(state): State<AppState>,
+    authed: Authed,
+    q: Result<Query<AlertsQuery>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    authed.require(&[&[scope::TRACKS_READ]])?;
+    let own = query(q)?.own;
+    let party = state.live.party(&authed.manager);
+    let rx = state.live.subscribe();
+    let closed = state.live.closed();
+    let events = futures_util::stream::unfold((rx, closed), move |(mut rx, mut closed)| async move {
+        loop {
+            if *closed.borrow_and_update() {
+                return None;
+            }
+            tokio::select! {
+                got = rx.recv() => match got {
+                    Ok(record) => {
+                        if !record.visible_to(party, own) {
+                            continue;
+                        }
+                        match Event::default().event(record.view.state).json_data(&record.view) {
+                            Ok(ev) => return Some((Ok(ev), (rx, closed))),
+                            Err(e) => tracing::error!(error = %e, "cannot encode an alert event"),
+                        }
+                    }
+                    Err(RecvError::Lagged(n)) => {
+                        let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
+                        return Some((Ok(ev), (rx, closed)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+                changed = closed.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

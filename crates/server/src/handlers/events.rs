@@ -1,0 +1,195 @@
+//! The native event stream and the audit log.
+//!
+//! - `GET /v1/events/stream`: Server-Sent Events of every sealed audit entry the
+//!   caller is a party to (its own changes, changes its subscriptions were told
+//!   of, disclosures to it). Each event's `id` is the audit sequence number;
+//!   reconnect with `Last-Event-ID` (or `?after=SEQ`) to resume without loss,
+//!   through any replica.
+//! - `GET /v1/audit?after=SEQ&limit=N`: the caller's verifiable slice of the
+//!   audit log as JSON lines (`deconflict audit verify` checks it offline).
+//! - `GET /v1/audit/key`: the service's public signing key.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use deconflict_core::TxMode;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::auth::scope;
+use crate::error::ApiError;
+use crate::extract::Authed;
+use crate::state::AppState;
+
+/// Query of the stream and the export.
+#[derive(Debug, Deserialize)]
+pub struct After {
+    /// Only entries with a higher sequence number.
+    pub after: Option<u64>,
+    /// At most this many entries (export only; default and maximum 10,000).
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct EventDto<'a> {
+    seq: u64,
+    timestamp_us: i64,
+    kind: &'a str,
+    actor: &'a str,
+    subject: Option<&'a str>,
+    parties: &'a [String],
+    payload: serde_json::Value,
+}
+
+fn sse_event(e: &audit::Entry) -> Event {
+    let dto = EventDto {
+        seq: e.seq,
+        timestamp_us: e.timestamp,
+        kind: &e.kind,
+        actor: &e.actor,
+        subject: e.subject.as_deref(),
+        parties: &e.parties,
+        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
+    };
+    let data = serde_json::to_string(&dto).unwrap_or_else(|_| "{}".into());
+    Event::default().id(e.seq.to_string()).event(e.kind.clone()).data(data)
+}
+
+fn resume_point(headers: &HeaderMap, q: &After) -> Result<u64, ApiError> {
+    if let Some(after) = q.after {
+        return Ok(after);
+    }
+    match headers.get("last-event-id") {
+        None => Ok(0),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| ApiError::bad("Last-Event-ID must be an audit sequence number")),
+    }
+}
+
+/// Sends `e` to the stream if it concerns `party`, recording hotline
+/// deliveries; false when the client has gone.
+async fn deliver(state: &AppState, out: &mpsc::Sender<Event>, party: &str, e: &audit::Entry) -> bool {
+    if !e.concerns(party) {
+        return true;
+    }
+    if out.send(sse_event(e)).await.is_err() {
+        return false;
+    }
+    crate::coord_tasks::stream_delivered(state, party, e).await;
+    true
+}
+
+/// `GET /v1/events/stream`: any authenticated party; only its own events.
+pub async fn stream(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Query(q): Query<After>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let mut after = resume_point(&headers, &q)?;
+    let party = authed.manager.to_string();
+    // Subscribe before replaying, so nothing sealed meanwhile is missed.
+    let mut live = state.feed.subscribe();
+    let (out, rx) = mpsc::channel::<Event>(256);
+    let store = state.engine.store().clone();
+    let state = state.clone();
+    tokio::spawn(async move {
+        // Replay what the store has after the resume point.
+        loop {
+            let s = store.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let mut tx = s.begin(TxMode::Read)?;
+                tx.sealed_after(after, 500)
+            })
+            .await;
+            let Ok(Ok(page)) = page else { return };
+            let done = page.len() < 500;
+            for e in page {
+                after = e.seq;
+                if !deliver(&state, &out, &party, &e).await {
+                    return;
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        // Then follow the live broadcast.
+        loop {
+            match live.recv().await {
+                Ok(e) => {
+                    if e.seq <= after {
+                        continue;
+                    }
+                    after = e.seq;
+                    if !deliver(&state, &out, &party, &e).await {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // Too slow a reader: end the stream; the client resumes with Last-Event-ID.
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `GET /v1/audit`: the caller's slice (scope `deconflict.audit.read`; with
+/// `deconflict.admin` the whole log) as JSON lines.
+pub async fn export(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(q): Query<After>,
+) -> Result<Response, ApiError> {
+    authed.require(&[&[scope::AUDIT_READ], &[scope::ADMIN]])?;
+    let after = q.after.unwrap_or(0);
+    let limit = q.limit.unwrap_or(10_000).clamp(1, 10_000);
+    let store = state.engine.store().clone();
+    let (entries, checkpoints) = tokio::task::spawn_blocking(move || {
+        let mut tx = store.begin(TxMode::Read)?;
+        let entries = tx.sealed_after(after, limit)?;
+        let last = entries.last().map_or(after, |e| e.seq);
+        let checkpoints: Vec<_> =
+            tx.checkpoints_after(after)?.into_iter().filter(|c| c.seq <= last).collect();
+        Ok::<_, deconflict_core::StoreError>((entries, checkpoints))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("audit task failed: {e}")))?
+    .map_err(|e| ApiError::from_engine(e.into(), &authed.manager))?;
+    let slice = if authed.caller.scopes.has(scope::ADMIN) {
+        audit::Slice::full(&entries, &checkpoints)
+    } else {
+        audit::Slice::for_party(&entries, &checkpoints, authed.manager.as_str())
+    };
+    let body = audit::export::write_export(&slice, &[state.feed.public_key()]);
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyDto {
+    key_id: String,
+    public_key_hex: String,
+    public_key_pem: String,
+}
+
+/// `GET /v1/audit/key`: the public key that signs checkpoints (no token needed).
+pub async fn key(State(state): State<AppState>) -> Result<Json<KeyDto>, ApiError> {
+    let k: audit::PublicKey = state.feed.public_key();
+    let pem = k.to_pem().map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(KeyDto { key_id: k.key_id().to_string(), public_key_hex: k.to_hex(), public_key_pem: pem }))
+}

@@ -1,0 +1,210 @@
+//! `/v1/lines`: lines between command posts. Administrators create and update
+//! them; a party on a line lists it, suspends and resumes it (who, when and why
+//! are recorded), sends heartbeats and runs exercise communication checks.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use deconflict_core::coord::{LineSpec, Policy};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::ApiPath;
+use crate::auth::scope;
+use crate::dto::geometry::format_time;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Authed};
+use crate::state::AppState;
+
+/// Hotline endpoints.
+pub(crate) const HOTLINE: &[&[&str]] = &[&[scope::HOTLINE]];
+/// Hotline reads, also for administrators.
+pub(crate) const HOTLINE_OR_ADMIN: &[&[&str]] = &[&[scope::HOTLINE], &[scope::ADMIN]];
+
+/// The wire form of a core document: every integer field `x_us` (µs since the
+/// epoch) becomes `x` in RFC 3339, recursively; everything else is unchanged.
+pub(crate) fn wire<T: Serialize>(v: &T) -> Value {
+    fn conv(v: Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut out = Map::with_capacity(m.len());
+                for (k, v) in m {
+                    match (k.strip_suffix("_us"), v.as_i64()) {
+                        (Some(base), Some(us)) => {
+                            out.insert(
+                                base.to_owned(),
+                                Value::String(format_time(geom::Time::from_micros(us))),
+                            );
+                        }
+                        (Some(base), None) if v.is_null() => {
+                            out.insert(base.to_owned(), Value::Null);
+                        }
+                        _ => {
+                            out.insert(k, conv(v));
+                        }
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(conv).collect()),
+            other => other,
+        }
+    }
+    conv(serde_json::to_value(v).unwrap_or(Value::Null))
+}
+
+pub(crate) fn is_admin(authed: &Authed) -> bool {
+    authed.caller.scopes.has(scope::ADMIN)
+}
+
+/// Body of `PUT /v1/lines/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutLineDto {
+    /// Human name.
+    pub name: String,
+    /// At least two registered parties.
+    pub parties: Vec<String>,
+    /// Rules (every field has a default).
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// `PUT /v1/lines/{id}` (scope `deconflict.admin`): 201 created, 200 updated.
+pub async fn put(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<PutLineDto>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authed.require(&[&[scope::ADMIN]])?;
+    let spec = LineSpec { name: body.name, parties: body.parties, policy: body.policy };
+    let (line, created) = state.run(&authed, move |e, ctx| e.coord().put_line(ctx, &id, &spec)).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(wire(&line))))
+}
+
+/// `GET /v1/lines`: the caller's lines (an administrator's: all).
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE_OR_ADMIN)?;
+    let all = is_admin(&authed);
+    let lines = state.run(&authed, move |e, ctx| e.coord().lines(ctx, all)).await?;
+    Ok(Json(json!({ "lines": wire(&lines) })))
+}
+
+/// `GET /v1/lines/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE_OR_ADMIN)?;
+    let admin = is_admin(&authed);
+    let line = state.run(&authed, move |e, ctx| e.coord().line(ctx, &id, admin)).await?;
+    Ok(Json(wire(&line)))
+}
+
+/// Body of suspend and resume.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhyDto {
+    /// The reason.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+fn optional_why(body: &Bytes) -> Result<Option<String>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<WhyDto>(body)
+        .map(|w| w.why)
+        .map_err(|e| ApiError::bad(format!("invalid JSON body: {e}")))
+}
+
+/// `POST /v1/lines/{id}/suspend {"why"}`: by a party on the line.
+pub async fn suspend(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<WhyDto>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let why = body.why.ok_or_else(|| ApiError::bad("why is required: say why the line is suspended"))?;
+    let line = state.run(&authed, move |e, ctx| e.coord().suspend_line(ctx, &id, &why)).await?;
+    Ok(Json(wire(&line)))
+}
+
+/// `POST /v1/lines/{id}/resume` (optional `{"why"}`): by a party on the line.
+pub async fn resume(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let why = optional_why(&body)?;
+    let line = state.run(&authed, move |e, ctx| e.coord().resume_line(ctx, &id, why.as_deref())).await?;
+    Ok(Json(wire(&line)))
+}
+
+/// `POST /v1/lines/{id}/heartbeat`: the caller is alive on the line.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let hb = state.run(&authed, move |e, ctx| e.coord().heartbeat(ctx, &id)).await?;
+    Ok(Json(wire(&hb)))
+}
+
+/// `POST /v1/lines/{id}/exercise`: an exercise communication check now (202).
+pub async fn exercise(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authed.require(HOTLINE)?;
+    let check = state.run(&authed, move |e, ctx| e.coord().start_exercise(ctx, &id)).await?;
+    Ok((StatusCode::ACCEPTED, Json(wire(&check))))
+}
+
+/// Query of listings.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Only this thread (messages).
+    pub thread: Option<String>,
+    /// At most this many (checks; default 20, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/lines/{id}/checks`: communication checks, newest first.
+pub async fn checks(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE_OR_ADMIN)?;
+    let admin = is_admin(&authed);
+    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
+    let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, admin, limit)).await?;
+    Ok(Json(json!({ "checks": wire(&checks) })))
+}
+
+/// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the line, oldest first.
+pub async fn messages(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE_OR_ADMIN)?;
+    let admin = is_admin(&authed);
+    let list = state
+        .run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, q.thread.as_deref(), admin))
+        .await?;
+    Ok(Json(json!({ "messages": wire(&list) })))
+}

@@ -1,0 +1,239 @@
+//! The hotline: `POST /v1/lines/{id}/messages`, `GET /v1/inbox`,
+//! `GET /v1/messages/{id}`, `POST /v1/messages/{id}/read`,
+//! `POST /v1/messages/{id}/ack`; and the conflict threads opened when an
+//! operational intent is refused for a missing key (409).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use deconflict_core::coord::{ConflictRef, MessageDraft, Priority, Refs};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::lines::{HOTLINE, wire};
+use super::{ApiPath, intents};
+use crate::dto::scd::{AirspaceConflictDto, ChangeIntentDto, PutIntentDto};
+use crate::dto::{Bounds, Volume4dDto};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Authed};
+use crate::state::AppState;
+
+/// What a message refers to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefsDto {
+    /// An operational intent.
+    #[serde(default)]
+    pub operation_id: Option<String>,
+    /// A tactical alert.
+    #[serde(default)]
+    pub alert_id: Option<String>,
+    /// An F3548 `Volume4D`.
+    #[serde(default)]
+    pub area: Option<Volume4dDto>,
+}
+
+/// Body of `POST /v1/lines/{id}/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendDto {
+    /// `routine`, `urgent` or `flash`.
+    pub priority: String,
+    /// The text (at most 4 KiB; with a template, the remarks).
+    #[serde(default)]
+    pub text: String,
+    /// What it is about.
+    #[serde(default)]
+    pub refs: RefsDto,
+    /// `intent_to_operate`, `request_to_vacate` or `emergency_assistance`.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// The template's fields.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// The message this answers (same thread).
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// A subset of the other parties on the line.
+    #[serde(default)]
+    pub to: Option<Vec<String>>,
+    /// Retries with the same key return the first message (or use the `Idempotency-Key` header).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+fn draft(body: SendDto, headers: &HeaderMap) -> Result<MessageDraft, ApiError> {
+    let priority = Priority::parse(&body.priority).ok_or_else(|| {
+        ApiError::bad(format!("priority {:?} is not one of routine, urgent, flash", body.priority))
+    })?;
+    let area = match &body.refs.area {
+        Some(a) => {
+            a.to_volume("refs.area", Bounds::Required)?;
+            Some(serde_json::to_value(a).map_err(|e| ApiError::bad(format!("refs.area: {e}")))?)
+        }
+        None => None,
+    };
+    let header_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            Some(v.to_str().map_err(|_| ApiError::bad("Idempotency-Key header is not ASCII"))?.to_owned())
+        }
+    };
+    let idempotency_key = match (body.idempotency_key, header_key) {
+        (Some(b), Some(h)) if b != h => {
+            return Err(ApiError::bad("idempotency_key and the Idempotency-Key header differ"));
+        }
+        (b, h) => b.or(h),
+    };
+    Ok(MessageDraft {
+        priority,
+        text: body.text,
+        refs: Refs { operation_id: body.refs.operation_id, alert_id: body.refs.alert_id, area },
+        template: body.template,
+        fields: body.fields,
+        reply_to: body.reply_to,
+        to: body.to,
+        idempotency_key,
+    })
+}
+
+/// `POST /v1/lines/{id}/messages`: 201 for a new message, 200 (the original)
+/// for a retry with the same idempotency key.
+pub async fn send(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(line_id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SendDto>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authed.require(HOTLINE)?;
+    let d = draft(body, &headers)?;
+    let sent = state.run(&authed, move |e, ctx| e.coord().send_message(ctx, &line_id, &d)).await?;
+    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(wire(&sent.view))))
+}
+
+/// Query of the inbox.
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    /// Only messages not yet acknowledged.
+    #[serde(default)]
+    pub unacked: bool,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// `GET /v1/inbox?unacked=true`: the caller's messages, newest first (fetching delivers them).
+pub async fn inbox(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(q): Query<InboxQuery>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let list = state.run(&authed, move |e, ctx| e.coord().inbox(ctx, q.unacked, limit)).await?;
+    Ok(Json(json!({ "messages": wire(&list) })))
+}
+
+/// `GET /v1/messages/{id}`: sender and recipients only.
+pub async fn get(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let view = state.run(&authed, move |e, ctx| e.coord().message(ctx, &id)).await?;
+    Ok(Json(wire(&view)))
+}
+
+/// `POST /v1/messages/{id}/read`: by a recipient.
+pub async fn read(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let view = state.run(&authed, move |e, ctx| e.coord().read_message(ctx, &id)).await?;
+    Ok(Json(wire(&view)))
+}
+
+/// Body of an acknowledgement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckDto {
+    /// The person who acknowledges.
+    pub operator: String,
+}
+
+/// `POST /v1/messages/{id}/ack {"operator"}`: by a recipient only (anyone else 403).
+pub async fn ack(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<AckDto>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(HOTLINE)?;
+    let view = state.run(&authed, move |e, ctx| e.coord().ack_message(ctx, &id, &body.operator)).await?;
+    Ok(Json(wire(&view)))
+}
+
+/// After a 409 for a missing key, opens or appends to a thread on the line
+/// between the caller and each manager of a missing intent. Best effort: the
+/// refusal stands whatever happens here.
+async fn open_conflict_threads(
+    state: &AppState,
+    authed: &Authed,
+    requested: String,
+    dto: &AirspaceConflictDto,
+) {
+    let refs: Vec<ConflictRef> = serde_json::to_value(&dto.missing_operational_intents)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|oi| {
+            Some(ConflictRef {
+                intent_id: oi.get("id")?.as_str()?.to_owned(),
+                manager: oi.get("manager")?.as_str()?.to_owned(),
+            })
+        })
+        .collect();
+    if refs.is_empty() {
+        return;
+    }
+    let result = state.run(authed, move |e, ctx| e.coord().conflict_refused(ctx, &requested, &refs)).await;
+    if let Err(e) = result {
+        tracing::warn!(error = ?e, "opening conflict threads failed");
+    }
+}
+
+/// `PUT /dss/v1/operational_intent_references/{entityid}` with conflict threads on 409.
+pub async fn create_intent(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(id): ApiPath<String>,
+    body: ApiJson<PutIntentDto>,
+) -> Result<(StatusCode, Json<ChangeIntentDto>), ApiError> {
+    let result = intents::create(State(state.clone()), authed.clone(), ApiPath(id.clone()), body).await;
+    if let Err(ApiError::AirspaceConflict(dto)) = &result {
+        open_conflict_threads(&state, &authed, id, dto).await;
+    }
+    result
+}
+
+/// `PUT /dss/v1/operational_intent_references/{entityid}/{ovn}` with conflict threads on 409.
+pub async fn update_intent(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath((id, ovn)): ApiPath<(String, String)>,
+    body: ApiJson<PutIntentDto>,
+) -> Result<Json<ChangeIntentDto>, ApiError> {
+    let result =
+        intents::update(State(state.clone()), authed.clone(), ApiPath((id.clone(), ovn)), body).await;
+    if let Err(ApiError::AirspaceConflict(dto)) = &result {
+        open_conflict_threads(&state, &authed, id, dto).await;
+    }
+    result
+}

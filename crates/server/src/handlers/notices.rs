@@ -1,0 +1,53 @@
+//! Advance notice of operations: `GET /v1/notices` (received and given) and
+//! `POST /v1/notices/{intent_id}/ack` (by the recipient).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiPath;
+use super::lines::wire;
+use crate::auth::scope;
+use crate::error::ApiError;
+use crate::extract::Authed;
+use crate::state::AppState;
+
+const NOTICES: &[&[&str]] = &[&[scope::HOTLINE], &[scope::STRATEGIC_COORDINATION]];
+
+/// Optional body of a notice acknowledgement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeAckDto {
+    /// The person who acknowledges.
+    #[serde(default)]
+    pub operator: Option<String>,
+}
+
+/// `GET /v1/notices`: `{"received": [...], "given": [...]}`, newest first.
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+    authed.require(NOTICES)?;
+    let n = state.run(&authed, |e, ctx| e.coord().notices(ctx)).await?;
+    Ok(Json(json!({ "received": wire(&n.received), "given": wire(&n.given) })))
+}
+
+/// `POST /v1/notices/{intent_id}/ack` (optional `{"operator"}`).
+pub async fn ack(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(intent_id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(NOTICES)?;
+    let operator = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<NoticeAckDto>(&body)
+            .map_err(|e| ApiError::bad(format!("invalid JSON body: {e}")))?
+            .operator
+    };
+    let n =
+        state.run(&authed, move |e, ctx| e.coord().ack_notice(ctx, &intent_id, operator.as_deref())).await?;
+    Ok(Json(wire(&n)))
+}

@@ -1,0 +1,64 @@
+//! `/v1/parties`: the party registry (written by administrators, read by any
+//! authenticated caller; webhook URLs are never shown).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use deconflict_core::coord::Party;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiPath;
+use super::lines::wire;
+use crate::auth::scope;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Authed};
+use crate::state::AppState;
+
+/// Body of `PUT /v1/parties/{name}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutPartyDto {
+    /// Must equal the path if given.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// How people call it.
+    pub display_name: String,
+    /// Where its events are POSTed.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+}
+
+/// The public view of a party.
+fn public(p: &Party) -> Value {
+    wire(&json!({
+        "name": p.name, "display_name": p.display_name,
+        "webhook": p.webhook_url.is_some(), "updated_at_us": p.updated_at_us,
+    }))
+}
+
+/// `PUT /v1/parties/{name}` (scope `deconflict.admin`): 201 created, 200 updated.
+pub async fn put(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(body): ApiJson<PutPartyDto>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authed.require(&[&[scope::ADMIN]])?;
+    if let Some(n) = &body.name
+        && n != &name
+    {
+        return Err(ApiError::bad(format!("name {n:?} in the body differs from {name:?} in the path")));
+    }
+    let party =
+        Party { name, display_name: body.display_name, webhook_url: body.webhook_url, updated_at_us: 0 };
+    let (party, created) = state.run(&authed, move |e, ctx| e.coord().put_party(ctx, party)).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(public(&party))))
+}
+
+/// `GET /v1/parties`: any authenticated caller.
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+    let parties = state.run(&authed, |e, _| e.coord().parties()).await?;
+    Ok(Json(json!({ "parties": parties.iter().map(public).collect::<Vec<_>>() })))
+}

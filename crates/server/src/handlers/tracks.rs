@@ -1,0 +1,202 @@
+//! `POST /v1/tracks` (scope `deconflict.tracks.write`): a party reports the
+//! positions of its own aircraft. `GET /v1/tracks` (scope
+//! `deconflict.tracks.read`): the caller's own live tracks.
+//!
+//! Request body of `POST`:
+//!
+//! ```json
+//! {"tracks": [{"id": "N123AB", "time": "2025-05-01T12:00:00Z",
+//!              "lat": 46.0, "lon": 7.0, "alt_ft": 30000, "alt_ref": "pressure",
+//!              "gs_kt": 420, "trk_deg": 90, "vs_fpm": 0,
+//!              "intent_id": "9d6c…", "callsign": "SWR12"}]}
+//! ```
+//!
+//! - `id` (required): the caller's name for the track, 1–64 printable
+//!   characters; tracks are scoped by party (the token's `sub`), so two
+//!   parties' `"T1"` are different tracks and a party can only write its own.
+//! - `time` (RFC 3339, optional): when the position was measured; default
+//!   the server's now; at most `max_future` (10 s) ahead of the server clock.
+//! - `lat`, `lon` (degrees), `alt_ft`, `gs_kt`, `trk_deg` (required, `[0, 360]`),
+//!   `vs_fpm` (optional, default 0).
+//! - `alt_ref`: `pressure` (default) or `geometric` (above the WGS84 ellipsoid).
+//! - `intent_id` (optional): the caller's operational intent the flight
+//!   follows; enables conformance monitoring.
+//! - `callsign` (optional): up to 8 printable ASCII characters.
+//!
+//! The whole batch is validated first; any bad element is a 400 naming
+//! `tracks[i].field` and nothing is stored. More than `max_batch` (10,000)
+//! elements is a 413. Answer: `200 {"accepted": n, "stale": m}` where `stale`
+//! counts reports not newer than their track's latest one (ignored).
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Map, Value, json};
+use tactical::{
+    Altitude, AltitudeRef, Callsign, DegreesTrue, FeetPerMinute, Knots, OperationKey, PartyId, Position,
+    Timestamp, TrackError, TrackId, TrackState,
+};
+
+use crate::auth::scope;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Authed};
+use crate::live::view::{TrackView, rfc3339};
+use crate::state::AppState;
+
+/// Longest track id, characters.
+pub const MAX_ID_CHARS: usize = 64;
+
+const FIELDS: [&str; 11] =
+    ["id", "time", "lat", "lon", "alt_ft", "alt_ref", "gs_kt", "trk_deg", "vs_fpm", "intent_id", "callsign"];
+
+/// `POST /v1/tracks`.
+pub async fn post(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(&[&[scope::TRACKS_WRITE]])?;
+    let Value::Object(mut body) = body else { return Err(ApiError::bad("body must be a JSON object")) };
+    let Some(tracks) = body.remove("tracks") else {
+        return Err(ApiError::bad("tracks: required (an array of track reports)"));
+    };
+    let Value::Array(tracks) = tracks else { return Err(ApiError::bad("tracks: must be an array")) };
+    let max = state.live.config().max_batch;
+    if tracks.len() > max {
+        return Err(ApiError::TooLarge(format!(
+            "tracks: {} reports in one batch; at most {max} are accepted",
+            tracks.len()
+        )));
+    }
+    let now = state.clock.now().as_micros();
+    let latest =
+        now.saturating_add(i64::try_from(state.live.config().max_future.as_micros()).unwrap_or(i64::MAX));
+    let mut reports = Vec::with_capacity(tracks.len());
+    for (i, t) in tracks.iter().enumerate() {
+        reports.push(parse(t, now, latest).map_err(|m| ApiError::bad(format!("tracks[{i}]{m}")))?);
+    }
+    let party = state.live.party(&authed.manager);
+    let done = state.live.ingest(party, reports);
+    Ok(Json(json!({ "accepted": done.accepted, "stale": done.stale })))
+}
+
+/// `GET /v1/tracks`: `{"tracks": [...]}`, the caller's own live tracks with
+/// the fields of `POST` (`time` always present, `callsign` when known).
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+    authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
+    let party = state.live.party(&authed.manager);
+    let tracks: Vec<TrackView> = state
+        .live
+        .tracks_of(party)
+        .into_iter()
+        .map(|(id, s)| TrackView {
+            id,
+            time: rfc3339(s.time.as_micros()),
+            lat: s.position.lat_deg(),
+            lon: s.position.lon_deg(),
+            alt_ft: s.altitude.feet,
+            alt_ref: match s.altitude.reference {
+                AltitudeRef::Pressure => "pressure",
+                AltitudeRef::Geometric => "geometric",
+            },
+            gs_kt: s.ground_speed.0,
+            trk_deg: s.track_angle.0,
+            vs_fpm: s.vertical_rate.0,
+            intent_id: s.intent.map(|k| uuid::Uuid::from_bytes(k.0).to_string()),
+            callsign: s.callsign.map(|c| c.as_str().to_owned()),
+        })
+        .collect();
+    Ok(Json(json!({ "tracks": tracks })))
+}
+
+/// One report; the error is `.field: message` (the caller prefixes `tracks[i]`).
+fn parse(v: &Value, now: i64, latest: i64) -> Result<(String, TrackState), String> {
+    let Value::Object(o) = v else { return Err(": must be an object".into()) };
+    if let Some(k) = o.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format!(".{k}: unknown field; known: {}", FIELDS.join(", ")));
+    }
+    let id = match o.get("id") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(".id: must be a string".into()),
+        None => return Err(".id: required".into()),
+    };
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+        return Err(format!(".id: must be 1-{MAX_ID_CHARS} characters without control characters"));
+    }
+    let time = match o.get("time") {
+        None | Some(Value::Null) => now,
+        Some(Value::String(s)) => {
+            let t = chrono::DateTime::parse_from_rfc3339(s)
+                .map_err(|e| format!(".time: not an RFC 3339 time: {e}"))?
+                .timestamp_micros();
+            if t > latest {
+                return Err(".time: ahead of the server clock by more than the allowed skew".into());
+            }
+            t
+        }
+        Some(_) => return Err(".time: must be an RFC 3339 string".into()),
+    };
+    let lat = number(o, "lat")?.ok_or(".lat: required")?;
+    let lon = number(o, "lon")?.ok_or(".lon: required")?;
+    let alt_ft = number(o, "alt_ft")?.ok_or(".alt_ft: required")?;
+    let gs_kt = number(o, "gs_kt")?.ok_or(".gs_kt: required")?;
+    let trk_deg = number(o, "trk_deg")?.ok_or(".trk_deg: required")?;
+    let vs_fpm = number(o, "vs_fpm")?.unwrap_or(0.0);
+    if !(0.0..=360.0).contains(&trk_deg) {
+        return Err(".trk_deg: must be in [0, 360] degrees".into());
+    }
+    let reference = match o.get("alt_ref") {
+        None | Some(Value::Null) => AltitudeRef::Pressure,
+        Some(Value::String(s)) if s == "pressure" => AltitudeRef::Pressure,
+        Some(Value::String(s)) if s == "geometric" => AltitudeRef::Geometric,
+        Some(_) => return Err(".alt_ref: must be \"pressure\" or \"geometric\"".into()),
+    };
+    let intent = match o.get("intent_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(OperationKey(
+            *uuid::Uuid::parse_str(s).map_err(|e| format!(".intent_id: not a UUID: {e}"))?.as_bytes(),
+        )),
+        Some(_) => return Err(".intent_id: must be a UUID string".into()),
+    };
+    let callsign = match o.get("callsign") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => {
+            Some(Callsign::new(s).ok_or(".callsign: must be 1-8 printable ASCII characters")?)
+        }
+        Some(_) => return Err(".callsign: must be a string".into()),
+    };
+    let position = Position::new(lat, lon).map_err(field_error)?;
+    let state = TrackState {
+        id: TrackId(0),
+        party: PartyId(0),
+        time: Timestamp::from_micros(time),
+        position,
+        altitude: Altitude { feet: alt_ft, reference },
+        ground_speed: Knots(gs_kt),
+        track_angle: DegreesTrue(trk_deg.rem_euclid(360.0)),
+        vertical_rate: FeetPerMinute(vs_fpm),
+        intent,
+        callsign,
+    };
+    state.validate().map_err(field_error)?;
+    Ok((id.clone(), state))
+}
+
+fn number(o: &Map<String, Value>, field: &str) -> Result<Option<f64>, String> {
+    match o.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or_else(|| format!(".{field}: not a number")),
+        Some(_) => Err(format!(".{field}: must be a number")),
+    }
+}
+
+fn field_error(e: TrackError) -> String {
+    let field = match e {
+        TrackError::Latitude => "lat",
+        TrackError::Longitude => "lon",
+        TrackError::Altitude => "alt_ft",
+        TrackError::GroundSpeed => "gs_kt",
+        TrackError::TrackAngle => "trk_deg",
+        TrackError::VerticalRate => "vs_fpm",
+    };
+    format!(".{field}: {e}")
+}

@@ -1,0 +1,214 @@
+//! The event stream and the verifiable audit log, over HTTP.
+
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+const AUDIT: &str = "deconflict.audit.read";
+const ADMIN: &str = "deconflict.admin";
+
+async fn seal(s: &TestServer) {
+    let store = s.state.engine.store().clone();
+    s.state.feed.seal(store.clone(), &s.clock).await.unwrap();
+    s.state.feed.follow(store).await.unwrap();
+}
+
+async fn export(s: &TestServer, token: &str) -> String {
+    let resp = s.http.get(format!("{}/v1/audit", s.base)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.text().await.unwrap()
+}
+
+async fn service_key(s: &TestServer) -> audit::PublicKey {
+    let (st, k) = s.call(Method::GET, "/v1/audit/key", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    k["public_key_hex"].as_str().unwrap().parse().unwrap()
+}
+
+/// Files Alice's intent, Bob's refused then accepted one, under Carol's watch.
+async fn scenario(s: &TestServer) -> (String, String) {
+    let carol = s.token("carol", &[SC]);
+    let alice = s.token("alice", &[SC]);
+    let bob = s.token("bob", &[SC]);
+    let body = json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
+        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
+    let (st, _) = s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK);
+    let a_id = new_id();
+    let (st, a) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{a_id}"),
+            Some(&alice),
+            Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let ovn = a["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let b_id = new_id();
+    let (st, _) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{b_id}"),
+            Some(&bob),
+            Some(&intent("bob", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{b_id}"),
+            Some(&bob),
+            Some(&intent("bob", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[&ovn])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    (a_id, b_id)
+}
+
+#[tokio::test]
+async fn each_party_gets_a_verifiable_slice_of_what_concerns_it() {
+    let s = TestServer::start().await;
+    let (a_id, b_id) = scenario(&s).await;
+    seal(&s).await;
+    let key = service_key(&s).await;
+
+    let bob_export = audit::export::parse_export(&export(&s, &s.token("bob", &[AUDIT])).await).unwrap();
+    let report = audit::verify_slice(&bob_export.slice, &[key]).unwrap();
+    assert!(report.fully_signed(), "{report}");
+    let kinds: Vec<&str> = bob_export.slice.entries.iter().map(|e| e.kind.as_str()).collect();
+    // Bob sees his refusal (with Alice's intent disclosed to him), his creation, and
+    // Alice's creation only through the refusal: not Carol's subscription.
+    assert_eq!(kinds, ["intent.refused_missing_key", "intent.created"], "{kinds:?}");
+    assert!(bob_export.slice.entries[0].payload.contains(&a_id));
+    assert_eq!(bob_export.slice.entries[1].subject.as_deref(), Some(b_id.as_str()));
+    assert_eq!(bob_export.slice.skeleton.len(), 4, "links of all four entries, contents of two");
+
+    // Carol's subscription heard of both intents.
+    let carol_export = audit::export::parse_export(&export(&s, &s.token("carol", &[AUDIT])).await).unwrap();
+    let carol_kinds: Vec<&str> = carol_export.slice.entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(carol_kinds, ["subscription.created", "intent.created", "intent.created"]);
+    audit::verify_slice(&carol_export.slice, &[key]).unwrap();
+
+    // Without the audit scope: 403.
+    let resp =
+        s.http.get(format!("{}/v1/audit", s.base)).bearer_auth(s.token("bob", &[SC])).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn altering_one_stored_entry_breaks_verification_exactly_there() {
+    let s = TestServer::start().await;
+    scenario(&s).await;
+    seal(&s).await;
+    let key = service_key(&s).await;
+    let admin = s.token("auditor", &[ADMIN]);
+    let full = audit::export::parse_export(&export(&s, &admin).await).unwrap();
+    audit::verify_slice(&full.slice, &[key]).unwrap();
+
+    // Someone with access to the database rewrites history in entry 3.
+    let db = s.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let n = conn
+            .execute(
+                "UPDATE events SET payload = replace(payload, 'alice', 'mallory') WHERE audit_seq = 3",
+                [],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    })
+    .await
+    .unwrap();
+    let tampered = audit::export::parse_export(&export(&s, &admin).await).unwrap();
+    let err = audit::verify_slice(&tampered.slice, &[key]).unwrap_err();
+    assert_eq!(err, audit::VerifyError::BadHash { seq: 3 }, "{err}");
+}
+
+async fn next_event(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    buf: &mut String,
+) -> (u64, Value) {
+    loop {
+        if let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut id = None;
+            let mut data = None;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = v.trim().parse().ok();
+                }
+                if let Some(v) = line.strip_prefix("data:") {
+                    data = serde_json::from_str(v.trim()).ok();
+                }
+            }
+            if let (Some(id), Some(data)) = (id, data) {
+                return (id, data);
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("no event within 10 s")
+            .unwrap()
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_pushes_changes_and_resumes_after_reconnect() {
+    let s = TestServer::start().await;
+    let carol = s.token("carol", &[SC]);
+    let alice = s.token("alice", &[SC]);
+    let resp = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&carol).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let body = json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
+        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
+    s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&body)).await;
+    let (first, ev) = next_event(&mut stream, &mut buf).await;
+    assert_eq!(ev["kind"], "subscription.created");
+    let a_id = new_id();
+    s.call(
+        Method::PUT,
+        &format!("{OIR}/{a_id}"),
+        Some(&alice),
+        Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+    )
+    .await;
+    // A far-away intent Carol is not told of.
+    s.call(
+        Method::PUT,
+        &format!("{OIR}/{}", new_id()),
+        Some(&alice),
+        Some(&intent("alice", volume(10.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+    )
+    .await;
+    let (second, ev) = next_event(&mut stream, &mut buf).await;
+    assert_eq!(ev["kind"], "intent.created");
+    assert_eq!(ev["subject"], a_id.as_str());
+    assert!(second > first);
+    drop(stream);
+
+    // Reconnect after the first event: the second is replayed from the store.
+    let resp = s
+        .http
+        .get(format!("{}/v1/events/stream", s.base))
+        .bearer_auth(&carol)
+        .header("Last-Event-ID", first.to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let (again, ev) = next_event(&mut stream, &mut buf).await;
+    assert_eq!(again, second);
+    assert_eq!(ev["subject"], a_id.as_str());
+}
