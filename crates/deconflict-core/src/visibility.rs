@@ -43,7 +43,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::{Ctx, Engine, EngineError};
 use crate::events::NewEvent;
 use crate::ids::{EntityId, Manager};
-use crate::model::{IntentState, OperationalIntent, extents_intersect};
+use crate::model::{IntentState, OperationalIntent};
 use crate::records::Record;
 use crate::store::{AreaQuery, StoreError, Tx, TxMode};
 
@@ -127,7 +127,7 @@ pub fn visible_operations(
     area: &[Volume4D],
     now: Time,
 ) -> Result<Vec<VisibleOperation>, EngineError> {
-    let found = live_intersecting(tx, area, now)?;
+    let found = crate::engine::intents::intersecting_intents(tx, area, now)?;
     let others: Vec<Volume4D> =
         found.iter().filter(|oi| &oi.manager != caller).flat_map(|oi| oi.extents.iter().cloned()).collect();
     let mine = caller_volumes(tx, caller, &others, now)?;
@@ -268,24 +268,6 @@ fn validate(d: &IntentDetails) -> Result<(), EngineError> {
         return Err(EngineError::BadRequest("contact must not contain control characters".into()));
     }
     Ok(())
-}
-
-/// Live intents whose volumes intersect `area` exactly, by id.
-fn live_intersecting(
-    tx: &mut dyn Tx,
-    area: &[Volume4D],
-    now: Time,
-) -> Result<Vec<OperationalIntent>, EngineError> {
-    if area.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut found: Vec<_> = tx
-        .intents_in(&AreaQuery::new(area))?
-        .into_iter()
-        .filter(|oi| oi.time().end() > now && extents_intersect(&oi.extents, area))
-        .collect();
-    found.sort_by_key(|oi| oi.id);
-    Ok(found)
 }
 
 /// The caller's live volumes (its intents' extents and its explicit

@@ -55,6 +55,35 @@ impl Client {
         Ok(Reply { status, body })
     }
 
+    /// `GET` a path.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Reply> {
+        self.call(Method::GET, path, None).await
+    }
+
+    /// `POST` a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Reply> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// `PUT` a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> anyhow::Result<Reply> {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    /// `GET` a path whose answer is text (e.g. the NDJSON audit export).
+    pub async fn get_text(&self, path: &str) -> anyhow::Result<(StatusCode, String)> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))?;
+        let status = resp.status();
+        Ok((status, resp.text().await.with_context(|| format!("reading {url}"))?))
+    }
+
     /// `PUT` an operational intent (create when `ovn` is `None`).
     pub async fn put_intent(&self, id: &str, ovn: Option<&str>, body: &Value) -> anyhow::Result<Reply> {
         let path = match ovn {

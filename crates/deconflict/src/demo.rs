@@ -1,19 +1,28 @@
 //! `deconflict demo`: starts a server on the embedded SQLite store (in a
 //! temporary directory) and plays a scripted scenario between three parties,
-//! printing what each one sees.
+//! printing what each one sees. The demo runs on a clock it can move forward,
+//! so deadlines that take minutes in real life pass in an instant.
 //!
-//! Alpha and Bravo plan overlapping operations; Bravo is refused (409) until it
-//! shows awareness of Alpha's operation with its OVN, which it learns from
-//! Alpha directly (the USS-to-USS exchange F3548 prescribes). Charlie watches
-//! the area with a subscription and is told of every change.
+//! 1. An administrator registers the parties and a line between Alpha and Bravo.
+//! 2. Charlie watches the area with a subscription.
+//! 3. Alpha files an operation at short notice: the line's notice policy flags it.
+//! 4. Bravo's overlapping operation is refused (409) until Bravo shows Alpha's
+//!    OVN, learned from Alpha (the F3548 USS-to-USS exchange); the refusal opens
+//!    a thread on the line.
+//! 5. What each party sees: F3548 references with others' OVNs hidden, and the
+//!    native view with only the overlapping part of others' operations.
+//! 6. The hotline: an urgent message acknowledged, a flash message that escalates.
+//! 7. A communication check on the line.
+//! 8. Live tracks converge: both parties are alerted, Charlie is not.
+//! 9. Every party verifies its slice of the signed audit log offline.
 
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use chrono::{Duration as ChronoDuration, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde_json::{Value, json};
-use server::{Config, StoreSpec};
+use server::{AppState, Clock, Config, StoreSpec};
 
 use crate::client::{Client, Reply};
 
@@ -25,10 +34,25 @@ pub struct DemoArgs {
     pub keep: bool,
 }
 
-const SCOPES: &str = "utm.strategic_coordination utm.constraint_processing";
+const PARTY_SCOPES: &str = "utm.strategic_coordination utm.constraint_processing deconflict.hotline \
+    deconflict.tracks.write deconflict.tracks.read deconflict.audit.read deconflict.operations.read";
 
-fn rfc3339(minutes_from_now: i64) -> String {
-    (Utc::now() + ChronoDuration::minutes(minutes_from_now)).to_rfc3339_opts(SecondsFormat::Secs, true)
+/// The scenario's view of time: the server's manual clock and the start.
+struct DemoClock {
+    clock: Clock,
+    t0: i64,
+}
+
+impl DemoClock {
+    fn rfc3339(&self, minutes: i64) -> String {
+        DateTime::<Utc>::from_timestamp_micros(self.t0 + minutes * 60_000_000)
+            .map_or_else(String::new, |t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    fn advance_to(&self, seconds: i64) {
+        self.clock.set(self.t0 + seconds * 1_000_000);
+        println!("          (demo clock: T+{}m{:02}s)", seconds / 60, seconds % 60);
+    }
 }
 
 fn square(lat: f64, lng: f64, half: f64) -> Value {
@@ -37,15 +61,15 @@ fn square(lat: f64, lng: f64, half: f64) -> Value {
         { "lat": lat + half, "lng": lng + half }, { "lat": lat + half, "lng": lng - half } ] })
 }
 
-fn volume(lat: f64, lng: f64, half: f64, alt: (f64, f64), minutes: (i64, i64)) -> Value {
+fn volume(c: &DemoClock, lat: f64, lng: f64, half: f64, alt: (f64, f64), minutes: (i64, i64)) -> Value {
     json!({
         "volume": {
             "outline_polygon": square(lat, lng, half),
             "altitude_lower": { "value": alt.0, "reference": "W84", "units": "M" },
             "altitude_upper": { "value": alt.1, "reference": "W84", "units": "M" },
         },
-        "time_start": { "value": rfc3339(minutes.0), "format": "RFC3339" },
-        "time_end": { "value": rfc3339(minutes.1), "format": "RFC3339" },
+        "time_start": { "value": c.rfc3339(minutes.0), "format": "RFC3339" },
+        "time_end": { "value": c.rfc3339(minutes.1), "format": "RFC3339" },
     })
 }
 
@@ -59,6 +83,10 @@ fn say(party: &str, text: &str) {
     println!("[{party:>7}] {text}");
 }
 
+fn section(title: &str) {
+    println!("\n== {title} ==");
+}
+
 fn expect(r: &Reply, want: u16, what: &str) -> anyhow::Result<()> {
     if r.status.as_u16() != want {
         bail!("{what}: expected {want}, got {} {}", r.status.as_u16(), r.body);
@@ -66,116 +94,309 @@ fn expect(r: &Reply, want: u16, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
 fn subscribers(r: &Reply) -> String {
     let mut parts = Vec::new();
-    for s in r.body["subscribers"].as_array().into_iter().flatten() {
-        for sub in s["subscriptions"].as_array().into_iter().flatten() {
-            parts.push(format!(
-                "{} (index {})",
-                s["uss_base_url"].as_str().unwrap_or(""),
-                sub["notification_index"]
-            ));
+    for sub in r.body["subscribers"].as_array().into_iter().flatten() {
+        for x in sub["subscriptions"].as_array().into_iter().flatten() {
+            parts.push(format!("{} (index {})", s(sub, "uss_base_url"), x["notification_index"]));
         }
     }
     if parts.is_empty() { "nobody".into() } else { parts.join(", ") }
 }
 
-/// Plays the scenario against `base`, with tokens from `dev_key`.
-pub async fn scenario(base: &str, dev_key: &Path) -> anyhow::Result<()> {
-    let token = |sub: &str| crate::token::sign(dev_key, sub, SCOPES, "127.0.0.1", 3600);
-    let alpha = Client::new(base, &token("alpha")?)?;
-    let bravo = Client::new(base, &token("bravo")?)?;
-    let charlie = Client::new(base, &token("charlie")?)?;
+struct Parties {
+    admin: Client,
+    alpha: Client,
+    bravo: Client,
+    charlie: Client,
+}
+
+fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
+    let token = |sub: &str, scopes: &str| crate::token::sign(dev_key, sub, scopes, "127.0.0.1", 3600);
+    Ok(Parties {
+        admin: Client::new(base, &token("admin", "deconflict.admin")?)?,
+        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?)?,
+        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?)?,
+        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?)?,
+    })
+}
+
+/// Plays the scenario against the server at `base` whose state is `state`.
+async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -> anyhow::Result<()> {
+    let p = parties(base, dev_key)?;
     let (lat, lng) = (46.95, 7.45);
 
-    println!("== Charlie watches the area ==");
+    section("Set-up: parties and a line between Alpha and Bravo");
+    for name in ["alpha", "bravo", "charlie"] {
+        let r = p
+            .admin
+            .put(&format!("/v1/parties/{name}"), &json!({ "display_name": format!("{name} command post") }))
+            .await?;
+        if !r.status.is_success() {
+            bail!("registering {name}: {} {}", r.status, r.body);
+        }
+    }
+    let r = p
+        .admin
+        .put(
+            "/v1/lines/alpha-bravo",
+            &json!({ "name": "Alpha-Bravo deconfliction line", "parties": ["alpha", "bravo"],
+            "policy": { "min_notice_s": 3600 } }),
+        )
+        .await?;
+    if !r.status.is_success() {
+        bail!("creating the line: {} {}", r.status, r.body);
+    }
+    say(
+        "admin",
+        "line alpha-bravo: 1 h minimum notice, urgent acknowledged within 5 min, flash within 1 min, hourly checks",
+    );
+
+    section("Charlie watches the area");
     let sub_id = uuid::Uuid::new_v4().to_string();
-    let r = charlie
+    let r = p
+        .charlie
         .put_subscription(
             &sub_id,
             &json!({
-            "extents": volume(lat, lng, 0.2, (0.0, 3000.0), (0, 180)),
+            "extents": volume(c, lat, lng, 0.2, (0.0, 3000.0), (0, 180)),
             "uss_base_url": "http://charlie.uss.local",
             "notify_for_operational_intents": true, "notify_for_constraints": false }),
         )
         .await?;
     expect(&r, 200, "charlie subscribes")?;
-    say("charlie", &format!("subscribed to a 45 km square for 3 h (subscription {sub_id})"));
+    say("charlie", "subscribed to a 45 km square for 3 h");
 
-    println!("== Alpha files an operation ==");
+    section("Alpha files an operation at short notice");
     let alpha_id = uuid::Uuid::new_v4().to_string();
-    let r = alpha
+    let r = p
+        .alpha
         .put_intent(
             &alpha_id,
             None,
-            &intent_body("alpha", volume(lat, lng, 0.02, (0.0, 400.0), (10, 70)), &[]),
+            &intent_body("alpha", volume(c, lat, lng, 0.02, (0.0, 400.0), (10, 70)), &[]),
         )
         .await?;
     expect(&r, 201, "alpha files")?;
-    let alpha_ovn = r.body["operational_intent_reference"]["ovn"].as_str().unwrap_or("").to_owned();
-    say("alpha", &format!("filed {alpha_id}: 0-400 m, in 10 min for 1 h -> 201, OVN {alpha_ovn}"));
+    let alpha_ovn = s(&r.body["operational_intent_reference"], "ovn").to_owned();
+    say("alpha", &format!("filed {alpha_id}: 0-400 m, starting in 10 min for 1 h -> 201"));
     say("alpha", &format!("must notify: {}", subscribers(&r)));
-
-    println!("== Bravo plans an overlapping operation without knowing Alpha's ==");
-    let bravo_id = uuid::Uuid::new_v4().to_string();
-    let bravo_volume = volume(lat + 0.01, lng + 0.01, 0.02, (200.0, 600.0), (30, 90));
-    let r = bravo.put_intent(&bravo_id, None, &intent_body("bravo", bravo_volume.clone(), &[])).await?;
-    expect(&r, 409, "bravo without key")?;
-    say("bravo", &format!("refused 409: {}", r.message()));
-    let missing = r.body["missing_operational_intents"].as_array().cloned().unwrap_or_default();
-    for m in &missing {
+    let r = p
+        .alpha
+        .put(
+            &format!("/v1/operations/{alpha_id}/details"),
+            &json!({ "purpose": "Border surveillance sortie 7", "contact": "tel:+41-31-000-0000" }),
+        )
+        .await?;
+    expect(&r, 200, "alpha sets details")?;
+    let r = p.bravo.get("/v1/notices").await?;
+    for n in r.body["received"].as_array().into_iter().flatten() {
         say(
             "bravo",
             &format!(
-                "  conflicts with {} of {} (details at {}), OVN shown as {:?}",
-                m["id"].as_str().unwrap_or(""),
-                m["manager"].as_str().unwrap_or(""),
-                m["uss_base_url"].as_str().unwrap_or(""),
-                m["ovn"].as_str().unwrap_or("")
+                "notice of {} from {}: late = {} (less than the line's 1 h)",
+                s(n, "intent_id"),
+                s(n, "giver"),
+                n["late"]
             ),
         );
     }
-    let r = bravo.get_intent(&alpha_id).await?;
+
+    section("Bravo plans an overlapping operation without knowing Alpha's");
+    let bravo_id = uuid::Uuid::new_v4().to_string();
+    let bravo_volume = volume(c, lat + 0.01, lng + 0.01, 0.02, (200.0, 600.0), (30, 90));
+    let r = p.bravo.put_intent(&bravo_id, None, &intent_body("bravo", bravo_volume.clone(), &[])).await?;
+    expect(&r, 409, "bravo without key")?;
+    say("bravo", &format!("refused 409: {}", r.message()));
+    for m in r.body["missing_operational_intents"].as_array().into_iter().flatten() {
+        say(
+            "bravo",
+            &format!(
+                "  conflicts with {} of {}, OVN shown as {:?}",
+                s(m, "id"),
+                s(m, "manager"),
+                s(m, "ovn")
+            ),
+        );
+    }
+    let r = p.bravo.get_intent(&alpha_id).await?;
     expect(&r, 200, "bravo reads alpha's reference")?;
     say(
         "bravo",
         &format!(
             "reads the reference: state {}, until {}",
-            r.body["operational_intent_reference"]["state"].as_str().unwrap_or(""),
-            r.body["operational_intent_reference"]["time_end"]["value"].as_str().unwrap_or("")
+            s(&r.body["operational_intent_reference"], "state"),
+            s(&r.body["operational_intent_reference"]["time_end"], "value")
         ),
     );
     say("alpha", "answers Bravo's USS-to-USS request for the details, with the current OVN");
-
-    println!("== Bravo re-files, showing awareness of Alpha's operation ==");
-    let r = bravo.put_intent(&bravo_id, None, &intent_body("bravo", bravo_volume, &[alpha_ovn])).await?;
+    let r = p.bravo.put_intent(&bravo_id, None, &intent_body("bravo", bravo_volume, &[alpha_ovn])).await?;
     expect(&r, 201, "bravo with key")?;
-    say("bravo", &format!("filed {bravo_id} -> 201; must notify: {}", subscribers(&r)));
+    say("bravo", &format!("re-filed {bravo_id} -> 201; must notify: {}", subscribers(&r)));
+    let r = p.alpha.get("/v1/lines/alpha-bravo/messages").await?;
+    for m in r.body["messages"].as_array().into_iter().flatten() {
+        say(
+            "alpha",
+            &format!("line thread: [{}] from {}: {}", s(m, "priority"), s(m, "sender"), s(m, "text")),
+        );
+    }
 
-    println!("== What each party sees in the area ==");
+    section("What each party sees");
     let area = json!({ "volume": { "outline_circle": {
         "center": { "lat": lat, "lng": lng }, "radius": { "value": 20000.0, "units": "M" } } } });
-    for (name, client) in [("alpha", &alpha), ("bravo", &bravo), ("charlie", &charlie)] {
+    for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo), ("charlie", &p.charlie)] {
         let r = client.query_intents(&area).await?;
         expect(&r, 200, "query")?;
         for oir in r.body["operational_intent_references"].as_array().into_iter().flatten() {
             say(
                 name,
+                &format!("F3548 reference {} by {}, OVN {}", s(oir, "id"), s(oir, "manager"), s(oir, "ovn")),
+            );
+        }
+    }
+    let r = p.bravo.post("/v1/operations/query", &json!({ "area": area })).await?;
+    for op in r.body["operations"].as_array().into_iter().flatten() {
+        if op["own"] == true {
+            say("bravo", &format!("native view: own operation {} in full", s(op, "id")));
+        } else {
+            let parts = op["parts"].as_array().map_or(0, Vec::len);
+            say(
+                "bravo",
                 &format!(
-                    "sees {} by {} ({}), OVN {}",
-                    oir["id"].as_str().unwrap_or(""),
-                    oir["manager"].as_str().unwrap_or(""),
-                    oir["state"].as_str().unwrap_or(""),
-                    oir["ovn"].as_str().unwrap_or("")
+                    "native view: {}'s operation only as {parts} overlapping part(s), contact {}, purpose {}",
+                    s(op, "manager"),
+                    s(op, "contact"),
+                    if op.get("purpose").is_some() { "SHOWN (bug)" } else { "hidden" }
                 ),
             );
         }
     }
-    let r = charlie.call(reqwest::Method::GET, &format!("/dss/v1/subscriptions/{sub_id}"), None).await?;
-    expect(&r, 200, "charlie reads subscription")?;
+
+    section("Hotline: an urgent message, acknowledged");
+    let r = p.bravo.post("/v1/lines/alpha-bravo/messages", &json!({ "priority": "urgent",
+        "text": "Request you hold east of the river until our sortie clears at T+90", "refs": { "operation_id": bravo_id },
+        "idempotency_key": "bravo-urgent-1" })).await?;
+    expect(&r, 201, "bravo sends")?;
+    let urgent = s(&r.body, "id").to_owned();
+    say("bravo", &format!("sent urgent message {urgent} at {}", s(&r.body, "sent_at")));
+    c.advance_to(90);
+    let r =
+        p.alpha.post(&format!("/v1/messages/{urgent}/ack"), &json!({ "operator": "Maj. Keller" })).await?;
+    expect(&r, 200, "alpha acknowledges")?;
+    let r = p.bravo.get(&format!("/v1/messages/{urgent}")).await?;
+    for d in r.body["deliveries"].as_array().into_iter().flatten() {
+        say(
+            "bravo",
+            &format!(
+                "{} acknowledged at {} by {}",
+                s(d, "recipient"),
+                s(d, "acked_at"),
+                s(d, "acked_by_operator")
+            ),
+        );
+    }
+
+    section("Hotline: a flash message nobody acknowledges in time escalates");
+    let r = p.alpha.post("/v1/lines/alpha-bravo/messages", &json!({ "priority": "flash", "template": "request_to_vacate",
+        "fields": { "where": "grid 12", "until": c.rfc3339(60), "reason": "live firing" }, "idempotency_key": "alpha-flash-1" })).await?;
+    expect(&r, 201, "alpha sends flash")?;
+    let flash = s(&r.body, "id").to_owned();
+    say("alpha", &format!("sent flash message: {}", s(&r.body, "text")));
+    c.advance_to(160);
+    server::coord_tasks::escalate_due(state).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let r = p.alpha.get(&format!("/v1/messages/{flash}")).await?;
+    for d in r.body["deliveries"].as_array().into_iter().flatten() {
+        say(
+            "alpha",
+            &format!("{}: overdue = {}, escalations = {}", s(d, "recipient"), d["overdue"], d["escalations"]),
+        );
+    }
+    let r = p.bravo.post(&format!("/v1/messages/{flash}/ack"), &json!({ "operator": "Capt. Novak" })).await?;
+    expect(&r, 200, "bravo acknowledges late")?;
+    say("bravo", "acknowledged the flash message late, by Capt. Novak");
+
+    section("Communication check on the line");
+    let r = p.alpha.post("/v1/lines/alpha-bravo/exercise", &json!({})).await?;
+    expect(&r, 202, "exercise")?;
+    for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo)] {
+        let inbox = client.get("/v1/inbox?unacked=true").await?;
+        let check = inbox.body["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["kind"] == "comm_check")
+            .cloned();
+        let Some(check) = check else { bail!("{name} got no comm_check") };
+        let r = client
+            .post(&format!("/v1/messages/{}/ack", s(&check, "id")), &json!({ "operator": "duty officer" }))
+            .await?;
+        expect(&r, 200, "ack check")?;
+        say(name, "acknowledged the communication check");
+    }
+    let r = p.alpha.get("/v1/lines/alpha-bravo/checks").await?;
+    if let Some(check) = r.body["checks"].as_array().and_then(|a| a.first()) {
+        say("alpha", &format!("check result: {} (exercise: {})", s(check, "result"), check["exercise"]));
+    }
+
+    section("Live tracks converge");
+    let track = |id: &str, lon: f64, trk: f64| {
+        json!({ "tracks": [{ "id": id, "lat": lat, "lon": lon, "alt_ft": 30000,
+        "gs_kt": 420, "trk_deg": trk, "vs_fpm": 0 }] })
+    };
+    expect(&p.alpha.post("/v1/tracks", &track("ALPHA01", lng - 0.15, 90.0)).await?, 200, "alpha track")?;
+    expect(&p.bravo.post("/v1/tracks", &track("BRAVO07", lng + 0.15, 270.0)).await?, 200, "bravo track")?;
+    say("alpha", "ALPHA01 eastbound FL300, 420 kt");
+    say("bravo", "BRAVO07 westbound FL300, 420 kt, 23 km apart");
+    server::live::scan::scan_once(state).await;
+    c.advance_to(161);
+    server::live::scan::scan_once(state).await;
+    for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo), ("charlie", &p.charlie)] {
+        let r = client.get("/v1/alerts").await?;
+        let alerts = r.body["alerts"].as_array().cloned().unwrap_or_default();
+        if alerts.is_empty() {
+            say(name, "no alert (not involved)");
+        }
+        for a in alerts {
+            say(
+                name,
+                &format!(
+                    "{} alert ({}): loss of separation in {:.0} s, closest {:.0} m",
+                    s(&a, "kind"),
+                    s(&a, "state"),
+                    a["t_in_s"].as_f64().unwrap_or(f64::NAN),
+                    a["d_cpa_m"].as_f64().unwrap_or(f64::NAN)
+                ),
+            );
+        }
+    }
+
+    section("Every party verifies its slice of the signed audit log");
+    let store = state.engine.store().clone();
+    state.feed.seal(store.clone(), &state.clock).await?;
+    state.feed.follow(store).await?;
+    let key = p.charlie.get("/v1/audit/key").await?;
+    let trusted: audit::PublicKey =
+        s(&key.body, "public_key_hex").parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo), ("charlie", &p.charlie)] {
+        let (status, text) = client.get_text("/v1/audit").await?;
+        if !status.is_success() {
+            bail!("{name} audit export: {status} {text}");
+        }
+        let export = audit::export::parse_export(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let report =
+            audit::verify_slice(&export.slice, &[trusted]).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        say(name, &format!("{} entries visible; verified: {report}", export.slice.entries.len()));
+    }
     say(
         "charlie",
-        &format!("subscription notification index is now {}", r.body["subscription"]["notification_index"]),
+        &format!(
+            "service key {} (GET /v1/audit/key); offline: deconflict audit verify FILE --trusted-key HEX",
+            s(&key.body, "key_id")
+        ),
     );
     Ok(())
 }
@@ -194,21 +415,24 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         ..Config::default()
     };
     cfg.limits.allow_http_base_urls = true;
+    let t0 = Utc::now().timestamp_micros();
+    let clock = DemoClock { clock: Clock::manual(t0), t0 };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
+        let state = server::build_state(&cfg, clock.clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         println!("deconflict demo: server on {base}, store {}", db.display());
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let served = state.clone();
         let server_task = tokio::spawn(async move {
-            server::run(cfg, listener, async move {
+            server::serve(served, &cfg, listener, async move {
                 let _ = stop_rx.await;
             })
             .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
         });
-        let outcome = scenario(&base, &dev_key).await;
+        let outcome = scenario(&base, &dev_key, &state, &clock).await;
         if args.keep && outcome.is_ok() {
             println!("server still running on {base}; Ctrl-C to stop");
             let _ = tokio::signal::ctrl_c().await;
@@ -217,6 +441,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         server_task.await.context("server task")??;
         outcome
     })?;
-    println!("demo finished");
+    println!("\ndemo finished");
     Ok(())
 }

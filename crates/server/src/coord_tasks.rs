@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
 use deconflict_core::{Engine, EngineError};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -94,31 +94,6 @@ pub struct WebhookReport {
     pub failed: usize,
 }
 
-/// An event as the live stream sends it (`GET /v1/events/stream` data).
-#[derive(Serialize)]
-struct EventDto<'a> {
-    seq: u64,
-    timestamp_us: i64,
-    kind: &'a str,
-    actor: &'a str,
-    subject: Option<&'a str>,
-    parties: &'a [String],
-    payload: serde_json::Value,
-}
-
-fn event_body(e: &audit::Entry) -> String {
-    let dto = EventDto {
-        seq: e.seq,
-        timestamp_us: e.timestamp,
-        kind: &e.kind,
-        actor: &e.actor,
-        subject: e.subject.as_deref(),
-        parties: &e.parties,
-        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
-    };
-    serde_json::to_string(&dto).unwrap_or_else(|_| "{}".into())
-}
-
 /// POSTs a batch in order until the first failure; how many succeeded and why the next failed.
 async fn post_batch(http: &reqwest::Client, batch: &WebhookBatch) -> (usize, Option<String>) {
     let mut delivered = 0;
@@ -128,7 +103,7 @@ async fn post_batch(http: &reqwest::Client, batch: &WebhookBatch) -> (usize, Opt
             .header("content-type", "application/json")
             .header("idempotency-key", entry.seq.to_string())
             .header("x-deconflict-event", entry.kind.as_str())
-            .body(event_body(entry))
+            .body(crate::dto::events::event_json(entry))
             .send()
             .await;
         match sent {

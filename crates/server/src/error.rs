@@ -34,8 +34,10 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every refusal's body (the OpenAPI `ErrorBody` schema).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody<'a> {
+    /// What is wrong, naming the field or rule.
     message: &'a str,
 }
 

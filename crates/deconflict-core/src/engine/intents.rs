@@ -334,12 +334,15 @@ impl Engine {
     }
 }
 
-/// Live intents whose volumes intersect `area` exactly.
-pub(super) fn intersecting_intents(
+/// Live intents whose volumes intersect `area` exactly, by id.
+pub(crate) fn intersecting_intents(
     tx: &mut dyn Tx,
     area: &[Volume4D],
     now: Time,
 ) -> Result<Vec<OperationalIntent>, EngineError> {
+    if area.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut found: Vec<_> = tx
         .intents_in(&AreaQuery::new(area))?
         .into_iter()

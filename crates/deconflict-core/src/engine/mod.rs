@@ -11,7 +11,7 @@ mod availability;
 mod constraints;
 mod error;
 pub mod events;
-mod intents;
+pub(crate) mod intents;
 mod notify;
 mod ovn;
 mod subscriptions;

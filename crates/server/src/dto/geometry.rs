@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 
 /// F3548 `Time`: an RFC 3339 timestamp.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimeDto {
     /// RFC 3339 date-time.
     pub value: String,
@@ -55,7 +55,7 @@ pub fn format_time(t: Time) -> String {
 }
 
 /// F3548 `Altitude`: metres above the WGS84 ellipsoid.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AltitudeDto {
     /// Metres.
     pub value: f64,
@@ -85,7 +85,7 @@ impl AltitudeDto {
 }
 
 /// F3548 `LatLngPoint`, degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LatLngDto {
     /// Latitude, degrees.
     pub lat: f64,
@@ -100,14 +100,14 @@ impl LatLngDto {
 }
 
 /// F3548 `Polygon`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolygonDto {
     /// At least three vertices, not closed.
     pub vertices: Vec<LatLngDto>,
 }
 
 /// F3548 `Radius`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RadiusDto {
     /// Metres.
     pub value: f64,
@@ -116,7 +116,7 @@ pub struct RadiusDto {
 }
 
 /// F3548 `Circle`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CircleDto {
     /// Centre.
     pub center: LatLngDto,
@@ -125,7 +125,7 @@ pub struct CircleDto {
 }
 
 /// F3548 `Volume3D`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Volume3dDto {
     /// A circular footprint (exactly one of the outlines).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +142,7 @@ pub struct Volume3dDto {
 }
 
 /// F3548 `Volume4D`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Volume4dDto {
     /// The 3D part.
     pub volume: Volume3dDto,

@@ -11,7 +11,7 @@ use crate::dto::{Bounds, Volume4dDto, format_time};
 use crate::error::ApiError;
 
 /// `POST /v1/operations/query` body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryOperationsDto {
     /// The area to search; missing altitudes and times are unbounded.
@@ -33,7 +33,7 @@ impl QueryOperationsDto {
 
 /// `PUT /v1/operations/{id}/details` body. Both fields default to empty;
 /// the call replaces whatever was set before.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetailsDto {
     /// Free text, for the owner only (at most 2 KiB).
@@ -52,7 +52,7 @@ impl From<DetailsDto> for IntentDetails {
 }
 
 /// The part of another party's volume inside one of the caller's volumes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PartDto {
     /// Outer rings of the horizontal intersection (no closing vertex,
     /// great-circle edges); empty when the footprints only touch.
@@ -84,7 +84,7 @@ impl PartDto {
 }
 
 /// One operation as the caller may see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OperationDto {
     /// The operational intent id.
     pub id: String,
@@ -131,7 +131,7 @@ impl OperationDto {
 }
 
 /// `POST /v1/operations/query` answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OperationsDto {
     /// The operations the caller may see, by id.
     pub operations: Vec<OperationDto>,

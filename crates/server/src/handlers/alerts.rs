@@ -45,12 +45,13 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
 use crate::state::AppState;
 
 /// Query parameters of both endpoints.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
     /// Also conflicts between two of the caller's own tracks.
@@ -62,7 +63,16 @@ fn query(q: Result<Query<AlertsQuery>, QueryRejection>) -> Result<AlertsQuery, A
     q.map(|Query(q)| q).map_err(|e| ApiError::bad(format!("invalid query: {}", e.body_text())))
 }
 
-/// `GET /v1/alerts`.
+/// `GET /v1/alerts`: the active alerts the caller may see.
+#[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts",
+    params(AlertsQuery),
+    responses(
+        (status = 200, description = "`{\"alerts\": [AlertView]}`.", body = serde_json::Value),
+        (status = 400, description = "Bad query string.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.tracks.read"])))]
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -74,7 +84,16 @@ pub async fn list(
     Ok(Json(json!({ "alerts": state.live.alerts_for(party, q.own) })))
 }
 
-/// `GET /v1/alerts/stream`.
+/// `GET /v1/alerts/stream`: Server-Sent Events of alert changes the caller may see.
+#[utoipa::path(get, path = "/v1/alerts/stream", tag = "alerts", operation_id = "stream_alerts",
+    params(AlertsQuery),
+    responses(
+        (status = 200, description = "Server-Sent Events: event name `new`, `ongoing` or `ended` with an `AlertView` as data, or `lagged` with `{\"missed\": n}`; a comment every 15 s.", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Bad query string.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.tracks.read"])))]
 pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,

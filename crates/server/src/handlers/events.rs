@@ -36,29 +36,8 @@ pub struct After {
     pub limit: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct EventDto<'a> {
-    seq: u64,
-    timestamp_us: i64,
-    kind: &'a str,
-    actor: &'a str,
-    subject: Option<&'a str>,
-    parties: &'a [String],
-    payload: serde_json::Value,
-}
-
 fn sse_event(e: &audit::Entry) -> Event {
-    let dto = EventDto {
-        seq: e.seq,
-        timestamp_us: e.timestamp,
-        kind: &e.kind,
-        actor: &e.actor,
-        subject: e.subject.as_deref(),
-        parties: &e.parties,
-        payload: serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null),
-    };
-    let data = serde_json::to_string(&dto).unwrap_or_else(|_| "{}".into());
-    Event::default().id(e.seq.to_string()).event(e.kind.clone()).data(data)
+    Event::default().id(e.seq.to_string()).event(e.kind.clone()).data(crate::dto::events::event_json(e))
 }
 
 fn resume_point(headers: &HeaderMap, q: &After) -> Result<u64, ApiError> {

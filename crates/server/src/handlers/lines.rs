@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::ApiPath;
 use crate::auth::scope;
 use crate::dto::geometry::format_time;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
 
@@ -59,7 +59,7 @@ pub(crate) fn is_admin(authed: &Authed) -> bool {
 }
 
 /// Body of `PUT /v1/lines/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutLineDto {
     /// Human name.
@@ -68,10 +68,23 @@ pub struct PutLineDto {
     pub parties: Vec<String>,
     /// Rules (every field has a default).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub policy: Policy,
 }
 
 /// `PUT /v1/lines/{id}` (scope `deconflict.admin`): 201 created, 200 updated.
+#[utoipa::path(put, path = "/v1/lines/{id}", tag = "lines", operation_id = "put_line",
+    params(("id" = String, Path, description = "The line id.")),
+    request_body = PutLineDto,
+    responses(
+        (status = 200, description = "Updated: the line.", body = serde_json::Value),
+        (status = 201, description = "Created: the line.", body = serde_json::Value),
+        (status = 400, description = "Bad body (e.g. fewer than two registered parties).", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks `deconflict.admin`.", body = ErrorBody),
+        (status = 409, description = "A concurrent change won; try again.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.admin"])))]
 pub async fn put(
     State(state): State<AppState>,
     authed: Authed,
@@ -86,6 +99,13 @@ pub async fn put(
 }
 
 /// `GET /v1/lines`: the caller's lines (an administrator's: all).
+#[utoipa::path(get, path = "/v1/lines", tag = "lines", operation_id = "list_lines",
+    responses(
+        (status = 200, description = "`{\"lines\": [Line]}`.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
     let all = is_admin(&authed);
@@ -94,6 +114,15 @@ pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<
 }
 
 /// `GET /v1/lines/{id}`.
+#[utoipa::path(get, path = "/v1/lines/{id}", tag = "lines", operation_id = "get_line",
+    params(("id" = String, Path, description = "The line id.")),
+    responses(
+        (status = 200, description = "The line.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
@@ -106,7 +135,7 @@ pub async fn get(
 }
 
 /// Body of suspend and resume.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhyDto {
     /// The reason.
@@ -124,6 +153,18 @@ fn optional_why(body: &Bytes) -> Result<Option<String>, ApiError> {
 }
 
 /// `POST /v1/lines/{id}/suspend {"why"}`: by a party on the line.
+#[utoipa::path(post, path = "/v1/lines/{id}/suspend", tag = "lines", operation_id = "suspend_line",
+    params(("id" = String, Path, description = "The line id.")),
+    request_body(content = WhyDto, description = "`why` is required."),
+    responses(
+        (status = 200, description = "The suspended line.", body = serde_json::Value),
+        (status = 400, description = "Bad body or no `why`.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+        (status = 409, description = "Already suspended.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn suspend(
     State(state): State<AppState>,
     authed: Authed,
@@ -137,6 +178,18 @@ pub async fn suspend(
 }
 
 /// `POST /v1/lines/{id}/resume` (optional `{"why"}`): by a party on the line.
+#[utoipa::path(post, path = "/v1/lines/{id}/resume", tag = "lines", operation_id = "resume_line",
+    params(("id" = String, Path, description = "The line id.")),
+    request_body(content = Option<WhyDto>, description = "Optional; an empty body is allowed."),
+    responses(
+        (status = 200, description = "The resumed line.", body = serde_json::Value),
+        (status = 400, description = "Bad body.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+        (status = 409, description = "Not suspended.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn resume(
     State(state): State<AppState>,
     authed: Authed,
@@ -150,6 +203,15 @@ pub async fn resume(
 }
 
 /// `POST /v1/lines/{id}/heartbeat`: the caller is alive on the line.
+#[utoipa::path(post, path = "/v1/lines/{id}/heartbeat", tag = "lines", operation_id = "line_heartbeat",
+    params(("id" = String, Path, description = "The line id.")),
+    responses(
+        (status = 200, description = "The heartbeat recorded.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn heartbeat(
     State(state): State<AppState>,
     authed: Authed,
@@ -161,6 +223,16 @@ pub async fn heartbeat(
 }
 
 /// `POST /v1/lines/{id}/exercise`: an exercise communication check now (202).
+#[utoipa::path(post, path = "/v1/lines/{id}/exercise", tag = "lines", operation_id = "line_exercise",
+    params(("id" = String, Path, description = "The line id.")),
+    responses(
+        (status = 202, description = "The check started.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+        (status = 409, description = "The line is suspended.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn exercise(
     State(state): State<AppState>,
     authed: Authed,
@@ -172,7 +244,8 @@ pub async fn exercise(
 }
 
 /// Query of listings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this thread (messages).
     pub thread: Option<String>,
@@ -181,6 +254,16 @@ pub struct ListQuery {
 }
 
 /// `GET /v1/lines/{id}/checks`: communication checks, newest first.
+#[utoipa::path(get, path = "/v1/lines/{id}/checks", tag = "lines", operation_id = "line_checks",
+    params(("id" = String, Path, description = "The line id."), ListQuery),
+    responses(
+        (status = 200, description = "`{\"checks\": [Check]}`.", body = serde_json::Value),
+        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn checks(
     State(state): State<AppState>,
     authed: Authed,
@@ -195,6 +278,16 @@ pub async fn checks(
 }
 
 /// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the line, oldest first.
+#[utoipa::path(get, path = "/v1/lines/{id}/messages", tag = "lines", operation_id = "line_messages",
+    params(("id" = String, Path, description = "The line id."), ListQuery),
+    responses(
+        (status = 200, description = "`{\"messages\": [Message]}`.", body = serde_json::Value),
+        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,

@@ -16,12 +16,12 @@ use super::lines::{HOTLINE, wire};
 use super::{ApiPath, intents};
 use crate::dto::scd::{AirspaceConflictDto, ChangeIntentDto, PutIntentDto};
 use crate::dto::{Bounds, Volume4dDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
 
 /// What a message refers to.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefsDto {
     /// An operational intent.
@@ -36,7 +36,7 @@ pub struct RefsDto {
 }
 
 /// Body of `POST /v1/lines/{id}/messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendDto {
     /// `routine`, `urgent` or `flash`.
@@ -101,6 +101,22 @@ fn draft(body: SendDto, headers: &HeaderMap) -> Result<MessageDraft, ApiError> {
 
 /// `POST /v1/lines/{id}/messages`: 201 for a new message, 200 (the original)
 /// for a retry with the same idempotency key.
+#[utoipa::path(post, path = "/v1/lines/{id}/messages", tag = "messages", operation_id = "send_message",
+    params(
+        ("id" = String, Path, description = "The line id."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same as `idempotency_key` in the body (they must agree)."),
+    ),
+    request_body = SendDto,
+    responses(
+        (status = 200, description = "A retry: the original message.", body = serde_json::Value),
+        (status = 201, description = "The new message.", body = serde_json::Value),
+        (status = 400, description = "Bad body (priority, template, fields, refs, reply_to, recipients, text length).", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
+        (status = 404, description = "No such line.", body = ErrorBody),
+        (status = 409, description = "The line is suspended.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn send(
     State(state): State<AppState>,
     authed: Authed,
@@ -116,7 +132,8 @@ pub async fn send(
 }
 
 /// Query of the inbox.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Only messages not yet acknowledged.
     #[serde(default)]
@@ -126,6 +143,15 @@ pub struct InboxQuery {
 }
 
 /// `GET /v1/inbox?unacked=true`: the caller's messages, newest first (fetching delivers them).
+#[utoipa::path(get, path = "/v1/inbox", tag = "messages", operation_id = "inbox",
+    params(InboxQuery),
+    responses(
+        (status = 200, description = "`{\"messages\": [Message]}`.", body = serde_json::Value),
+        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn inbox(
     State(state): State<AppState>,
     authed: Authed,
@@ -138,6 +164,15 @@ pub async fn inbox(
 }
 
 /// `GET /v1/messages/{id}`: sender and recipients only.
+#[utoipa::path(get, path = "/v1/messages/{id}", tag = "messages", operation_id = "get_message",
+    params(("id" = String, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "The message.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is neither sender nor recipient.", body = ErrorBody),
+        (status = 404, description = "No such message.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
@@ -149,6 +184,15 @@ pub async fn get(
 }
 
 /// `POST /v1/messages/{id}/read`: by a recipient.
+#[utoipa::path(post, path = "/v1/messages/{id}/read", tag = "messages", operation_id = "read_message",
+    params(("id" = String, Path, description = "The message id.")),
+    responses(
+        (status = 200, description = "The message.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a recipient.", body = ErrorBody),
+        (status = 404, description = "No such message.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn read(
     State(state): State<AppState>,
     authed: Authed,
@@ -160,7 +204,7 @@ pub async fn read(
 }
 
 /// Body of an acknowledgement.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckDto {
     /// The person who acknowledges.
@@ -168,6 +212,17 @@ pub struct AckDto {
 }
 
 /// `POST /v1/messages/{id}/ack {"operator"}`: by a recipient only (anyone else 403).
+#[utoipa::path(post, path = "/v1/messages/{id}/ack", tag = "messages", operation_id = "ack_message",
+    params(("id" = String, Path, description = "The message id.")),
+    request_body = AckDto,
+    responses(
+        (status = 200, description = "The message.", body = serde_json::Value),
+        (status = 400, description = "Bad body.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope, or the caller is not a recipient.", body = ErrorBody),
+        (status = 404, description = "No such message.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"])))]
 pub async fn ack(
     State(state): State<AppState>,
     authed: Authed,

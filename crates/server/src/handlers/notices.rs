@@ -10,14 +10,14 @@ use serde_json::{Value, json};
 use super::ApiPath;
 use super::lines::wire;
 use crate::auth::scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
 use crate::state::AppState;
 
 const NOTICES: &[&[&str]] = &[&[scope::HOTLINE], &[scope::STRATEGIC_COORDINATION]];
 
 /// Optional body of a notice acknowledgement.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeAckDto {
     /// The person who acknowledges.
@@ -26,6 +26,13 @@ pub struct NoticeAckDto {
 }
 
 /// `GET /v1/notices`: `{"received": [...], "given": [...]}`, newest first.
+#[utoipa::path(get, path = "/v1/notices", tag = "notices", operation_id = "list_notices",
+    responses(
+        (status = 200, description = "`{\"received\": [Notice], \"given\": [Notice]}`.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["utm.strategic_coordination"])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
     authed.require(NOTICES)?;
     let n = state.run(&authed, |e, ctx| e.coord().notices(ctx)).await?;
@@ -33,6 +40,17 @@ pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<
 }
 
 /// `POST /v1/notices/{intent_id}/ack` (optional `{"operator"}`).
+#[utoipa::path(post, path = "/v1/notices/{intent_id}/ack", tag = "notices", operation_id = "ack_notice",
+    params(("intent_id" = String, Path, description = "The operational intent the notice is about.")),
+    request_body(content = Option<NoticeAckDto>, description = "Optional; an empty body is allowed."),
+    responses(
+        (status = 200, description = "The acknowledged notice.", body = serde_json::Value),
+        (status = 400, description = "Bad body.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+        (status = 404, description = "No notice of this intent to the caller.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["utm.strategic_coordination"])))]
 pub async fn ack(
     State(state): State<AppState>,
     authed: Authed,

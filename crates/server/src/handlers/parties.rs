@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use super::ApiPath;
 use super::lines::wire;
 use crate::auth::scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
 
 /// Body of `PUT /v1/parties/{name}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutPartyDto {
     /// Must equal the path if given.
@@ -38,6 +38,17 @@ fn public(p: &Party) -> Value {
 }
 
 /// `PUT /v1/parties/{name}` (scope `deconflict.admin`): 201 created, 200 updated.
+#[utoipa::path(put, path = "/v1/parties/{name}", tag = "parties", operation_id = "put_party",
+    params(("name" = String, Path, description = "The party's name (a token `sub`).")),
+    request_body = PutPartyDto,
+    responses(
+        (status = 200, description = "Updated: `{name, display_name, webhook, updated}` (never the webhook URL).", body = serde_json::Value),
+        (status = 201, description = "Created: the party as for 200.", body = serde_json::Value),
+        (status = 400, description = "Bad body, or a name differing from the path.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks `deconflict.admin`.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.admin"])))]
 pub async fn put(
     State(state): State<AppState>,
     authed: Authed,
@@ -58,6 +69,12 @@ pub async fn put(
 }
 
 /// `GET /v1/parties`: any authenticated caller.
+#[utoipa::path(get, path = "/v1/parties", tag = "parties", operation_id = "list_parties",
+    responses(
+        (status = 200, description = "`{\"parties\": [{name, display_name, webhook, updated}]}`.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
     let parties = state.run(&authed, |e, _| e.coord().parties()).await?;
     Ok(Json(json!({ "parties": parties.iter().map(public).collect::<Vec<_>>() })))

@@ -37,7 +37,7 @@ use tactical::{
 };
 
 use crate::auth::scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::live::view::{TrackView, rfc3339};
 use crate::state::AppState;
@@ -48,7 +48,54 @@ pub const MAX_ID_CHARS: usize = 64;
 const FIELDS: [&str; 11] =
     ["id", "time", "lat", "lon", "alt_ft", "alt_ref", "gs_kt", "trk_deg", "vs_fpm", "intent_id", "callsign"];
 
-/// `POST /v1/tracks`.
+/// The body of `POST /v1/tracks`, for the OpenAPI document only: the
+/// handler parses the JSON itself (see [`parse`]), so each bad field is named.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct TrackBatchDto {
+    /// The reports (at most `max_batch`).
+    tracks: Vec<TrackReportDto>,
+}
+
+/// One track report (see the module documentation).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct TrackReportDto {
+    /// The caller's name for the track, 1-64 characters.
+    id: String,
+    /// RFC 3339; default the server's now.
+    time: Option<String>,
+    /// Degrees.
+    lat: f64,
+    /// Degrees.
+    lon: f64,
+    /// Feet.
+    alt_ft: f64,
+    /// `pressure` (default) or `geometric`.
+    alt_ref: Option<String>,
+    /// Ground speed, knots.
+    gs_kt: f64,
+    /// Track angle, degrees true, `[0, 360]`.
+    trk_deg: f64,
+    /// Vertical rate, feet per minute (default 0).
+    vs_fpm: Option<f64>,
+    /// The caller's operational intent (UUID) the flight follows.
+    intent_id: Option<String>,
+    /// Up to 8 printable ASCII characters.
+    callsign: Option<String>,
+}
+
+/// `POST /v1/tracks`: report the positions of the caller's own aircraft.
+#[utoipa::path(post, path = "/v1/tracks", tag = "tracks", operation_id = "post_tracks",
+    request_body = TrackBatchDto,
+    responses(
+        (status = 200, description = "`{\"accepted\": n, \"stale\": m}`.", body = serde_json::Value),
+        (status = 400, description = "A bad report, naming `tracks[i].field`; nothing is stored.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+        (status = 413, description = "More reports than `max_batch`, or a body over the limit.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.tracks.write"])))]
 pub async fn post(
     State(state): State<AppState>,
     authed: Authed,
@@ -81,6 +128,13 @@ pub async fn post(
 
 /// `GET /v1/tracks`: `{"tracks": [...]}`, the caller's own live tracks with
 /// the fields of `POST` (`time` always present, `callsign` when known).
+#[utoipa::path(get, path = "/v1/tracks", tag = "tracks", operation_id = "list_tracks",
+    responses(
+        (status = 200, description = "`{\"tracks\": [TrackView]}`.", body = serde_json::Value),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.tracks.read"]), ("bearer" = ["deconflict.tracks.write"])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
     let party = state.live.party(&authed.manager);

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tactical::PartyId;
 
 /// One track named in an alert: its owner and the owner's name for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TrackRef {
     /// The owner (token `sub`, or the party of an SBS-1 feed).
     pub party: String,
@@ -14,7 +14,7 @@ pub struct TrackRef {
 }
 
 /// One alert as sent to a client. See [`crate::handlers::alerts`] for the field docs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AlertView {
     /// `los-N` (loss of separation) or `nc-N` (non-conformance); stable for the alert's life.
     pub id: String,
@@ -68,7 +68,7 @@ impl AlertRecord {
 }
 
 /// One of the caller's own tracks (`GET /v1/tracks`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TrackView {
     /// The caller's id for it.
     pub id: String,

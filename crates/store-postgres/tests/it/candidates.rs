@@ -3,11 +3,11 @@
 
 use deconflict_core::model::OperationalIntent;
 use deconflict_core::store::{AreaQuery, cover_cells};
-use deconflict_core::testsuite::{HOUR, T0, circle, intent, square, volume};
+use deconflict_core::testsuite::{HOUR, T0, circle, intent, square, volume, with_retry};
 use deconflict_core::{EntityId, Store, StoreError, TxMode};
 use geom::Volume4D;
 
-use crate::{Fresh, fresh_pg_store, with_retry};
+use crate::{Fresh, fresh_pg_store};
 
 /// A square of half-width 14.9° on the equator: more H3 cells than
 /// `geom::MAX_CELLS` at the default resolution, so it cannot be covered.

@@ -18,7 +18,6 @@ use std::io::Write as _;
 use std::ops::Deref;
 use std::time::Duration;
 
-use deconflict_core::{Store, StoreError, Tx, TxMode};
 use store_postgres::{PgOptions, PgStore};
 
 /// The environment variable holding the test server's URL.
@@ -141,26 +140,3 @@ deconflict_core::store_conformance!(match fresh_pg_store() {
     Some(store) => store,
     None => return,
 });
-
-/// Runs `f` in a write transaction and commits, starting over while the store
-/// answers [`StoreError::Retry`]. Returns the result and how many attempts it took.
-pub fn with_retry<T>(store: &dyn Store, mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>) -> (T, u32) {
-    for attempt in 1..=1000 {
-        let mut tx = match store.begin(TxMode::Write) {
-            Ok(tx) => tx,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("begin: {e}"),
-        };
-        let out = match f(&mut *tx) {
-            Ok(out) => out,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("write: {e}"),
-        };
-        match tx.commit() {
-            Ok(()) => return (out, attempt),
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("commit: {e}"),
-        }
-    }
-    panic!("still told to retry after 1000 attempts");
-}

@@ -2,10 +2,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use deconflict_core::testsuite::{HOUR, T0, intent, square, volume};
+use deconflict_core::testsuite::{HOUR, T0, intent, square, volume, with_retry};
 use deconflict_core::{Store, TxMode};
 
-use crate::{fresh_store, with_retry};
+use crate::fresh_store;
 
 const THREADS: usize = 8;
 const TX_PER_THREAD: usize = 25;

@@ -12,7 +12,6 @@ mod records;
 use std::ops::Deref;
 use std::path::PathBuf;
 
-use deconflict_core::{Store, StoreError, Tx, TxMode};
 use store_sqlite::SqliteStore;
 use tempfile::TempDir;
 
@@ -53,29 +52,6 @@ mod in_memory {
     deconflict_core::store_conformance!(Box::new(
         store_sqlite::SqliteStore::open_in_memory().expect("open in memory")
     ));
-}
-
-/// Runs `f` in a write transaction and commits, starting over while the store
-/// answers [`StoreError::Retry`].
-pub fn with_retry<T>(store: &dyn Store, mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>) -> T {
-    for _ in 0..1000 {
-        let mut tx = match store.begin(TxMode::Write) {
-            Ok(tx) => tx,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("begin: {e}"),
-        };
-        let out = match f(&mut *tx) {
-            Ok(out) => out,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("write: {e}"),
-        };
-        match tx.commit() {
-            Ok(()) => return out,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("commit: {e}"),
-        }
-    }
-    panic!("still told to retry after 1000 attempts");
 }
 
 /// A small deterministic random generator (SplitMix64) for test data.
