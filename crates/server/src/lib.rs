@@ -16,6 +16,7 @@ pub mod feed;
 pub mod handlers;
 pub mod live;
 pub mod metrics;
+pub mod openapi;
 pub mod purge;
 pub mod state;
 
@@ -44,11 +45,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     const SUB: &str = "/dss/v1/subscriptions";
     Router::new()
         .route(&format!("{OIR}/query"), post(intents::query))
-        .route(&format!("{OIR}/{{entityid}}"), get(intents::get).put(handlers::messages::create_intent))
-        .route(
-            &format!("{OIR}/{{entityid}}/{{ovn}}"),
-            put(handlers::messages::update_intent).delete(intents::delete),
-        )
+        .route(&format!("{OIR}/{{entityid}}"), get(intents::get).put(intents::create))
+        .route(&format!("{OIR}/{{entityid}}/{{ovn}}"), put(intents::update).delete(intents::delete))
         .route(&format!("{CR}/query"), post(constraints::query))
         .route(&format!("{CR}/{{entityid}}"), get(constraints::get).put(constraints::create))
         .route(&format!("{CR}/{{entityid}}/{{ovn}}"), put(constraints::update).delete(constraints::delete))
@@ -62,6 +60,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/dss/v1/uss_availability/{uss_id}", get(availability::get).put(availability::set))
         .route("/aux/v1/version", get(aux::version))
         .route("/aux/v1/validate_oauth", get(aux::validate_oauth))
+        .route("/v1/openapi.json", get(openapi::openapi_json))
         .route("/v1/events/stream", get(events::stream))
         .route("/v1/audit", get(events::export))
         .route("/v1/audit/key", get(events::key))

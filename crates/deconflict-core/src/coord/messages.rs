@@ -48,15 +48,6 @@ pub struct MessageDraft {
     pub idempotency_key: Option<String>,
 }
 
-/// A conflicting intent named in a refusal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConflictRef {
-    /// Its id.
-    pub intent_id: String,
-    /// Its manager.
-    pub manager: String,
-}
-
 /// What one escalation pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EscalationReport {
@@ -565,71 +556,97 @@ impl Coord<'_> {
         }
     }
 
-    /// After `ctx.caller`'s intent `requested` was refused for not showing
-    /// awareness of `conflicts`, opens (or appends to) a thread per pair of
-    /// intents on the line between the caller and each other manager, if
-    /// there is one: an urgent system message to both. Returns how many were posted.
+    /// Opens (or appends to) the thread about a cross-party conflict between
+    /// `a` and `b` on the line between them, if there is one: an urgent system
+    /// message to both. `topic` names the conflict (a pair of intents, a pair of
+    /// tracks), so repeats land in the same thread, at most once a minute.
+    /// Returns whether a message was posted.
     ///
     /// # Errors
     /// `Timeout`, `Store`.
-    pub fn conflict_refused(
-        &self,
-        ctx: &Ctx,
-        requested: &str,
-        conflicts: &[ConflictRef],
-    ) -> Result<usize, EngineError> {
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
-            let lines = super::lines::all_lines(tx)?;
-            let mut posted = 0;
-            for c in conflicts.iter().filter(|c| c.manager != caller) {
-                let Some(line) = lines.iter().find(|l| {
-                    l.has(&caller) && l.has(&c.manager) && !matches!(l.state, LineState::Suspended { .. })
-                }) else {
-                    continue;
-                };
-                let (a, b) = if requested <= c.intent_id.as_str() { (requested, c.intent_id.as_str()) } else { (c.intent_id.as_str(), requested) };
-                let key = format!("{}:{a}:{b}", line.id);
-                let known: Option<serde_json::Value> = load(tx, kind::CONFLICT_THREAD, &key)?;
-                let thread = known.as_ref().and_then(|v| v["thread_id"].as_str().map(str::to_owned));
-                let last = known.as_ref().and_then(|v| v["last_posted_us"].as_i64());
-                if last.is_some_and(|t| now - t < CONFLICT_REPOST_S * SECOND_US) {
-                    continue;
-                }
-                let id = new_id();
-                let text = format!(
-                    "CONFLICT. {caller}'s operational intent {requested} was refused (409): it intersects {}'s operational intent {}, which {caller} had not shown awareness of. Coordinate on this thread.",
-                    c.manager, c.intent_id
-                );
-                let message = Message {
-                    id: id.clone(),
-                    line_id: line.id.clone(),
-                    thread_id: thread.clone().unwrap_or_else(|| id.clone()),
-                    reply_to: thread.clone(),
-                    kind: MessageKind::System,
-                    sender: SERVICE_ACTOR.to_owned(),
-                    recipients: {
-                        let mut r = vec![caller.clone(), c.manager.clone()];
-                        r.sort();
-                        r
-                    },
-                    priority: Priority::Urgent,
-                    text,
-                    refs: Refs { operation_id: Some(requested.to_owned()), ..Refs::default() },
-                    template: None,
-                    fields: BTreeMap::from([("conflicting_operation_id".to_owned(), c.intent_id.clone())]),
-                    idempotency_key: None,
-                    check_id: None,
-                    exercise: false,
-                    sent_at_us: now,
-                };
-                post(tx, line, &message)?;
-                let body = json!({ "thread_id": message.thread_id, "last_posted_us": now });
-                save(tx, kind::CONFLICT_THREAD, &key, &body, (Some(&line.id), None), None)?;
-                posted += 1;
-            }
-            Ok(posted)
-        })
+    pub fn conflict_thread(&self, now: geom::Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
+        self.engine.write_tx(None, |tx| conflict_thread_tx(tx, now.as_micros(), conflict))
+    }
+}
+
+/// A cross-party conflict to raise on the line between its two parties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictThread {
+    /// One party.
+    pub a: String,
+    /// The other party.
+    pub b: String,
+    /// What the conflict is about; the same topic always goes to the same thread.
+    pub topic: String,
+    /// The message text.
+    pub text: String,
+    /// The references to attach.
+    pub refs: Refs,
+}
+
+/// [`Coord::conflict_thread`] inside an existing transaction (the engine calls
+/// it with the record of a 409 refusal, so both commit together).
+pub(crate) fn conflict_thread_tx(tx: &mut dyn Tx, now: i64, c: &ConflictThread) -> Result<bool, EngineError> {
+    if c.a == c.b {
+        return Ok(false);
+    }
+    let lines = super::lines::all_lines(tx)?;
+    let Some(line) =
+        lines.iter().find(|l| l.has(&c.a) && l.has(&c.b) && !matches!(l.state, LineState::Suspended { .. }))
+    else {
+        return Ok(false);
+    };
+    let key = format!("{}:{}", line.id, c.topic);
+    let known: Option<serde_json::Value> = load(tx, kind::CONFLICT_THREAD, &key)?;
+    let thread = known.as_ref().and_then(|v| v["thread_id"].as_str().map(str::to_owned));
+    let last = known.as_ref().and_then(|v| v["last_posted_us"].as_i64());
+    if last.is_some_and(|t| now - t < CONFLICT_REPOST_S * SECOND_US) {
+        return Ok(false);
+    }
+    let id = new_id();
+    let mut recipients = vec![c.a.clone(), c.b.clone()];
+    recipients.sort();
+    let message = Message {
+        id: id.clone(),
+        line_id: line.id.clone(),
+        thread_id: thread.clone().unwrap_or_else(|| id.clone()),
+        reply_to: thread,
+        kind: MessageKind::System,
+        sender: SERVICE_ACTOR.to_owned(),
+        recipients,
+        priority: Priority::Urgent,
+        text: c.text.clone(),
+        refs: c.refs.clone(),
+        template: None,
+        fields: BTreeMap::new(),
+        idempotency_key: None,
+        check_id: None,
+        exercise: false,
+        sent_at_us: now,
+    };
+    post(tx, line, &message)?;
+    let body = json!({ "thread_id": message.thread_id, "last_posted_us": now });
+    save(tx, kind::CONFLICT_THREAD, &key, &body, (Some(&line.id), None), None)?;
+    Ok(true)
+}
+
+/// The thread for intent `requested` of `caller`, refused for not showing
+/// awareness of `other`'s intent `conflicting`.
+pub(crate) fn refusal_thread(
+    caller: &str,
+    requested: &str,
+    other: &str,
+    conflicting: &str,
+) -> ConflictThread {
+    let (x, y) = if requested <= conflicting { (requested, conflicting) } else { (conflicting, requested) };
+    ConflictThread {
+        a: caller.to_owned(),
+        b: other.to_owned(),
+        topic: format!("intents:{x}:{y}"),
+        text: format!(
+            "CONFLICT. {caller}'s operational intent {requested} was refused (409): it intersects {other}'s operational intent {conflicting}, which {caller} had not shown awareness of. Coordinate on this thread."
+        ),
+        refs: Refs { operation_id: Some(requested.to_owned()), ..Refs::default() },
     }
 }
 

@@ -45,7 +45,8 @@ use crate::store::{StoreError, Tx};
 
 pub use lines::{LineSpec, check_line_id};
 pub use liveness::LivenessReport;
-pub use messages::{ConflictRef, EscalationReport, MessageDraft, TEMPLATES};
+pub use messages::{ConflictThread, EscalationReport, MessageDraft, TEMPLATES};
+pub(crate) use messages::{conflict_thread_tx, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
 pub use webhooks::{WebhookBatch, backoff_us, lease_name};

@@ -387,19 +387,21 @@ fn advance_notice_goes_to_line_partners_and_short_notice_is_late_for_both() {
 #[test]
 fn refused_conflicts_open_one_thread_per_pair_of_intents() {
     let e = setup();
-    let refs = [ConflictRef { intent_id: "i-alpha".into(), manager: "alpha".into() }];
-    assert_eq!(e.coord().conflict_refused(&at("bravo", T0), "i-bravo", &refs).unwrap(), 1);
+    let thread = super::refusal_thread("bravo", "i-bravo", "alpha", "i-alpha");
+    let post = |t: i64, c: &ConflictThread| e.coord().conflict_thread(geom::Time::from_micros(t), c).unwrap();
+    assert!(post(T0, &thread));
     // A quick retry does not flood the thread; a later one appends to it.
-    assert_eq!(e.coord().conflict_refused(&at("bravo", T0 + S), "i-bravo", &refs).unwrap(), 0);
-    assert_eq!(e.coord().conflict_refused(&at("bravo", T0 + 120 * S), "i-bravo", &refs).unwrap(), 1);
+    assert!(!post(T0 + S, &thread));
+    assert!(post(T0 + 120 * S, &thread));
     let msgs = e.coord().line_messages(&at("alpha", T0), "ab", None, false).unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].message.thread_id, msgs[1].message.thread_id);
     assert_eq!(msgs[0].message.sender, SERVICE_ACTOR);
     assert_eq!(msgs[0].message.priority, Priority::Urgent);
-    // No line with charlie: nothing.
-    let refs = [ConflictRef { intent_id: "i-charlie".into(), manager: "charlie".into() }];
-    assert_eq!(e.coord().conflict_refused(&at("bravo", T0), "i-bravo", &refs).unwrap(), 0);
+    assert!(msgs[0].message.text.contains("i-alpha") && msgs[0].message.text.contains("i-bravo"));
+    // No line with charlie: nothing; a party with itself: nothing.
+    assert!(!post(T0, &super::refusal_thread("bravo", "i-bravo", "charlie", "i-charlie")));
+    assert!(!post(T0, &super::refusal_thread("bravo", "i-b1", "bravo", "i-b2")));
 }
 
 #[test]

@@ -91,7 +91,9 @@ impl Engine {
     }
 
     /// Records, in a transaction of its own, that `ctx.caller` was refused and
-    /// shown the references in `conflict`: a disclosure both sides may see.
+    /// shown the references in `conflict` (a disclosure both sides may see),
+    /// and opens a thread on the line between the caller and each manager of a
+    /// conflicting intent.
     /// Best effort: the refusal stands even if this record cannot be written.
     fn record_refusal(&self, ctx: &Ctx, id: EntityId, conflict: &AirspaceConflict) {
         let mut others: Vec<String> =
@@ -103,7 +105,25 @@ impl Engine {
             "missing_constraints": conflict.missing_constraints.iter().map(|c| serde_json::json!({"id": c.id.to_string(), "manager": c.manager.as_str()})).collect::<Vec<_>>(),
         });
         let event = events::private(ctx, "intent.refused_missing_key", id.to_string(), &others, &payload);
-        let _ = self.write(ctx.deadline, |tx| Ok(tx.append_event(&event)?));
+        let threads: Vec<_> = conflict
+            .missing_intents
+            .iter()
+            .map(|o| {
+                crate::coord::refusal_thread(
+                    ctx.caller.as_str(),
+                    &id.to_string(),
+                    o.manager.as_str(),
+                    &o.id.to_string(),
+                )
+            })
+            .collect();
+        let _ = self.write(ctx.deadline, |tx| {
+            tx.append_event(&event)?;
+            for thread in &threads {
+                crate::coord::conflict_thread_tx(tx, ctx.now.as_micros(), thread)?;
+            }
+            Ok(())
+        });
     }
 
     fn validate_intent(&self, ctx: &Ctx, creating: bool, p: &PutIntent) -> Result<(), EngineError> {

@@ -23,12 +23,13 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::auth::scope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
 use crate::state::AppState;
 
 /// Query of the stream and the export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct After {
     /// Only entries with a higher sequence number.
     pub after: Option<u64>,
@@ -68,6 +69,14 @@ async fn deliver(state: &AppState, out: &mpsc::Sender<Event>, party: &str, e: &a
 }
 
 /// `GET /v1/events/stream`: any authenticated party; only its own events.
+#[utoipa::path(get, path = "/v1/events/stream", tag = "events", operation_id = "stream_events",
+    params(After, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this audit sequence number (`after` wins).")),
+    responses(
+        (status = 200, description = "Server-Sent Events: `id` the audit sequence number, event name the kind, data the event JSON; a comment every 15 s.", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Bad `Last-Event-ID` (JSON), or an unparsable query string (plain text).", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+    ),
+    security(("bearer" = [])))]
 pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,
@@ -130,6 +139,16 @@ pub async fn stream(
 
 /// `GET /v1/audit`: the caller's slice (scope `deconflict.audit.read`; with
 /// `deconflict.admin` the whole log) as JSON lines.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", operation_id = "export_audit",
+    params(After),
+    responses(
+        (status = 200, description = "The verifiable slice as JSON lines (`deconflict audit verify`).", content_type = "application/x-ndjson", body = String),
+        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
+        (status = 503, description = "Storage unavailable.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.audit.read"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn export(
     State(state): State<AppState>,
     authed: Authed,
@@ -159,7 +178,8 @@ pub async fn export(
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-#[derive(Debug, Serialize)]
+/// The audit signing key.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyDto {
     key_id: String,
     public_key_hex: String,
@@ -167,6 +187,8 @@ pub struct KeyDto {
 }
 
 /// `GET /v1/audit/key`: the public key that signs checkpoints (no token needed).
+#[utoipa::path(get, path = "/v1/audit/key", tag = "audit", operation_id = "audit_key",
+    responses((status = 200, description = "The Ed25519 public key.", body = KeyDto)))]
 pub async fn key(State(state): State<AppState>) -> Result<Json<KeyDto>, ApiError> {
     let k: audit::PublicKey = state.feed.public_key();
     let pem = k.to_pem().map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -8,13 +8,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use deconflict_core::coord::{ConflictRef, MessageDraft, Priority, Refs};
+use deconflict_core::coord::{MessageDraft, Priority, Refs};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiPath;
 use super::lines::{HOTLINE, wire};
-use super::{ApiPath, intents};
-use crate::dto::scd::{AirspaceConflictDto, ChangeIntentDto, PutIntentDto};
 use crate::dto::{Bounds, Volume4dDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
@@ -232,63 +231,4 @@ pub async fn ack(
     authed.require(HOTLINE)?;
     let view = state.run(&authed, move |e, ctx| e.coord().ack_message(ctx, &id, &body.operator)).await?;
     Ok(Json(wire(&view)))
-}
-
-/// After a 409 for a missing key, opens or appends to a thread on the line
-/// between the caller and each manager of a missing intent. Best effort: the
-/// refusal stands whatever happens here.
-async fn open_conflict_threads(
-    state: &AppState,
-    authed: &Authed,
-    requested: String,
-    dto: &AirspaceConflictDto,
-) {
-    let refs: Vec<ConflictRef> = serde_json::to_value(&dto.missing_operational_intents)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|oi| {
-            Some(ConflictRef {
-                intent_id: oi.get("id")?.as_str()?.to_owned(),
-                manager: oi.get("manager")?.as_str()?.to_owned(),
-            })
-        })
-        .collect();
-    if refs.is_empty() {
-        return;
-    }
-    let result = state.run(authed, move |e, ctx| e.coord().conflict_refused(ctx, &requested, &refs)).await;
-    if let Err(e) = result {
-        tracing::warn!(error = ?e, "opening conflict threads failed");
-    }
-}
-
-/// `PUT /dss/v1/operational_intent_references/{entityid}` with conflict threads on 409.
-pub async fn create_intent(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
-    body: ApiJson<PutIntentDto>,
-) -> Result<(StatusCode, Json<ChangeIntentDto>), ApiError> {
-    let result = intents::create(State(state.clone()), authed.clone(), ApiPath(id.clone()), body).await;
-    if let Err(ApiError::AirspaceConflict(dto)) = &result {
-        open_conflict_threads(&state, &authed, id, dto).await;
-    }
-    result
-}
-
-/// `PUT /dss/v1/operational_intent_references/{entityid}/{ovn}` with conflict threads on 409.
-pub async fn update_intent(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn)): ApiPath<(String, String)>,
-    body: ApiJson<PutIntentDto>,
-) -> Result<Json<ChangeIntentDto>, ApiError> {
-    let result =
-        intents::update(State(state.clone()), authed.clone(), ApiPath((id.clone(), ovn)), body).await;
-    if let Err(ApiError::AirspaceConflict(dto)) = &result {
-        open_conflict_threads(&state, &authed, id, dto).await;
-    }
-    result
 }

@@ -7,10 +7,10 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
     store: &'static str,
@@ -20,6 +20,11 @@ pub struct Health {
 }
 
 /// `GET /healthz`: 200 when the store answers a read, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "ops", operation_id = "healthz",
+    responses(
+        (status = 200, description = "The store answers; entity counts.", body = Health),
+        (status = 503, description = "The store does not answer.", body = ErrorBody),
+    ))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let engine = state.engine.clone();
     let counts = tokio::task::spawn_blocking(move || engine.counts())
@@ -37,6 +42,8 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
 }
 
 /// `GET /metrics`: Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "ops", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String)))]
 pub async fn metrics() -> impl IntoResponse {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }

@@ -45,11 +45,11 @@ use crate::state::AppState;
 /// Longest track id, characters.
 pub const MAX_ID_CHARS: usize = 64;
 
-const FIELDS: [&str; 11] =
+pub(crate) const FIELDS: [&str; 11] =
     ["id", "time", "lat", "lon", "alt_ft", "alt_ref", "gs_kt", "trk_deg", "vs_fpm", "intent_id", "callsign"];
 
 /// The body of `POST /v1/tracks`, for the OpenAPI document only: the
-/// handler parses the JSON itself (see [`parse`]), so each bad field is named.
+/// handler parses the JSON itself, so each bad field is named.
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documentation only
 pub struct TrackBatchDto {

@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
+use deconflict_core::coord::{ConflictThread, Refs};
 use deconflict_core::{Ctx, Engine, EngineError, EntityId, Manager};
 use geom::{Time, Volume4D};
 use tactical::conformance::{
@@ -263,9 +264,11 @@ pub async fn scan_once(state: &AppState) -> ScanSummary {
         metrics::gauge!("deconflict_alerts_active").set(active.len() as f64);
     }
     let events = publish.len();
+    let threads: Vec<ConflictThread> = publish.iter().filter_map(|r| alert_thread(&r.view)).collect();
     for record in publish {
         live.publish(record);
     }
+    open_alert_threads(state, now_t, threads).await;
     live.forget_tracks(&expired_ids);
 
     let elapsed = started.elapsed();
@@ -279,6 +282,44 @@ pub async fn scan_once(state: &AppState) -> ScanSummary {
         );
     }
     ScanSummary { tracks: tracks.len(), expired: expired_ids.len(), conflicts: report.len(), events }
+}
+
+/// A new loss of separation between two parties' tracks: the thread on the
+/// line between them that it opens (or appends to).
+fn alert_thread(view: &AlertView) -> Option<ConflictThread> {
+    let [x, y] = view.tracks.as_slice() else { return None };
+    if view.kind != "loss_of_separation" || view.state != "new" || x.party == y.party {
+        return None;
+    }
+    let t_in = view.t_in_s.map_or_else(|| "now".to_owned(), |t| format!("in {t:.0} s"));
+    let cpa = view.d_cpa_m.map_or_else(String::new, |d| format!(", closest approach {d:.0} m"));
+    Some(ConflictThread {
+        a: x.party.clone(),
+        b: y.party.clone(),
+        topic: format!("tracks:{}/{}:{}/{}", x.party, x.id, y.party, y.id),
+        text: format!(
+            "LOSS OF SEPARATION predicted {t_in} between {}'s track {} and {}'s track {}{cpa} (alert {}). Coordinate on this thread.",
+            x.party, x.id, y.party, y.id, view.id
+        ),
+        refs: Refs { alert_id: Some(view.id.clone()), ..Refs::default() },
+    })
+}
+
+/// Posts the alert threads; best effort (the alerts stand whatever happens).
+async fn open_alert_threads(state: &AppState, now: geom::Time, threads: Vec<ConflictThread>) {
+    if threads.is_empty() {
+        return;
+    }
+    let engine = state.engine.clone();
+    let posted = tokio::task::spawn_blocking(move || {
+        threads.iter().map(|t| engine.coord().conflict_thread(now, t)).collect::<Vec<_>>()
+    })
+    .await;
+    for result in posted.into_iter().flatten() {
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "opening an alert thread failed");
+        }
+    }
 }
 
 fn nc_reason(alert: &ConformanceAlert) -> &'static str {

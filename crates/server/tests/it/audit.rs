@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::common::*;
 
@@ -32,41 +32,17 @@ async fn service_key(s: &TestServer) -> audit::PublicKey {
 /// Files Alice's intent, Bob's refused then accepted one, under Carol's watch.
 async fn scenario(s: &TestServer) -> (String, String) {
     let carol = s.token("carol", &[SC]);
-    let alice = s.token("alice", &[SC]);
-    let bob = s.token("bob", &[SC]);
-    let body = json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
-        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
-    let (st, _) = s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&body)).await;
+    let (st, _) =
+        s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&watch("carol"))).await;
     assert_eq!(st, StatusCode::OK);
     let a_id = new_id();
-    let (st, a) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{a_id}"),
-            Some(&alice),
-            Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
-        )
-        .await;
+    let (st, a) = s.put_intent(&format!("{OIR}/{a_id}"), "alice", here(), &[]).await;
     assert_eq!(st, StatusCode::CREATED);
-    let ovn = a["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let ovn = intent_ovn(&a);
     let b_id = new_id();
-    let (st, _) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{b_id}"),
-            Some(&bob),
-            Some(&intent("bob", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
-        )
-        .await;
+    let (st, _) = s.put_intent(&format!("{OIR}/{b_id}"), "bob", here(), &[]).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{b_id}"),
-            Some(&bob),
-            Some(&intent("bob", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[&ovn])),
-        )
-        .await;
+    let (st, _) = s.put_intent(&format!("{OIR}/{b_id}"), "bob", here(), &[&ovn]).await;
     assert_eq!(st, StatusCode::CREATED);
     (a_id, b_id)
 }
@@ -165,30 +141,21 @@ async fn next_event(
 async fn the_event_stream_pushes_changes_and_resumes_after_reconnect() {
     let s = TestServer::start().await;
     let carol = s.token("carol", &[SC]);
-    let alice = s.token("alice", &[SC]);
     let resp = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&carol).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
-    let body = json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
-        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
-    s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&body)).await;
+    s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&watch("carol"))).await;
     let (first, ev) = next_event(&mut stream, &mut buf).await;
     assert_eq!(ev["kind"], "subscription.created");
     let a_id = new_id();
-    s.call(
-        Method::PUT,
-        &format!("{OIR}/{a_id}"),
-        Some(&alice),
-        Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
-    )
-    .await;
+    s.put_intent(&format!("{OIR}/{a_id}"), "alice", here(), &[]).await;
     // A far-away intent Carol is not told of.
-    s.call(
-        Method::PUT,
+    s.put_intent(
         &format!("{OIR}/{}", new_id()),
-        Some(&alice),
-        Some(&intent("alice", volume(10.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
+        "alice",
+        volume(10.0, 7.0, 0.01, (0.0, 120.0), (10, 70)),
+        &[],
     )
     .await;
     let (second, ev) = next_event(&mut stream, &mut buf).await;

@@ -12,16 +12,9 @@ async fn intents_awareness_rule_end_to_end() {
     let bob = s.token("bob", &[SC]);
 
     let a_id = new_id();
-    let (st, a) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{a_id}"),
-            Some(&alice),
-            Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
-        )
-        .await;
+    let (st, a) = s.put_intent(&format!("{OIR}/{a_id}"), "alice", here(), &[]).await;
     assert_eq!(st, StatusCode::CREATED, "{a}");
-    let a_ovn = a["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let a_ovn = intent_ovn(&a);
     assert_eq!(a["operational_intent_reference"]["version"], 1);
     assert_eq!(a["operational_intent_reference"]["manager"], "alice");
 
@@ -49,7 +42,7 @@ async fn intents_awareness_rule_end_to_end() {
     let urls: Vec<&str> =
         b["subscribers"].as_array().unwrap().iter().map(|x| x["uss_base_url"].as_str().unwrap()).collect();
     assert!(urls.contains(&"http://alice.example"), "{urls:?}");
-    let b_ovn = b["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let b_ovn = intent_ovn(&b);
 
     // GET: the owner sees its OVN, others do not.
     let (st, got) = s.call(Method::GET, &format!("{OIR}/{b_id}"), Some(&bob), None).await;
@@ -71,7 +64,7 @@ async fn intents_awareness_rule_end_to_end() {
     assert_eq!(u["operational_intent_reference"]["version"], 2);
     let (st, _) = s.call(Method::PUT, &format!("{OIR}/{a_id}/{a_ovn}"), Some(&alice), Some(&upd)).await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let new_a_ovn = u["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let new_a_ovn = intent_ovn(&u);
     let (st, e) = s.call(Method::DELETE, &format!("{OIR}/{a_id}/{new_a_ovn}"), Some(&bob), None).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
 
@@ -89,8 +82,7 @@ async fn subscriptions_are_notified_with_increasing_indexes() {
     let carol = s.token("carol", &[SC]);
     let alice = s.token("alice", &[SC]);
     let sub_id = new_id();
-    let body = json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
-        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
+    let body = watch("carol");
     let (st, sub) = s.call(Method::PUT, &format!("{SUB}/{sub_id}"), Some(&carol), Some(&body)).await;
     assert_eq!(st, StatusCode::OK, "{sub}");
     assert_eq!(sub["subscription"]["notification_index"], 0);
@@ -103,14 +95,7 @@ async fn subscriptions_are_notified_with_increasing_indexes() {
             None => format!("{OIR}/{id}"),
             Some(o) => format!("{OIR}/{id}/{o}"),
         };
-        let (st, r) = s
-            .call(
-                Method::PUT,
-                &path,
-                Some(&alice),
-                Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[])),
-            )
-            .await;
+        let (st, r) = s.put_intent(&path, "alice", here(), &[]).await;
         assert!(st.is_success(), "{r}");
         let carol_entry = r["subscribers"]
             .as_array()
@@ -121,7 +106,7 @@ async fn subscriptions_are_notified_with_increasing_indexes() {
             .clone();
         assert_eq!(carol_entry["subscriptions"][0]["subscription_id"], sub_id.as_str());
         assert_eq!(carol_entry["subscriptions"][0]["notification_index"], expected);
-        ovn = Some(r["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned());
+        ovn = Some(intent_ovn(&r));
     }
 
     // GET, query (own only), update, delete.

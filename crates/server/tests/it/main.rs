@@ -9,6 +9,7 @@ mod common;
 mod dss;
 mod hotline;
 mod need_to_know;
+mod openapi;
 mod purge;
 mod replicas;
 mod restart;

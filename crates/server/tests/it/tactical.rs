@@ -465,3 +465,44 @@ async fn sbs_bind_errors_fail_start_up() {
     let _ = std::fs::remove_file(&cfg.dev_key);
     let _ = std::fs::remove_file(&cfg.audit_key);
 }
+
+#[tokio::test]
+async fn a_cross_party_alert_opens_a_thread_on_their_line() {
+    let s = start(quiet()).await;
+    let admin = s.token("admin", &["deconflict.admin"]);
+    for name in ["alice", "bob"] {
+        let (st, v) = s
+            .call(
+                Method::PUT,
+                &format!("/v1/parties/{name}"),
+                Some(&admin),
+                Some(&json!({ "display_name": name })),
+            )
+            .await;
+        assert!(st.is_success(), "{v}");
+    }
+    let line = json!({ "name": "Alice-Bob", "parties": ["alice", "bob"] });
+    let (st, v) = s.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
+    assert!(st.is_success(), "{v}");
+    let alice = s.token("alice", &[TW, TR, "deconflict.hotline"]);
+    let bob = s.token("bob", &[TW, TR, "deconflict.hotline"]);
+    post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 90.0)]).await;
+    post_ok(&s, &bob, vec![track("B1", 46.0, 7.5, 270.0)]).await;
+    scan(&s).await;
+    tick(&s).await;
+    tick(&s).await; // ongoing: no second message
+    let a = alerts(&s, &alice, "").await;
+    assert_eq!(a.len(), 1);
+    let (st, msgs) = s.call(Method::GET, "/v1/lines/ab/messages", Some(&bob), None).await;
+    assert_eq!(st, StatusCode::OK, "{msgs}");
+    let msgs = msgs["messages"].as_array().unwrap();
+    let threads: Vec<&Value> =
+        msgs.iter().filter(|m| m["text"].as_str().unwrap().starts_with("LOSS OF SEPARATION")).collect();
+    assert_eq!(threads.len(), 1, "{msgs:?}");
+    let m = threads[0];
+    assert_eq!(m["sender"], "deconflict");
+    assert_eq!(m["priority"], "urgent");
+    assert_eq!(m["refs"]["alert_id"], a[0]["id"]);
+    let text = m["text"].as_str().unwrap();
+    assert!(text.contains("alice's track A1") && text.contains("bob's track B1"), "{text}");
+}

@@ -156,6 +156,20 @@ impl TestServer {
         (status, value)
     }
 
+    /// PUTs `who`'s Accepted intent over `extents`, knowing the OVNs in `key`,
+    /// at `path` (`{OIR}/{id}`, or `{OIR}/{id}/{ovn}` to update), with a
+    /// strategic coordination token of `who`.
+    pub async fn put_intent(
+        &self,
+        path: &str,
+        who: &str,
+        extents: Value,
+        key: &[&str],
+    ) -> (StatusCode, Value) {
+        let token = self.token(who, &[SC]);
+        self.call(Method::PUT, path, Some(&token), Some(&intent(who, extents, key))).await
+    }
+
     /// Sends raw bytes as the body.
     pub async fn raw(&self, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
         let resp = self
@@ -215,6 +229,24 @@ pub fn intent(who: &str, extents: Value, key: &[&str]) -> Value {
     let url = format!("http://{who}.example");
     json!({ "extents": [extents], "key": key, "state": "Accepted", "uss_base_url": url,
             "new_subscription": { "uss_base_url": url, "notify_for_constraints": false } })
+}
+
+/// The extents most intents here are filed over: 46°N 7°E ± 0.01°, 0–120 m,
+/// from 10 to 70 minutes from now.
+pub fn here() -> Value {
+    volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70))
+}
+
+/// A subscription body of `who` to the intents of a wide area around
+/// [`here`] for the next two hours.
+pub fn watch(who: &str) -> Value {
+    json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
+        "uss_base_url": format!("http://{who}.example"), "notify_for_operational_intents": true })
+}
+
+/// The OVN in an answer about one intent.
+pub fn intent_ovn(answer: &Value) -> String {
+    answer["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned()
 }
 
 pub fn new_id() -> String {
