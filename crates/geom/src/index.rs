@@ -9,12 +9,25 @@ use crate::Box4;
 
 type Entry<K> = GeomWithData<Rectangle<[f64; 4]>, K>;
 
+/// Box corners in the tree's units: degrees, kilometres and hours, so that a
+/// typical operation measures about the same along every axis. The R*-tree
+/// chooses its splits by edge lengths; in metres and microseconds the time
+/// axis would dwarf the others and the tree would split on time alone, making
+/// an area query over a long time window visit most of it. Dividing by a
+/// positive constant keeps every comparison (and so closed intersection)
+/// exactly as it was.
+fn scaled(p: [f64; 4]) -> [f64; 4] {
+    const M_PER_KM: f64 = 1_000.0;
+    const US_PER_HOUR: f64 = 3_600_000_000.0;
+    [p[0], p[1], p[2] / M_PER_KM, p[3] / US_PER_HOUR]
+}
+
 fn rect(b: &Box4) -> Rectangle<[f64; 4]> {
-    Rectangle::from_corners(b.min, b.max)
+    Rectangle::from_corners(scaled(b.min), scaled(b.max))
 }
 
 fn aabb(b: &Box4) -> AABB<[f64; 4]> {
-    AABB::from_corners(b.min, b.max)
+    AABB::from_corners(scaled(b.min), scaled(b.max))
 }
 
 /// Keys indexed by [`Box4`] (an `rstar` R-tree).

@@ -202,6 +202,11 @@ impl Engine {
     /// Rejects volumes whose footprint is larger than the limit (413).
     fn check_area(&self, volumes: &[Volume4D]) -> Result<(), EngineError> {
         for v in volumes {
+            // The exact geodesic area is costly; most footprints are far below
+            // the limit, which their (larger) bounding box already proves.
+            if bounds_area_m2(&v.footprint().bounds()) <= self.limits.max_area_m2 {
+                continue;
+            }
             let area = v.footprint().area_m2();
             if area > self.limits.max_area_m2 {
                 return Err(EngineError::AreaTooLarge {
@@ -220,6 +225,16 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// An upper bound of the area of a latitude/longitude box: the area of that
+/// box on a sphere with the WGS84 equatorial radius (no ellipsoid surface
+/// between those parallels and meridians is larger).
+fn bounds_area_m2(b: &geom::LatLngBounds) -> f64 {
+    const A: f64 = 6_378_137.0;
+    let dlng = (b.max_lng - b.min_lng).to_radians().abs();
+    let band = (b.max_lat.to_radians().sin() - b.min_lat.to_radians().sin()).abs();
+    A * A * dlng * band
 }
 
 fn backoff(attempt: u32) -> Duration {

@@ -312,3 +312,23 @@ fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     let checkpoints = tx.checkpoints_after(0).unwrap();
     audit::verify(&log, &checkpoints, &[key.public_key()]).unwrap();
 }
+
+#[test]
+fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
+    // Footprints just under and over 2,500 km², at several latitudes: the
+    // decision must follow the exact area, whatever the shortcut does.
+    let e = engine();
+    for lat in [0.0, 30.0, 60.0] {
+        for (half_km, over) in [(24.5, false), (25.5, true)] {
+            let half_lat = half_km / 111.0;
+            let area = volume(square(lat, 7.0, half_lat), (0.0, 100.0), T0, T0 + HOUR);
+            let exact = area.footprint().area_m2();
+            let r = e.query_intents(&ctx("bob"), &area);
+            assert_eq!(
+                matches!(r, Err(EngineError::AreaTooLarge { .. })),
+                exact > Limits::default().max_area_m2,
+                "lat {lat} half {half_km} km: exact {exact} m², {r:?} (expected over: {over})"
+            );
+        }
+    }
+}
