@@ -106,37 +106,6 @@ async fn altering_one_stored_entry_breaks_verification_exactly_there() {
     assert_eq!(err, audit::VerifyError::BadHash { seq: 3 }, "{err}");
 }
 
-async fn next_event(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
-    buf: &mut String,
-) -> (u64, Value) {
-    loop {
-        if let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            let mut id = None;
-            let mut data = None;
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("id:") {
-                    id = v.trim().parse().ok();
-                }
-                if let Some(v) = line.strip_prefix("data:") {
-                    data = serde_json::from_str(v.trim()).ok();
-                }
-            }
-            if let (Some(id), Some(data)) = (id, data) {
-                return (id, data);
-            }
-            continue;
-        }
-        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
-            .await
-            .expect("no event within 10 s")
-            .unwrap()
-            .unwrap();
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 #[tokio::test]
 async fn the_event_stream_pushes_changes_and_resumes_after_reconnect() {
     let s = TestServer::start().await;

@@ -90,24 +90,6 @@ async fn send_urgent(c: &Ctx, key: &str) -> (StatusCode, Value) {
     c.post("/v1/lines/ab/messages", &c.alpha, body).await
 }
 
-async fn next_event(
-    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
-    buf: &mut String,
-) -> Value {
-    loop {
-        if let Some(end) = buf.find("\n\n") {
-            let block: String = buf.drain(..end + 2).collect();
-            if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) {
-                return serde_json::from_str(data.trim()).unwrap();
-            }
-            continue;
-        }
-        let chunk =
-            tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("no event in 10 s");
-        buf.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
-    }
-}
-
 #[tokio::test]
 async fn setup_is_admin_only_and_parties_hide_webhooks() {
     let c = setup(Some("http://127.0.0.1:9/hook"), json!({})).await;
@@ -166,7 +148,7 @@ async fn an_urgent_message_reaches_inbox_and_stream_and_only_the_recipient_ackno
 
     // On bravo's live stream (line.created first, then the message).
     loop {
-        let ev = next_event(&mut stream, &mut buf).await;
+        let (_, ev) = next_event(&mut stream, &mut buf).await;
         if ev["kind"] == "message.sent" {
             assert_eq!(ev["payload"]["message"]["id"], id.as_str());
             assert_eq!(ev["payload"]["message"]["text"], "Request you hold east of grid 12 until 1400Z");

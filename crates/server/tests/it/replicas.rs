@@ -190,3 +190,62 @@ async fn database_outage_gives_503_and_heals() {
     let (st, _) = s.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(st, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_its_restart() {
+    let Some(url) = pg_url() else { return };
+    let schema = Schema::create(&url);
+    let a = replica(&url, &schema, None).await;
+    let b = replica(&url, &schema, Some(&a)).await;
+    let carol = b.token("carol", &[SC]);
+    let alice = a.token("alice", &[SC]);
+
+    // Carol watches the area through replica B.
+    let watch = serde_json::json!({ "extents": volume(46.0, 7.0, 0.1, (0.0, 1000.0), (0, 120)),
+        "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
+    let (st, v) = b.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&watch)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let resp = b.http.get(format!("{}/v1/events/stream", b.base)).bearer_auth(&carol).send().await.unwrap();
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let (first, ev) = next_event(&mut stream, &mut buf).await;
+    assert_eq!(ev["kind"], "subscription.created");
+
+    // Alice files through replica A: Carol's stream on B hears of it.
+    let id = new_id();
+    let body = intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (10, 70)), &[]);
+    let (st, v) = a.call(Method::PUT, &format!("{OIR}/{id}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (seq, ev) = next_event(&mut stream, &mut buf).await;
+    assert_eq!((ev["kind"].as_str(), ev["subject"].as_str()), (Some("intent.created"), Some(id.as_str())));
+    assert!(seq > first);
+    drop(stream);
+
+    // Replica B goes away; meanwhile Alice changes her intent through A.
+    let b_dir = b.stop().await;
+    let ovn = v["operational_intent_reference"]["ovn"].as_str().unwrap().to_owned();
+    let (st, v) = a.call(Method::PUT, &format!("{OIR}/{id}/{ovn}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // A new replica B resumes Carol's stream where it stopped: nothing is lost.
+    let opts = Options {
+        store: Some(StoreSpec::Postgres(url.clone())),
+        pg_schema: Some(schema.name.clone()),
+        dev_key: Some(a.dev_key.clone()),
+        audit_key: Some(a.dir.path().join("audit-key.pem")),
+        ..Options::default()
+    };
+    let b2 = TestServer::start_with(opts, b_dir).await;
+    let resp = b2
+        .http
+        .get(format!("{}/v1/events/stream", b2.base))
+        .bearer_auth(&carol)
+        .header("Last-Event-ID", seq.to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let (next, ev) = next_event(&mut stream, &mut buf).await;
+    assert!(next > seq);
+    assert_eq!((ev["kind"].as_str(), ev["subject"].as_str()), (Some("intent.updated"), Some(id.as_str())));
+}
