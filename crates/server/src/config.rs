@@ -194,6 +194,9 @@ impl Config {
             let loaded = load_key_file(path).map_err(|e| ConfigError::Key(path.display().to_string(), e))?;
             keys.extend(loaded);
         }
+        if let Some(path) = &self.parties_file {
+            keys.extend(party_keys(path)?);
+        }
         if self.dev {
             let dev = DevKey::load_or_create(&self.dev_key)
                 .map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))?;
@@ -211,4 +214,58 @@ impl Config {
         };
         Verifier::new(keys, audiences, crate::auth::DEFAULT_MAX_EXP_AHEAD).map_err(ConfigError::Verifier)
     }
+}
+
+/// One entry of the `--parties` file: a JSON array of
+/// `{"name", "display_name", "webhook_url"?, "keys"?, "issuer"?}`. `keys` are
+/// PEM or JWKS files (relative to the parties file) trusted for this party
+/// only: a token they verify must have `sub` = `name` (and `iss` = `issuer`
+/// when given).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyEntry {
+    /// The party: the `sub` of its tokens.
+    pub name: String,
+    /// Its display name.
+    pub display_name: String,
+    /// Where its events are delivered.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Token keys trusted for this party only.
+    #[serde(default)]
+    pub keys: Vec<PathBuf>,
+    /// The issuer its tokens must carry, if bound.
+    #[serde(default)]
+    pub issuer: Option<String>,
+}
+
+/// Reads the parties file.
+///
+/// # Errors
+/// [`ConfigError::Parties`] naming the file and the problem.
+pub fn read_parties(path: &std::path::Path) -> Result<Vec<PartyEntry>, ConfigError> {
+    let err = |e: String| ConfigError::Parties(format!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+}
+
+/// The keys of every party in the parties file, each bound to its party (and
+/// issuer).
+fn party_keys(path: &std::path::Path) -> Result<Vec<TrustedKey>, ConfigError> {
+    let base = path.parent().unwrap_or_else(|| std::path::Path::new("."));
+    let mut keys = Vec::new();
+    for party in read_parties(path)? {
+        for file in &party.keys {
+            let file = base.join(file);
+            let loaded = load_key_file(&file).map_err(|e| ConfigError::Key(file.display().to_string(), e))?;
+            for key in loaded {
+                let key = key.with_party(party.name.clone());
+                keys.push(match &party.issuer {
+                    Some(iss) => key.with_issuer(iss.clone()),
+                    None => key,
+                });
+            }
+        }
+    }
+    Ok(keys)
 }

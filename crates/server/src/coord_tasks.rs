@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
 use deconflict_core::{Engine, EngineError};
-use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -189,25 +188,13 @@ pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entr
     }
 }
 
-/// One entry of the `--parties` file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PartyEntry {
-    name: String,
-    display_name: String,
-    #[serde(default)]
-    webhook_url: Option<String>,
-}
-
 /// Loads the party registry file (a JSON array of `{name, display_name,
 /// webhook_url?}`) into the store; returns how many parties were new or changed.
 ///
 /// # Errors
 /// A message naming the file and the problem.
 pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, String> {
-    let text = tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))?;
-    let entries: Vec<PartyEntry> =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let entries = crate::config::read_parties(path).map_err(|e| e.to_string())?;
     let parties: Vec<Party> = entries
         .into_iter()
         .map(|p| Party {

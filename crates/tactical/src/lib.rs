@@ -23,7 +23,7 @@
 //!
 //! - [`track`], [`units`]: the track model.
 //! - [`store`]: [`TrackStore`], the picture with bounded history and expiry.
-//! - [`detect`]: conflict prediction ([`detect()`] pruned, [`detect_all_pairs`]
+//! - [`detect`](mod@detect): conflict prediction ([`detect()`] pruned, [`detect_all_pairs`]
 //!   reference); pruning lives in `grid`.
 //! - [`alerts`]: [`AlertTracker`], the STCA-like alert lifecycle.
 //! - [`conformance`]: tracks outside their operational intent's 4-D volumes.

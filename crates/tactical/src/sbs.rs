@@ -1,9 +1,14 @@
 //! SBS-1 (BaseStation / dump1090 port 30003) CSV line parser.
 //!
-//! A line is `MSG,<type>,<session>,<aircraft>,<hex>,<flight>,<date gen>,
-//! <time gen>,<date log>,<time log>,<callsign>,<altitude>,<ground speed>,
-//! <track>,<lat>,<lon>,<vertical rate>,<squawk>,<alert>,<emergency>,<spi>,
-//! <on ground>`: 22 fields. Transmission types 1–8 carry different subsets
+//! A line has 22 fields:
+//!
+//! ```text
+//! MSG,<type>,<session>,<aircraft>,<hex>,<flight>,<date gen>,<time gen>,
+//! <date log>,<time log>,<callsign>,<altitude>,<ground speed>,<track>,<lat>,
+//! <lon>,<vertical rate>,<squawk>,<alert>,<emergency>,<spi>,<on ground>
+//! ```
+//!
+//! Transmission types 1–8 carry different subsets
 //! (1 callsign; 2 surface position; 3 airborne position; 4 velocity;
 //! 5 surveillance altitude; 6 surveillance id/squawk; 7 air-to-air; 8
 //! all-call). Empty fields are `None`.

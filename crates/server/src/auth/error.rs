@@ -39,6 +39,16 @@ pub enum AuthError {
         /// The label of the key that verified the signature.
         key: String,
     },
+    /// A key bound to one party verified a token whose `sub` names another.
+    #[error("token for {sub:?} is signed by key {key}, which may only speak for party {party:?}")]
+    PartyMismatch {
+        /// The party bound to the key.
+        party: String,
+        /// The token's `sub` (empty when absent).
+        sub: String,
+        /// The label of the key that verified the signature.
+        key: String,
+    },
     /// The token has no `exp` claim.
     #[error("token has no exp claim")]
     MissingExp,
@@ -143,6 +153,7 @@ impl AuthError {
                 | Self::UnsupportedAlgorithm(_)
                 | Self::BadSignature
                 | Self::IssuerMismatch { .. }
+                | Self::PartyMismatch { .. }
                 | Self::MissingExp
                 | Self::Expired { .. }
                 | Self::ExpTooFarAhead { .. }

@@ -25,6 +25,7 @@ pub struct TrustedKey {
     alg: Algorithm,
     kid: Option<String>,
     issuer: Option<String>,
+    party: Option<String>,
     label: String,
 }
 
@@ -96,7 +97,14 @@ impl TrustedKey {
         };
         let key = DecodingKey::from_jwk(jwk)
             .map_err(|e| AuthError::invalid_key(label, format!("unusable JWK: {e}")))?;
-        Ok(Self { key, alg, kid: jwk.common.key_id.clone(), issuer: None, label: label.to_owned() })
+        Ok(Self {
+            key,
+            alg,
+            kid: jwk.common.key_id.clone(),
+            issuer: None,
+            party: None,
+            label: label.to_owned(),
+        })
     }
 
     /// Binds this key to an issuer: a token verified with it must carry
@@ -104,6 +112,18 @@ impl TrustedKey {
     pub fn with_issuer(mut self, iss: impl Into<String>) -> Self {
         self.issuer = Some(iss.into());
         self
+    }
+
+    /// Binds this key to a party: a token verified with it must have exactly
+    /// this `sub`, so one party's identity provider cannot speak for another.
+    pub fn with_party(mut self, party: impl Into<String>) -> Self {
+        self.party = Some(party.into());
+        self
+    }
+
+    /// The party this key may only speak for, if bound.
+    pub fn party(&self) -> Option<&str> {
+        self.party.as_deref()
     }
 
     /// Sets the key id matched against a token's `kid` header.
@@ -176,7 +196,7 @@ impl TrustedKey {
                 ));
             }
         };
-        Ok(Self { key, alg, kid: None, issuer: None, label: label.to_owned() })
+        Ok(Self { key, alg, kid: None, issuer: None, party: None, label: label.to_owned() })
     }
 }
 

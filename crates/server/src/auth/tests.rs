@@ -472,6 +472,21 @@ fn several_issuers_each_with_its_key() {
     assert!(matches!(v.verify_token(&bad, NOW), Err(AuthError::IssuerMismatch { .. })));
 }
 
+#[test]
+fn a_party_key_speaks_only_for_its_party() {
+    let (a, b) = (ec_pair(), ec_pair());
+    let v = verifier(vec![a.trusted("a").with_party("uss1"), b.trusted("b").with_party("uss2")]);
+    // interuss_claims are for sub "uss1".
+    assert_eq!(v.verify_token(&a.sign(&interuss_claims(NOW)), NOW).unwrap().sub, "uss1");
+    let forged = b.sign(&interuss_claims(NOW));
+    let err = v.verify_token(&forged, NOW).unwrap_err();
+    assert!(
+        matches!(err, AuthError::PartyMismatch { ref party, ref sub, .. } if party == "uss2" && sub == "uss1"),
+        "{err}"
+    );
+    assert!(err.is_credential_error());
+}
+
 // ---------------------------------------------------------------- key files
 
 #[test]

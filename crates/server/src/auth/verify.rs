@@ -143,6 +143,17 @@ impl Verifier {
                             continue;
                         }
                     }
+                    if let Some(party) = key.party() {
+                        let sub = data.claims.get("sub").and_then(Value::as_str).unwrap_or("");
+                        if sub != party {
+                            issuer_mismatch = Some(AuthError::PartyMismatch {
+                                party: party.to_owned(),
+                                sub: sub.to_owned(),
+                                key: key.label().to_owned(),
+                            });
+                            continue;
+                        }
+                    }
                     claims = Some(data.claims);
                     break;
                 }

@@ -1,10 +1,7 @@
 //! The event stream and the verifiable audit log, over HTTP.
 
-use std::time::Duration;
-
 use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 
 use crate::common::*;
 

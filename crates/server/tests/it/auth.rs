@@ -153,3 +153,45 @@ async fn unknown_issuer_key_and_dev_key_without_dev_mode() {
     let (st, _) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&stranger.sign(&claims)), None).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn keys_in_the_parties_file_speak_only_for_their_party() {
+    let (alpha_key, bravo_key) = (ec_signer(), ec_signer());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("alpha.pem"), &alpha_key.public_pem).unwrap();
+    std::fs::write(dir.path().join("bravo.pem"), &bravo_key.public_pem).unwrap();
+    let parties = dir.path().join("parties.json");
+    std::fs::write(
+        &parties,
+        serde_json::to_string(&json!([
+            { "name": "alpha", "display_name": "Alpha CP", "keys": ["alpha.pem"], "issuer": "https://idp.alpha" },
+            { "name": "bravo", "display_name": "Bravo CP", "keys": ["bravo.pem"] },
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let opts = Options { dev: false, parties_file: Some(parties), ..Options::default() };
+    let s = TestServer::start_with(opts, dir).await;
+    let claims = |sub: &str, iss: &str| {
+        let mut c = interuss_claims(sub, SC);
+        c["iss"] = json!(iss);
+        c
+    };
+    let ok = alpha_key.sign(&claims("alpha", "https://idp.alpha"));
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&ok), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["owner"], "alpha");
+    // Bravo's identity provider signing a token for alpha: refused.
+    let forged = bravo_key.sign(&claims("alpha", "anything"));
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&forged), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("may only speak for party \"bravo\""), "{v}");
+    // Alpha's key with the wrong issuer: refused.
+    let wrong_iss = alpha_key.sign(&claims("alpha", "https://idp.other"));
+    let (st, _) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&wrong_iss), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // The registry itself was loaded too.
+    let (st, v) = s.call(Method::GET, "/v1/parties", Some(&ok), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["parties"].as_array().unwrap().len(), 2, "{v}");
+}

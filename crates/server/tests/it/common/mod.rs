@@ -48,6 +48,8 @@ pub struct Options {
     pub clock: Clock,
     /// Tactical settings (scan interval, SBS-1 listeners, ...).
     pub live: server::live::LiveConfig,
+    /// The `--parties` registry file.
+    pub parties_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             max_body_bytes: 1 << 20,
             clock: Clock::system(),
             live: server::live::LiveConfig::default(),
+            parties_file: None,
         }
     }
 }
@@ -89,6 +92,7 @@ impl TestServer {
             dev_key: dev_key.clone(),
             max_body_bytes: opts.max_body_bytes,
             live: opts.live,
+            parties_file: opts.parties_file.clone(),
             audit_key: opts.audit_key.clone().unwrap_or_else(|| dir.path().join("audit-key.pem")),
             seal_interval: Duration::from_millis(50),
             ..Config::default()
