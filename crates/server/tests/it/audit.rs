@@ -1,6 +1,5 @@
 //! The event stream and the verifiable audit log, over HTTP.
 
-use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 
 use crate::common::*;

@@ -3,9 +3,7 @@
 //! driven by calling them directly with a manual clock.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::Clock;
