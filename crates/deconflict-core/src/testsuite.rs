@@ -66,6 +66,22 @@ fn ovn(n: u32) -> Ovn {
     Ovn::parse(&format!("fixture-ovn-{n:08}")).expect("fixture ovn is valid")
 }
 
+/// The parameters of an Accepted intent of `who` over `extents`, with an
+/// implicit subscription and an empty key.
+pub fn put_params(who: &str, extents: Vec<Volume4D>) -> crate::engine::PutIntent {
+    crate::engine::PutIntent {
+        extents,
+        key: Vec::new(),
+        state: IntentState::Accepted,
+        uss_base_url: url(&format!("{who}.example")),
+        subscription: crate::engine::SubscriptionChoice::New {
+            uss_base_url: url(&format!("{who}.example")),
+            notify_for_constraints: false,
+        },
+        requested_ovn_suffix: None,
+    }
+}
+
 /// An Accepted intent of `who` over `extents`, with no subscription.
 pub fn intent(who: &str, extents: Vec<Volume4D>) -> OperationalIntent {
     let id = EntityId::random();

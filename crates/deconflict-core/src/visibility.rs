@@ -389,17 +389,7 @@ mod tests {
     }
 
     fn file(e: &Engine, who: &str, v: Volume4D, key: Vec<Ovn>) -> OperationalIntent {
-        let p = PutIntent {
-            extents: vec![v],
-            key,
-            state: IntentState::Accepted,
-            uss_base_url: url(&format!("{who}.example")),
-            subscription: SubscriptionChoice::New {
-                uss_base_url: url(&format!("{who}.example")),
-                notify_for_constraints: false,
-            },
-            requested_ovn_suffix: None,
-        };
+        let p = PutIntent { key, ..crate::testsuite::put_params(who, vec![v]) };
         e.put_intent(&ctx(who), EntityId::random(), None, &p).unwrap().intent.intent
     }
 

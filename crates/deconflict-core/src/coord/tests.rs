@@ -7,12 +7,11 @@ use std::sync::Arc;
 use geom::Time;
 
 use super::*;
-use crate::engine::{Ctx, Engine, EngineError, Limits, PutIntent, SubscriptionChoice};
+use crate::engine::{Ctx, Engine, EngineError, Limits, PutIntent};
 use crate::ids::EntityId;
 use crate::memory::MemoryStore;
-use crate::model::IntentState;
 use crate::store::TxMode;
-use crate::testsuite::{HOUR, T0, manager, square, url, volume};
+use crate::testsuite::{HOUR, T0, manager, square, volume};
 
 const S: i64 = 1_000_000;
 
@@ -336,17 +335,7 @@ fn an_exercise_is_flagged_and_its_failure_does_not_kill_the_line() {
 }
 
 fn intent_starting(who: &str, lat: f64, start: i64) -> PutIntent {
-    PutIntent {
-        extents: vec![volume(square(lat, 7.0, 0.01), (0.0, 120.0), start, start + HOUR)],
-        key: Vec::new(),
-        state: IntentState::Accepted,
-        uss_base_url: url(&format!("{who}.example")),
-        subscription: SubscriptionChoice::New {
-            uss_base_url: url(&format!("{who}.example")),
-            notify_for_constraints: false,
-        },
-        requested_ovn_suffix: None,
-    }
+    crate::testsuite::put_params(who, vec![volume(square(lat, 7.0, 0.01), (0.0, 120.0), start, start + HOUR)])
 }
 
 #[test]

@@ -24,17 +24,10 @@ fn ctx(who: &str) -> Ctx {
 }
 
 fn put(extents_lat: f64, who: &str) -> PutIntent {
-    PutIntent {
-        extents: vec![volume(square(extents_lat, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)],
-        key: Vec::new(),
-        state: IntentState::Accepted,
-        uss_base_url: url(&format!("{who}.example")),
-        subscription: SubscriptionChoice::New {
-            uss_base_url: url(&format!("{who}.example")),
-            notify_for_constraints: false,
-        },
-        requested_ovn_suffix: None,
-    }
+    crate::testsuite::put_params(
+        who,
+        vec![volume(square(extents_lat, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)],
+    )
 }
 
 #[test]
