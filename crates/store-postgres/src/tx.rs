@@ -1,225 +1,44 @@
 //! One transaction on a pooled connection: entity ↔ row mapping and the
-//! candidate searches.
+//! candidate searches. The SQL text and the row decoding of each area live in
+//! the submodules: [`entities`] (intents, constraints, subscriptions,
+//! availability), [`events`] (events, audit checkpoints, leases) and
+//! [`records`] (generic records).
+
+mod entities;
+mod events;
+mod records;
 
 use deconflict_core::codec;
 use deconflict_core::events::{NewEvent, PendingEvent};
 use deconflict_core::model::{
-    Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, PurgeCounts,
-    Subscription,
+    Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
 };
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
-use deconflict_core::{EntityId, Manager, Ovn, StoreError, SubscriptionId, Tx, TxMode, UssBaseUrl};
+use deconflict_core::{EntityId, Manager, StoreError, SubscriptionId, Tx, TxMode};
 use geom::Time;
 use postgres::Row;
 use postgres::types::{FromSql, ToSql};
-use uuid::Uuid;
 
-use crate::error::{
-    aborted, bad_column, copy, from_codec, from_pg, not_pending, not_this_event, out_of_range,
-};
+use crate::error::{aborted, bad_column, copy, from_pg, not_pending, not_this_event};
 use crate::pool::Lease;
 use crate::spatial::{Search, Spatial};
-
-// ---------------------------------------------------------------------------
-// SQL. Column lists are macros so that `concat!` builds `&'static str`s, the
-// keys of the per-connection prepared-statement cache.
-
-macro_rules! intent_cols {
-    () => {
-        "id, manager, version, state, ovn, uss_base_url, subscription_id, created_at, updated_at, extents"
-    };
-}
-macro_rules! constraint_cols {
-    () => {
-        "id, manager, version, ovn, uss_base_url, created_at, updated_at, extents"
-    };
-}
-macro_rules! subscription_cols {
-    () => {
-        "id, manager, version, notification_index, uss_base_url, notify_for_intents, \
-         notify_for_constraints, implicit, updated_at, extents"
-    };
-}
-/// The columns derived by [`Spatial`], in the order `spatial_params` binds them.
-macro_rules! spatial_cols {
-    () => {
-        "time_start, time_end, alt_lower, alt_upper, min_lat, max_lat, min_lng, max_lng, cells, cells_complete"
-    };
-}
-macro_rules! spatial_update {
-    () => {
-        "time_start = EXCLUDED.time_start, time_end = EXCLUDED.time_end, \
-         alt_lower = EXCLUDED.alt_lower, alt_upper = EXCLUDED.alt_upper, \
-         min_lat = EXCLUDED.min_lat, max_lat = EXCLUDED.max_lat, \
-         min_lng = EXCLUDED.min_lng, max_lng = EXCLUDED.max_lng, \
-         cells = EXCLUDED.cells, cells_complete = EXCLUDED.cells_complete, extents = EXCLUDED.extents"
-    };
-}
-/// Closed altitude and time overlap: `$1..$2` metres, `$3..$4` µs.
-macro_rules! band {
-    () => {
-        " WHERE alt_upper >= $1 AND alt_lower <= $2 AND time_end >= $3 AND time_start <= $4"
-    };
-}
-/// Closed lat/lng box overlap: lat `$5..$6`, lng `$7..$8`.
-macro_rules! in_box {
-    () => {
-        "max_lat >= $5 AND min_lat <= $6 AND max_lng >= $7 AND min_lng <= $8"
-    };
-}
-/// Cell search: rows sharing a cell with `$9`, plus rows whose footprints
-/// could not be covered, by box.
-macro_rules! by_cells {
-    () => {
-        concat!(band!(), " AND (cells && $9 OR (NOT cells_complete AND ", in_box!(), "))")
-    };
-}
-/// Box search, for an area that could not be covered.
-macro_rules! by_box {
-    () => {
-        concat!(band!(), " AND ", in_box!())
-    };
-}
-
-const INTENT_GET: &str = concat!("SELECT ", intent_cols!(), " FROM operational_intents WHERE id = $1");
-const INTENT_BY_CELLS: &str = concat!("SELECT ", intent_cols!(), " FROM operational_intents", by_cells!());
-const INTENT_BY_BOX: &str = concat!("SELECT ", intent_cols!(), " FROM operational_intents", by_box!());
-const INTENT_OF_SUB: &str = "SELECT id FROM operational_intents WHERE subscription_id = $1";
-const INTENT_PUT: &str = concat!(
-    "INSERT INTO operational_intents (",
-    intent_cols!(),
-    ", ",
-    spatial_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-     ON CONFLICT (id) DO UPDATE SET manager = EXCLUDED.manager, version = EXCLUDED.version, \
-     state = EXCLUDED.state, ovn = EXCLUDED.ovn, uss_base_url = EXCLUDED.uss_base_url, \
-     subscription_id = EXCLUDED.subscription_id, created_at = EXCLUDED.created_at, \
-     updated_at = EXCLUDED.updated_at, ",
-    spatial_update!()
-);
-const INTENT_DELETE: &str = "DELETE FROM operational_intents WHERE id = $1";
-
-const CONSTRAINT_GET: &str = concat!("SELECT ", constraint_cols!(), " FROM constraints WHERE id = $1");
-const CONSTRAINT_BY_CELLS: &str = concat!("SELECT ", constraint_cols!(), " FROM constraints", by_cells!());
-const CONSTRAINT_BY_BOX: &str = concat!("SELECT ", constraint_cols!(), " FROM constraints", by_box!());
-const CONSTRAINT_PUT: &str = concat!(
-    "INSERT INTO constraints (",
-    constraint_cols!(),
-    ", ",
-    spatial_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-     $11, $12, $13, $14, $15, $16, $17, $18) \
-     ON CONFLICT (id) DO UPDATE SET manager = EXCLUDED.manager, version = EXCLUDED.version, \
-     ovn = EXCLUDED.ovn, uss_base_url = EXCLUDED.uss_base_url, created_at = EXCLUDED.created_at, \
-     updated_at = EXCLUDED.updated_at, ",
-    spatial_update!()
-);
-const CONSTRAINT_DELETE: &str = "DELETE FROM constraints WHERE id = $1";
-
-const SUBSCRIPTION_GET: &str = concat!("SELECT ", subscription_cols!(), " FROM subscriptions WHERE id = $1");
-const SUBSCRIPTION_BY_CELLS: &str =
-    concat!("SELECT ", subscription_cols!(), " FROM subscriptions", by_cells!());
-const SUBSCRIPTION_BY_BOX: &str = concat!("SELECT ", subscription_cols!(), " FROM subscriptions", by_box!());
-const SUBSCRIPTION_PUT: &str = concat!(
-    "INSERT INTO subscriptions (",
-    subscription_cols!(),
-    ", ",
-    spatial_cols!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-     $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-     ON CONFLICT (id) DO UPDATE SET manager = EXCLUDED.manager, version = EXCLUDED.version, \
-     notification_index = EXCLUDED.notification_index, uss_base_url = EXCLUDED.uss_base_url, \
-     notify_for_intents = EXCLUDED.notify_for_intents, \
-     notify_for_constraints = EXCLUDED.notify_for_constraints, implicit = EXCLUDED.implicit, \
-     updated_at = EXCLUDED.updated_at, ",
-    spatial_update!()
-);
-const SUBSCRIPTION_DELETE: &str = "DELETE FROM subscriptions WHERE id = $1";
-
-const AVAILABILITY_GET: &str = "SELECT availability, version FROM uss_availability WHERE uss = $1";
-const AVAILABILITY_PUT: &str = "INSERT INTO uss_availability (uss, availability, version) VALUES ($1, $2, $3) \
-     ON CONFLICT (uss) DO UPDATE SET availability = EXCLUDED.availability, version = EXCLUDED.version";
-
-const PURGE_INTENTS: &str = "DELETE FROM operational_intents WHERE time_end <= $1";
-const PURGE_CONSTRAINTS: &str = "DELETE FROM constraints WHERE time_end <= $1";
-/// Runs after the intents' purge, so "in use" means "used by a remaining intent".
-const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions s WHERE s.time_end <= $1 \
-     OR (s.implicit AND NOT EXISTS (SELECT 1 FROM operational_intents o WHERE o.subscription_id = s.id))";
-const COUNTS: &str = "SELECT (SELECT count(*) FROM operational_intents), \
-     (SELECT count(*) FROM constraints), (SELECT count(*) FROM subscriptions)";
-
-// Events and the audit log (migration 0002). A sealed event row is an audit entry.
-
-const EVENT_APPEND: &str = "INSERT INTO events (at, kind, actor, subject, parties, payload) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
-/// Served by the partial index `events_unsealed`, in id order.
-const EVENTS_UNSEALED: &str = "SELECT id, at, kind, actor, subject, parties, payload FROM events \
-     WHERE audit_seq IS NULL ORDER BY id LIMIT $1";
-/// Only a pending row, and only with the content the entry was hashed over;
-/// `parties` takes the entry's (sorted, deduplicated) order.
-const EVENT_SEAL: &str = "UPDATE events SET audit_seq = $2, audit_ts = $3, salt = $4, prev_hash = $5, \
-     hash = $6, parties = $7 \
-     WHERE id = $1 AND audit_seq IS NULL AND kind = $8 AND actor = $9 \
-     AND subject IS NOT DISTINCT FROM $10 AND payload = $11";
-const EVENT_IS_PENDING: &str = "SELECT audit_seq IS NULL AS pending FROM events WHERE id = $1";
-macro_rules! entry_cols {
-    () => {
-        "audit_seq, audit_ts, actor, kind, subject, parties, payload, salt, prev_hash, hash"
-    };
-}
-/// Both served by the UNIQUE index on `audit_seq`.
-const EVENT_LAST_SEALED: &str = concat!(
-    "SELECT ",
-    entry_cols!(),
-    " FROM events WHERE audit_seq IS NOT NULL ORDER BY audit_seq DESC LIMIT 1"
-);
-const EVENTS_SEALED_AFTER: &str =
-    concat!("SELECT ", entry_cols!(), " FROM events WHERE audit_seq > $1 ORDER BY audit_seq LIMIT $2");
-
-const CHECKPOINT_PUT: &str = "INSERT INTO audit_checkpoints (seq, hash, timestamp, key_id, signature) \
-     VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (seq) DO UPDATE SET hash = EXCLUDED.hash, timestamp = EXCLUDED.timestamp, \
-     key_id = EXCLUDED.key_id, signature = EXCLUDED.signature";
-const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id, signature FROM audit_checkpoints \
-     WHERE seq > $1 ORDER BY seq";
-
-/// Takes the lease if it is free, expired (`until <= now`) or already ours, in
-/// one statement; returns a row exactly when we hold it afterwards. A rival
-/// transaction holding the row makes this wait for it, then fail with `40001`.
-const LEASE_ACQUIRE: &str = "INSERT INTO leases AS l (name, holder, until) VALUES ($1, $2, $3) \
-     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until \
-     WHERE l.holder = EXCLUDED.holder OR l.until <= $4 \
-     RETURNING holder";
-
-// Generic records (migration 0003). `id` is COLLATE "C": listings are by id in
-// byte order. Each listing is served by an index, without a sort.
-
-macro_rules! record_cols {
-    () => {
-        "kind, id, body, k1, k2, due"
-    };
-}
-const RECORD_GET: &str = concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND id = $2");
-const RECORD_PUT: &str = "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ($1, $2, $3, $4, $5, $6) \
-     ON CONFLICT (kind, id) DO UPDATE SET body = EXCLUDED.body, k1 = EXCLUDED.k1, k2 = EXCLUDED.k2, \
-     due = EXCLUDED.due";
-const RECORD_DELETE: &str = "DELETE FROM records WHERE kind = $1 AND id = $2";
-/// The primary key.
-const RECORDS_ALL: &str =
-    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 ORDER BY id LIMIT $2");
-/// `records_k1`, `records_k2`.
-const RECORDS_BY_K1: &str =
-    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id LIMIT $3");
-const RECORDS_BY_K2: &str =
-    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id LIMIT $3");
-/// The partial index `records_due`.
-const RECORDS_DUE: &str = concat!(
-    "SELECT ",
-    record_cols!(),
-    " FROM records WHERE kind = $1 AND due IS NOT NULL AND due <= $2 ORDER BY due, id LIMIT $3"
-);
+use entities::{
+    AVAILABILITY_GET, AVAILABILITY_PUT, CONSTRAINT_BY_BOX, CONSTRAINT_BY_CELLS, CONSTRAINT_DELETE,
+    CONSTRAINT_GET, CONSTRAINT_PUT, COUNTS, INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET,
+    INTENT_OF_SUB, INTENT_PUT, PURGE_CONSTRAINTS, PURGE_INTENTS, PURGE_SUBSCRIPTIONS, SUBSCRIPTION_BY_BOX,
+    SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT, constraint_from_row,
+    count, intent_from_row, row_id, subscription_from_row,
+};
+use events::{
+    CHECKPOINT_PUT, CHECKPOINTS_AFTER, EVENT_APPEND, EVENT_IS_PENDING, EVENT_LAST_SEALED, EVENT_SEAL,
+    EVENTS_SEALED_AFTER, EVENTS_UNSEALED, LEASE_ACQUIRE, after_bound, checkpoint_from_row, entry_from_row,
+    pending_from_row, seq_param,
+};
+use records::{
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE,
+    record_from_row,
+};
 
 // ---------------------------------------------------------------------------
 
@@ -344,189 +163,20 @@ impl Drop for PgTx<'_> {
 }
 
 // ---------------------------------------------------------------------------
-// Column decoding.
+// Column decoding shared by the submodules.
 
 /// Reads column `col` of a row of `table` whose id is `id` (for messages).
 fn get<'r, T: FromSql<'r>>(row: &'r Row, table: &str, id: &str, col: &str) -> Result<T, StoreError> {
     row.try_get(col).map_err(|e| bad_column(table, id, col, e))
 }
 
-fn row_id(row: &Row, table: &str) -> Result<Uuid, StoreError> {
-    row.try_get("id").map_err(|e| bad_column(table, "?", "id", e))
-}
-
 fn time(row: &Row, table: &str, id: &str, col: &str) -> Result<Time, StoreError> {
     get::<i64>(row, table, id, col).map(Time::from_micros)
-}
-
-fn manager(row: &Row, table: &str, id: &str) -> Result<Manager, StoreError> {
-    let s: &str = get(row, table, id, "manager")?;
-    Manager::new(s).map_err(|e| bad_column(table, id, "manager", e))
-}
-
-fn ovn(row: &Row, table: &str, id: &str) -> Result<Ovn, StoreError> {
-    let s: &str = get(row, table, id, "ovn")?;
-    Ovn::parse(s).map_err(|e| bad_column(table, id, "ovn", e))
-}
-
-fn base_url(row: &Row, table: &str, id: &str) -> Result<UssBaseUrl, StoreError> {
-    let s: &str = get(row, table, id, "uss_base_url")?;
-    // Whether plain http is allowed was decided when it was written.
-    UssBaseUrl::parse(s, true).map_err(|e| bad_column(table, id, "uss_base_url", e))
-}
-
-fn extents(row: &Row, table: &str, id: &str) -> Result<Vec<geom::Volume4D>, StoreError> {
-    let blob: &[u8] = get(row, table, id, "extents")?;
-    codec::decode(blob).map_err(|e| from_codec(table, id, &e))
-}
-
-fn intent_from_row(row: &Row) -> Result<OperationalIntent, StoreError> {
-    const T: &str = "operational_intents";
-    let uuid = row_id(row, T)?;
-    let id = uuid.to_string();
-    let id = id.as_str();
-    let state: &str = get(row, T, id, "state")?;
-    Ok(OperationalIntent {
-        id: EntityId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
-        version: get(row, T, id, "version")?,
-        state: IntentState::parse(state)
-            .ok_or_else(|| bad_column(T, id, "state", format!("unknown `{state}`")))?,
-        ovn: ovn(row, T, id)?,
-        extents: extents(row, T, id)?,
-        uss_base_url: base_url(row, T, id)?,
-        subscription_id: get::<Option<Uuid>>(row, T, id, "subscription_id")?.map(SubscriptionId::from_uuid),
-        created_at: time(row, T, id, "created_at")?,
-        updated_at: time(row, T, id, "updated_at")?,
-    })
-}
-
-fn constraint_from_row(row: &Row) -> Result<Constraint, StoreError> {
-    const T: &str = "constraints";
-    let uuid = row_id(row, T)?;
-    let id = uuid.to_string();
-    let id = id.as_str();
-    Ok(Constraint {
-        id: EntityId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
-        version: get(row, T, id, "version")?,
-        ovn: ovn(row, T, id)?,
-        extents: extents(row, T, id)?,
-        uss_base_url: base_url(row, T, id)?,
-        created_at: time(row, T, id, "created_at")?,
-        updated_at: time(row, T, id, "updated_at")?,
-    })
-}
-
-fn subscription_from_row(row: &Row) -> Result<Subscription, StoreError> {
-    const T: &str = "subscriptions";
-    let uuid = row_id(row, T)?;
-    let id = uuid.to_string();
-    let id = id.as_str();
-    Ok(Subscription {
-        id: SubscriptionId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
-        version: get(row, T, id, "version")?,
-        notification_index: get(row, T, id, "notification_index")?,
-        extents: extents(row, T, id)?,
-        uss_base_url: base_url(row, T, id)?,
-        notify_for_intents: get(row, T, id, "notify_for_intents")?,
-        notify_for_constraints: get(row, T, id, "notify_for_constraints")?,
-        implicit: get(row, T, id, "implicit")?,
-        updated_at: time(row, T, id, "updated_at")?,
-    })
-}
-
-/// `seq` of the audit log as a BIGINT; above `i64::MAX` it cannot be stored.
-fn seq_param(seq: u64) -> Result<i64, StoreError> {
-    i64::try_from(seq).map_err(|_| out_of_range("audit seq", seq))
-}
-
-/// "After `seq`" as a BIGINT bound: nothing is stored above `i64::MAX`.
-fn after_bound(seq: u64) -> i64 {
-    i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
 /// A row count as a `LIMIT`.
 fn limit_param(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn fixed<const N: usize>(row: &Row, table: &str, id: &str, col: &str) -> Result<[u8; N], StoreError> {
-    let blob: &[u8] = get(row, table, id, col)?;
-    blob.try_into().map_err(|_| bad_column(table, id, col, format!("{} bytes, expected {N}", blob.len())))
-}
-
-fn pending_from_row(row: &Row) -> Result<PendingEvent, StoreError> {
-    const T: &str = "events";
-    let id: i64 = get(row, T, "?", "id")?;
-    let name = id.to_string();
-    let name = name.as_str();
-    Ok(PendingEvent {
-        id,
-        event: NewEvent {
-            at: time(row, T, name, "at")?,
-            kind: get(row, T, name, "kind")?,
-            actor: get(row, T, name, "actor")?,
-            subject: get(row, T, name, "subject")?,
-            parties: get(row, T, name, "parties")?,
-            payload: get(row, T, name, "payload")?,
-        },
-    })
-}
-
-fn entry_from_row(row: &Row) -> Result<audit::Entry, StoreError> {
-    const T: &str = "events";
-    let seq: i64 = get(row, T, "?", "audit_seq")?;
-    let name = format!("audit_seq {seq}");
-    let name = name.as_str();
-    Ok(audit::Entry {
-        seq: u64::try_from(seq).map_err(|e| bad_column(T, name, "audit_seq", e))?,
-        timestamp: get(row, T, name, "audit_ts")?,
-        actor: get(row, T, name, "actor")?,
-        kind: get(row, T, name, "kind")?,
-        subject: get(row, T, name, "subject")?,
-        parties: get(row, T, name, "parties")?,
-        payload: get(row, T, name, "payload")?,
-        salt: fixed(row, T, name, "salt")?,
-        prev_hash: fixed(row, T, name, "prev_hash")?,
-        hash: fixed(row, T, name, "hash")?,
-    })
-}
-
-fn checkpoint_from_row(row: &Row) -> Result<audit::Checkpoint, StoreError> {
-    const T: &str = "audit_checkpoints";
-    let seq: i64 = get(row, T, "?", "seq")?;
-    let name = seq.to_string();
-    let name = name.as_str();
-    Ok(audit::Checkpoint {
-        seq: u64::try_from(seq).map_err(|e| bad_column(T, name, "seq", e))?,
-        hash: fixed(row, T, name, "hash")?,
-        timestamp: get(row, T, name, "timestamp")?,
-        key_id: audit::KeyId(fixed(row, T, name, "key_id")?),
-        signature: fixed(row, T, name, "signature")?,
-    })
-}
-
-fn record_from_row(row: &Row) -> Result<Record, StoreError> {
-    const T: &str = "records";
-    let kind: String = get(row, T, "?", "kind")?;
-    let id: String = get(row, T, &kind, "id")?;
-    let name = format!("{kind}/{id}");
-    let name = name.as_str();
-    Ok(Record {
-        body: get(row, T, name, "body")?,
-        k1: get(row, T, name, "k1")?,
-        k2: get(row, T, name, "k2")?,
-        due: get::<Option<i64>>(row, T, name, "due")?.map(Time::from_micros),
-        kind,
-        id,
-    })
-}
-
-fn count(row: &Row, idx: usize) -> Result<u64, StoreError> {
-    let n: i64 = row.try_get(idx).map_err(|e| bad_column("counts", "-", &idx.to_string(), e))?;
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ fn record_columns_keep_exact_bytes() {
 
 /// `records_by` and `records_due` have index scans that need no sort, with
 /// both custom and generic plans of the prepared statements. The SQL is that of
-/// `src/tx.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE).
+/// `src/tx/records.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE).
 ///
 /// On a table this small the planner may prefer fetching the few matches and
 /// sorting them, so sequential and bitmap scans and sorts are disabled (they

@@ -7,7 +7,7 @@ use deconflict_core::{Store, TxMode};
 use crate::fresh_store;
 
 /// `records_by` and `records_due` are index searches that need no sort. The
-/// SQL is that of `src/tx.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2,
+/// SQL is that of `src/tx/records.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2,
 /// RECORDS_DUE), parameters included.
 #[test]
 fn record_queries_are_index_scans() {
