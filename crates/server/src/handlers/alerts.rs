@@ -37,7 +37,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State, rejection::QueryRejection};
+use axum::extract::State;
+
+use super::ApiQuery;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
@@ -59,10 +61,6 @@ pub struct AlertsQuery {
     pub own: bool,
 }
 
-fn query(q: Result<Query<AlertsQuery>, QueryRejection>) -> Result<AlertsQuery, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| ApiError::bad(format!("invalid query: {}", e.body_text())))
-}
-
 /// `GET /v1/alerts`: the active alerts the caller may see.
 #[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts",
     params(AlertsQuery),
@@ -76,10 +74,9 @@ fn query(q: Result<Query<AlertsQuery>, QueryRejection>) -> Result<AlertsQuery, A
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
-    q: Result<Query<AlertsQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
-    let q = query(q)?;
     let party = state.live.party(&authed.manager);
     Ok(Json(json!({ "alerts": state.live.alerts_for(party, q.own) })))
 }
@@ -97,10 +94,10 @@ pub async fn list(
 pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,
-    q: Result<Query<AlertsQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
-    let own = query(q)?.own;
+    let own = q.own;
     let party = state.live.party(&authed.manager);
     let rx = state.live.subscribe();
     let closed = state.live.closed();

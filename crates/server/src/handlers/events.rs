@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,7 @@ use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
+use super::ApiQuery;
 use crate::auth::scope;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
@@ -81,7 +82,7 @@ pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,
     headers: HeaderMap,
-    Query(q): Query<After>,
+    ApiQuery(q): ApiQuery<After>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let mut after = resume_point(&headers, &q)?;
     let party = authed.manager.to_string();
@@ -143,7 +144,7 @@ pub async fn stream(
     params(After),
     responses(
         (status = 200, description = "The verifiable slice as JSON lines (`deconflict audit verify`).", content_type = "application/x-ndjson", body = String),
-        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 400, description = "Unparsable query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
         (status = 503, description = "Storage unavailable.", body = ErrorBody),
@@ -152,7 +153,7 @@ pub async fn stream(
 pub async fn export(
     State(state): State<AppState>,
     authed: Authed,
-    Query(q): Query<After>,
+    ApiQuery(q): ApiQuery<After>,
 ) -> Result<Response, ApiError> {
     authed.require(&[&[scope::AUDIT_READ], &[scope::ADMIN]])?;
     let after = q.after.unwrap_or(0);

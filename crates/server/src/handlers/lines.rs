@@ -4,13 +4,13 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::coord::{LineSpec, Policy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::ApiPath;
+use super::{ApiPath, ApiQuery};
 use crate::auth::scope;
 use crate::dto::geometry::format_time;
 use crate::error::{ApiError, ErrorBody};
@@ -258,7 +258,7 @@ pub struct ListQuery {
     params(("id" = String, Path, description = "The line id."), ListQuery),
     responses(
         (status = 200, description = "`{\"checks\": [Check]}`.", body = serde_json::Value),
-        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 400, description = "Unparsable query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -268,7 +268,7 @@ pub async fn checks(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
     let admin = is_admin(&authed);
@@ -282,7 +282,7 @@ pub async fn checks(
     params(("id" = String, Path, description = "The line id."), ListQuery),
     responses(
         (status = 200, description = "`{\"messages\": [Message]}`.", body = serde_json::Value),
-        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 400, description = "Unparsable query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -292,7 +292,7 @@ pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
     let admin = is_admin(&authed);

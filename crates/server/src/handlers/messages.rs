@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use deconflict_core::coord::{MessageDraft, Priority, Refs};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ApiPath;
 use super::lines::{HOTLINE, wire};
+use super::{ApiPath, ApiQuery};
 use crate::dto::{Bounds, Volume4dDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
@@ -146,7 +146,7 @@ pub struct InboxQuery {
     params(InboxQuery),
     responses(
         (status = 200, description = "`{\"messages\": [Message]}`.", body = serde_json::Value),
-        (status = 400, description = "Unparsable query string (plain-text body).", content_type = "text/plain", body = String),
+        (status = 400, description = "Unparsable query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
@@ -154,7 +154,7 @@ pub struct InboxQuery {
 pub async fn inbox(
     State(state): State<AppState>,
     authed: Authed,
-    Query(q): Query<InboxQuery>,
+    ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);

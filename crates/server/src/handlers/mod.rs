@@ -39,6 +39,21 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
+/// A query string with a JSON 400 naming the problem when it does not parse.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(t)| ApiQuery(t))
+            .map_err(|e| ApiError::bad(format!("invalid query string: {}", e.body_text())))
+    }
+}
+
 /// Scope alternatives per endpoint family (OR of ANDs), as in F3548.
 pub mod scopes {
     use crate::auth::scope::*;

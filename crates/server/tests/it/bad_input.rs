@@ -242,3 +242,21 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
     let (st, v) = s.call(Method::PUT, &path, Some(&alice), Some(&good())).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
 }
+
+#[tokio::test]
+async fn bad_query_strings_get_json_400s() {
+    let s = TestServer::start().await;
+    let token = s.token("alice", &["deconflict.hotline", "deconflict.audit.read", "deconflict.tracks.read"]);
+    for path in [
+        "/v1/inbox?limit=many",
+        "/v1/audit?after=-1",
+        "/v1/alerts?own=maybe",
+        "/v1/lines/x/checks?limit=x",
+        "/v1/events/stream?after=z",
+    ] {
+        let (st, v) = s.call(Method::GET, path, Some(&token), None).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path}: {v}");
+        let msg = v["message"].as_str().unwrap_or_else(|| panic!("{path}: no JSON message in {v}"));
+        assert!(msg.starts_with("invalid query string"), "{path}: {msg}");
+    }
+}
