@@ -6,7 +6,12 @@ use crate::ll;
 /// A random star-shaped (hence simple) polygon within ~3 km of a point in
 /// a 0.2° region, or a circle.
 fn footprint() -> impl Strategy<Value = Footprint> {
-    let centre = (45.0..45.2f64, 7.0..7.2f64);
+    footprint_in(0.2)
+}
+
+/// The same within a `span`° square region (smaller: more overlaps).
+fn footprint_in(span: f64) -> impl Strategy<Value = Footprint> {
+    let centre = (45.0..45.0 + span, 7.0..7.0 + span);
     let poly = (centre.clone(), prop::collection::vec(0.002..0.03f64, 3..12), 0.0..1.0f64).prop_map(
         |((lat, lng), radii, phase)| {
             let n = radii.len();
@@ -120,5 +125,35 @@ proptest! {
                 .collect();
             prop_assert_eq!(got, want);
         }
+    }
+}
+
+fn area(parts: &[Vec<LatLng>]) -> f64 {
+    parts.iter().map(|r| Footprint::Polygon(Polygon::new(r.clone()).unwrap()).area_m2()).sum()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn clip_is_inside_both_and_agrees_with_intersects(a in footprint_in(0.05), b in footprint_in(0.05)) {
+        let parts = clip(&a, &b);
+        // Random inputs touch exactly with probability zero, so emptiness
+        // agrees with the exact predicate.
+        prop_assert_eq!(!parts.is_empty(), a.intersects(&b));
+        let got = area(&parts);
+        let min = a.area_m2().min(b.area_m2());
+        // Circles are circumscribed: at most ~2e-4 more area.
+        prop_assert!(got <= min * (1.0 + 1e-3) + 1.0, "{} > {}", got, min);
+        // Vertices may be snapped by up to 1 cm.
+        let tol = CLIP_CIRCLE_TOLERANCE_M + 0.01;
+        for ring in &parts {
+            prop_assert!(Polygon::new(ring.clone()).is_ok(), "invalid ring {:?}", ring);
+            for v in ring {
+                prop_assert!(a.contains(*v, tol) && b.contains(*v, tol), "vertex {:?} outside", v);
+            }
+        }
+        let back = area(&clip(&b, &a));
+        prop_assert!((back - got).abs() <= 1e-6 * got + 1.0, "asymmetric: {} vs {}", got, back);
     }
 }
