@@ -11,6 +11,28 @@ pub(super) fn availability_of(tx: &mut dyn Tx, uss: &Manager) -> Result<Availabi
     Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
 }
 
+/// Each intent with its manager's availability, looking each manager up once
+/// (a query may return many intents of a few managers).
+pub(super) fn with_availability(
+    tx: &mut dyn Tx,
+    intents: Vec<crate::model::OperationalIntent>,
+) -> Result<Vec<super::IntentView>, EngineError> {
+    let mut known: std::collections::HashMap<Manager, Availability> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(intents.len());
+    for intent in intents {
+        let uss_availability = match known.get(&intent.manager) {
+            Some(a) => *a,
+            None => {
+                let a = availability_of(tx, &intent.manager)?;
+                known.insert(intent.manager.clone(), a);
+                a
+            }
+        };
+        out.push(super::IntentView { intent, uss_availability });
+    }
+    Ok(out)
+}
+
 impl Engine {
     /// Sets the availability of `uss`; `old_version` must be the current version
     /// (empty for the first write).

@@ -8,7 +8,12 @@ use geom::{Time, Volume4D};
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::{new_ovn, new_version};
 use super::subscriptions::covers;
-use super::{Ctx, Engine, EngineError, availability::availability_of, error::AirspaceConflict, events};
+use super::{
+    Ctx, Engine, EngineError,
+    availability::{availability_of, with_availability},
+    error::AirspaceConflict,
+    events,
+};
 use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
 use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -343,13 +348,7 @@ impl Engine {
         self.read(|tx| {
             let found = intersecting_intents(tx, area, ctx.now)?;
             self.check_count(found.len())?;
-            found
-                .into_iter()
-                .map(|intent| {
-                    let uss_availability = availability_of(tx, &intent.manager)?;
-                    Ok(IntentView { intent, uss_availability })
-                })
-                .collect()
+            with_availability(tx, found)
         })
     }
 }

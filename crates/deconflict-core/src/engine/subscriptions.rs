@@ -8,7 +8,7 @@ use geom::{AltitudeRange, Footprint, Time, TimeWindow, Volume4D};
 use super::constraints::intersecting_constraints;
 use super::intents::{IntentView, intersecting_intents};
 use super::ovn::new_version;
-use super::{Ctx, Engine, EngineError, availability::availability_of, events};
+use super::{Ctx, Engine, EngineError, availability::with_availability, events};
 use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
 use crate::model::{Constraint, Subscription, extents_intersect, extents_time};
 use crate::store::{AreaQuery, cover_cells};
@@ -123,13 +123,12 @@ impl Engine {
                 &subscription_json(&subscription),
             ))?;
             let area = std::slice::from_ref(&volume);
-            let mut intents = Vec::new();
-            if p.notify_for_intents {
-                for intent in intersecting_intents(tx, area, ctx.now)? {
-                    let uss_availability = availability_of(tx, &intent.manager)?;
-                    intents.push(IntentView { intent, uss_availability });
-                }
-            }
+            let intents = if p.notify_for_intents {
+                let found = intersecting_intents(tx, area, ctx.now)?;
+                with_availability(tx, found)?
+            } else {
+                Vec::new()
+            };
             let constraints = if p.notify_for_constraints {
                 intersecting_constraints(tx, area, ctx.now)?
             } else {

@@ -263,6 +263,25 @@ fn availability_versions() {
     e.set_availability(&ctx("arbiter"), &uss, &r.version, Availability::Normal).unwrap();
     let oi = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();
+    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.2, "bob")).unwrap();
+    // A query reports each intent with its own manager's availability.
+    let area = volume(square(46.1, 7.0, 0.15), (0.0, 1000.0), T0, T0 + HOUR);
+    let mut seen: Vec<(String, Availability)> = e
+        .query_intents(&ctx("carol"), &area)
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.intent.manager.to_string(), v.uss_availability))
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        seen,
+        [
+            ("alice".to_owned(), Availability::Normal),
+            ("alice".to_owned(), Availability::Normal),
+            ("bob".to_owned(), Availability::Unknown)
+        ]
+    );
 }
 
 #[test]
