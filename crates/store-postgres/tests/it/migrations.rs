@@ -88,8 +88,14 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
         assert_eq!(ty, "_int8", "{table}.cells is BIGINT[]");
         let gin: i64 = admin
             .query_one(
-                "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 \
-                 AND indexdef LIKE '%USING gin (cells)%'",
+                // Plain catalog joins, no pg_get_indexdef(): that function may
+                // run on other tests' indexes while their schemas are dropped.
+                "SELECT count(*) FROM pg_index x \
+                 JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am a ON a.oid = i.relam \
+                 JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 JOIN pg_attribute c ON c.attrelid = t.oid AND c.attnum = ANY (x.indkey) \
+                 WHERE n.nspname = $1 AND t.relname = $2 AND a.amname = 'gin' AND c.attname = 'cells' \
+                 AND x.indnatts = 1",
                 &[&schema.name, &table],
             )
             .expect("indexes")
