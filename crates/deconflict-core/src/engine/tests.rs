@@ -325,6 +325,56 @@ fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     audit::verify(&log, &checkpoints, &[key.public_key()]).unwrap();
 }
 
+/// A footprint that fills its lat/lng box, `half_lat` by `half_lng` degrees
+/// around (`lat`, `lng`).
+fn rectangle(lat: f64, lng: f64, half_lat: f64, half_lng: f64) -> geom::Footprint {
+    let p = |a: f64, b: f64| geom::LatLng::new(a, b).unwrap();
+    geom::Footprint::Polygon(
+        geom::Polygon::new(vec![
+            p(lat - half_lat, lng - half_lng),
+            p(lat - half_lat, lng + half_lng),
+            p(lat + half_lat, lng + half_lng),
+            p(lat + half_lat, lng - half_lng),
+        ])
+        .unwrap(),
+    )
+}
+
+#[test]
+fn quick_area_bound_holds_above_45_degrees() {
+    // Bug: the bound used the equatorial radius, but poleward of ~45° the
+    // ellipsoid's area element is larger than that sphere's, so a tall,
+    // narrow footprint filling its box at 85° N, just over the limit, passed
+    // the shortcut.
+    let limit = Limits::default().max_area_m2;
+    let half_lat = 1.0;
+    let unit = rectangle(85.0, 7.0, half_lat, 0.1).area_m2();
+    let half_lng = 0.1 * 1.002 * limit / unit;
+    let fp = rectangle(85.0, 7.0, half_lat, half_lng);
+    let exact = fp.area_m2();
+    assert!(exact > limit && exact < 1.01 * limit, "fixture: {exact} m² just over {limit}");
+    let b = fp.bounds();
+    let equatorial = 6_378_137.0_f64.powi(2)
+        * (b.max_lng - b.min_lng).to_radians()
+        * (b.max_lat.to_radians().sin() - b.min_lat.to_radians().sin());
+    assert!(equatorial < limit, "fixture: the old bound {equatorial} m² was under the limit");
+    assert!(bounds_area_m2(&b) >= exact, "{} < {exact}", bounds_area_m2(&b));
+    let r = engine().query_intents(&ctx("bob"), &volume(fp, (0.0, 100.0), T0, T0 + HOUR));
+    assert!(matches!(r, Err(EngineError::AreaTooLarge { .. })), "{r:?}");
+}
+
+#[test]
+fn quick_area_bound_is_an_upper_bound_at_every_latitude() {
+    for lat in [-89.0, -75.0, -45.0, 0.0, 10.0, 45.1, 60.0, 80.0, 89.0] {
+        for (half_lat, half_lng) in [(0.001, 0.001), (0.2, 0.5), (0.5, 0.2)] {
+            let fp = rectangle(lat, 7.0, half_lat, half_lng);
+            let (bound, exact) = (bounds_area_m2(&fp.bounds()), fp.area_m2());
+            assert!(bound >= exact, "lat {lat} {half_lat}x{half_lng}: {bound} < {exact}");
+            assert!(bound < 1.05 * exact, "lat {lat} {half_lat}x{half_lng}: {bound} is loose for {exact}");
+        }
+    }
+}
+
 #[test]
 fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
     // Footprints just under and over 2,500 km², at several latitudes: the
