@@ -206,6 +206,11 @@ mod tests {
             (circle(-89.95, 100.0, 5_000.0), 12_000.0),
             (poly(&[(89.95, 0.0), (89.97, 90.0), (89.95, 170.0)]), 12_000.0),
             (poly(&[(90.0, 0.0), (89.9, 0.0), (89.9, 100.0)]), 12_000.0),
+            (circle(90.0, 0.0, 300.0), 1_000.0),
+            (circle(-90.0, 0.0, 2_000.0), 3_000.0),
+            (circle(89.995, -179.0, 2_000.0), 3_000.0),
+            (poly(&[(89.9, 0.0), (89.9, 120.0), (89.9, -120.0)]), 12_000.0),
+            (poly(&[(-89.97, 170.0), (-89.98, -100.0), (-89.97, -10.0), (-89.99, 80.0)]), 12_000.0),
         ];
         for (fp, reach) in &cases {
             let b = fp.bounds();
@@ -245,6 +250,34 @@ mod tests {
             // The disc test keeps at most a ring of extra cells: no more than
             // the tiler's ring-1 growth.
             assert!(flooded.len() <= tiled.len(), "{fp:?}: {} vs {}", flooded.len(), tiled.len());
+        }
+    }
+
+    #[test]
+    fn across_the_antimeridian_the_tiler_covers_both_sides() {
+        let cases = [
+            poly(&[(-17.0, 179.9), (-17.0, -179.9), (-16.9, -179.9), (-16.9, 179.9)]),
+            poly(&[(65.0, 179.5), (65.2, -179.8), (65.4, 179.9)]),
+            circle(0.0, 180.0, 3_000.0),
+            circle(-45.0, -179.99, 5_000.0),
+        ];
+        for fp in &cases {
+            assert!(fp.bounds().spans_all_longitudes());
+            for r in [6, DEFAULT_CELL_RESOLUTION, 8] {
+                let cells = fp.cells(r).unwrap();
+                assert_eq!(Some(&cells), tile(fp, res(r)).unwrap().as_ref(), "tiled");
+                let from = match fp {
+                    Footprint::Circle(c) => c.center(),
+                    Footprint::Polygon(p) => p.vertices()[0],
+                };
+                let reach = 2.5 * (fp.area_m2()).sqrt();
+                assert!(assert_covers(fp, &cells, r, from, reach) > 100);
+                // Cells on both sides, none far away.
+                let lngs: Vec<f64> =
+                    cells.iter().map(|&c| h3o::LatLng::from(CellIndex::try_from(c).unwrap()).lng()).collect();
+                assert!(lngs.iter().any(|&x| x > 179.0) && lngs.iter().any(|&x| x < -179.0), "{fp:?}");
+                assert!(lngs.iter().all(|&x| x.abs() > 178.0), "{fp:?}");
+            }
         }
     }
 

@@ -5,7 +5,8 @@ use crate::sphere;
 use crate::{GeomError, LatLng, LatLngBounds};
 
 /// A geodesic disc: every point whose WGS84 geodesic distance from `center`
-/// is at most `radius_m` (closed).
+/// is at most `radius_m` (closed). It may contain a pole or cross the
+/// antimeridian.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Circle {
     center: LatLng,
@@ -20,9 +21,7 @@ impl Circle {
     ///
     /// # Errors
     /// [`GeomError::InvalidRadius`] unless `radius_m` is finite, `> 0` and
-    /// `<= 1_000_000`; [`GeomError::ContainsPole`] if the disc reaches a pole;
-    /// [`GeomError::CrossesAntimeridian`] if it reaches ±180° longitude (both
-    /// judged on a cap slightly (≤ 0.7 %) larger than the disc).
+    /// `<= 1_000_000`.
     ///
     /// ```
     /// use geom::{Circle, LatLng};
@@ -35,15 +34,7 @@ impl Circle {
         if !radius_m.is_finite() || radius_m <= 0.0 || radius_m > Self::MAX_RADIUS_M {
             return Err(GeomError::InvalidRadius(radius_m));
         }
-        let c = Self { center, radius_m };
-        let (dlat, dlng) = c.cap_half_extent_deg();
-        if center.lat() + dlat >= 90.0 || center.lat() - dlat <= -90.0 {
-            return Err(GeomError::ContainsPole);
-        }
-        if center.lng() - dlng <= -180.0 || center.lng() + dlng >= 180.0 {
-            return Err(GeomError::CrossesAntimeridian);
-        }
-        Ok(c)
+        Ok(Self { center, radius_m })
     }
 
     /// Centre.
@@ -64,23 +55,25 @@ impl Circle {
         self.radius_m / sphere::M_MIN * (1.0 + 1e-9)
     }
 
-    /// Half extents (degrees) of the containing cap in latitude and longitude.
-    fn cap_half_extent_deg(&self) -> (f64, f64) {
-        let a = self.cap_angle();
-        let cos_lat = self.center.lat().to_radians().cos();
-        let s = a.sin() / cos_lat.max(1e-300);
-        let dlng = if s >= 1.0 { 180.0 } else { s.asin().to_degrees() };
-        (a.to_degrees(), dlng)
-    }
-
+    /// Bounds of the containing cap (of angular radius [`Circle::cap_angle`]):
+    /// its latitudes, and the longitudes `±asin(sin a / cos φ)` about the
+    /// centre, or every longitude when it reaches a pole.
     pub(crate) fn bounds(&self) -> LatLngBounds {
-        let (dlat, dlng) = self.cap_half_extent_deg();
-        pad_bounds(LatLngBounds {
-            min_lat: self.center.lat() - dlat,
-            max_lat: self.center.lat() + dlat,
-            min_lng: self.center.lng() - dlng,
-            max_lng: self.center.lng() + dlng,
-        })
+        let a = self.cap_angle().to_degrees();
+        let (lat, lng) = (self.center.lat(), self.center.lng());
+        let (min_lat, max_lat) = (lat - a, lat + a);
+        if max_lat >= 90.0 || min_lat <= -90.0 {
+            return pad_bounds(LatLngBounds {
+                min_lat: min_lat.max(-90.0),
+                max_lat: max_lat.min(90.0),
+                min_lng: -180.0,
+                max_lng: 180.0,
+            });
+        }
+        // a < 90° - |φ| here, so the ratio is below 1.
+        let s = a.to_radians().sin() / lat.to_radians().cos();
+        let dlng = s.min(1.0).asin().to_degrees();
+        pad_bounds(LatLngBounds { min_lat, max_lat, min_lng: lng - dlng, max_lng: lng + dlng })
     }
 }
 
@@ -104,28 +97,48 @@ mod tests {
     }
 
     #[test]
-    fn poles_and_antimeridian() {
-        assert_eq!(Circle::new(ll(89.99, 0.0), 2_000.0), Err(GeomError::ContainsPole));
-        assert_eq!(Circle::new(ll(-89.99, 0.0), 2_000.0), Err(GeomError::ContainsPole));
-        assert!(Circle::new(ll(89.9, 0.0), 2_000.0).is_ok());
-        assert_eq!(Circle::new(ll(0.0, 179.999), 500.0), Err(GeomError::CrossesAntimeridian));
-        assert_eq!(Circle::new(ll(0.0, -179.999), 500.0), Err(GeomError::CrossesAntimeridian));
-        assert!(Circle::new(ll(0.0, 179.99), 500.0).is_ok());
+    fn poles_and_antimeridian_are_accepted() {
+        for (lat, lng, r) in
+            [(90.0, 0.0, 300.0), (-90.0, 45.0, 300.0), (89.99, 0.0, 2_000.0), (0.0, 179.999, 500.0)]
+        {
+            let c = Circle::new(ll(lat, lng), r).unwrap();
+            let b = c.bounds();
+            assert!(b.spans_all_longitudes(), "{lat},{lng}: {b:?}");
+        }
+        // Around a pole the box is the polar cap; across ±180° a band.
+        let b = Circle::new(ll(90.0, 0.0), 300.0).unwrap().bounds();
+        assert_eq!(b.max_lat, 90.0);
+        assert!(b.min_lat < 90.0 - 300.0 / 111_700.0 && b.min_lat > 90.0 - 300.0 / 110_000.0, "{b:?}");
+        let b = Circle::new(ll(-89.99, 0.0), 2_000.0).unwrap().bounds();
+        assert_eq!(b.min_lat, -90.0);
+        let b = Circle::new(ll(10.0, -179.999), 500.0).unwrap().bounds();
+        assert!((b.max_lat - 10.0 - 500.0 / 110_600.0).abs() < 1e-4, "{b:?}");
+        // Near but clear of both: an ordinary box.
+        let b = Circle::new(ll(0.0, 179.99), 500.0).unwrap().bounds();
+        assert!(!b.spans_all_longitudes() && b.max_lng < 180.0 && b.min_lng > 179.98, "{b:?}");
     }
 
     #[test]
     fn bounds_contain_cardinal_points() {
         use geo::{Destination, Geodesic};
-        for lat in [-70.0, -30.0, 0.0, 45.0, 80.0] {
-            let c = Circle::new(ll(lat, 10.0), 25_000.0).unwrap();
+        for (lat, lng) in [
+            (-70.0, 10.0),
+            (-30.0, 10.0),
+            (0.0, 10.0),
+            (45.0, 10.0),
+            (80.0, 10.0),
+            (89.9, 10.0),
+            (0.0, 179.9),
+        ] {
+            let c = Circle::new(ll(lat, lng), 25_000.0).unwrap();
             let b = c.bounds();
             for bearing in (0..360).step_by(5) {
                 let q = Geodesic.destination(c.center().to_point(), f64::from(bearing), c.radius_m());
                 assert!(b.contains(ll(q.y(), q.x())), "lat {lat} bearing {bearing}");
             }
-            // And is not absurdly loose (< 1 % over).
+            // And is not absurdly loose (< 1 % over) unless it reaches a pole.
             let north = Geodesic.destination(c.center().to_point(), 0.0, c.radius_m());
-            assert!(b.max_lat - north.y() < 0.01 * (north.y() - lat));
+            assert!(b.max_lat == 90.0 || b.max_lat - north.y() < 0.01 * (north.y() - lat));
         }
     }
 }

@@ -55,15 +55,6 @@ pub enum GeomError {
         /// 0-based index of the second edge.
         edge_b: usize,
     },
-    /// A footprint that crosses the antimeridian (±180° longitude) or spans
-    /// more than 180° of longitude.
-    #[error(
-        "footprint crosses the antimeridian (±180° longitude) or spans more than 180° of longitude; split it into parts on either side"
-    )]
-    CrossesAntimeridian,
-    /// A circle that contains a geographic pole.
-    #[error("circle contains a geographic pole; use a polygon with a vertex at the pole")]
-    ContainsPole,
     /// A polygon extending too far from its centre (see
     /// [`Polygon::MAX_EXTENT_DEG`](crate::Polygon::MAX_EXTENT_DEG)).
     #[error(
@@ -111,7 +102,6 @@ mod tests {
         for (e, msg) in cases {
             assert_eq!(e.to_string(), msg);
         }
-        assert!(GeomError::CrossesAntimeridian.to_string().contains("antimeridian"));
         assert!(GeomError::ClosingVertex.to_string().contains("last vertex equals its first"));
         assert!(
             GeomError::TooLarge { index: 3, extent_deg: 31.0 }.to_string().contains("vertex 3 is 31.000°")

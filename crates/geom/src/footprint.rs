@@ -81,7 +81,8 @@ impl Footprint {
     }
 
     /// Closed lat/lng bounds containing the footprint (great-circle bulges
-    /// included), padded outward by about a centimetre.
+    /// included), padded outward by about a centimetre; every longitude when
+    /// the footprint crosses or touches ±180° or reaches a pole.
     #[must_use]
     pub fn bounds(&self) -> LatLngBounds {
         match self {
@@ -92,11 +93,16 @@ impl Footprint {
 
     /// The H3 cells covering the footprint: every cell that intersects it
     /// (possibly a few more), as sorted, deduplicated `u64` H3 indexes.
+    /// Across the antimeridian the outline is tiled on either side; within
+    /// 1° of a pole, where the lat/lng plane h3o tiles in tears apart, the
+    /// cells are found by walking from neighbour to neighbour with this
+    /// crate's own geometry.
     ///
     /// # Errors
     /// [`GeomError::InvalidResolution`] if `resolution > 15`;
     /// [`GeomError::TooManyCells`] if the covering would exceed
-    /// [`crate::MAX_CELLS`] cells.
+    /// [`crate::MAX_CELLS`] cells (20,000 within 1° of a pole): callers
+    /// then fall back to [`Footprint::bounds`].
     pub fn cells(&self, resolution: u8) -> Result<Vec<u64>, GeomError> {
         crate::cells::cover(self, resolution)
     }

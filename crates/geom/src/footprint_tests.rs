@@ -282,3 +282,103 @@ fn cells_errors() {
     assert_eq!(c.cells(16), Err(GeomError::InvalidResolution(16)));
     assert!(matches!(c.cells(15), Err(GeomError::TooManyCells { resolution: 15, .. })));
 }
+
+#[test]
+fn circles_meet_across_the_antimeridian() {
+    let (a, b) = (ll(10.0, 179.999), ll(10.0, -179.999));
+    let d = a.distance_m(&b);
+    assert!(d > 200.0 && d < 250.0, "{d}");
+    let c = |p: LatLng, r: f64| Footprint::Circle(Circle::new(p, r).unwrap());
+    assert!(both_ways(&c(a, d / 2.0 + 0.05), &c(b, d / 2.0)));
+    assert!(!both_ways(&c(a, d / 2.0 - 0.05), &c(b, d / 2.0)));
+}
+
+#[test]
+fn polygons_meet_across_the_antimeridian() {
+    // A straddles ±180°; B lies east of it in the western hemisphere.
+    let a = poly(&[(-17.0, 179.9), (-17.0, -179.95), (-16.9, -179.95), (-16.9, 179.9)]);
+    let overlapping = poly(&[(-16.95, -179.99), (-16.95, -179.9), (-16.85, -179.9), (-16.85, -179.99)]);
+    let touching = poly(&[(-17.0, -179.95), (-17.0, -179.9), (-16.9, -179.9), (-16.9, -179.95)]);
+    let apart = poly(&[(-17.0, -179.94), (-17.0, -179.9), (-16.9, -179.9), (-16.9, -179.94)]);
+    assert!(both_ways(&a, &overlapping));
+    assert!(both_ways(&a, &touching));
+    assert!(!both_ways(&a, &apart));
+    // A small polygon wholly on one side, inside A.
+    let inside = poly(&[(-16.96, 179.99), (-16.96, 180.0), (-16.95, 180.0), (-16.95, 179.99)]);
+    assert!(both_ways(&a, &inside));
+    // A circle centred across the line from A's eastern edge.
+    let east_edge = ll(-16.95, -179.95);
+    let q = ll(-16.95, -179.94);
+    let d = brute_distance_to_arc(q, ll(-17.0, -179.95), ll(-16.9, -179.95));
+    assert!((d - q.distance_m(&east_edge)).abs() < 1.0);
+    assert!(both_ways(&a, &circle(-16.95, -179.94, d + 0.05)));
+    assert!(!both_ways(&a, &circle(-16.95, -179.94, d - 0.05)));
+}
+
+#[test]
+fn circle_around_the_north_pole() {
+    let pole = circle(90.0, 0.0, 300.0);
+    // Every meridian reaches it; it contains the pole under any longitude.
+    for lng in [-180.0, -90.0, 0.0, 45.0, 180.0] {
+        assert!(pole.contains(ll(90.0, lng), 0.0));
+        let edge = ll(90.0, 0.0).distance_m(&ll(89.997, lng));
+        assert_eq!(pole.contains(ll(89.997, lng), 0.0), edge <= 300.0, "{lng}");
+    }
+    // A square south of it, just reaching in or not, on either side of ±180°.
+    for lng in [0.0, 179.99, -179.99] {
+        let sq = |top: f64| poly(&[(89.99, lng), (89.99, lng + 0.005), (top, lng + 0.005), (top, lng)]);
+        let (near, far) = (ll(89.997_4, lng), ll(89.997_2, lng));
+        assert!(ll(90.0, 0.0).distance_m(&near) < 299.0 && ll(90.0, 0.0).distance_m(&far) > 301.0);
+        assert!(both_ways(&pole, &sq(near.lat())), "{lng}");
+        assert!(!both_ways(&pole, &sq(far.lat())), "{lng}");
+    }
+    // Another circle near the pole, the other side of it.
+    let (c, d) = (ll(89.99, 123.0), ll(90.0, 0.0).distance_m(&ll(89.99, 123.0)));
+    assert!(both_ways(&pole, &Footprint::Circle(Circle::new(c, d - 300.0 + 0.05).unwrap())));
+    assert!(!both_ways(&pole, &Footprint::Circle(Circle::new(c, d - 300.0 - 0.05).unwrap())));
+}
+
+#[test]
+fn polygon_around_the_south_pole() {
+    let p = poly(&[(-89.9, 0.0), (-89.9, 120.0), (-89.9, -120.0)]);
+    assert!(p.contains(ll(-90.0, 77.0), 0.0));
+    // Its edges bulge toward the pole: the midpoint of an edge is nearer to
+    // it than the vertices.
+    let mid = slerp(ll(-89.9, 0.0), ll(-89.9, 120.0), 0.5);
+    assert!(mid.lat() < -89.9);
+    assert!(p.contains(ll(mid.lat() - 1e-6, mid.lng()), 0.0));
+    assert!(!p.contains(ll(mid.lat() + 1e-6, mid.lng()), 0.0));
+    // A circle at the pole, a polygon inside, one outside beyond an edge.
+    assert!(both_ways(&p, &circle(-90.0, 0.0, 1.0)));
+    let tip = poly(&[(-89.95, 60.0), (-89.95, 61.0), (-89.96, 60.5)]);
+    assert!(both_ways(&p, &tip));
+    let beyond = poly(&[(-89.8, 60.0), (-89.8, 61.0), (-89.85, 60.5)]);
+    assert!(!both_ways(&p, &beyond));
+    // Polygons sharing the pole as a vertex touch there.
+    let w1 = poly(&[(90.0, 0.0), (89.9, 0.0), (89.9, 10.0)]);
+    let w2 = poly(&[(90.0, 170.0), (89.9, 170.0), (89.9, -175.0)]);
+    assert!(both_ways(&w1, &w2));
+    assert!(both_ways(&w1, &circle(90.0, 0.0, 1.0)));
+}
+
+#[test]
+fn areas_at_the_poles_and_across_the_antimeridian() {
+    // Rotating about the polar axis leaves the ellipsoid, and areas, unchanged.
+    let across = poly(&[(-17.0, 179.9), (-17.0, -179.9), (-16.9, -179.9), (-16.9, 179.9)]);
+    let at_zero = poly(&[(-17.0, -0.1), (-17.0, 0.1), (-16.9, 0.1), (-16.9, -0.1)]);
+    assert!((across.area_m2() / at_zero.area_m2() - 1.0).abs() < 1e-9, "{}", across.area_m2());
+    let c = circle(10.0, 179.999, 500.0);
+    assert!((c.area_m2() / circle(10.0, 0.0, 500.0).area_m2() - 1.0).abs() < 1e-9);
+    // Small circles at the poles: π r².
+    for lat in [90.0, -90.0] {
+        let a = circle(lat, 0.0, 300.0).area_m2();
+        assert!((a / (std::f64::consts::PI * 300.0 * 300.0) - 1.0).abs() < 1e-5, "{lat}: {a}");
+    }
+    // A square around the pole against the same square turned by 45°.
+    let sq = poly(&[(89.9, 0.0), (89.9, 90.0), (89.9, 180.0), (89.9, -90.0)]);
+    let turned = poly(&[(89.9, 45.0), (89.9, 135.0), (89.9, -135.0), (89.9, -45.0)]);
+    assert!((sq.area_m2() / turned.area_m2() - 1.0).abs() < 1e-6);
+    // About (2·11.2 km)²/2 for the inscribed square of a 11.2 km disc.
+    let r = ll(90.0, 0.0).distance_m(&ll(89.9, 0.0));
+    assert!((sq.area_m2() / (2.0 * r * r) - 1.0).abs() < 1e-3, "{} vs {}", sq.area_m2(), 2.0 * r * r);
+}

@@ -61,8 +61,13 @@ impl LatLng {
     }
 }
 
-/// A closed lat/lng box in degrees. Never crosses the antimeridian
-/// (`min_lng <= max_lng`).
+/// A closed lat/lng box in degrees. Never wraps: `min_lng <= max_lng`.
+///
+/// The box of a footprint that crosses or touches the antimeridian (±180°)
+/// or reaches a pole spans every longitude, `[-180, 180]`, over its band of
+/// latitudes: a superset that every store can index as an ordinary box (the
+/// band is narrow for the small footprints that matter, and exact around a
+/// pole).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatLngBounds {
     /// Southern edge.
@@ -76,7 +81,9 @@ pub struct LatLngBounds {
 }
 
 impl LatLngBounds {
-    /// Closed overlap test.
+    /// Closed overlap test on plain intervals. A footprint's box that reaches
+    /// a pole or ±180° spans every longitude, so footprints meeting there
+    /// always have overlapping boxes.
     #[must_use]
     pub fn intersects(&self, other: &LatLngBounds) -> bool {
         self.min_lat <= other.max_lat
@@ -85,10 +92,21 @@ impl LatLngBounds {
             && other.min_lng <= self.max_lng
     }
 
-    /// Whether `p` is inside (closed).
+    /// Whether `p` is inside (closed). At a pole every longitude names the
+    /// same point, and so do -180 and 180 on the antimeridian.
     #[must_use]
     pub fn contains(&self, p: LatLng) -> bool {
-        (self.min_lat..=self.max_lat).contains(&p.lat) && (self.min_lng..=self.max_lng).contains(&p.lng)
+        let lng_ok = self.spans_all_longitudes()
+            || (self.min_lng..=self.max_lng).contains(&p.lng)
+            || (p.lng.abs() == 180.0 && (self.min_lng..=self.max_lng).contains(&-p.lng));
+        (self.min_lat..=self.max_lat).contains(&p.lat) && (lng_ok || p.lat.abs() == 90.0)
+    }
+
+    /// Whether the box spans every longitude (see the type docs for when a
+    /// footprint's box does).
+    #[must_use]
+    pub fn spans_all_longitudes(&self) -> bool {
+        self.min_lng <= -180.0 && self.max_lng >= 180.0
     }
 }
 

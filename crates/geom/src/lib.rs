@@ -18,10 +18,13 @@
 //!   not overlap; a zero-length window is an instant); footprints are
 //!   **closed** (touching footprints intersect, and boundaries closer than
 //!   [`TOUCH_TOLERANCE_M`] count as touching).
-//! * Footprints never cross the antimeridian nor contain a pole (except a
-//!   polygon with a vertex on it): such inputs are rejected with
-//!   [`GeomError::CrossesAntimeridian`] / [`GeomError::ContainsPole`] and
-//!   must be split by the caller.
+//! * Footprints may cross the antimeridian and contain a pole: nothing
+//!   computes in longitudes but the bounding boxes. Their [`LatLngBounds`]
+//!   (and so [`Box4`]) then span every longitude over their band of
+//!   latitudes, a superset that never wraps; cells near a pole come from
+//!   this crate's own geometry (see [`Footprint::cells`]). Polygons stay
+//!   within [`Polygon::MAX_EXTENT_DEG`] of their centre, so every
+//!   computation happens inside one hemisphere.
 //!
 //! ## How intersection is computed
 //! * Polygon edges are great-circle arcs with geodetic latitude/longitude

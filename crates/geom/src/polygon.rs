@@ -30,10 +30,12 @@ pub(crate) const BOUNDS_PAD_DEG: f64 = 1e-7;
 /// * no vertex repeats another one, and the last vertex is not the first;
 /// * edges neither cross nor touch, except adjacent edges at their shared
 ///   vertex (checked in `O(n log n)` typical time with an R-tree of edges);
-/// * it does not cross the antimeridian nor span more than 180° of longitude
-///   ([`GeomError::CrossesAntimeridian`]): split such footprints in two;
 /// * every vertex is within [`Polygon::MAX_EXTENT_DEG`] of arc of the
 ///   polygon's centre ([`GeomError::TooLarge`]).
+///
+/// A polygon may cross the antimeridian (an edge from 179.9° E to 179.9° W is
+/// the short arc of 0.2° across ±180°) and may contain a pole, or have a
+/// vertex on one (at a pole every longitude names the same point).
 #[derive(Clone)]
 pub struct Polygon {
     vertices: Vec<LatLng>,
@@ -69,8 +71,7 @@ impl Polygon {
     /// # Errors
     /// [`GeomError::TooFewVertices`], [`GeomError::TooManyVertices`],
     /// [`GeomError::ClosingVertex`], [`GeomError::RepeatedVertex`],
-    /// [`GeomError::CrossesAntimeridian`], [`GeomError::TooLarge`] or
-    /// [`GeomError::SelfIntersecting`].
+    /// [`GeomError::TooLarge`] or [`GeomError::SelfIntersecting`].
     ///
     /// ```
     /// use geom::{LatLng, Polygon};
@@ -95,7 +96,6 @@ impl Polygon {
             return Err(GeomError::ClosingVertex);
         }
         check_repeats(&vertices)?;
-        check_antimeridian(&vertices)?;
         let units: Vec<V3> = vertices.iter().map(|&v| sphere::to_vec(v)).collect();
         let sum = units.iter().fold([0.0; 3], |acc, u| [acc[0] + u[0], acc[1] + u[1], acc[2] + u[2]]);
         let centre = sphere::normalize(sum);
@@ -110,7 +110,7 @@ impl Polygon {
         let proj = Gnomonic::new(centre);
         let plane: Vec<P2> = units.iter().map(|&u| proj.project(u)).collect();
         check_self_intersection(&plane)?;
-        let bounds = ring_bounds(&vertices, &units);
+        let bounds = ring_bounds(&vertices, &units, centre);
         Ok(Self { vertices, units, centre, extent_rad, bounds })
     }
 
@@ -137,8 +137,15 @@ impl Polygon {
 }
 
 fn vertex_key(v: &LatLng) -> (u64, u64) {
-    // Every longitude names the same point at a pole.
-    let lng = if v.lat().abs() == 90.0 { 0.0 } else { v.lng() };
+    // Every longitude names the same point at a pole; -180 and 180 name the
+    // same meridian.
+    let lng = if v.lat().abs() == 90.0 {
+        0.0
+    } else if v.lng() == -180.0 {
+        180.0
+    } else {
+        v.lng()
+    };
     (v.lat().to_bits(), lng.to_bits())
 }
 
@@ -151,27 +158,6 @@ fn check_repeats(vertices: &[LatLng]) -> Result<(), GeomError> {
             }
             return Err(GeomError::RepeatedVertex { index: i });
         }
-    }
-    Ok(())
-}
-
-fn check_antimeridian(vertices: &[LatLng]) -> Result<(), GeomError> {
-    let n = vertices.len();
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for i in 0..n {
-        let (a, b) = (vertices[i], vertices[(i + 1) % n]);
-        let polar = a.lat().abs() == 90.0 || b.lat().abs() == 90.0;
-        // The shorter great-circle arc crosses ±180° iff |Δlng| > 180°.
-        if !polar && (a.lng() - b.lng()).abs() >= 180.0 {
-            return Err(GeomError::CrossesAntimeridian);
-        }
-        if a.lat().abs() != 90.0 {
-            lo = lo.min(a.lng());
-            hi = hi.max(a.lng());
-        }
-    }
-    if hi - lo > 180.0 {
-        return Err(GeomError::CrossesAntimeridian);
     }
     Ok(())
 }
@@ -236,27 +222,19 @@ fn adjacent_overlap(a: P2, b: P2, c: P2) -> bool {
     planar::point_segment_dist2(c, a, b).0 <= e2 || planar::point_segment_dist2(a, b, c).0 <= e2
 }
 
-/// Lat/lng bounds of the ring including the poleward bulge of great-circle
-/// edges, padded outward by [`BOUNDS_PAD_DEG`].
-fn ring_bounds(vertices: &[LatLng], units: &[V3]) -> LatLngBounds {
+/// Lat/lng bounds of the polygon: the latitudes of its vertices and of the
+/// poleward (or equatorward) extremes of great-circle edges, a pole it
+/// contains, and the longitudes its edges sweep; padded outward by
+/// [`BOUNDS_PAD_DEG`]. Spans every longitude when it crosses or touches
+/// ±180° or reaches a pole (see [`LatLngBounds`]).
+fn ring_bounds(vertices: &[LatLng], units: &[V3], centre: V3) -> LatLngBounds {
     let n = vertices.len();
-    let mut b = LatLngBounds {
-        min_lat: f64::INFINITY,
-        max_lat: f64::NEG_INFINITY,
-        min_lng: f64::INFINITY,
-        max_lng: f64::NEG_INFINITY,
-    };
-    let mut any_pole = false;
+    let mut b =
+        LatLngBounds { min_lat: f64::INFINITY, max_lat: f64::NEG_INFINITY, min_lng: -180.0, max_lng: 180.0 };
     for i in 0..n {
         let v = vertices[i];
         b.min_lat = b.min_lat.min(v.lat());
         b.max_lat = b.max_lat.max(v.lat());
-        if v.lat().abs() == 90.0 {
-            any_pole = true;
-        } else {
-            b.min_lng = b.min_lng.min(v.lng());
-            b.max_lng = b.max_lng.max(v.lng());
-        }
         let (ua, ub) = (units[i], units[(i + 1) % n]);
         let nrm = sphere::cross(ua, ub);
         if sphere::norm(nrm) < 1e-15 {
@@ -279,25 +257,83 @@ fn ring_bounds(vertices: &[LatLng], units: &[V3]) -> LatLngBounds {
             }
         }
     }
-    if any_pole && b.min_lng > b.max_lng {
-        b.min_lng = -180.0;
-        b.max_lng = 180.0;
+    match sweep(vertices) {
+        Sweep::Between(lo, hi) => {
+            b.min_lng = lo;
+            b.max_lng = hi;
+        }
+        // The polygon lies within 30° of its centre, so the pole it winds
+        // around is the one on the centre's side.
+        Sweep::AroundPole if centre[2] > 0.0 => b.max_lat = 90.0,
+        Sweep::AroundPole => b.min_lat = -90.0,
+        Sweep::Unknown => {}
     }
     pad_bounds(b)
 }
 
+/// The longitudes a ring's edges sweep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sweep {
+    /// From `lo` to `hi` degrees east, `lo` in `[-180, 180)`, `hi - lo < 360`;
+    /// `hi` is above 180 when the ring crosses the antimeridian.
+    Between(f64, f64),
+    /// The ring winds once around a pole: the polygon contains it.
+    AroundPole,
+    /// A vertex is at a pole or an edge passes (within rounding) over one:
+    /// every longitude may be swept.
+    Unknown,
+}
+
+/// Walks the ring adding each edge's longitude step, taken the short way in
+/// `(-180, 180)` (a great-circle arc shorter than 180° that misses the poles
+/// moves monotonically in longitude and spans less than 180° of it). A
+/// simple ring in a cap that holds no pole steps back to its start (net 0°);
+/// around a pole, by ±360°.
+fn sweep(vertices: &[LatLng]) -> Sweep {
+    if vertices.iter().any(|v| v.lat().abs() == 90.0) {
+        return Sweep::Unknown;
+    }
+    let start = vertices[0].lng();
+    let (mut at, mut lo, mut hi) = (start, start, start);
+    for (i, v) in vertices.iter().enumerate() {
+        let next = vertices[(i + 1) % vertices.len()].lng();
+        let mut step = next - v.lng();
+        if step > 180.0 {
+            step -= 360.0;
+        } else if step < -180.0 {
+            step += 360.0;
+        }
+        if step.abs() >= 180.0 - 1e-9 {
+            return Sweep::Unknown;
+        }
+        at += step;
+        lo = lo.min(at);
+        hi = hi.max(at);
+    }
+    if (at - start).abs() > 180.0 {
+        return Sweep::AroundPole;
+    }
+    let turns = ((lo + 180.0) / 360.0).floor();
+    Sweep::Between(lo - 360.0 * turns, hi - 360.0 * turns)
+}
+
 /// Pads bounds outward by [`BOUNDS_PAD_DEG`] (scaled for longitude),
-/// clamped to the valid domain.
+/// clamped to the valid latitudes. `b`'s longitudes may run past ±180° (a
+/// footprint across the antimeridian): a padded box that reaches ±180° or a
+/// pole spans every longitude instead, since -180° and 180° are one meridian
+/// and all meridians meet at the poles.
 pub(crate) fn pad_bounds(b: LatLngBounds) -> LatLngBounds {
     let min_lat = (b.min_lat - BOUNDS_PAD_DEG).max(-90.0);
     let max_lat = (b.max_lat + BOUNDS_PAD_DEG).min(90.0);
     let c = min_lat.abs().max(max_lat.abs()).to_radians().cos();
     let lng_pad = if c > 1e-6 { BOUNDS_PAD_DEG / c } else { 360.0 };
+    let (min_lng, max_lng) = (b.min_lng - lng_pad, b.max_lng + lng_pad);
+    let all = min_lng <= -180.0 || max_lng >= 180.0 || min_lat <= -90.0 || max_lat >= 90.0;
     LatLngBounds {
         min_lat,
         max_lat,
-        min_lng: (b.min_lng - lng_pad).max(-180.0),
-        max_lng: (b.max_lng + lng_pad).min(180.0),
+        min_lng: if all { -180.0 } else { min_lng },
+        max_lng: if all { 180.0 } else { max_lng },
     }
 }
 

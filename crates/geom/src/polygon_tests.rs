@@ -44,18 +44,69 @@ fn closing_and_repeated() {
 }
 
 #[test]
-fn antimeridian() {
-    assert_eq!(poly(&[(0.0, 179.9), (0.0, -179.9), (0.1, -179.9)]), Err(GeomError::CrossesAntimeridian));
-    // +180 and -180 name the same meridian; the edge between them wraps.
-    assert_eq!(poly(&[(0.0, 180.0), (1.0, -180.0), (1.0, 179.0)]), Err(GeomError::CrossesAntimeridian));
-    // Spanning more than 180 degrees of longitude, each edge < 180.
+fn across_the_antimeridian() {
+    // The short arcs from 179.9° E to 179.9° W cross ±180°.
+    let p = poly(&[(0.0, 179.9), (0.0, -179.9), (0.1, -179.9), (0.1, 179.9)]).unwrap();
+    let b = p.bounds();
+    assert!(b.spans_all_longitudes(), "{b:?}");
+    assert!(b.min_lat < 0.0 && b.min_lat > -1e-6 && b.max_lat > 0.1 && b.max_lat < 0.1 + 1e-6, "{b:?}");
+    // +180 and -180 name the same meridian; the edge between them runs along it.
+    assert!(poly(&[(0.0, 180.0), (1.0, -180.0), (1.0, 179.0)]).is_ok());
     assert_eq!(
-        poly(&[(80.0, -100.0), (80.0, 0.0), (80.0, 100.0), (85.0, 0.0)]),
-        Err(GeomError::CrossesAntimeridian)
+        poly(&[(0.0, 180.0), (1.0, 179.0), (0.0, -180.0), (-1.0, 179.0)]),
+        Err(GeomError::RepeatedVertex { index: 2 })
     );
-    // Touching the antimeridian from one side is fine.
-    assert!(poly(&[(0.0, 179.9), (0.0, 180.0), (0.1, 180.0)]).is_ok());
-    assert!(poly(&[(0.0, -179.9), (0.1, -180.0), (0.0, -180.0)]).is_ok());
+    // Touching the antimeridian from one side: the box reaches ±180°, and
+    // since the other side is the same meridian it spans every longitude.
+    assert!(poly(&[(0.0, 179.9), (0.0, 180.0), (0.1, 180.0)]).unwrap().bounds().spans_all_longitudes());
+    assert!(poly(&[(0.0, -179.9), (0.1, -180.0), (0.0, -180.0)]).unwrap().bounds().spans_all_longitudes());
+    // Clear of it: an ordinary box.
+    let b = poly(&[(0.0, 179.0), (0.0, 179.9), (0.1, 179.9)]).unwrap().bounds();
+    assert!(b.min_lng > 178.99 && b.max_lng < 179.91, "{b:?}");
+}
+
+#[test]
+fn around_a_pole() {
+    // A square around the North Pole (each edge bulges poleward).
+    let ring = [(89.9, 0.0), (89.9, 90.0), (89.9, 180.0), (89.9, -90.0)];
+    let p = poly(&ring).unwrap();
+    let b = p.bounds();
+    assert_eq!((b.max_lat, b.spans_all_longitudes()), (90.0, true), "{b:?}");
+    assert!(b.min_lat < 89.9 && b.min_lat > 89.89, "{b:?}");
+    // Either winding, and the South Pole too.
+    let mut rev: Vec<(f64, f64)> = ring.to_vec();
+    rev.reverse();
+    assert_eq!(poly(&rev).unwrap().bounds(), b);
+    let south: Vec<(f64, f64)> = ring.iter().map(|&(a, o)| (-a, o)).collect();
+    let sb = poly(&south).unwrap().bounds();
+    assert_eq!((sb.min_lat, sb.spans_all_longitudes()), (-90.0, true), "{sb:?}");
+    // Near a pole without containing it: the box is a band of longitudes
+    // unless it reaches the pole.
+    let b = poly(&[(89.9, 0.0), (89.9, 60.0), (89.95, 30.0)]).unwrap().bounds();
+    assert!(b.min_lng > -1e-3 && b.max_lng < 60.001 && b.max_lat < 90.0, "{b:?}");
+    // A vertex on the pole: the box reaches it and so every longitude.
+    let b = poly(&[(90.0, 0.0), (89.0, 0.0), (89.0, 10.0)]).unwrap().bounds();
+    assert_eq!((b.max_lat, b.spans_all_longitudes()), (90.0, true), "{b:?}");
+    // An edge over the pole (from 0° to 180°): the box reaches it too.
+    let b = poly(&[(89.0, 0.0), (89.0, 180.0), (88.0, 90.0)]).unwrap().bounds();
+    assert_eq!((b.max_lat, b.spans_all_longitudes()), (90.0, true), "{b:?}");
+}
+
+#[test]
+fn longitudes_swept() {
+    let v = |pts: &[(f64, f64)]| pts.iter().map(|&(a, b)| ll(a, b)).collect::<Vec<_>>();
+    assert_eq!(super::sweep(&v(&[(0.0, 10.0), (0.0, 20.0), (1.0, 15.0)])), super::Sweep::Between(10.0, 20.0));
+    assert_eq!(
+        super::sweep(&v(&[(0.0, 179.5), (0.0, -179.5), (1.0, 180.0)])),
+        super::Sweep::Between(179.5, 180.5)
+    );
+    assert_eq!(
+        super::sweep(&v(&[(0.0, -179.5), (1.0, 180.0), (0.0, 179.5)])),
+        super::Sweep::Between(179.5, 180.5)
+    );
+    assert_eq!(super::sweep(&v(&[(80.0, 0.0), (80.0, 120.0), (80.0, -120.0)])), super::Sweep::AroundPole);
+    assert_eq!(super::sweep(&v(&[(90.0, 0.0), (80.0, 0.0), (80.0, 10.0)])), super::Sweep::Unknown);
+    assert_eq!(super::sweep(&v(&[(80.0, 0.0), (80.0, 180.0), (70.0, 90.0)])), super::Sweep::Unknown);
 }
 
 #[test]

@@ -66,13 +66,14 @@ pub(crate) struct Gnomonic {
 }
 
 impl Gnomonic {
-    /// Centred at `c` (unit); `e1` points east, `e2` north (any basis near
-    /// the poles).
+    /// Centred at `c` (unit); `e1` points east, `e2` north (any orthonormal
+    /// basis within 1e-12 rad of a pole).
     pub(crate) fn new(c: V3) -> Self {
         let z = [0.0, 0.0, 1.0];
         let mut e1 = cross(z, c);
         if norm(e1) < 1e-12 {
-            e1 = [0.0, 1.0, 0.0];
+            // ŷ with its component along `c` removed.
+            e1 = [-c[1] * c[0], 1.0 - c[1] * c[1], -c[1] * c[2]];
         }
         let e1 = normalize(e1);
         let e2 = cross(c, e1);
@@ -90,5 +91,30 @@ impl Gnomonic {
             self.c[1] + p[0] * self.e1[1] + p[1] * self.e2[1],
             self.c[2] + p[0] * self.e1[2] + p[1] * self.e2[2],
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn gnomonic_basis_is_orthonormal_at_and_near_the_poles() {
+        for (lat, lng) in [(90.0, 0.0), (90.0, 123.0), (-90.0, -45.0), (89.999_999_999_99, 30.0), (46.0, 7.0)]
+        {
+            let c = to_vec(LatLng::new(lat, lng).unwrap());
+            let g = Gnomonic::new(c);
+            for (a, b) in [(g.c, g.e1), (g.c, g.e2), (g.e1, g.e2)] {
+                assert!(dot(a, b).abs() < 1e-15, "{lat},{lng}");
+            }
+            for v in [g.e1, g.e2] {
+                assert!((norm(v) - 1.0).abs() < 1e-15, "{lat},{lng}");
+            }
+            // Project and back.
+            let p = to_vec(LatLng::new(lat - 0.01_f64.copysign(lat), lng + 1.0).unwrap());
+            let back = g.unproject(g.project(p));
+            assert!(angle(p, back) < 1e-15, "{lat},{lng}");
+        }
     }
 }
