@@ -5,7 +5,8 @@
 //! * **Tiling** (most footprints): h3o's tiler works on the outline drawn in
 //!   the lat/lng plane; see [`tile`]. Its transmeridian handling splits an
 //!   outline that crosses ±180° into a part on either side.
-//! * **Flooding** (footprints reaching within [`POLAR_CAP_DEG`] of a pole, or
+//! * **Flooding** (footprints reaching within [`POLAR_CAP_DEG`](crate::sphere::POLAR_CAP_DEG) of a pole, whose
+//!   cap holds fewer than [`MAX_FLOOD_CELLS`] cells at the default resolution, or
 //!   any outline the tiler refuses): the lat/lng plane tears apart around a
 //!   pole, so there the cells are found with this crate's own geometry: a
 //!   breadth-first walk over neighbouring cells from one inside the
@@ -21,11 +22,6 @@ use crate::footprint::{circle_outline, densified_outline, polygon_within};
 use crate::sphere;
 use crate::{Footprint, GeomError, LatLng, MAX_CELLS, TOUCH_TOLERANCE_M};
 
-/// Footprints whose bounds come within this many degrees of latitude of a
-/// pole (≈ 111 km) are covered by [`flood`]. The whole cap holds fewer than
-/// [`MAX_FLOOD_CELLS`] cells at the default resolution.
-pub(crate) const POLAR_CAP_DEG: f64 = 1.0;
-
 /// Largest number of cells [`flood`] keeps before failing with
 /// [`GeomError::TooManyCells`] (each costs a footprint/disc test, so this is
 /// far below [`MAX_CELLS`]); the caller then falls back to the box.
@@ -35,8 +31,7 @@ pub(crate) const MAX_FLOOD_CELLS: usize = 20_000;
 /// few more), sorted and deduplicated.
 pub(crate) fn cover(fp: &Footprint, resolution: u8) -> Result<Vec<u64>, GeomError> {
     let res = Resolution::try_from(resolution).map_err(|_| GeomError::InvalidResolution(resolution))?;
-    let b = fp.bounds();
-    if b.max_lat >= 90.0 - POLAR_CAP_DEG || b.min_lat <= -90.0 + POLAR_CAP_DEG {
+    if sphere::near_pole(&fp.bounds()).is_some() {
         return flood(fp, res);
     }
     match tile(fp, res)? {

@@ -29,25 +29,31 @@ impl From<Circle> for Footprint {
 }
 
 impl Footprint {
-    /// Area on the WGS84 ellipsoid (m²), Karney's geodesic polygon area.
-    /// Polygon edges longer than 1 km are densified along their great
-    /// circle first; a circle is measured as a 720-gon corrected for the
-    /// inscribed-polygon deficit.
+    /// Area on the WGS84 ellipsoid (m²), Karney's geodesic polygon area, or
+    /// within 1° of a pole the planar area in the polar Lambert azimuthal
+    /// equal-area projection of the ellipsoid. Polygon edges longer than 1 km
+    /// are densified along their great circle first; a circle is measured as
+    /// a 720-gon corrected for the inscribed-polygon deficit.
+    ///
+    /// Why two methods: Karney's sum adds, per edge, the area between the
+    /// edge and the equator; near a pole even a metre-long edge spans a wide
+    /// angle of longitude, those terms reach 10¹³ m² and their rounding
+    /// leaves errors of several m² (all of a 1 m circle's area).
     #[must_use]
     pub fn area_m2(&self) -> f64 {
-        match self {
-            Footprint::Polygon(p) => {
-                let ring = densified_outline(p, 1_000.0);
-                geo::Polygon::new(ring.into(), vec![]).geodesic_area_signed().abs()
-            }
+        const N: usize = 720;
+        let (ring, deficit) = match self {
+            Footprint::Polygon(p) => (densified_outline(p, 1_000.0), 1.0),
             Footprint::Circle(c) => {
-                const N: usize = 720;
-                let ring = circle_outline(c, N, 1.0);
-                let a = geo::Polygon::new(ring.into(), vec![]).geodesic_area_signed().abs();
                 let w = std::f64::consts::TAU / N as f64;
-                a / (w.sin() / w)
+                (circle_outline(c, N, 1.0), w.sin() / w)
             }
-        }
+        };
+        let area = match sphere::near_pole(&self.bounds()) {
+            Some(_) => polar_equal_area_m2(&ring),
+            None => geo::Polygon::new(ring.into(), vec![]).geodesic_area_signed().abs(),
+        };
+        area / deficit
     }
 
     /// Whether the two closed footprints share a point (touching counts;
@@ -144,6 +150,43 @@ pub(crate) fn circle_outline(c: &Circle, n: usize, scale: f64) -> Vec<geo::Coord
             geo::Coord { x: q.x(), y: q.y() }
         })
         .collect()
+}
+
+/// Area (m²) of a ring of (lng, lat) degrees near a pole, by the shoelace
+/// formula in the polar Lambert azimuthal equal-area projection of the
+/// ellipsoid, which preserves areas exactly. The projected radius is
+/// `ρ = a·sqrt(q_p − q(φ))` with Snyder's authalic `q`; `q_p − q` is
+/// rearranged so that nothing cancels close to the pole (`1 − sin|φ|` from
+/// the half colatitude, the difference of two `atanh` as one). The ring's
+/// points are close enough together (≤ 1 km, or a 720-gon) that its edges are
+/// straight in the projection to well under a millimetre.
+pub(crate) fn polar_equal_area_m2(ring: &[geo::Coord<f64>]) -> f64 {
+    let e2 = sphere::WGS84_E2;
+    let e = e2.sqrt();
+    let rho = |lat_deg: f64| {
+        let s = lat_deg.abs().to_radians().sin();
+        let half_colat = (90.0 - lat_deg.abs()).to_radians() / 2.0;
+        let one_minus_s = 2.0 * half_colat.sin().powi(2);
+        let q_gap = (1.0 - e2)
+            * (one_minus_s * (1.0 + e2 * s) / ((1.0 - e2) * (1.0 - e2 * s * s))
+                + (e * one_minus_s / (1.0 - e2 * s)).atanh() / e);
+        sphere::WGS84_A * q_gap.max(0.0).sqrt()
+    };
+    let pts: Vec<P2> = ring
+        .iter()
+        .map(|c| {
+            let (r, lng) = (rho(c.y), c.x.to_radians());
+            [r * lng.sin(), r * lng.cos()]
+        })
+        .collect();
+    let n = pts.len();
+    let twice: f64 = (0..n)
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    twice.abs() / 2.0
 }
 
 fn lerp(a: P2, b: P2, t: f64) -> P2 {

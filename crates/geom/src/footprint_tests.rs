@@ -382,3 +382,38 @@ fn areas_at_the_poles_and_across_the_antimeridian() {
     let r = ll(90.0, 0.0).distance_m(&ll(89.9, 0.0));
     assert!((sq.area_m2() / (2.0 * r * r) - 1.0).abs() < 1e-3, "{} vs {}", sq.area_m2(), 2.0 * r * r);
 }
+
+#[test]
+fn tiny_circles_at_a_pole_have_their_area() {
+    // Bug: Karney's sum gave a 1 m circle at the North Pole 6.9 m² centred
+    // "at" -180° and 6.2 m² at 0° (π m² expected): its per-edge terms are
+    // ~10¹³ m² there.
+    for (lat, lng, r) in [(90.0, -180.0, 1.0), (90.0, 0.0, 1.0), (-90.0, 33.0, 0.5), (89.999_99, 10.0, 2.0)] {
+        let a = circle(lat, lng, r).area_m2();
+        let want = std::f64::consts::PI * r * r;
+        assert!((a / want - 1.0).abs() < 1e-4, "{lat},{lng} r {r}: {a} vs {want}");
+    }
+    // A 2 m square around the pole, each way round.
+    let d = 1.0 / 111_694.0;
+    let sq = poly(&[(90.0 - d, 0.0), (90.0 - d, 90.0), (90.0 - d, 180.0), (90.0 - d, -90.0)]);
+    let half_diag = ll(90.0, 0.0).distance_m(&ll(90.0 - d, 0.0));
+    assert!((sq.area_m2() / (2.0 * half_diag * half_diag) - 1.0).abs() < 1e-4, "{}", sq.area_m2());
+}
+
+#[test]
+fn polar_equal_area_agrees_with_karney_where_both_work() {
+    // Away from the pole's immediate neighbourhood Karney's area is accurate
+    // to far better than 1e-6 of these footprints' areas.
+    for (lat, lng) in [(85.0, 30.0), (89.2, -170.0), (-88.0, 179.6), (60.0, 7.0)] {
+        for fp in [circle(lat, lng, 5_000.0), poly(&[(lat, lng), (lat + 0.05, lng), (lat + 0.02, lng + 0.3)])]
+        {
+            let ring = match &fp {
+                Footprint::Polygon(p) => densified_outline(p, 1_000.0),
+                Footprint::Circle(c) => circle_outline(c, 720, 1.0),
+            };
+            let karney = geo::Polygon::new(ring.clone().into(), vec![]).geodesic_area_signed().abs();
+            let laea = polar_equal_area_m2(&ring);
+            assert!((laea / karney - 1.0).abs() < 1e-6, "{lat},{lng}: {laea} vs {karney}");
+        }
+    }
+}

@@ -19,6 +19,23 @@ pub(crate) const M_MIN: f64 = WGS84_A * (1.0 - WGS84_E2);
 /// A curve of spherical length `θ` is at most `θ·N_MAX` long on the ellipsoid.
 pub(crate) const N_MAX: f64 = 6_399_593.625_758_493;
 
+/// Footprints whose bounds come within this many degrees of latitude of a
+/// pole (≈ 111 km) get their cells ([`crate::cells`]) and their area
+/// ([`crate::Footprint::area_m2`]) from methods that do not work in the
+/// lat/lng plane, which tears apart around the pole.
+pub(crate) const POLAR_CAP_DEG: f64 = 1.0;
+
+/// Which pole a footprint's bounds come within [`POLAR_CAP_DEG`] of, if any.
+pub(crate) fn near_pole(b: &crate::LatLngBounds) -> Option<f64> {
+    if b.max_lat >= 90.0 - POLAR_CAP_DEG {
+        Some(90.0)
+    } else if b.min_lat <= -90.0 + POLAR_CAP_DEG {
+        Some(-90.0)
+    } else {
+        None
+    }
+}
+
 pub(crate) fn to_vec(p: LatLng) -> V3 {
     let (la, ln) = (p.lat().to_radians(), p.lng().to_radians());
     let c = la.cos();
