@@ -417,3 +417,19 @@ fn polar_equal_area_agrees_with_karney_where_both_work() {
         }
     }
 }
+
+#[test]
+fn footprints_meeting_only_on_the_antimeridian_or_at_a_pole_have_meeting_boxes() {
+    // Their own longitudes alone, [179.9, 180] and [-180, -179.9], would make
+    // boxes that miss each other although the footprints touch.
+    let west = poly(&[(0.0, 179.9), (0.0, 180.0), (0.1, 180.0), (0.1, 179.9)]);
+    let east = poly(&[(0.0, -180.0), (0.0, -179.9), (0.1, -179.9), (0.1, -180.0)]);
+    let dot = circle(0.05, -179.999_99, 1.2);
+    // Wedges sharing only the pole, on opposite sides of it.
+    let w1 = poly(&[(90.0, 0.0), (89.9, 0.0), (89.9, 10.0)]);
+    let w2 = poly(&[(90.0, 170.0), (89.9, 170.0), (89.9, -175.0)]);
+    for (a, b) in [(&west, &east), (&west, &dot), (&w1, &w2)] {
+        assert!(both_ways(a, b), "{a:?} / {b:?}");
+        assert!(a.bounds().intersects(&b.bounds()), "{:?} / {:?}", a.bounds(), b.bounds());
+    }
+}

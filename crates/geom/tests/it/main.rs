@@ -1,6 +1,7 @@
 //! Integration tests for `geom`, through the public API only.
 #![allow(clippy::unwrap_used)]
 
+mod edges;
 mod index;
 mod props;
 mod volumes;
@@ -9,6 +10,14 @@ use geom::*;
 
 pub fn ll(lat: f64, lng: f64) -> LatLng {
     LatLng::new(lat, lng).unwrap()
+}
+
+/// The point `distance_m` metres from `from` along the WGS84 geodesic leaving
+/// at `bearing_deg` (clockwise from north).
+pub fn destination(from: LatLng, bearing_deg: f64, distance_m: f64) -> LatLng {
+    use geo::Destination;
+    let q = geo::Geodesic.destination(geo::Point::new(from.lng(), from.lat()), bearing_deg, distance_m);
+    ll(q.y(), q.x())
 }
 
 pub fn square(lat: f64, lng: f64, side_deg: f64) -> Footprint {
