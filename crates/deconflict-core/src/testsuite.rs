@@ -23,18 +23,31 @@ pub const T0: i64 = 1_893_456_000_000_000;
 /// One hour in µs.
 pub const HOUR: i64 = 3_600_000_000;
 
-/// A square footprint of `half` degrees around (`lat`, `lng`).
+/// A square footprint of `half` degrees around (`lat`, `lng`); longitudes
+/// past ±180° wrap round (a square about 180° straddles the antimeridian).
 pub fn square(lat: f64, lng: f64, half: f64) -> Footprint {
-    let p = |a: f64, b: f64| LatLng::new(a, b).expect("fixture coordinates are valid");
-    Footprint::Polygon(
-        Polygon::new(vec![
-            p(lat - half, lng - half),
-            p(lat - half, lng + half),
-            p(lat + half, lng + half),
-            p(lat + half, lng - half),
-        ])
-        .expect("fixture square is valid"),
-    )
+    polygon(&[
+        (lat - half, lng - half),
+        (lat - half, lng + half),
+        (lat + half, lng + half),
+        (lat + half, lng - half),
+    ])
+}
+
+/// A polygon footprint through these (lat, lng) vertices; longitudes past
+/// ±180° wrap round.
+pub fn polygon(vertices: &[(f64, f64)]) -> Footprint {
+    let wrap = |lng: f64| {
+        if lng > 180.0 {
+            lng - 360.0
+        } else if lng < -180.0 {
+            lng + 360.0
+        } else {
+            lng
+        }
+    };
+    let p = |&(a, b): &(f64, f64)| LatLng::new(a, wrap(b)).expect("fixture coordinates are valid");
+    Footprint::Polygon(Polygon::new(vertices.iter().map(p).collect()).expect("fixture polygon is valid"))
 }
 
 /// A circle footprint.
@@ -318,6 +331,71 @@ pub fn area_candidates_are_a_superset(store: &dyn Store) {
     assert_eq!(cs, vec![c.id]);
     let ss: Vec<SubscriptionId> = tx.subscriptions_in(&q).expect("query").into_iter().map(|s| s.id).collect();
     assert_eq!(ss, vec![s.id]);
+}
+
+/// Footprints around a pole and across ±180° are candidates of every area
+/// that meets them exactly, from either side of the line or of the pole.
+pub fn pole_and_antimeridian_candidates(store: &dyn Store) {
+    let v = |f: Footprint| vec![volume(f, (0.0, 120.0), T0, T0 + HOUR)];
+    let north = intent("a", v(circle(90.0, 0.0, 300.0)));
+    let across = intent("b", v(square(0.05, 180.0, 0.05)));
+    let wedge = intent("c", v(polygon(&[(90.0, 0.0), (89.99, 0.0), (89.99, 10.0)])));
+    let south = intent("d", v(polygon(&[(-89.9, 0.0), (-89.9, 120.0), (-89.9, -120.0)])));
+    let far = intent("e", here((0.0, 120.0)));
+    let all = [&north, &across, &wedge, &south, &far];
+    let c = constraint("f", v(square(0.05, 180.0, 0.05)));
+    let s = subscription("g", v(circle(90.0, 0.0, 300.0)));
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for oi in all {
+        tx.put_intent(oi).expect("put");
+    }
+    tx.put_constraint(&c).expect("put");
+    tx.put_subscription(&s).expect("put");
+    tx.commit().expect("commit");
+
+    let cases = [
+        // Across the pole from both (111 m from it, reaching 89 m past it).
+        (circle(89.999, 170.0, 200.0), vec![north.id, wedge.id]),
+        // East and west of the antimeridian, inside the straddling square.
+        (square(0.05, -179.97, 0.01), vec![across.id]),
+        (square(0.05, 179.97, 0.01), vec![across.id]),
+        // Touching its eastern edge from outside.
+        (polygon(&[(0.0, -179.95), (0.0, -179.9), (0.1, -179.9), (0.1, -179.95)]), vec![across.id]),
+        // The South Pole itself, inside the triangle around it.
+        (circle(-90.0, 0.0, 10.0), vec![south.id]),
+        // Across the antimeridian near the North Pole, inside the circle.
+        (polygon(&[(89.998, 179.0), (89.998, -179.0), (89.999, -179.0), (89.999, 179.0)]), vec![north.id]),
+    ];
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    for (i, (area, want)) in cases.into_iter().enumerate() {
+        let area = v(area);
+        let exact: Vec<EntityId> = all
+            .iter()
+            .filter(|oi| crate::model::extents_intersect(&oi.extents, &area))
+            .map(|oi| oi.id)
+            .collect();
+        assert_eq!(exact, want, "case {i}: the fixture's exact intersections");
+        let got: Vec<EntityId> =
+            tx.intents_in(&AreaQuery::new(&area)).expect("query").into_iter().map(|o| o.id).collect();
+        for id in &want {
+            assert!(got.contains(id), "case {i}: intersecting intent {id} is not a candidate ({got:?})");
+        }
+        assert!(!got.contains(&far.id), "case {i}: an intent at 46° N is not a candidate");
+        if i == 0 || i == 5 {
+            let ss: Vec<SubscriptionId> = tx
+                .subscriptions_in(&AreaQuery::new(&area))
+                .expect("query")
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            assert_eq!(ss, vec![s.id], "case {i}");
+        }
+        if (1..=3).contains(&i) {
+            let cs: Vec<EntityId> =
+                tx.constraints_in(&AreaQuery::new(&area)).expect("query").into_iter().map(|c| c.id).collect();
+            assert_eq!(cs, vec![c.id], "case {i}");
+        }
+    }
 }
 
 /// Dropping a transaction without commit leaves the store as it was.
@@ -848,7 +926,7 @@ macro_rules! store_conformance {
     ($make:expr) => {
         $crate::store_conformance!(@each $make;
             intent_round_trip constraint_round_trip subscription_round_trip
-            availability_round_trip area_candidates_are_a_superset
+            availability_round_trip area_candidates_are_a_superset pole_and_antimeridian_candidates
             uncommitted_writes_are_rolled_back intents_of_subscription
             purge_removes_only_what_ended events_are_sealed_in_order
             leases_are_exclusive_until_they_expire records_round_trip_and_lookups
