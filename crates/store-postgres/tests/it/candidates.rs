@@ -3,7 +3,7 @@
 
 use deconflict_core::model::OperationalIntent;
 use deconflict_core::store::{AreaQuery, cover_cells};
-use deconflict_core::testsuite::{HOUR, T0, circle, intent, square, volume, with_retry};
+use deconflict_core::testsuite::{HOUR, T0, circle, intent, polygon, square, volume, with_retry};
 use deconflict_core::{EntityId, Store, StoreError, TxMode};
 use geom::Volume4D;
 
@@ -101,6 +101,73 @@ fn uncoverable_query_searches_by_box() {
     let mut want = vec![inside.id, outside.id];
     want.sort();
     assert_eq!(ids, want);
+}
+
+fn cells_complete(store: &Fresh, oi: &OperationalIntent) -> bool {
+    store
+        .schema
+        .admin()
+        .query_one("SELECT cells_complete FROM operational_intents WHERE id = $1", &[&oi.id.as_uuid()])
+        .expect("row")
+        .get(0)
+}
+
+fn one(f: geom::Footprint) -> Vec<Volume4D> {
+    vec![volume(f, (0.0, 120.0), T0, T0 + HOUR)]
+}
+
+#[test]
+fn pole_and_antimeridian_footprints_are_found_by_their_cells() {
+    let Some(store) = fresh_pg_store() else { return };
+    let north = intent("north", one(circle(90.0, 0.0, 300.0)));
+    let across =
+        intent("across", one(polygon(&[(-17.0, 179.9), (-17.0, -179.9), (-16.9, -179.9), (-16.9, 179.9)])));
+    // In the same latitude band as `across`, half the world away: the box of
+    // an area across ±180° spans every longitude and would match it; cells
+    // do not.
+    let band = intent("band", small(-16.95, 0.0));
+    put(&store, &[&north, &across, &band]);
+    for oi in [&north, &across] {
+        assert!(cells_complete(&store, oi), "{} is covered by cells", oi.manager.as_str());
+    }
+    let cases = [
+        (one(circle(89.999, -120.0, 150.0)), north.id),
+        (one(polygon(&[(89.998, 179.0), (89.998, -179.0), (89.999, -179.0), (89.999, 179.0)])), north.id),
+        (small(-16.96, -179.95), across.id),
+        (small(-16.96, 179.91), across.id),
+        (one(circle(-16.95, 180.0, 50.0)), across.id),
+    ];
+    for (i, (area, want)) in cases.iter().enumerate() {
+        assert!(!cover_cells(area).is_empty(), "case {i}: the area is covered by cells");
+        assert_eq!(found(&store, area), vec![*want], "case {i}");
+    }
+}
+
+#[test]
+fn uncoverable_polar_footprint_is_found_by_its_box() {
+    let Some(store) = fresh_pg_store() else { return };
+    // A 1,000 km disc about the North Pole needs far more cells than the
+    // flood near a pole keeps, so it is stored without cells.
+    let cap = one(circle(90.0, 0.0, 1_000_000.0));
+    assert!(
+        cap[0].footprint().cells(geom::DEFAULT_CELL_RESOLUTION).is_err(),
+        "test precondition: this footprint must be too large to cover"
+    );
+    let big = intent("cap", cap.clone());
+    let near = intent("near", small(85.0, 100.0));
+    let far = intent("far", small(46.0, 7.0));
+    put(&store, &[&big, &near, &far]);
+    assert!(!cells_complete(&store, &big));
+    // By box from a small area anywhere in the cap, on either side of ±180°.
+    assert_eq!(found(&store, &small(86.0, -179.995)), vec![big.id]);
+    assert_eq!(found(&store, &small(89.5, 179.995)), vec![big.id]);
+    assert!(found(&store, &small(70.0, 0.0)).is_empty());
+    // As the area: searched by box alone, which still finds what is inside.
+    let mut got = found(&store, &cap);
+    got.sort();
+    let mut want = vec![big.id, near.id];
+    want.sort();
+    assert_eq!(got, want);
 }
 
 #[test]
