@@ -10,6 +10,7 @@ mod dss;
 mod hotline;
 mod need_to_know;
 mod openapi;
+mod poles;
 mod purge;
 mod replicas;
 mod restart;

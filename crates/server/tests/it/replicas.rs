@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::common::*;
 
-fn pg_url() -> Option<String> {
+pub(crate) fn pg_url() -> Option<String> {
     match std::env::var("DECONF_TEST_PG_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
@@ -26,13 +26,13 @@ fn pg_url() -> Option<String> {
 }
 
 /// A schema of its own, dropped at the end.
-struct Schema {
+pub(crate) struct Schema {
     url: String,
     name: String,
 }
 
 impl Schema {
-    fn create(url: &str) -> Self {
+    pub(crate) fn create(url: &str) -> Self {
         let name = format!("srv_{}", uuid::Uuid::new_v4().simple());
         let (u, n) = (url.to_owned(), name.clone());
         std::thread::spawn(move || {
@@ -57,7 +57,7 @@ impl Drop for Schema {
     }
 }
 
-async fn replica(url: &str, schema: &Schema, first: Option<&TestServer>) -> TestServer {
+pub(crate) async fn replica(url: &str, schema: &Schema, first: Option<&TestServer>) -> TestServer {
     let opts = Options {
         store: Some(StoreSpec::Postgres(url.to_owned())),
         pg_schema: Some(schema.name.clone()),
