@@ -107,8 +107,8 @@ impl Footprint {
     /// # Errors
     /// [`GeomError::InvalidResolution`] if `resolution > 15`;
     /// [`GeomError::TooManyCells`] if the covering would exceed
-    /// [`crate::MAX_CELLS`] cells (20,000 within 1° of a pole): callers
-    /// then fall back to [`Footprint::bounds`].
+    /// [`crate::MAX_CELLS`] cells (20,000 within 1° of a pole); a store
+    /// indexing cells then falls back to [`Footprint::bounds`].
     pub fn cells(&self, resolution: u8) -> Result<Vec<u64>, GeomError> {
         crate::cells::cover(self, resolution)
     }

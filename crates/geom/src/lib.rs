@@ -18,13 +18,14 @@
 //!   not overlap; a zero-length window is an instant); footprints are
 //!   **closed** (touching footprints intersect, and boundaries closer than
 //!   [`TOUCH_TOLERANCE_M`] count as touching).
-//! * Footprints may cross the antimeridian and contain a pole: nothing
-//!   computes in longitudes but the bounding boxes. Their [`LatLngBounds`]
-//!   (and so [`Box4`]) then span every longitude over their band of
-//!   latitudes, a superset that never wraps; cells near a pole come from
-//!   this crate's own geometry (see [`Footprint::cells`]). Polygons stay
-//!   within [`Polygon::MAX_EXTENT_DEG`] of their centre, so every
-//!   computation happens inside one hemisphere.
+//! * Footprints may cross the antimeridian and contain a pole: intersection
+//!   and clipping work on unit vectors and gnomonic planes, never on
+//!   longitudes. Their [`LatLngBounds`] (and so [`Box4`]) then span every
+//!   longitude over their band of latitudes, a superset that never wraps;
+//!   within 1° of a pole, cells ([`Footprint::cells`]) and areas
+//!   ([`Footprint::area_m2`]) come from methods that avoid the lat/lng
+//!   plane. Polygons stay within [`Polygon::MAX_EXTENT_DEG`] of their
+//!   centre, so every computation happens inside one hemisphere.
 //!
 //! ## How intersection is computed
 //! * Polygon edges are great-circle arcs with geodetic latitude/longitude
@@ -42,7 +43,9 @@
 //!   true WGS84 geodesic distances (Karney, via `geo`) minimised along the
 //!   edge, so the decision is accurate to well under a centimetre.
 //! * Circle/circle: geodesic distance between centres `<= r1 + r2`.
-//! * Areas: Karney's geodesic polygon area (`geo`).
+//! * Areas: Karney's geodesic polygon area (`geo`); within 1° of a pole,
+//!   where its per-edge terms get huge and cancel, the planar area in the
+//!   ellipsoid's polar Lambert azimuthal equal-area projection.
 //! * Intersection *geometry* ([`clip`]): both footprints in one gnomonic
 //!   plane, `geo`'s boolean operations there, vertices projected back;
 //!   circles become circumscribed polygons (never under-reporting).
