@@ -22,8 +22,8 @@ pub enum IdError {
     /// A manager name (the token `sub`) must be non-empty and printable.
     #[error("manager name must be 1 to 256 printable characters")]
     BadManager,
-    /// A USS base URL must be an absolute http(s) URL without a trailing slash.
-    #[error("uss_base_url `{0}`: {1}")]
+    /// A URL a party gives (USS base URL, webhook) breaks a rule of [`check_url`].
+    #[error("URL `{0}` {1}")]
     BadBaseUrl(String, &'static str),
 }
 
@@ -145,6 +145,45 @@ impl fmt::Display for Manager {
     }
 }
 
+/// The rules every URL a party gives the service obeys (USS base URLs,
+/// webhooks): absolute `https` (or `http` when allowed), a host, at most 2,048
+/// characters, and only printable ASCII — international names in punycode, no
+/// white space, control or invisible characters that could make two URLs look
+/// alike.
+///
+/// # Errors
+/// [`IdError::BadBaseUrl`] naming the rule the URL breaks.
+pub fn check_url(s: &str, allow_http: bool) -> Result<(), IdError> {
+    let bad = |why| Err(IdError::BadBaseUrl(s.chars().take(128).collect(), why));
+    let rest = if let Some(rest) = s.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = s.strip_prefix("http://") {
+        if !allow_http {
+            return bad("must use https (this server does not allow plain http URLs)");
+        }
+        rest
+    } else {
+        return bad("must start with https://");
+    };
+    if s.len() > 2048 {
+        return bad("longer than 2048 characters");
+    }
+    if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(IdError::BadBaseUrl(
+            s.chars().take(128).collect(),
+            if c.is_whitespace() || c.is_control() {
+                "contains white space or control characters"
+            } else {
+                "contains a character that is not printable ASCII (write international names in punycode, xn--...)"
+            },
+        ));
+    }
+    if rest.is_empty() || rest.starts_with('/') {
+        return bad("has no host");
+    }
+    Ok(())
+}
+
 /// Base URL of a USS (or command post) endpoint: absolute, `https` unless plain
 /// `http` is allowed by configuration, no trailing `/`, at most 2,048 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -154,28 +193,9 @@ impl UssBaseUrl {
     /// # Errors
     /// [`IdError::BadBaseUrl`] naming the rule the URL breaks.
     pub fn parse(s: &str, allow_http: bool) -> Result<Self, IdError> {
-        let bad = |why| Err(IdError::BadBaseUrl(s.chars().take(128).collect(), why));
-        let rest = if let Some(rest) = s.strip_prefix("https://") {
-            rest
-        } else if let Some(rest) = s.strip_prefix("http://") {
-            if !allow_http {
-                return bad("must use https (this server does not allow plain http base URLs)");
-            }
-            rest
-        } else {
-            return bad("must start with https://");
-        };
-        if s.len() > 2048 {
-            return bad("longer than 2048 characters");
-        }
-        if rest.is_empty() || rest.starts_with('/') {
-            return bad("has no host");
-        }
+        check_url(s, allow_http)?;
         if s.ends_with('/') {
-            return bad("must not end with '/'");
-        }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return bad("contains white space or control characters");
+            return Err(IdError::BadBaseUrl(s.chars().take(128).collect(), "must not end with '/'"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -193,6 +213,7 @@ impl fmt::Display for UssBaseUrl {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -224,5 +245,23 @@ mod tests {
         assert!(UssBaseUrl::parse("http://uss.example", true).is_ok());
         assert!(UssBaseUrl::parse("ftp://uss.example", true).is_err());
         assert!(UssBaseUrl::parse("https://", true).is_err());
+    }
+
+    #[test]
+    fn urls_are_printable_ascii() {
+        // A zero-width space, a non-ASCII host, a tab, a DEL.
+        for url in [
+            "http://\u{fc}\u{f1}\u{ee}\u{200b}.example",
+            "https://b\u{fc}cher.example",
+            "https://a\tb",
+            "https://a\u{7f}b",
+        ] {
+            let err = UssBaseUrl::parse(url, true).unwrap_err();
+            assert!(matches!(err, IdError::BadBaseUrl(..)), "{url}");
+        }
+        let err = UssBaseUrl::parse("https://b\u{fc}cher.example", false).unwrap_err().to_string();
+        assert!(err.contains("punycode"), "{err}");
+        assert!(UssBaseUrl::parse("https://xn--bcher-kva.example", false).is_ok());
+        assert!(check_url("https://hooks.example/alpha/", false).is_ok());
     }
 }

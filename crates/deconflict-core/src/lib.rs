@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod memory;
 pub mod model;
 pub mod records;
+pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
@@ -29,4 +30,5 @@ pub mod visibility;
 pub use engine::{Ctx, Engine, EngineError, Limits};
 pub use ids::{EntityId, IdError, Manager, Ovn, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
+pub use roles::{Role, Roles};
 pub use store::{Store, StoreError, Tx, TxMode};

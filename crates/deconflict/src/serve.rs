@@ -18,9 +18,15 @@ pub struct ServeArgs {
     /// (prefer the environment variable for a URL with a password).
     #[arg(long, env = "DECONF_STORE", default_value = "sqlite:deconflict.sqlite")]
     pub store: StoreSpec,
-    /// A trusted token key: PEM public key or JWKS file (repeatable).
+    /// A trusted token key for any party: PEM public key or JWKS file
+    /// (repeatable). Its tokens may carry only the ordinary party scopes.
     #[arg(long = "public-key", env = "DECONF_PUBLIC_KEY", value_delimiter = ',')]
     pub public_keys: Vec<PathBuf>,
+    /// An operator key: PEM public key or JWKS file (repeatable) whose tokens
+    /// may also carry the privileged scopes (`deconflict.admin`,
+    /// `deconflict.audit.all`, `utm.availability_arbitration`).
+    #[arg(long = "operator-key", env = "DECONF_OPERATOR_KEY", value_delimiter = ',')]
+    pub operator_keys: Vec<PathBuf>,
     /// An accepted token audience (repeatable); default localhost and 127.0.0.1.
     #[arg(long = "audience", env = "DECONF_AUDIENCE", value_delimiter = ',')]
     pub audiences: Vec<String>,
@@ -103,6 +109,7 @@ impl ServeArgs {
         let mut cfg = Config {
             store: self.store.clone(),
             key_files: self.public_keys.clone(),
+            operator_key_files: self.operator_keys.clone(),
             audiences: self.audiences.clone(),
             dev: self.dev,
             dev_key: self.dev_key.clone(),

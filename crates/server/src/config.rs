@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use deconflict_core::{Limits, MemoryStore, Store};
 
-use crate::auth::{DevKey, TrustedKey, Verifier, load_key_file};
+use crate::auth::{DevKey, Grants, TrustedKey, Verifier, load_key_file, scope};
 
 /// Which store to use.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,8 +106,12 @@ impl Default for PgSettings {
 pub struct Config {
     /// The store.
     pub store: StoreSpec,
-    /// PEM or JWKS files with trusted token keys.
+    /// PEM or JWKS files with trusted token keys, for any `sub`, granting the
+    /// ordinary party scopes only ([`crate::auth::scope::PARTY_DEFAULT`]).
     pub key_files: Vec<PathBuf>,
+    /// PEM or JWKS files with operator keys: their tokens may carry every
+    /// scope, the privileged ones included ([`crate::auth::scope::PRIVILEGED`]).
+    pub operator_key_files: Vec<PathBuf>,
     /// Accepted `aud` values.
     pub audiences: Vec<String>,
     /// Also trust the local development key (never in a deployment).
@@ -141,6 +145,7 @@ impl Default for Config {
         Self {
             store: StoreSpec::Sqlite(PathBuf::from("deconflict.sqlite")),
             key_files: Vec::new(),
+            operator_key_files: Vec::new(),
             audiences: Vec::new(),
             dev: false,
             dev_key: PathBuf::from("deconflict-dev-key.pem"),
@@ -190,9 +195,14 @@ impl Config {
     /// [`ConfigError`] when no key is configured or a key file is unusable.
     pub fn verifier(&self) -> Result<Verifier, ConfigError> {
         let mut keys: Vec<TrustedKey> = Vec::new();
-        for path in &self.key_files {
-            let loaded = load_key_file(path).map_err(|e| ConfigError::Key(path.display().to_string(), e))?;
-            keys.extend(loaded);
+        for (files, grants) in
+            [(&self.key_files, Grants::party_default()), (&self.operator_key_files, Grants::Any)]
+        {
+            for path in files {
+                let loaded =
+                    load_key_file(path).map_err(|e| ConfigError::Key(path.display().to_string(), e))?;
+                keys.extend(loaded.into_iter().map(|k| k.with_grants(grants.clone())));
+            }
         }
         if let Some(path) = &self.parties_file {
             keys.extend(party_keys(path)?);
@@ -217,10 +227,12 @@ impl Config {
 }
 
 /// One entry of the `--parties` file: a JSON array of
-/// `{"name", "display_name", "webhook_url"?, "keys"?, "issuer"?}`. `keys` are
-/// PEM or JWKS files (relative to the parties file) trusted for this party
-/// only: a token they verify must have `sub` = `name` (and `iss` = `issuer`
-/// when given).
+/// `{"name", "display_name", "webhook_url"?, "keys"?, "issuer"?, "scopes"?}`.
+/// `keys` are PEM or JWKS files (relative to the parties file) trusted for
+/// this party only: a token they verify must have `sub` = `name` (and `iss` =
+/// `issuer` when given) and may carry only the scopes in `scopes` (by default
+/// [`scope::PARTY_DEFAULT`]). Naming a privileged scope there is how the
+/// operator designates an operator (or auditor, or arbitrator) identity.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartyEntry {
@@ -237,6 +249,26 @@ pub struct PartyEntry {
     /// The issuer its tokens must carry, if bound.
     #[serde(default)]
     pub issuer: Option<String>,
+    /// The scopes its keys may grant (default: the ordinary party scopes).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+impl PartyEntry {
+    /// What this party's keys may grant.
+    ///
+    /// # Errors
+    /// [`ConfigError::Parties`] naming an unknown scope.
+    pub fn grants(&self) -> Result<Grants, ConfigError> {
+        let Some(list) = &self.scopes else { return Ok(Grants::party_default()) };
+        if let Some(bad) = list.iter().find(|s| !scope::is_known(s)) {
+            return Err(ConfigError::Parties(format!(
+                "party {:?}: scope {bad:?} is not a scope of this service",
+                self.name
+            )));
+        }
+        Ok(Grants::Only(list.iter().collect()))
+    }
 }
 
 /// Reads the parties file.
@@ -255,11 +287,12 @@ fn party_keys(path: &std::path::Path) -> Result<Vec<TrustedKey>, ConfigError> {
     let base = path.parent().unwrap_or_else(|| std::path::Path::new("."));
     let mut keys = Vec::new();
     for party in read_parties(path)? {
+        let grants = party.grants()?;
         for file in &party.keys {
             let file = base.join(file);
             let loaded = load_key_file(&file).map_err(|e| ConfigError::Key(file.display().to_string(), e))?;
             for key in loaded {
-                let key = key.with_party(party.name.clone());
+                let key = key.with_party(party.name.clone()).with_grants(grants.clone());
                 keys.push(match &party.issuer {
                     Some(iss) => key.with_issuer(iss.clone()),
                     None => key,

@@ -105,7 +105,11 @@ impl ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        ApiError::Unauthorized(e.to_string())
+        if e.is_forbidden() {
+            ApiError::Forbidden(e.to_string())
+        } else {
+            ApiError::Unauthorized(e.to_string())
+        }
     }
 }
 

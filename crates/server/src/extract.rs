@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use deconflict_core::Manager;
+use deconflict_core::{Manager, Role, Roles};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Caller, scope};
@@ -62,9 +62,19 @@ impl Authed {
         )))
     }
 
-    /// Whether the token carries the conformance-monitoring scope.
-    pub fn conformance_monitor(&self) -> bool {
-        self.caller.scopes.has(scope::CONFORMANCE_MONITORING_SA)
+    /// The caller's roles, from its token's scopes: the one mapping from
+    /// scopes to what the core lets a caller do beyond its own data.
+    pub fn roles(&self) -> Roles {
+        [
+            (scope::CONFORMANCE_MONITORING_SA, Role::ConformanceMonitor),
+            (scope::ADMIN, Role::Operator),
+            (scope::AUDIT_ALL, Role::Auditor),
+            (scope::AVAILABILITY_ARBITRATION, Role::Arbitrator),
+        ]
+        .into_iter()
+        .filter(|(s, _)| self.caller.scopes.has(s))
+        .map(|(_, role)| role)
+        .collect()
     }
 }
 

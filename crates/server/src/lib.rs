@@ -66,6 +66,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/v1/audit/key", get(events::key))
         .route("/v1/parties", get(handlers::parties::list))
         .route("/v1/parties/{name}", put(handlers::parties::put))
+        .route("/v1/parties/{name}/webhook", put(handlers::parties::set_webhook))
         .route("/v1/lines", get(handlers::lines::list))
         .route("/v1/lines/{id}", get(handlers::lines::get).put(handlers::lines::put))
         .route("/v1/lines/{id}/suspend", post(handlers::lines::suspend))

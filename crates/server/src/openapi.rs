@@ -29,6 +29,7 @@ use crate::handlers::{aux, events, lines, messages, notices, operations, ops, pa
         events::key,
         parties::list,
         parties::put,
+        parties::set_webhook,
         lines::list,
         lines::get,
         lines::put,

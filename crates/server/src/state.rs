@@ -80,8 +80,9 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Engine, &Ctx) -> Result<T, EngineError> + Send + 'static,
     {
-        let mut ctx = Ctx::new(authed.manager.clone(), self.clock.now()).with_budget(self.request_timeout);
-        ctx.conformance_monitor = authed.conformance_monitor();
+        let ctx = Ctx::new(authed.manager.clone(), self.clock.now())
+            .with_roles(authed.roles())
+            .with_budget(self.request_timeout);
         let engine = self.engine.clone();
         let viewer = authed.manager.clone();
         tokio::task::spawn_blocking(move || f(&engine, &ctx))

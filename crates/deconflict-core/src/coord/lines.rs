@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::model::{Heartbeat, Line, LineState, LineView, Party, Policy, WebhookCursor};
 use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, bad, decode, emit, json, kind, load, save};
+use crate::Role;
 use crate::engine::{Ctx, EngineError};
 use crate::ids::Manager;
 use crate::records::RecordKey;
@@ -38,17 +39,15 @@ fn check_party(p: &Party, allow_http: bool) -> Result<(), EngineError> {
         return bad(format!("party name {:?} cannot be a token sub", p.name));
     }
     check_text("display_name", &p.display_name, 200)?;
-    if let Some(url) = &p.webhook_url {
-        let https = url.starts_with("https://");
-        let http = url.starts_with("http://");
-        if !(https || http && allow_http) || url.len() > 2048 || url.chars().any(char::is_whitespace) {
-            return bad(format!(
-                "webhook_url {url:?} must be an https:// URL{}",
-                if allow_http { " or http:// URL" } else { " (http:// is not allowed here)" }
-            ));
-        }
+    check_webhook(p.webhook_url.as_deref(), allow_http)
+}
+
+fn check_webhook(url: Option<&str>, allow_http: bool) -> Result<(), EngineError> {
+    match url {
+        Some(url) => crate::ids::check_url(url, allow_http)
+            .map_err(|e| EngineError::BadRequest(format!("webhook_url: {e}"))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// 400 unless `id` can name a line.
@@ -62,6 +61,24 @@ pub fn check_line_id(id: &str) -> Result<(), EngineError> {
 /// Stores a line; its record is due at its next communication check.
 pub(crate) fn save_line(tx: &mut dyn Tx, line: &Line) -> Result<(), EngineError> {
     save(tx, kind::LINE, &line.id, line, (None, None), line.next_check_us)
+}
+
+/// 403 unless the caller is the operator.
+pub(crate) fn require_operator(ctx: &Ctx, what: &str) -> Result<(), EngineError> {
+    if ctx.roles.has(Role::Operator) {
+        return Ok(());
+    }
+    Err(EngineError::Forbidden(format!("only the operator may {what}; {} is a party", ctx.caller)))
+}
+
+/// The line `id` as `ctx` may read it: any line for the operator, otherwise
+/// only a line the caller is on (404 for an unknown line, 403 otherwise).
+pub(crate) fn readable_line(tx: &mut dyn Tx, ctx: &Ctx, id: &str) -> Result<Line, EngineError> {
+    if ctx.roles.has(Role::Operator) {
+        return load(tx, kind::LINE, id)?
+            .ok_or_else(|| EngineError::NotFound(format!("line {id} not found")));
+    }
+    line_for(tx, id, ctx.caller.as_str())
 }
 
 /// The line `id` if `caller` is on it (404 for an unknown line, 403 otherwise).
@@ -106,12 +123,13 @@ impl Coord<'_> {
         self.engine.limits().allow_http_base_urls
     }
 
-    /// Creates or replaces a party (administrators only; the server checks the scope).
-    /// Returns the party and whether it was created.
+    /// Creates or replaces a party (the operator only). Returns the party and
+    /// whether it was created.
     ///
     /// # Errors
-    /// `BadRequest` naming the bad field; `Timeout`, `Store`.
+    /// `Forbidden` for a party; `BadRequest` naming the bad field; `Timeout`, `Store`.
     pub fn put_party(&self, ctx: &Ctx, mut party: Party) -> Result<(Party, bool), EngineError> {
+        require_operator(ctx, "register parties")?;
         check_party(&party, self.allow_http())?;
         party.updated_at_us = ctx.now.as_micros();
         let actor = ctx.caller.to_string();
@@ -119,6 +137,33 @@ impl Coord<'_> {
             let created = tx.record(kind::PARTY, &party.name)?.is_none();
             write_party(tx, &party, &actor)?;
             Ok((party.clone(), created))
+        })
+    }
+
+    /// Sets (or, with `None`, removes) the webhook of `party`. Only the party
+    /// itself or the operator may: whoever controls a party's webhook receives
+    /// its events, and a 2xx from it counts as delivery to the party. The
+    /// change is an event the party sees, naming who made it and the new URL.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone else, `NotFound` for an unregistered party,
+    /// `BadRequest` for a bad URL; `Timeout`, `Store`.
+    pub fn set_webhook(&self, ctx: &Ctx, party: &str, url: Option<String>) -> Result<Party, EngineError> {
+        if ctx.caller.as_str() != party && !ctx.roles.has(Role::Operator) {
+            return Err(EngineError::Forbidden(format!(
+                "only {party} itself or the operator may change {party}'s webhook; {} may not",
+                ctx.caller
+            )));
+        }
+        check_webhook(url.as_deref(), self.allow_http())?;
+        let actor = ctx.caller.to_string();
+        self.engine.write_tx(ctx.deadline, |tx| {
+            let mut p: Party = load(tx, kind::PARTY, party)?
+                .ok_or_else(|| EngineError::NotFound(format!("party {party} is not registered")))?;
+            p.webhook_url.clone_from(&url);
+            p.updated_at_us = ctx.now.as_micros();
+            write_party(tx, &p, &actor)?;
+            Ok(p)
         })
     }
 
@@ -158,11 +203,13 @@ impl Coord<'_> {
             .read_tx(|tx| tx.records_by(kind::PARTY, RecordKey::All, MAX_LIST)?.iter().map(decode).collect())
     }
 
-    /// Creates or updates line `id` (administrators only). Returns it and whether it was created.
+    /// Creates or updates line `id` (the operator only). Returns it and whether it was created.
     ///
     /// # Errors
-    /// `BadRequest` (bad id, fewer than two parties, unknown party, bad policy); `Timeout`, `Store`.
+    /// `Forbidden` for a party; `BadRequest` (bad id, fewer than two parties,
+    /// unknown party, bad policy); `Timeout`, `Store`.
     pub fn put_line(&self, ctx: &Ctx, id: &str, spec: &LineSpec) -> Result<(LineView, bool), EngineError> {
+        require_operator(ctx, "create or change lines")?;
         check_line_id(id)?;
         check_text("name", &spec.name, 200)?;
         let mut parties = spec.parties.clone();
@@ -226,29 +273,25 @@ impl Coord<'_> {
         })
     }
 
-    /// The lines `ctx.caller` is on (every line when `all`).
+    /// The lines `ctx.caller` is on (every line for the operator).
     ///
     /// # Errors
     /// `Store`.
-    pub fn lines(&self, ctx: &Ctx, all: bool) -> Result<Vec<LineView>, EngineError> {
+    pub fn lines(&self, ctx: &Ctx) -> Result<Vec<LineView>, EngineError> {
         let caller = ctx.caller.as_str();
+        let all = ctx.roles.has(Role::Operator);
         self.engine.read_tx(|tx| {
             all_lines(tx)?.into_iter().filter(|l| all || l.has(caller)).map(|l| view(tx, l)).collect()
         })
     }
 
-    /// One line, if the caller is on it (or `admin`).
+    /// One line, if the caller is on it (or is the operator).
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
-    pub fn line(&self, ctx: &Ctx, id: &str, admin: bool) -> Result<LineView, EngineError> {
+    pub fn line(&self, ctx: &Ctx, id: &str) -> Result<LineView, EngineError> {
         self.engine.read_tx(|tx| {
-            let line = if admin {
-                load(tx, kind::LINE, id)?
-                    .ok_or_else(|| EngineError::NotFound(format!("line {id} not found")))?
-            } else {
-                line_for(tx, id, ctx.caller.as_str())?
-            };
+            let line = readable_line(tx, ctx, id)?;
             view(tx, line)
         })
     }
@@ -337,8 +380,11 @@ fn write_party(tx: &mut dyn Tx, party: &Party, actor: &str) -> Result<(), Engine
         let cursor = WebhookCursor { seq: head, ..WebhookCursor::default() };
         save(tx, kind::WEBHOOK_CURSOR, &party.name, &cursor, (None, None), None)?;
     }
+    // The webhook URL is in the event: only the party and the actor see it,
+    // and the party must be able to tell where its events are being sent.
     let payload = json!({
         "name": party.name, "display_name": party.display_name, "webhook": party.webhook_url.is_some(),
+        "webhook_url": party.webhook_url,
     });
     let told = [party.name.clone(), actor.to_owned()];
     emit(tx, party.updated_at_us, "party.updated", actor, &party.name, told, &payload)

@@ -217,14 +217,9 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
-    pub fn checks(&self, ctx: &Ctx, id: &str, admin: bool, limit: usize) -> Result<Vec<Check>, EngineError> {
+    pub fn checks(&self, ctx: &Ctx, id: &str, limit: usize) -> Result<Vec<Check>, EngineError> {
         self.engine.read_tx(|tx| {
-            if admin {
-                load::<Line>(tx, kind::LINE, id)?
-                    .ok_or_else(|| EngineError::NotFound(format!("line {id} not found")))?;
-            } else {
-                line_for(tx, id, ctx.caller.as_str())?;
-            }
+            super::lines::readable_line(tx, ctx, id)?;
             let mut all: Vec<Check> = tx
                 .records_by(kind::CHECK, RecordKey::K1(id), MAX_LIST)?
                 .iter()

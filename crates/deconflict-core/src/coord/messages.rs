@@ -480,7 +480,7 @@ impl Coord<'_> {
     }
 
     /// The messages on line `line_id` the caller sent or received (every one
-    /// for `admin`), oldest first; only thread `thread` if given.
+    /// for the operator), oldest first; only thread `thread` if given.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
@@ -489,16 +489,11 @@ impl Coord<'_> {
         ctx: &Ctx,
         line_id: &str,
         thread: Option<&str>,
-        admin: bool,
     ) -> Result<Vec<MessageView>, EngineError> {
         let caller = ctx.caller.to_string();
+        let admin = ctx.roles.has(crate::Role::Operator);
         self.engine.read_tx(|tx| {
-            if admin {
-                load::<Line>(tx, kind::LINE, line_id)?
-                    .ok_or_else(|| EngineError::NotFound(format!("line {line_id} not found")))?;
-            } else {
-                line_for(tx, line_id, &caller)?;
-            }
+            super::lines::readable_line(tx, ctx, line_id)?;
             let records = match thread {
                 Some(t) => tx.records_by(kind::MESSAGE, RecordKey::K2(t), MAX_LIST)?,
                 None => tx.records_by(kind::MESSAGE, RecordKey::K1(line_id), MAX_LIST)?,

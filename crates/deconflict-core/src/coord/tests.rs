@@ -19,6 +19,11 @@ fn engine() -> Engine {
     Engine::new(Arc::new(MemoryStore::new()), Limits::default())
 }
 
+/// The operator's context.
+fn operator(t: i64) -> Ctx {
+    at("admin", t).with_roles(crate::Roles::NONE.with(crate::Role::Operator))
+}
+
 fn at(who: &str, t: i64) -> Ctx {
     Ctx::new(manager(who), Time::from_micros(t))
 }
@@ -49,7 +54,7 @@ fn party(name: &str) -> Party {
 /// Alpha and bravo on line `ab` (defaults), charlie registered but not on it.
 fn setup() -> Engine {
     let e = engine();
-    let admin = at("admin", T0);
+    let admin = operator(T0);
     for p in ["alpha", "bravo", "charlie"] {
         e.coord().put_party(&admin, party(p)).unwrap();
     }
@@ -81,7 +86,7 @@ fn draft(priority: Priority, text: &str) -> MessageDraft {
 #[test]
 fn lines_need_two_registered_parties_and_a_sane_policy() {
     let e = setup();
-    let admin = at("admin", T0);
+    let admin = operator(T0);
     let spec = |parties: &[&str], policy: Policy| LineSpec {
         name: "x".into(),
         parties: parties.iter().map(|p| (*p).to_owned()).collect(),
@@ -105,9 +110,15 @@ fn lines_need_two_registered_parties_and_a_sane_policy() {
         (3600, Some(300), Some(60), None)
     );
     // Visibility: parties see their lines, the admin all.
-    assert_eq!(e.coord().lines(&at("alpha", T0), false).unwrap().len(), 1);
-    assert_eq!(e.coord().lines(&at("charlie", T0), false).unwrap().len(), 0);
-    assert!(matches!(e.coord().line(&at("charlie", T0), "ab", false), Err(EngineError::Forbidden(_))));
+    assert_eq!(e.coord().lines(&at("alpha", T0)).unwrap().len(), 1);
+    assert_eq!(e.coord().lines(&at("charlie", T0)).unwrap().len(), 0);
+    assert!(matches!(e.coord().line(&at("charlie", T0), "ab"), Err(EngineError::Forbidden(_))));
+    assert_eq!(e.coord().lines(&operator(T0)).unwrap().len(), 1);
+    assert_eq!(e.coord().line(&operator(T0), "ab").unwrap().line.id, "ab");
+    // Only the operator creates lines and registers parties.
+    let spec = spec(&["alpha", "bravo"], Policy::default());
+    assert!(matches!(e.coord().put_line(&at("alpha", T0), "ab2", &spec), Err(EngineError::Forbidden(_))));
+    assert!(matches!(e.coord().put_party(&at("alpha", T0), party("delta")), Err(EngineError::Forbidden(_))));
 }
 
 #[test]
@@ -155,7 +166,7 @@ fn an_urgent_message_is_delivered_acknowledged_by_the_recipient_only_and_not_dup
     let (_, parties, _) = events(&e).into_iter().find(|(k, _, _)| k == "message.acked").unwrap();
     assert_eq!(parties, ["alpha", "bravo"]);
     // The ack counted as a heartbeat.
-    let line = e.coord().line(&at("alpha", T0), "ab", false).unwrap();
+    let line = e.coord().line(&at("alpha", T0), "ab").unwrap();
     assert!(line.heartbeats.iter().any(|h| h.party == "bravo" && h.via == "ack"));
 }
 
@@ -241,7 +252,7 @@ fn replies_share_the_thread_of_their_root() {
     r.reply_to = Some(reply.id.clone());
     let reply2 = e.coord().send_message(&at("alpha", T0 + 2 * S), "ab", &r).unwrap().view.message;
     assert_eq!((reply.thread_id.as_str(), reply2.thread_id.as_str()), (root.id.as_str(), root.id.as_str()));
-    let thread = e.coord().line_messages(&at("bravo", T0), "ab", Some(&root.id), false).unwrap();
+    let thread = e.coord().line_messages(&at("bravo", T0), "ab", Some(&root.id)).unwrap();
     let ids: Vec<&str> = thread.iter().map(|m| m.message.id.as_str()).collect();
     assert_eq!(ids, [root.id.as_str(), reply.id.as_str(), reply2.id.as_str()]);
 }
@@ -286,7 +297,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     // Both acknowledge: passed at the last acknowledgement.
     ack_check(&e, "alpha", t1 + 10 * S);
     ack_check(&e, "bravo", t1 + 20 * S);
-    let checks = e.coord().checks(&at("alpha", t1), "ab", false, 10).unwrap();
+    let checks = e.coord().checks(&at("alpha", t1), "ab", 10).unwrap();
     assert_eq!(checks[0].result, CheckResult::Passed);
     assert!(kinds(&e).contains(&"check.passed".to_owned()));
 
@@ -296,7 +307,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     ack_check(&e, "alpha", t2 + S);
     assert_eq!(e.coord().liveness_due(Time::from_micros(t2 + 299 * S)).unwrap().failed, 0);
     assert_eq!(e.coord().liveness_due(Time::from_micros(t2 + 300 * S)).unwrap().failed, 1);
-    let line = e.coord().line(&at("alpha", t2), "ab", false).unwrap().line;
+    let line = e.coord().line(&at("alpha", t2), "ab").unwrap().line;
     assert!(matches!(line.state, LineState::Dead { since_us, .. } if since_us == t2 + 300 * S));
     let evs = events(&e);
     let (_, parties, payload) = evs.iter().find(|(k, _, _)| k == "check.failed").unwrap();
@@ -309,7 +320,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     e.coord().liveness_due(Time::from_micros(t3)).unwrap();
     ack_check(&e, "alpha", t3 + S);
     ack_check(&e, "bravo", t3 + 2 * S);
-    assert_eq!(e.coord().line(&at("alpha", t3), "ab", false).unwrap().line.state, LineState::Active);
+    assert_eq!(e.coord().line(&at("alpha", t3), "ab").unwrap().line.state, LineState::Active);
     assert!(kinds(&e).contains(&"line.alive".to_owned()));
 }
 
@@ -321,7 +332,7 @@ fn an_exercise_is_flagged_and_its_failure_does_not_kill_the_line() {
     ack_check(&e, "alpha", T0 + S);
     let r = e.coord().liveness_due(Time::from_micros(T0 + 300 * S)).unwrap();
     assert_eq!(r.failed, 1);
-    assert_eq!(e.coord().line(&at("alpha", T0), "ab", false).unwrap().line.state, LineState::Active);
+    assert_eq!(e.coord().line(&at("alpha", T0), "ab").unwrap().line.state, LineState::Active);
     let evs = events(&e);
     for kind in ["check.started", "check.failed", "message.sent", "message.acked"] {
         let (_, _, payload) = evs.iter().find(|(k, _, _)| k == kind).unwrap();
@@ -382,7 +393,7 @@ fn refused_conflicts_open_one_thread_per_pair_of_intents() {
     // A quick retry does not flood the thread; a later one appends to it.
     assert!(!post(T0 + S, &thread));
     assert!(post(T0 + 120 * S, &thread));
-    let msgs = e.coord().line_messages(&at("alpha", T0), "ab", None, false).unwrap();
+    let msgs = e.coord().line_messages(&at("alpha", T0), "ab", None).unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].message.thread_id, msgs[1].message.thread_id);
     assert_eq!(msgs[0].message.sender, SERVICE_ACTOR);
@@ -397,7 +408,7 @@ fn refused_conflicts_open_one_thread_per_pair_of_intents() {
 fn webhook_cursor_backs_off_and_never_moves_back() {
     assert_eq!([1, 2, 3, 4, 7, 8, 30].map(backoff_us), [1, 2, 4, 8, 60, 60, 60].map(|s| s * S));
     let e = engine();
-    let admin = at("admin", T0);
+    let admin = operator(T0);
     let mut p = party("alpha");
     p.webhook_url = Some("https://alpha.example/hook".into());
     e.coord().put_party(&admin, p).unwrap();
@@ -425,4 +436,46 @@ fn webhook_cursor_backs_off_and_never_moves_back() {
     let mut p = party("bravo");
     p.webhook_url = Some("http://bravo.example".into());
     assert!(matches!(e.coord().put_party(&admin, p), Err(EngineError::BadRequest(_))));
+}
+
+#[test]
+fn only_the_party_or_the_operator_sets_its_webhook_and_a_receipt_needs_its_own_endpoint() {
+    let e = setup();
+    let (hook, sink) = ("https://alpha.example/hook", "https://bravo.example/sink");
+    // Bravo cannot point Alpha's webhook at a sink it controls.
+    let err = e.coord().set_webhook(&at("bravo", T0), "alpha", Some(sink.into())).unwrap_err();
+    assert!(matches!(err, EngineError::Forbidden(ref m) if m.contains("only alpha itself")), "{err:?}");
+    assert!(matches!(
+        e.coord().set_webhook(&at("alpha", T0), "alpha", Some("https://b\u{fc}cher.example".into())),
+        Err(EngineError::BadRequest(_))
+    ));
+    // Alpha sets its own; the change is an event Alpha sees, with the URL.
+    e.coord().set_webhook(&at("alpha", T0), "alpha", Some(hook.into())).unwrap();
+    let (kind, parties, payload) = events(&e).pop().unwrap();
+    assert_eq!(
+        (kind.as_str(), parties, payload["webhook_url"].as_str()),
+        ("party.updated", vec!["alpha".to_owned()], Some(hook))
+    );
+    // A message from Bravo, read for Alpha's webhook...
+    let sent = e.coord().send_message(&at("bravo", T0), "ab", &draft(Priority::Urgent, "hello")).unwrap();
+    let key = audit::ServiceKey::generate().unwrap();
+    crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
+    let now = Time::from_micros(T0 + S);
+    let batch = e.coord().webhook_batch("alpha", "r1", now, 30 * S, 100).unwrap().unwrap();
+    assert!(batch.entries.iter().any(|en| en.kind == "message.sent"));
+    // ...but the operator moves the webhook before the 2xx is recorded: the
+    // 2xx of the old endpoint is no receipt of Alpha.
+    e.coord().set_webhook(&operator(T0 + S), "alpha", Some("https://alpha.example/new".into())).unwrap();
+    e.coord().webhook_done(&batch, "r1", now, 30 * S, batch.entries.len(), None).unwrap();
+    let receipt = |e: &Engine| {
+        let v = e.coord().message(&at("bravo", T0 + 2 * S), &sent.view.message.id).unwrap();
+        v.deliveries[0].delivered_via.clone()
+    };
+    assert_eq!(receipt(&e), None);
+    // The next batch goes to the new URL, and its 2xx is a receipt.
+    crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0 + S), 100).unwrap();
+    let batch = e.coord().webhook_batch("alpha", "r1", now, 30 * S, 100).unwrap().unwrap();
+    assert_eq!(batch.url, "https://alpha.example/new");
+    e.coord().webhook_done(&batch, "r1", now, 30 * S, batch.entries.len(), None).unwrap();
+    assert_eq!(receipt(&e).as_deref(), Some("webhook"));
 }

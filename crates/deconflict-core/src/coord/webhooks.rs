@@ -92,7 +92,9 @@ impl Coord<'_> {
     /// prefix of `batch.entries`) were acknowledged with 2xx; `error` is why the
     /// next one failed, if one did. Moves the cursor forward (never back), sets
     /// the retry time, and marks the messages delivered by webhook. Nothing is
-    /// written if the lease was lost meanwhile.
+    /// written if the lease was lost meanwhile, and nothing counts as
+    /// delivered unless `batch.url` is still the party's own webhook: a 2xx
+    /// from an endpoint the party no longer names is no receipt of the party.
     ///
     /// # Errors
     /// `Store`.
@@ -109,6 +111,10 @@ impl Coord<'_> {
         self.engine.write_tx(None, |tx| {
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
                 return Ok(());
+            }
+            let current = load::<Party>(tx, kind::PARTY, party)?.and_then(|p| p.webhook_url);
+            if current.as_deref() != Some(batch.url.as_str()) {
+                return Ok(()); // changed meanwhile: the next batch goes to the new URL
             }
             let mut c = cursor(tx, party)?;
             let done = &batch.entries[..delivered.min(batch.entries.len())];

@@ -2,6 +2,7 @@
 
 use super::ovn::new_version;
 use super::{Ctx, Engine, EngineError, events};
+use crate::Role;
 use crate::ids::Manager;
 use crate::model::{Availability, AvailabilityRecord};
 use crate::store::Tx;
@@ -35,10 +36,12 @@ pub(super) fn with_availability(
 
 impl Engine {
     /// Sets the availability of `uss`; `old_version` must be the current version
-    /// (empty for the first write).
+    /// (empty for the first write). Only an arbitrator may: declaring a USS
+    /// down changes what every other party sees of it.
     ///
     /// # Errors
-    /// `Stale` when `old_version` is not current, `Timeout`, `Store`.
+    /// `Forbidden` without [`Role::Arbitrator`], `Stale` when `old_version` is
+    /// not current, `Timeout`, `Store`.
     pub fn set_availability(
         &self,
         ctx: &Ctx,
@@ -46,6 +49,12 @@ impl Engine {
         old_version: &str,
         availability: Availability,
     ) -> Result<AvailabilityRecord, EngineError> {
+        if !ctx.roles.has(Role::Arbitrator) {
+            return Err(EngineError::Forbidden(format!(
+                "{} is not an availability arbitrator; only the operator's arbitrators may set the availability of {uss}",
+                ctx.caller
+            )));
+        }
         self.write(ctx.deadline, |tx| {
             let current = tx.availability(uss)?;
             let current_version = current.as_ref().map_or("", |r| r.version.as_str());

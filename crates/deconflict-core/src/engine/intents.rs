@@ -148,7 +148,7 @@ impl Engine {
                 p.state.as_str()
             ));
         }
-        if p.state.is_off_nominal() && !ctx.conformance_monitor {
+        if p.state.is_off_nominal() && !ctx.roles.has(crate::Role::ConformanceMonitor) {
             return Err(EngineError::Forbidden(format!(
                 "state {} requires the utm.conformance_monitoring_sa scope",
                 p.state.as_str()

@@ -65,14 +65,14 @@ impl Default for Limits {
     }
 }
 
-/// Who is asking, and when: the authenticated manager, whether its token carries
-/// the conformance-monitoring scope, the server time and the request deadline.
+/// Who is asking, and when: the authenticated manager, its roles (decided
+/// from its credentials at the edge), the server time and the request deadline.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     /// The caller (token `sub`).
     pub caller: Manager,
-    /// The token has `utm.conformance_monitoring_sa`.
-    pub conformance_monitor: bool,
+    /// What the caller may do beyond acting on its own data.
+    pub roles: crate::Roles,
     /// The server clock at the start of the request.
     pub now: Time,
     /// After this instant nothing may be committed.
@@ -80,9 +80,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// A context for `caller` at `now` without a deadline.
+    /// A context for `caller` at `now` with no role and no deadline.
     pub fn new(caller: Manager, now: Time) -> Self {
-        Self { caller, conformance_monitor: false, now, deadline: None }
+        Self { caller, roles: crate::Roles::NONE, now, deadline: None }
+    }
+
+    /// The same context with `roles`.
+    #[must_use]
+    pub fn with_roles(mut self, roles: crate::Roles) -> Self {
+        self.roles = roles;
+        self
     }
 
     /// The same context with a deadline `budget` from now.

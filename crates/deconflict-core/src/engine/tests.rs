@@ -88,7 +88,7 @@ fn state_rules() {
     let r = e.put_intent(&ctx("alice"), id, Some(&oi.ovn), &p);
     assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
     let mut monitor = ctx("alice");
-    monitor.conformance_monitor = true;
+    monitor.roles = monitor.roles.with(crate::Role::ConformanceMonitor);
     p.subscription = SubscriptionChoice::None;
     let r = e.put_intent(&monitor, id, Some(&oi.ovn), &p);
     assert!(matches!(r, Err(EngineError::BadRequest(_))), "no subscription: {r:?}");
@@ -255,12 +255,18 @@ fn availability_versions() {
     let e = engine();
     let uss = Manager::new("alice").unwrap();
     assert_eq!(e.availability(&uss).unwrap().availability, Availability::Unknown);
-    let r = e.set_availability(&ctx("arbiter"), &uss, "", Availability::Down).unwrap();
+    // A party that is not an arbitrator cannot mark another USS down.
     assert!(matches!(
-        e.set_availability(&ctx("arbiter"), &uss, "", Availability::Normal),
+        e.set_availability(&ctx("bob"), &uss, "", Availability::Down),
+        Err(EngineError::Forbidden(_))
+    ));
+    let arbiter = ctx("arbiter").with_roles(crate::Roles::NONE.with(crate::Role::Arbitrator));
+    let r = e.set_availability(&arbiter, &uss, "", Availability::Down).unwrap();
+    assert!(matches!(
+        e.set_availability(&arbiter, &uss, "", Availability::Normal),
         Err(EngineError::Stale(_))
     ));
-    e.set_availability(&ctx("arbiter"), &uss, &r.version, Availability::Normal).unwrap();
+    e.set_availability(&arbiter, &uss, &r.version, Availability::Normal).unwrap();
     let oi = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
     e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();

@@ -74,13 +74,15 @@ impl DevKey {
         }
     }
 
-    /// The public half, trusted for ES256 with this key's `kid` and bound to
-    /// [`DevKey::ISSUER`].
+    /// The public half, trusted for ES256 with this key's `kid`, bound to
+    /// [`DevKey::ISSUER`], and granting every scope (development only: the
+    /// key's holder is the operator of a local server).
     pub fn trusted_key(&self) -> Result<TrustedKey, AuthError> {
         let label = format!("dev key {}", self.path.display());
         Ok(TrustedKey::from_pem(self.public_pem.as_bytes(), &label)?
             .with_kid(self.kid.clone())
-            .with_issuer(Self::ISSUER))
+            .with_issuer(Self::ISSUER)
+            .with_grants(super::Grants::Any))
     }
 
     /// Signs a token for `claims` issued at `now_unix`: `sub`, `client_id` =

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 ///
 /// The variants up to and including [`AuthError::InvalidClaim`] describe a bad
 /// credential on a request: the server answers them with HTTP 401
-/// ([`AuthError::is_credential_error`] is true for exactly those). The others are
+/// ([`AuthError::is_credential_error`] is true for exactly those).
+/// [`AuthError::ScopeNotGranted`] is a good credential asking for more than
+/// its key may grant: 403 ([`AuthError::is_forbidden`]). The others are
 /// configuration or internal failures (loading keys, the development key,
 /// signing) that belong at startup or in the CLI.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +104,16 @@ pub enum AuthError {
         reason: &'static str,
     },
 
+    // ---- authorisation (403) ----
+    /// A valid token asks for a scope its signing key may not grant.
+    #[error("token scope {scope} is not granted by key {key}: that key may not grant it")]
+    ScopeNotGranted {
+        /// The first scope over the key's allow-list.
+        scope: String,
+        /// The label of the key that verified the token.
+        key: String,
+    },
+
     // ---- configuration and internal errors ----
     /// The verifier was configured without keys or audiences, or with bad values.
     #[error("auth configuration: {0}")]
@@ -164,6 +176,11 @@ impl AuthError {
                 | Self::MissingIss
                 | Self::InvalidClaim { .. }
         )
+    }
+
+    /// True for a valid token that asks for more than its key may grant (403).
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Self::ScopeNotGranted { .. })
     }
 
     pub(crate) fn invalid_key(label: &str, reason: impl Into<String>) -> Self {

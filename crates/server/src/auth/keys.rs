@@ -9,7 +9,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, P
 use jsonwebtoken::{Algorithm, DecodingKey};
 use p256::pkcs8::DecodePublicKey as _;
 
-use super::AuthError;
+use super::{AuthError, Scopes, scope};
 
 /// The smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -26,7 +26,34 @@ pub struct TrustedKey {
     kid: Option<String>,
     issuer: Option<String>,
     party: Option<String>,
+    grants: Grants,
     label: String,
+}
+
+/// The scopes a trusted key may grant in the tokens it verifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grants {
+    /// Every scope, privileged ones included: operator keys (`--operator-key`,
+    /// a parties-file entry whose allow-list names them) and the development key.
+    Any,
+    /// Only these scopes; a token asking for another is refused (403).
+    Only(Scopes),
+}
+
+impl Grants {
+    /// The ordinary scopes of a party ([`scope::PARTY_DEFAULT`]): what a key
+    /// grants unless the operator says otherwise.
+    pub fn party_default() -> Self {
+        Grants::Only(scope::PARTY_DEFAULT.iter().collect())
+    }
+
+    /// Whether `s` may be granted.
+    pub fn allows(&self, s: &str) -> bool {
+        match self {
+            Grants::Any => true,
+            Grants::Only(allowed) => allowed.has(s),
+        }
+    }
 }
 
 impl TrustedKey {
@@ -103,6 +130,7 @@ impl TrustedKey {
             kid: jwk.common.key_id.clone(),
             issuer: None,
             party: None,
+            grants: Grants::party_default(),
             label: label.to_owned(),
         })
     }
@@ -119,6 +147,17 @@ impl TrustedKey {
     pub fn with_party(mut self, party: impl Into<String>) -> Self {
         self.party = Some(party.into());
         self
+    }
+
+    /// Sets what this key may grant (by default [`Grants::party_default`]).
+    pub fn with_grants(mut self, grants: Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// What this key may grant.
+    pub fn grants(&self) -> &Grants {
+        &self.grants
     }
 
     /// The party this key may only speak for, if bound.
@@ -196,7 +235,15 @@ impl TrustedKey {
                 ));
             }
         };
-        Ok(Self { key, alg, kid: None, issuer: None, party: None, label: label.to_owned() })
+        Ok(Self {
+            key,
+            alg,
+            kid: None,
+            issuer: None,
+            party: None,
+            grants: Grants::party_default(),
+            label: label.to_owned(),
+        })
     }
 }
 

@@ -27,6 +27,6 @@ mod tests;
 
 pub use dev_key::{DevKey, TokenRequest};
 pub use error::AuthError;
-pub use keys::{MIN_RSA_BITS, TrustedKey, load_key_file};
+pub use keys::{Grants, MIN_RSA_BITS, TrustedKey, load_key_file};
 pub use scopes::Scopes;
 pub use verify::{Caller, DEFAULT_LEEWAY, DEFAULT_MAX_EXP_AHEAD, MAX_TOKEN_LEN, Verifier};

@@ -1,7 +1,11 @@
-//! Scope names.
+//! Scope names, and which of them are privileged.
 //!
 //! The `utm.*` scopes are those of ASTM F3548-21; the `deconflict.*` scopes
-//! guard this service's native API.
+//! guard this service's native API. [`PRIVILEGED`] scopes act on other
+//! parties (administration, reading everyone's audit entries, declaring a USS
+//! down): only keys the operator designates may grant them
+//! ([`super::Grants::Any`]); every other key grants at most [`PARTY_DEFAULT`]
+//! or the allow-list of its parties-file entry.
 
 /// F3548: create, modify and delete operational intents; read everyone's.
 pub const STRATEGIC_COORDINATION: &str = "utm.strategic_coordination";
@@ -20,12 +24,36 @@ pub const TRACKS_WRITE: &str = "deconflict.tracks.write";
 pub const TRACKS_READ: &str = "deconflict.tracks.read";
 /// Native API: the operator hotline.
 pub const HOTLINE: &str = "deconflict.hotline";
-/// Native API: read the audit log.
+/// Native API: read one's own slice of the audit log.
 pub const AUDIT_READ: &str = "deconflict.audit.read";
+/// Native API: read the whole audit log, every party's entries (privileged).
+pub const AUDIT_ALL: &str = "deconflict.audit.all";
 /// Native API: read operations under the need-to-know rule (`/v1/operations`).
 pub const OPERATIONS_READ: &str = "deconflict.operations.read";
-/// Native API: administration.
+/// Native API: administration (privileged).
 pub const ADMIN: &str = "deconflict.admin";
+
+/// What a party's key grants unless its parties-file entry says otherwise:
+/// every scope that acts only on the party's own data or its own view.
+pub const PARTY_DEFAULT: [&str; 9] = [
+    STRATEGIC_COORDINATION,
+    CONSTRAINT_MANAGEMENT,
+    CONSTRAINT_PROCESSING,
+    CONFORMANCE_MONITORING_SA,
+    TRACKS_WRITE,
+    TRACKS_READ,
+    HOTLINE,
+    AUDIT_READ,
+    OPERATIONS_READ,
+];
+
+/// Scopes that act on other parties: only operator keys grant them.
+pub const PRIVILEGED: [&str; 3] = [ADMIN, AUDIT_ALL, AVAILABILITY_ARBITRATION];
+
+/// Whether `s` is a scope this service knows.
+pub fn is_known(s: &str) -> bool {
+    PARTY_DEFAULT.contains(&s) || PRIVILEGED.contains(&s)
+}
 
 /// Every F3548 scope.
 pub const ALL_UTM: [&str; 5] = [

@@ -121,7 +121,7 @@ impl Verifier {
         let validation = signature_only_validation(header.alg);
 
         let mut issuer_mismatch = None;
-        let mut claims = None;
+        let mut verified = None;
         let candidates = self.keys.iter().filter(|key| {
             key.algorithm() == header.alg
                 && match (header.kid.as_deref(), key.kid()) {
@@ -154,7 +154,7 @@ impl Verifier {
                             continue;
                         }
                     }
-                    claims = Some(data.claims);
+                    verified = Some((data.claims, key));
                     break;
                 }
                 Err(e) => match e.kind() {
@@ -169,14 +169,18 @@ impl Verifier {
                 },
             }
         }
-        let claims = match claims {
-            Some(claims) => claims,
+        let (claims, key) = match verified {
+            Some(found) => found,
             None => return Err(issuer_mismatch.unwrap_or(AuthError::BadSignature)),
         };
         let Value::Object(claims) = claims else {
             return Err(AuthError::MalformedToken("the claims are not a JSON object".into()));
         };
-        self.check_claims(&claims, now_unix)
+        let caller = self.check_claims(&claims, now_unix)?;
+        if let Some(scope) = caller.scopes.iter().find(|s| !key.grants().allows(s)) {
+            return Err(AuthError::ScopeNotGranted { scope: scope.to_owned(), key: key.label().to_owned() });
+        }
+        Ok(caller)
     }
 
     fn check_claims(&self, claims: &Map<String, Value>, now: i64) -> Result<Caller, AuthError> {

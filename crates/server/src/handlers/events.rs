@@ -139,7 +139,7 @@ pub async fn stream(
 }
 
 /// `GET /v1/audit`: the caller's slice (scope `deconflict.audit.read`; with
-/// `deconflict.admin` the whole log) as JSON lines.
+/// the privileged `deconflict.audit.all`, the whole log) as JSON lines.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", operation_id = "export_audit",
     params(After),
     responses(
@@ -149,13 +149,13 @@ pub async fn stream(
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
         (status = 503, description = "Storage unavailable.", body = ErrorBody),
     ),
-    security(("bearer" = ["deconflict.audit.read"]), ("bearer" = ["deconflict.admin"])))]
+    security(("bearer" = ["deconflict.audit.read"]), ("bearer" = ["deconflict.audit.all"])))]
 pub async fn export(
     State(state): State<AppState>,
     authed: Authed,
     ApiQuery(q): ApiQuery<After>,
 ) -> Result<Response, ApiError> {
-    authed.require(&[&[scope::AUDIT_READ], &[scope::ADMIN]])?;
+    authed.require(&[&[scope::AUDIT_READ], &[scope::AUDIT_ALL]])?;
     let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(10_000).clamp(1, 10_000);
     let store = state.engine.store().clone();
@@ -170,7 +170,7 @@ pub async fn export(
     .await
     .map_err(|e| ApiError::Internal(format!("audit task failed: {e}")))?
     .map_err(|e| ApiError::from_engine(e.into(), &authed.manager))?;
-    let slice = if authed.caller.scopes.has(scope::ADMIN) {
+    let slice = if authed.roles().has(deconflict_core::Role::Auditor) {
         audit::Slice::full(&entries, &checkpoints)
     } else {
         audit::Slice::for_party(&entries, &checkpoints, authed.manager.as_str())

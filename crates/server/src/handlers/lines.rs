@@ -54,10 +54,6 @@ pub(crate) fn wire<T: Serialize>(v: &T) -> Value {
     conv(serde_json::to_value(v).unwrap_or(Value::Null))
 }
 
-pub(crate) fn is_admin(authed: &Authed) -> bool {
-    authed.caller.scopes.has(scope::ADMIN)
-}
-
 /// Body of `PUT /v1/lines/{id}`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +87,6 @@ pub async fn put(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PutLineDto>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authed.require(&[&[scope::ADMIN]])?;
     let spec = LineSpec { name: body.name, parties: body.parties, policy: body.policy };
     let (line, created) = state.run(&authed, move |e, ctx| e.coord().put_line(ctx, &id, &spec)).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -108,8 +103,7 @@ pub async fn put(
     security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let all = is_admin(&authed);
-    let lines = state.run(&authed, move |e, ctx| e.coord().lines(ctx, all)).await?;
+    let lines = state.run(&authed, move |e, ctx| e.coord().lines(ctx)).await?;
     Ok(Json(json!({ "lines": wire(&lines) })))
 }
 
@@ -129,8 +123,7 @@ pub async fn get(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let admin = is_admin(&authed);
-    let line = state.run(&authed, move |e, ctx| e.coord().line(ctx, &id, admin)).await?;
+    let line = state.run(&authed, move |e, ctx| e.coord().line(ctx, &id)).await?;
     Ok(Json(wire(&line)))
 }
 
@@ -271,9 +264,8 @@ pub async fn checks(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let admin = is_admin(&authed);
     let limit = q.limit.unwrap_or(20).clamp(1, 1000);
-    let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, admin, limit)).await?;
+    let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, limit)).await?;
     Ok(Json(json!({ "checks": wire(&checks) })))
 }
 
@@ -295,9 +287,7 @@ pub async fn messages(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let admin = is_admin(&authed);
-    let list = state
-        .run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, q.thread.as_deref(), admin))
-        .await?;
+    let list =
+        state.run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, q.thread.as_deref())).await?;
     Ok(Json(json!({ "messages": wire(&list) })))
 }

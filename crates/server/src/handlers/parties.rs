@@ -1,5 +1,7 @@
-//! `/v1/parties`: the party registry (written by administrators, read by any
-//! authenticated caller; webhook URLs are never shown).
+//! `/v1/parties`: the party registry (written by the operator, read by any
+//! authenticated caller; webhook URLs are never shown). A party sets its own
+//! webhook (`PUT /v1/parties/{name}/webhook`); the core refuses anyone else
+//! but the operator.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +12,6 @@ use serde_json::{Value, json};
 
 use super::ApiPath;
 use super::lines::wire;
-use crate::auth::scope;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
@@ -55,7 +56,6 @@ pub async fn put(
     ApiPath(name): ApiPath<String>,
     ApiJson(body): ApiJson<PutPartyDto>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authed.require(&[&[scope::ADMIN]])?;
     if let Some(n) = &body.name
         && n != &name
     {
@@ -66,6 +66,39 @@ pub async fn put(
     let (party, created) = state.run(&authed, move |e, ctx| e.coord().put_party(ctx, party)).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(public(&party))))
+}
+
+/// Body of `PUT /v1/parties/{name}/webhook`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookDto {
+    /// Where the party's events are POSTed; `null` removes the webhook.
+    pub webhook_url: Option<String>,
+}
+
+/// `PUT /v1/parties/{name}/webhook`: the party itself (scope
+/// `deconflict.hotline`) or the operator sets or removes its webhook.
+#[utoipa::path(put, path = "/v1/parties/{name}/webhook", tag = "parties", operation_id = "set_party_webhook",
+    params(("name" = String, Path, description = "The party's name (a token `sub`).")),
+    request_body = WebhookDto,
+    responses(
+        (status = 200, description = "The party (`{name, display_name, webhook, updated}`; never the URL).", body = serde_json::Value),
+        (status = 400, description = "Bad body or URL.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "Neither the party itself nor the operator.", body = ErrorBody),
+        (status = 404, description = "The party is not registered.", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
+pub async fn set_webhook(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(body): ApiJson<WebhookDto>,
+) -> Result<Json<Value>, ApiError> {
+    authed.require(super::lines::HOTLINE_OR_ADMIN)?;
+    let url = body.webhook_url;
+    let party = state.run(&authed, move |e, ctx| e.coord().set_webhook(ctx, &name, url)).await?;
+    Ok(Json(public(&party)))
 }
 
 /// `GET /v1/parties`: any authenticated caller.

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use crate::common::*;
 
 const AUDIT: &str = "deconflict.audit.read";
-const ADMIN: &str = "deconflict.admin";
+const AUDIT_ALL: &str = "deconflict.audit.all";
 
 async fn seal(s: &TestServer) {
     let store = s.state.engine.store().clone();
@@ -79,7 +79,7 @@ async fn altering_one_stored_entry_breaks_verification_exactly_there() {
     scenario(&s).await;
     seal(&s).await;
     let key = service_key(&s).await;
-    let admin = s.token("auditor", &[ADMIN]);
+    let admin = s.token("auditor", &[AUDIT_ALL]);
     let full = audit::export::parse_export(&export(&s, &admin).await).unwrap();
     audit::verify_slice(&full.slice, &[key]).unwrap();
 

@@ -1,54 +1,11 @@
 //! The authentication and authorisation matrix over HTTP, and compatibility
 //! with tokens shaped like the InterUSS development tools'.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use p256::elliptic_curve::Generate as _;
-use p256::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::common::signers::*;
 use crate::common::*;
-
-struct Signer {
-    key: EncodingKey,
-    alg: Algorithm,
-    public_pem: String,
-}
-
-fn ec_signer() -> Signer {
-    let secret = p256::SecretKey::try_generate().unwrap();
-    let private = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
-    Signer {
-        key: EncodingKey::from_ec_pem(private.as_bytes()).unwrap(),
-        alg: Algorithm::ES256,
-        public_pem: secret.public_key().to_public_key_pem(LineEnding::LF).unwrap(),
-    }
-}
-
-fn rsa_signer() -> Signer {
-    use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
-    let mut rng = p256::elliptic_curve::common::getrandom::SysRng;
-    let private = rsa::PrivateKey::new(&mut rng, 2048).unwrap();
-    let pem = private.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
-    Signer {
-        key: EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
-        alg: Algorithm::RS256,
-        public_pem: private.to_public_key().to_public_key_pem(rsa::pkcs8::LineEnding::LF).unwrap(),
-    }
-}
-
-impl Signer {
-    fn sign(&self, claims: &Value) -> String {
-        jsonwebtoken::encode(&Header::new(self.alg), claims, &self.key).unwrap()
-    }
-}
-
-/// The claims the InterUSS tools put in a development token.
-fn interuss_claims(sub: &str, scope: &str) -> Value {
-    let now = chrono::Utc::now().timestamp();
-    json!({ "sub": sub, "client_id": sub, "scope": scope, "aud": "localhost",
-            "iss": "dummy", "nbf": now - 1, "exp": now + 3600, "jti": new_id() })
-}
 
 async fn server_trusting(signer: &Signer) -> TestServer {
     let dir = tempfile::tempdir().unwrap();

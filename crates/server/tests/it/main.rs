@@ -15,3 +15,4 @@ mod purge;
 mod replicas;
 mod restart;
 mod tactical;
+mod trust;

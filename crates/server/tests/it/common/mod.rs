@@ -12,6 +12,8 @@ use server::auth::{DevKey, TokenRequest};
 use server::{Clock, Config, StoreSpec};
 use tokio::sync::oneshot;
 
+pub mod signers;
+
 pub const SC: &str = "utm.strategic_coordination";
 pub const CP: &str = "utm.constraint_processing";
 pub const CM: &str = "utm.constraint_management";
