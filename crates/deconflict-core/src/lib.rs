@@ -20,7 +20,9 @@ pub mod ids;
 pub mod ledger;
 pub mod memory;
 pub mod model;
+pub mod quota;
 pub mod records;
+pub mod reports;
 pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
@@ -31,4 +33,4 @@ pub use engine::{Ctx, Engine, EngineError, Limits};
 pub use ids::{EntityId, IdError, Manager, Ovn, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
 pub use roles::{Role, Roles};
-pub use store::{Store, StoreError, Tx, TxMode};
+pub use store::{Store, StoreError, Tx, TxMode, Usage};

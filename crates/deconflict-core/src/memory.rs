@@ -15,7 +15,7 @@ use crate::model::{
     AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
 };
 use crate::records::{Record, RecordKey};
-use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode};
+use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode, Usage};
 
 /// An entity kept in a [`Table`].
 trait Boxed: Clone {
@@ -341,6 +341,32 @@ impl Tx for MemoryTx<'_> {
             intents: self.state.intents.rows.len() as u64,
             constraints: self.state.constraints.rows.len() as u64,
             subscriptions: self.state.subscriptions.rows.len() as u64,
+        })
+    }
+
+    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+        let live = |end: Time| end > now;
+        let st = &self.state;
+        Ok(Usage {
+            intents: st
+                .intents
+                .rows
+                .values()
+                .filter(|o| &o.manager == manager && live(o.time().end()))
+                .count() as u64,
+            constraints: st
+                .constraints
+                .rows
+                .values()
+                .filter(|c| &c.manager == manager && live(c.time().end()))
+                .count() as u64,
+            subscriptions: st
+                .subscriptions
+                .rows
+                .values()
+                .filter(|s| &s.manager == manager && !s.implicit && live(s.time().end()))
+                .cloned()
+                .collect(),
         })
     }
 

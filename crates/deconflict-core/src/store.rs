@@ -98,6 +98,17 @@ pub fn cover_cells(volumes: &[Volume4D]) -> Vec<u64> {
     cells
 }
 
+/// What one manager holds that is still live, for its quotas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// Operational intents not yet ended.
+    pub intents: u64,
+    /// Constraints not yet ended.
+    pub constraints: u64,
+    /// Explicit subscriptions not yet ended (implicit ones follow its intents).
+    pub subscriptions: Vec<Subscription>,
+}
+
 /// A storage backend. Cheap to share behind an `Arc`.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens a transaction. A write transaction is serialisable: if it commits,
@@ -152,6 +163,8 @@ pub trait Tx {
     fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError>;
     /// How many entities are stored.
     fn counts(&mut self) -> Result<EntityCounts, StoreError>;
+    /// What `manager` holds that ends after `now`.
+    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError>;
 
     /// Appends an event; it becomes durable with the rest of this transaction.
     fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError>;

@@ -6,23 +6,26 @@
 //! * A party sees **its own** operations in full: every volume, its state,
 //!   and the details it set (free-text `purpose`, `contact` channel).
 //! * Of **another party's** live operation it sees only what intersects its
-//!   own live operations or its own live explicit subscriptions. For each of
-//!   the other operation's volumes and each of the caller's volumes (intents'
-//!   extents, subscriptions' extents) that intersect exactly, one
-//!   [`VisiblePart`]: the intersection polygons ([`geom::clip`]), the overlap
-//!   of the two altitude ranges and of the two time windows. With the parts
-//!   come the other party's manager name, the operation's state and its
-//!   `contact` channel, so the two can talk.
+//!   own live operations or the live constraints it manages: airspace it
+//!   will itself occupy or restrict. For each of the other operation's
+//!   volumes and each of the caller's volumes (its intents' and constraints'
+//!   extents) that intersect exactly, one [`VisiblePart`]: the intersection
+//!   polygons ([`geom::clip`]), the overlap of the two altitude ranges and of
+//!   the two time windows. With the parts come the other party's manager
+//!   name, the operation's state and its `contact` channel, so the two can talk.
+//! * **Subscriptions never widen the view.** A subscription is the caller's
+//!   wish to be told that something changed in an area (F3548: a reference,
+//!   time window, state and where to ask), not a claim on that airspace, and
+//!   anyone may subscribe anywhere: if subscribing showed geometry, need-to-know
+//!   could be widened at will. This holds for explicit and implicit
+//!   subscriptions alike.
 //! * It **never** sees another party's `purpose` nor its OVN: the types below
 //!   have no place for them ([`View::Other`]).
 //! * Anything else is invisible, and an invisible operation is reported
 //!   exactly like a missing one ([`EngineError::NotFound`] with the same
 //!   message), so that its existence is not revealed.
 //!
-//! Implicit subscriptions (those F3548 creates with an intent) do not widen
-//! the view: their extents are their intents' extents, already counted, or
-//! stale ones of intents since deleted. A touching (zero-area) intersection
-//! gives a part with no polygons.
+//! A touching (zero-area) intersection gives a part with no polygons.
 //!
 //! The F3548 endpoints are not filtered here: they keep returning what the
 //! standard requires (references without details, other parties' OVNs hidden
@@ -270,8 +273,9 @@ fn validate(d: &IntentDetails) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// The caller's live volumes (its intents' extents and its explicit
-/// subscriptions' extents) that intersect `near`, without duplicates.
+/// The caller's live volumes (its intents' and its constraints' extents)
+/// that intersect `near`, without duplicates. Never its subscriptions (see
+/// the module docs).
 fn caller_volumes(
     tx: &mut dyn Tx,
     caller: &Manager,
@@ -295,10 +299,10 @@ fn caller_volumes(
             add(v, &mut out);
         }
     }
-    let mut subs = tx.subscriptions_in(&query)?;
-    subs.sort_by_key(|s| s.id);
-    for s in subs.iter().filter(|s| &s.manager == caller && !s.implicit) {
-        for v in &s.extents {
+    let mut constraints = tx.constraints_in(&query)?;
+    constraints.sort_by_key(|c| c.id);
+    for c in constraints.iter().filter(|c| &c.manager == caller) {
+        for v in &c.extents {
             add(v, &mut out);
         }
     }

@@ -63,7 +63,7 @@ fn box_area(lat0: f64, lng0: f64, lat1: f64, lng1: f64) -> f64 {
 }
 
 /// A and B overlap (A: 46.00±0.01, B: 46.01±0.01 → overlap band
-/// 46.00..46.01); C is far away with a subscription over A's north-west.
+/// 46.00..46.01); C is far away with a subscription over A's south-west.
 struct World {
     e: Engine,
     a: OperationalIntent,
@@ -139,18 +139,32 @@ fn the_three_party_matrix() {
     assert!((area_of(parts) - overlap).abs() / overlap < 1e-6);
     assert!(seen.iter().all(|v| v.id != w.c.id));
 
-    // Carol sees nothing of Bob, and Alice only inside her subscription
-    // (a 0.008° square, entirely within Alice's square).
+    // Carol sees nothing of Bob nor of Alice: her subscription over Alice's
+    // south-west corner tells her of changes there, it shows no geometry.
+    let seen = query(&w.e, "carol");
+    assert_eq!(seen.iter().map(|v| v.id).collect::<Vec<_>>(), vec![w.c.id]);
+    assert!(matches!(operation(&w.e, &ctx("carol"), w.b.id), Err(EngineError::NotFound(_))));
+    assert!(matches!(operation(&w.e, &ctx("carol"), w.a.id), Err(EngineError::NotFound(_))));
+}
+
+#[test]
+fn a_constraint_the_party_manages_shows_what_it_covers() {
+    let w = world();
+    // Carol restricts a 0.008° square inside Alice's, 50–60 m.
+    let corner = volume(square(45.995, 6.995, 0.004), (50.0, 60.0), T0, T0 + 3 * HOUR);
+    let p = crate::engine::PutConstraint { extents: vec![corner], uss_base_url: url("carol.example") };
+    w.e.put_constraint(&ctx("carol"), EntityId::random(), None, &p).unwrap();
     let seen = query(&w.e, "carol");
     assert!(seen.iter().all(|v| v.id != w.b.id));
     let alice = seen.iter().find(|v| v.id == w.a.id).unwrap();
+    assert_eq!(alice.contact.as_deref(), Some("tel:alice"));
     let View::Other { parts } = &alice.view else { panic!() };
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].altitude, AltitudeRange::new(50.0, 60.0).unwrap());
     assert_eq!(parts[0].time, *w.a.extents[0].time());
-    let sub_area = square(45.995, 6.995, 0.004).area_m2();
-    assert!((area_of(parts) - sub_area).abs() / sub_area < 1e-6);
-    assert!(matches!(operation(&w.e, &ctx("carol"), w.b.id), Err(EngineError::NotFound(_))));
+    let corner_area = square(45.995, 6.995, 0.004).area_m2();
+    assert!((area_of(parts) - corner_area).abs() / corner_area < 1e-6);
+    assert_eq!(operation(&w.e, &ctx("carol"), w.a.id).unwrap(), *alice);
 }
 
 #[test]

@@ -48,6 +48,27 @@ pub struct ServeArgs {
     /// Most entities one query may return (more is a 413, never a silent cut).
     #[arg(long, env = "DECONF_MAX_RESULTS", default_value_t = 10_000)]
     pub max_results: usize,
+    /// Quota: most live operational intents per party.
+    #[arg(long, env = "DECONF_QUOTA_OPERATIONS", default_value_t = 1000)]
+    pub quota_operations: u64,
+    /// Quota: most live constraints per party.
+    #[arg(long, env = "DECONF_QUOTA_CONSTRAINTS", default_value_t = 1000)]
+    pub quota_constraints: u64,
+    /// Quota: most live explicit subscriptions per party.
+    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTIONS", default_value_t = 1000)]
+    pub quota_subscriptions: u64,
+    /// Quota: most total area of a party's live explicit subscriptions, km².
+    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTION_AREA_KM2", default_value_t = 500_000.0)]
+    pub quota_subscription_area_km2: f64,
+    /// Quota: most hotline messages a party sends per minute (per replica).
+    #[arg(long, env = "DECONF_QUOTA_MESSAGES_PER_MINUTE", default_value_t = 120)]
+    pub quota_messages_per_minute: u32,
+    /// Quota: most F3548 reports a party files per minute (per replica).
+    #[arg(long, env = "DECONF_QUOTA_REPORTS_PER_MINUTE", default_value_t = 60)]
+    pub quota_reports_per_minute: u32,
+    /// Days F3548 reports are kept before they are purged.
+    #[arg(long, env = "DECONF_REPORT_RETENTION_DAYS", default_value_t = 30)]
+    pub report_retention_days: u32,
     /// Seconds between purges of ended entities.
     #[arg(long, env = "DECONF_PURGE_INTERVAL_S", default_value_t = 60)]
     pub purge_interval_s: u64,
@@ -129,6 +150,15 @@ impl ServeArgs {
         };
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
+        cfg.limits.quotas = deconflict_core::quota::Quotas {
+            operations: self.quota_operations,
+            constraints: self.quota_constraints,
+            subscriptions: self.quota_subscriptions,
+            subscription_area_km2: self.quota_subscription_area_km2,
+            messages_per_minute: self.quota_messages_per_minute,
+            reports_per_minute: self.quota_reports_per_minute,
+        };
+        cfg.limits.report_retention_us = i64::from(self.report_retention_days) * 86_400_000_000;
         cfg.live = server::live::LiveConfig {
             scan_interval: Duration::from_millis(self.scan_interval_ms.max(10)),
             stale_after: Duration::from_secs(self.track_stale_s.max(1)),

@@ -28,6 +28,13 @@ pub enum ApiError {
     AirspaceConflict(Box<AirspaceConflictDto>),
     /// 413: area or body or result set too large.
     TooLarge(String),
+    /// 429: a per-party quota is exhausted; `Retry-After` says when to try again.
+    TooManyRequests {
+        /// Names the quota and the limit.
+        message: String,
+        /// Seconds until trying again may succeed.
+        retry_after_s: u64,
+    },
     /// 503: storage unavailable or request deadline passed (nothing committed).
     Unavailable(String),
     /// 500: a bug or an unexpected backend failure; the text is only logged.
@@ -56,6 +63,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::AirspaceConflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -90,8 +98,11 @@ impl ApiError {
                     .map(|k| ConstraintRefDto::new(k, viewer))
                     .collect(),
             })),
-            e @ (EngineError::AreaTooLarge { .. } | EngineError::TooManyResults { .. }) => {
-                ApiError::TooLarge(e.to_string())
+            e @ (EngineError::AreaTooLarge { .. }
+            | EngineError::TooManyResults { .. }
+            | EngineError::ReportTooLarge { .. }) => ApiError::TooLarge(e.to_string()),
+            e @ EngineError::QuotaExceeded { retry_after_s, .. } => {
+                ApiError::TooManyRequests { message: e.to_string(), retry_after_s }
             }
             e @ EngineError::Timeout => ApiError::Unavailable(e.to_string()),
             EngineError::Store(StoreError::Unavailable(m)) => {
@@ -118,6 +129,12 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match self {
             ApiError::AirspaceConflict(body) => (status, Json(body)).into_response(),
+            ApiError::TooManyRequests { message, retry_after_s } => (
+                status,
+                [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())],
+                Json(ErrorBody { message: &message }),
+            )
+                .into_response(),
             ApiError::Internal(detail) => {
                 let id = uuid::Uuid::new_v4();
                 tracing::error!(error_id = %id, error = %detail, "internal error");

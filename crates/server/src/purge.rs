@@ -11,19 +11,22 @@ pub async fn purge_once(state: &AppState) {
     let now = state.clock.now();
     let result = tokio::task::spawn_blocking(move || {
         let purged = engine.purge_expired(now)?;
+        let reports = engine.purge_reports(now)?;
         let counts = engine.counts()?;
-        Ok::<_, deconflict_core::EngineError>((purged, counts))
+        Ok::<_, deconflict_core::EngineError>((purged, reports, counts))
     })
     .await;
     match result {
-        Ok(Ok((purged, counts))) => {
+        Ok(Ok((purged, reports, counts))) => {
             crate::metrics::count_purged(&purged);
+            metrics::counter!("deconflict_purged_total", "kind" => "report").increment(reports);
             crate::metrics::set_entity_counts(&counts);
-            if purged.intents + purged.constraints + purged.subscriptions > 0 {
+            if purged.intents + purged.constraints + purged.subscriptions + reports > 0 {
                 tracing::info!(
                     intents = purged.intents,
                     constraints = purged.constraints,
                     subscriptions = purged.subscriptions,
+                    reports,
                     "purged ended entities"
                 );
             }

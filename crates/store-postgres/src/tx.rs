@@ -15,7 +15,7 @@ use deconflict_core::model::{
 };
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
-use deconflict_core::{EntityId, Manager, StoreError, SubscriptionId, Tx, TxMode};
+use deconflict_core::{EntityId, Manager, StoreError, SubscriptionId, Tx, TxMode, Usage};
 use geom::Time;
 use postgres::Row;
 use postgres::types::{FromSql, ToSql};
@@ -27,8 +27,8 @@ use entities::{
     AVAILABILITY_GET, AVAILABILITY_PUT, CONSTRAINT_BY_BOX, CONSTRAINT_BY_CELLS, CONSTRAINT_DELETE,
     CONSTRAINT_GET, CONSTRAINT_PUT, COUNTS, INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET,
     INTENT_OF_SUB, INTENT_PUT, PURGE_CONSTRAINTS, PURGE_INTENTS, PURGE_SUBSCRIPTIONS, SUBSCRIPTION_BY_BOX,
-    SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT, constraint_from_row,
-    count, intent_from_row, row_id, subscription_from_row,
+    SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT, SUBSCRIPTIONS_OF,
+    USAGE_COUNTS, constraint_from_row, count, intent_from_row, row_id, subscription_from_row,
 };
 use events::{
     CHECKPOINT_PUT, CHECKPOINTS_AFTER, EVENT_APPEND, EVENT_IS_PENDING, EVENT_LAST_SEALED, EVENT_SEAL,
@@ -364,6 +364,16 @@ impl Tx for PgTx<'_> {
             constraints: count(row, 1)?,
             subscriptions: count(row, 2)?,
         })
+    }
+
+    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+        let now = now.as_micros();
+        let rows = self.query(USAGE_COUNTS, &[&manager.as_str(), &now])?;
+        let row = rows.first().ok_or_else(|| StoreError::Backend("usage returned no row".into()))?;
+        let (intents, constraints) = (count(row, 0)?, count(row, 1)?);
+        let rows = self.query(SUBSCRIPTIONS_OF, &[&manager.as_str(), &now])?;
+        let subscriptions = rows.iter().map(subscription_from_row).collect::<Result<_, _>>()?;
+        Ok(Usage { intents, constraints, subscriptions })
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {

@@ -17,7 +17,7 @@ use deconflict_core::model::{
 };
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
-use deconflict_core::{StoreError, Tx, TxMode};
+use deconflict_core::{StoreError, Tx, TxMode, Usage};
 use geom::Time;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -27,8 +27,9 @@ use entities::{
     AVAILABILITY, CONSTRAINT_BY_ID, CONSTRAINTS_IN, COUNTS, DELETE_CONSTRAINT, DELETE_INTENT,
     DELETE_SUBSCRIPTION, INDEX_CONSTRAINT, INDEX_INTENT, INDEX_SUBSCRIPTION, INTENT_BY_ID, INTENTS_IN,
     INTENTS_OF_SUBSCRIPTION, PURGE_CONSTRAINTS, PURGE_INTENTS, PURGE_ORPHANS, PURGE_SUBSCRIPTIONS,
-    SUBSCRIPTION_BY_ID, SUBSCRIPTIONS_IN, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT, UPSERT_INTENT,
-    UPSERT_SUBSCRIPTION, entity_id, read_constraint, read_intent, read_subscription,
+    SUBSCRIPTION_BY_ID, SUBSCRIPTIONS_IN, SUBSCRIPTIONS_OF, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT,
+    UPSERT_INTENT, UPSERT_SUBSCRIPTION, USAGE_COUNTS, entity_id, read_constraint, read_intent,
+    read_subscription,
 };
 use events::{
     ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, LAST_SEALED, PUT_CHECKPOINT,
@@ -349,6 +350,20 @@ impl<L: Lease> Tx for SqliteTx<L> {
             stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).store()?;
         let n = |v: i64| u64::try_from(v).unwrap_or_default();
         Ok(EntityCounts { intents: n(i), constraints: n(c), subscriptions: n(s) })
+    }
+
+    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+        let now = now.as_micros();
+        let (i, c): (i64, i64) = self
+            .conn
+            .prepare_cached(USAGE_COUNTS)
+            .store()?
+            .query_row(params![manager.as_str(), now], |r| Ok((r.get(0)?, r.get(1)?)))
+            .store()?;
+        let subscriptions =
+            self.fetch_all(SUBSCRIPTIONS_OF, params![manager.as_str(), now], read_subscription)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or_default();
+        Ok(Usage { intents: n(i), constraints: n(c), subscriptions })
     }
 
     fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {

@@ -274,6 +274,7 @@ impl Coord<'_> {
         {
             return bad("idempotency_key must be 1 to 200 characters without control characters");
         }
+        self.engine.take_rate(ctx, crate::quota::Quota::MessagesPerMinute)?;
         let id = new_id();
         self.engine.write_tx(ctx.deadline, |tx| {
             if let Some(k) = &draft.idempotency_key

@@ -48,6 +48,9 @@ impl Engine {
             return Err(EngineError::BadRequest(format!("extents[{i}] ends in the past")));
         }
         self.check_area(&p.extents)?;
+        if ovn.is_none() {
+            self.check_count_quota(ctx, crate::quota::Quota::Constraints)?;
+        }
         self.write(ctx.deadline, |tx| {
             let old = tx.constraint(id)?;
             match (&old, ovn) {

@@ -41,11 +41,31 @@ pub enum EngineError {
         /// The limit.
         limit_km2: f64,
     },
+    /// A report is larger than allowed (413).
+    #[error("report of {bytes} bytes exceeds the limit of {limit} bytes")]
+    ReportTooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A query would return more than the limit (413): narrow the area or time.
     #[error("query matches more than {limit} entities; narrow the area or the time window")]
     TooManyResults {
         /// The limit.
         limit: usize,
+    },
+    /// A per-party quota is exhausted (429 with `Retry-After`).
+    #[error("quota {quota} exceeded: {detail}; try again in {retry_after_s} s")]
+    QuotaExceeded {
+        /// Which quota.
+        quota: crate::quota::Quota,
+        /// The party.
+        party: String,
+        /// What it holds or did, and the limit.
+        detail: String,
+        /// When trying again may succeed, in seconds.
+        retry_after_s: u64,
     },
     /// Concurrent writers kept winning; nothing was written (409).
     #[error("too much concurrent writing in this area; nothing was written, try again")]

@@ -88,6 +88,9 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         self.validate_intent(ctx, ovn.is_none(), p)?;
+        if ovn.is_none() {
+            self.check_count_quota(ctx, crate::quota::Quota::Operations)?;
+        }
         let result = self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
         if let Err(EngineError::MissingKeys(conflict)) = &result {
             self.record_refusal(ctx, id, conflict);

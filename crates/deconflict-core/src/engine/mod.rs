@@ -50,6 +50,10 @@ pub struct Limits {
     pub allow_http_base_urls: bool,
     /// How many times a transaction that lost a race is run again.
     pub max_attempts: u32,
+    /// What one party may hold and how fast it may write.
+    pub quotas: crate::quota::Quotas,
+    /// How long F3548 reports are kept, in µs (30 days).
+    pub report_retention_us: i64,
 }
 
 impl Default for Limits {
@@ -61,6 +65,8 @@ impl Default for Limits {
             max_results: 10_000,
             allow_http_base_urls: false,
             max_attempts: 8,
+            quotas: crate::quota::Quotas::default(),
+            report_retention_us: 30 * 24 * HOUR_US,
         }
     }
 }
@@ -104,12 +110,42 @@ impl Ctx {
 pub struct Engine {
     store: Arc<dyn Store>,
     limits: Limits,
+    /// Per-party write rates of this process (see [`crate::quota`]).
+    rates: Arc<crate::quota::Rates>,
 }
 
 impl Engine {
     /// An engine over `store` with `limits`.
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
-        Self { store, limits }
+        Self { store, limits, rates: Arc::default() }
+    }
+
+    /// What the caller holds now, read in a transaction of its own (see
+    /// [`crate::quota`] for why not in the write).
+    ///
+    /// # Errors
+    /// `Store`.
+    pub(crate) fn usage(&self, ctx: &Ctx) -> Result<crate::store::Usage, EngineError> {
+        self.read(|tx| Ok(tx.usage(&ctx.caller, ctx.now)?))
+    }
+
+    /// 429 unless the caller may create one more entity counted by `quota`.
+    pub(crate) fn check_count_quota(&self, ctx: &Ctx, quota: crate::quota::Quota) -> Result<(), EngineError> {
+        self.limits.quotas.check_count(quota, &ctx.caller, &self.usage(ctx)?)
+    }
+
+    /// Counts one write of the caller under a per-minute `quota`, or 429.
+    ///
+    /// # Errors
+    /// [`EngineError::QuotaExceeded`].
+    pub fn take_rate(&self, ctx: &Ctx, quota: crate::quota::Quota) -> Result<(), EngineError> {
+        let q = &self.limits.quotas;
+        let limit = match quota {
+            crate::quota::Quota::MessagesPerMinute => q.messages_per_minute,
+            crate::quota::Quota::ReportsPerMinute => q.reports_per_minute,
+            _ => return Ok(()),
+        };
+        self.rates.take(&ctx.caller, quota, limit, ctx.now)
     }
 
     /// The limits in force.

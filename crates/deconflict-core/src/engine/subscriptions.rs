@@ -67,6 +67,13 @@ impl Engine {
         p: &PutSubscription,
     ) -> Result<PutSubscriptionResult, EngineError> {
         let volume = self.subscription_volume(ctx, p)?;
+        let usage = self.usage(ctx)?;
+        let quotas = &self.limits.quotas;
+        if version.is_none() {
+            quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
+        }
+        let new_km2 = volume.footprint().area_m2() / 1e6;
+        quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
         self.write(ctx.deadline, |tx| {
             let old = tx.subscription(id)?;
             match (&old, version) {

@@ -400,3 +400,36 @@ fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
         }
     }
 }
+
+#[test]
+fn holding_quotas_bound_creates_not_updates() {
+    let quotas = crate::quota::Quotas { operations: 2, constraints: 1, ..Default::default() };
+    let e = Engine::new(Arc::new(MemoryStore::new()), Limits { quotas, ..Limits::default() });
+    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.5, "alice")).unwrap();
+    let err = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(47.0, "alice")).unwrap_err();
+    assert!(
+        matches!(err, EngineError::QuotaExceeded { quota: crate::quota::Quota::Operations, .. }),
+        "{err:?}"
+    );
+    assert_eq!(e.counts().unwrap().intents, 2, "nothing written");
+    // An update of one it holds is not a new one; another party has its own quota.
+    let id = a.intent.intent.id;
+    e.put_intent(&ctx("alice"), id, Some(&a.intent.intent.ovn), &put(46.0, "alice")).unwrap();
+    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(48.0, "bob")).unwrap();
+    // Once one has ended, there is room again.
+    let later = Ctx::new(manager("alice"), Time::from_micros(T0 + HOUR));
+    let mut p = put(47.0, "alice");
+    p.extents = vec![volume(square(47.0, 7.0, 0.01), (0.0, 120.0), T0 + HOUR, T0 + 2 * HOUR)];
+    e.put_intent(&later, EntityId::random(), None, &p).unwrap();
+    // Constraints likewise.
+    let c = |lat| crate::engine::PutConstraint {
+        extents: vec![volume(square(lat, 8.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)],
+        uss_base_url: crate::testsuite::url("alice.example"),
+    };
+    e.put_constraint(&ctx("alice"), EntityId::random(), None, &c(46.0)).unwrap();
+    assert!(matches!(
+        e.put_constraint(&ctx("alice"), EntityId::random(), None, &c(47.0)),
+        Err(EngineError::QuotaExceeded { quota: crate::quota::Quota::Constraints, .. })
+    ));
+}

@@ -114,6 +114,7 @@ fn draft(body: SendDto, headers: &HeaderMap) -> Result<MessageDraft, ApiError> {
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
         (status = 409, description = "The line is suspended.", body = ErrorBody),
+        (status = 429, description = "The sender is over its messages-per-minute quota; `Retry-After` says when to try again.", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn send(

@@ -1,5 +1,6 @@
-//! `POST /dss/v1/reports`: a USS reports a problem with another. The DSS
-//! records it in the log and gives it an id.
+//! `POST /dss/v1/reports`: a USS reports a problem with another. The core
+//! stores it (bounded, rate-limited, kept for a retention period) and gives it
+//! an id; the log gets a one-line summary, never the report itself.
 
 use axum::Json;
 use axum::extract::State;
@@ -27,7 +28,7 @@ pub struct ReportOut {
 
 /// `POST /dss/v1/reports`: 201 with a report id.
 pub async fn make(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     authed: Authed,
     ApiJson(body): ApiJson<ReportIn>,
 ) -> Result<(StatusCode, Json<ReportOut>), ApiError> {
@@ -36,7 +37,8 @@ pub async fn make(
     if !exchange.is_object() {
         return Err(ApiError::bad("exchange must be an object (F3548 ExchangeRecord)"));
     }
-    let report_id = uuid::Uuid::new_v4().to_string();
-    tracing::warn!(report_id, reporter = %authed.manager, %exchange, "DSS report received");
-    Ok((StatusCode::CREATED, Json(ReportOut { report_id, exchange })))
+    let text = exchange.to_string();
+    let filed = state.run(&authed, move |e, ctx| e.file_report(ctx, &text)).await?;
+    tracing::info!(report_id = %filed.id, reporter = %authed.manager, bytes = filed.bytes, "DSS report stored");
+    Ok((StatusCode::CREATED, Json(ReportOut { report_id: filed.id, exchange })))
 }

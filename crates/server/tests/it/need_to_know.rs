@@ -1,5 +1,5 @@
 //! Need-to-know over HTTP, with a matrix of three parties: Alice and Bob file
-//! overlapping operations, Carol files one far away and subscribes over part
+//! overlapping operations, Carol files one far away and a constraint over part
 //! of Alice's area. Each (viewer, owner) pair sees exactly what the rule in
 //! `deconflict_core::visibility` allows, and the F3548 API is unchanged.
 
@@ -120,13 +120,13 @@ async fn three_party_need_to_know_matrix() {
     let (alice, a_ovn) = file(&s, "alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (0, 120)), &[]).await;
     // Bob: 46.00..46.02 × 6.99..7.01, 100..300 m, +60..+180 min; overlaps Alice.
     let (bob, _) = file(&s, "bob", volume(46.01, 7.0, 0.01, (100.0, 300.0), (60, 180)), &[&a_ovn]).await;
-    // Carol: far away, and a subscription over Alice's south-west corner.
+    // Carol: far away, and a constraint over Alice's south-west corner.
     let (carol, _) = file(&s, "carol", volume(46.15, 7.15, 0.01, (0.0, 120.0), (0, 120)), &[]).await;
     let sub_volume = volume(45.995, 6.995, 0.004, (50.0, 60.0), (0, 180));
-    let body = json!({ "extents": sub_volume, "uss_base_url": "http://carol.example",
-        "notify_for_operational_intents": true });
-    let (st, r) = s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol.token), Some(&body)).await;
-    assert_eq!(st, StatusCode::OK, "{r}");
+    let body = json!({ "extents": [sub_volume], "uss_base_url": "http://carol.example" });
+    let cm = s.token("carol", &[CM]);
+    let (st, r) = s.call(Method::PUT, &format!("{CR}/{}", new_id()), Some(&cm), Some(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
 
     let (a_t, b_t, sub_t) = (window(&alice.volume), window(&bob.volume), window(&sub_volume));
     let overlap =
@@ -165,7 +165,7 @@ async fn three_party_need_to_know_matrix() {
     // Alice sees Bob only as the overlap, and vice versa.
     check_part(find(&seen_by_alice, &bob.id).unwrap(), &bob, (100.0, 120.0), overlap(a_t, b_t), ab_area);
     check_part(find(&seen_by_bob, &alice.id).unwrap(), &alice, (100.0, 120.0), overlap(a_t, b_t), ab_area);
-    // Carol sees Alice clipped to her subscription, and nothing of Bob.
+    // Carol sees Alice clipped to her constraint, and nothing of Bob.
     check_part(find(&seen_by_carol, &alice.id).unwrap(), &alice, (50.0, 60.0), overlap(a_t, sub_t), sub_area);
     assert!(find(&seen_by_carol, &bob.id).is_none());
     // Nobody else sees anything of Carol.

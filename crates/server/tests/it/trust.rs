@@ -164,3 +164,131 @@ async fn a_party_cannot_hijack_another_partys_webhook() {
     };
     assert_eq!(found["actor"], "alpha");
 }
+
+#[tokio::test]
+async fn a_subscription_does_not_widen_the_view() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let id = new_id();
+    let (st, r) = s.put_intent(&format!("{OIR}/{id}"), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let details = json!({ "purpose": "alice's secret purpose", "contact": "tel:alice" });
+    let (st, _) =
+        s.call(Method::PUT, &format!("/v1/operations/{id}/details"), Some(&alice), Some(&details)).await;
+    assert_eq!(st, StatusCode::OK);
+    // Mallory, with no operation near Alice's, cannot see it...
+    let mallory = s.token("mallory", &[SC, "deconflict.audit.read"]);
+    let (st, before) = s.call(Method::GET, &format!("/v1/operations/{id}"), Some(&mallory), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{before}");
+    // ...subscribes over Alice's area, and still sees nothing of it.
+    let (st, r) =
+        s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&mallory), Some(&watch("mallory"))).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (st, after) = s.call(Method::GET, &format!("/v1/operations/{id}"), Some(&mallory), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{after}");
+    assert_eq!(after["message"], before["message"], "indistinguishable from a missing id");
+    let body = json!({ "area": volume(46.0, 7.0, 0.2, (0.0, 3000.0), (0, 240)) });
+    let (st, r) = s.call(Method::POST, "/v1/operations/query", Some(&mallory), Some(&body)).await;
+    assert_eq!((st, r["operations"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{r}");
+    // The F3548 subscription tells her that something is there (a reference,
+    // as the standard says), and so do her events: never the geometry.
+    let (st, r) = s
+        .call(
+            Method::PUT,
+            &format!(
+                "{OIR}/{id}/{}",
+                intent_ovn(&s.call(Method::GET, &format!("{OIR}/{id}"), Some(&alice), None).await.1)
+            ),
+            Some(&alice),
+            Some(&intent("alice", here(), &[])),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let store = s.state.engine.store().clone();
+    s.state.feed.seal(store.clone(), &s.clock).await.unwrap();
+    let resp = s.http.get(format!("{}/v1/audit", s.base)).bearer_auth(&mallory).send().await.unwrap();
+    let slice = resp.text().await.unwrap();
+    assert!(slice.contains("intent.updated"), "Mallory is told of the change: {slice}");
+    for secret in ["vertices", "outline_polygon", "altitude", "secret purpose", "tel:alice"] {
+        assert!(!slice.contains(secret), "{secret} leaked to a subscriber: {slice}");
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_flood_is_refused_with_429_naming_the_quota() {
+    let quotas = deconflict_core::quota::Quotas {
+        subscriptions: 5,
+        messages_per_minute: 3,
+        reports_per_minute: 2,
+        ..Default::default()
+    };
+    let s =
+        TestServer::start_with(Options { quotas, ..Options::default() }, tempfile::tempdir().unwrap()).await;
+    let mallory = s.token("mallory", &[SC]);
+    for i in 0..5 {
+        let (st, r) = s
+            .call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&mallory), Some(&watch("mallory")))
+            .await;
+        assert_eq!(st, StatusCode::OK, "subscription {i}: {r}");
+    }
+    let resp = s
+        .http
+        .put(format!("{}{SUB}/{}", s.base, new_id()))
+        .bearer_auth(&mallory)
+        .json(&watch("mallory"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0);
+    let v: Value = resp.json().await.unwrap();
+    let m = v["message"].as_str().unwrap();
+    assert!(m.contains("quota subscriptions") && m.contains("limit is 5"), "{m}");
+    assert_eq!(s.counts().await.2, 5, "the refused subscription was not stored");
+    // Other parties are not affected by Mallory's flood.
+    let alice = s.token("alice", &[SC]);
+    let (st, r) =
+        s.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&alice), Some(&watch("alice"))).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    // Reports: bounded per minute too, and stored without being logged in full.
+    let report = json!({ "exchange": { "url": "https://x.example", "method": "GET" } });
+    for _ in 0..2 {
+        let (st, r) = s.call(Method::POST, "/dss/v1/reports", Some(&mallory), Some(&report)).await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+        assert!(r["report_id"].as_str().is_some());
+    }
+    let (st, r) = s.call(Method::POST, "/dss/v1/reports", Some(&mallory), Some(&report)).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("reports_per_minute"), "{r}");
+}
+
+#[tokio::test]
+async fn hotline_messages_are_rate_limited_per_party() {
+    let quotas = deconflict_core::quota::Quotas { messages_per_minute: 3, ..Default::default() };
+    let s =
+        TestServer::start_with(Options { quotas, ..Options::default() }, tempfile::tempdir().unwrap()).await;
+    let admin = s.token("ops", &["deconflict.admin"]);
+    for p in ["alpha", "bravo"] {
+        let (st, r) = s
+            .call(Method::PUT, &format!("/v1/parties/{p}"), Some(&admin), Some(&json!({"display_name": p})))
+            .await;
+        assert!(st.is_success(), "{r}");
+    }
+    let line = json!({ "name": "A-B", "parties": ["alpha", "bravo"] });
+    let (st, r) = s.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let alpha = s.token("alpha", &["deconflict.hotline"]);
+    let msg = json!({ "priority": "routine", "text": "spam" });
+    for _ in 0..3 {
+        let (st, r) = s.call(Method::POST, "/v1/lines/ab/messages", Some(&alpha), Some(&msg)).await;
+        assert_eq!(st, StatusCode::CREATED, "{r}");
+    }
+    let (st, r) = s.call(Method::POST, "/v1/lines/ab/messages", Some(&alpha), Some(&msg)).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("messages_per_minute"), "{r}");
+    // Bravo still gets through.
+    let bravo = s.token("bravo", &["deconflict.hotline"]);
+    let (st, r) = s.call(Method::POST, "/v1/lines/ab/messages", Some(&bravo), Some(&msg)).await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+}

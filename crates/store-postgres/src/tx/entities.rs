@@ -144,6 +144,14 @@ pub(super) const PURGE_CONSTRAINTS: &str = "DELETE FROM constraints WHERE time_e
 /// Runs after the intents' purge, so "in use" means "used by a remaining intent".
 pub(super) const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions s WHERE s.time_end <= $1 \
      OR (s.implicit AND NOT EXISTS (SELECT 1 FROM operational_intents o WHERE o.subscription_id = s.id))";
+pub(super) const USAGE_COUNTS: &str = "SELECT \
+     (SELECT count(*) FROM operational_intents WHERE manager = $1 AND time_end > $2), \
+     (SELECT count(*) FROM constraints WHERE manager = $1 AND time_end > $2)";
+pub(super) const SUBSCRIPTIONS_OF: &str = concat!(
+    "SELECT ",
+    subscription_cols!(),
+    " FROM subscriptions WHERE manager = $1 AND NOT implicit AND time_end > $2"
+);
 pub(super) const COUNTS: &str = "SELECT (SELECT count(*) FROM operational_intents), \
      (SELECT count(*) FROM constraints), (SELECT count(*) FROM subscriptions)";
 // ---------------------------------------------------------------------------

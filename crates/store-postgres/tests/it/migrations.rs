@@ -116,8 +116,11 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
 }
 
 /// The migrations of earlier versions, as the builds of those versions ran them.
-const OLD_MIGRATIONS: [&str; 2] =
-    [include_str!("../../migrations/0001_init.sql"), include_str!("../../migrations/0002_events.sql")];
+const OLD_MIGRATIONS: [&str; 3] = [
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_events.sql"),
+    include_str!("../../migrations/0003_records.sql"),
+];
 
 /// A new schema as a build at `version` left it, without data.
 fn schema_at_version(url: &str, version: usize) -> TestSchema {
@@ -153,7 +156,7 @@ fn a_version_1_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let uss = deconflict_core::testsuite::manager("uss-a");
     assert_eq!(tx.availability(&uss).expect("get").map(|r| r.version), Some("v1".to_owned()));
@@ -180,8 +183,26 @@ fn a_version_2_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1, 2]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
+}
+
+/// A schema migrated by a build at version 3 (before the per-manager
+/// indexes) is upgraded when a store connects, keeping its data.
+#[test]
+fn a_version_3_schema_is_upgraded() {
+    let Some(url) = pg_url() else { return };
+    let schema = schema_at_version(&url, 3);
+    schema
+        .admin()
+        .batch_execute(
+            "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);",
+        )
+        .expect("version 3 data");
+    assert_eq!(versions(&schema), vec![0, 1, 2, 3]);
+    let store = schema.store(schema.opts());
+    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    deconflict_core::testsuite::upgraded_from_version_3(&store);
 }
 
 /// Hashed columns keep their exact form: payload is TEXT (never json/jsonb),

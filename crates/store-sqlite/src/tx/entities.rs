@@ -137,6 +137,15 @@ pub(super) const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions WHERE ti
 pub(super) const PURGE_ORPHANS: &str = "DELETE FROM subscriptions WHERE implicit = 1 AND NOT EXISTS \
     (SELECT 1 FROM operational_intents oi WHERE oi.subscription_id = subscriptions.id)";
 
+pub(super) const USAGE_COUNTS: &str = "SELECT \
+    (SELECT COUNT(*) FROM operational_intents WHERE manager = ?1 AND time_end > ?2), \
+    (SELECT COUNT(*) FROM constraints WHERE manager = ?1 AND time_end > ?2)";
+pub(super) const SUBSCRIPTIONS_OF: &str = concat!(
+    "SELECT ",
+    subscription_columns!(),
+    " FROM subscriptions t WHERE t.manager = ?1 AND t.implicit = 0 AND t.time_end > ?2"
+);
+
 pub(super) const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM operational_intents), \
     (SELECT COUNT(*) FROM constraints), (SELECT COUNT(*) FROM subscriptions)";
 // ---------------------------------------------------------------------------

@@ -55,8 +55,11 @@ fn a_database_from_the_future_is_refused() {
 }
 
 /// The migrations of earlier versions, as the builds of those versions ran them.
-const OLD_MIGRATIONS: [&str; 2] =
-    [include_str!("../../migrations/0001_init.sql"), include_str!("../../migrations/0002_events.sql")];
+const OLD_MIGRATIONS: [&str; 3] = [
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_events.sql"),
+    include_str!("../../migrations/0003_records.sql"),
+];
 
 /// A new database file as a build at `version` left it, without data.
 fn database_at_version(path: &std::path::Path, version: usize) -> rusqlite::Connection {
@@ -101,7 +104,7 @@ fn a_version_1_database_is_upgraded() {
     assert_eq!(versions(&path), vec![1]);
     let store = SqliteStore::open(&path).expect("upgrade");
     assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.id), Some(oi.id), "version 1 data survives");
     drop(tx);
@@ -126,8 +129,25 @@ fn a_version_2_database_is_upgraded() {
     assert_eq!(versions(&path), vec![1, 2]);
     let store = SqliteStore::open(&path).expect("upgrade");
     assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
+}
+
+/// A database written by a build at schema version 3 (before the
+/// per-manager indexes) is upgraded when opened, keeping its data.
+#[test]
+fn a_version_3_database_is_upgraded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v3.db");
+    database_at_version(&path, 3)
+        .execute_batch(
+            "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);",
+        )
+        .expect("v3 rows");
+    assert_eq!(versions(&path), vec![1, 2, 3]);
+    let store = SqliteStore::open(&path).expect("upgrade");
+    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    deconflict_core::testsuite::upgraded_from_version_3(&store);
 }
 
 #[test]

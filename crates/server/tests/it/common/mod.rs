@@ -52,6 +52,8 @@ pub struct Options {
     pub live: server::live::LiveConfig,
     /// The `--parties` registry file.
     pub parties_file: Option<PathBuf>,
+    /// Per-party quotas.
+    pub quotas: deconflict_core::quota::Quotas,
 }
 
 impl Default for Options {
@@ -68,6 +70,7 @@ impl Default for Options {
             clock: Clock::system(),
             live: server::live::LiveConfig::default(),
             parties_file: None,
+            quotas: deconflict_core::quota::Quotas::default(),
         }
     }
 }
@@ -100,6 +103,7 @@ impl TestServer {
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
+        cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
         let state = server::build_state(&cfg, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,0 +1,4 @@
+-- 0004: per-manager lookups for quotas (what one party holds that is live).
+CREATE INDEX IF NOT EXISTS operational_intents_manager ON operational_intents (manager, time_end);
+CREATE INDEX IF NOT EXISTS constraints_manager ON constraints (manager, time_end);
+CREATE INDEX IF NOT EXISTS subscriptions_manager ON subscriptions (manager, time_end);
