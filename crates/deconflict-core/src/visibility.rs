@@ -177,18 +177,10 @@ pub fn query_operations(
     if area.is_empty() {
         return Err(EngineError::BadRequest("area must contain at least one volume".into()));
     }
-    let limits = engine.limits();
-    for v in area {
-        let a = v.footprint().area_m2();
-        if a > limits.max_area_m2 {
-            return Err(EngineError::AreaTooLarge { area_km2: a / 1e6, limit_km2: limits.max_area_m2 / 1e6 });
-        }
-    }
+    engine.check_area(area)?;
     let mut tx = engine.store().begin(TxMode::Read)?;
     let found = visible_operations(&mut *tx, &ctx.caller, area, ctx.now)?;
-    if found.len() > limits.max_results {
-        return Err(EngineError::TooManyResults { limit: limits.max_results });
-    }
+    engine.check_count(found.len())?;
     Ok(found)
 }
 

@@ -28,6 +28,8 @@ pub enum ApiError {
     AirspaceConflict(Box<AirspaceConflictDto>),
     /// 413: area or body or result set too large.
     TooLarge(String),
+    /// 415: a body that is not JSON where JSON is required.
+    UnsupportedMediaType(String),
     /// 429: a per-party quota is exhausted; `Retry-After` says when to try again.
     TooManyRequests {
         /// Names the quota and the limit.
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::AirspaceConflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,6 +103,7 @@ impl ApiError {
             })),
             e @ (EngineError::AreaTooLarge { .. }
             | EngineError::TooManyResults { .. }
+            | EngineError::DurationTooLong { .. }
             | EngineError::ReportTooLarge { .. }) => ApiError::TooLarge(e.to_string()),
             e @ EngineError::QuotaExceeded { retry_after_s, .. } => {
                 ApiError::TooManyRequests { message: e.to_string(), retry_after_s }
@@ -147,6 +151,7 @@ impl IntoResponse for ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::TooLarge(m)
+            | ApiError::UnsupportedMediaType(m)
             | ApiError::Unavailable(m) => (status, Json(ErrorBody { message: &m })).into_response(),
         }
     }

@@ -33,13 +33,23 @@ pub enum EngineError {
     /// The key lacks the OVNs of intersecting entities (409, AirspaceConflictResponse).
     #[error("key does not contain the OVNs of {} operational intent(s) and {} constraint(s) that intersect this one", .0.missing_intents.len(), .0.missing_constraints.len())]
     MissingKeys(Box<AirspaceConflict>),
-    /// A footprint is larger than allowed (413).
-    #[error("area of {area_km2:.1} km² exceeds the limit of {limit_km2:.0} km²")]
+    /// The footprints are larger than allowed (413).
+    #[error("area of {area_km2:.1} km² (all volumes together) exceeds the limit of {limit_km2:.0} km²")]
     AreaTooLarge {
         /// The offending area.
         area_km2: f64,
         /// The limit.
         limit_km2: f64,
+    },
+    /// An operational intent lasts longer than allowed (413).
+    #[error(
+        "operational intent lasts {hours:.1} h from its first start to its last end; the limit is {limit_hours:.0} h"
+    )]
+    DurationTooLong {
+        /// Its duration.
+        hours: f64,
+        /// The limit.
+        limit_hours: f64,
     },
     /// A report is larger than allowed (413).
     #[error("report of {bytes} bytes exceeds the limit of {limit} bytes")]

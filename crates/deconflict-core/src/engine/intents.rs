@@ -145,6 +145,15 @@ impl Engine {
             }
         }
         self.check_area(&p.extents)?;
+        let span = crate::model::extents_time(&p.extents);
+        let duration_us = span.end().as_micros().saturating_sub(span.start().as_micros());
+        if duration_us > self.limits.max_intent_duration_us {
+            const HOUR: f64 = 3_600_000_000.0;
+            return Err(EngineError::DurationTooLong {
+                hours: duration_us as f64 / HOUR,
+                limit_hours: self.limits.max_intent_duration_us as f64 / HOUR,
+            });
+        }
         if creating && p.state != IntentState::Accepted {
             return bad(format!(
                 "an operational intent must be created in state Accepted, not {}",

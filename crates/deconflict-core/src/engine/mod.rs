@@ -37,8 +37,13 @@ const HOUR_US: i64 = 60 * MINUTE_US;
 /// Limits the engine enforces; the defaults are those of F3548 and the InterUSS DSS.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Largest footprint area of any one volume, in m² (2,500 km²); larger gives 413.
+    /// Largest footprint area of one write's volumes together, in m² (2,500
+    /// km²); larger gives 413. Summed over the volumes, so splitting an area
+    /// into many volumes does not get around it.
     pub max_area_m2: f64,
+    /// Longest operational intent, from its first start to its last end, in
+    /// µs (30 days); longer gives 413.
+    pub max_intent_duration_us: i64,
     /// Longest subscription, in µs (24 h).
     pub max_subscription_us: i64,
     /// How far in the past a subscription may start, and how far a requested OVN
@@ -60,6 +65,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_area_m2: 2.5e9,
+            max_intent_duration_us: 30 * 24 * HOUR_US,
             max_subscription_us: 24 * HOUR_US,
             clock_skew_us: 5 * MINUTE_US,
             max_results: 10_000,
@@ -242,27 +248,26 @@ impl Engine {
         self.read(|tx| Ok(tx.counts()?))
     }
 
-    /// Rejects volumes whose footprint is larger than the limit (413).
-    fn check_area(&self, volumes: &[Volume4D]) -> Result<(), EngineError> {
-        for v in volumes {
-            // The exact geodesic area is costly; most footprints are far below
-            // the limit, which their (larger) bounding box already proves.
-            if bounds_area_m2(&v.footprint().bounds()) <= self.limits.max_area_m2 {
-                continue;
-            }
-            let area = v.footprint().area_m2();
-            if area > self.limits.max_area_m2 {
-                return Err(EngineError::AreaTooLarge {
-                    area_km2: area / 1e6,
-                    limit_km2: self.limits.max_area_m2 / 1e6,
-                });
-            }
+    /// Rejects volumes whose footprints together are larger than the limit (413).
+    pub(crate) fn check_area(&self, volumes: &[Volume4D]) -> Result<(), EngineError> {
+        // The exact geodesic area is costly; most footprints are far below
+        // the limit, which their (larger) bounding boxes already prove.
+        let bound: f64 = volumes.iter().map(|v| bounds_area_m2(&v.footprint().bounds())).sum();
+        if bound <= self.limits.max_area_m2 {
+            return Ok(());
+        }
+        let area: f64 = volumes.iter().map(|v| v.footprint().area_m2()).sum();
+        if area > self.limits.max_area_m2 {
+            return Err(EngineError::AreaTooLarge {
+                area_km2: area / 1e6,
+                limit_km2: self.limits.max_area_m2 / 1e6,
+            });
         }
         Ok(())
     }
 
     /// Rejects a result set over the limit rather than cutting it silently.
-    fn check_count(&self, n: usize) -> Result<(), EngineError> {
+    pub(crate) fn check_count(&self, n: usize) -> Result<(), EngineError> {
         if n > self.limits.max_results {
             return Err(EngineError::TooManyResults { limit: self.limits.max_results });
         }

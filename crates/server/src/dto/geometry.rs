@@ -10,6 +10,7 @@ use crate::error::ApiError;
 
 /// F3548 `Time`: an RFC 3339 timestamp.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TimeDto {
     /// RFC 3339 date-time.
     pub value: String,
@@ -56,6 +57,7 @@ pub fn format_time(t: Time) -> String {
 
 /// F3548 `Altitude`: metres above the WGS84 ellipsoid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AltitudeDto {
     /// Metres.
     pub value: f64,
@@ -86,6 +88,7 @@ impl AltitudeDto {
 
 /// F3548 `LatLngPoint`, degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LatLngDto {
     /// Latitude, degrees.
     pub lat: f64,
@@ -101,6 +104,7 @@ impl LatLngDto {
 
 /// F3548 `Polygon`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PolygonDto {
     /// At least three vertices, not closed.
     pub vertices: Vec<LatLngDto>,
@@ -108,6 +112,7 @@ pub struct PolygonDto {
 
 /// F3548 `Radius`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RadiusDto {
     /// Metres.
     pub value: f64,
@@ -117,6 +122,7 @@ pub struct RadiusDto {
 
 /// F3548 `Circle`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CircleDto {
     /// Centre.
     pub center: LatLngDto,
@@ -126,6 +132,7 @@ pub struct CircleDto {
 
 /// F3548 `Volume3D`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Volume3dDto {
     /// A circular footprint (exactly one of the outlines).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +150,7 @@ pub struct Volume3dDto {
 
 /// F3548 `Volume4D`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Volume4dDto {
     /// The 3D part.
     pub volume: Volume3dDto,

@@ -53,6 +53,7 @@ impl From<DetailsDto> for IntentDetails {
 
 /// The part of another party's volume inside one of the caller's volumes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PartDto {
     /// Outer rings of the horizontal intersection (no closing vertex,
     /// great-circle edges); empty when the footprints only touch.
@@ -85,6 +86,7 @@ impl PartDto {
 
 /// One operation as the caller may see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OperationDto {
     /// The operational intent id.
     pub id: String,
@@ -132,6 +134,7 @@ impl OperationDto {
 
 /// `POST /v1/operations/query` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OperationsDto {
     /// The operations the caller may see, by id.
     pub operations: Vec<OperationDto>,

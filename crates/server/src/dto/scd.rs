@@ -7,6 +7,7 @@ use deconflict_core::engine::{
 };
 use deconflict_core::model::{AvailabilityRecord, Constraint};
 use deconflict_core::{Manager, SubscriptionId};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::geometry::{TimeDto, Volume4dDto};
@@ -18,6 +19,7 @@ pub const NULL_SUBSCRIPTION: &str = "00000000-0000-4000-8000-000000000000";
 
 /// Body of `PUT /dss/v1/operational_intent_references/{id}[/{ovn}]`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutIntentDto {
     /// At least one volume.
     pub extents: Vec<Volume4dDto>,
@@ -37,10 +39,15 @@ pub struct PutIntentDto {
     /// InterUSS extension: UUIDv7 suffix for the new OVN.
     #[serde(default)]
     pub requested_ovn_suffix: Option<String>,
+    /// Legacy (pre-F3548-21 interface), still sent by InterUSS's tests:
+    /// accepted and ignored (the OVN is in the path).
+    #[serde(default, rename = "old_version")]
+    pub legacy_old_version: Option<IgnoredAny>,
 }
 
 /// F3548 `ImplicitSubscriptionParameters`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ImplicitSubscriptionDto {
     /// Where notifications go.
     pub uss_base_url: String,
@@ -196,6 +203,7 @@ pub struct GetConstraintDto {
 
 /// Body of the query endpoints: `{ "area_of_interest": Volume4D }`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QueryDto {
     /// The area; required.
     pub area_of_interest: Option<Volume4dDto>,
@@ -217,15 +225,20 @@ pub struct QueryConstraintsDto {
 
 /// Body of `PUT /dss/v1/constraint_references/{id}[/{ovn}]`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutConstraintDto {
     /// At least one volume.
     pub extents: Vec<Volume4dDto>,
     /// Where others fetch the details.
     pub uss_base_url: String,
+    /// Legacy: accepted and ignored (see [`PutIntentDto::legacy_old_version`]).
+    #[serde(default, rename = "old_version")]
+    pub legacy_old_version: Option<IgnoredAny>,
 }
 
 /// Body of `PUT /dss/v1/subscriptions/{id}[/{version}]`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PutSubscriptionDto {
     /// Exactly one volume.
     pub extents: Volume4dDto,
@@ -237,6 +250,23 @@ pub struct PutSubscriptionDto {
     /// Notify on constraint changes.
     #[serde(default)]
     pub notify_for_constraints: bool,
+    /// Legacy: accepted and ignored (the version is in the path).
+    #[serde(default, rename = "old_version")]
+    pub legacy_old_version: Option<IgnoredAny>,
+    /// Legacy name of `notify_for_operational_intents`, still sent by
+    /// InterUSS's tests alongside it: accepted and ignored.
+    #[serde(default, rename = "notify_for_operations")]
+    pub legacy_notify_for_operations: Option<IgnoredAny>,
+}
+
+/// The body some F3548 clients send with a `DELETE`: only legacy fields,
+/// accepted and ignored; anything else is refused like any unknown field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBodyDto {
+    /// Legacy: accepted and ignored (the OVN or version is in the path).
+    #[serde(default, rename = "old_version")]
+    pub legacy_old_version: Option<IgnoredAny>,
 }
 
 /// F3548 `Subscription`.
@@ -309,6 +339,7 @@ pub struct QuerySubscriptionsDto {
 
 /// Body of `PUT /dss/v1/uss_availability/{uss_id}`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SetAvailabilityDto {
     /// Current version, "" for the first write.
     pub old_version: String,

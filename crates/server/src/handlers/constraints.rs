@@ -9,10 +9,11 @@ use super::intents::{area, base_url, entity_id, ovn};
 use super::{ApiPath, scopes};
 use crate::dto::Volume4dDto;
 use crate::dto::scd::{
-    ChangeConstraintDto, ConstraintRefDto, GetConstraintDto, PutConstraintDto, QueryConstraintsDto, QueryDto,
+    ChangeConstraintDto, ConstraintRefDto, DeleteBodyDto, GetConstraintDto, PutConstraintDto,
+    QueryConstraintsDto, QueryDto,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed};
+use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
 
 fn put_params(state: &AppState, b: &PutConstraintDto) -> Result<PutConstraint, ApiError> {
@@ -58,6 +59,8 @@ pub async fn delete(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((id, ovn_text)): ApiPath<(String, String)>,
+    // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
+    OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<ChangeConstraintDto>, ApiError> {
     authed.require(scopes::CONSTRAINTS_WRITE)?;
     let id = entity_id(&id)?;

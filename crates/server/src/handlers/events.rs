@@ -30,11 +30,13 @@ use crate::state::AppState;
 
 /// Query of the stream and the export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct After {
     /// Only entries with a higher sequence number.
     pub after: Option<u64>,
     /// At most this many entries (export only; default and maximum 10,000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
 }
 
@@ -157,7 +159,7 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     authed.require(&[&[scope::AUDIT_READ], &[scope::AUDIT_ALL]])?;
     let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(10_000).clamp(1, 10_000);
+    let limit = super::limit(q.limit, 10_000, 10_000)?;
     let store = state.engine.store().clone();
     let (entries, checkpoints) = tokio::task::spawn_blocking(move || {
         let mut tx = store.begin(TxMode::Read)?;

@@ -9,12 +9,12 @@ use deconflict_core::{EntityId, Ovn, UssBaseUrl};
 
 use super::{ApiPath, scopes};
 use crate::dto::scd::{
-    ChangeIntentDto, GetIntentDto, IntentRefDto, PutIntentDto, QueryDto, QueryIntentsDto,
+    ChangeIntentDto, DeleteBodyDto, GetIntentDto, IntentRefDto, PutIntentDto, QueryDto, QueryIntentsDto,
     parse_subscription_id,
 };
 use crate::dto::{Bounds, Volume4dDto};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed};
+use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
 
 /// Parses an entity id from the path.
@@ -112,6 +112,8 @@ pub async fn delete(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((id, ovn_text)): ApiPath<(String, String)>,
+    // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
+    OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<ChangeIntentDto>, ApiError> {
     authed.require(scopes::INTENTS_WRITE)?;
     let id = entity_id(&id)?;

@@ -3,7 +3,6 @@
 //! are recorded), sends heartbeats and runs exercise communication checks.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::coord::{LineSpec, Policy};
@@ -14,7 +13,7 @@ use super::{ApiPath, ApiQuery};
 use crate::auth::scope;
 use crate::dto::geometry::format_time;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Authed};
+use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
 
 /// Hotline endpoints.
@@ -136,15 +135,6 @@ pub struct WhyDto {
     pub why: Option<String>,
 }
 
-fn optional_why(body: &Bytes) -> Result<Option<String>, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    serde_json::from_slice::<WhyDto>(body)
-        .map(|w| w.why)
-        .map_err(|e| ApiError::bad(format!("invalid JSON body: {e}")))
-}
-
 /// `POST /v1/lines/{id}/suspend {"why"}`: by a party on the line.
 #[utoipa::path(post, path = "/v1/lines/{id}/suspend", tag = "lines", operation_id = "suspend_line",
     params(("id" = String, Path, description = "The line id.")),
@@ -187,10 +177,10 @@ pub async fn resume(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<WhyDto>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE)?;
-    let why = optional_why(&body)?;
+    let why = body.and_then(|b| b.why);
     let line = state.run(&authed, move |e, ctx| e.coord().resume_line(ctx, &id, why.as_deref())).await?;
     Ok(Json(wire(&line)))
 }
@@ -238,11 +228,13 @@ pub async fn exercise(
 
 /// Query of listings.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this thread (messages).
     pub thread: Option<String>,
     /// At most this many (checks; default 20, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
@@ -264,7 +256,7 @@ pub async fn checks(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
+    let limit = super::limit(q.limit, 20, 1000)?;
     let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, limit)).await?;
     Ok(Json(json!({ "checks": wire(&checks) })))
 }

@@ -133,12 +133,14 @@ pub async fn send(
 
 /// Query of the inbox.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Only messages not yet acknowledged.
     #[serde(default)]
     pub unacked: bool,
     /// At most this many (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
@@ -158,7 +160,7 @@ pub async fn inbox(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(HOTLINE)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = super::limit(q.limit, 100, 1000)?;
     let list = state.run(&authed, move |e, ctx| e.coord().inbox(ctx, q.unacked, limit)).await?;
     Ok(Json(json!({ "messages": wire(&list) })))
 }

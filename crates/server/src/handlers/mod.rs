@@ -54,6 +54,19 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
+/// A `limit` query parameter: `default` when absent, 400 naming the bounds
+/// outside `1..=max` (never silently clamped).
+///
+/// # Errors
+/// [`ApiError::BadRequest`].
+pub(crate) fn limit(value: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad(format!("limit must be 1 to {max}, not {n}"))),
+    }
+}
+
 /// Scope alternatives per endpoint family (OR of ANDs), as in F3548.
 pub mod scopes {
     use crate::auth::scope::*;

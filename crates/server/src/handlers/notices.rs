@@ -2,7 +2,6 @@
 //! `POST /v1/notices/{intent_id}/ack` (by the recipient).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -11,7 +10,7 @@ use super::ApiPath;
 use super::lines::wire;
 use crate::auth::scope;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authed;
+use crate::extract::{Authed, OptionalJson};
 use crate::state::AppState;
 
 const NOTICES: &[&[&str]] = &[&[scope::HOTLINE], &[scope::STRATEGIC_COORDINATION]];
@@ -55,16 +54,10 @@ pub async fn ack(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(intent_id): ApiPath<String>,
-    body: Bytes,
+    OptionalJson(body): OptionalJson<NoticeAckDto>,
 ) -> Result<Json<Value>, ApiError> {
     authed.require(NOTICES)?;
-    let operator = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<NoticeAckDto>(&body)
-            .map_err(|e| ApiError::bad(format!("invalid JSON body: {e}")))?
-            .operator
-    };
+    let operator = body.and_then(|b| b.operator);
     let n =
         state.run(&authed, move |e, ctx| e.coord().ack_notice(ctx, &intent_id, operator.as_deref())).await?;
     Ok(Json(wire(&n)))

@@ -5,25 +5,58 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::scopes;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
 
-/// F3548 `ErrorReport` as received: the exchange is kept as given.
+/// F3548 `ErrorReport` as received.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReportIn {
+    /// Assigned by the DSS; a client may send it (empty): ignored.
+    #[serde(default)]
+    pub report_id: Option<IgnoredAny>,
     /// The exchange that went wrong (required).
-    pub exchange: Option<serde_json::Value>,
+    pub exchange: Option<ExchangeRecordDto>,
+}
+
+/// F3548 `ExchangeRecord`: every field as the reporter gave it, unknown
+/// fields refused.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRecordDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    method: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    headers: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recorder_role: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_time: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response_time: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response_body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    response_code: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    problem: Option<Value>,
 }
 
 /// F3548 `ErrorReport` as returned, with the id the DSS gave it.
 #[derive(Debug, Serialize)]
 pub struct ReportOut {
     report_id: String,
-    exchange: serde_json::Value,
+    exchange: Value,
 }
 
 /// `POST /dss/v1/reports`: 201 with a report id.
@@ -34,9 +67,7 @@ pub async fn make(
 ) -> Result<(StatusCode, Json<ReportOut>), ApiError> {
     authed.require(scopes::ANY_UTM)?;
     let exchange = body.exchange.ok_or_else(|| ApiError::bad("exchange is required"))?;
-    if !exchange.is_object() {
-        return Err(ApiError::bad("exchange must be an object (F3548 ExchangeRecord)"));
-    }
+    let exchange = serde_json::to_value(&exchange).map_err(|e| ApiError::Internal(e.to_string()))?;
     let text = exchange.to_string();
     let filed = state.run(&authed, move |e, ctx| e.file_report(ctx, &text)).await?;
     tracing::info!(report_id = %filed.id, reporter = %authed.manager, bytes = filed.bytes, "DSS report stored");

@@ -9,11 +9,11 @@ use super::intents::{area, base_url};
 use super::{ApiPath, scopes};
 use crate::dto::Bounds;
 use crate::dto::scd::{
-    GetSubscriptionDto, PutSubscriptionDto, PutSubscriptionResponseDto, QueryDto, QuerySubscriptionsDto,
-    SubscriptionDto,
+    DeleteBodyDto, GetSubscriptionDto, PutSubscriptionDto, PutSubscriptionResponseDto, QueryDto,
+    QuerySubscriptionsDto, SubscriptionDto,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed};
+use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
 
 fn subscription_id(s: &str) -> Result<SubscriptionId, ApiError> {
@@ -77,6 +77,8 @@ pub async fn delete(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath((id, version)): ApiPath<(String, String)>,
+    // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
+    OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<GetSubscriptionDto>, ApiError> {
     authed.require(scopes::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;

@@ -14,5 +14,6 @@ mod poles;
 mod purge;
 mod replicas;
 mod restart;
+mod strict_input;
 mod tactical;
 mod trust;
