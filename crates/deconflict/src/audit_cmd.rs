@@ -35,7 +35,8 @@ fn parse_key(text: &str) -> anyhow::Result<audit::PublicKey> {
 }
 
 async fn fetch(url: &str, token: Option<&str>) -> anyhow::Result<String> {
-    let mut req = reqwest::Client::new().get(url);
+    let http = server::net::tls::http_client(None, std::time::Duration::from_secs(60))?;
+    let mut req = http.get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }

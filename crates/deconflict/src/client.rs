@@ -29,9 +29,7 @@ impl Reply {
 impl Client {
     /// A client for `base` (e.g. `http://127.0.0.1:8080`) with a bearer token.
     pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
+        let http = server::net::tls::http_client(None, std::time::Duration::from_secs(30))
             .context("building the HTTP client")?;
         Ok(Self { http, base: base.trim_end_matches('/').to_owned(), token: token.to_owned() })
     }

@@ -110,6 +110,40 @@ pub struct ServeArgs {
     /// received on it belongs to PARTY (repeatable; comma-separated in the env var).
     #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = server::live::parse_sbs_listen)]
     pub sbs_listen: Vec<(SocketAddr, deconflict_core::Manager)>,
+    /// Most client connections open at once; more are closed as they arrive.
+    #[arg(long, env = "DECONF_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request head once it started it.
+    #[arg(long, env = "DECONF_HEADER_TIMEOUT_S", default_value_t = 10)]
+    pub header_timeout_s: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "DECONF_IDLE_TIMEOUT_S", default_value_t = 60)]
+    pub idle_timeout_s: u64,
+    /// Seconds a client has to send a request body (else 408).
+    #[arg(long, env = "DECONF_BODY_TIMEOUT_S", default_value_t = 30)]
+    pub body_timeout_s: u64,
+    /// Milliseconds in-flight requests and open streams get after SIGTERM.
+    #[arg(long, env = "DECONF_SHUTDOWN_GRACE_MS", default_value_t = 2000)]
+    pub shutdown_grace_ms: u64,
+    /// Most event and alert streams one party may hold open.
+    #[arg(long, env = "DECONF_MAX_STREAMS_PER_PARTY", default_value_t = 8)]
+    pub max_streams_per_party: usize,
+    /// HTTPS: the server's certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "DECONF_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS: the private key of --tls-cert (PEM).
+    #[arg(long, env = "DECONF_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// HTTPS: require client certificates signed by this CA (PEM); each must
+    /// name (SAN DNS name or common name) the party its tokens speak for.
+    #[arg(long, env = "DECONF_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// CAs (PEM) trusted for webhook endpoints, beyond the system's roots.
+    #[arg(long, env = "DECONF_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
+    #[arg(long, env = "DECONF_PLAIN_HTTP")]
+    pub plain_http: bool,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -148,6 +182,24 @@ impl ServeArgs {
             coord_interval: Duration::from_millis(self.coord_interval_ms.max(10)),
             ..Config::default()
         };
+        cfg.conn = server::net::ConnLimits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: Duration::from_secs(self.header_timeout_s.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout_s.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout_s.max(1)),
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
+            ..server::net::ConnLimits::default()
+        };
+        cfg.max_streams_per_party = self.max_streams_per_party.max(1);
+        cfg.tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(server::TlsSettings {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            }),
+            _ => None,
+        };
+        cfg.ca_file.clone_from(&self.ca_file);
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
         cfg.limits.quotas = deconflict_core::quota::Quotas {
@@ -188,12 +240,18 @@ pub fn init_logs(format: LogFormat) {
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logs(args.log_format);
     let cfg = args.config();
+    if cfg.tls.is_none() && !args.listen.ip().is_loopback() && !cfg.dev && !args.plain_http {
+        anyhow::bail!(
+            "refusing to serve plain HTTP on {}: give --tls-cert and --tls-key, or --plain-http when a TLS proxy in front of this server terminates TLS (plain HTTP is for loopback and --dev)",
+            args.listen
+        );
+    }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
-        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, "deconflict serving");
+        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
         server::run(cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
     })
 }

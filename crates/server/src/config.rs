@@ -138,6 +138,26 @@ pub struct Config {
     pub parties_file: Option<PathBuf>,
     /// How often hotline escalation, communication checks and webhook delivery run.
     pub coord_interval: Duration,
+    /// Bounds on client connections (timeouts, caps, shutdown grace).
+    pub conn: crate::net::ConnLimits,
+    /// HTTPS: certificate, key and optional client CA; plain HTTP when `None`.
+    pub tls: Option<TlsSettings>,
+    /// Most event and alert streams one party may hold open (per replica).
+    pub max_streams_per_party: usize,
+    /// CAs trusted for webhooks beyond the system's roots (PEM).
+    pub ca_file: Option<PathBuf>,
+}
+
+/// The server's TLS files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// Certificate chain (PEM), leaf first.
+    pub cert: PathBuf,
+    /// Its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// When set, every client must present a certificate signed by this CA,
+    /// and the certificate must name the party its token speaks for.
+    pub client_ca: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -159,6 +179,10 @@ impl Default for Config {
             seal_interval: Duration::from_millis(200),
             parties_file: None,
             coord_interval: Duration::from_secs(1),
+            conn: crate::net::ConnLimits::default(),
+            tls: None,
+            max_streams_per_party: 8,
+            ca_file: None,
         }
     }
 }
@@ -184,9 +208,21 @@ pub enum ConfigError {
     /// The store could not be opened.
     #[error("store {0:?}: {1}")]
     Store(StoreSpec, deconflict_core::StoreError),
+    /// TLS files or settings are unusable.
+    #[error(transparent)]
+    Tls(#[from] crate::net::TlsError),
 }
 
 impl Config {
+    /// The server's TLS acceptor, if HTTPS is configured.
+    ///
+    /// # Errors
+    /// [`ConfigError::Tls`] naming the file and the problem.
+    pub fn server_tls(&self) -> Result<Option<crate::net::ServerTls>, ConfigError> {
+        let Some(t) = &self.tls else { return Ok(None) };
+        Ok(Some(crate::net::ServerTls::from_files(&t.cert, &t.key, t.client_ca.as_deref())?))
+    }
+
     /// Builds the token verifier: the key files, plus the development key with
     /// `--dev`. With no audience configured, `localhost` and `127.0.0.1` are
     /// accepted (what InterUSS tools send for a local server).

@@ -34,18 +34,18 @@ pub struct CoordRuntime {
     webhooks: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl Default for CoordRuntime {
-    fn default() -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
-        Self {
+impl CoordRuntime {
+    /// A runtime whose webhook client verifies servers against the system's
+    /// roots plus the CAs in `ca_file`.
+    ///
+    /// # Errors
+    /// When the CA file is unusable.
+    pub fn new(ca_file: Option<&Path>) -> Result<Self, crate::net::TlsError> {
+        Ok(Self {
             replica: uuid::Uuid::new_v4().to_string().into(),
-            http,
+            http: crate::net::tls::http_client(ca_file, Duration::from_secs(10))?,
             webhooks: Arc::new(tokio::sync::Mutex::new(())),
-        }
+        })
     }
 }
 

@@ -16,6 +16,7 @@ pub mod feed;
 pub mod handlers;
 pub mod live;
 pub mod metrics;
+pub mod net;
 pub mod openapi;
 pub mod purge;
 pub mod state;
@@ -31,7 +32,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, PgSettings, StoreSpec};
+pub use config::{Config, ConfigError, PgSettings, StoreSpec, TlsSettings};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -39,7 +40,7 @@ use crate::handlers::operations;
 use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
 
 /// Every route, in one place.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::Duration) -> Router {
     const OIR: &str = "/dss/v1/operational_intent_references";
     const CR: &str = "/dss/v1/constraint_references";
     const SUB: &str = "/dss/v1/subscriptions";
@@ -91,6 +92,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(move |req, next| net::body::guard(body_timeout, req, next)))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(
@@ -137,7 +139,8 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
         clock,
         request_timeout: cfg.request_timeout,
         live: live::LiveState::new(cfg.live.clone()),
-        coord: coord_tasks::CoordRuntime::default(),
+        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref())?,
+        streams: state::StreamSlots::new(cfg.max_streams_per_party),
     };
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;
@@ -146,11 +149,12 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
     Ok(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, purging ended
-/// entities in the background.
+/// Serves `state` on `listener` (HTTPS when `cfg.tls` is set) until
+/// `shutdown` completes, purging ended entities in the background; then
+/// drains connections for at most `cfg.conn.shutdown_grace`.
 ///
 /// # Errors
-/// When the listener fails.
+/// When the TLS files are unusable or the listener fails.
 pub async fn serve(
     state: AppState,
     cfg: &Config,
@@ -158,6 +162,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
+    let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
     let sbs = live::sbs::bind(&state).await?;
     let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
@@ -175,8 +180,8 @@ pub async fn serve(
         shutdown.await;
         live_state.close(); // ends the alert streams so graceful shutdown completes
     };
-    let app = router(state, cfg.max_body_bytes);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let result = net::serve(listener, app, tls, cfg.conn.clone(), shutdown).await;
     purge.abort();
     sbs.abort();
     scan.abort();
@@ -195,6 +200,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    cfg.server_tls()?;
     let state = build_state(&cfg, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())

@@ -192,6 +192,7 @@ fn acknowledged_intents_survive_kill_9() {
 fn fetch(url: &str, token: Option<&str>) -> String {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
+        server::net::tls::install_crypto_provider();
         let mut req = reqwest::Client::new().get(url);
         if let Some(t) = token {
             req = req.bearer_auth(t);

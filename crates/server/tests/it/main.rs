@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod common;
+mod connections;
 mod dss;
 mod hotline;
 mod need_to_know;

@@ -54,6 +54,14 @@ pub struct Options {
     pub parties_file: Option<PathBuf>,
     /// Per-party quotas.
     pub quotas: deconflict_core::quota::Quotas,
+    /// Connection bounds.
+    pub conn: server::net::ConnLimits,
+    /// Open streams per party.
+    pub max_streams_per_party: usize,
+    /// HTTPS.
+    pub tls: Option<server::TlsSettings>,
+    /// Extra CAs for webhooks.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -71,6 +79,10 @@ impl Default for Options {
             live: server::live::LiveConfig::default(),
             parties_file: None,
             quotas: deconflict_core::quota::Quotas::default(),
+            conn: server::net::ConnLimits::default(),
+            max_streams_per_party: 8,
+            tls: None,
+            ca_file: None,
         }
     }
 }
@@ -82,6 +94,7 @@ impl TestServer {
 
     /// Starts on `dir` (reused across restarts to test durability).
     pub async fn start_with(opts: Options, dir: tempfile::TempDir) -> Self {
+        server::net::tls::install_crypto_provider();
         let db = dir.path().join("test.sqlite");
         let dev_key = opts.dev_key.clone().unwrap_or_else(|| dir.path().join("dev-key.pem"));
         let mut cfg = Config {
@@ -100,6 +113,10 @@ impl TestServer {
             parties_file: opts.parties_file.clone(),
             audit_key: opts.audit_key.clone().unwrap_or_else(|| dir.path().join("audit-key.pem")),
             seal_interval: Duration::from_millis(50),
+            conn: opts.conn.clone(),
+            max_streams_per_party: opts.max_streams_per_party,
+            tls: opts.tls.clone(),
+            ca_file: opts.ca_file.clone(),
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
