@@ -107,6 +107,7 @@ impl SbsAssembler {
             vertical_rate: FeetPerMinute(vr),
             intent: None,
             callsign: a.callsign,
+            on_ground: false,
         };
         state.validate().ok().map(|()| state)
     }

@@ -16,8 +16,8 @@
 //! at conflict ranges.
 
 use crate::geo::{self, V3};
-use crate::track::{PartyId, TrackId, TrackState};
-use crate::units::{METRES_PER_FT, METRES_PER_NM, Timestamp};
+use crate::track::{PartyId, Position, TrackId, TrackState};
+use crate::units::{Altitude, METRES_PER_FT, METRES_PER_NM, Timestamp};
 
 /// Separation minima and look-ahead of a scan.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -193,6 +193,16 @@ impl Kin {
             age_s: dt.abs(),
         })
     }
+}
+
+/// Where a track will be `dt_s` seconds after `at`, by the same linear
+/// motion the scan uses (straight ECEF line, constant vertical rate); `None`
+/// for an invalid track.
+pub fn predict(s: &TrackState, at: Timestamp, dt_s: f64) -> Option<(Position, Altitude)> {
+    let k = Kin::new(s, at)?;
+    let (lat, lon) = geo::lat_lon_deg(geo::axpy(dt_s, k.v, k.p));
+    let position = Position::new(lat.clamp(-90.0, 90.0), lon.clamp(-180.0, 180.0)).ok()?;
+    Some((position, Altitude { feet: k.z_ft + k.w_fps * dt_s, reference: s.altitude.reference }))
 }
 
 /// Prepares every valid track (invalid ones are dropped).
