@@ -3,7 +3,8 @@
 //! A pair is in conflict when, at some time `t` in `[0, lookahead]` after the
 //! scan time, their horizontal distance is **strictly** less than the
 //! horizontal minimum `R` and their vertical distance strictly less than the
-//! vertical minimum `H`, both at once.
+//! vertical minimum `H` (by more than 10⁻¹² of the altitudes involved),
+//! both at once.
 //!
 //! Geometry: each track is placed on the WGS84 ellipsoid (ECEF) and given an
 //! ECEF velocity from its ground speed and true track in its own local
@@ -130,7 +131,23 @@ impl ConflictReport {
     }
 
     pub(crate) fn from_pairs(tracks: &[Kin], mut pairs: Vec<(u32, u32, PairGeometry)>) -> Self {
-        pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
+        // Tracks in id order (as a snapshot gives them): index order is id
+        // order, so a radix sort of packed `(i, j, position)` words does.
+        let rank_bits = crate::grid::bits_for(tracks.len() as i64);
+        let pos_bits = crate::grid::bits_for(pairs.len() as i64);
+        let by_id = tracks.is_sorted_by_key(|k| k.id);
+        if by_id && 2 * rank_bits + pos_bits <= 64 {
+            let mut keys: Vec<u64> = pairs
+                .iter()
+                .enumerate()
+                .map(|(p, &(i, j, _))| (((u64::from(i) << rank_bits) | u64::from(j)) << pos_bits) | p as u64)
+                .collect();
+            crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
+            let mask = (1u64 << pos_bits) - 1;
+            pairs = keys.iter().map(|&k| pairs[(k & mask) as usize]).collect();
+        } else {
+            pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
+        }
         let mut out = ConflictReport::default();
         for (i, j, g) in pairs {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
@@ -228,9 +245,11 @@ const STILL: f64 = 1e-12;
 #[inline]
 pub(crate) fn pair_conflict(a: &Kin, b: &Kin, cfg: &DetectionConfig) -> Option<PairGeometry> {
     let t_max = cfg.lookahead_s;
-    // Vertical: |dz + w t| < H.
-    let h = cfg.vertical_ft;
+    // Vertical: |dz + w t| < H, short of H by a 10⁻¹² of the magnitudes
+    // (far below any measurement; it keeps the pruned scan's bands, which
+    // are exactly ±H/2, conservative despite rounding).
     let dz = a.z_ft - b.z_ft;
+    let h = cfg.vertical_ft - 1e-12 * (1.0 + cfg.vertical_ft + a.z_ft.abs() + b.z_ft.abs());
     let w = a.w_fps - b.w_fps;
     let (vlo, vhi) = if w == 0.0 {
         if dz.abs() < h { (f64::NEG_INFINITY, f64::INFINITY) } else { return None }
