@@ -1,0 +1,5 @@
+//! Integration tests of the `feeds` crate.
+#![allow(clippy::unwrap_used)]
+
+mod prop;
+mod real;
