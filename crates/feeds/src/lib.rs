@@ -3,7 +3,9 @@
 //! Decoders of the surveillance feeds real receivers and systems emit, and
 //! assemblers that turn them into [`tactical::TrackState`]s: Beast binary
 //! and raw Mode S hex framing ([`beast`], [`raw`]), ADS-B DF17/18 messages
-//! with CPR position decoding ([`adsb`], [`cpr`]) and their [`assembler`].
+//! with CPR position decoding ([`adsb`], [`cpr`]) and their [`assembler`],
+//! readsb/dump1090 `aircraft.json` ([`aircraft_json`]), and ASTERIX CAT021
+//! and CAT062 ([`asterix`]).
 //!
 //! ## Invariants
 //!
@@ -18,7 +20,9 @@
 //! uses it.
 
 pub mod adsb;
+pub mod aircraft_json;
 pub mod assembler;
+pub mod asterix;
 pub mod beast;
 pub mod cpr;
 pub mod frame;

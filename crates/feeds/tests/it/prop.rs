@@ -42,6 +42,33 @@ proptest! {
         let _ = decode(&f);
     }
 
+    /// Random bytes, and random blocks with a valid header, never make the
+    /// ASTERIX decoder panic.
+    #[test]
+    fn asterix_never_panics(
+        cat in prop::sample::select(vec![21u8, 62, 48]),
+        body in proptest::collection::vec(any::<u8>(), 0..300),
+        raw in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let mut block = vec![cat];
+        block.extend(((body.len() + 3) as u16).to_be_bytes());
+        block.extend(&body);
+        let _ = feeds::asterix::decode_block(&block);
+        let _ = feeds::asterix::decode_datagram(&block);
+        let _ = feeds::asterix::decode_datagram(&raw);
+        for r in feeds::asterix::decode_datagram(&block).into_iter().flatten().flatten() {
+            let _ = r.to_track_state(tactical::PartyId(0), tactical::Timestamp::from_secs(1_700_000_000));
+        }
+    }
+
+    /// Arbitrary text never makes the aircraft.json parser panic.
+    #[test]
+    fn aircraft_json_never_panics(body in "[-a-z0-9~.:,\"{}\\[\\] ]{0,300}") {
+        let cfg = feeds::aircraft_json::AircraftJsonConfig::default();
+        let _ = feeds::aircraft_json::parse(&body, &cfg);
+        let _ = feeds::aircraft_json::parse(&format!("{{\"now\":1,\"aircraft\":[{{{body}}}]}}"), &cfg);
+    }
+
     /// Altitude, velocity and identification agree with adsb_deku.
     #[test]
     fn fields_agree_with_adsb_deku(tc in prop::sample::select(vec![1u8, 2, 3, 4, 9, 11, 15, 18, 19]), rest in any::<[u8; 7]>()) {

@@ -26,7 +26,11 @@ fn sbs(kind: u8, hex: &str, alt: &str, gs: &str, trk: &str, lat: f64, lon: f64) 
 
 #[test]
 fn sbs_feed_to_alerts() {
-    let mut asm = SbsAssembler::new(AssemblerConfig { party: PartyId(1), max_age: Duration::from_secs(30) });
+    let mut asm = SbsAssembler::new(AssemblerConfig {
+        party: PartyId(1),
+        max_age: Duration::from_secs(30),
+        ..AssemblerConfig::default()
+    });
     let mut store = TrackStore::new(StoreConfig {
         max_age: Duration::from_secs(15),
         history_len: 4,
