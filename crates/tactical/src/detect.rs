@@ -130,17 +130,25 @@ impl ConflictReport {
         v
     }
 
-    pub(crate) fn from_pairs(tracks: &[Kin], mut pairs: Vec<(u32, u32, PairGeometry)>) -> Self {
+    /// The report of `pairs` (indices into `tracks`). `rank`, when given,
+    /// is each track's position in id order (tracks were reordered after
+    /// being prepared in id order).
+    pub(crate) fn from_pairs(
+        tracks: &[Kin],
+        mut pairs: Vec<(u32, u32, PairGeometry)>,
+        rank: Option<&[u32]>,
+    ) -> Self {
         // Tracks in id order (as a snapshot gives them): index order is id
         // order, so a radix sort of packed `(i, j, position)` words does.
         let rank_bits = crate::grid::bits_for(tracks.len() as i64);
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
-        let by_id = tracks.is_sorted_by_key(|k| k.id);
+        let by_id = rank.is_some() || tracks.is_sorted_by_key(|k| k.id);
+        let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
         if by_id && 2 * rank_bits + pos_bits <= 64 {
             let mut keys: Vec<u64> = pairs
                 .iter()
                 .enumerate()
-                .map(|(p, &(i, j, _))| (((u64::from(i) << rank_bits) | u64::from(j)) << pos_bits) | p as u64)
+                .map(|(p, &(i, j, _))| (((r(i) << rank_bits) | r(j)) << pos_bits) | p as u64)
                 .collect();
             crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
             let mask = (1u64 << pos_bits) - 1;
@@ -329,17 +337,50 @@ pub fn detect_all_pairs(tracks: &[TrackState], now: Timestamp, cfg: &DetectionCo
             }
         }
     }
-    ConflictReport::from_pairs(&ks, pairs)
+    ConflictReport::from_pairs(&ks, pairs, None)
 }
 
 /// Pruned scan: a uniform grid over swept boxes plus an altitude sweep
 /// (time-sliced swept boxes in a uniform ECEF grid) limits the exact test to nearby pairs; uses
 /// `cfg.threads` threads. Returns exactly what [`detect_all_pairs`] returns.
 pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> ConflictReport {
-    let ks = prepare(tracks, now);
+    let mut ks = prepare(tracks, now);
     if !cfg.is_valid() {
         return ConflictReport::default();
     }
+    // Large pictures in id order are reordered in space (for the caches);
+    // the report is still sorted by id.
+    if ks.len() >= SPATIAL_ORDER_FROM && ks.is_sorted_by_key(|k| k.id) {
+        let order = crate::grid::spatial_order(&ks);
+        permute(&mut ks, &order);
+        let pairs = crate::grid::candidate_conflicts(&ks, cfg);
+        return ConflictReport::from_pairs(&ks, pairs, Some(&order));
+    }
     let pairs = crate::grid::candidate_conflicts(&ks, cfg);
-    ConflictReport::from_pairs(&ks, pairs)
+    ConflictReport::from_pairs(&ks, pairs, None)
+}
+
+/// From this many tracks on, the pruned scan works in spatial order.
+const SPATIAL_ORDER_FROM: usize = 4096;
+
+/// Reorders `ks` in place so that `ks[s]` becomes the old `ks[order[s]]`.
+fn permute(ks: &mut [Kin], order: &[u32]) {
+    let mut done = vec![false; ks.len()];
+    for start in 0..ks.len() {
+        if done[start] {
+            continue;
+        }
+        let first = ks[start];
+        let mut s = start;
+        loop {
+            done[s] = true;
+            let src = order[s] as usize;
+            if src == start {
+                ks[s] = first;
+                break;
+            }
+            ks[s] = ks[src];
+            s = src;
+        }
+    }
 }

@@ -85,7 +85,7 @@ const BITS: u32 = 21;
 /// Smallest cell edge (m): keeps packed coordinates within `BITS`.
 const MIN_CELL_M: f64 = 8.0;
 /// Cell edge in median swept-box extents.
-const CELL_IN_EXTENTS: f64 = 1.0;
+const CELL_IN_EXTENTS: f64 = 2.0;
 /// From this many tracks on, slices run one after the other and each
 /// slice's sweep is shared among the threads.
 pub(crate) const PARALLEL_SWEEP_ABOVE: usize = 200_000;
@@ -241,6 +241,32 @@ struct Scratch {
     groups: Vec<(u32, u32, [i64; 3])>,
     oversized: Vec<u32>,
     is_oversized: Vec<bool>,
+}
+
+/// Track indices in Morton (Z-curve) order of their ECEF position on a
+/// 16-km lattice: nearby tracks end up near each other in memory.
+pub(crate) fn spatial_order(ks: &[Kin]) -> Vec<u32> {
+    const CELL_M: f64 = 16_000.0;
+    const HALF: f64 = 6_600_000.0;
+    let spread = |v: u64| {
+        // 10 bits to every third of 30.
+        let mut x = v & 0x3FF;
+        x = (x | (x << 16)) & 0x0300_00FF;
+        x = (x | (x << 8)) & 0x0300_F00F;
+        x = (x | (x << 4)) & 0x030C_30C3;
+        (x | (x << 2)) & 0x0924_9249
+    };
+    let mut keyed: Vec<u64> = ks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let q = |c: f64| (((c + HALF) / CELL_M).clamp(0.0, 1023.0)) as u64;
+            let m = (spread(q(k.p[0])) << 2) | (spread(q(k.p[1])) << 1) | spread(q(k.p[2]));
+            (m << 32) | i as u64
+        })
+        .collect();
+    radix_sort(&mut keyed, &mut Vec::new(), 32, 62);
+    keyed.iter().map(|&x| x as u32).collect()
 }
 
 /// A total order of finite floats as unsigned integers.
