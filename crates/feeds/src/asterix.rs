@@ -9,8 +9,8 @@
 //! are fixed, variable (extended while the low bit of the last byte is set),
 //! repetitive (a count byte, then that many fixed parts), compound (a
 //! variable primary subfield marking subfields, each with its own length)
-//! or explicit (the first byte is the length). The `asterix` crate was not
-//! used: it does not cover CAT021 and CAT062.
+//! or explicit (the first byte is the length). The `asterix` crate (0.4)
+//! was not used: it covers CAT034 and CAT048 only.
 //!
 //! Decoded: CAT021 I021/010 data source, /040 ground bit, /073 (else /071,
 //! /077) time of day, /080 target address, /130 and /131 WGS-84 position,
