@@ -58,18 +58,26 @@ impl Swept {
     }
 }
 
-/// The largest single-precision float not above `x`.
+/// The largest single-precision float not above `x` (finite `x`; beyond
+/// the single-precision range, the infinity or `MAX` on its side).
 #[inline]
 fn down(x: f64) -> f32 {
     let y = x as f32;
-    if f64::from(y) > x { y.next_down() } else { y }
+    if f64::from(y) <= x {
+        y
+    } else if y > 0.0 {
+        f32::from_bits(y.to_bits() - 1)
+    } else if y < 0.0 {
+        f32::from_bits(y.to_bits() + 1)
+    } else {
+        -f32::from_bits(1)
+    }
 }
 
-/// The smallest single-precision float not below `x`.
+/// The smallest single-precision float not below `x` (see [`down`]).
 #[inline]
 fn up(x: f64) -> f32 {
-    let y = x as f32;
-    if f64::from(y) < x { y.next_up() } else { y }
+    -down(-x)
 }
 
 /// Smallest radius of curvature of the WGS84 ellipsoid, rounded down (m).
