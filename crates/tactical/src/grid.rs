@@ -633,3 +633,57 @@ impl Grid<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outward_rounding_contains_the_value() {
+        let xs = [
+            0.0,
+            -0.0,
+            1e-50,
+            -1e-50,
+            0.1,
+            -0.1,
+            33_000.0,
+            32_500.000_001,
+            -6_378_137.3,
+            1e39,
+            -1e39,
+            3.5e38,
+        ];
+        for x in xs {
+            let (lo, hi) = (down(x), up(x));
+            assert!(f64::from(lo) <= x && f64::from(hi) >= x, "{x}: {lo} {hi}");
+            // Tight: the next float inwards would be on the wrong side.
+            if lo.is_finite() && f64::from(lo) < x {
+                assert!(
+                    f64::from(f32::from_bits(lo.to_bits().wrapping_add(if lo >= 0.0 {
+                        1
+                    } else {
+                        u32::MAX
+                    }))) > x
+                        || lo == 0.0,
+                    "{x}"
+                );
+            }
+        }
+        // Exact values stay exact: bands of level aircraft are not widened.
+        assert_eq!((down(32_500.0), up(33_500.0)), (32_500.0, 33_500.0));
+    }
+
+    #[test]
+    fn radix_sort_sorts_on_the_bits_asked() {
+        let mut v: Vec<u64> =
+            (0..5000u64).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) << 8 | (i & 0xFF)).collect();
+        let mut want = v.clone();
+        want.sort_by_key(|x| x >> 8);
+        radix_sort(&mut v, &mut Vec::new(), 8, 64);
+        assert_eq!(
+            v.iter().map(|x| x >> 8).collect::<Vec<_>>(),
+            want.iter().map(|x| x >> 8).collect::<Vec<_>>()
+        );
+    }
+}
