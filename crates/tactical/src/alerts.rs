@@ -51,16 +51,19 @@ pub struct AlertConfig {
 }
 
 impl AlertConfig {
-    /// En-route settings, after EUROCONTROL STCA practice:
-    /// - `confirm_s` 4 s: one update of the fastest (4 s) terminal radar,
-    ///   so confirmation takes two distinct reports of each aircraft and at
+    /// En-route settings. From published STCA practice (EUROCONTROL STCA
+    /// specification and guidance; ICAO surveillance update rates):
+    /// - `confirm_s` 4 s: one update of the fastest (4 s) terminal radar, so
+    ///   confirmation takes two distinct reports of each aircraft, and at
     ///   least 4 s of consistent data at ADS-B's 1–2 Hz;
-    /// - `clear_s` 20 s: two 10-s report intervals (en-route radar rotates
-    ///   in 8–12 s), so one missed or noisy report never ends an alert;
-    /// - `rejoin_s` 60 s: re-detections within a minute are the same encounter;
-    /// - `imminent_s` 120 s: the about-2-minute warning time STCA is tuned to;
-    /// - `floor_ft` 1,000 ft: below one vertical minimum, pairs are ground or
-    ///   take-off/landing traffic, which aerodrome control separates.
+    /// - `clear_s` 20 s: two updates of an en-route radar (8–12 s rotation),
+    ///   so one missed or noisy report never ends an alert;
+    /// - `imminent_s` 120 s: the about-2-minute warning time STCA is tuned to.
+    ///
+    /// Chosen here (no published figure): `rejoin_s` 60 s, re-detections
+    /// within a minute being the same encounter; `floor_ft` 1,000 ft, one
+    /// vertical minimum, below which pairs are ground or take-off/landing
+    /// traffic that aerodrome control separates.
     pub fn en_route() -> Self {
         Self { confirm_s: 4.0, clear_s: 20.0, rejoin_s: 60.0, imminent_s: 120.0, floor_ft: 1_000.0 }
     }
