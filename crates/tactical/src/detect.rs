@@ -152,7 +152,10 @@ impl ConflictReport {
                 .collect();
             crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
             let mask = (1u64 << pos_bits) - 1;
-            pairs = keys.iter().map(|&k| pairs[(k & mask) as usize]).collect();
+            let order: Vec<u32> = keys.iter().map(|&k| (k & mask) as u32).collect();
+            drop(keys);
+            // In place: no second copy of a million pairs.
+            permute(&mut pairs, &order);
         } else {
             pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
         }
@@ -364,7 +367,7 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
 const SPATIAL_ORDER_FROM: usize = 4096;
 
 /// Reorders `ks` in place so that `ks[s]` becomes the old `ks[order[s]]`.
-fn permute(ks: &mut [Kin], order: &[u32]) {
+fn permute<T: Copy>(ks: &mut [T], order: &[u32]) {
     let mut done = vec![false; ks.len()];
     for start in 0..ks.len() {
         if done[start] {
