@@ -215,6 +215,7 @@ impl ServeArgs {
             scan_interval: Duration::from_millis(self.scan_interval_ms.max(10)),
             stale_after: Duration::from_secs(self.track_stale_s.max(1)),
             detection: self.tactical_profile.detection(),
+            alerts: self.tactical_profile.alerts(),
             max_batch: self.max_track_batch.max(1),
             sbs_listeners: self.sbs_listen.clone(),
             ..server::live::LiveConfig::default()
