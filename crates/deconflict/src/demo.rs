@@ -118,10 +118,10 @@ struct Parties {
 fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
     let token = |sub: &str, scopes: &str| crate::token::sign(dev_key, sub, scopes, "127.0.0.1", 3600);
     Ok(Parties {
-        admin: Client::new(base, &token("admin", "deconflict.admin")?)?,
-        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?)?,
-        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?)?,
-        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?)?,
+        admin: Client::new(base, &token("admin", "deconflict.admin")?, None)?,
+        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?, None)?,
+        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?, None)?,
+        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?, None)?,
     })
 }
 

@@ -18,6 +18,19 @@ pub struct Conn {
     /// Bearer token (see `deconflict token`).
     #[arg(long, env = "DECONF_TOKEN")]
     pub token: String,
+    /// CAs (PEM) trusted for an `https://` server, beyond the system's roots.
+    #[arg(long, env = "DECONF_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl Conn {
+    /// A client for this server.
+    ///
+    /// # Errors
+    /// When the CA file is unusable.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        Client::new(&self.server, &self.token, self.ca_file.as_deref())
+    }
 }
 
 /// The `intent` subcommands.
@@ -69,7 +82,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
             IntentCmd::File { conn, file, uss_base_url, key } => {
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
                 let specs = geojson_intent::parse(&text)?;
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let mut failed = 0;
                 for spec in specs {
                     let id = uuid::Uuid::new_v4().to_string();
@@ -96,7 +109,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             IntentCmd::List { conn, lat, lng, radius_m } => {
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let area = json!({ "volume": { "outline_circle": {
                     "center": { "lat": lat, "lng": lng }, "radius": { "value": radius_m, "units": "M" } } } });
                 let r = client.query_intents(&area).await?;
@@ -114,7 +127,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             IntentCmd::Delete { conn, id, ovn } => {
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let r = client.delete_intent(&id, &ovn).await?;
                 if !r.status.is_success() {
                     bail!("delete refused {}: {}", r.status.as_u16(), r.message());

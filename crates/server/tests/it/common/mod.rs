@@ -12,6 +12,7 @@ use server::auth::{DevKey, TokenRequest};
 use server::{Clock, Config, StoreSpec};
 use tokio::sync::oneshot;
 
+pub mod certs;
 pub mod signers;
 
 pub const SC: &str = "utm.strategic_coordination";
@@ -124,7 +125,8 @@ impl TestServer {
         let clock = opts.clock;
         let state = server::build_state(&cfg, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let served = state.clone();
         let task = tokio::spawn(async move {
