@@ -192,9 +192,13 @@ async fn a_webhook_receiver_the_server_cannot_verify_gets_nothing() {
     assert_eq!(st, StatusCode::CREATED, "{r}");
     let store = s.state.engine.store().clone();
     s.state.feed.seal(store, &s.clock).await.unwrap();
+    // (The periodic pass may have made the attempt first: either way it failed.)
     let report = server::coord_tasks::deliver_webhooks_once(&s.state).await.unwrap();
-    assert_eq!((report.delivered, report.failed), (0, 1));
+    assert_eq!(report.delivered, 0);
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
     let cursor = s.state.engine.coord().webhook_cursor("bravo").unwrap();
-    assert!(cursor.last_error.is_some_and(|e| !e.is_empty()));
+    assert!(
+        cursor.attempts >= 1 && cursor.last_error.as_deref().is_some_and(|e| !e.is_empty()),
+        "{cursor:?}"
+    );
 }
