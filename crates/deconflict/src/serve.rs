@@ -141,6 +141,14 @@ pub struct ServeArgs {
     /// CAs (PEM) trusted for webhook endpoints, beyond the system's roots.
     #[arg(long, env = "DECONF_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// A second listener (e.g. `127.0.0.1:9090`) serving `/metrics` and the
+    /// detailed `/healthz` without a token, for a network only the operator
+    /// reaches; on the main listener both need the operator's token.
+    #[arg(long, env = "DECONF_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Name parties in metric labels (off: per-party series are summed).
+    #[arg(long, env = "DECONF_METRICS_PARTY_LABELS")]
+    pub metrics_party_labels: bool,
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
     #[arg(long, env = "DECONF_PLAIN_HTTP")]
     pub plain_http: bool,
@@ -200,6 +208,8 @@ impl ServeArgs {
             _ => None,
         };
         cfg.ca_file.clone_from(&self.ca_file);
+        cfg.admin_listen = self.admin_listen;
+        cfg.metrics_party_labels = self.metrics_party_labels;
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
         cfg.limits.quotas = deconflict_core::quota::Quotas {

@@ -146,6 +146,11 @@ pub struct Config {
     pub max_streams_per_party: usize,
     /// CAs trusted for webhooks beyond the system's roots (PEM).
     pub ca_file: Option<PathBuf>,
+    /// A second listener serving `/metrics` and the detailed `/healthz`
+    /// without a token (for a network only the operator reaches).
+    pub admin_listen: Option<std::net::SocketAddr>,
+    /// Label per-party metrics with party names (off: they are aggregated).
+    pub metrics_party_labels: bool,
 }
 
 /// The server's TLS files.
@@ -183,6 +188,8 @@ impl Default for Config {
             tls: None,
             max_streams_per_party: 8,
             ca_file: None,
+            admin_listen: None,
+            metrics_party_labels: false,
         }
     }
 }

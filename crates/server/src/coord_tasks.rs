@@ -9,7 +9,8 @@
 //!   at least once, in audit order, with `Idempotency-Key: <seq>`, retried
 //!   with exponential backoff (1 s … 60 s), from a persisted cursor, one
 //!   dispatcher per party across replicas (a store lease).
-//! - [`refresh_metrics`] — `deconflict_late_notices_total{party}`.
+//! - [`refresh_metrics`] — `deconflict_late_notices_total` (per party only
+//!   with `--metrics-party-labels`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +33,9 @@ pub struct CoordRuntime {
     replica: Arc<str>,
     http: reqwest::Client,
     webhooks: Arc<tokio::sync::Mutex<()>>,
+    /// Whether metrics name parties (off by default: who files late is
+    /// nobody else's business, and `/metrics` may be scraped widely).
+    party_labels: bool,
 }
 
 impl CoordRuntime {
@@ -40,11 +44,12 @@ impl CoordRuntime {
     ///
     /// # Errors
     /// When the CA file is unusable.
-    pub fn new(ca_file: Option<&Path>) -> Result<Self, crate::net::TlsError> {
+    pub fn new(ca_file: Option<&Path>, party_labels: bool) -> Result<Self, crate::net::TlsError> {
         Ok(Self {
             replica: uuid::Uuid::new_v4().to_string().into(),
             http: crate::net::tls::http_client(ca_file, Duration::from_secs(10))?,
             webhooks: Arc::new(tokio::sync::Mutex::new(())),
+            party_labels,
         })
     }
 }
@@ -158,16 +163,21 @@ pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, Ap
     Ok(report)
 }
 
-/// Publishes `deconflict_late_notices_total{party}` from the stored counts
-/// (shared by all replicas, kept across restarts).
+/// Publishes `deconflict_late_notices_total` and `deconflict_notices_total`
+/// from the stored counts (shared by all replicas, kept across restarts):
+/// one series per party with party labels on, else their sums.
 pub async fn refresh_metrics(state: &AppState) {
     match blocking(state, |e| e.coord().notice_stats()).await {
-        Ok(stats) => {
+        Ok(stats) if state.coord.party_labels => {
             for s in stats {
                 metrics::counter!("deconflict_late_notices_total", "party" => s.party.clone())
                     .absolute(s.late);
                 metrics::counter!("deconflict_notices_total", "party" => s.party).absolute(s.total);
             }
+        }
+        Ok(stats) => {
+            metrics::counter!("deconflict_late_notices_total").absolute(stats.iter().map(|s| s.late).sum());
+            metrics::counter!("deconflict_notices_total").absolute(stats.iter().map(|s| s.total).sum());
         }
         Err(e) => tracing::warn!(error = ?e, "reading notice statistics failed"),
     }

@@ -103,6 +103,16 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .with_state(state)
 }
 
+/// The admin listener's routes (`--admin-listen`): `/metrics` and the
+/// detailed `/healthz`, without a token, for a network only the operator reaches.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz_admin))
+        .route("/metrics", get(ops::metrics_admin))
+        .fallback(not_found)
+        .with_state(state)
+}
+
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("no route for {}", uri.path()))
 }
@@ -139,7 +149,7 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
         clock,
         request_timeout: cfg.request_timeout,
         live: live::LiveState::new(cfg.live.clone()),
-        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref())?,
+        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
     };
     if let Some(path) = &cfg.parties_file {
@@ -180,8 +190,27 @@ pub async fn serve(
         shutdown.await;
         live_state.close(); // ends the alert streams so graceful shutdown completes
     };
+    let admin = match cfg.admin_listen {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).await?;
+            tracing::info!(listen = %addr, "admin listener (metrics, health) serving");
+            Some((l, admin_router(state.clone())))
+        }
+        None => None,
+    };
     let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = admin.map(|(l, r)| {
+        let conn = cfg.conn.clone();
+        tokio::spawn(net::serve(l, r, None, conn, async move {
+            let _ = admin_stopped.await;
+        }))
+    });
     let result = net::serve(listener, app, tls, cfg.conn.clone(), shutdown).await;
+    let _ = stop_admin.send(());
+    if let Some(t) = admin_task {
+        let _ = t.await;
+    }
     purge.abort();
     sbs.abort();
     scan.abort();

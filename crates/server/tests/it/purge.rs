@@ -49,7 +49,7 @@ async fn purge_removes_ended_entities_and_counts_them() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s.call(Method::GET, &format!("{OIR}/{long}"), Some(&alice), None).await;
     assert_eq!(st, StatusCode::OK);
-    let metrics = s.http.get(format!("{}/metrics", s.base)).send().await.unwrap().text().await.unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.lines().any(|l| l.starts_with("deconflict_purged_total")
             && l.contains("operational_intent")

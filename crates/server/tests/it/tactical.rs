@@ -455,15 +455,12 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     }
     assert_eq!(seen.len(), 2, "{seen:?}");
 
-    let (st, m) = s.call(Method::GET, "/metrics", None, None).await;
-    assert_eq!(st, StatusCode::OK);
-    let m = m.as_str().unwrap().to_owned();
+    let m = s.metrics().await;
     for result in ["ok", "not_msg", "empty", "bad_hex_ident", "field_count", "too_long"] {
         assert!(m.contains(&format!("deconflict_sbs_lines_total{{result=\"{result}\"}}")), "{result}: {m}");
     }
     scan(&s).await;
-    let (_, m) = s.call(Method::GET, "/metrics", None, None).await;
-    let m = m.as_str().unwrap();
+    let m = s.metrics().await;
     assert!(m.contains("deconflict_tracks"), "{m}");
     assert!(m.contains("deconflict_tactical_scan_duration_seconds"), "{m}");
 }

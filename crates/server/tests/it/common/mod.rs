@@ -63,6 +63,8 @@ pub struct Options {
     pub tls: Option<server::TlsSettings>,
     /// Extra CAs for webhooks.
     pub ca_file: Option<PathBuf>,
+    /// The admin listener (metrics, detailed health).
+    pub admin_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for Options {
@@ -84,6 +86,7 @@ impl Default for Options {
             max_streams_per_party: 8,
             tls: None,
             ca_file: None,
+            admin_listen: None,
         }
     }
 }
@@ -118,6 +121,7 @@ impl TestServer {
             max_streams_per_party: opts.max_streams_per_party,
             tls: opts.tls.clone(),
             ca_file: opts.ca_file.clone(),
+            admin_listen: opts.admin_listen,
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
@@ -216,9 +220,18 @@ impl TestServer {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    /// Entity counts from /healthz.
+    /// `/metrics` as the operator reads it.
+    pub async fn metrics(&self) -> String {
+        let admin = self.token("ops", &["deconflict.admin"]);
+        let resp = self.http.get(format!("{}/metrics", self.base)).bearer_auth(admin).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.text().await.unwrap()
+    }
+
+    /// Entity counts from /healthz (detailed for the operator).
     pub async fn counts(&self) -> (u64, u64, u64) {
-        let (s, v) = self.call(Method::GET, "/healthz", None, None).await;
+        let admin = self.token("ops", &["deconflict.admin"]);
+        let (s, v) = self.call(Method::GET, "/healthz", Some(&admin), None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         (
             v["operational_intents"].as_u64().unwrap(),
