@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use server::{Config, StoreSpec};
+use server::Config;
+
+use crate::store::{PgSettings, StoreSpec};
 
 /// Flags of `serve`; each also reads a `DECONF_*` environment variable.
 #[derive(Debug, Args)]
@@ -167,10 +169,18 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The PostgreSQL settings these flags describe.
+    pub fn pg(&self) -> PgSettings {
+        PgSettings {
+            pool_size: self.pg_pool_size,
+            statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
+            schema: self.pg_schema.clone(),
+        }
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
         let mut cfg = Config {
-            store: self.store.clone(),
             key_files: self.public_keys.clone(),
             operator_key_files: self.operator_keys.clone(),
             audiences: self.audiences.clone(),
@@ -179,11 +189,6 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
-            pg: server::PgSettings {
-                pool_size: self.pg_pool_size,
-                statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
-                schema: self.pg_schema.clone(),
-            },
             audit_key: self.audit_key.clone(),
             seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
             parties_file: self.parties.clone(),
@@ -262,8 +267,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
-        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
-        server::run(cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
+        let store = crate::store::open_async(&args.store, &args.pg()).await?;
+        tracing::info!(listen = %args.listen, store = ?args.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
+        server::run(cfg, store, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
     })
 }
 

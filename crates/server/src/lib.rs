@@ -32,7 +32,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, PgSettings, StoreSpec, TlsSettings};
+pub use config::{Config, ConfigError, TlsSettings};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -125,23 +125,19 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
-/// Builds the shared state from a configuration and a clock. The store is
-/// opened on a blocking thread (the PostgreSQL client must not block the
-/// async runtime).
+/// Builds the shared state from a configuration, the store it serves (opened
+/// by the caller: the server knows no backend) and a clock.
 ///
 /// # Errors
-/// [`ConfigError`] when keys or the store cannot be used.
-pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
+/// [`ConfigError`] when keys are unusable or the store cannot be read.
+pub async fn build_state(
+    cfg: &Config,
+    store: Arc<dyn deconflict_core::Store>,
+    clock: Clock,
+) -> Result<AppState, ConfigError> {
     let verifier = cfg.verifier()?;
-    let (spec, pg) = (cfg.store.clone(), cfg.pg.clone());
-    let store = tokio::task::spawn_blocking(move || spec.open(&pg))
-        .await
-        .map_err(|e| {
-            ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
-        })?
-        .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
-    feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
     let state = AppState {
         feed,
         engine: Engine::new(store, cfg.limits.clone()),
@@ -220,17 +216,18 @@ pub async fn serve(
     result
 }
 
-/// Builds the state from `cfg` with the system clock and serves it.
+/// Builds the state from `cfg` over `store` with the system clock and serves it.
 ///
 /// # Errors
 /// Configuration errors, or when the listener fails.
 pub async fn run(
     cfg: Config,
+    store: Arc<dyn deconflict_core::Store>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     cfg.server_tls()?;
-    let state = build_state(&cfg, Clock::system()).await?;
+    let state = build_state(&cfg, store, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())
 }
