@@ -20,6 +20,7 @@ pub mod net;
 pub mod openapi;
 pub mod purge;
 pub mod state;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -171,16 +172,7 @@ pub async fn serve(
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
     let sbs = live::sbs::bind(&state).await?;
-    let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
-    let feed = tokio::spawn(state.feed.clone().run(
-        state.engine.store().clone(),
-        state.clock.clone(),
-        cfg.seal_interval,
-    ));
-    let sbs = tokio::spawn(live::sbs::run(state.clone(), sbs));
-    let scan = tokio::spawn(live::scan::run(state.clone()));
-    let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
-    let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
+    let background = start_background(&state, cfg, sbs);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -207,13 +199,40 @@ pub async fn serve(
     if let Some(t) = admin_task {
         let _ = t.await;
     }
-    purge.abort();
-    sbs.abort();
-    scan.abort();
-    coord.abort();
-    webhooks.abort();
-    feed.abort();
+    background.stop(cfg.conn.shutdown_grace).await;
     result
+}
+
+/// Starts every background task of this replica (see [`tasks`]).
+fn start_background(
+    state: &AppState,
+    cfg: &Config,
+    sbs: Vec<(TcpListener, deconflict_core::Manager)>,
+) -> tasks::Background {
+    let mut bg = tasks::Background::new();
+    let s = state.clone();
+    bg.every("audit", cfg.seal_interval, move || {
+        let s = s.clone();
+        async move { s.feed.pass(s.engine.store().clone(), &s.clock).await }
+    });
+    let s = state.clone();
+    bg.every("purge", cfg.purge_interval, move || {
+        let s = s.clone();
+        async move { purge::purge_once(&s).await }
+    });
+    let s = state.clone();
+    bg.every("hotline", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::coord_pass(&s).await }
+    });
+    let s = state.clone();
+    bg.every("webhooks", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
+    });
+    bg.until_stopped(live::sbs::run(state.clone(), sbs));
+    bg.until_stopped(live::scan::run(state.clone()));
+    bg
 }
 
 /// Builds the state from `cfg` over `store` with the system clock and serves it.
