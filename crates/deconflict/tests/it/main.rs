@@ -350,3 +350,29 @@ fn plain_http_is_refused_off_loopback_outside_development() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refusing to serve plain HTTP") && err.contains("--tls-cert"), "{err}");
 }
+
+#[test]
+fn sigterm_with_an_open_event_stream_exits_within_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Server::start(dir.path(), port);
+    let tok = token(dir.path(), "alpha");
+    // An event stream held open, as a browser or a command post would.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read as _, Write as _};
+    write!(stream, "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the stream is open");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Wait for the exit on another thread, so a hang fails the test instead of blocking it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut child = std::mem::replace(&mut server.child, Command::new("true").spawn().unwrap());
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx.recv_timeout(Duration::from_secs(15)).expect("no exit after SIGTERM").unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+}
