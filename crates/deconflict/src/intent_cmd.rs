@@ -1,4 +1,4 @@
-//! `deconflict intent file|list|delete`: talk to a running server.
+//! `deconflict intent file|list|export|delete`: talk to a running server.
 
 use std::path::PathBuf;
 
@@ -33,6 +33,28 @@ impl Conn {
     }
 }
 
+/// A circle on the ground to look in.
+#[derive(Debug, Args)]
+pub struct Around {
+    /// Latitude, degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub lat: f64,
+    /// Longitude, degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub lng: f64,
+    /// Radius in metres (the server refuses areas over its limit, 2,500 km² by default).
+    #[arg(long, default_value_t = 10_000.0)]
+    pub radius_m: f64,
+}
+
+impl Around {
+    /// An F3548 `Volume4D` of this circle, unbounded in altitude and time.
+    fn area(&self) -> Value {
+        json!({ "volume": { "outline_circle": {
+            "center": { "lat": self.lat, "lng": self.lng }, "radius": { "value": self.radius_m, "units": "M" } } } })
+    }
+}
+
 /// The `intent` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum IntentCmd {
@@ -53,15 +75,19 @@ pub enum IntentCmd {
     List {
         #[command(flatten)]
         conn: Conn,
-        /// Latitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lat: f64,
-        /// Longitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lng: f64,
-        /// Radius in metres.
-        #[arg(long, default_value_t = 10_000.0)]
-        radius_m: f64,
+        #[command(flatten)]
+        around: Around,
+    },
+    /// Write what this party sees around a point as GeoJSON (the format `file`
+    /// reads): its own operations in full, others' parts in its airspace.
+    Export {
+        #[command(flatten)]
+        conn: Conn,
+        #[command(flatten)]
+        around: Around,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Delete an intent.
     Delete {
@@ -81,7 +107,8 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
     rt.block_on(async move {
         match cmd {
             IntentCmd::File { conn, file, uss_base_url, key } => {
-                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                let text =
+                    std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
                 let specs = geojson_intent::parse(&text)?;
                 let client = conn.client()?;
                 let mut failed = 0;
@@ -100,7 +127,10 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                         failed += 1;
                         println!("{}\trefused {}\t{}", spec.name, r.status.as_u16(), r.message());
                         for m in r.body["missing_operational_intents"].as_array().into_iter().flatten() {
-                            println!("\tmissing key of intent {} managed by {} ({})", m["id"], m["manager"], m["uss_base_url"]);
+                            println!(
+                                "\tmissing key of intent {} managed by {} ({})",
+                                m["id"], m["manager"], m["uss_base_url"]
+                            );
                         }
                     }
                 }
@@ -109,21 +139,40 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                 }
                 Ok(())
             }
-            IntentCmd::List { conn, lat, lng, radius_m } => {
+            IntentCmd::List { conn, around } => {
                 let client = conn.client()?;
-                let area = json!({ "volume": { "outline_circle": {
-                    "center": { "lat": lat, "lng": lng }, "radius": { "value": radius_m, "units": "M" } } } });
-                let r = client.query_intents(&area).await?;
+                let r = client.query_intents(&around.area()).await?;
                 if !r.status.is_success() {
                     bail!("query refused {}: {}", r.status.as_u16(), r.message());
                 }
                 for oir in r.body["operational_intent_references"].as_array().into_iter().flatten() {
                     println!(
                         "{}\t{}\t{}\t{} .. {}\tovn={}",
-                        str_of(oir, "id"), str_of(oir, "manager"), str_of(oir, "state"),
+                        str_of(oir, "id"),
+                        str_of(oir, "manager"),
+                        str_of(oir, "state"),
                         oir["time_start"]["value"].as_str().unwrap_or(""),
-                        oir["time_end"]["value"].as_str().unwrap_or(""), str_of(oir, "ovn"),
+                        oir["time_end"]["value"].as_str().unwrap_or(""),
+                        str_of(oir, "ovn"),
                     );
+                }
+                Ok(())
+            }
+            IntentCmd::Export { conn, around, out } => {
+                let client = conn.client()?;
+                let r = client.post("/v1/operations/query", &json!({ "area": around.area() })).await?;
+                if !r.status.is_success() {
+                    bail!("query refused {}: {}", r.status.as_u16(), r.message());
+                }
+                let text = serde_json::to_string_pretty(&geojson_intent::export(&r.body))?;
+                match out {
+                    Some(path) => {
+                        std::fs::write(&path, format!("{text}\n"))
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        let n = r.body["operations"].as_array().map_or(0, Vec::len);
+                        eprintln!("wrote {n} operation(s) to {}", path.display());
+                    }
+                    None => println!("{text}"),
                 }
                 Ok(())
             }

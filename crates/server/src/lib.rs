@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod purge;
 pub mod state;
 pub mod tasks;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -89,6 +90,9 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .route("/v1/tracks", post(handlers::tracks::post).get(handlers::tracks::list))
         .route("/v1/alerts", get(handlers::alerts::list))
         .route("/v1/alerts/stream", get(handlers::alerts::stream))
+        .route("/", get(web::index))
+        .route("/web/dev-token", get(web::dev_token))
+        .route("/web/{*path}", get(web::file))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
@@ -148,6 +152,10 @@ pub async fn build_state(
         live: live::LiveState::new(cfg.live.clone()),
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
+        dev_tokens: cfg.dev_signer()?.map(|key| web::DevTokens {
+            key: Arc::new(key),
+            audience: cfg.accepted_audiences().into_iter().next().unwrap_or_else(|| "localhost".to_owned()),
+        }),
     };
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;

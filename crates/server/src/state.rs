@@ -69,6 +69,8 @@ pub struct AppState {
     pub coord: crate::coord_tasks::CoordRuntime,
     /// Open event and alert streams per party, bounded.
     pub streams: StreamSlots,
+    /// Signs development tokens for the web page (`--dev` only).
+    pub dev_tokens: Option<crate::web::DevTokens>,
 }
 
 /// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)

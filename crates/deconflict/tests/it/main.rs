@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod browser;
+
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
 
 fn run(args: &[&str]) -> Output {
@@ -130,6 +132,20 @@ fn file_list_delete_through_the_cli() {
     assert_eq!(fields[1], "alpha", "{listed}");
     let id = fields[0];
     let ovn = fields[4].trim_start_matches("ovn=");
+    // The export is what the party sees, in the format `intent file` reads.
+    let out_file = dir.path().join("export.geojson");
+    run(&[
+        &["intent", "export", "--lat", "46.96", "--lng", "7.44", "--out", out_file.to_str().unwrap()][..],
+        &conn,
+    ]
+    .concat());
+    let exported: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let features = exported["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2, "{exported}");
+    assert!(features.iter().all(|f| f["properties"]["intent"] == id && f["properties"]["own"] == true));
+    assert_eq!(features[0]["geometry"]["type"], "Polygon", "{exported}");
+    assert_eq!(features[1]["properties"]["radius_m"], 800.0, "{exported}");
+    assert_eq!(features[0]["properties"]["altitude_upper_m"], 650.0, "{exported}");
     // A second party filing over it without the key is refused, and the CLI says why.
     let tok_b = token(dir.path(), "bravo");
     let out = Command::new(BIN)
