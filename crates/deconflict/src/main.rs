@@ -6,6 +6,7 @@ mod bench;
 mod cli_values;
 mod client;
 mod demo;
+mod docs_cmd;
 mod geojson_intent;
 mod intent_cmd;
 mod paths;
@@ -20,9 +21,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
+/// The version with the commit it was built from (see `build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DECONF_BUILD_COMMIT"), ")");
+
 /// Airspace deconfliction between parties that do not trust each other.
 #[derive(Debug, Parser)]
-#[command(name = "deconflict", version, about)]
+#[command(name = "deconflict", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     cmd: Command,
@@ -57,6 +61,10 @@ enum Command {
         #[command(subcommand)]
         cmd: tactical_cmd::TacticalCmd,
     },
+    /// Print a shell completion script (e.g. `deconflict completions bash > /etc/bash_completion.d/deconflict`).
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page (roff), e.g. `deconflict man | man -l -`.
+    Man,
 }
 
 /// The command line's definition, with negative numbers read as values
@@ -110,5 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
         Command::Tactical { cmd } => tactical_cmd::run(cmd),
+        Command::Completions(args) => docs_cmd::completions(&args, command()),
+        Command::Man => docs_cmd::man(command()),
     }
 }

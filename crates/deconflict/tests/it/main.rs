@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod docs;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
