@@ -71,7 +71,7 @@ async fn fetch(http: &reqwest::Client, url: &reqwest::Url, token: Option<&str>) 
 /// chain, so the whole range is verified as one chain, not page by page.
 async fn fetch_all(args: &VerifyArgs) -> anyhow::Result<audit::export::Export> {
     let http = server::net::tls::http_client(args.ca_file.as_deref(), std::time::Duration::from_secs(60))?;
-    let mut base = reqwest::Url::parse(&args.source).with_context(|| format!("{}", args.source))?;
+    let mut base = reqwest::Url::parse(&args.source).with_context(|| args.source.clone())?;
     let pairs: Vec<(String, String)> =
         base.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let mut after: u64 = 0;
