@@ -9,6 +9,7 @@ mod common;
 mod connections;
 mod dss;
 mod hotline;
+mod metrics;
 mod need_to_know;
 mod openapi;
 mod poles;
