@@ -179,7 +179,7 @@ fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result
         let start = Instant::now();
         match engine.put_intent(ctx, EntityId::random(), None, p) {
             Ok(_) => return Ok((start.elapsed(), refused)),
-            Err(EngineError::MissingKeys(_) | EngineError::Contention) if refused < 20 => refused += 1,
+            Err(EngineError::MissingKeys(_) | EngineError::Contention { .. }) if refused < 20 => refused += 1,
             Err(e) => anyhow::bail!("{e}"),
         }
     }

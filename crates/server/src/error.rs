@@ -79,7 +79,7 @@ impl ApiError {
             EngineError::NotFound(m) => ApiError::NotFound(m),
             EngineError::Forbidden(m) => ApiError::Forbidden(m),
             EngineError::Stale(m) | EngineError::AlreadyExists(m) => ApiError::Conflict(m),
-            e @ EngineError::Contention => ApiError::Conflict(e.to_string()),
+            e @ EngineError::Contention { .. } => ApiError::Conflict(e.to_string()),
             EngineError::MissingKeys(ref c) => ApiError::AirspaceConflict(Box::new(AirspaceConflictDto {
                 message: err.to_string(),
                 missing_operational_intents: c

@@ -51,8 +51,11 @@ impl Engine {
         if ovn.is_none() {
             self.check_count_quota(ctx, crate::quota::Quota::Constraints)?;
         }
-        self.write(ctx.deadline, |tx| {
+        self.write_area(ctx.deadline, |tx| {
             let old = tx.constraint(id)?;
+            let mut area = p.extents.clone();
+            area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+            tx.lock_area(&AreaQuery::new(&area))?;
             match (&old, ovn) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(
@@ -105,10 +108,11 @@ impl Engine {
         id: EntityId,
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(ctx.deadline, |tx| {
             let old = tx
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.manager, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(

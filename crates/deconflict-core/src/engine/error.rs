@@ -77,9 +77,19 @@ pub enum EngineError {
         /// When trying again may succeed, in seconds.
         retry_after_s: u64,
     },
-    /// Concurrent writers kept winning; nothing was written (409).
-    #[error("too much concurrent writing in this area; nothing was written, try again")]
-    Contention,
+    /// Concurrent writers kept winning; nothing was written (409). `area`:
+    /// the write was of intents, constraints or subscriptions, which only
+    /// conflict with writes whose areas share a cell (or that change the
+    /// same entity); otherwise other records were written concurrently.
+    #[error("{}; nothing was written, try again", if *.area {
+        "concurrent writes kept changing this area (a cell of these volumes) or this entity"
+    } else {
+        "concurrent writes kept changing the same records"
+    })]
+    Contention {
+        /// Whether the write was an area write.
+        area: bool,
+    },
     /// The request's deadline passed before commit; nothing was written (503).
     #[error("request deadline passed before commit; nothing was written")]
     Timeout,

@@ -91,7 +91,7 @@ impl Engine {
         if ovn.is_none() {
             self.check_count_quota(ctx, crate::quota::Quota::Operations)?;
         }
-        let result = self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
+        let result = self.write_area(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
         if let Err(EngineError::MissingKeys(conflict)) = &result {
             self.record_refusal(ctx, id, conflict);
         }
@@ -181,6 +181,10 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         let old = tx.intent(id)?;
+        // Everything this write reads or changes lies in the new and old extents.
+        let mut area = p.extents.clone();
+        area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+        tx.lock_area(&AreaQuery::new(&area))?;
         match (&old, ovn) {
             (Some(_), None) => {
                 return Err(EngineError::AlreadyExists(format!(
@@ -306,10 +310,11 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Forbidden` (another manager's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(ctx.deadline, |tx| {
             let old = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.manager, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(

@@ -118,12 +118,20 @@ pub struct Engine {
     limits: Limits,
     /// Per-party write rates of this process (see [`crate::quota`]).
     rates: Arc<crate::quota::Rates>,
+    /// Write transactions run again because a concurrent writer won.
+    retries: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Engine {
     /// An engine over `store` with `limits`.
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
-        Self { store, limits, rates: Arc::default() }
+        Self { store, limits, rates: Arc::default(), retries: Arc::default() }
+    }
+
+    /// How many write transactions of this engine (and its clones) were run
+    /// again since it was made, because a concurrent writer won the race.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// What the caller holds now, read in a transaction of its own (see
@@ -179,16 +187,38 @@ impl Engine {
     pub(crate) fn write<T>(
         &self,
         deadline: Option<Instant>,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.write_in(TxMode::Write, deadline, f)
+    }
+
+    /// [`Engine::write`] for a change of strategic entities, whose
+    /// transaction ([`TxMode::AreaWrite`]) conflicts with another only when
+    /// their areas share a cell: `f` locks each area ([`Tx::lock_area`])
+    /// before it reads or writes there.
+    pub(crate) fn write_area<T>(
+        &self,
+        deadline: Option<Instant>,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.write_in(TxMode::AreaWrite, deadline, f)
+    }
+
+    fn write_in<T>(
+        &self,
+        mode: TxMode,
+        deadline: Option<Instant>,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         for attempt in 0..self.limits.max_attempts.max(1) {
             if attempt > 0 {
+                self.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 std::thread::sleep(backoff(attempt));
             }
             if past(deadline) {
                 return Err(EngineError::Timeout);
             }
-            let mut tx = match self.store.begin(TxMode::Write) {
+            let mut tx = match self.store.begin(mode) {
                 Err(StoreError::Retry) => continue,
                 other => other?,
             };
@@ -205,7 +235,7 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::Contention)
+        Err(EngineError::Contention { area: mode == TxMode::AreaWrite })
     }
 
     /// The engine's write transaction for modules outside it (e.g. [`crate::coord`]):

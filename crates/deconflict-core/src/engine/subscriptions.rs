@@ -74,8 +74,11 @@ impl Engine {
         }
         let new_km2 = volume.footprint().area_m2() / 1e6;
         quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
-        self.write(ctx.deadline, |tx| {
+        self.write_area(ctx.deadline, |tx| {
             let old = tx.subscription(id)?;
+            let mut area = vec![volume.clone()];
+            area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+            tx.lock_area(&AreaQuery::new(&area))?;
             match (&old, version) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(
@@ -185,10 +188,11 @@ impl Engine {
         id: SubscriptionId,
         version: &str,
     ) -> Result<SubscriptionView, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(ctx.deadline, |tx| {
             let old = tx
                 .subscription(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned(ctx, &old)?;
             if old.version != version {
                 return Err(EngineError::Stale(format!(

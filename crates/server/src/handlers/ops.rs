@@ -44,6 +44,9 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
 /// `GET /metrics`: Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "ops", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String)))]
-pub async fn metrics() -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Write transactions run again because a concurrent writer won (the
+    // engine counts them; with several servers in one process, the last asks).
+    ::metrics::counter!("deconflict_tx_retries_total").absolute(state.engine.retries());
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }
