@@ -21,6 +21,8 @@ use server::{PgSettings, StoreSpec};
 pub enum BenchCmd {
     /// Strategic engine: creates with the key check, area queries, a busy cell.
     Strategic(StrategicArgs),
+    /// HTTP load on running servers: the F3548 request mix, a concurrency sweep.
+    Load(crate::bench_load::LoadArgs),
 }
 
 /// Flags of `bench strategic`.
@@ -51,6 +53,7 @@ pub struct StrategicArgs {
 pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     match cmd {
         BenchCmd::Strategic(a) => strategic(&a),
+        BenchCmd::Load(a) => crate::bench_load::run(&a),
     }
 }
 

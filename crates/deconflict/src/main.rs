@@ -3,6 +3,7 @@
 
 mod audit_cmd;
 mod bench;
+mod bench_load;
 mod client;
 mod demo;
 mod geojson_intent;

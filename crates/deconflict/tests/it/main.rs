@@ -2,6 +2,8 @@
 //! process driven by the CLI, including a kill -9 in the middle of writing.
 #![allow(clippy::unwrap_used)]
 
+mod bench_load;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
