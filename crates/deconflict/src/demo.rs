@@ -22,7 +22,9 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde_json::{Value, json};
-use server::{AppState, Clock, Config, StoreSpec};
+use server::{AppState, Clock, Config};
+
+use crate::store::{PgSettings, StoreSpec};
 
 use crate::client::{Client, Reply};
 
@@ -118,10 +120,10 @@ struct Parties {
 fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
     let token = |sub: &str, scopes: &str| crate::token::sign(dev_key, sub, scopes, "127.0.0.1", 3600);
     Ok(Parties {
-        admin: Client::new(base, &token("admin", "deconflict.admin")?)?,
-        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?)?,
-        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?)?,
-        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?)?,
+        admin: Client::new(base, &token("admin", "deconflict.admin")?, None)?,
+        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?, None)?,
+        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?, None)?,
+        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?, None)?,
     })
 }
 
@@ -352,7 +354,12 @@ async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -
     say("alpha", "ALPHA01 eastbound FL300, 420 kt");
     say("bravo", "BRAVO07 westbound FL300, 420 kt, 23 km apart");
     server::live::scan::scan_once(state).await;
-    c.advance_to(161);
+    // Alerts are confirmed by a second report of each aircraft, not by rescans.
+    c.advance_to(165);
+    expect(&p.alpha.post("/v1/tracks", &track("ALPHA01", lng - 0.15, 90.0)).await?, 200, "alpha track")?;
+    expect(&p.bravo.post("/v1/tracks", &track("BRAVO07", lng + 0.15, 270.0)).await?, 200, "bravo track")?;
+    say("alpha", "ALPHA01 reported again 5 s later");
+    say("bravo", "BRAVO07 reported again 5 s later");
     server::live::scan::scan_once(state).await;
     for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo), ("charlie", &p.charlie)] {
         let r = client.get("/v1/alerts").await?;
@@ -407,7 +414,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let db = dir.path().join("demo.sqlite");
     let dev_key = dir.path().join("dev-key.pem");
     let mut cfg = Config {
-        store: StoreSpec::Sqlite(db.clone()),
         dev: true,
         dev_key: dev_key.clone(),
         audit_key: dir.path().join("audit-key.pem"),
@@ -419,7 +425,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let clock = DemoClock { clock: Clock::manual(t0), t0 };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        let state = server::build_state(&cfg, clock.clock.clone()).await?;
+        let store = crate::store::open_async(&StoreSpec::Sqlite(db.clone()), &PgSettings::default()).await?;
+        let state = server::build_state(&cfg, store, clock.clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");

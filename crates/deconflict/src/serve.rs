@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use server::{Config, StoreSpec};
+use server::Config;
+
+use crate::store::{PgSettings, StoreSpec};
 
 /// Flags of `serve`; each also reads a `DECONF_*` environment variable.
 #[derive(Debug, Args)]
@@ -110,6 +112,48 @@ pub struct ServeArgs {
     /// received on it belongs to PARTY (repeatable; comma-separated in the env var).
     #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = server::live::parse_sbs_listen)]
     pub sbs_listen: Vec<(SocketAddr, deconflict_core::Manager)>,
+    /// Most client connections open at once; more are closed as they arrive.
+    #[arg(long, env = "DECONF_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request head once it started it.
+    #[arg(long, env = "DECONF_HEADER_TIMEOUT_S", default_value_t = 10)]
+    pub header_timeout_s: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "DECONF_IDLE_TIMEOUT_S", default_value_t = 60)]
+    pub idle_timeout_s: u64,
+    /// Seconds a client has to send a request body (else 408).
+    #[arg(long, env = "DECONF_BODY_TIMEOUT_S", default_value_t = 30)]
+    pub body_timeout_s: u64,
+    /// Milliseconds in-flight requests and open streams get after SIGTERM.
+    #[arg(long, env = "DECONF_SHUTDOWN_GRACE_MS", default_value_t = 2000)]
+    pub shutdown_grace_ms: u64,
+    /// Most event and alert streams one party may hold open.
+    #[arg(long, env = "DECONF_MAX_STREAMS_PER_PARTY", default_value_t = 8)]
+    pub max_streams_per_party: usize,
+    /// HTTPS: the server's certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "DECONF_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS: the private key of --tls-cert (PEM).
+    #[arg(long, env = "DECONF_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// HTTPS: require client certificates signed by this CA (PEM); each must
+    /// name (SAN DNS name or common name) the party its tokens speak for.
+    #[arg(long, env = "DECONF_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// CAs (PEM) trusted for webhook endpoints, beyond the system's roots.
+    #[arg(long, env = "DECONF_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// A second listener (e.g. `127.0.0.1:9090`) serving `/metrics` and the
+    /// detailed `/healthz` without a token, for a network only the operator
+    /// reaches; on the main listener both need the operator's token.
+    #[arg(long, env = "DECONF_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Name parties in metric labels (off: per-party series are summed).
+    #[arg(long, env = "DECONF_METRICS_PARTY_LABELS")]
+    pub metrics_party_labels: bool,
+    /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
+    #[arg(long, env = "DECONF_PLAIN_HTTP")]
+    pub plain_http: bool,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -125,10 +169,18 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The PostgreSQL settings these flags describe.
+    pub fn pg(&self) -> PgSettings {
+        PgSettings {
+            pool_size: self.pg_pool_size,
+            statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
+            schema: self.pg_schema.clone(),
+        }
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
         let mut cfg = Config {
-            store: self.store.clone(),
             key_files: self.public_keys.clone(),
             operator_key_files: self.operator_keys.clone(),
             audiences: self.audiences.clone(),
@@ -137,17 +189,32 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
-            pg: server::PgSettings {
-                pool_size: self.pg_pool_size,
-                statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
-                schema: self.pg_schema.clone(),
-            },
             audit_key: self.audit_key.clone(),
             seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
             parties_file: self.parties.clone(),
             coord_interval: Duration::from_millis(self.coord_interval_ms.max(10)),
             ..Config::default()
         };
+        cfg.conn = server::net::ConnLimits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: Duration::from_secs(self.header_timeout_s.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout_s.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout_s.max(1)),
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
+            ..server::net::ConnLimits::default()
+        };
+        cfg.max_streams_per_party = self.max_streams_per_party.max(1);
+        cfg.tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(server::TlsSettings {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            }),
+            _ => None,
+        };
+        cfg.ca_file.clone_from(&self.ca_file);
+        cfg.admin_listen = self.admin_listen;
+        cfg.metrics_party_labels = self.metrics_party_labels;
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
         cfg.limits.quotas = deconflict_core::quota::Quotas {
@@ -163,6 +230,7 @@ impl ServeArgs {
             scan_interval: Duration::from_millis(self.scan_interval_ms.max(10)),
             stale_after: Duration::from_secs(self.track_stale_s.max(1)),
             detection: self.tactical_profile.detection(),
+            alerts: self.tactical_profile.alerts(),
             max_batch: self.max_track_batch.max(1),
             sbs_listeners: self.sbs_listen.clone(),
             ..server::live::LiveConfig::default()
@@ -188,13 +256,20 @@ pub fn init_logs(format: LogFormat) {
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logs(args.log_format);
     let cfg = args.config();
+    if cfg.tls.is_none() && !args.listen.ip().is_loopback() && !cfg.dev && !args.plain_http {
+        anyhow::bail!(
+            "refusing to serve plain HTTP on {}: give --tls-cert and --tls-key, or --plain-http when a TLS proxy in front of this server terminates TLS (plain HTTP is for loopback and --dev)",
+            args.listen
+        );
+    }
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
-        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, "deconflict serving");
-        server::run(cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
+        let store = crate::store::open_async(&args.store, &args.pg()).await?;
+        tracing::info!(listen = %args.listen, store = ?args.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
+        server::run(cfg, store, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
     })
 }
 

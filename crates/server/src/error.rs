@@ -26,6 +26,8 @@ pub enum ApiError {
     Conflict(String),
     /// 409 with the F3548 `AirspaceConflictResponse` body.
     AirspaceConflict(Box<AirspaceConflictDto>),
+    /// 408: the client did not send its request in time.
+    RequestTimeout(String),
     /// 413: area or body or result set too large.
     TooLarge(String),
     /// 415: a body that is not JSON where JSON is required.
@@ -64,6 +66,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::AirspaceConflict(_) => StatusCode::CONFLICT,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -150,6 +153,7 @@ impl IntoResponse for ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
+            | ApiError::RequestTimeout(m)
             | ApiError::TooLarge(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::Unavailable(m) => (status, Json(ErrorBody { message: &m })).into_response(),

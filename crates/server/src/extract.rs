@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{Caller, scope};
 use crate::error::ApiError;
+use crate::net::ClientIdentity;
 use crate::state::AppState;
 
 /// A JSON body, parsed with a 400 (or 413, or 415) naming what is wrong.
@@ -146,6 +147,16 @@ impl FromRequestParts<AppState> for Authed {
             ),
         };
         let caller = state.verifier.verify_header(header, state.clock.now_unix())?;
+        // With client certificates, the certificate is a second factor: it
+        // must name the party the token speaks for.
+        if let Some(id) = parts.extensions.get::<ClientIdentity>()
+            && !id.names(&caller.sub)
+        {
+            return Err(ApiError::Forbidden(format!(
+                "the client certificate names {:?}, not {:?}, the party of the token",
+                id.names, caller.sub
+            )));
+        }
         let manager = Manager::new(&caller.sub)
             .map_err(|e| ApiError::Forbidden(format!("token sub cannot name a manager: {e}")))?;
         Ok(Authed { caller, manager })

@@ -16,9 +16,11 @@ pub mod feed;
 pub mod handlers;
 pub mod live;
 pub mod metrics;
+pub mod net;
 pub mod openapi;
 pub mod purge;
 pub mod state;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,7 +33,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, PgSettings, StoreSpec};
+pub use config::{Config, ConfigError, TlsSettings};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -39,7 +41,7 @@ use crate::handlers::operations;
 use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
 
 /// Every route, in one place.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::Duration) -> Router {
     const OIR: &str = "/dss/v1/operational_intent_references";
     const CR: &str = "/dss/v1/constraint_references";
     const SUB: &str = "/dss/v1/subscriptions";
@@ -91,6 +93,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(move |req, next| net::body::guard(body_timeout, req, next)))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(
@@ -98,6 +101,16 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .with_state(state)
+}
+
+/// The admin listener's routes (`--admin-listen`): `/metrics` and the
+/// detailed `/healthz`, without a token, for a network only the operator reaches.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz_admin))
+        .route("/metrics", get(ops::metrics_admin))
+        .fallback(not_found)
         .with_state(state)
 }
 
@@ -113,23 +126,19 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
-/// Builds the shared state from a configuration and a clock. The store is
-/// opened on a blocking thread (the PostgreSQL client must not block the
-/// async runtime).
+/// Builds the shared state from a configuration, the store it serves (opened
+/// by the caller: the server knows no backend) and a clock.
 ///
 /// # Errors
-/// [`ConfigError`] when keys or the store cannot be used.
-pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
+/// [`ConfigError`] when keys are unusable or the store cannot be read.
+pub async fn build_state(
+    cfg: &Config,
+    store: Arc<dyn deconflict_core::Store>,
+    clock: Clock,
+) -> Result<AppState, ConfigError> {
     let verifier = cfg.verifier()?;
-    let (spec, pg) = (cfg.store.clone(), cfg.pg.clone());
-    let store = tokio::task::spawn_blocking(move || spec.open(&pg))
-        .await
-        .map_err(|e| {
-            ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
-        })?
-        .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
-    feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
     let state = AppState {
         feed,
         engine: Engine::new(store, cfg.limits.clone()),
@@ -137,7 +146,8 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
         clock,
         request_timeout: cfg.request_timeout,
         live: live::LiveState::new(cfg.live.clone()),
-        coord: coord_tasks::CoordRuntime::default(),
+        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
+        streams: state::StreamSlots::new(cfg.max_streams_per_party),
     };
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;
@@ -146,11 +156,12 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
     Ok(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, purging ended
-/// entities in the background.
+/// Serves `state` on `listener` (HTTPS when `cfg.tls` is set) until
+/// `shutdown` completes, purging ended entities in the background; then
+/// drains connections for at most `cfg.conn.shutdown_grace`.
 ///
 /// # Errors
-/// When the listener fails.
+/// When the TLS files are unusable or the listener fails.
 pub async fn serve(
     state: AppState,
     cfg: &Config,
@@ -158,44 +169,84 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
+    let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
     let sbs = live::sbs::bind(&state).await?;
-    let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
-    let feed = tokio::spawn(state.feed.clone().run(
-        state.engine.store().clone(),
-        state.clock.clone(),
-        cfg.seal_interval,
-    ));
-    let sbs = tokio::spawn(live::sbs::run(state.clone(), sbs));
-    let scan = tokio::spawn(live::scan::run(state.clone()));
-    let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
-    let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
+    let background = start_background(&state, cfg, sbs);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
         live_state.close(); // ends the alert streams so graceful shutdown completes
     };
-    let app = router(state, cfg.max_body_bytes);
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-    purge.abort();
-    sbs.abort();
-    scan.abort();
-    coord.abort();
-    webhooks.abort();
-    feed.abort();
+    let admin = match cfg.admin_listen {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).await?;
+            tracing::info!(listen = %addr, "admin listener (metrics, health) serving");
+            Some((l, admin_router(state.clone())))
+        }
+        None => None,
+    };
+    let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = admin.map(|(l, r)| {
+        let conn = cfg.conn.clone();
+        tokio::spawn(net::serve(l, r, None, conn, async move {
+            let _ = admin_stopped.await;
+        }))
+    });
+    let result = net::serve(listener, app, tls, cfg.conn.clone(), shutdown).await;
+    let _ = stop_admin.send(());
+    if let Some(t) = admin_task {
+        let _ = t.await;
+    }
+    background.stop(cfg.conn.shutdown_grace).await;
     result
 }
 
-/// Builds the state from `cfg` with the system clock and serves it.
+/// Starts every background task of this replica (see [`tasks`]).
+fn start_background(
+    state: &AppState,
+    cfg: &Config,
+    sbs: Vec<(TcpListener, deconflict_core::Manager)>,
+) -> tasks::Background {
+    let mut bg = tasks::Background::new();
+    let s = state.clone();
+    bg.every("audit", cfg.seal_interval, move || {
+        let s = s.clone();
+        async move { s.feed.pass(s.engine.store().clone(), &s.clock).await }
+    });
+    let s = state.clone();
+    bg.every("purge", cfg.purge_interval, move || {
+        let s = s.clone();
+        async move { purge::purge_once(&s).await }
+    });
+    let s = state.clone();
+    bg.every("hotline", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::coord_pass(&s).await }
+    });
+    let s = state.clone();
+    bg.every("webhooks", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
+    });
+    bg.until_stopped(live::sbs::run(state.clone(), sbs));
+    bg.until_stopped(live::scan::run(state.clone()));
+    bg
+}
+
+/// Builds the state from `cfg` over `store` with the system clock and serves it.
 ///
 /// # Errors
 /// Configuration errors, or when the listener fails.
 pub async fn run(
     cfg: Config,
+    store: Arc<dyn deconflict_core::Store>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let state = build_state(&cfg, Clock::system()).await?;
+    cfg.server_tls()?;
+    let state = build_state(&cfg, store, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())
 }

@@ -67,6 +67,62 @@ pub struct AppState {
     pub live: crate::live::LiveState,
     /// Lines between command posts: webhook client and dispatcher state of this replica.
     pub coord: crate::coord_tasks::CoordRuntime,
+    /// Open event and alert streams per party, bounded.
+    pub streams: StreamSlots,
+}
+
+/// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)
+/// each party holds open on this replica, so one party cannot hold them all.
+#[derive(Debug, Clone)]
+pub struct StreamSlots {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    per_party: usize,
+}
+
+impl StreamSlots {
+    /// At most `per_party` open streams per party.
+    pub fn new(per_party: usize) -> Self {
+        Self { open: Arc::default(), per_party: per_party.max(1) }
+    }
+
+    /// A slot for one more stream of `party`, released when dropped.
+    ///
+    /// # Errors
+    /// 429 naming the limit when the party already holds `per_party`.
+    pub fn acquire(&self, party: &str) -> Result<StreamSlot, ApiError> {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(party.to_owned()).or_insert(0);
+        if *n >= self.per_party {
+            return Err(ApiError::TooManyRequests {
+                message: format!(
+                    "{party} already holds {} open streams on this server (the limit is {}); close one first",
+                    *n, self.per_party
+                ),
+                retry_after_s: 15,
+            });
+        }
+        *n += 1;
+        Ok(StreamSlot { slots: self.clone(), party: party.to_owned() })
+    }
+}
+
+/// One open stream; dropping it frees the slot.
+#[derive(Debug)]
+pub struct StreamSlot {
+    slots: StreamSlots,
+    party: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.party) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.party);
+            }
+        }
+    }
 }
 
 impl AppState {

@@ -1,4 +1,5 @@
-//! Benchmarks: pruned scan at 1k/10k/100k tracks at realistic density, the
+//! Benchmarks: pruned scan at 1k/10k/100k/1M tracks at realistic density
+//! (10,000 per 600 km × 600 km), 10k packed into 100 km × 100 km, the
 //! all-pairs reference at 1k/10k, and SBS-1 parsing throughput.
 
 use std::hint::black_box;
@@ -31,6 +32,27 @@ fn scans(c: &mut Criterion) {
             });
         }
     }
+    g.finish();
+
+    // The same 10,000 packed into 100 km × 100 km (36 times denser).
+    let mut g = c.benchmark_group("scan_dense");
+    g.sample_size(10);
+    // 10,000 / (100 km × 100 km).
+    let dense = GenConfig { density_per_km2: 1.0, ..GenConfig::default() };
+    let tracks = generate(10_000, 42, &dense);
+    eprintln!("scan_dense/10000: {} conflicting pairs", detect(&tracks, NOW, &cfg).len());
+    g.throughput(Throughput::Elements(10_000));
+    g.bench_function("pruned_2threads/10000", |b| b.iter(|| detect(black_box(&tracks), NOW, &cfg)));
+    g.bench_function("pruned_1thread/10000", |b| b.iter(|| detect(black_box(&tracks), NOW, &single)));
+    g.finish();
+
+    // A million tracks at the realistic density (a 6,000 km square).
+    let mut g = c.benchmark_group("scan_1m");
+    g.sample_size(10);
+    let tracks = generate(1_000_000, 42, &GenConfig::default());
+    eprintln!("scan_1m: {} conflicting pairs", detect(&tracks, NOW, &cfg).len());
+    g.throughput(Throughput::Elements(1_000_000));
+    g.bench_function("pruned_2threads/1000000", |b| b.iter(|| detect(black_box(&tracks), NOW, &cfg)));
     g.finish();
 }
 

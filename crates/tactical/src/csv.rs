@@ -144,6 +144,7 @@ pub fn parse_traffic(text: &str) -> Result<Traffic, CsvError> {
             vertical_rate: FeetPerMinute(num[5]),
             intent: None,
             callsign: None,
+            on_ground: false,
         };
         state.validate().map_err(|e| err(out_of_range(e)))?;
         rows.push((fields[0].to_owned(), line, state));

@@ -3,7 +3,8 @@
 //! A pair is in conflict when, at some time `t` in `[0, lookahead]` after the
 //! scan time, their horizontal distance is **strictly** less than the
 //! horizontal minimum `R` and their vertical distance strictly less than the
-//! vertical minimum `H`, both at once.
+//! vertical minimum `H` (by more than 10⁻¹² of the altitudes involved),
+//! both at once.
 //!
 //! Geometry: each track is placed on the WGS84 ellipsoid (ECEF) and given an
 //! ECEF velocity from its ground speed and true track in its own local
@@ -16,8 +17,8 @@
 //! at conflict ranges.
 
 use crate::geo::{self, V3};
-use crate::track::{PartyId, TrackId, TrackState};
-use crate::units::{METRES_PER_FT, METRES_PER_NM, Timestamp};
+use crate::track::{PartyId, Position, TrackId, TrackState};
+use crate::units::{Altitude, METRES_PER_FT, METRES_PER_NM, Timestamp};
 
 /// Separation minima and look-ahead of a scan.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,8 +130,35 @@ impl ConflictReport {
         v
     }
 
-    pub(crate) fn from_pairs(tracks: &[Kin], mut pairs: Vec<(u32, u32, PairGeometry)>) -> Self {
-        pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
+    /// The report of `pairs` (indices into `tracks`). `rank`, when given,
+    /// is each track's position in id order (tracks were reordered after
+    /// being prepared in id order).
+    pub(crate) fn from_pairs(
+        tracks: &[Kin],
+        mut pairs: Vec<(u32, u32, PairGeometry)>,
+        rank: Option<&[u32]>,
+    ) -> Self {
+        // Tracks in id order (as a snapshot gives them): index order is id
+        // order, so a radix sort of packed `(i, j, position)` words does.
+        let rank_bits = crate::grid::bits_for(tracks.len() as i64);
+        let pos_bits = crate::grid::bits_for(pairs.len() as i64);
+        let by_id = rank.is_some() || tracks.is_sorted_by_key(|k| k.id);
+        let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
+        if by_id && 2 * rank_bits + pos_bits <= 64 {
+            let mut keys: Vec<u64> = pairs
+                .iter()
+                .enumerate()
+                .map(|(p, &(i, j, _))| (((r(i) << rank_bits) | r(j)) << pos_bits) | p as u64)
+                .collect();
+            crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
+            let mask = (1u64 << pos_bits) - 1;
+            let order: Vec<u32> = keys.iter().map(|&k| (k & mask) as u32).collect();
+            drop(keys);
+            // In place: no second copy of a million pairs.
+            permute(&mut pairs, &order);
+        } else {
+            pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
+        }
         let mut out = ConflictReport::default();
         for (i, j, g) in pairs {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
@@ -195,6 +223,16 @@ impl Kin {
     }
 }
 
+/// Where a track will be `dt_s` seconds after `at`, by the same linear
+/// motion the scan uses (straight ECEF line, constant vertical rate); `None`
+/// for an invalid track.
+pub fn predict(s: &TrackState, at: Timestamp, dt_s: f64) -> Option<(Position, Altitude)> {
+    let k = Kin::new(s, at)?;
+    let (lat, lon) = geo::lat_lon_deg(geo::axpy(dt_s, k.v, k.p));
+    let position = Position::new(lat.clamp(-90.0, 90.0), lon.clamp(-180.0, 180.0)).ok()?;
+    Some((position, Altitude { feet: k.z_ft + k.w_fps * dt_s, reference: s.altitude.reference }))
+}
+
 /// Prepares every valid track (invalid ones are dropped).
 pub(crate) fn prepare(tracks: &[TrackState], now: Timestamp) -> Vec<Kin> {
     tracks.iter().filter_map(|s| Kin::new(s, now)).collect()
@@ -218,9 +256,11 @@ const STILL: f64 = 1e-12;
 #[inline]
 pub(crate) fn pair_conflict(a: &Kin, b: &Kin, cfg: &DetectionConfig) -> Option<PairGeometry> {
     let t_max = cfg.lookahead_s;
-    // Vertical: |dz + w t| < H.
-    let h = cfg.vertical_ft;
+    // Vertical: |dz + w t| < H, short of H by a 10⁻¹² of the magnitudes
+    // (far below any measurement; it keeps the pruned scan's bands, which
+    // are exactly ±H/2, conservative despite rounding).
     let dz = a.z_ft - b.z_ft;
+    let h = cfg.vertical_ft - 1e-12 * (1.0 + cfg.vertical_ft + a.z_ft.abs() + b.z_ft.abs());
     let w = a.w_fps - b.w_fps;
     let (vlo, vhi) = if w == 0.0 {
         if dz.abs() < h { (f64::NEG_INFINITY, f64::INFINITY) } else { return None }
@@ -300,17 +340,50 @@ pub fn detect_all_pairs(tracks: &[TrackState], now: Timestamp, cfg: &DetectionCo
             }
         }
     }
-    ConflictReport::from_pairs(&ks, pairs)
+    ConflictReport::from_pairs(&ks, pairs, None)
 }
 
 /// Pruned scan: a uniform grid over swept boxes plus an altitude sweep
 /// (time-sliced swept boxes in a uniform ECEF grid) limits the exact test to nearby pairs; uses
 /// `cfg.threads` threads. Returns exactly what [`detect_all_pairs`] returns.
 pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> ConflictReport {
-    let ks = prepare(tracks, now);
+    let mut ks = prepare(tracks, now);
     if !cfg.is_valid() {
         return ConflictReport::default();
     }
+    // Large pictures in id order are reordered in space (for the caches);
+    // the report is still sorted by id.
+    if ks.len() >= SPATIAL_ORDER_FROM && ks.is_sorted_by_key(|k| k.id) {
+        let order = crate::grid::spatial_order(&ks);
+        permute(&mut ks, &order);
+        let pairs = crate::grid::candidate_conflicts(&ks, cfg);
+        return ConflictReport::from_pairs(&ks, pairs, Some(&order));
+    }
     let pairs = crate::grid::candidate_conflicts(&ks, cfg);
-    ConflictReport::from_pairs(&ks, pairs)
+    ConflictReport::from_pairs(&ks, pairs, None)
+}
+
+/// From this many tracks on, the pruned scan works in spatial order.
+const SPATIAL_ORDER_FROM: usize = 4096;
+
+/// Reorders `ks` in place so that `ks[s]` becomes the old `ks[order[s]]`.
+fn permute<T: Copy>(ks: &mut [T], order: &[u32]) {
+    let mut done = vec![false; ks.len()];
+    for start in 0..ks.len() {
+        if done[start] {
+            continue;
+        }
+        let first = ks[start];
+        let mut s = start;
+        loop {
+            done[s] = true;
+            let src = order[s] as usize;
+            if src == start {
+                ks[s] = first;
+                break;
+            }
+            ks[s] = ks[src];
+            s = src;
+        }
+    }
 }

@@ -42,6 +42,21 @@ pub(crate) fn surface_frame(lat: f64, lon: f64) -> (V3, V3, V3) {
     (p, east, north)
 }
 
+/// Geodetic latitude and longitude (degrees) of an ECEF point near the
+/// ellipsoid surface (within a few kilometres), by two fixed-point steps of
+/// the latitude equation; sub-millimetre at such heights.
+pub(crate) fn lat_lon_deg(p: V3) -> (f64, f64) {
+    let lon = p[1].atan2(p[0]);
+    let r = p[0].hypot(p[1]);
+    let mut lat = p[2].atan2(r * (1.0 - WGS84_E2));
+    for _ in 0..3 {
+        let s = lat.sin();
+        let n = WGS84_A / (1.0 - WGS84_E2 * s * s).sqrt();
+        lat = (p[2] + WGS84_E2 * n * s).atan2(r);
+    }
+    (lat.to_degrees(), lon.to_degrees())
+}
+
 /// The unit outward ellipsoid normal (geodetic "up") at or near ECEF point `p`.
 #[inline]
 pub(crate) fn normal_near(p: V3) -> V3 {
@@ -70,5 +85,10 @@ mod tests {
         assert!(dot(n, up).abs() < 1e-12);
         // Geodetic up has the geodetic latitude.
         assert!((up[2].asin() - lat).abs() < 1e-12);
+        let (la, lo) = lat_lon_deg(p);
+        assert!((la - lat.to_degrees()).abs() < 1e-9 && (lo - lon.to_degrees()).abs() < 1e-12);
+        // 3 km above the surface along the normal: same latitude.
+        let (la, _) = lat_lon_deg(axpy(3000.0, up, p));
+        assert!((la - lat.to_degrees()).abs() < 1e-9);
     }
 }

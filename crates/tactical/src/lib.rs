@@ -25,7 +25,7 @@
 //! - [`store`]: [`TrackStore`], the picture with bounded history and expiry.
 //! - [`detect`](mod@detect): conflict prediction ([`detect()`] pruned, [`detect_all_pairs`]
 //!   reference); pruning lives in `grid`.
-//! - [`alerts`]: [`AlertTracker`], the STCA-like alert lifecycle.
+//! - [`alerts`]: [`AlertTracker`], the STCA-like alert lifecycle in track time.
 //! - [`conformance`]: tracks outside their operational intent's 4-D volumes.
 //! - [`sbs`], [`assembler`]: SBS-1 (BaseStation, port 30003) input.
 //! - [`csv`], [`traffic`]: the offline CLI's traffic files and a traffic generator.
@@ -44,8 +44,8 @@ pub mod track;
 pub mod traffic;
 pub mod units;
 
-pub use alerts::{Alert, AlertConfig, AlertEvent, AlertId, AlertTracker, EndReason};
-pub use detect::{Conflict, ConflictReport, DetectionConfig, detect, detect_all_pairs};
+pub use alerts::{Alert, AlertConfig, AlertEvent, AlertId, AlertTracker, CpaPoint, EndReason, Severity};
+pub use detect::{Conflict, ConflictReport, DetectionConfig, detect, detect_all_pairs, predict};
 pub use store::{StoreConfig, TrackStore, UpdateOutcome};
 pub use track::{Callsign, OperationKey, PartyId, Position, TrackError, TrackId, TrackState};
 pub use units::{Altitude, AltitudeRef, DegreesTrue, FeetPerMinute, Knots, Timestamp};

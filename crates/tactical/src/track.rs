@@ -152,6 +152,10 @@ pub struct TrackState {
     pub intent: Option<OperationKey>,
     /// The flight identification, when known.
     pub callsign: Option<Callsign>,
+    /// The source says the aircraft is on the ground (SBS-1 flag, ADS-B
+    /// surface position, `aircraft.json` `"ground"`). Ground traffic is never
+    /// alerted ([`crate::AlertConfig::floor_ft`]).
+    pub on_ground: bool,
 }
 
 impl TrackState {

@@ -140,6 +140,7 @@ pub fn generate(n: usize, seed: u64, cfg: &GenConfig) -> Vec<TrackState> {
             vertical_rate: FeetPerMinute(vs_fpm),
             intent: None,
             callsign: None,
+            on_ground: false,
         });
     }
     out

@@ -98,38 +98,40 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
     let own = q.own;
+    let slot = state.streams.acquire(authed.manager.as_str())?;
     let party = state.live.party(&authed.manager);
     let rx = state.live.subscribe();
     let closed = state.live.closed();
-    let events = futures_util::stream::unfold((rx, closed), move |(mut rx, mut closed)| async move {
-        loop {
-            if *closed.borrow_and_update() {
-                return None;
-            }
-            tokio::select! {
-                got = rx.recv() => match got {
-                    Ok(record) => {
-                        if !record.visible_to(party, own) {
-                            continue;
+    let events =
+        futures_util::stream::unfold((rx, closed, slot), move |(mut rx, mut closed, slot)| async move {
+            loop {
+                if *closed.borrow_and_update() {
+                    return None;
+                }
+                tokio::select! {
+                    got = rx.recv() => match got {
+                        Ok(record) => {
+                            if !record.visible_to(party, own) {
+                                continue;
+                            }
+                            match Event::default().event(record.view.state).json_data(&record.view) {
+                                Ok(ev) => return Some((Ok(ev), (rx, closed, slot))),
+                                Err(e) => tracing::error!(error = %e, "cannot encode an alert event"),
+                            }
                         }
-                        match Event::default().event(record.view.state).json_data(&record.view) {
-                            Ok(ev) => return Some((Ok(ev), (rx, closed))),
-                            Err(e) => tracing::error!(error = %e, "cannot encode an alert event"),
+                        Err(RecvError::Lagged(n)) => {
+                            let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
+                            return Some((Ok(ev), (rx, closed, slot)));
                         }
-                    }
-                    Err(RecvError::Lagged(n)) => {
-                        let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
-                        return Some((Ok(ev), (rx, closed)));
-                    }
-                    Err(RecvError::Closed) => return None,
-                },
-                changed = closed.changed() => {
-                    if changed.is_err() {
-                        return None;
+                        Err(RecvError::Closed) => return None,
+                    },
+                    changed = closed.changed() => {
+                        if changed.is_err() {
+                            return None;
+                        }
                     }
                 }
             }
-        }
-    });
+        });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -88,12 +88,14 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let mut after = resume_point(&headers, &q)?;
     let party = authed.manager.to_string();
+    let slot = state.streams.acquire(&party)?;
     // Subscribe before replaying, so nothing sealed meanwhile is missed.
     let mut live = state.feed.subscribe();
     let (out, rx) = mpsc::channel::<Event>(256);
     let store = state.engine.store().clone();
     let state = state.clone();
     tokio::spawn(async move {
+        let _slot = slot; // held while the stream is open
         // Replay what the store has after the resume point.
         loop {
             let s = store.clone();
@@ -114,9 +116,13 @@ pub async fn stream(
                 break;
             }
         }
-        // Then follow the live broadcast.
+        // Then follow the live broadcast, until the client goes away.
         loop {
-            match live.recv().await {
+            let got = tokio::select! {
+                got = live.recv() => got,
+                () = out.closed() => return,
+            };
+            match got {
                 Ok(e) => {
                     if e.seq <= after {
                         continue;

@@ -230,6 +230,7 @@ fn parse(v: &Value, now: i64, latest: i64) -> Result<(String, TrackState), Strin
         vertical_rate: FeetPerMinute(vs_fpm),
         intent,
         callsign,
+        on_ground: false,
     };
     state.validate().map_err(field_error)?;
     Ok((id.clone(), state))

@@ -50,6 +50,14 @@ impl Profile {
             Profile::Drone => DetectionConfig::drone(),
         }
     }
+
+    /// The alert lifecycle settings of this profile.
+    pub fn alerts(self) -> AlertConfig {
+        match self {
+            Profile::EnRoute => AlertConfig::en_route(),
+            Profile::Drone => AlertConfig::drone(),
+        }
+    }
 }
 
 impl std::str::FromStr for Profile {
@@ -86,7 +94,7 @@ pub struct LiveConfig {
     pub stale_after: Duration,
     /// Separation minima and look-ahead.
     pub detection: DetectionConfig,
-    /// Confirmation and clearing of conflict alerts.
+    /// Confirmation, clearing and eligibility of conflict alerts (track time).
     pub alerts: AlertConfig,
     /// Tolerances and debouncing of non-conformance alerts.
     pub conformance: ConformanceConfig,
@@ -99,8 +107,8 @@ pub struct LiveConfig {
 }
 
 impl Default for LiveConfig {
-    /// 1 s scans, 60 s expiry, en-route minima, alerts confirmed over 2 scans
-    /// and cleared after 3, 10,000 tracks per batch, 10 s clock skew, no SBS.
+    /// 1 s scans, 60 s expiry, en-route minima and alert settings
+    /// ([`AlertConfig::en_route`]), 10,000 tracks per batch, 10 s clock skew, no SBS.
     fn default() -> Self {
         Self {
             scan_interval: Duration::from_secs(1),
@@ -166,7 +174,11 @@ pub struct Ingested {
 impl LiveState {
     /// An empty picture.
     pub fn new(config: LiveConfig) -> Self {
-        let store = TrackStore::new(StoreConfig { max_age: config.stale_after, history_len: 4 });
+        let store = TrackStore::new(StoreConfig {
+            max_age: config.stale_after,
+            history_len: 4,
+            ..StoreConfig::default()
+        });
         let (events, _) = broadcast::channel(1024);
         let (closed, _) = watch::channel(false);
         let scan = scan::ScanState::new(&config);
@@ -211,7 +223,10 @@ impl LiveState {
             state.party = party;
             state.id = p.keys.intern(party, &name);
             match p.store.update(state) {
-                Ok(UpdateOutcome::Created | UpdateOutcome::Updated) => out.accepted += 1,
+                // A held-back jump is received; scans coast the last plausible state.
+                Ok(UpdateOutcome::Created | UpdateOutcome::Updated | UpdateOutcome::HeldBack) => {
+                    out.accepted += 1
+                }
                 Ok(UpdateOutcome::Stale) => out.stale += 1,
                 // Validated by the caller; a rejected report changes nothing.
                 Err(_) => out.stale += 1,

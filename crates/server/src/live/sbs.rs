@@ -107,7 +107,7 @@ async fn connection(state: AppState, stream: TcpStream, peer: SocketAddr, party:
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut hex = [0u8; 8];
     let max_age = Duration::from_secs(20);
-    let mut assembler = SbsAssembler::new(AssemblerConfig { party, max_age });
+    let mut assembler = SbsAssembler::new(AssemblerConfig { party, max_age, ..AssemblerConfig::default() });
     let mut last_expiry = now(&state);
     let mut discarding = false;
     loop {

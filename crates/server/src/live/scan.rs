@@ -145,7 +145,7 @@ pub async fn scan_once(state: &AppState) -> ScanSummary {
         })
         .collect();
 
-    let los = scan.alerts.update(now, report.iter(), &expired_ids);
+    let los = scan.alerts.update(now, report.iter(), &tracks, &expired_ids);
     let nc = scan.conformance.update(now, &conf_tracks, &intents, &expired_ids);
 
     // Names of every track concerned, resolved under one lock.
@@ -177,7 +177,8 @@ pub async fn scan_once(state: &AppState) -> ScanSummary {
             let alert = ev.alert();
             let key = (KIND_LOS, alert.id.0);
             let (state_name, end) = match ev {
-                AlertEvent::New { .. } => ("new", None),
+                // A resumed encounter keeps its id and is shown as new again.
+                AlertEvent::New { .. } | AlertEvent::Resumed { .. } => ("new", None),
                 AlertEvent::Ongoing { .. } => ("ongoing", None),
                 AlertEvent::Ended { reason, .. } => (
                     "ended",

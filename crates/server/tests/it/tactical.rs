@@ -39,6 +39,22 @@ async fn tick(s: &TestServer) {
     scan(s).await;
 }
 
+/// Posts each party's batch, scans, then 5 s later posts the same batches
+/// again and scans: the second report of each aircraft confirms a predicted
+/// conflict (alerts are confirmed in track time, never by rescanning the
+/// same reports).
+async fn report_twice(s: &TestServer, batches: &[(&str, Vec<Value>)]) {
+    for (token, batch) in batches {
+        post_ok(s, token, batch.clone()).await;
+    }
+    scan(s).await;
+    advance(s, 5);
+    for (token, batch) in batches {
+        post_ok(s, token, batch.clone()).await;
+    }
+    scan(s).await;
+}
+
 fn track(id: &str, lat: f64, lon: f64, trk: f64) -> Value {
     json!({ "id": id, "lat": lat, "lon": lon, "alt_ft": 30000, "gs_kt": 400, "trk_deg": trk, "vs_fpm": 0 })
 }
@@ -144,8 +160,13 @@ async fn converging_tracks_alert_both_parties_and_nobody_else() {
     let mut carol_stream = Sse::open(&s, &carol, "").await;
 
     scan(&s).await;
-    assert!(alerts(&s, &alice, "").await.is_empty(), "confirmed on the 2nd scan only");
+    assert!(alerts(&s, &alice, "").await.is_empty(), "one report is no confirmation");
     tick(&s).await;
+    assert!(alerts(&s, &alice, "").await.is_empty(), "rescanning the same reports confirms nothing");
+    advance(&s, 4);
+    post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 90.0)]).await;
+    post_ok(&s, &bob, vec![track("B1", 46.0, 7.5, 270.0)]).await;
+    scan(&s).await;
 
     let a = alerts(&s, &alice, "").await;
     assert_eq!(a.len(), 1, "{a:?}");
@@ -166,13 +187,17 @@ async fn converging_tracks_alert_both_parties_and_nobody_else() {
     assert_eq!(event, "new");
     assert_eq!(&data, alert);
 
-    // They turn away: the alert is held for two scans, ends on the third.
+    // They turn away: the alert is held until reports 20 s newer than the
+    // last predicting ones still show no conflict.
+    advance(&s, 1);
     post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 270.0)]).await;
     post_ok(&s, &bob, vec![track("B1", 46.0, 7.5, 90.0)]).await;
     tick(&s).await;
     tick(&s).await;
     assert_eq!(alerts(&s, &alice, "").await.len(), 1, "hysteresis");
-    tick(&s).await;
+    advance(&s, 20);
+    post_ok(&s, &alice, vec![track("A1", 46.0, 6.9, 270.0)]).await;
+    scan(&s).await;
     assert!(alerts(&s, &alice, "").await.is_empty());
     let (event, data) = stream.next().await;
     assert_eq!(event, "ended");
@@ -181,10 +206,12 @@ async fn converging_tracks_alert_both_parties_and_nobody_else() {
 
     // Carol's stream never carried either event: the first thing it sees is
     // her own alert, raised now.
-    post_ok(&s, &carol, vec![track("C2", 40.0, 0.3, 270.0)]).await;
-    post_ok(&s, &bob, vec![track("B9", 40.0, -0.3, 90.0)]).await;
     tick(&s).await;
-    tick(&s).await;
+    report_twice(
+        &s,
+        &[(&carol, vec![track("C2", 40.0, 0.3, 270.0)]), (&bob, vec![track("B9", 40.0, -0.3, 90.0)])],
+    )
+    .await;
     let (event, data) = carol_stream.next().await;
     assert_eq!(event, "new");
     assert!(party_ids(&data).contains(&("carol".into(), "C2".into())), "{data}");
@@ -200,11 +227,12 @@ async fn expired_tracks_end_their_alerts() {
     let s = start(quiet()).await;
     let alice = s.token("alice", &[TW, TR]);
     let bob = s.token("bob", &[TW, TR]);
-    post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 90.0)]).await;
-    post_ok(&s, &bob, vec![track("B1", 46.0, 7.5, 270.0)]).await;
     let mut stream = Sse::open(&s, &bob, "").await;
-    scan(&s).await;
-    tick(&s).await;
+    report_twice(
+        &s,
+        &[(&alice, vec![track("A1", 46.0, 7.0, 90.0)]), (&bob, vec![track("B1", 46.0, 7.5, 270.0)])],
+    )
+    .await;
     assert_eq!(stream.next().await.0, "new");
     assert_eq!(tracks(&s, &alice).await.len(), 1);
 
@@ -222,9 +250,7 @@ async fn own_conflicts_only_on_request() {
     let s = start(quiet()).await;
     let alice = s.token("alice", &[TW, TR]);
     let bob = s.token("bob", &[TW, TR]);
-    post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 90.0), track("A2", 46.0, 7.5, 270.0)]).await;
-    scan(&s).await;
-    tick(&s).await;
+    report_twice(&s, &[(&alice, vec![track("A1", 46.0, 7.0, 90.0), track("A2", 46.0, 7.5, 270.0)])]).await;
     assert!(alerts(&s, &alice, "").await.is_empty());
     let own = alerts(&s, &alice, "?own=true").await;
     assert_eq!(own.len(), 1);
@@ -348,7 +374,9 @@ async fn tracks_outside_their_intent_alert_owner_and_intersecting_managers() {
     let a = alerts(&s, &alice, "").await;
     assert_eq!(find(&a, "outside").unwrap()["state"], "ongoing");
 
-    // Back inside: the alert ends after three conforming scans.
+    // Back inside: the alert ends after three conforming scans. (30 s later:
+    // a 22-km jump in less time is implausible and held back by the store.)
+    advance(&s, 30);
     post_ok(&s, &alice, vec![slow("outside", 46.0, 7.001, 200.0, &a_id)]).await;
     for _ in 0..3 {
         tick(&s).await;
@@ -427,15 +455,12 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     }
     assert_eq!(seen.len(), 2, "{seen:?}");
 
-    let (st, m) = s.call(Method::GET, "/metrics", None, None).await;
-    assert_eq!(st, StatusCode::OK);
-    let m = m.as_str().unwrap().to_owned();
+    let m = s.metrics().await;
     for result in ["ok", "not_msg", "empty", "bad_hex_ident", "field_count", "too_long"] {
         assert!(m.contains(&format!("deconflict_sbs_lines_total{{result=\"{result}\"}}")), "{result}: {m}");
     }
     scan(&s).await;
-    let (_, m) = s.call(Method::GET, "/metrics", None, None).await;
-    let m = m.as_str().unwrap();
+    let m = s.metrics().await;
     assert!(m.contains("deconflict_tracks"), "{m}");
     assert!(m.contains("deconflict_tactical_scan_duration_seconds"), "{m}");
 }
@@ -444,7 +469,6 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
 async fn sbs_bind_errors_fail_start_up() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut cfg = server::Config {
-        store: server::StoreSpec::Memory,
         dev: true,
         dev_key: std::env::temp_dir().join(format!("dk-{}.pem", new_id())),
         ..server::Config::default()
@@ -452,7 +476,7 @@ async fn sbs_bind_errors_fail_start_up() {
     cfg.audit_key = std::env::temp_dir().join(format!("ak-{}.pem", new_id()));
     cfg.live.sbs_listeners =
         vec![(taken.local_addr().unwrap(), deconflict_core::Manager::new("radar").unwrap())];
-    let state = server::build_state(&cfg, Clock::system()).await.unwrap();
+    let state = server::build_state(&cfg, StoreSpec::Memory.open(None), Clock::system()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(5),
@@ -486,10 +510,11 @@ async fn a_cross_party_alert_opens_a_thread_on_their_line() {
     assert!(st.is_success(), "{v}");
     let alice = s.token("alice", &[TW, TR, "deconflict.hotline"]);
     let bob = s.token("bob", &[TW, TR, "deconflict.hotline"]);
-    post_ok(&s, &alice, vec![track("A1", 46.0, 7.0, 90.0)]).await;
-    post_ok(&s, &bob, vec![track("B1", 46.0, 7.5, 270.0)]).await;
-    scan(&s).await;
-    tick(&s).await;
+    report_twice(
+        &s,
+        &[(&alice, vec![track("A1", 46.0, 7.0, 90.0)]), (&bob, vec![track("B1", 46.0, 7.5, 270.0)])],
+    )
+    .await;
     tick(&s).await; // ongoing: no second message
     let a = alerts(&s, &alice, "").await;
     assert_eq!(a.len(), 1);

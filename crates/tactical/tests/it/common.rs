@@ -21,6 +21,7 @@ pub fn track(id: u64, party: u64, lat: f64, lon: f64, alt_ft: f64, gs: f64, trk:
         vertical_rate: FeetPerMinute(vs),
         intent: None,
         callsign: None,
+        on_ground: false,
     }
 }
 

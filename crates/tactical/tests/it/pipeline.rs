@@ -26,9 +26,17 @@ fn sbs(kind: u8, hex: &str, alt: &str, gs: &str, trk: &str, lat: f64, lon: f64) 
 
 #[test]
 fn sbs_feed_to_alerts() {
-    let mut asm = SbsAssembler::new(AssemblerConfig { party: PartyId(1), max_age: Duration::from_secs(30) });
-    let mut store = TrackStore::new(StoreConfig { max_age: Duration::from_secs(15), history_len: 4 });
-    let mut alerts = AlertTracker::new(AlertConfig { confirm_scans: 2, clear_scans: 2 });
+    let mut asm = SbsAssembler::new(AssemblerConfig {
+        party: PartyId(1),
+        max_age: Duration::from_secs(30),
+        ..AssemblerConfig::default()
+    });
+    let mut store = TrackStore::new(StoreConfig {
+        max_age: Duration::from_secs(15),
+        history_len: 4,
+        ..StoreConfig::default()
+    });
+    let mut alerts = AlertTracker::new(AlertConfig::default());
     let cfg = DetectionConfig::en_route();
     // Two aircraft head-on, 30 NM apart on the same level.
     let (nlat, nlon) = offset(50.0, 5.0, 0.0, 30.0 * NM);
@@ -51,8 +59,9 @@ fn sbs_feed_to_alerts() {
             }
         }
         let expired: Vec<TrackId> = store.expire(now).iter().map(|s| s.id).collect();
-        let report = detect(&store.snapshot(), now, &cfg);
-        events.extend(alerts.update(now, report.iter(), &expired));
+        let snapshot = store.snapshot();
+        let report = detect(&snapshot, now, &cfg);
+        events.extend(alerts.update(now, report.iter(), &snapshot, &expired));
     }
     assert!(matches!(events[0], AlertEvent::New { .. }), "{events:?}");
     assert!(events[1..].iter().all(|e| matches!(e, AlertEvent::Ongoing { .. })));
@@ -62,22 +71,27 @@ fn sbs_feed_to_alerts() {
     let later = Timestamp::from_secs(60);
     let expired: Vec<TrackId> = store.expire(later).iter().map(|s| s.id).collect();
     assert_eq!(expired.len(), 2);
-    let ev = alerts.update(later, detect(&store.snapshot(), later, &cfg).iter(), &expired);
+    let snapshot = store.snapshot();
+    let ev = alerts.update(later, detect(&snapshot, later, &cfg).iter(), &snapshot, &expired);
     assert_eq!(ev.len(), 1);
     assert!(matches!(ev[0], AlertEvent::Ended { reason: EndReason::TrackExpired(TrackId(0xAAAAAA)), .. }));
 }
 
 #[test]
 fn level_pair_1000ft_apart_never_alerts() {
-    let mut alerts = AlertTracker::new(AlertConfig { confirm_scans: 1, clear_scans: 1 });
-    let t = vec![
-        track(1, 1, 50.0, 5.0, 33_000.0, 450.0, 90.0, 0.0),
-        track(2, 2, 50.0, 5.0, 34_000.0, 450.0, 90.0, 0.0),
-    ];
-    for s in 0..3 {
+    let mut alerts = AlertTracker::new(AlertConfig::default());
+    for s in 0..30 {
         let now = Timestamp::from_secs(s);
+        let mut t = vec![
+            track(1, 1, 50.0, 5.0, 33_000.0, 450.0, 90.0, 0.0),
+            track(2, 2, 50.0, 5.0, 34_000.0, 450.0, 90.0, 0.0),
+        ];
+        for x in &mut t {
+            x.time = now;
+        }
         let r = detect(&t, now, &DetectionConfig::en_route());
-        assert!(alerts.update(now, r.iter(), &[]).is_empty());
+        assert!(r.is_empty());
+        assert!(alerts.update(now, r.iter(), &t, &[]).is_empty());
     }
 }
 

@@ -73,6 +73,49 @@ proptest! {
         same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
     }
 
+    /// Dense traffic: 10,000 aircraft per 100 km × 100 km, random threads.
+    #[test]
+    fn pruned_equals_all_pairs_dense(
+        n in 2usize..800,
+        seed in any::<u64>(),
+        lat in -85.0f64..85.0,
+        lon in -180.0f64..180.0,
+        threads in 1usize..4,
+    ) {
+        let gen_cfg = GenConfig {
+            center_lat_deg: lat,
+            center_lon_deg: lon,
+            density_per_km2: 1.0,
+            ..GenConfig::default()
+        };
+        let tracks = generate(n, seed, &gen_cfg);
+        let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Altitudes at or within a hair of whole thousands of feet, with tiny
+    /// vertical rates: the bands of the pruned scan are exactly ±H/2, so
+    /// pairs one minimum apart are its sharpest edge.
+    #[test]
+    fn pruned_equals_all_pairs_at_the_vertical_minimum(
+        n in 2usize..400,
+        seed in any::<u64>(),
+        hair in prop::sample::select(vec![0.0, 1e-9, 1e-6, 1e-3, 0.5]),
+        rate in prop::sample::select(vec![0.0, 1e-6, 1e-3]),
+    ) {
+        let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.0, ..GenConfig::default() };
+        let mut tracks = generate(n, seed, &gen_cfg);
+        for (k, s) in tracks.iter_mut().enumerate() {
+            let sign = if k % 3 == 0 { -1.0 } else { 1.0 };
+            s.altitude.feet += if k % 2 == 0 { sign * hair } else { 0.0 };
+            s.vertical_rate = tactical::FeetPerMinute(if k % 5 == 0 { sign * rate } else { 0.0 });
+        }
+        let cfg = DetectionConfig::en_route();
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
     /// Arbitrary bytes never make the SBS-1 parser panic.
     #[test]
     fn sbs_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
@@ -105,4 +148,16 @@ fn pruned_equals_all_pairs_at_2000() {
         assert!(!a.is_empty());
         same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
     }
+}
+
+#[test]
+fn pruned_equals_all_pairs_dense_at_5000() {
+    // 5,000 aircraft in a 71 km square: tens of thousands of conflicts.
+    let gen_cfg = GenConfig { density_per_km2: 1.0, ..GenConfig::default() };
+    let tracks = generate(5000, 7, &gen_cfg);
+    let now = Timestamp::from_micros(0);
+    let cfg = DetectionConfig::en_route();
+    let a = detect(&tracks, now, &cfg);
+    assert!(a.len() > 10_000, "{}", a.len());
+    same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
 }

@@ -1,0 +1,6 @@
+//! Integration tests of the `feeds` crate.
+#![allow(clippy::unwrap_used)]
+
+mod asterix;
+mod prop;
+mod real;
