@@ -48,14 +48,14 @@ impl Engine {
             return Err(EngineError::BadRequest(format!("extents[{i}] ends in the past")));
         }
         self.check_area(&p.extents)?;
-        if ovn.is_none() {
-            self.check_count_quota(ctx, crate::quota::Quota::Constraints)?;
-        }
         self.write_area(ctx.deadline, |tx| {
             let old = tx.constraint(id)?;
             let mut area = p.extents.clone();
             area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
             tx.lock_area(&AreaQuery::new(&area))?;
+            if ovn.is_none() {
+                self.check_count_quota(tx, ctx, crate::quota::Quota::Constraints)?;
+            }
             match (&old, ovn) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(

@@ -88,9 +88,6 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         self.validate_intent(ctx, ovn.is_none(), p)?;
-        if ovn.is_none() {
-            self.check_count_quota(ctx, crate::quota::Quota::Operations)?;
-        }
         let result = self.write_area(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
         if let Err(EngineError::MissingKeys(conflict)) = &result {
             self.record_refusal(ctx, id, conflict);
@@ -185,6 +182,9 @@ impl Engine {
         let mut area = p.extents.clone();
         area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
         tx.lock_area(&AreaQuery::new(&area))?;
+        if ovn.is_none() {
+            self.check_count_quota(tx, ctx, crate::quota::Quota::Operations)?;
+        }
         match (&old, ovn) {
             (Some(_), None) => {
                 return Err(EngineError::AlreadyExists(format!(

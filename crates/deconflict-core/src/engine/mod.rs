@@ -134,18 +134,15 @@ impl Engine {
         self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// What the caller holds now, read in a transaction of its own (see
-    /// [`crate::quota`] for why not in the write).
-    ///
-    /// # Errors
-    /// `Store`.
-    pub(crate) fn usage(&self, ctx: &Ctx) -> Result<crate::store::Usage, EngineError> {
-        self.read(|tx| Ok(tx.usage(&ctx.caller, ctx.now)?))
-    }
-
-    /// 429 unless the caller may create one more entity counted by `quota`.
-    pub(crate) fn check_count_quota(&self, ctx: &Ctx, quota: crate::quota::Quota) -> Result<(), EngineError> {
-        self.limits.quotas.check_count(quota, &ctx.caller, &self.usage(ctx)?)
+    /// 429 unless the caller may create one more entity counted by `quota`,
+    /// counted in the area write `tx` (see [`crate::quota`]).
+    pub(crate) fn check_count_quota(
+        &self,
+        tx: &mut dyn Tx,
+        ctx: &Ctx,
+        quota: crate::quota::Quota,
+    ) -> Result<(), EngineError> {
+        self.limits.quotas.check_count(quota, &ctx.caller, &tx.usage(&ctx.caller, ctx.now)?)
     }
 
     /// Counts one write of the caller under a per-minute `quota`, or 429.

@@ -67,18 +67,18 @@ impl Engine {
         p: &PutSubscription,
     ) -> Result<PutSubscriptionResult, EngineError> {
         let volume = self.subscription_volume(ctx, p)?;
-        let usage = self.usage(ctx)?;
         let quotas = &self.limits.quotas;
-        if version.is_none() {
-            quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
-        }
         let new_km2 = volume.footprint().area_m2() / 1e6;
-        quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
         self.write_area(ctx.deadline, |tx| {
             let old = tx.subscription(id)?;
             let mut area = vec![volume.clone()];
             area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
             tx.lock_area(&AreaQuery::new(&area))?;
+            let usage = tx.usage(&ctx.caller, ctx.now)?;
+            if version.is_none() {
+                quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
+            }
+            quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
             match (&old, version) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(
