@@ -169,6 +169,15 @@ impl<'a> PgTx<'a> {
         }
     }
 
+    /// The derived columns of an entity with `extents`, from the last search
+    /// when it was of the same volumes.
+    fn spatial(&self, extents: &[geom::Volume4D]) -> Spatial {
+        match &self.last_search {
+            Some(s) if s.volumes.as_slice() == extents => s.spatial.clone(),
+            _ => Spatial::of(extents),
+        }
+    }
+
     /// Rows of one table that may intersect `area`.
     fn candidates(
         &mut self,
@@ -254,7 +263,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_intent(&mut self, oi: &OperationalIntent) -> Result<(), StoreError> {
-        let s = Spatial::of(&oi.extents);
+        let s = self.spatial(&oi.extents);
         self.lock_written(&s)?;
         let blob = codec::encode(&oi.extents);
         let created = oi.created_at.as_micros();
@@ -305,7 +314,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_constraint(&mut self, c: &Constraint) -> Result<(), StoreError> {
-        let s = Spatial::of(&c.extents);
+        let s = self.spatial(&c.extents);
         self.lock_written(&s)?;
         let blob = codec::encode(&c.extents);
         let created = c.created_at.as_micros();
@@ -353,7 +362,7 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
-        let s = Spatial::of(&sub.extents);
+        let s = self.spatial(&sub.extents);
         self.lock_written(&s)?;
         let blob = codec::encode(&sub.extents);
         let updated = sub.updated_at.as_micros();

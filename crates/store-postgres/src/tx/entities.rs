@@ -57,11 +57,20 @@ macro_rules! in_box {
         "max_lat >= $5 AND min_lat <= $6 AND max_lng >= $7 AND min_lng <= $8"
     };
 }
-/// Cell search: rows sharing a cell with `$9`, plus rows whose footprints
-/// could not be covered, by box.
+/// Cell search: rows sharing a cell with `$9` (the GIN index), plus rows
+/// whose footprints could not be covered, by box (the partial index on
+/// `time_end`). The band's time bound is written `time_end + 0` so that no
+/// index on `time_end` can serve it: the planner, without statistics on a
+/// young table, otherwise scanned every live row through `time_end`
+/// (1.5 ms at a thousand rows instead of 0.1 ms through the cells).
 macro_rules! by_cells {
     () => {
-        concat!(band!(), " AND (cells && $9 OR (NOT cells_complete AND ", in_box!(), "))")
+        concat!(
+            " WHERE alt_upper >= $1 AND alt_lower <= $2 AND time_end + 0 >= $3 AND time_start <= $4",
+            " AND (cells && $9 OR (NOT cells_complete AND time_end >= $3 AND ",
+            in_box!(),
+            "))"
+        )
     };
 }
 /// Box search, for an area that could not be covered.

@@ -101,6 +101,15 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
             .expect("indexes")
             .get(0);
         assert_eq!(gin, 1, "{table} has a GIN index on cells");
+        let pending_list: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace \
+                 WHERE n.nspname = $1 AND i.relname = $2 AND 'fastupdate=off' = ANY (i.reloptions)",
+                &[&schema.name, &format!("{table}_cells")],
+            )
+            .expect("reloptions")
+            .get(0);
+        assert_eq!(pending_list, 1, "{table}_cells keeps no pending list (a search would read it whole)");
     }
     let exotic: i64 = admin
         .query_one(
@@ -157,7 +166,7 @@ fn a_version_1_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let uss = deconflict_core::testsuite::manager("uss-a");
     assert_eq!(tx.availability(&uss).expect("get").map(|r| r.version), Some("v1".to_owned()));
@@ -184,7 +193,7 @@ fn a_version_2_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1, 2]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
 }
 
