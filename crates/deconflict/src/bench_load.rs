@@ -391,6 +391,7 @@ pub fn run(a: &LoadArgs) -> anyhow::Result<()> {
 async fn sweep(a: &LoadArgs) -> anyhow::Result<()> {
     let targets: Vec<String> = a.targets.iter().map(|t| t.trim_end_matches('/').to_owned()).collect();
     let max_clients = a.concurrency.iter().copied().max().unwrap_or(1);
+    server::net::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(max_clients)
         .timeout(Duration::from_secs(30))
@@ -398,6 +399,8 @@ async fn sweep(a: &LoadArgs) -> anyhow::Result<()> {
         .context("building the HTTP client")?;
     // One token per (party, target host): the audience is the host called.
     let mut tokens = HashMap::new();
+    // And the operator's, to read each target's /metrics.
+    let mut operator = HashMap::new();
     for t in &targets {
         let host = reqwest::Url::parse(t)
             .with_context(|| format!("target {t}"))?
@@ -410,6 +413,9 @@ async fn sweep(a: &LoadArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("signing a token with {}", a.dev_key.display()))?;
             tokens.insert((p, t.clone()), token);
         }
+        let token = crate::token::sign(&a.dev_key, "bench-load-operator", "deconflict.admin", &host, 3600)
+            .with_context(|| format!("signing a token with {}", a.dev_key.display()))?;
+        operator.insert(t.clone(), token);
     }
     println!(
         "deconflict bench load: {} target(s) {}, mix {}, {} s per level after {} s warm-up, {} parties",
@@ -423,9 +429,9 @@ async fn sweep(a: &LoadArgs) -> anyhow::Result<()> {
     let registry: Registry = Arc::default();
     let mut levels = Vec::new();
     for (level, &n) in a.concurrency.iter().enumerate() {
-        let retries_before = retries(&http, &targets).await;
+        let retries_before = retries(&http, &operator).await;
         let (tally, wall) = level_run(a, &targets, &tokens, &http, &registry, n, level).await;
-        let retries_after = retries(&http, &targets).await;
+        let retries_after = retries(&http, &operator).await;
         let retried = match (retries_before, retries_after) {
             (Some(b), Some(e)) => Some(e.saturating_sub(b)),
             _ => None,
@@ -505,11 +511,13 @@ async fn level_run(
     (tally, Duration::from_secs_f64(a.duration))
 }
 
-/// The sum of `deconflict_tx_retries_total` over the targets, when all expose it.
-async fn retries(http: &reqwest::Client, targets: &[String]) -> Option<u64> {
+/// The sum of `deconflict_tx_retries_total` over the targets (each with the
+/// operator's token), when all expose it.
+async fn retries(http: &reqwest::Client, targets: &HashMap<String, String>) -> Option<u64> {
     let mut sum = 0;
-    for t in targets {
-        let text = http.get(format!("{t}/metrics")).send().await.ok()?.text().await.ok()?;
+    for (t, token) in targets {
+        let text =
+            http.get(format!("{t}/metrics")).bearer_auth(token).send().await.ok()?.text().await.ok()?;
         let line = text.lines().find(|l| l.starts_with("deconflict_tx_retries_total"))?;
         sum += line.split_whitespace().last()?.parse::<f64>().ok()? as u64;
     }

@@ -3,7 +3,7 @@
 //! operation with its statuses, and leaves nothing behind. Figures are only
 //! printed; nothing here depends on how fast the machine is.
 
-use crate::{Server, free_port, run, stdout};
+use crate::{Server, free_port, run, stdout, token_with};
 
 #[test]
 fn bench_load_drives_the_mix_and_cleans_up() {
@@ -37,7 +37,8 @@ fn bench_load_drives_the_mix_and_cleans_up() {
     assert!(text.contains("transport errors 0"), "{text}");
     assert!(text.contains("knee: concurrency"), "{text}");
     // Each client deletes what it still holds when its level ends.
-    let health = crate::fetch(&format!("{}/healthz", server.base), None);
+    let operator = token_with(dir.path(), "ops", "deconflict.admin");
+    let health = crate::fetch(&format!("{}/healthz", server.base), Some(&operator));
     let v: serde_json::Value = serde_json::from_str(&health).unwrap();
     assert_eq!(
         (v["operational_intents"].as_u64(), v["subscriptions"].as_u64()),

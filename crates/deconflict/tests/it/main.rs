@@ -73,13 +73,18 @@ impl Drop for Server {
 }
 
 fn token(dir: &Path, sub: &str) -> String {
+    token_with(dir, sub, "utm.strategic_coordination")
+}
+
+/// A development token of `sub` with `scope`.
+fn token_with(dir: &Path, sub: &str, scope: &str) -> String {
     let key = dir.join("dev.pem");
     let out = run(&[
         "token",
         "--sub",
         sub,
         "--scope",
-        "utm.strategic_coordination",
+        scope,
         "--aud",
         "127.0.0.1",
         "--dev-key",
