@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The database cannot be reached or is shutting down.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The connection was lost while the commit was under way: the
+    /// transaction may or may not have been committed.
+    #[error("the outcome of the commit is unknown: {0}")]
+    OutcomeUnknown(String),
     /// A stored row could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -153,6 +153,7 @@ pub(crate) fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::Retry => StoreError::Retry,
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::OutcomeUnknown(m) => StoreError::OutcomeUnknown(m.clone()),
         StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
         StoreError::EventNotPending { id } => StoreError::EventNotPending { id: *id },
         StoreError::EventMismatch { id, seq } => StoreError::EventMismatch { id: *id, seq: *seq },

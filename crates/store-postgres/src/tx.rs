@@ -590,9 +590,13 @@ impl Tx for PgTx<'_> {
             Err(e) => {
                 // A failed COMMIT ends the transaction on the server (40001:
                 // nothing was written). After a lost connection the outcome
-                // is unknown; the engine reports Unavailable.
+                // is unknown: the COMMIT may have been applied before the
+                // connection broke.
                 self.lease.note(&e);
-                Err(from_pg(&e))
+                match from_pg(&e) {
+                    StoreError::Unavailable(m) => Err(StoreError::OutcomeUnknown(m)),
+                    other => Err(other),
+                }
             }
         }
     }

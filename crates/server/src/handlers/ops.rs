@@ -98,5 +98,6 @@ pub async fn metrics_admin(State(state): State<AppState>) -> impl IntoResponse {
     // Write transactions run again because a concurrent writer won (the
     // engine counts them; with several servers in one process, the last asks).
     ::metrics::counter!("deconflict_tx_retries_total").absolute(state.engine.retries());
+    ::metrics::counter!("deconflict_writes_abandoned_total").absolute(state.engine.abandoned_writes());
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }
