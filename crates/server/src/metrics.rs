@@ -48,87 +48,31 @@ const fn m(name: &'static str, kind: Kind, unit: Option<Unit>, help: &'static st
 }
 
 /// Every metric the server publishes.
+#[rustfmt::skip]
 pub const CATALOG: &[Described] = &[
     m("deconflict_build_info", Kind::Gauge, None, "Always 1; the labels name the version and the commit."),
-    m(
-        "deconflict_http_requests_total",
-        Kind::Counter,
-        None,
-        "HTTP requests answered, by method, route template and status.",
-    ),
-    m(
-        "deconflict_http_request_duration_seconds",
-        Kind::Histogram,
-        Some(Unit::Seconds),
-        "Time to answer an HTTP request, by method and route template.",
-    ),
+    m("deconflict_http_requests_total", Kind::Counter, None, "HTTP requests answered, by method, route template and status."),
+    m("deconflict_http_request_duration_seconds", Kind::Histogram, Some(Unit::Seconds), "Time to answer an HTTP request, by method and route template."),
     m("deconflict_http_connections", Kind::Gauge, None, "Client connections open now."),
-    m(
-        "deconflict_http_refused_total",
-        Kind::Counter,
-        None,
-        "Connections or requests refused before a handler ran, by reason.",
-    ),
-    m(
-        "deconflict_entities",
-        Kind::Gauge,
-        None,
-        "Entities stored, by kind (operational intents, constraints, subscriptions).",
-    ),
-    m(
-        "deconflict_purged_total",
-        Kind::Counter,
-        None,
-        "Ended entities and expired reports removed by the purge, by kind.",
-    ),
-    m(
-        "deconflict_audit_sealed_total",
-        Kind::Counter,
-        None,
-        "Events chained and signed into the audit log by this replica.",
-    ),
+    m("deconflict_http_refused_total", Kind::Counter, None, "Connections or requests refused before a handler ran, by reason."),
+    m("deconflict_entities", Kind::Gauge, None, "Entities stored, by kind (operational intents, constraints, subscriptions)."),
+    m("deconflict_purged_total", Kind::Counter, None, "Ended entities and expired reports removed by the purge, by kind."),
+    m("deconflict_audit_sealed_total", Kind::Counter, None, "Events chained and signed into the audit log by this replica."),
     m("deconflict_background_failures_total", Kind::Counter, None, "Background passes that failed, by task."),
-    m(
-        "deconflict_hotline_escalations_total",
-        Kind::Counter,
-        None,
-        "Urgent or flash deliveries escalated for want of an acknowledgement.",
-    ),
-    m(
-        "deconflict_liveness_checks_started_total",
-        Kind::Counter,
-        None,
-        "Communication checks started on lines.",
-    ),
-    m(
-        "deconflict_liveness_checks_failed_total",
-        Kind::Counter,
-        None,
-        "Communication checks that failed at their deadline.",
-    ),
+    m("deconflict_hotline_escalations_total", Kind::Counter, None, "Urgent or flash deliveries escalated for want of an acknowledgement."),
+    m("deconflict_liveness_checks_started_total", Kind::Counter, None, "Communication checks started on lines."),
+    m("deconflict_liveness_checks_failed_total", Kind::Counter, None, "Communication checks that failed at their deadline."),
     m("deconflict_webhook_deliveries_total", Kind::Counter, None, "Webhook delivery attempts, by result."),
-    m(
-        "deconflict_notices_total",
-        Kind::Counter,
-        None,
-        "Advance notices filed (per party when party labels are on).",
-    ),
-    m(
-        "deconflict_late_notices_total",
-        Kind::Counter,
-        None,
-        "Advance notices filed later than the line's notice period.",
-    ),
+    m("deconflict_notices_total", Kind::Counter, None, "Advance notices filed (per party when party labels are on)."),
+    m("deconflict_late_notices_total", Kind::Counter, None, "Advance notices filed later than the line's notice period."),
     m("deconflict_sbs_lines_total", Kind::Counter, None, "SBS-1 lines read from listeners, by result."),
     m("deconflict_alerts_total", Kind::Counter, None, "Tactical alerts, by kind and state change."),
     m("deconflict_alerts_active", Kind::Gauge, None, "Tactical alerts open now."),
     m("deconflict_tracks", Kind::Gauge, None, "Live tracks in this replica's picture."),
-    m(
-        "deconflict_tactical_scan_duration_seconds",
-        Kind::Histogram,
-        Some(Unit::Seconds),
-        "Time of one conflict scan of the live picture.",
-    ),
+    m("deconflict_tactical_scan_duration_seconds", Kind::Histogram, Some(Unit::Seconds), "Time of one conflict scan of the live picture."),
+    m("deconflict_requests_abandoned_total", Kind::Counter, None, "Requests whose client went away before the answer (the write, if any, was not committed)."),
+    m("deconflict_writes_abandoned_total", Kind::Counter, None, "Writes the engine rolled back because their request was abandoned or its deadline passed."),
+    m("deconflict_tx_retries_total", Kind::Counter, None, "Store transactions the engine retried after a serialisation conflict or deadlock."),
 ];
 
 /// Histogram buckets for durations in seconds: 0.5 ms to 10 s.
