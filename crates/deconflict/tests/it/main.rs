@@ -13,6 +13,7 @@ mod backup;
 mod bench_pg;
 mod deploy;
 mod docs;
+mod logs;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
