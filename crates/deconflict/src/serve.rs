@@ -170,6 +170,10 @@ pub struct ServeArgs {
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
     #[arg(long, env = "DECONF_PLAIN_HTTP", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub plain_http: bool,
+    /// A browser origin (`https://ops.example`) allowed to call the API from
+    /// its own pages (CORS; repeatable). Default: none.
+    #[arg(long = "cors-origin", env = "DECONF_CORS_ORIGIN", value_delimiter = ',', value_parser = crate::cli_values::origin)]
+    pub cors_origins: Vec<reqwest::header::HeaderValue>,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -247,6 +251,7 @@ impl ServeArgs {
         cfg.ca_file.clone_from(&self.ca_file);
         cfg.admin_listen = self.admin_listen;
         cfg.metrics_party_labels = self.metrics_party_labels;
+        cfg.cors_origins.clone_from(&self.cors_origins);
         cfg.dss_instance_id = self.dss_instance_id.clone().unwrap_or_else(|| self.listen.to_string());
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;

@@ -56,6 +56,9 @@ pub struct Config {
     pub metrics_party_labels: bool,
     /// This replica's id as a DSS instance of the pool (`/aux/v1/pool`).
     pub dss_instance_id: String,
+    /// Browser origins allowed to call the API across origins (CORS); empty:
+    /// none (the page the server serves itself needs none).
+    pub cors_origins: Vec<axum::http::HeaderValue>,
 }
 
 /// The server's TLS files.
@@ -94,6 +97,7 @@ impl Default for Config {
             admin_listen: None,
             metrics_party_labels: false,
             dss_instance_id: "deconflict".to_owned(),
+            cors_origins: Vec::new(),
         }
     }
 }

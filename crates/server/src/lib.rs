@@ -6,6 +6,7 @@
 //! call the [`deconflict_core::Engine`] on a blocking thread, and turn the
 //! answer back into JSON. Every refusal is an [`error::ApiError`].
 
+mod access_log;
 pub mod auth;
 pub mod config;
 pub mod coord_tasks;
@@ -31,7 +32,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use deconflict_core::Engine;
 use tokio::net::TcpListener;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
 
 pub use config::{Config, ConfigError, TlsSettings};
@@ -41,8 +42,9 @@ use crate::error::ApiError;
 use crate::handlers::operations;
 use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
 
-/// Every route, in one place.
-pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::Duration) -> Router {
+/// Every route, in one place, with the layers `cfg` asks for.
+pub fn router(state: AppState, cfg: &Config) -> Router {
+    let (max_body_bytes, body_timeout) = (cfg.max_body_bytes, cfg.conn.body_timeout);
     const OIR: &str = "/dss/v1/operational_intent_references";
     const CR: &str = "/dss/v1/constraint_references";
     const SUB: &str = "/dss/v1/subscriptions";
@@ -109,9 +111,25 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(access_log::LogResponse),
         )
+        .layer(cors(&cfg.cors_origins))
         .with_state(state)
+}
+
+/// Cross-origin access for the listed browser origins only (none by
+/// default): bearer tokens in the `Authorization` header, no cookies.
+fn cors(origins: &[axum::http::HeaderValue]) -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// The admin listener's routes (`--admin-listen`): `/metrics` and the
@@ -225,7 +243,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let app = router(state, cfg);
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
     let admin_task = admin.map(|(l, r)| {
         let conn = cfg.conn.clone();

@@ -14,6 +14,7 @@ mod bench_pg;
 mod browser;
 mod deploy;
 mod docs;
+mod logs;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
