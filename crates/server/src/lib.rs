@@ -14,7 +14,6 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod handlers;
-pub mod live;
 pub mod metrics;
 pub mod net;
 pub mod openapi;
@@ -33,6 +32,8 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use config::{Config, ConfigError, PgSettings, StoreSpec, TlsSettings};
+/// The live tactical service the handlers call (re-exported for callers of the server).
+pub use live;
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -132,13 +133,14 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
         .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
     feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    let engine = Engine::new(store, cfg.limits.clone());
     let state = AppState {
         feed,
-        engine: Engine::new(store, cfg.limits.clone()),
+        live: live::LiveService::new(cfg.live.clone(), engine.clone(), clock.clone()),
+        engine,
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
-        live: live::LiveState::new(cfg.live.clone()),
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref())?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
     };
@@ -163,16 +165,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     metrics::install();
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
-    // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
-    let sbs = live::sbs::bind(&state).await?;
+    // Tactical: binds the feed listeners first, so a bad address fails start-up.
+    let live_runtime = live::LiveRuntime::start(state.live.clone()).await?;
     let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
     let feed = tokio::spawn(state.feed.clone().run(
         state.engine.store().clone(),
         state.clock.clone(),
         cfg.seal_interval,
     ));
-    let sbs = tokio::spawn(live::sbs::run(state.clone(), sbs));
-    let scan = tokio::spawn(live::scan::run(state.clone()));
     let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
     let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
     let live_state = state.live.clone();
@@ -183,8 +183,7 @@ pub async fn serve(
     let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
     let result = net::serve(listener, app, tls, cfg.conn.clone(), shutdown).await;
     purge.abort();
-    sbs.abort();
-    scan.abort();
+    live_runtime.shutdown().await;
     coord.abort();
     webhooks.abort();
     feed.abort();

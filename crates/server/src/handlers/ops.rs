@@ -17,6 +17,9 @@ pub struct Health {
     operational_intents: u64,
     constraints: u64,
     subscriptions: u64,
+    /// `complete`, or `partial` while the exchange with the other replicas
+    /// is down (local tracks are still scanned and alerted).
+    picture: &'static str,
 }
 
 /// `GET /healthz`: 200 when the store answers a read, 503 otherwise.
@@ -38,6 +41,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
         operational_intents: counts.intents,
         constraints: counts.constraints,
         subscriptions: counts.subscriptions,
+        picture: if state.live.picture_partial() { "partial" } else { "complete" },
     }))
 }
 
