@@ -5,7 +5,13 @@
 #   bash .ci/postgres.sh stop              # stops the cluster and removes its directory
 #   bash .ci/postgres.sh url               # prints the export line of a running cluster again
 #
-# Only the `export DECONF_TEST_PG_URL=...` line goes to stdout; every log line
+# The server runs with ssl=on, its certificate signed by a throwaway CA made
+# here with openssl; the CA's path is exported as DECONF_TEST_PG_CA so tests
+# can connect with sslmode=verify-full (and be refused with another CA).
+# Plain connections stay allowed (pg_hba `host`), so the other tests run as
+# before.
+#
+# Only the `export DECONF_TEST_PG_URL=...` and `..._CA` lines go to stdout; every log line
 # goes to stderr, so `eval "$(...)"` is safe. The cluster listens on 127.0.0.1
 # only (port $DECONF_PG_PORT, default 54329, or the next free one), runs as the
 # `postgres` system user (initdb refuses root), keeps fsync on, and lives in a
@@ -58,6 +64,24 @@ install_postgres() {
     apt-get install -y -qq postgresql >&2
 }
 
+# A CA and a server certificate for 127.0.0.1/localhost in $1/tls.
+make_certs() {
+    local tls="$1/tls"
+    command -v openssl >/dev/null 2>&1 || { [ "$(id -u)" = "0" ] && apt-get install -y -qq openssl >&2; }
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=deconflict CI PostgreSQL CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" >/dev/null 2>&1 || die "openssl: CA"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1 || die "openssl: server key"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/san.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+        -days 2 -extfile "$tls/san.ext" -out "$tls/server.crt" >/dev/null 2>&1 || die "openssl: server certificate"
+    chown -R postgres: "$tls" 2>/dev/null || true
+    chmod 600 "$tls/server.key" "$tls/ca.key"
+    chmod 644 "$tls/ca.pem" "$tls/server.crt"
+    chmod 755 "$tls"
+}
+
 port_in_use() {
     # bash's /dev/tcp: succeeds when something accepts on the port.
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -99,6 +123,7 @@ cmd_start() {
     port="$(free_port)"
     printf 'DIR=%q\nPORT=%q\nBINDIR=%q\n' "$dir" "$port" "$bindir" >"$STATE_FILE"
 
+    make_certs "$dir"
     local pwfile="$dir/pwfile"
     printf '%s\n' "$PASSWORD" >"$pwfile"
     chown postgres: "$pwfile" 2>/dev/null || true
@@ -113,7 +138,8 @@ cmd_start() {
     # fsync stays on (the default); only memory and connection limits are set.
     as_postgres "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-            -c shared_buffers=128MB -c max_connections=300" >&2 \
+            -c shared_buffers=128MB -c max_connections=300 \
+            -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" >&2 \
         || { cat "$dir/server.log" >&2 || true; die "pg_ctl start failed"; }
 
     as_postgres "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres >&2 <<SQL
@@ -122,6 +148,7 @@ CREATE DATABASE $DB OWNER $ROLE;
 SQL
     log "PostgreSQL running on 127.0.0.1:$port, data in $dir (stop with: bash .ci/postgres.sh stop)"
     printf 'export DECONF_TEST_PG_URL=%s\n' "$(url_for "$port")"
+    printf 'export DECONF_TEST_PG_CA=%s\n' "$dir/tls/ca.pem"
 }
 
 cmd_stop() {
@@ -149,6 +176,7 @@ cmd_url() {
     # shellcheck disable=SC1090
     . "$STATE_FILE"
     printf 'export DECONF_TEST_PG_URL=%s\n' "$(url_for "$PORT")"
+    printf 'export DECONF_TEST_PG_CA=%s\n' "$DIR/tls/ca.pem"
 }
 
 case "${1:-}" in

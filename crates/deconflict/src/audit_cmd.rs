@@ -24,6 +24,9 @@ pub struct VerifyArgs {
     /// Bearer token when `source` is a URL.
     #[arg(long, env = "DECONF_TOKEN")]
     pub token: Option<String>,
+    /// CAs (PEM) trusted for an `https://` source, beyond the system's roots.
+    #[arg(long, env = "DECONF_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn parse_key(text: &str) -> anyhow::Result<audit::PublicKey> {
@@ -34,8 +37,8 @@ fn parse_key(text: &str) -> anyhow::Result<audit::PublicKey> {
     content.trim().parse::<audit::PublicKey>().map_err(|e| anyhow::anyhow!("trusted key {text:?}: {e}"))
 }
 
-async fn fetch(url: &str, token: Option<&str>) -> anyhow::Result<String> {
-    let http = server::net::tls::http_client(None, std::time::Duration::from_secs(60))?;
+async fn fetch(url: &str, token: Option<&str>, ca_file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let http = server::net::tls::http_client(ca_file, std::time::Duration::from_secs(60))?;
     let mut req = http.get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -54,7 +57,7 @@ pub fn run(cmd: AuditCmd) -> anyhow::Result<()> {
     let AuditCmd::Verify(args) = cmd;
     let text = if args.source.starts_with("http://") || args.source.starts_with("https://") {
         let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        rt.block_on(fetch(&args.source, args.token.as_deref()))?
+        rt.block_on(fetch(&args.source, args.token.as_deref(), args.ca_file.as_deref()))?
     } else {
         std::fs::read_to_string(&args.source).with_context(|| format!("reading {}", args.source))?
     };

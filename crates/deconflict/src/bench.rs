@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
@@ -14,7 +15,6 @@ use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use server::{PgSettings, StoreSpec};
 
 /// The `bench` subcommands.
 #[derive(Debug, Subcommand)]

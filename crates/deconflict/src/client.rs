@@ -27,9 +27,10 @@ impl Reply {
 }
 
 impl Client {
-    /// A client for `base` (e.g. `http://127.0.0.1:8080`) with a bearer token.
-    pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
-        let http = server::net::tls::http_client(None, std::time::Duration::from_secs(30))
+    /// A client for `base` (e.g. `http://127.0.0.1:8080` or `https://...`)
+    /// with a bearer token, trusting the system's roots plus `ca_file`.
+    pub fn new(base: &str, token: &str, ca_file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let http = server::net::tls::http_client(ca_file, std::time::Duration::from_secs(30))
             .context("building the HTTP client")?;
         Ok(Self { http, base: base.trim_end_matches('/').to_owned(), token: token.to_owned() })
     }

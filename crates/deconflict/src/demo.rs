@@ -22,7 +22,9 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde_json::{Value, json};
-use server::{AppState, Clock, Config, StoreSpec};
+use server::{AppState, Clock, Config};
+
+use crate::store::{PgSettings, StoreSpec};
 
 use crate::client::{Client, Reply};
 
@@ -118,10 +120,10 @@ struct Parties {
 fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
     let token = |sub: &str, scopes: &str| crate::token::sign(dev_key, sub, scopes, "127.0.0.1", 3600);
     Ok(Parties {
-        admin: Client::new(base, &token("admin", "deconflict.admin")?)?,
-        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?)?,
-        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?)?,
-        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?)?,
+        admin: Client::new(base, &token("admin", "deconflict.admin")?, None)?,
+        alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?, None)?,
+        bravo: Client::new(base, &token("bravo", PARTY_SCOPES)?, None)?,
+        charlie: Client::new(base, &token("charlie", PARTY_SCOPES)?, None)?,
     })
 }
 
@@ -412,7 +414,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let db = dir.path().join("demo.sqlite");
     let dev_key = dir.path().join("dev-key.pem");
     let mut cfg = Config {
-        store: StoreSpec::Sqlite(db.clone()),
         dev: true,
         dev_key: dev_key.clone(),
         audit_key: dir.path().join("audit-key.pem"),
@@ -424,7 +425,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let clock = DemoClock { clock: Clock::manual(t0), t0 };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        let state = server::build_state(&cfg, clock.clock.clone()).await?;
+        let store = crate::store::open_async(&StoreSpec::Sqlite(db.clone()), &PgSettings::default()).await?;
+        let state = server::build_state(&cfg, store, clock.clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");

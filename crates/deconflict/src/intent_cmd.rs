@@ -18,6 +18,19 @@ pub struct Conn {
     /// Bearer token (see `deconflict token`).
     #[arg(long, env = "DECONF_TOKEN")]
     pub token: String,
+    /// CAs (PEM) trusted for an `https://` server, beyond the system's roots.
+    #[arg(long, env = "DECONF_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl Conn {
+    /// A client for this server.
+    ///
+    /// # Errors
+    /// When the CA file is unusable.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        Client::new(&self.server, &self.token, self.ca_file.as_deref())
+    }
 }
 
 /// The `intent` subcommands.
@@ -32,8 +45,8 @@ pub enum IntentCmd {
         /// Base URL where others fetch the details.
         #[arg(long, default_value = "https://uss.example")]
         uss_base_url: String,
-        /// OVNs of entities already seen (repeatable).
-        #[arg(long = "key")]
+        /// OVNs of entities already seen (repeatable). An OVN may begin with `-`.
+        #[arg(long = "key", allow_hyphen_values = true)]
         key: Vec<String>,
     },
     /// List intents around a point.
@@ -56,7 +69,8 @@ pub enum IntentCmd {
         conn: Conn,
         /// Its id.
         id: String,
-        /// Its current OVN.
+        /// Its current OVN (base64url, so it may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         ovn: String,
     },
 }
@@ -69,7 +83,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
             IntentCmd::File { conn, file, uss_base_url, key } => {
                 let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
                 let specs = geojson_intent::parse(&text)?;
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let mut failed = 0;
                 for spec in specs {
                     let id = uuid::Uuid::new_v4().to_string();
@@ -96,7 +110,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             IntentCmd::List { conn, lat, lng, radius_m } => {
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let area = json!({ "volume": { "outline_circle": {
                     "center": { "lat": lat, "lng": lng }, "radius": { "value": radius_m, "units": "M" } } } });
                 let r = client.query_intents(&area).await?;
@@ -114,7 +128,7 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                 Ok(())
             }
             IntentCmd::Delete { conn, id, ovn } => {
-                let client = Client::new(&conn.server, &conn.token)?;
+                let client = conn.client()?;
                 let r = client.delete_intent(&id, &ovn).await?;
                 if !r.status.is_success() {
                     bail!("delete refused {}: {}", r.status.as_u16(), r.message());
@@ -128,4 +142,33 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
 
 fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::IntentCmd;
+
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(subcommand)]
+        cmd: IntentCmd,
+    }
+
+    #[test]
+    fn an_ovn_that_begins_with_a_dash_is_a_value_not_a_flag() {
+        let parsed = Wrap::try_parse_from(["x", "delete", "--token", "t", "id-1", "-96F6Bdj"]);
+        match parsed.map(|w| w.cmd) {
+            Ok(IntentCmd::Delete { id, ovn, .. }) => {
+                assert_eq!((id.as_str(), ovn.as_str()), ("id-1", "-96F6Bdj"))
+            }
+            other => panic!("expected a delete, got {other:?}"),
+        }
+        let parsed = Wrap::try_parse_from(["x", "file", "--token", "t", "--key", "-abc", "f.geojson"]);
+        match parsed.map(|w| w.cmd) {
+            Ok(IntentCmd::File { key, .. }) => assert_eq!(key, vec!["-abc".to_owned()]),
+            other => panic!("expected a file, got {other:?}"),
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod demo;
 mod geojson_intent;
 mod intent_cmd;
 mod serve;
+mod store;
 mod tactical_cmd;
 mod token;
 

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use server::Config;
 use server::live::{SourceKind, SourceSpec};
-use server::{Config, StoreSpec};
+
+use crate::store::{PgSettings, StoreSpec};
 
 /// Flags of `serve`; each also reads a `DECONF_*` environment variable.
 #[derive(Debug, Args)]
@@ -177,6 +179,14 @@ pub struct ServeArgs {
     /// CAs (PEM) trusted for webhook endpoints, beyond the system's roots.
     #[arg(long, env = "DECONF_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// A second listener (e.g. `127.0.0.1:9090`) serving `/metrics` and the
+    /// detailed `/healthz` without a token, for a network only the operator
+    /// reaches; on the main listener both need the operator's token.
+    #[arg(long, env = "DECONF_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Name parties in metric labels (off: per-party series are summed).
+    #[arg(long, env = "DECONF_METRICS_PARTY_LABELS")]
+    pub metrics_party_labels: bool,
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
     #[arg(long, env = "DECONF_PLAIN_HTTP")]
     pub plain_http: bool,
@@ -195,10 +205,18 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The PostgreSQL settings these flags describe.
+    pub fn pg(&self) -> PgSettings {
+        PgSettings {
+            pool_size: self.pg_pool_size,
+            statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
+            schema: self.pg_schema.clone(),
+        }
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
         let mut cfg = Config {
-            store: self.store.clone(),
             key_files: self.public_keys.clone(),
             operator_key_files: self.operator_keys.clone(),
             audiences: self.audiences.clone(),
@@ -207,11 +225,6 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
-            pg: server::PgSettings {
-                pool_size: self.pg_pool_size,
-                statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
-                schema: self.pg_schema.clone(),
-            },
             audit_key: self.audit_key.clone(),
             seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
             parties_file: self.parties.clone(),
@@ -236,6 +249,8 @@ impl ServeArgs {
             _ => None,
         };
         cfg.ca_file.clone_from(&self.ca_file);
+        cfg.admin_listen = self.admin_listen;
+        cfg.metrics_party_labels = self.metrics_party_labels;
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
         cfg.limits.quotas = deconflict_core::quota::Quotas {
@@ -312,8 +327,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
-        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
-        server::run(cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
+        let store = crate::store::open_async(&args.store, &args.pg()).await?;
+        tracing::info!(listen = %args.listen, store = ?args.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
+        server::run(cfg, store, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
     })
 }
 

@@ -9,7 +9,8 @@
 //!   at least once, in audit order, with `Idempotency-Key: <seq>`, retried
 //!   with exponential backoff (1 s … 60 s), from a persisted cursor, one
 //!   dispatcher per party across replicas (a store lease).
-//! - [`refresh_metrics`] — `deconflict_late_notices_total{party}`.
+//! - [`refresh_metrics`] — `deconflict_late_notices_total` (per party only
+//!   with `--metrics-party-labels`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use std::time::Duration;
 use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
 use deconflict_core::{Engine, EngineError};
 
-use crate::error::ApiError;
 use crate::state::AppState;
+use crate::tasks::TaskError;
 
 /// How long a webhook dispatcher lease lasts without renewal, in µs.
 const LEASE_TTL_US: i64 = 30_000_000;
@@ -32,6 +33,9 @@ pub struct CoordRuntime {
     replica: Arc<str>,
     http: reqwest::Client,
     webhooks: Arc<tokio::sync::Mutex<()>>,
+    /// Whether metrics name parties (off by default: who files late is
+    /// nobody else's business, and `/metrics` may be scraped widely).
+    party_labels: bool,
 }
 
 impl CoordRuntime {
@@ -40,11 +44,12 @@ impl CoordRuntime {
     ///
     /// # Errors
     /// When the CA file is unusable.
-    pub fn new(ca_file: Option<&Path>) -> Result<Self, crate::net::TlsError> {
+    pub fn new(ca_file: Option<&Path>, party_labels: bool) -> Result<Self, crate::net::TlsError> {
         Ok(Self {
             replica: uuid::Uuid::new_v4().to_string().into(),
             http: crate::net::tls::http_client(ca_file, Duration::from_secs(10))?,
             webhooks: Arc::new(tokio::sync::Mutex::new(())),
+            party_labels,
         })
     }
 }
@@ -53,19 +58,15 @@ impl CoordRuntime {
 async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || f(&engine))
-        .await
-        .map_err(|e| ApiError::Internal(format!("coordination task failed: {e}")))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+) -> Result<T, TaskError> {
+    crate::tasks::blocking(&state.engine, f).await
 }
 
 /// Escalates every overdue urgent or flash delivery (see the module docs).
 ///
 /// # Errors
 /// When the store fails.
-pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, ApiError> {
+pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, TaskError> {
     let now = state.clock.now();
     let r = blocking(state, move |e| e.coord().escalate_due(now)).await?;
     metrics::counter!("deconflict_hotline_escalations_total").increment(r.escalated as u64);
@@ -76,7 +77,7 @@ pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, ApiError
 ///
 /// # Errors
 /// When the store fails.
-pub async fn liveness_due(state: &AppState) -> Result<LivenessReport, ApiError> {
+pub async fn liveness_due(state: &AppState) -> Result<LivenessReport, TaskError> {
     let now = state.clock.now();
     let r = blocking(state, move |e| e.coord().liveness_due(now)).await?;
     metrics::counter!("deconflict_liveness_checks_started_total").increment(r.started as u64);
@@ -118,7 +119,7 @@ async fn post_batch(http: &reqwest::Client, batch: &WebhookBatch) -> (usize, Opt
 ///
 /// # Errors
 /// When the store fails (HTTP failures are retried later, not errors).
-pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, ApiError> {
+pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, TaskError> {
     let _one_pass_at_a_time = state.coord.webhooks.lock().await;
     let mut report = WebhookReport::default();
     let parties = blocking(state, |e| e.coord().webhook_parties()).await?;
@@ -158,16 +159,21 @@ pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, Ap
     Ok(report)
 }
 
-/// Publishes `deconflict_late_notices_total{party}` from the stored counts
-/// (shared by all replicas, kept across restarts).
+/// Publishes `deconflict_late_notices_total` and `deconflict_notices_total`
+/// from the stored counts (shared by all replicas, kept across restarts):
+/// one series per party with party labels on, else their sums.
 pub async fn refresh_metrics(state: &AppState) {
     match blocking(state, |e| e.coord().notice_stats()).await {
-        Ok(stats) => {
+        Ok(stats) if state.coord.party_labels => {
             for s in stats {
                 metrics::counter!("deconflict_late_notices_total", "party" => s.party.clone())
                     .absolute(s.late);
                 metrics::counter!("deconflict_notices_total", "party" => s.party).absolute(s.total);
             }
+        }
+        Ok(stats) => {
+            metrics::counter!("deconflict_late_notices_total").absolute(stats.iter().map(|s| s.late).sum());
+            metrics::counter!("deconflict_notices_total").absolute(stats.iter().map(|s| s.total).sum());
         }
         Err(e) => tracing::warn!(error = ?e, "reading notice statistics failed"),
     }
@@ -212,30 +218,13 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Runs escalation, liveness and metrics every `interval` until the runtime stops.
-pub async fn run(state: AppState, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = escalate_due(&state).await {
-            tracing::warn!(error = ?e, "escalation pass failed");
-        }
-        if let Err(e) = liveness_due(&state).await {
-            tracing::warn!(error = ?e, "liveness pass failed");
-        }
-        refresh_metrics(&state).await;
-    }
-}
-
-/// Runs the webhook dispatchers every `interval` until the runtime stops.
-pub async fn run_webhooks(state: AppState, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = deliver_webhooks_once(&state).await {
-            tracing::warn!(error = ?e, "webhook pass failed");
-        }
-    }
+/// One hotline pass: escalation, liveness, then the notice metrics.
+///
+/// # Errors
+/// When the store fails (the pass after it runs on time).
+pub async fn coord_pass(state: &AppState) -> Result<(), TaskError> {
+    escalate_due(state).await?;
+    liveness_due(state).await?;
+    refresh_metrics(state).await;
+    Ok(())
 }

@@ -19,6 +19,7 @@ pub mod net;
 pub mod openapi;
 pub mod purge;
 pub mod state;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,7 +32,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, PgSettings, StoreSpec, TlsSettings};
+pub use config::{Config, ConfigError, TlsSettings};
 /// The live tactical service the handlers call (re-exported for callers of the server).
 pub use live;
 pub use state::{AppState, Clock};
@@ -104,6 +105,16 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .with_state(state)
 }
 
+/// The admin listener's routes (`--admin-listen`): `/metrics` and the
+/// detailed `/healthz`, without a token, for a network only the operator reaches.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz_admin))
+        .route("/metrics", get(ops::metrics_admin))
+        .fallback(not_found)
+        .with_state(state)
+}
+
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("no route for {}", uri.path()))
 }
@@ -116,23 +127,19 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
-/// Builds the shared state from a configuration and a clock. The store is
-/// opened on a blocking thread (the PostgreSQL client must not block the
-/// async runtime).
+/// Builds the shared state from a configuration, the store it serves (opened
+/// by the caller: the server knows no backend) and a clock.
 ///
 /// # Errors
-/// [`ConfigError`] when keys or the store cannot be used.
-pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
+/// [`ConfigError`] when keys are unusable or the store cannot be read.
+pub async fn build_state(
+    cfg: &Config,
+    store: Arc<dyn deconflict_core::Store>,
+    clock: Clock,
+) -> Result<AppState, ConfigError> {
     let verifier = cfg.verifier()?;
-    let (spec, pg) = (cfg.store.clone(), cfg.pg.clone());
-    let store = tokio::task::spawn_blocking(move || spec.open(&pg))
-        .await
-        .map_err(|e| {
-            ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
-        })?
-        .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
-    feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
     let engine = Engine::new(store, cfg.limits.clone());
     let state = AppState {
         feed,
@@ -141,7 +148,7 @@ pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigE
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
-        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref())?,
+        coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
     };
     if let Some(path) = &cfg.parties_file {
@@ -165,42 +172,78 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     metrics::install();
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
-    // Tactical: binds the feed listeners first, so a bad address fails start-up.
-    let live_runtime = live::LiveRuntime::start(state.live.clone()).await?;
-    let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
-    let feed = tokio::spawn(state.feed.clone().run(
-        state.engine.store().clone(),
-        state.clock.clone(),
-        cfg.seal_interval,
-    ));
-    let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
-    let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
+    // Tactical: bind the feed listeners and sockets before anything starts, so a bad address fails start-up.
+    let live_runtime = live::LiveRuntime::bind(state.live.clone()).await?;
+    let background = start_background(&state, cfg, live_runtime);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
         live_state.close(); // ends the alert streams so graceful shutdown completes
     };
+    let admin = match cfg.admin_listen {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).await?;
+            tracing::info!(listen = %addr, "admin listener (metrics, health) serving");
+            Some((l, admin_router(state.clone())))
+        }
+        None => None,
+    };
     let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = admin.map(|(l, r)| {
+        let conn = cfg.conn.clone();
+        tokio::spawn(net::serve(l, r, None, conn, async move {
+            let _ = admin_stopped.await;
+        }))
+    });
     let result = net::serve(listener, app, tls, cfg.conn.clone(), shutdown).await;
-    purge.abort();
-    live_runtime.shutdown().await;
-    coord.abort();
-    webhooks.abort();
-    feed.abort();
+    let _ = stop_admin.send(());
+    if let Some(t) = admin_task {
+        let _ = t.await;
+    }
+    background.stop(cfg.conn.shutdown_grace).await;
     result
 }
 
-/// Builds the state from `cfg` with the system clock and serves it.
+/// Starts every background task of this replica (see [`tasks`]).
+fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRuntime) -> tasks::Background {
+    let mut bg = tasks::Background::new();
+    let s = state.clone();
+    bg.every("audit", cfg.seal_interval, move || {
+        let s = s.clone();
+        async move { s.feed.pass(s.engine.store().clone(), &s.clock).await }
+    });
+    let s = state.clone();
+    bg.every("purge", cfg.purge_interval, move || {
+        let s = s.clone();
+        async move { purge::purge_once(&s).await }
+    });
+    let s = state.clone();
+    bg.every("hotline", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::coord_pass(&s).await }
+    });
+    let s = state.clone();
+    bg.every("webhooks", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
+    });
+    bg.watching(|stop| live_runtime.run(stop));
+    bg
+}
+
+/// Builds the state from `cfg` over `store` with the system clock and serves it.
 ///
 /// # Errors
 /// Configuration errors, or when the listener fails.
 pub async fn run(
     cfg: Config,
+    store: Arc<dyn deconflict_core::Store>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     cfg.server_tls()?;
-    let state = build_state(&cfg, Clock::system()).await?;
+    let state = build_state(&cfg, store, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())
 }

@@ -72,9 +72,9 @@
 //! schema version is newer than [`SCHEMA_VERSION`] is refused.
 //!
 //! ## Connections
-//! No TLS: connections are made with `NoTls`, so the database must be on
-//! localhost or a private network (a URL with `sslmode=require` fails to
-//! connect). The pool holds at most [`PgOptions::pool_size`] connections.
+//! TLS with rustls as the URL's `sslmode` and `sslrootcert` say (see
+//! [`tls`]; `verify-full` for production, `prefer` by default as in libpq).
+//! The pool holds at most [`PgOptions::pool_size`] connections.
 //!
 //! The client is the synchronous `postgres` crate, which runs a small tokio
 //! runtime per connection: the store must be called from ordinary threads or
@@ -85,6 +85,7 @@ mod error;
 mod pool;
 mod schema;
 mod spatial;
+pub mod tls;
 mod tx;
 
 use std::time::Duration;
@@ -155,14 +156,16 @@ impl PgStore {
     /// * [`StoreError::Retry`] when migrating kept conflicting with another
     ///   replica starting at the same time.
     pub fn connect(url: &str, opts: PgOptions) -> Result<Self, StoreError> {
+        let (url, tls) = tls::split_url(url)?;
         let mut config: postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL connection string: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("invalid PostgreSQL connection string: {e}")))?;
+        config.ssl_mode(tls.ssl_mode());
         config.connect_timeout(opts.connect_timeout);
         config.application_name(&opts.application_name);
         let target = describe_target(&config);
         let setup = session_setup(&opts)?;
-        let pool = Pool::new(config, target, setup, opts.pool_size, opts.acquire_timeout);
+        let pool = Pool::new(config, tls.connector()?, target, setup, opts.pool_size, opts.acquire_timeout);
         {
             let mut lease = pool.get()?;
             schema::migrate(lease.conn().client())?;
@@ -226,7 +229,7 @@ fn session_setup(opts: &PgOptions) -> Result<String, StoreError> {
     }
     if let Some(schema) = &opts.schema {
         if schema.is_empty() || schema.contains('\0') {
-            return Err(StoreError::Backend(format!("invalid schema name {schema:?}")));
+            return Err(StoreError::backend(format!("invalid schema name {schema:?}")));
         }
         sql.push_str(&format!("SET search_path TO {};\n", quote_ident(schema)));
     }

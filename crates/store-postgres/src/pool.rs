@@ -43,6 +43,8 @@ struct State {
 
 pub(crate) struct Pool {
     config: postgres::Config,
+    /// TLS to the database; plain TCP when `None` (`sslmode=disable`).
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// Where it connects (host:port/db), for messages; never the password.
     target: String,
     /// Run on every new connection (session settings).
@@ -68,6 +70,7 @@ impl std::fmt::Debug for Pool {
 impl Pool {
     pub(crate) fn new(
         config: postgres::Config,
+        tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
         target: String,
         setup: String,
         max: usize,
@@ -75,6 +78,7 @@ impl Pool {
     ) -> Self {
         Self {
             config,
+            tls,
             target,
             setup,
             max: max.max(1),
@@ -138,9 +142,13 @@ impl Pool {
         }
     }
 
-    /// Opens and configures a new connection (without TLS).
+    /// Opens and configures a new connection (over TLS unless disabled).
     fn connect(&self) -> Result<PgConn, StoreError> {
-        let mut client = self.config.connect(NoTls).map_err(|e| connect_error(&self.target, &e))?;
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        };
+        let mut client = client.map_err(|e| connect_error(&self.target, &e))?;
         if !self.setup.is_empty() {
             client.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, &e))?;
         }

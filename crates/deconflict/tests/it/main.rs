@@ -279,3 +279,100 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A CA and a server certificate for 127.0.0.1 in `dir`: (ca.pem, cert, key).
+fn certificates(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&key, &ca).unwrap();
+    let paths = (dir.join("ca.pem"), dir.join("server.crt"), dir.join("server.key"));
+    std::fs::write(&paths.0, ca.pem()).unwrap();
+    std::fs::write(&paths.1, cert.pem()).unwrap();
+    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
+    paths
+}
+
+#[test]
+fn the_cli_talks_to_an_https_server_it_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--store", "memory"])
+        .arg("--dev-key")
+        .arg(dir.path().join("dev.pem"))
+        .arg("--audit-key")
+        .arg(dir.path().join("audit.pem"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("DECONF_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = format!("https://127.0.0.1:{port}");
+    let tok = token(dir.path(), "alpha");
+    let list = ["intent", "list", "--lat", "46.96", "--lng", "7.44", "--server", &base, "--token", &tok];
+    let ok = Command::new(BIN).args(list).arg("--ca-file").arg(&ca).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    // Without the CA the CLI refuses the server's certificate.
+    let refused = Command::new(BIN).args(list).output().unwrap();
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(err.contains("certificate") || err.contains("error sending request"), "{err}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback_outside_development() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0", "--store", "memory"])
+        .arg("--audit-key")
+        .arg(dir.path().join("audit.pem"))
+        .arg("--public-key")
+        .arg(dir.path().join("missing.pem"))
+        .env("DECONF_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to serve plain HTTP") && err.contains("--tls-cert"), "{err}");
+}
+
+#[test]
+fn sigterm_with_an_open_event_stream_exits_within_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Server::start(dir.path(), port);
+    let tok = token(dir.path(), "alpha");
+    // An event stream held open, as a browser or a command post would.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read as _, Write as _};
+    write!(stream, "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the stream is open");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Wait for the exit on another thread, so a hang fails the test instead of blocking it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut child = std::mem::replace(&mut server.child, Command::new("true").spawn().unwrap());
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx.recv_timeout(Duration::from_secs(15)).expect("no exit after SIGTERM").unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+}

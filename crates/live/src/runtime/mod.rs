@@ -3,21 +3,24 @@
 //! backoff, TCP listeners, UDP sockets, `aircraft.json` polls) and the
 //! exchange with the other replicas.
 //!
-//! [`LiveRuntime::start`] binds every listener and socket first, so a bad
-//! address fails start-up with a message naming the source, then spawns the
-//! tasks. [`LiveRuntime::shutdown`] tells every task to stop and waits for
-//! them: nothing is aborted halfway through an ingestion or a scan.
+//! [`LiveRuntime::bind`] binds every listener and socket first, so a bad
+//! address fails start-up with a message naming the source;
+//! [`LiveRuntime::run`] runs the tasks under the caller's stop signal (the
+//! server's background runtime, `server::tasks`, so a replica has one
+//! shutdown): once it turns, every task finishes what it is doing (an
+//! ingestion, a scan) and ends.
 
 mod feeds;
 mod redis;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::LiveService;
-use crate::source::Target;
+use crate::source::{SourceStatus, Target};
 
 /// Exponential backoff with jitter, for reconnecting.
 #[derive(Debug, Clone)]
@@ -53,42 +56,43 @@ pub(crate) async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool
     }
 }
 
-/// The running background tasks of one live service.
+/// The background work of one live service, its sockets bound, ready to run
+/// under the caller's shutdown signal.
 #[derive(Debug)]
 pub struct LiveRuntime {
-    stop: watch::Sender<bool>,
-    tasks: JoinSet<()>,
+    live: LiveService,
+    bound: Vec<(Arc<SourceStatus>, feeds::Socket)>,
 }
 
 impl LiveRuntime {
-    /// Binds every listener and UDP socket of the configured sources, then
-    /// starts the scans, the sources and the exchange.
+    /// Binds every listener and UDP socket of the configured sources.
     ///
     /// # Errors
     /// The first bind error, naming the source (e.g. "binding the SBS-1
     /// listener 0.0.0.0:30003 (party radar): address in use").
-    pub async fn start(live: LiveService) -> std::io::Result<Self> {
-        let (stop, _) = watch::channel(false);
-        let mut tasks = JoinSet::new();
+    pub async fn bind(live: LiveService) -> std::io::Result<Self> {
         let mut bound = Vec::new();
         for status in live.sources() {
             let socket = feeds::bind(&status).await?;
             bound.push((status, socket));
         }
+        Ok(Self { live, bound })
+    }
+
+    /// Runs the scans, the sources and the exchange until `stop` turns
+    /// true, then waits for each of them to finish what it is doing (an
+    /// ingestion, a scan). Dropping the future aborts them all.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let Self { live, bound } = self;
+        let mut tasks = JoinSet::new();
         for (status, socket) in bound {
-            tasks.spawn(feeds::run(live.clone(), status, socket, stop.subscribe()));
+            tasks.spawn(feeds::run(live.clone(), status, socket, stop.clone()));
         }
-        tasks.spawn(scans(live.clone(), stop.subscribe()));
+        tasks.spawn(scans(live.clone(), stop.clone()));
         if let Some(cfg) = live.config().exchange.clone() {
             redis::start(&mut tasks, live.clone(), cfg, &stop);
         }
-        Ok(Self { stop, tasks })
-    }
-
-    /// Stops every task and waits for them to finish.
-    pub async fn shutdown(mut self) {
-        self.stop.send_replace(true);
-        while self.tasks.join_next().await.is_some() {}
+        while tasks.join_next().await.is_some() {}
     }
 }
 

@@ -24,7 +24,7 @@ pub(super) fn start(
     tasks: &mut JoinSet<()>,
     live: LiveService,
     cfg: ExchangeConfig,
-    stop: &watch::Sender<bool>,
+    stop: &watch::Receiver<bool>,
 ) {
     let client = match Client::open(cfg.url.as_str()) {
         Ok(c) => c,
@@ -33,8 +33,8 @@ pub(super) fn start(
             return;
         }
     };
-    tasks.spawn(send(live.clone(), client.clone(), cfg.clone(), stop.subscribe()));
-    tasks.spawn(receive(live, client, cfg, stop.subscribe()));
+    tasks.spawn(send(live.clone(), client.clone(), cfg.clone(), stop.clone()));
+    tasks.spawn(receive(live, client, cfg, stop.clone()));
 }
 
 async fn connect(client: &Client) -> redis::RedisResult<MultiplexedConnection> {

@@ -44,11 +44,11 @@ pub fn rows() -> Vec<Row> {
 }
 
 /// A running service with `sources`, on the system clock, and its runtime.
-pub async fn start(sources: &[(SourceKind, String)]) -> (LiveService, LiveRuntime) {
+pub async fn start(sources: &[(SourceKind, String)]) -> (LiveService, Running) {
     start_with(sources, LiveConfig::default()).await
 }
 
-pub async fn start_with(sources: &[(SourceKind, String)], base: LiveConfig) -> (LiveService, LiveRuntime) {
+pub async fn start_with(sources: &[(SourceKind, String)], base: LiveConfig) -> (LiveService, Running) {
     let config = LiveConfig {
         // Scans are not what these tests look at.
         scan_interval: Duration::from_secs(3600),
@@ -58,8 +58,24 @@ pub async fn start_with(sources: &[(SourceKind, String)], base: LiveConfig) -> (
     };
     let engine = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
     let live = LiveService::new(config, engine, Clock::system());
-    let rt = LiveRuntime::start(live.clone()).await.unwrap();
-    (live, rt)
+    let rt = LiveRuntime::bind(live.clone()).await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rt.run(stopped));
+    (live, Running { stop, task })
+}
+
+/// A runtime running under a stop signal of the test's.
+pub struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Turns the stop signal and waits until every task has ended.
+    pub async fn shutdown(self) {
+        self.stop.send_replace(true);
+        self.task.await.unwrap();
+    }
 }
 
 /// Waits (at most 20 s) until `done(status)`.

@@ -487,6 +487,34 @@ fn a_party_key_speaks_only_for_its_party() {
     assert!(err.is_credential_error());
 }
 
+#[test]
+fn a_key_grants_only_its_allow_list_jwks_and_issuer_bound_keys_alike() {
+    let (party, operator) = (ec_pair(), ec_pair());
+    // A party key from a JWKS, bound to an issuer and a party, with the default allow-list.
+    let jwks_key =
+        TrustedKey::from_jwk(&party.jwk("p1"), "jwks#p1").unwrap().with_issuer(ISS).with_party("uss1");
+    let v = verifier(vec![jwks_key, operator.trusted("ops").with_grants(Grants::Any)]);
+    let mut claims = interuss_claims(NOW);
+    assert!(v.verify_token(&party.sign_with_kid(&claims, Some("p1")), NOW).is_ok(), "ordinary scopes");
+    for privileged in scope::PRIVILEGED {
+        claims["scope"] = json!(format!("utm.strategic_coordination {privileged}"));
+        let err = v.verify_token(&party.sign_with_kid(&claims, Some("p1")), NOW).unwrap_err();
+        assert!(
+            matches!(err, AuthError::ScopeNotGranted { ref scope, ref key } if scope == privileged && key == "jwks#p1"),
+            "{err}"
+        );
+        assert!(err.is_forbidden() && !err.is_credential_error());
+        // The operator's key grants it.
+        assert!(v.verify_token(&operator.sign(&claims), NOW).is_ok(), "{privileged}");
+    }
+    // Unknown scopes are not in any allow-list either.
+    claims["scope"] = json!("utm.strategic_coordination made.up");
+    assert!(matches!(
+        v.verify_token(&party.sign_with_kid(&claims, Some("p1")), NOW),
+        Err(AuthError::ScopeNotGranted { .. })
+    ));
+}
+
 // ---------------------------------------------------------------- key files
 
 #[test]

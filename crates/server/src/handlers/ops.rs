@@ -1,53 +1,102 @@
 //! Operations endpoints: `/healthz` (the store answers) and `/metrics`
-//! (Prometheus text).
+//! (Prometheus text). On the public listener `/healthz` says only whether
+//! the service is up unless the caller is the operator, and `/metrics` needs
+//! the operator's token; the admin listener (`--admin-listen`, for a private
+//! network) serves both in full without a token.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+/// Health: `status` for everyone, the rest for the operator only.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
+    /// `ok`.
     status: &'static str,
-    store: &'static str,
-    operational_intents: u64,
-    constraints: u64,
-    subscriptions: u64,
-    /// `complete`, or `partial` while the exchange with the other replicas
-    /// is down (local tracks are still scanned and alerted).
-    picture: &'static str,
+    /// The store kind (operator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<&'static str>,
+    /// Stored operational intents (operator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operational_intents: Option<u64>,
+    /// Stored constraints (operator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraints: Option<u64>,
+    /// Stored subscriptions (operator only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscriptions: Option<u64>,
+    /// The live picture (operator only): `complete`, or `partial` while the
+    /// exchange with the other replicas is down (local tracks are still
+    /// scanned and alerted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    picture: Option<&'static str>,
 }
 
-/// `GET /healthz`: 200 when the store answers a read, 503 otherwise.
+/// Whether the request carries a valid operator token (a bad token is a 401).
+fn operator(state: &AppState, headers: &HeaderMap) -> Result<bool, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(false) };
+    let value =
+        value.to_str().map_err(|_| ApiError::Unauthorized("Authorization header is not ASCII".into()))?;
+    let caller = state.verifier.verify_header(Some(value), state.clock.now_unix())?;
+    Ok(caller.scopes.has(crate::auth::scope::ADMIN))
+}
+
+/// `GET /healthz`: 200 when the store answers a read, 503 otherwise; the
+/// counts only for the operator.
 #[utoipa::path(get, path = "/healthz", tag = "ops", operation_id = "healthz",
     responses(
-        (status = 200, description = "The store answers; entity counts.", body = Health),
+        (status = 200, description = "The store answers: `{\"status\": \"ok\"}`, and for the operator the store kind, entity counts and whether the live picture is partial.", body = Health),
+        (status = 401, description = "A token was given and is invalid.", body = ErrorBody),
         (status = 503, description = "The store does not answer.", body = ErrorBody),
-    ))]
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    ),
+    security((), ("bearer" = ["deconflict.admin"])))]
+pub async fn healthz(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Health>, ApiError> {
+    let detailed = operator(&state, &headers)?;
+    health(&state, detailed).await
+}
+
+/// `GET /healthz` of the admin listener: always detailed.
+pub async fn healthz_admin(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    health(&state, true).await
+}
+
+async fn health(state: &AppState, detailed: bool) -> Result<Json<Health>, ApiError> {
     let engine = state.engine.clone();
     let counts = tokio::task::spawn_blocking(move || engine.counts())
         .await
         .map_err(|e| ApiError::Internal(format!("health task failed: {e}")))?
         .map_err(|e| ApiError::Unavailable(format!("store does not answer: {e}")))?;
     crate::metrics::set_entity_counts(&counts);
+    let only = |v: u64| detailed.then_some(v);
     Ok(Json(Health {
         status: "ok",
-        store: state.engine.store().kind(),
-        operational_intents: counts.intents,
-        constraints: counts.constraints,
-        subscriptions: counts.subscriptions,
-        picture: if state.live.picture_partial() { "partial" } else { "complete" },
+        store: detailed.then(|| state.engine.store().kind()),
+        operational_intents: only(counts.intents),
+        constraints: only(counts.constraints),
+        subscriptions: only(counts.subscriptions),
+        picture: detailed.then(|| if state.live.picture_partial() { "partial" } else { "complete" }),
     }))
 }
 
-/// `GET /metrics`: Prometheus text exposition.
+/// `GET /metrics`: Prometheus text exposition, for the operator.
 #[utoipa::path(get, path = "/metrics", tag = "ops", operation_id = "metrics",
-    responses((status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String)))]
-pub async fn metrics() -> impl IntoResponse {
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "Not the operator (`deconflict.admin`).", body = ErrorBody),
+    ),
+    security(("bearer" = ["deconflict.admin"])))]
+pub async fn metrics(authed: crate::extract::Authed) -> Result<impl IntoResponse, ApiError> {
+    authed.require(&[&[crate::auth::scope::ADMIN]])?;
+    Ok(metrics_admin().await)
+}
+
+/// `GET /metrics` of the admin listener: no token.
+pub async fn metrics_admin() -> impl IntoResponse {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }

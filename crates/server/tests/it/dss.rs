@@ -214,12 +214,11 @@ async fn constraints_availability_reports_aux_ops() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["owner"], "bob");
 
-    let (st, h) = s.call(Method::GET, "/healthz", None, None).await;
+    let admin = s.token("ops", &["deconflict.admin"]);
+    let (st, h) = s.call(Method::GET, "/healthz", Some(&admin), None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(h["store"], "sqlite");
-    let resp = s.http.get(format!("{}/metrics", s.base)).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let text = resp.text().await.unwrap();
+    let text = s.metrics().await;
     assert!(text.contains("deconflict_http_requests_total"), "{text}");
     assert!(text.contains("deconflict_entities"), "{text}");
 }

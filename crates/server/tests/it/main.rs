@@ -17,4 +17,5 @@ mod replicas;
 mod restart;
 mod strict_input;
 mod tactical;
+mod tls;
 mod trust;

@@ -491,15 +491,12 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     let seen = tracks(&s, &radar).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
 
-    let (st, m) = s.call(Method::GET, "/metrics", None, None).await;
-    assert_eq!(st, StatusCode::OK);
-    let m = m.as_str().unwrap().to_owned();
+    let m = s.metrics().await;
     for result in ["ok", "not_msg", "empty", "bad_hex_ident", "field_count", "too_long"] {
         assert!(m.contains(&format!("deconflict_sbs_lines_total{{result=\"{result}\"}}")), "{result}: {m}");
     }
     scan(&s).await;
-    let (_, m) = s.call(Method::GET, "/metrics", None, None).await;
-    let m = m.as_str().unwrap();
+    let m = s.metrics().await;
     assert!(m.contains("deconflict_tracks"), "{m}");
     assert!(m.contains("deconflict_tactical_scan_duration_seconds"), "{m}");
 }
@@ -508,7 +505,6 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
 async fn sbs_bind_errors_fail_start_up() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut cfg = server::Config {
-        store: server::StoreSpec::Memory,
         dev: true,
         dev_key: std::env::temp_dir().join(format!("dk-{}.pem", new_id())),
         ..server::Config::default()
@@ -517,7 +513,7 @@ async fn sbs_bind_errors_fail_start_up() {
     cfg.live.sources = vec![
         SourceSpec::parse(SourceKind::SbsListen, &format!("{}=radar", taken.local_addr().unwrap())).unwrap(),
     ];
-    let state = server::build_state(&cfg, Clock::system()).await.unwrap();
+    let state = server::build_state(&cfg, StoreSpec::Memory.open(None), Clock::system()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(5),

@@ -292,3 +292,45 @@ async fn hotline_messages_are_rate_limited_per_party() {
     let (st, r) = s.call(Method::POST, "/v1/lines/ab/messages", Some(&bravo), Some(&msg)).await;
     assert_eq!(st, StatusCode::CREATED, "{r}");
 }
+
+#[tokio::test]
+async fn metrics_and_health_details_are_the_operators_only() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let admin_addr = probe.local_addr().unwrap();
+    drop(probe);
+    let s = TestServer::start_with(
+        Options { admin_listen: Some(admin_addr), ..Options::default() },
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let (st, v) = s.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    let party = s.token("alice", &[SC]);
+    let (st, v) = s.call(Method::GET, "/metrics", Some(&party), None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    // Anyone may ask whether the service is up, and learns nothing more.
+    let (st, v) = s.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!((st, v.clone()), (StatusCode::OK, json!({ "status": "ok" })), "{v}");
+    let (st, v) = s.call(Method::GET, "/healthz", Some(&party), None).await;
+    assert_eq!((st, v), (StatusCode::OK, json!({ "status": "ok" })));
+    let (st, _) = s.call(Method::GET, "/healthz", Some("not-a-token"), None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // The operator sees the details; metrics name no party by default.
+    let (_, r) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
+    assert!(r["operational_intent_reference"].is_object());
+    assert_eq!(s.counts().await.0, 1);
+    let m = s.metrics().await;
+    assert!(m.contains("deconflict_http_requests_total"));
+    assert!(!m.contains("party=\"") && !m.contains("alice"), "{m}");
+    // The admin listener serves both without a token (for a private network).
+    let admin = format!("http://{admin_addr}");
+    let resp = s.http.get(format!("{admin}/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("deconflict_http_requests_total"));
+    let resp = s.http.get(format!("{admin}/healthz")).send().await.unwrap();
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["operational_intents"], 1, "{v}");
+    // And nothing else.
+    let resp = s.http.get(format!("{admin}/v1/audit")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

@@ -12,6 +12,7 @@ mod events;
 mod migrations;
 mod records;
 mod runtime;
+mod tls;
 mod unavailable;
 
 use std::io::Write as _;
@@ -42,10 +43,11 @@ pub fn pg_url() -> Option<String> {
 #[test]
 fn postgres_url_is_set_in_ci() {
     let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    let set = std::env::var(URL_VAR).is_ok_and(|u| !u.trim().is_empty());
+    let set =
+        [URL_VAR, "DECONF_TEST_PG_CA"].iter().all(|v| std::env::var(v).is_ok_and(|u| !u.trim().is_empty()));
     assert!(
         !ci || set,
-        "CI=true but {URL_VAR} is not set: the PostgreSQL store tests would all be skipped. \
+        "CI=true but {URL_VAR} or DECONF_TEST_PG_CA is not set: PostgreSQL store tests would be skipped. \
          Start a server with `eval \"$(bash .ci/postgres.sh start)\"` in .ci/run"
     );
 }

@@ -9,9 +9,10 @@ use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::auth::{DevKey, TokenRequest};
-use server::{Clock, Config, StoreSpec};
+use server::{Clock, Config};
 use tokio::sync::oneshot;
 
+pub mod certs;
 pub mod signers;
 
 pub const SC: &str = "utm.strategic_coordination";
@@ -19,6 +20,41 @@ pub const CP: &str = "utm.constraint_processing";
 pub const CM: &str = "utm.constraint_management";
 pub const CMSA: &str = "utm.conformance_monitoring_sa";
 pub const AA: &str = "utm.availability_arbitration";
+
+/// The store a test server runs on (the server itself knows no backend).
+#[derive(Debug, Clone)]
+pub enum StoreSpec {
+    /// In memory.
+    Memory,
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// PostgreSQL at this URL (in `Options::pg_schema`, when given).
+    Postgres(String),
+}
+
+impl StoreSpec {
+    /// Opens it (blocking: call from a blocking thread for PostgreSQL).
+    pub fn open(&self, schema: Option<&str>) -> std::sync::Arc<dyn deconflict_core::Store> {
+        match self {
+            StoreSpec::Memory => std::sync::Arc::new(deconflict_core::MemoryStore::new()),
+            StoreSpec::Sqlite(path) => std::sync::Arc::new(store_sqlite::SqliteStore::open(path).unwrap()),
+            StoreSpec::Postgres(url) => {
+                let opts = store_postgres::PgOptions {
+                    pool_size: 4,
+                    schema: schema.map(str::to_owned),
+                    ..store_postgres::PgOptions::default()
+                };
+                std::sync::Arc::new(store_postgres::PgStore::connect(url, opts).unwrap())
+            }
+        }
+    }
+
+    /// Opens it on a blocking thread.
+    pub async fn open_async(&self, schema: Option<String>) -> std::sync::Arc<dyn deconflict_core::Store> {
+        let spec = self.clone();
+        tokio::task::spawn_blocking(move || spec.open(schema.as_deref())).await.unwrap()
+    }
+}
 
 /// A running server and what is needed to call it.
 pub struct TestServer {
@@ -62,6 +98,8 @@ pub struct Options {
     pub tls: Option<server::TlsSettings>,
     /// Extra CAs for webhooks.
     pub ca_file: Option<PathBuf>,
+    /// The admin listener (metrics, detailed health).
+    pub admin_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for Options {
@@ -83,6 +121,7 @@ impl Default for Options {
             max_streams_per_party: 8,
             tls: None,
             ca_file: None,
+            admin_listen: None,
         }
     }
 }
@@ -98,12 +137,6 @@ impl TestServer {
         let db = dir.path().join("test.sqlite");
         let dev_key = opts.dev_key.clone().unwrap_or_else(|| dir.path().join("dev-key.pem"));
         let mut cfg = Config {
-            store: opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone())),
-            pg: server::PgSettings {
-                pool_size: 4,
-                schema: opts.pg_schema.clone(),
-                ..server::PgSettings::default()
-            },
             key_files: opts.key_files,
             audiences: opts.audiences,
             dev: opts.dev,
@@ -117,14 +150,18 @@ impl TestServer {
             max_streams_per_party: opts.max_streams_per_party,
             tls: opts.tls.clone(),
             ca_file: opts.ca_file.clone(),
+            admin_listen: opts.admin_listen,
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
         cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
-        let state = server::build_state(&cfg, clock.clone()).await.unwrap();
+        let spec = opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone()));
+        let store = spec.open_async(opts.pg_schema.clone()).await;
+        let state = server::build_state(&cfg, store, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let served = state.clone();
         let task = tokio::spawn(async move {
@@ -214,9 +251,18 @@ impl TestServer {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    /// Entity counts from /healthz.
+    /// `/metrics` as the operator reads it.
+    pub async fn metrics(&self) -> String {
+        let admin = self.token("ops", &["deconflict.admin"]);
+        let resp = self.http.get(format!("{}/metrics", self.base)).bearer_auth(admin).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.text().await.unwrap()
+    }
+
+    /// Entity counts from /healthz (detailed for the operator).
     pub async fn counts(&self) -> (u64, u64, u64) {
-        let (s, v) = self.call(Method::GET, "/healthz", None, None).await;
+        let admin = self.token("ops", &["deconflict.admin"]);
+        let (s, v) = self.call(Method::GET, "/healthz", Some(&admin), None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         (
             v["operational_intents"].as_u64().unwrap(),
