@@ -442,6 +442,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let outcome = scenario(&base, &dev_key, &state, &clock).await;
         if args.keep && outcome.is_ok() {
             println!("server still running on {base}; Ctrl-C to stop");
+            println!("tokens for it (signed with the demo's own key, valid 1 h; e.g. curl -H \"Authorization: Bearer $TOKEN\"):");
+            for party in ["alpha", "bravo", "charlie"] {
+                println!("  {party}: {}", crate::token::sign(&dev_key, party, PARTY_SCOPES, "127.0.0.1", 3600)?);
+            }
             let _ = tokio::signal::ctrl_c().await;
         }
         let _ = stop_tx.send(());

@@ -13,7 +13,7 @@ use crate::geojson_intent;
 #[derive(Debug, Args)]
 pub struct Conn {
     /// Server base URL.
-    #[arg(long, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli_values::server_url)]
     pub server: String,
     /// Bearer token (see `deconflict token`).
     #[arg(long, env = "DECONF_TOKEN")]

@@ -84,6 +84,7 @@
 mod error;
 mod pool;
 mod schema;
+mod scratch;
 mod spatial;
 pub mod tls;
 mod tx;
@@ -93,6 +94,7 @@ use std::time::Duration;
 use deconflict_core::{Store, StoreError, Tx, TxMode};
 
 pub use schema::SCHEMA_VERSION;
+pub use scratch::ScratchSchema;
 
 use crate::error::from_pg;
 use crate::pool::Pool;
