@@ -153,7 +153,7 @@ fn apply(
     for ev in los {
         let e = los_event(live, &active, ev, names);
         if let AlertEvent::New(a) = &e
-            && live.is_local(first_track(ev, names))
+            && live.is_local(first_track(live, ev, names))
             && let Some(n) = notify::notice(a)
         {
             notices.push(n);
@@ -179,11 +179,12 @@ fn apply(
     (out, notices)
 }
 
-/// The pair's track whose owner, then name, sorts first: the replica that
-/// received it records the alert.
-fn first_track(ev: &tactical::AlertEvent, names: &Names) -> TrackId {
+/// The pair's track whose owner's name, then its own name, sorts first: the
+/// replica that received it records the alert. Names, not interned numbers,
+/// which differ from one replica to the next.
+fn first_track(live: &LiveService, ev: &tactical::AlertEvent, names: &Names) -> TrackId {
     let c = &ev.alert().conflict;
-    let key = |id: TrackId| names.get(&id).map(|(p, n)| (p.0, n.clone()));
+    let key = |id: TrackId| names.get(&id).map(|(p, n)| (live.manager(*p), n.clone()));
     if key(c.b) < key(c.a) { c.b } else { c.a }
 }
 

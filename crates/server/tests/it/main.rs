@@ -8,6 +8,7 @@ mod bad_input;
 mod common;
 mod connections;
 mod dss;
+mod exchange;
 mod hotline;
 mod need_to_know;
 mod openapi;

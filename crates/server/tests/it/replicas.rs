@@ -57,12 +57,23 @@ impl Drop for Schema {
 }
 
 pub(crate) async fn replica(url: &str, schema: &Schema, first: Option<&TestServer>) -> TestServer {
+    replica_with(url, schema, first, Options::default()).await
+}
+
+/// A replica over `schema` with `base`'s other settings, sharing the keys of
+/// `first` (another replica of the same service), if given.
+pub(crate) async fn replica_with(
+    url: &str,
+    schema: &Schema,
+    first: Option<&TestServer>,
+    base: Options,
+) -> TestServer {
     let opts = Options {
         store: Some(StoreSpec::Postgres(url.to_owned())),
         pg_schema: Some(schema.name.clone()),
         dev_key: first.map(|s| s.dev_key.clone()),
         audit_key: first.map(|s| s.dir.path().join("audit-key.pem")),
-        ..Options::default()
+        ..base
     };
     TestServer::start_with(opts, tempfile::tempdir().unwrap()).await
 }
@@ -115,15 +126,15 @@ async fn two_replicas_let_exactly_the_allowed_creates_win() {
     }
 }
 
-/// A TCP relay to the database that the test can cut and restore.
-struct Relay {
-    port: u16,
+/// A TCP relay (to the database, to Redis) that a test can cut and restore.
+pub(crate) struct Relay {
+    pub(crate) port: u16,
     up: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
 }
 
 impl Relay {
-    async fn start(target: String) -> Self {
+    pub(crate) async fn start(target: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let up = Arc::new(AtomicBool::new(true));
@@ -150,12 +161,12 @@ impl Relay {
         Self { port, up, cut }
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.cut.send_modify(|n| *n += 1);
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
 }
