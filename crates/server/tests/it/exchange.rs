@@ -1,8 +1,8 @@
 //! One live picture across replicas through Redis Streams: two replicas
 //! over one PostgreSQL database see the cross-party alert between a track
 //! reported to one and a track reported to the other, and record it once;
-//! Redis going down (local alerts go on, `/healthz` and a metric say the
-//! picture is partial) and coming back. Needs `DECONF_TEST_REDIS_URL`
+//! Redis going down (local alerts go on, `/healthz` says the picture is
+//! partial) and coming back. Needs `DECONF_TEST_REDIS_URL`
 //! (`.ci/redis.sh`) and, for the first test, `DECONF_TEST_PG_URL`; without
 //! them the tests print SKIPPED and pass, except that under `CI=true` a
 //! missing Redis is a failure.
@@ -222,8 +222,8 @@ async fn redis_down_local_alerts_go_on_and_the_picture_is_partial_until_it_retur
     relay.cut();
     wait_partial(&a, true).await;
     assert_eq!(health_picture(&a).await, "partial");
-    let m = a.metrics().await;
-    assert!(m.contains("deconflict_picture_partial 1"), "{m}");
+    // (`deconflict_picture_partial` says the same, but the metrics recorder is
+    // one per process, and this test's two replicas share one.)
 
     // Alice and carol both report to A: their conflict is alerted all the same.
     for step in 0..2 {
