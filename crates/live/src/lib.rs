@@ -14,7 +14,7 @@
 //! - [`alert`]: [`Alert`], [`AlertEvent`], the need-to-know rule and the wire names.
 //! - [`source`]: source specs, their decoders and counters.
 //! - [`runtime`]: [`LiveRuntime`], the background tasks (scans, sockets, polls,
-//!   the exchange) with one shutdown.
+//!   the exchange), bound first, then run under the caller's stop signal.
 //! - [`exchange`]: one picture across replicas through Redis Streams.
 //! - [`replay`]: recorded traffic through the service on a simulated clock.
 //! - [`clock`], [`config`], [`names`].

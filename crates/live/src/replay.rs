@@ -162,7 +162,8 @@ pub fn parse_beast(bytes: &[u8]) -> Vec<Recorded> {
 /// One alert transition, as `replay` prints it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
-    /// Scan time.
+    /// Time of the scan that published it (simulated clock): an alert
+    /// ends when a scan clears it, after its last prediction.
     pub time: Time,
     /// The pair's names, in order.
     pub id_a: String,
@@ -270,7 +271,7 @@ pub async fn run(recording: &[Recorded], opts: &ReplayOptions, mut on: impl FnMu
         let (_, events) = live.scan_collect().await;
         summary.scans += 1;
         for e in &events {
-            let Some(tr) = transition(e) else { continue };
+            let Some(tr) = transition(e, Time::from_micros(t)) else { continue };
             match tr.state {
                 TransitionKind::New => {
                     summary.alerts += 1;
@@ -303,9 +304,9 @@ pub async fn run(recording: &[Recorded], opts: &ReplayOptions, mut on: impl FnMu
     summary
 }
 
-/// The transition of a loss-of-separation event (`None` for ongoing ones
-/// and non-conformance).
-pub fn transition(e: &AlertEvent) -> Option<Transition> {
+/// The transition of a loss-of-separation event published by the scan at
+/// `now` (`None` for ongoing ones and non-conformance).
+pub fn transition(e: &AlertEvent, now: Time) -> Option<Transition> {
     let a: &Alert = e.alert();
     let los = a.los()?;
     let state = match e {
@@ -318,7 +319,7 @@ pub fn transition(e: &AlertEvent) -> Option<Transition> {
     ids.sort();
     let [id_a, id_b] = <[String; 2]>::try_from(ids).ok()?;
     Some(Transition {
-        time: a.updated,
+        time: now,
         id_a,
         id_b,
         state,
