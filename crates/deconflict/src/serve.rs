@@ -360,6 +360,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         // Keys and store are ready before the port opens: a client that can
         // connect can use the server (and `deconflict token` finds its key).
         let state = server::build_state(&cfg, store, server::Clock::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        server::metrics::set_build_info(env!("CARGO_PKG_VERSION"), crate::BUILD_COMMIT);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;

@@ -137,6 +137,7 @@ pub async fn build_state(
     store: Arc<dyn deconflict_core::Store>,
     clock: Clock,
 ) -> Result<AppState, ConfigError> {
+    metrics::install();
     let verifier = cfg.verifier()?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
     feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
@@ -170,7 +171,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    metrics::install();
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the feed listeners and sockets before anything starts, so a bad address fails start-up.
     let live_runtime = live::LiveRuntime::bind(state.live.clone()).await?;

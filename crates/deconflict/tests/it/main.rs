@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod backup;
 mod bench_pg;
+mod deploy;
 mod docs;
 mod settings;
 

@@ -10,6 +10,7 @@ mod connections;
 mod dss;
 mod exchange;
 mod hotline;
+mod metrics;
 mod need_to_know;
 mod openapi;
 mod poles;
