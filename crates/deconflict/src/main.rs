@@ -4,6 +4,7 @@
 mod audit_cmd;
 mod backup_cmd;
 mod bench;
+mod bench_load;
 mod cli_values;
 mod client;
 mod demo;

@@ -44,7 +44,7 @@ impl Coord<'_> {
             "severity": alert.severity,
         });
         let parties = alert.tracks.iter().map(|(p, _)| p.clone());
-        self.engine.write_tx(None, |tx| {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             emit(
                 tx,
                 now.as_micros(),

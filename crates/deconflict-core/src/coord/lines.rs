@@ -133,7 +133,7 @@ impl Coord<'_> {
         check_party(&party, self.allow_http())?;
         party.updated_at_us = ctx.now.as_micros();
         let actor = ctx.caller.to_string();
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let created = tx.record(kind::PARTY, &party.name)?.is_none();
             write_party(tx, &party, &actor)?;
             Ok((party.clone(), created))
@@ -157,7 +157,7 @@ impl Coord<'_> {
         }
         check_webhook(url.as_deref(), self.allow_http())?;
         let actor = ctx.caller.to_string();
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut p: Party = load(tx, kind::PARTY, party)?
                 .ok_or_else(|| EngineError::NotFound(format!("party {party} is not registered")))?;
             p.webhook_url.clone_from(&url);
@@ -177,7 +177,7 @@ impl Coord<'_> {
             check_party(p, self.allow_http())
                 .map_err(|e| EngineError::BadRequest(format!("parties[{i}]: {e}")))?;
         }
-        self.engine.write_tx(None, |tx| {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             let mut written = 0;
             for p in parties {
                 let old: Option<Party> = load(tx, kind::PARTY, &p.name)?;
@@ -222,7 +222,7 @@ impl Coord<'_> {
             return bad(p);
         }
         let now = ctx.now.as_micros();
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             for p in &parties {
                 if tx.record(kind::PARTY, p)?.is_none() {
                     return bad(format!("party {p:?} is not registered (PUT /v1/parties/{p} first)"));
@@ -305,7 +305,7 @@ impl Coord<'_> {
     pub fn suspend_line(&self, ctx: &Ctx, id: &str, why: &str) -> Result<LineView, EngineError> {
         check_text("why", why, 1000)?;
         let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, &by)?;
             if let LineState::Suspended { by: who, why: reason, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is already suspended by {who}: {reason}")));
@@ -333,7 +333,7 @@ impl Coord<'_> {
             check_text("why", w, 1000)?;
         }
         let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, &by)?;
             let LineState::Suspended { by: suspended_by, at_us, why: suspended_why } = line.state.clone()
             else {
@@ -362,7 +362,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn heartbeat(&self, ctx: &Ctx, id: &str) -> Result<Heartbeat, EngineError> {
         let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let line = line_for(tx, id, &by)?;
             let hb = touch_heartbeat(tx, id, &by, now, "heartbeat")?;
             emit(tx, now, "line.heartbeat", &by, id, line.parties.clone(), &json(&hb))?;

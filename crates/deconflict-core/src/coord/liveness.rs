@@ -158,7 +158,7 @@ impl Coord<'_> {
         let now_us = now.as_micros();
         let mut report = LivenessReport::default();
         loop {
-            let (n, failed) = self.engine.write_tx(None, |tx| {
+            let (n, failed) = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::CHECK, now, BATCH)?;
                 let mut failed = 0;
                 for r in &due {
@@ -176,7 +176,7 @@ impl Coord<'_> {
             }
         }
         loop {
-            let n = self.engine.write_tx(None, |tx| {
+            let n = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::LINE, now, BATCH)?;
                 for r in &due {
                     let mut line: Line = decode(r)?;
@@ -204,7 +204,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Stale` (suspended line, 409), `Timeout`, `Store`.
     pub fn start_exercise(&self, ctx: &Ctx, id: &str) -> Result<Check, EngineError> {
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let line = line_for(tx, id, &caller)?;
             if let LineState::Suspended { by, why, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is suspended by {by}: {why}")));

@@ -276,7 +276,7 @@ impl Coord<'_> {
         }
         self.engine.take_rate(ctx, crate::quota::Quota::MessagesPerMinute)?;
         let id = new_id();
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             if let Some(k) = &draft.idempotency_key
                 && let Some(r) = tx.record(kind::MESSAGE_KEY, &key_id(&sender, k))?
             {
@@ -373,7 +373,7 @@ impl Coord<'_> {
     pub fn ack_message(&self, ctx: &Ctx, id: &str, operator: &str) -> Result<MessageView, EngineError> {
         check_operator(operator)?;
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, &caller, "acknowledge")?;
             if d.acked_at_us.is_none() {
@@ -413,7 +413,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn read_message(&self, ctx: &Ctx, id: &str) -> Result<MessageView, EngineError> {
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, &caller, "mark read")?;
             if d.read_at_us.is_none() {
@@ -434,7 +434,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn message(&self, ctx: &Ctx, id: &str) -> Result<MessageView, EngineError> {
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             if message.sender != caller {
                 let mut d = own_delivery(tx, &message, &caller, "read").map_err(|_| {
@@ -460,7 +460,7 @@ impl Coord<'_> {
         limit: usize,
     ) -> Result<Vec<MessageView>, EngineError> {
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut all = tx.records_by(kind::DELIVERY, RecordKey::K1(&caller), MAX_LIST)?;
             all.reverse();
             let mut out = Vec::new();
@@ -522,7 +522,9 @@ impl Coord<'_> {
         message_id: &str,
         via: &str,
     ) -> Result<bool, EngineError> {
-        self.engine.write_tx(None, |tx| mark_delivered_tx(tx, now.as_micros(), recipient, message_id, via))
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+            mark_delivered_tx(tx, now.as_micros(), recipient, message_id, via)
+        })
     }
 
     /// Escalates every urgent or flash delivery whose acknowledgement deadline
@@ -535,7 +537,7 @@ impl Coord<'_> {
         const BATCH: usize = 200;
         let mut report = EscalationReport::default();
         loop {
-            let n = self.engine.write_tx(None, |tx| {
+            let n = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::DELIVERY, now, BATCH)?;
                 let mut n = 0;
                 for r in &due {
@@ -561,7 +563,8 @@ impl Coord<'_> {
     /// # Errors
     /// `Timeout`, `Store`.
     pub fn conflict_thread(&self, now: geom::Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
-        self.engine.write_tx(None, |tx| conflict_thread_tx(tx, now.as_micros(), conflict))
+        self.engine
+            .write_tx(&crate::engine::Deadline::NONE, |tx| conflict_thread_tx(tx, now.as_micros(), conflict))
     }
 }
 

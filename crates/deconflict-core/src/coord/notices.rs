@@ -113,7 +113,7 @@ impl Coord<'_> {
             return bad("operator must be 1 to 200 characters without control characters");
         }
         let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let id = notice_id(intent_id, &caller);
             let mut notice: Notice = load(tx, kind::NOTICE, &id)?.ok_or_else(|| {
                 EngineError::NotFound(format!("no notice of operational intent {intent_id} to {caller}"))

@@ -64,7 +64,12 @@ async fn pg_replica(
     (url, stream, name): (&str, &str, &str),
     t: i64,
 ) -> TestServer {
-    let base = Options { clock: Clock::manual(t), live: exchanged(url, stream, name), ..Options::default() };
+    let base = Options {
+        dss_instance_id: Some(name.to_owned()),
+        clock: Clock::manual(t),
+        live: exchanged(url, stream, name),
+        ..Options::default()
+    };
     crate::replicas::replica_with(pg, schema, first, base).await
 }
 

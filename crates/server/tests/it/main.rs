@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod common;
+mod conformance;
 mod connections;
 mod dss;
 mod exchange;
