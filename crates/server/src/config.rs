@@ -32,7 +32,7 @@ pub struct Config {
     /// How often ended entities are purged.
     pub purge_interval: Duration,
     /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
-    pub live: crate::live::LiveConfig,
+    pub live: live::LiveConfig,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
     pub audit_key: PathBuf,
     /// How often pending events are sealed into the audit log and pushed to streams.
@@ -85,7 +85,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
-            live: crate::live::LiveConfig::default(),
+            live: live::LiveConfig::default(),
             audit_key: PathBuf::from("deconflict-audit-key.pem"),
             seal_interval: Duration::from_millis(200),
             parties_file: None,

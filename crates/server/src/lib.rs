@@ -15,7 +15,6 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod handlers;
-pub mod live;
 pub mod metrics;
 pub mod net;
 pub mod openapi;
@@ -36,6 +35,8 @@ use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
 
 pub use config::{Config, ConfigError, TlsSettings};
+/// The live tactical service the handlers call (re-exported for callers of the server).
+pub use live;
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -179,13 +180,14 @@ pub async fn build_state(
     let verifier = cfg.verifier()?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
     feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
+    let engine = Engine::new(store, cfg.limits.clone());
     let state = AppState {
         feed,
-        engine: Engine::new(store, cfg.limits.clone()),
+        live: live::LiveService::new(cfg.live.clone(), engine.clone(), clock.clone()),
+        engine,
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
-        live: live::LiveState::new(cfg.live.clone()),
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
         dss_instance_id: cfg.dss_instance_id.as_str().into(),
@@ -227,9 +229,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
-    // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
-    let sbs = live::sbs::bind(&state).await?;
-    let background = start_background(&state, cfg, sbs);
+    // Tactical: bind the feed listeners and sockets before anything starts, so a bad address fails start-up.
+    let live_runtime = live::LiveRuntime::bind(state.live.clone()).await?;
+    let background = start_background(&state, cfg, live_runtime);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -261,11 +263,7 @@ pub async fn serve(
 }
 
 /// Starts every background task of this replica (see [`tasks`]).
-fn start_background(
-    state: &AppState,
-    cfg: &Config,
-    sbs: Vec<(TcpListener, deconflict_core::Manager)>,
-) -> tasks::Background {
+fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRuntime) -> tasks::Background {
     let mut bg = tasks::Background::new();
     let s = state.clone();
     bg.every("audit", cfg.seal_interval, move || {
@@ -287,8 +285,7 @@ fn start_background(
         let s = s.clone();
         async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
     });
-    bg.until_stopped(live::sbs::run(state.clone(), sbs));
-    bg.until_stopped(live::scan::run(state.clone()));
+    bg.watching(|stop| live_runtime.run(stop));
     bg
 }
 

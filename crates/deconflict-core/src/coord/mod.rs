@@ -25,6 +25,7 @@
 //! - `conflict_thread`: `{line}:{intent a}:{intent b}`
 //! - `webhook_cursor`: party
 
+mod alerts;
 mod lines;
 mod liveness;
 mod messages;
@@ -43,6 +44,7 @@ use crate::events::NewEvent;
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
+pub use alerts::{ALERT_RAISED, RaisedAlert};
 pub use lines::{LineSpec, check_line_id};
 pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft, TEMPLATES};

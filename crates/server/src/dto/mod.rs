@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod geometry;
+pub mod live;
 pub mod native;
 pub mod scd;
 

@@ -117,7 +117,10 @@ async fn a_party_can_neither_administer_nor_read_lines_it_is_not_on() {
     let charlie = Federation::token(&f.charlie, "charlie", "deconflict.hotline");
     let (st, v) = s.call(Method::GET, "/v1/lines/ac/messages", Some(&charlie), None).await;
     assert_eq!((st, v["messages"][0]["text"].as_str()), (StatusCode::OK, Some("private")), "{v}");
-    // Its audit slice carries no full entry of Alpha and Charlie's message.
+    // Its audit slice carries no full entry of Alpha and Charlie's message
+    // (sealed first: the export reads only the sealed log).
+    let store = s.state.engine.store().clone();
+    s.state.feed.seal(store, &s.clock).await.unwrap();
     let (st, text) = s.call(Method::GET, "/v1/audit", Some(&bravo), None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(!text.to_string().contains("private"), "{text}");
