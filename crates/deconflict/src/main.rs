@@ -8,6 +8,7 @@ mod bench_load;
 mod cli_values;
 mod client;
 mod demo;
+mod demo_picture;
 mod docs_cmd;
 mod geojson_intent;
 mod intent_cmd;

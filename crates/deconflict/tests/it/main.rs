@@ -103,7 +103,7 @@ fn token_with(dir: &Path, sub: &str, scope: &str) -> String {
 
 #[test]
 fn demo_plays_the_scenario() {
-    let out = run(&["demo"]);
+    let out = run(&["demo", "--once"]);
     let text = stdout(&out);
     for expected in [
         "late = true",
