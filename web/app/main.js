@@ -8,10 +8,14 @@ import * as details from './details.js';
 import { Drawing } from './draw.js';
 import { extent, keysFromForm, newPending, submit } from './filing.js';
 import { exportFeatures, parseIntents } from './geojson.js';
+import { Hotline } from './hotline.js';
+import { Live } from './live.js';
+import * as notices from './notices.js';
 import * as operations from './operations.js';
 import { clearToken, partyOf, setToken, token } from './session.js';
 import { outlineRing, parseLatLngLines, toMetres } from './shapes.js';
-import { formatUtc, readUtcInput, writeUtcInput } from './time.js';
+import { Stream } from './sse.js';
+import { formatUtc, formatUtcSeconds, readUtcInput, writeUtcInput } from './time.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -181,6 +185,7 @@ function startMap() {
     app.map.on('moveend', refresh);
     await refresh();
     fitToOperations();
+    startLive();
   });
   $('goto-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -204,6 +209,62 @@ function fit(coords) {
 // Once, after signing in: frame what the party sees, if anything.
 function fitToOperations() {
   fit(operations.toFeatures(app.ops).features.flatMap((f) => f.geometry.coordinates[0]));
+}
+
+// Once the live picture is in: frame operations, own tracks and conflicts.
+function fitToPicture() {
+  const ops = operations.toFeatures(app.ops).features.flatMap((f) => f.geometry.coordinates[0]);
+  const tracks = app.live.tracks.map((t) => [t.lon, t.lat]);
+  const cpas = [...app.live.alerts.values()].flatMap((a) => (a.cpa || []).filter(Boolean).map((c) => [c.lon, c.lat]));
+  if (tracks.length || cpas.length) fit([...ops, ...tracks, ...cpas]);
+}
+
+// The live picture: own tracks polled every 2 s; alerts, then the alert
+// stream; the hotline and notices reloaded on every event of the event
+// stream and every 15 s. The header shows whether both streams are up.
+function startLive() {
+  const me = partyOf(token());
+  app.live = new Live(app.map, { alerts: $('alerts-list'), alertsStatus: $('alerts-status'), tracksStatus: $('tracks-status') }, me);
+  app.hotline = new Hotline({
+    lines: $('lines-list'), messages: $('messages-list'), status: $('hotline-status'), officer: $('officer'),
+    sendForm: $('send-form'), sendLine: $('send-line'), sendPriority: $('send-priority'), sendText: $('send-text'), sendStatus: $('send-status'),
+  }, me);
+  const tracks = async () => {
+    const error = await app.live.loadTracks();
+    if (error) status($('tracks-status'), error, true);
+  };
+  const coord = () => Promise.all([app.hotline.load(), notices.load($('notices-list'), $('notices-status'))]);
+  // Once: frame the operations together with the own tracks and the conflicts.
+  Promise.all([tracks(), app.live.loadAlerts()]).then(fitToPicture);
+  coord();
+  setInterval(tracks, 2000);
+  setInterval(coord, 15000);
+  let pending = null;
+  const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; coord(); }, 300); };
+  const states = { alerts: 'connecting', events: 'connecting' };
+  const why = {};
+  const show = () => {
+    const el = $('live-state');
+    el.hidden = false;
+    const down = Object.keys(states).filter((k) => states[k] !== 'live');
+    const state = down.some((k) => states[k] === 'disconnected') ? 'disconnected' : (down.length ? 'connecting' : 'live');
+    el.dataset.state = state;
+    el.textContent = state === 'live' ? '● live updates'
+      : state === 'connecting' ? '… connecting to the live updates'
+        : `✖ live updates disconnected (${down.map((k) => `${k}: ${why[k] || states[k]}`).join('; ')}); retrying`;
+  };
+  const onState = (name) => (state, reason) => {
+    states[name] = state;
+    why[name] = reason;
+    if (state === 'live' && name === 'alerts') app.live.loadAlerts();
+    if (state === 'live' && name === 'events') soon();
+    show();
+  };
+  app.streams = [
+    new Stream('/v1/alerts/stream', (ev) => app.live.onEvent(ev), onState('alerts')).start(),
+    new Stream('/v1/events/stream', soon, onState('events')).start(),
+  ];
+  show();
 }
 
 async function signedIn() {
@@ -240,6 +301,12 @@ async function wireSignIn() {
   if (token()) await signedIn();
 }
 
+function tickClock() {
+  $('clock').textContent = formatUtcSeconds(Date.now());
+}
+
+tickClock();
+setInterval(tickClock, 1000);
 wireTime();
 wireDrawForm();
 wireGeojson();

@@ -23,3 +23,9 @@ export function parseTime(t) {
 export function rfc3339(ms) {
   return new Date(ms).toISOString();
 }
+
+// To the second, with the zone: "2026-05-01 12:00:05 UTC".
+export function formatUtcSeconds(ms) {
+  if (!Number.isFinite(ms)) return 'unknown time';
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -3,43 +3,16 @@
 // BASE_URL is a `deconflict serve --dev --allow-http-base-urls` server with
 // an empty store. Exits 1 when a check fails; every request the page makes
 // must go to BASE_URL's origin (others are blocked and fail the run).
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { start } from './harness.mjs';
 
-const [base, shots] = process.argv.slice(2);
-if (!base || !shots) {
-  console.error('usage: node test/browser.mjs BASE_URL SCREENSHOT_DIR');
-  process.exit(2);
-}
-const origin = new URL(base).origin;
-mkdirSync(shots, { recursive: true });
+const t = await start('browser.mjs');
+const { check, api, devToken, waitLoads, signIn, shots, bodies, origin } = t;
+const openPage = (name) => t.openPage(name, (status, url) => status === 409 && url.includes('/dss/v1/operational_intent_references/'));
 const MIN = 60000;
 const now = Date.now();
-let passed = 0;
-let failed = 0;
-const foreign = [];
-const problems = [];
-
-function check(name, ok, detail = '') {
-  if (ok) { passed += 1; console.log(`ok - ${name}`); } else { failed += 1; console.log(`not ok - ${name} ${detail}`); }
-}
-
-async function api(token, method, path, body) {
-  const r = await fetch(origin + path, {
-    method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-async function devToken(party) {
-  const r = await fetch(`${origin}/web/dev-token?party=${party}`);
-  if (r.status !== 200) throw new Error(`dev token for ${party}: ${r.status}`);
-  return (await r.json()).token;
-}
 
 function square(lat, lng, half) {
   return { vertices: [
@@ -75,58 +48,6 @@ const a2 = await file(alpha, 'alpha', volume(46.90, 7.38, 0.01, 180, 240));
 await api(alpha, 'PUT', `/v1/operations/${a1.id}/details`, { purpose: SECRET, contact: 'alpha ops desk' });
 const b1 = await file(bravo, 'bravo', volume(46.97, 7.47, 0.01, -10, 60), [a1.ovn]);
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'deconflict-chromium-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1366, height: 768 },
-  acceptDownloads: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
-await context.route('**/*', (route) => {
-  const url = route.request().url();
-  if (new URL(url).origin === origin) return route.continue();
-  foreign.push(url);
-  return route.abort();
-});
-
-const bodies = new Map(); // page -> text of every API answer it received
-async function openPage(name) {
-  const page = await context.newPage();
-  bodies.set(page, []);
-  // Chromium logs every non-2xx answer as a console error: those are checked
-  // below by status instead (a 409 from filing is what the test provokes).
-  page.on('console', (m) => {
-    const t = m.text();
-    if ((m.type() === 'error' && !t.startsWith('Failed to load resource')) || /Content Security Policy/.test(t)) problems.push(`${name} console: ${t}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${name} page error: ${e.message}`));
-  page.on('request', (r) => { if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith(`blob:${origin}/`)) foreign.push(r.url()); });
-  page.on('response', async (r) => {
-    const provoked = r.status() === 409 && r.url().includes('/dss/v1/operational_intent_references/');
-    if (r.status() >= 400 && !provoked) problems.push(`${name}: ${r.status()} from ${r.url()}`);
-    if (r.url().includes('/v1/') || r.url().includes('/dss/')) {
-      try { bodies.get(page).push(await r.text()); } catch { /* a body that went away */ }
-    }
-  });
-  return page;
-}
-
-async function waitLoads(page, atLeast) {
-  await page.waitForFunction((n) => Number(document.body.dataset.loads || 0) >= n, atLeast, { timeout: 30000 });
-}
-
-async function signIn(page, party) {
-  await page.goto(`${origin}/`);
-  await page.locator('#dev-row').waitFor({ state: 'visible' });
-  await page.fill('#dev-party', party);
-  await page.click('#dev-fetch');
-  await page.waitForFunction(() => document.getElementById('token').value.split('.').length === 3);
-  await page.click('#signin');
-  await waitLoads(page, 1);
-  await page.waitForFunction(() => window.deconflict.map.loaded());
-}
 
 const visibleIds = (page) => page.$$eval('#ops-list li:not([hidden])', (lis) => lis.map((l) => l.dataset.opId));
 const renderedIds = (page) => page.evaluate(() => [...new Set(window.deconflict.map
@@ -275,19 +196,14 @@ try {
   // ---- keyboard: Tab reaches the controls of every panel
   const focused = new Set();
   await pa.focus('#signout');
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 200; i++) {
     await pa.keyboard.press('Tab');
     focused.add(await pa.evaluate(() => document.activeElement.id));
   }
-  const wanted = ['goto', 'time-all', 'draw-start', 'alt-unit', 'file', 'export', 'import'];
+  const wanted = ['goto', 'officer', 'send-line', 'send-priority', 'send', 'time-all', 'draw-start', 'alt-unit', 'file', 'export', 'import'];
   check('Tab reaches the controls of every panel', wanted.every((id) => focused.has(id)), JSON.stringify([...focused]));
 } catch (e) {
   check('the run finished', false, e.stack);
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await t.finish();
 }
-check('every request went to the server\'s own origin', foreign.length === 0, JSON.stringify(foreign));
-check('no console errors or CSP violations', problems.length === 0, JSON.stringify(problems));
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
