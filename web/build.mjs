@@ -5,6 +5,8 @@
 //   dist/vendor/  maplibre-gl's CSP build (no eval, no blob: worker) and its CSS
 //   dist/basemap/ land and borders from Natural Earth 1:50m (world-atlas),
 //                 TopoJSON turned into GeoJSON with topojson-client
+//   dist/docs/    Swagger UI's browser bundle and CSS (swagger-ui-dist), for
+//                 the API reference at /docs
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,7 @@ function write(rel, text) {
 // A source-map comment would make a browser with developer tools open ask for
 // a file we do not ship: drop it.
 function withoutSourceMap(text) {
-  return text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  return text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/\n\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, '\n');
 }
 
 const maplibre = join(modules, 'maplibre-gl', 'dist');
@@ -46,3 +48,9 @@ const countries = atlas('countries-50m.json');
 // Borders between two countries only: coastlines come from the land outline.
 const borders = mesh(countries, countries.objects.countries, (a, b) => a !== b);
 write('basemap/borders.geojson', rounded({ type: 'Feature', properties: {}, geometry: borders }));
+
+const swagger = join(modules, 'swagger-ui-dist');
+for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+  write(join('docs', file), withoutSourceMap(readFileSync(join(swagger, file), 'utf8')));
+}
+write('docs/LICENSE-swagger-ui.txt', readFileSync(join(swagger, 'LICENSE'), 'utf8'));

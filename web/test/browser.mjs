@@ -202,6 +202,18 @@ try {
   }
   const wanted = ['goto', 'officer', 'send-line', 'send-priority', 'send', 'time-all', 'draw-start', 'alt-unit', 'file', 'export', 'import'];
   check('Tab reaches the controls of every panel', wanted.every((id) => focused.has(id)), JSON.stringify([...focused]));
+
+  // ---- the API reference at /docs: Swagger UI over the native document, same origin, same CSP
+  const pd = await t.openPage('docs');
+  await pd.goto(`${origin}/docs`);
+  const rendered = await pd.waitForFunction(() => document.querySelectorAll('.opblock').length > 20, null, { timeout: 30000 })
+    .then(() => true, () => false);
+  const paths = await pd.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent.replace(/\u200b/g, '')));
+  check('/docs renders the native API reference from /v1/openapi.json', rendered && paths.includes('/v1/alerts') && paths.includes('/v1/lines/{id}/messages'),
+    JSON.stringify(paths.slice(0, 10)));
+  const docsCsp = (await fetch(`${origin}/docs`)).headers.get('content-security-policy') || '';
+  check('/docs is served with the same strict CSP as the map', docsCsp.includes("script-src 'self'") && !docsCsp.includes('unsafe-'), docsCsp);
+  await pd.screenshot({ path: join(shots, 'docs.png') });
 } catch (e) {
   check('the run finished', false, e.stack);
 } finally {

@@ -100,6 +100,7 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route("/v1/alerts", get(handlers::alerts::list))
         .route("/v1/alerts/stream", get(handlers::alerts::stream))
         .route("/", get(web::index))
+        .route("/docs", get(web::docs))
         .route("/web/dev-token", get(web::dev_token))
         .route("/web/{*path}", get(web::file))
         .route("/healthz", get(ops::healthz))

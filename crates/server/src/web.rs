@@ -59,6 +59,9 @@ macro_rules! asset {
 /// The page itself, served at `/`.
 const INDEX: &[u8] = include_bytes!("../../../web/index.html");
 
+/// The API reference page, served at `/docs`.
+const DOCS: &[u8] = include_bytes!("../../../web/docs.html");
+
 /// Every file under `/web/`: the page's own modules (`web/app/`, written by
 /// hand) and what `web/build.mjs` made from npm packages (`web/dist/`).
 pub const ASSETS: &[Asset] = &[
@@ -81,6 +84,11 @@ pub const ASSETS: &[Asset] = &[
     asset!("app/live.js", "app/live.js", JS),
     asset!("app/hotline.js", "app/hotline.js", JS),
     asset!("app/notices.js", "app/notices.js", JS),
+    asset!("app/docs.js", "app/docs.js", JS),
+    asset!("app/docs.css", "app/docs.css", CSS),
+    asset!("docs/swagger-ui-bundle.js", "dist/docs/swagger-ui-bundle.js", JS),
+    asset!("docs/swagger-ui.css", "dist/docs/swagger-ui.css", CSS),
+    asset!("docs/LICENSE-swagger-ui.txt", "dist/docs/LICENSE-swagger-ui.txt", TEXT),
     asset!("vendor/maplibre-gl-csp.js", "dist/vendor/maplibre-gl-csp.js", JS),
     asset!("vendor/maplibre-gl-csp-worker.js", "dist/vendor/maplibre-gl-csp-worker.js", JS),
     asset!("vendor/maplibre-gl.css", "dist/vendor/maplibre-gl.css", CSS),
@@ -115,6 +123,11 @@ pub fn with_security_headers(mut resp: Response) -> Response {
 /// `GET /`: the page.
 pub async fn index() -> Response {
     respond(HTML, INDEX)
+}
+
+/// `GET /docs`: the API reference (Swagger UI over `/v1/openapi.json`).
+pub async fn docs() -> Response {
+    respond(HTML, DOCS)
 }
 
 /// `GET /web/{*path}`: an embedded file, or a JSON 404 naming the path.
@@ -202,22 +215,29 @@ mod tests {
         assert!(checked > 5, "only {checked} imports found");
     }
 
-    /// Everything the page loads (`src` and `href`) is an embedded file of this origin.
+    /// Everything the pages load (`src` and `href`) is an embedded file of
+    /// this origin, or (links only) another page or document of it.
     #[test]
-    fn the_page_loads_only_embedded_files() {
-        let html = std::str::from_utf8(INDEX).unwrap_or_default();
-        let mut linked = 0;
-        for attr in [" src=\"", " href=\""] {
-            for part in html.split(attr).skip(1) {
-                let url = part.split('"').next().unwrap_or_default();
-                let path = url.strip_prefix("/web/");
-                assert!(
-                    path.and_then(asset).is_some(),
-                    "index.html loads {url}, which is not an embedded file"
-                );
-                linked += 1;
+    fn the_pages_load_only_embedded_files() {
+        for (name, page) in [("index.html", INDEX), ("docs.html", DOCS)] {
+            let html = std::str::from_utf8(page).unwrap_or_default();
+            let mut linked = 0;
+            for attr in [" src=\"", " href=\""] {
+                for part in html.split(attr).skip(1) {
+                    let url = part.split('"').next().unwrap_or_default();
+                    // docs.html links (`<a href>`) back to the map and to the document it shows.
+                    if name == "docs.html" && attr == " href=\"" && matches!(url, "/" | "/v1/openapi.json") {
+                        continue;
+                    }
+                    let path = url.strip_prefix("/web/");
+                    assert!(
+                        path.and_then(asset).is_some(),
+                        "{name} loads {url}, which is not an embedded file"
+                    );
+                    linked += 1;
+                }
             }
+            assert!(linked >= 4, "{name}: {linked}");
         }
-        assert!(linked >= 4, "{linked}");
     }
 }

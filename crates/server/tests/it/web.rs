@@ -22,6 +22,8 @@ async fn the_page_and_its_files_come_with_a_strict_policy() {
         ("/web/app/main.js", "text/javascript"),
         ("/web/vendor/maplibre-gl-csp-worker.js", "text/javascript"),
         ("/web/basemap/land.geojson", "application/geo+json"),
+        ("/docs", "text/html"),
+        ("/web/docs/swagger-ui-bundle.js", "text/javascript"),
     ] {
         let r = get(&s, path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -36,6 +38,8 @@ async fn the_page_and_its_files_come_with_a_strict_policy() {
     }
     let page = get(&s, "/").await.text().await.unwrap();
     assert!(page.contains("/web/app/main.js"), "{page}");
+    let docs = get(&s, "/docs").await.text().await.unwrap();
+    assert!(docs.contains("/web/app/docs.js") && docs.contains("/v1/openapi.json"), "{docs}");
     let r = get(&s, "/web/app/nothing.js").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let body: Value = r.json().await.unwrap();
