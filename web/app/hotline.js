@@ -76,7 +76,13 @@ export class Hotline {
     const threads = await Promise.all(this.lines.map((l) => call('GET', `/v1/lines/${encodeURIComponent(l.id)}/messages`)));
     const failed = threads.find((t) => !t.ok);
     if (failed) { this.status(`messages: ${describe(failed)}`, true); return; }
-    this.messages = threads.flatMap((t) => t.body.messages || []);
+    const messages = threads.flatMap((t) => t.body.messages || []);
+    // Re-render only on a change (or once a minute, for liveness), so a
+    // reload does not take the keyboard focus away.
+    const seen = JSON.stringify([this.lines, messages, Math.floor(Date.now() / 60000)]);
+    if (seen === this.seen) return;
+    this.seen = seen;
+    this.messages = messages;
     this.render();
   }
 
