@@ -122,8 +122,7 @@ async fn fetch_all(args: &VerifyArgs) -> anyhow::Result<audit::export::Export> {
 pub fn run(cmd: AuditCmd) -> anyhow::Result<()> {
     let AuditCmd::Verify(args) = cmd;
     let export = if args.source.starts_with("http://") || args.source.starts_with("https://") {
-        let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        rt.block_on(fetch_all(&args))?
+        crate::client::block_on(fetch_all(&args))?
     } else {
         let text =
             std::fs::read_to_string(&args.source).with_context(|| format!("reading {}", args.source))?;

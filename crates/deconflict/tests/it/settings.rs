@@ -152,7 +152,7 @@ fn user_errors_say_what_to_write_instead() {
         (&["token", "--sub", "a", "--ttl-s", "7200"][..], "1 to 3600 seconds"),
         (&["token", "--sub", "a", "--ttl-s", "-1"][..], "is negative"),
         (
-            &["intent", "delete", "id", "ovn", "--token", "t", "--server", "127.0.0.1:8080"][..],
+            &["intent", "delete", "--id", "id", "--token", "t", "--server", "127.0.0.1:8080"][..],
             "write http://127.0.0.1:8080",
         ),
         (&["serve", "--listen", "localhost"][..], "has no port"),
