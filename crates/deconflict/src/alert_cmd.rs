@@ -12,10 +12,6 @@ use crate::output::{Format, Table, field, time};
 pub enum AlertCmd {
     /// The active alerts.
     List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// Conflicts between two of the caller's own tracks: `true` shows
         /// them, `false` hides them (default: the caller's setting).
         #[arg(long)]
@@ -23,10 +19,6 @@ pub enum AlertCmd {
     },
     /// Print alert changes as they happen (new, ongoing, ended), until interrupted.
     Follow {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// As for `list`.
         #[arg(long)]
         own: Option<bool>,
@@ -57,10 +49,10 @@ fn query(own: Option<bool>) -> String {
 }
 
 /// Runs an `alert` subcommand.
-pub fn run(cmd: AlertCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: AlertCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            AlertCmd::List { conn, format, own } => {
+            AlertCmd::List { own } => {
                 let body =
                     conn.client()?.get(&format!("/v1/alerts{}", query(own))).await?.ok("listing alerts")?;
                 format.print(&body, |b| {
@@ -84,7 +76,7 @@ pub fn run(cmd: AlertCmd) -> anyhow::Result<()> {
                     t.print("no active alerts");
                 });
             }
-            AlertCmd::Follow { conn, format, own, count } => {
+            AlertCmd::Follow { own, count } => {
                 let client = conn.client()?;
                 let mut seen = 0;
                 client

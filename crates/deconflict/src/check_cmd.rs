@@ -12,10 +12,6 @@ use crate::output::{Format, Table, field, list, time};
 pub enum CheckCmd {
     /// A line's communication checks, newest first.
     List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line.
         line: String,
         /// At most this many (1 to 1000; default 20).
@@ -25,10 +21,6 @@ pub enum CheckCmd {
     /// Run an exercise check now: every party must acknowledge its message
     /// (flagged exercise; a failure does not mark the line dead).
     Exercise {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line.
         line: String,
     },
@@ -40,10 +32,10 @@ fn acked_by(c: &Value) -> String {
 }
 
 /// Runs a `check` subcommand.
-pub fn run(cmd: CheckCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: CheckCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            CheckCmd::List { conn, format, line, limit } => {
+            CheckCmd::List { line, limit } => {
                 let mut path = format!("/v1/lines/{line}/checks");
                 if let Some(n) = limit {
                     path.push_str(&format!("?limit={n}"));
@@ -68,7 +60,7 @@ pub fn run(cmd: CheckCmd) -> anyhow::Result<()> {
                     t.print("no checks yet");
                 });
             }
-            CheckCmd::Exercise { conn, format, line } => {
+            CheckCmd::Exercise { line } => {
                 let path = format!("/v1/lines/{line}/exercise");
                 let body = conn.client()?.call(reqwest::Method::POST, &path, None).await?;
                 let body = body.ok(&format!("exercise check on line {line}"))?;

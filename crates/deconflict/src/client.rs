@@ -12,17 +12,18 @@ use serde_json::Value;
 
 use crate::sse;
 
-/// Where the server is and who we are.
+/// Where the server is and who we are: flags of every command group that
+/// talks to a server, accepted before or after the subcommand.
 #[derive(Debug, Args)]
 pub struct Conn {
     /// Server base URL.
-    #[arg(long, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli_values::server_url)]
+    #[arg(long, global = true, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli_values::server_url)]
     pub server: String,
     /// Bearer token (see `deconflict token`).
-    #[arg(long, env = "DECONF_TOKEN")]
-    pub token: String,
+    #[arg(long, global = true, env = "DECONF_TOKEN")]
+    pub token: Option<String>,
     /// CAs (PEM) trusted for an `https://` server, beyond the system's roots.
-    #[arg(long, env = "DECONF_CA_FILE")]
+    #[arg(long, global = true, env = "DECONF_CA_FILE")]
     pub ca_file: Option<std::path::PathBuf>,
 }
 
@@ -30,9 +31,12 @@ impl Conn {
     /// A client for this server.
     ///
     /// # Errors
-    /// When the CA file is unusable.
+    /// When there is no token or the CA file is unusable.
     pub fn client(&self) -> anyhow::Result<Client> {
-        Client::new(&self.server, &self.token, self.ca_file.as_deref())
+        let token = self.token.as_deref().context(
+            "no token: give --token or set DECONF_TOKEN (`deconflict token --sub PARTY --scope ...` makes one for a development server)",
+        )?;
+        Client::new(&self.server, token, self.ca_file.as_deref())
     }
 }
 

@@ -14,10 +14,6 @@ pub enum EventsCmd {
     /// Print events as they arrive, until interrupted: first those after
     /// `--after` (by default every earlier one the caller may see), then live.
     Follow {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// Start after this audit sequence number (the `seq` of the last event seen).
         #[arg(long)]
         after: Option<u64>,
@@ -57,8 +53,8 @@ fn line(e: &Value) -> String {
 }
 
 /// Runs an `events` subcommand.
-pub fn run(cmd: EventsCmd) -> anyhow::Result<()> {
-    let EventsCmd::Follow { conn, format, after, count } = cmd;
+pub fn run(conn: &Conn, format: Format, cmd: EventsCmd) -> anyhow::Result<()> {
+    let EventsCmd::Follow { after, count } = cmd;
     block_on(async move {
         let client = conn.client()?;
         let mut seen = 0;

@@ -39,8 +39,6 @@ impl State {
 pub enum IntentCmd {
     /// File every intent in a GeoJSON file (see the README for the properties).
     File {
-        #[command(flatten)]
-        conn: Conn,
         /// The GeoJSON file.
         file: PathBuf,
         /// Base URL where others fetch the details.
@@ -57,10 +55,6 @@ pub enum IntentCmd {
     },
     /// List intents around a point.
     List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// Latitude, degrees.
         #[arg(long, allow_hyphen_values = true)]
         lat: f64,
@@ -87,10 +81,6 @@ pub enum IntentCmd {
     /// (fetched): new volumes from a GeoJSON file, or a new state.
     Update {
         #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
-        #[command(flatten)]
         change: Change,
         /// A GeoJSON file with the new volumes (default: keep them).
         file: Option<PathBuf>,
@@ -104,19 +94,11 @@ pub enum IntentCmd {
     /// Put one of the caller's intents in the Activated state (the operation is flying).
     Activate {
         #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
-        #[command(flatten)]
         change: Change,
     },
     /// Delete an intent, which is how an operation ends in F3548.
     #[command(visible_alias = "end")]
     Delete {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// Its id.
         #[arg(long)]
         id: String,
@@ -148,9 +130,11 @@ fn read_specs(file: &Path) -> anyhow::Result<Vec<IntentSpec>> {
     geojson_intent::parse(&text).with_context(|| file.display().to_string())
 }
 
-/// Files every intent of `file`, one request each, with a progress bar.
+/// Files every intent of `file`, one request each, with a progress bar;
+/// prints one line (or with `--json` the server's answer) per intent.
 async fn file(
     conn: &Conn,
+    format: Format,
     file: &Path,
     uss_base_url: &str,
     key: &[String],
@@ -185,26 +169,27 @@ async fn file(
                 several => {
                     let ids: Vec<&str> = several.iter().map(|c| c.id.as_str()).collect();
                     pb.suspend(|| {
-                        println!(
-                            "{}\tnot updated: it overlaps {} of your intents ({}); change one with `deconflict intent update --id ID FILE`",
+                        eprintln!(
+                            "{}: not updated, it overlaps {} of your intents ({}); change one with \
+                             `deconflict intent update --id ID FILE`",
                             spec.name,
                             ids.len(),
                             ids.join(", ")
                         );
                     });
-                    failed += 1;
-                    pb.inc(1);
-                    continue;
                 }
             }
         }
+        let accepted = reply.status.is_success();
+        failed += usize::from(!accepted);
         pb.suspend(|| {
-            if reply.status.is_success() {
-                intent_change::print_accepted(&spec.name, verb, &reply);
-            } else {
-                failed += 1;
-                intent_change::print_refused(&spec.name, &reply);
-            }
+            format.print(&reply.body, |_| {
+                if accepted {
+                    intent_change::print_accepted(&spec.name, verb, &reply);
+                } else {
+                    intent_change::print_refused(&spec.name, &reply);
+                }
+            });
         });
         pb.inc(1);
     }
@@ -307,13 +292,13 @@ struct ListArgs<'a> {
 }
 
 /// Runs an `intent` subcommand.
-pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: IntentCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            IntentCmd::File { conn, file: path, uss_base_url, key, update } => {
-                file(&conn, &path, &uss_base_url, &key, update).await
+            IntentCmd::File { file: path, uss_base_url, key, update } => {
+                file(conn, format, &path, &uss_base_url, &key, update).await
             }
-            IntentCmd::List { conn, format, lat, lng, radius_m, from, to, state, mine } => {
+            IntentCmd::List { lat, lng, radius_m, from, to, state, mine } => {
                 let args = ListArgs {
                     lat,
                     lng,
@@ -323,16 +308,16 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
                     states: &state,
                     mine,
                 };
-                list(&conn, format, &args).await
+                list(conn, format, &args).await
             }
-            IntentCmd::Update { conn, format, change: c, file, intent, state } => {
+            IntentCmd::Update { change: c, file, intent, state } => {
                 let extents = file.map(|f| extents_of(&f, intent.as_deref())).transpose()?;
                 change(&conn.client()?, format, &c, extents, state).await
             }
-            IntentCmd::Activate { conn, format, change: c } => {
+            IntentCmd::Activate { change: c } => {
                 change(&conn.client()?, format, &c, None, Some(State::Activated)).await
             }
-            IntentCmd::Delete { conn, format, id, ovn } => {
+            IntentCmd::Delete { id, ovn } => {
                 let client = conn.client()?;
                 let ovn = match ovn {
                     Some(o) => o,
@@ -360,19 +345,18 @@ mod tests {
 
     #[test]
     fn an_ovn_that_begins_with_a_dash_is_a_value_not_a_flag() {
-        let parsed =
-            Wrap::try_parse_from(["x", "delete", "--token", "t", "--id", "id-1", "--ovn", "-96F6Bdj"]);
+        let parsed = Wrap::try_parse_from(["x", "delete", "--id", "id-1", "--ovn", "-96F6Bdj"]);
         match parsed.map(|w| w.cmd) {
             Ok(IntentCmd::Delete { id, ovn, .. }) => {
                 assert_eq!((id.as_str(), ovn.as_deref()), ("id-1", Some("-96F6Bdj")))
             }
             other => panic!("expected a delete, got {other:?}"),
         }
-        let parsed = Wrap::try_parse_from(["x", "file", "--token", "t", "--key", "-abc", "f.geojson"]);
+        let parsed = Wrap::try_parse_from(["x", "file", "--key", "-abc", "f.geojson"]);
         match parsed.map(|w| w.cmd) {
             Ok(IntentCmd::File { key, .. }) => assert_eq!(key, vec!["-abc".to_owned()]),
             other => panic!("expected a file, got {other:?}"),
         }
-        assert!(Wrap::try_parse_from(["x", "end", "--token", "t", "--id", "i"]).is_ok(), "end is delete");
+        assert!(Wrap::try_parse_from(["x", "end", "--id", "i"]).is_ok(), "end is delete");
     }
 }

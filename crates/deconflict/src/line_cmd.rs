@@ -14,10 +14,6 @@ pub enum LineCmd {
     /// Create a line, or change an existing one's name, parties or policy
     /// (scope `deconflict.admin`).
     Create {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line's id (`[A-Za-z0-9._-]`, at most 64).
         id: String,
         /// Its human name.
@@ -30,27 +26,14 @@ pub enum LineCmd {
         policy: PolicyArgs,
     },
     /// List the lines the caller is on (an administrator: all).
-    List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
-    },
+    List,
     /// Show one line: state, policy and each party's last sign of life.
     Show {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line's id.
         id: String,
     },
     /// Take a line out of service (a party on it), saying why.
     Suspend {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line's id.
         id: String,
         /// Why (recorded in the audit log).
@@ -59,10 +42,6 @@ pub enum LineCmd {
     },
     /// Put a suspended line back into service.
     Resume {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line's id.
         id: String,
         /// Why (optional).
@@ -71,10 +50,6 @@ pub enum LineCmd {
     },
     /// Tell the line the caller is alive.
     Heartbeat {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line's id.
         id: String,
     },
@@ -169,10 +144,10 @@ fn print_line(l: &Value) {
 }
 
 /// Runs a `line` subcommand.
-pub fn run(cmd: LineCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: LineCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            LineCmd::Create { conn, format, id, name, parties, policy } => {
+            LineCmd::Create { id, name, parties, policy } => {
                 let body = json!({ "name": name, "parties": parties, "policy": policy.json() });
                 let reply = conn.client()?.put(&format!("/v1/lines/{id}"), &body).await?;
                 let created = reply.status == reqwest::StatusCode::CREATED;
@@ -181,7 +156,7 @@ pub fn run(cmd: LineCmd) -> anyhow::Result<()> {
                     println!("{} {}", if created { "created" } else { "updated" }, summary(b));
                 });
             }
-            LineCmd::List { conn, format } => {
+            LineCmd::List => {
                 let body = conn.client()?.get("/v1/lines").await?.ok("listing lines")?;
                 format.print(&body, |b| {
                     let mut t = Table::new(&["ID", "NAME", "STATE", "PARTIES", "NEXT CHECK"]);
@@ -197,23 +172,23 @@ pub fn run(cmd: LineCmd) -> anyhow::Result<()> {
                     t.print("no lines");
                 });
             }
-            LineCmd::Show { conn, format, id } => {
+            LineCmd::Show { id } => {
                 let body = conn.client()?.get(&format!("/v1/lines/{id}")).await?.ok(&format!("line {id}"))?;
                 format.print(&body, print_line);
             }
-            LineCmd::Suspend { conn, format, id, why } => {
+            LineCmd::Suspend { id, why } => {
                 let path = format!("/v1/lines/{id}/suspend");
                 let body = conn.client()?.post(&path, &json!({ "why": why })).await?;
                 let body = body.ok(&format!("suspending line {id}"))?;
                 format.print(&body, |b| println!("{}", summary(b)));
             }
-            LineCmd::Resume { conn, format, id, why } => {
+            LineCmd::Resume { id, why } => {
                 let path = format!("/v1/lines/{id}/resume");
                 let body = conn.client()?.post(&path, &json!({ "why": why })).await?;
                 let body = body.ok(&format!("resuming line {id}"))?;
                 format.print(&body, |b| println!("{}", summary(b)));
             }
-            LineCmd::Heartbeat { conn, format, id } => {
+            LineCmd::Heartbeat { id } => {
                 let path = format!("/v1/lines/{id}/heartbeat");
                 let body = conn.client()?.call(reqwest::Method::POST, &path, None).await?;
                 let body = body.ok(&format!("heartbeat on line {id}"))?;

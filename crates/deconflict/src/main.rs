@@ -57,41 +57,73 @@ enum Command {
     Token(token::TokenArgs),
     /// File, list, update, activate and delete operational intents on a running server.
     Intent {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: intent_cmd::IntentCmd,
     },
     /// The parties (command posts, USSs) registered on a running server.
     Party {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: party_cmd::PartyCmd,
     },
     /// Lines between parties: set up, list, suspend, resume, heartbeat.
     Line {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: line_cmd::LineCmd,
     },
     /// The hotline: send messages, read the inbox, acknowledge naming the officer.
     Message {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: message_cmd::MessageCmd,
     },
     /// Advance notice of operations: list and acknowledge.
     Notice {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: notice_cmd::NoticeCmd,
     },
     /// Communication checks of a line: list, run an exercise.
     Check {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: check_cmd::CheckCmd,
     },
     /// Tactical alerts: list the active ones, follow their changes.
     Alert {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: alert_cmd::AlertCmd,
     },
     /// The caller's live event stream (every change it is a party to).
     Events {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: events_cmd::EventsCmd,
     },
@@ -167,14 +199,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Token(args) => token::run(args),
-        Command::Intent { cmd } => intent_cmd::run(cmd),
-        Command::Party { cmd } => party_cmd::run(cmd),
-        Command::Line { cmd } => line_cmd::run(cmd),
-        Command::Message { cmd } => message_cmd::run(cmd),
-        Command::Notice { cmd } => notice_cmd::run(cmd),
-        Command::Check { cmd } => check_cmd::run(cmd),
-        Command::Alert { cmd } => alert_cmd::run(cmd),
-        Command::Events { cmd } => events_cmd::run(cmd),
+        Command::Intent { conn, format, cmd } => intent_cmd::run(&conn, format, cmd),
+        Command::Party { conn, format, cmd } => party_cmd::run(&conn, format, cmd),
+        Command::Line { conn, format, cmd } => line_cmd::run(&conn, format, cmd),
+        Command::Message { conn, format, cmd } => message_cmd::run(&conn, format, cmd),
+        Command::Notice { conn, format, cmd } => notice_cmd::run(&conn, format, cmd),
+        Command::Check { conn, format, cmd } => check_cmd::run(&conn, format, cmd),
+        Command::Alert { conn, format, cmd } => alert_cmd::run(&conn, format, cmd),
+        Command::Events { conn, format, cmd } => events_cmd::run(&conn, format, cmd),
         Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
         Command::Tactical { cmd } => tactical_cmd::run(cmd),

@@ -33,10 +33,6 @@ impl Priority {
 pub enum MessageCmd {
     /// Send a message on a line.
     Send {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line.
         line: String,
         /// The text (with a template: the remarks).
@@ -69,10 +65,6 @@ pub enum MessageCmd {
     },
     /// The caller's received messages, newest first (fetching delivers them).
     Inbox {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// Only those not acknowledged yet.
         #[arg(long)]
         unacked: bool,
@@ -82,28 +74,16 @@ pub enum MessageCmd {
     },
     /// One message with the receipts the caller may see.
     Show {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The message id.
         id: String,
     },
     /// Mark a received message read.
     Read {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The message id.
         id: String,
     },
     /// Acknowledge a received message, naming the officer who does.
     Ack {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The message id.
         id: String,
         /// The person acknowledging, e.g. "Maj. Keller".
@@ -112,10 +92,6 @@ pub enum MessageCmd {
     },
     /// The caller's messages on a line, oldest first.
     Thread {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The line.
         line: String,
         /// Only this thread (the id of its first message).
@@ -200,12 +176,10 @@ fn print_message(m: &Value) {
 }
 
 /// Runs a `message` subcommand.
-pub fn run(cmd: MessageCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: MessageCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
             MessageCmd::Send {
-                conn,
-                format,
                 line,
                 text,
                 priority,
@@ -253,7 +227,7 @@ pub fn run(cmd: MessageCmd) -> anyhow::Result<()> {
                     );
                 });
             }
-            MessageCmd::Inbox { conn, format, unacked, limit } => {
+            MessageCmd::Inbox { unacked, limit } => {
                 let mut path = format!("/v1/inbox?unacked={unacked}");
                 if let Some(n) = limit {
                     path.push_str(&format!("&limit={n}"));
@@ -263,18 +237,18 @@ pub fn run(cmd: MessageCmd) -> anyhow::Result<()> {
                     messages_table(b, if unacked { "nothing to acknowledge" } else { "inbox empty" })
                 });
             }
-            MessageCmd::Show { conn, format, id } => {
+            MessageCmd::Show { id } => {
                 let body =
                     conn.client()?.get(&format!("/v1/messages/{id}")).await?.ok(&format!("message {id}"))?;
                 format.print(&body, print_message);
             }
-            MessageCmd::Read { conn, format, id } => {
+            MessageCmd::Read { id } => {
                 let path = format!("/v1/messages/{id}/read");
                 let body = conn.client()?.call(reqwest::Method::POST, &path, None).await?;
                 let body = body.ok(&format!("marking message {id} read"))?;
                 format.print(&body, |m| println!("read {} from {}", field(m, "id"), field(m, "sender")));
             }
-            MessageCmd::Ack { conn, format, id, operator } => {
+            MessageCmd::Ack { id, operator } => {
                 let path = format!("/v1/messages/{id}/ack");
                 let body = conn.client()?.post(&path, &json!({ "operator": operator })).await?;
                 let body = body.ok(&format!("acknowledging message {id}"))?;
@@ -282,7 +256,7 @@ pub fn run(cmd: MessageCmd) -> anyhow::Result<()> {
                     println!("message {} from {}: {}", field(m, "id"), field(m, "sender"), acks(m))
                 });
             }
-            MessageCmd::Thread { conn, format, line, thread } => {
+            MessageCmd::Thread { line, thread } => {
                 let mut path = format!("/v1/lines/{line}/messages");
                 if let Some(t) = thread {
                     path.push_str(&format!("?thread={t}"));

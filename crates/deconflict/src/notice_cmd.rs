@@ -10,18 +10,9 @@ use crate::output::{Format, Table, field, time};
 #[derive(Debug, Subcommand)]
 pub enum NoticeCmd {
     /// Notices received (of others' operations) and given (of the caller's).
-    List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
-    },
+    List,
     /// Acknowledge the notice of an operation.
     Ack {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The operational intent the notice is about.
         intent_id: String,
         /// The person acknowledging.
@@ -56,10 +47,10 @@ fn notices_table(notices: &Value, other: &str, other_key: &str, empty: &str) {
 }
 
 /// Runs a `notice` subcommand.
-pub fn run(cmd: NoticeCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: NoticeCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            NoticeCmd::List { conn, format } => {
+            NoticeCmd::List => {
                 let body = conn.client()?.get("/v1/notices").await?.ok("listing notices")?;
                 format.print(&body, |b| {
                     println!("received:");
@@ -68,7 +59,7 @@ pub fn run(cmd: NoticeCmd) -> anyhow::Result<()> {
                     notices_table(&b["given"], "TO", "recipient", "none given");
                 });
             }
-            NoticeCmd::Ack { conn, format, intent_id, operator } => {
+            NoticeCmd::Ack { intent_id, operator } => {
                 let path = format!("/v1/notices/{intent_id}/ack");
                 let body = conn.client()?.post(&path, &json!({ "operator": operator })).await?;
                 let body = body.ok(&format!("acknowledging the notice of {intent_id}"))?;

@@ -10,19 +10,10 @@ use crate::output::{Format, Table, field, time};
 #[derive(Debug, Subcommand)]
 pub enum PartyCmd {
     /// List the registered parties (any token).
-    List {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
-    },
+    List,
     /// Register a party or change its display name (scope `deconflict.admin`).
     #[command(visible_alias = "create")]
     Put {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The party's name: the `sub` of its tokens.
         name: String,
         /// How people call it, e.g. "Alpha command post".
@@ -34,10 +25,6 @@ pub enum PartyCmd {
     },
     /// Set or remove a party's webhook (the party itself, or `deconflict.admin`).
     Webhook {
-        #[command(flatten)]
-        conn: Conn,
-        #[command(flatten)]
-        format: Format,
         /// The party.
         name: String,
         /// The new URL; without it, the webhook is removed.
@@ -58,10 +45,10 @@ fn describe(p: &Value) -> String {
 }
 
 /// Runs a `party` subcommand.
-pub fn run(cmd: PartyCmd) -> anyhow::Result<()> {
+pub fn run(conn: &Conn, format: Format, cmd: PartyCmd) -> anyhow::Result<()> {
     block_on(async move {
         match cmd {
-            PartyCmd::List { conn, format } => {
+            PartyCmd::List => {
                 let body = conn.client()?.get("/v1/parties").await?.ok("listing parties")?;
                 format.print(&body, |b| {
                     let mut t = Table::new(&["NAME", "DISPLAY NAME", "WEBHOOK", "UPDATED"]);
@@ -77,7 +64,7 @@ pub fn run(cmd: PartyCmd) -> anyhow::Result<()> {
                     t.print("no parties registered");
                 });
             }
-            PartyCmd::Put { conn, format, name, display_name, webhook_url } => {
+            PartyCmd::Put { name, display_name, webhook_url } => {
                 let body = json!({ "display_name": display_name, "webhook_url": webhook_url });
                 let reply = conn.client()?.put(&format!("/v1/parties/{name}"), &body).await?;
                 let created = reply.status == reqwest::StatusCode::CREATED;
@@ -86,7 +73,7 @@ pub fn run(cmd: PartyCmd) -> anyhow::Result<()> {
                     println!("{} {}", if created { "registered" } else { "updated" }, describe(b));
                 });
             }
-            PartyCmd::Webhook { conn, format, name, url } => {
+            PartyCmd::Webhook { name, url } => {
                 let path = format!("/v1/parties/{name}/webhook");
                 let body = conn.client()?.put(&path, &json!({ "webhook_url": url })).await?;
                 let body = body.ok(&format!("setting the webhook of {name}"))?;
