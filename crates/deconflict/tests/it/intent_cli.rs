@@ -149,3 +149,33 @@ fn refiling_updates_in_place_and_intents_change_by_id() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with(&format!("error: intent {id}: refused with 404 Not Found")), "{err}");
 }
+
+#[test]
+fn a_large_file_is_filed_whole_with_one_line_per_intent() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), free_port());
+    let alpha = token(dir.path(), "alpha");
+    let conn = ["--server", server.base.as_str(), "--token", alpha.as_str()];
+    // 60 intents, 0.1° of latitude apart, none overlapping another.
+    let features: Vec<String> = (0..60)
+        .map(|i| {
+            let lat = 40.0 + f64::from(i) / 10.0;
+            format!(
+                r#"{{"type":"Feature","properties":{{"intent":"op-{i}","radius_m":300,"altitude_lower_m":0,"altitude_upper_m":100,"time_start":"2030-01-01T00:00:00Z","time_end":"2030-01-01T01:00:00Z"}},"geometry":{{"type":"Point","coordinates":[7.0,{lat}]}}}}"#
+            )
+        })
+        .collect();
+    let path = dir.path().join("many.geojson");
+    std::fs::write(&path, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")))
+        .unwrap();
+    let out = run(&[&["intent", "file", path.to_str().unwrap()][..], &conn].concat());
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| l.contains("\tfiled\tid=")).count(), 60, "{text}");
+    assert!(text.lines().nth(59).is_some_and(|l| l.starts_with("op-59\tfiled")), "in file order: {text}");
+    assert!(
+        out.stderr.is_empty(),
+        "no progress bar off a terminal: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(intents(&conn, "45.9", "7.0").len(), 1, "the intent at 45.9° is there");
+}
