@@ -62,15 +62,26 @@ impl Follower {
         Self { child, lines }
     }
 
-    /// The first line containing `want`, within 20 s.
+    /// The first line containing `want`, within 30 s.
     fn wait_for(&self, want: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.until(want).pop().unwrap_or_default()
+    }
+
+    /// Every line up to and including the first containing `want`, within 30 s.
+    fn until(&self, want: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(want) => return line,
-                Ok(_) => {}
-                Err(e) => panic!("no line with {want:?}: {e}"),
+                Ok(line) => {
+                    let done = line.contains(want);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(e) => panic!("no line with {want:?} after {seen:?}: {e}"),
             }
         }
     }
@@ -225,6 +236,16 @@ fn two_parties_a_line_and_an_acknowledged_message_from_the_cli() {
     let (_, err) = fails(&[&["message", "send", "ab", "hello"][..], &as_alpha].concat());
     assert!(err.starts_with("error: sending on line ab: refused with 409 Conflict: "), "{err}");
     assert!(cli(&as_alpha, &["line", "resume", "ab"]).contains(": active,"));
+    // A retried send with the same idempotency key is the first message, said so.
+    let send = ["message", "send", "ab", "FL300 released", "--priority", "flash", "--idempotency-key", "k-1"];
+    let first = cli(&as_alpha, &send);
+    let again = cli(&as_alpha, &send);
+    assert!(again.contains("(already sent with this idempotency key)"), "{again}");
+    assert_eq!(first.split_whitespace().nth(1), again.split_whitespace().nth(1), "{first}{again}");
+    let inbox = json_of(&cli(&as_bravo, &["message", "inbox", "--unacked", "--json"]));
+    let copies =
+        inbox["messages"].as_array().unwrap().iter().filter(|m| m["text"] == "FL300 released").count();
+    assert_eq!(copies, 1, "one message, not two: {inbox}");
     let hb = cli(&as_alpha, &["line", "heartbeat", "ab"]);
     assert!(hb.starts_with("heartbeat on line ab at 20"), "{hb}");
 }
@@ -295,4 +316,43 @@ fn converging_tracks_show_in_alert_list_and_follow() {
     let follower = Follower::spawn(&[&["alert", "follow", "--count", "1", "--json"][..], &as_alpha].concat());
     let event = json_of(&follower.wait_for("loss_of_separation"));
     assert_eq!(event["id"], alerts["alerts"][0]["id"], "{event}");
+}
+
+#[test]
+fn events_follow_resumes_after_the_server_restarts_without_loss_or_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = Server::start(dir.path(), port);
+    let base = server.base.clone();
+    let admin = token_with(dir.path(), "admin", "deconflict.admin");
+    let alpha = token_with(dir.path(), "alpha", PARTY_SCOPES);
+    let bravo = token_with(dir.path(), "bravo", PARTY_SCOPES);
+    let as_admin = ["--server", base.as_str(), "--token", admin.as_str()];
+    for p in ["alpha", "bravo"] {
+        run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
+    }
+    run(&[&["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..], &as_admin]
+        .concat());
+    let follower = Follower::spawn(&[
+        "events",
+        "follow",
+        "--json",
+        "--server",
+        base.as_str(),
+        "--token",
+        bravo.as_str(),
+    ]);
+    let created = json_of(&follower.wait_for("line.created"));
+
+    // The server goes away and comes back on the same store; meanwhile the
+    // follower keeps trying, then resumes after the last event it printed.
+    server.kill9();
+    let server = Server::start(dir.path(), port);
+    let as_alpha = ["--server", server.base.as_str(), "--token", alpha.as_str()];
+    run(&[&["message", "send", "ab", "after the restart"][..], &as_alpha].concat());
+    let after = follower.until("message.sent");
+    let sent = json_of(after.last().unwrap());
+    assert_eq!(sent["payload"]["message"]["text"], "after the restart", "{sent}");
+    assert!(after.iter().all(|l| !l.contains("line.created")), "nothing printed twice: {after:?}");
+    assert!(sent["seq"].as_u64() > created["seq"].as_u64(), "{sent}");
 }
