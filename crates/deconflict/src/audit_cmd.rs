@@ -61,7 +61,8 @@ async fn fetch(http: &reqwest::Client, url: &reqwest::Url, token: Option<&str>) 
     let status = resp.status();
     let text = resp.text().await.with_context(|| format!("reading {url}"))?;
     if !status.is_success() {
-        bail!("GET {url}: {status}: {text}");
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        bail!("GET {url}: {}", crate::client::refusal(status, &body));
     }
     Ok(text)
 }

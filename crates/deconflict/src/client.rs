@@ -90,7 +90,7 @@ impl Reply {
 
 /// The status and the server's message (its JSON `message`, or the text it
 /// sent) on one line.
-fn refusal(status: StatusCode, body: &Value) -> String {
+pub fn refusal(status: StatusCode, body: &Value) -> String {
     let text = match body {
         Value::String(s) => s.as_str(),
         other => other.get("message").and_then(Value::as_str).unwrap_or(""),

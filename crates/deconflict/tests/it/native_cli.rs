@@ -269,6 +269,10 @@ fn an_unreachable_server_is_named_and_a_refusal_is_one_line() {
     let (_, err) = fails(&["line", "show", "nope", "--server", &server.base, "--token", &alpha]);
     assert!(err.starts_with("error: line nope: refused with 404 Not Found: "), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    let audit = format!("{}/v1/audit", server.base);
+    let (_, err) = fails(&["audit", "verify", &audit, "--token", &alpha]);
+    assert!(err.contains(&format!("GET {audit}?after=0&limit=10000: refused with 403 Forbidden: ")), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     let (_, err) =
         fails(&["party", "put", "x", "--display-name", "X", "--server", &server.base, "--token", &alpha]);
     assert!(
