@@ -121,6 +121,13 @@ fn two_parties_a_line_and_an_acknowledged_message_from_the_cli() {
     assert_eq!(lines.len(), 3, "{table}");
     let (_, listed) = api(reqwest::Method::GET, &format!("{base}/v1/parties"), &alpha, None);
     assert_eq!(listed["parties"].as_array().map(Vec::len), Some(2), "{listed}");
+    // A party points its own webhook somewhere, then removes it.
+    let out = cli(&as_alpha, &["party", "webhook", "alpha", "--url", "http://127.0.0.1:9/hook"]);
+    assert!(out.starts_with("alpha (Alpha command post), webhook, updated"), "{out}");
+    let (_, listed) = api(reqwest::Method::GET, &format!("{base}/v1/parties"), &bravo, None);
+    assert_eq!(listed["parties"][0]["webhook"], true, "{listed}");
+    let out = cli(&as_alpha, &["party", "webhook", "alpha"]);
+    assert!(out.starts_with("alpha (Alpha command post), no webhook"), "{out}");
 
     // A line with its own urgent deadline.
     let out = cli(
