@@ -464,18 +464,39 @@ impl Tx for MemoryTx<'_> {
         key: RecordKey<'_>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let matches = |r: &Record| match key {
-            RecordKey::All => true,
-            RecordKey::K1(v) => r.k1.as_deref() == Some(v),
-            RecordKey::K2(v) => r.k2.as_deref() == Some(v),
-        };
         Ok(self
             .state
             .records
             .range((kind.to_owned(), String::new())..)
             .take_while(|((k, _), _)| k == kind)
             .map(|(_, r)| r)
-            .filter(|r| matches(r))
+            .filter(|r| key.matches(r))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        use std::ops::Bound;
+        let lower = Bound::Included((kind.to_owned(), String::new()));
+        // Every id of `kind` sorts before `(kind + NUL, "")`.
+        let upper = match before {
+            Some(b) => Bound::Excluded((kind.to_owned(), b.to_owned())),
+            None => Bound::Excluded((format!("{kind}\0"), String::new())),
+        };
+        Ok(self
+            .state
+            .records
+            .range((lower, upper))
+            .rev()
+            .map(|(_, r)| r)
+            .filter(|r| key.matches(r))
             .take(limit)
             .cloned()
             .collect())

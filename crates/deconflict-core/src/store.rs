@@ -196,6 +196,17 @@ pub trait Tx {
     /// Up to `limit` records of `kind` matching `key`, by increasing id.
     fn records_by(&mut self, kind: &str, key: RecordKey<'_>, limit: usize)
     -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of `kind` matching `key` whose id is below `before`
+    /// in byte order (every one when `None`), by decreasing id: the newest
+    /// first when ids are time-ordered (UUIDv7). Listing pages resume with the
+    /// last id of the page before as `before`, so none is skipped or repeated.
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
     /// Up to `limit` records of `kind` whose `due` is at or before `before`, by
     /// increasing due time (then id).
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError>;

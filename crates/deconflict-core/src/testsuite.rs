@@ -727,6 +727,72 @@ pub fn record_ids_are_in_byte_order_and_bodies_exact(store: &dyn Store) {
     assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), want, "same due: by id");
 }
 
+/// `records_by_rev` lists by decreasing id in byte order (whatever the
+/// database's collation), resumes strictly below the cursor (an id that need
+/// not exist), honours the key and the limit, and pages through everything
+/// without skipping or repeating a record.
+pub fn records_newest_first_resume_below_the_cursor(store: &dyn Store) {
+    // (id, k1, k2)
+    let rows = [
+        ("é", "even", "first"),
+        ("a", "odd", "first"),
+        ("Z", "even", "first"),
+        ("aa", "odd", "first"),
+        ("B", "even", "first"),
+        ("a b", "odd", "last"),
+        ("a-b", "even", "last"),
+        ("ab", "odd", "last"),
+        ("0", "even", "last"),
+        ("~", "odd", "last"),
+    ];
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for (id, k1, k2) in rows {
+        tx.put_record(&record("m", id, Some(k1), Some(k2), None)).expect("put");
+    }
+    // Neighbours of other kinds on both sides never show up.
+    tx.put_record(&record("l", "zz", Some("even"), None, None)).expect("put");
+    tx.put_record(&record("n", "0", Some("even"), None, None)).expect("put");
+    tx.commit().expect("commit");
+    let desc = |keep: &dyn Fn(&(&str, &str, &str)) -> bool| -> Vec<String> {
+        let mut ids: Vec<String> = rows.iter().filter(|r| keep(r)).map(|r| r.0.to_owned()).collect();
+        ids.sort_unstable();
+        ids.reverse();
+        ids
+    };
+    let ids = |rs: Vec<Record>| rs.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let all = desc(&|_| true);
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, None, 100).expect("all")), all);
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, None, 3).expect("limit")), all[..3].to_vec());
+    // Below "a": upper case and digits, not "a" itself.
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, Some("a"), 100).expect("below")), ["Z", "B", "0"]);
+    // A cursor that is no id: "a-a" sorts between "a b" and "a-b".
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, Some("a-a"), 2).expect("between")), ["a b", "a"]);
+    assert!(tx.records_by_rev("m", RecordKey::All, Some(""), 100).expect("none").is_empty());
+    assert_eq!(
+        ids(tx.records_by_rev("m", RecordKey::K1("even"), None, 100).expect("k1")),
+        desc(&|r| r.1 == "even")
+    );
+    assert_eq!(
+        ids(tx.records_by_rev("m", RecordKey::K2("last"), Some("a-b"), 100).expect("k2")),
+        desc(&|r| r.2 == "last" && r.0 < "a-b")
+    );
+    for key in [RecordKey::All, RecordKey::K1("odd"), RecordKey::K2("first")] {
+        let whole = ids(tx.records_by_rev("m", key, None, 100).expect("whole"));
+        let (mut paged, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let page = ids(tx.records_by_rev("m", key, cursor.as_deref(), 3).expect("page"));
+            let done = page.len() < 3;
+            cursor = page.last().cloned();
+            paged.extend(page);
+            if done {
+                break;
+            }
+        }
+        assert_eq!(paged, whole, "{key:?}: the pages join up to the whole listing");
+    }
+}
+
 /// What a write transaction is good for once the store said [`StoreError::Retry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterRetry {
@@ -974,7 +1040,7 @@ macro_rules! store_conformance {
             purge_removes_only_what_ended usage_is_per_manager_and_live events_are_sealed_in_order
             leases_are_exclusive_until_they_expire records_round_trip_and_lookups
             entries_come_back_exactly_as_sealed checkpoints_round_trip
-            record_ids_are_in_byte_order_and_bodies_exact);
+            record_ids_are_in_byte_order_and_bodies_exact records_newest_first_resume_below_the_cursor);
     };
     (@each $make:expr; $($check:ident)*) => {
         $(

@@ -36,8 +36,9 @@ use events::{
     pending_from_row, seq_param,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE,
-    record_from_row,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_ALL_REV, RECORDS_ALL_REV_BEFORE,
+    RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2, RECORDS_BY_K2_REV,
+    RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, record_from_row,
 };
 
 // ---------------------------------------------------------------------------
@@ -479,6 +480,25 @@ impl Tx for PgTx<'_> {
             RecordKey::All => self.query(RECORDS_ALL, &[&kind, &limit])?,
             RecordKey::K1(k) => self.query(RECORDS_BY_K1, &[&kind, &k, &limit])?,
             RecordKey::K2(k) => self.query(RECORDS_BY_K2, &[&kind, &k, &limit])?,
+        };
+        rows.iter().map(record_from_row).collect()
+    }
+
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = limit_param(limit);
+        let rows = match (key, before) {
+            (RecordKey::All, None) => self.query(RECORDS_ALL_REV, &[&kind, &limit])?,
+            (RecordKey::All, Some(b)) => self.query(RECORDS_ALL_REV_BEFORE, &[&kind, &b, &limit])?,
+            (RecordKey::K1(k), None) => self.query(RECORDS_BY_K1_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K1(k), Some(b)) => self.query(RECORDS_BY_K1_REV_BEFORE, &[&kind, &k, &b, &limit])?,
+            (RecordKey::K2(k), None) => self.query(RECORDS_BY_K2_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K2(k), Some(b)) => self.query(RECORDS_BY_K2_REV_BEFORE, &[&kind, &k, &b, &limit])?,
         };
         rows.iter().map(record_from_row).collect()
     }

@@ -37,8 +37,9 @@ use events::{
     read_pending, seq_column,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE,
-    read_record,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_ALL_REV, RECORDS_ALL_REV_BEFORE,
+    RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2, RECORDS_BY_K2_REV,
+    RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, read_record,
 };
 
 // ---------------------------------------------------------------------------
@@ -496,6 +497,30 @@ impl<L: Lease> Tx for SqliteTx<L> {
             RecordKey::All => self.fetch_all(RECORDS_ALL, params![kind, limit(n)], read_record),
             RecordKey::K1(k) => self.fetch_all(RECORDS_BY_K1, params![kind, k, limit(n)], read_record),
             RecordKey::K2(k) => self.fetch_all(RECORDS_BY_K2, params![kind, k, limit(n)], read_record),
+        }
+    }
+
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let n = limit(n);
+        match (key, before) {
+            (RecordKey::All, None) => self.fetch_all(RECORDS_ALL_REV, params![kind, n], read_record),
+            (RecordKey::All, Some(b)) => {
+                self.fetch_all(RECORDS_ALL_REV_BEFORE, params![kind, b, n], read_record)
+            }
+            (RecordKey::K1(k), None) => self.fetch_all(RECORDS_BY_K1_REV, params![kind, k, n], read_record),
+            (RecordKey::K1(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K1_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
+            (RecordKey::K2(k), None) => self.fetch_all(RECORDS_BY_K2_REV, params![kind, k, n], read_record),
+            (RecordKey::K2(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K2_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
         }
     }
 
