@@ -44,7 +44,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Ctx, Engine, EngineError};
-use crate::events::NewEvent;
+use crate::events::{EventKind, NewEvent};
 use crate::ids::{EntityId, Manager};
 use crate::model::{IntentState, OperationalIntent};
 use crate::records::Record;
@@ -193,6 +193,13 @@ pub fn operation(engine: &Engine, ctx: &Ctx, id: EntityId) -> Result<VisibleOper
     visible_operation(&mut *tx, &ctx.caller, id, ctx.now)
 }
 
+/// Payload of `intent.details_set`: a digest of the details, not their text.
+#[derive(Debug, serde::Serialize)]
+struct DetailsSet {
+    id: String,
+    details_sha256: String,
+}
+
 /// Sets (replaces) the details of one of the caller's operations, in one
 /// write transaction with an `intent.details_set` event only the caller may
 /// see. The event carries a SHA-256 of the details, not their text.
@@ -233,15 +240,15 @@ pub fn set_details(
             k2: None,
             due: None,
         })?;
-        let payload = json!({ "id": id.to_string(), "details_sha256": digest });
+        let payload = DetailsSet { id: id.to_string(), details_sha256: digest };
         tx.append_event(&NewEvent::new(
             ctx.now,
-            "intent.details_set",
+            EventKind::IntentDetailsSet,
             ctx.caller.as_str(),
             Some(id.to_string()),
             [ctx.caller.to_string()],
             &payload,
-        ))?;
+        )?)?;
         Ok(())
     })
 }

@@ -195,7 +195,10 @@ fn details_are_owner_only_and_bounded() {
     // The event is the owner's only, and carries no text.
     let mut tx = w.e.store().begin(TxMode::Read).unwrap();
     let events = tx.unsealed_events(1000).unwrap();
-    let set: Vec<_> = events.iter().filter(|p| p.event.kind == "intent.details_set").collect();
+    let set: Vec<_> = events
+        .iter()
+        .filter(|p| p.event.event_kind() == Some(crate::events::EventKind::IntentDetailsSet))
+        .collect();
     assert_eq!(set.len(), 4);
     for p in set {
         assert_eq!(p.event.parties, vec![p.event.actor.clone()]);

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
+use deconflict_core::events::EventKind;
 use deconflict_core::{Engine, EngineError};
 
 use crate::error::ApiError;
@@ -186,7 +187,7 @@ pub async fn refresh_metrics(state: &AppState) {
 /// Marks a message delivered when its `message.sent` entry went out on
 /// `party`'s live stream (call after the stream wrote `entry`).
 pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entry) {
-    if entry.kind != "message.sent" {
+    if EventKind::parse(&entry.kind) != Some(EventKind::MessageSent) {
         return;
     }
     let Some(message_id) = entry.subject.clone() else { return };

@@ -1,11 +1,11 @@
 //! The party registry, lines, suspension and heartbeats.
 
-use serde_json::json;
-
+use super::events as ev;
 use super::model::{Heartbeat, Line, LineState, LineView, Party, Policy, WebhookCursor};
-use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, bad, decode, emit, json, kind, load, save};
+use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, bad, decode, emit, kind, load, save};
 use crate::Role;
 use crate::engine::{Ctx, EngineError};
+use crate::events::EventKind;
 use crate::ids::Manager;
 use crate::records::RecordKey;
 use crate::store::Tx;
@@ -267,8 +267,8 @@ impl Coord<'_> {
                 .cloned()
                 .chain(std::iter::once(ctx.caller.to_string()))
                 .collect();
-            let kind = if old.is_some() { "line.updated" } else { "line.created" };
-            emit(tx, now, kind, ctx.caller.as_str(), id, told, &json!({ "line": json(&line) }))?;
+            let kind = if old.is_some() { EventKind::LineUpdated } else { EventKind::LineCreated };
+            emit(tx, now, kind, ctx.caller.as_str(), id, told, &ev::LineChanged { line: &line })?;
             Ok((view(tx, line)?, old.is_none()))
         })
     }
@@ -316,9 +316,8 @@ impl Coord<'_> {
             line.updated_at_us = now;
             save_line(tx, &line)?;
             touch_heartbeat(tx, id, &by, now, "suspend")?;
-            let payload =
-                json!({ "line_id": id, "by": by, "at_us": now, "why": why, "state_before": before });
-            emit(tx, now, "line.suspended", &by, id, line.parties.clone(), &payload)?;
+            let payload = ev::LineSuspended { line_id: id, by: &by, at_us: now, why, state_before: before };
+            emit(tx, now, EventKind::LineSuspended, &by, id, line.parties.clone(), &payload)?;
             view(tx, line)
         })
     }
@@ -347,11 +346,14 @@ impl Coord<'_> {
             line.updated_at_us = now;
             save_line(tx, &line)?;
             touch_heartbeat(tx, id, &by, now, "resume")?;
-            let payload = json!({
-                "line_id": id, "by": by, "at_us": now, "why": why,
-                "suspended": { "by": suspended_by, "at_us": at_us, "why": suspended_why },
-            });
-            emit(tx, now, "line.resumed", &by, id, line.parties.clone(), &payload)?;
+            let payload = ev::LineResumed {
+                line_id: id,
+                by: &by,
+                at_us: now,
+                why,
+                suspended: ev::Suspension { by: &suspended_by, at_us, why: &suspended_why },
+            };
+            emit(tx, now, EventKind::LineResumed, &by, id, line.parties.clone(), &payload)?;
             view(tx, line)
         })
     }
@@ -365,7 +367,8 @@ impl Coord<'_> {
         self.engine.write_tx(ctx.deadline, |tx| {
             let line = line_for(tx, id, &by)?;
             let hb = touch_heartbeat(tx, id, &by, now, "heartbeat")?;
-            emit(tx, now, "line.heartbeat", &by, id, line.parties.clone(), &json(&hb))?;
+            let payload: &ev::LineHeartbeat = &hb;
+            emit(tx, now, EventKind::LineHeartbeat, &by, id, line.parties.clone(), payload)?;
             Ok(hb)
         })
     }
@@ -380,12 +383,12 @@ fn write_party(tx: &mut dyn Tx, party: &Party, actor: &str) -> Result<(), Engine
         let cursor = WebhookCursor { seq: head, ..WebhookCursor::default() };
         save(tx, kind::WEBHOOK_CURSOR, &party.name, &cursor, (None, None), None)?;
     }
-    // The webhook URL is in the event: only the party and the actor see it,
-    // and the party must be able to tell where its events are being sent.
-    let payload = json!({
-        "name": party.name, "display_name": party.display_name, "webhook": party.webhook_url.is_some(),
-        "webhook_url": party.webhook_url,
-    });
+    let payload = ev::PartyUpdated {
+        name: &party.name,
+        display_name: &party.display_name,
+        webhook: party.webhook_url.is_some(),
+        webhook_url: party.webhook_url.as_deref(),
+    };
     let told = [party.name.clone(), actor.to_owned()];
-    emit(tx, party.updated_at_us, "party.updated", actor, &party.name, told, &payload)
+    emit(tx, party.updated_at_us, EventKind::PartyUpdated, actor, &party.name, told, &payload)
 }

@@ -6,13 +6,13 @@
 //! Exercise checks run on demand, are flagged in every record and event, and
 //! never change the line's state.
 
-use serde_json::json;
-
+use super::events as ev;
 use super::lines::{line_for, save_line};
 use super::messages::post;
 use super::model::{Check, CheckResult, Line, LineState, Message, MessageKind, Priority, Refs};
-use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, decode, emit, json, kind, load, new_id, save};
+use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, decode, emit, kind, load, new_id, save};
 use crate::engine::{Ctx, EngineError};
+use crate::events::EventKind;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -80,15 +80,8 @@ fn start_check(
         finished_at_us: None,
     };
     save_check(tx, &check)?;
-    emit(
-        tx,
-        now,
-        "check.started",
-        actor,
-        &check_id,
-        line.parties.clone(),
-        &json!({ "check": json(&check) }),
-    )?;
+    let payload = ev::CheckStarted { check: &check };
+    emit(tx, now, EventKind::CheckStarted, actor, &check_id, line.parties.clone(), &payload)?;
     Ok(check)
 }
 
@@ -100,12 +93,16 @@ fn finish(tx: &mut dyn Tx, mut check: Check, now: i64) -> Result<CheckResult, En
     check.finished_at_us = Some(now);
     save_check(tx, &check)?;
     let passed = check.result == CheckResult::Passed;
-    let kind_name = if passed { "check.passed" } else { "check.failed" };
-    let payload = json!({
-        "check_id": check.id, "line_id": check.line_id, "exercise": check.exercise,
-        "started_at_us": check.started_at_us, "deadline_us": check.deadline_us,
-        "acks": check.acks, "failed": check.failed,
-    });
+    let kind_name = if passed { EventKind::CheckPassed } else { EventKind::CheckFailed };
+    let payload = ev::CheckDecided {
+        check_id: &check.id,
+        line_id: &check.line_id,
+        exercise: check.exercise,
+        started_at_us: check.started_at_us,
+        deadline_us: check.deadline_us,
+        acks: &check.acks,
+        failed: &check.failed,
+    };
     emit(tx, now, kind_name, SERVICE_ACTOR, &check.id, check.parties.clone(), &payload)?;
     if check.exercise {
         return Ok(check.result);
@@ -113,9 +110,9 @@ fn finish(tx: &mut dyn Tx, mut check: Check, now: i64) -> Result<CheckResult, En
     let Some(mut line) = load::<Line>(tx, kind::LINE, &check.line_id)? else { return Ok(check.result) };
     let change = match (&line.state, passed) {
         (LineState::Active, false) => {
-            Some((LineState::Dead { since_us: now, failed_check: check.id.clone() }, "line.dead"))
+            Some((LineState::Dead { since_us: now, failed_check: check.id.clone() }, EventKind::LineDead))
         }
-        (LineState::Dead { .. }, true) => Some((LineState::Active, "line.alive")),
+        (LineState::Dead { .. }, true) => Some((LineState::Active, EventKind::LineAlive)),
         _ => None,
     };
     if let Some((state, event)) = change {
@@ -123,10 +120,13 @@ fn finish(tx: &mut dyn Tx, mut check: Check, now: i64) -> Result<CheckResult, En
         line.state = state;
         line.updated_at_us = now;
         save_line(tx, &line)?;
-        let payload = json!({
-            "line_id": line.id, "check_id": check.id, "failed": check.failed,
-            "state": json(&line.state), "state_before": json(&before),
-        });
+        let payload = ev::LineLiveness {
+            line_id: &line.id,
+            check_id: &check.id,
+            failed: &check.failed,
+            state: &line.state,
+            state_before: &before,
+        };
         emit(tx, now, event, SERVICE_ACTOR, &line.id, line.parties.clone(), &payload)?;
     }
     Ok(check.result)

@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::events as ev;
 use super::lines::{line_for, touch_heartbeat};
 use super::model::{Delivery, Line, LineState, Message, MessageKind, MessageView, Priority, Refs, Sent};
 use super::{
-    Coord, MAX_LIST, MAX_TEXT_BYTES, SECOND_US, SERVICE_ACTOR, bad, decode, emit, json, kind, liveness, load,
+    Coord, MAX_LIST, MAX_TEXT_BYTES, SECOND_US, SERVICE_ACTOR, bad, decode, emit, kind, liveness, load,
     new_id, save,
 };
 use crate::engine::{Ctx, EngineError};
+use crate::events::EventKind;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -204,8 +206,8 @@ pub(crate) fn post(tx: &mut dyn Tx, line: &Line, message: &Message) -> Result<Ve
         deliveries.push(d);
     }
     let parties = std::iter::once(message.sender.clone()).chain(message.recipients.iter().cloned());
-    let payload = json!({ "message": json(message), "ack_deadline_s": deadline_s });
-    emit(tx, message.sent_at_us, "message.sent", &message.sender, &message.id, parties, &payload)?;
+    let payload = ev::MessageSent { message, ack_deadline_s: deadline_s };
+    emit(tx, message.sent_at_us, EventKind::MessageSent, &message.sender, &message.id, parties, &payload)?;
     Ok(deliveries)
 }
 
@@ -217,19 +219,16 @@ pub(crate) fn deliver(tx: &mut dyn Tx, d: &mut Delivery, now: i64, via: &str) ->
     d.delivered_at_us = Some(now);
     d.delivered_via = Some(via.to_owned());
     save_delivery(tx, d)?;
-    let payload = json!({
-        "message_id": d.message_id, "line_id": d.line_id, "recipient": d.recipient,
-        "via": via, "delivered_at_us": now, "exercise": d.exercise,
-    });
-    emit(
-        tx,
-        now,
-        "message.delivered",
-        &d.recipient,
-        &d.message_id,
-        [d.sender.clone(), d.recipient.clone()],
-        &payload,
-    )?;
+    let payload = ev::MessageDelivered {
+        message_id: &d.message_id,
+        line_id: &d.line_id,
+        recipient: &d.recipient,
+        via,
+        delivered_at_us: now,
+        exercise: d.exercise,
+    };
+    let both = [d.sender.clone(), d.recipient.clone()];
+    emit(tx, now, EventKind::MessageDelivered, &d.recipient, &d.message_id, both, &payload)?;
     Ok(true)
 }
 
@@ -383,22 +382,22 @@ impl Coord<'_> {
                 d.acked_by_operator = Some(operator.trim().to_owned());
                 save_delivery(tx, &d)?;
                 touch_heartbeat(tx, &message.line_id, &caller, now, "ack")?;
-                let payload = json!({
-                    "message_id": id, "line_id": message.line_id, "thread_id": message.thread_id,
-                    "recipient": caller, "operator": operator.trim(), "acked_at_us": now,
-                    "sent_at_us": message.sent_at_us, "ack_delay_s": (now - message.sent_at_us) / SECOND_US,
-                    "overdue": d.overdue, "escalations": d.escalations, "exercise": message.exercise,
-                    "check_id": message.check_id,
-                });
-                emit(
-                    tx,
-                    now,
-                    "message.acked",
-                    &caller,
-                    id,
-                    [message.sender.clone(), caller.clone()],
-                    &payload,
-                )?;
+                let payload = ev::MessageAcked {
+                    message_id: id,
+                    line_id: &message.line_id,
+                    thread_id: &message.thread_id,
+                    recipient: &caller,
+                    operator: operator.trim(),
+                    acked_at_us: now,
+                    sent_at_us: message.sent_at_us,
+                    ack_delay_s: (now - message.sent_at_us) / SECOND_US,
+                    overdue: d.overdue,
+                    escalations: d.escalations,
+                    exercise: message.exercise,
+                    check_id: message.check_id.as_deref(),
+                };
+                let both = [message.sender.clone(), caller.clone()];
+                emit(tx, now, EventKind::MessageAcked, &caller, id, both, &payload)?;
                 if let Some(check_id) = &message.check_id {
                     liveness::record_ack(tx, check_id, &caller, now)?;
                 }
@@ -420,8 +419,14 @@ impl Coord<'_> {
                 deliver(tx, &mut d, now, "read")?;
                 d.read_at_us = Some(now);
                 save_delivery(tx, &d)?;
-                let payload = json!({ "message_id": id, "recipient": caller, "read_at_us": now, "exercise": message.exercise });
-                emit(tx, now, "message.read", &caller, id, [message.sender.clone(), caller.clone()], &payload)?;
+                let payload = ev::MessageRead {
+                    message_id: id,
+                    recipient: &caller,
+                    read_at_us: now,
+                    exercise: message.exercise,
+                };
+                let both = [message.sender.clone(), caller.clone()];
+                emit(tx, now, EventKind::MessageRead, &caller, id, both, &payload)?;
             }
             view_for(tx, message, &caller, false)
         })
@@ -675,19 +680,20 @@ fn escalate(tx: &mut dyn Tx, d: &mut Delivery, now: i64) -> Result<(), EngineErr
     d.escalations = d.escalations.saturating_add(1);
     d.ack_deadline_us = Some(now + deadline_s * SECOND_US);
     save_delivery(tx, d)?;
-    let payload = json!({
-        "message_id": d.message_id, "line_id": d.line_id, "thread_id": message.thread_id,
-        "recipient": d.recipient, "sender": d.sender, "priority": d.priority.as_str(),
-        "text": message.text, "sent_at_us": message.sent_at_us, "missed_deadline_us": missed,
-        "escalations": d.escalations, "next_deadline_us": d.ack_deadline_us, "exercise": d.exercise,
-    });
-    emit(
-        tx,
-        now,
-        "message.escalated",
-        SERVICE_ACTOR,
-        &d.message_id,
-        [d.recipient.clone(), d.sender.clone()],
-        &payload,
-    )
+    let payload = ev::MessageEscalated {
+        message_id: &d.message_id,
+        line_id: &d.line_id,
+        thread_id: &message.thread_id,
+        recipient: &d.recipient,
+        sender: &d.sender,
+        priority: d.priority.as_str(),
+        text: &message.text,
+        sent_at_us: message.sent_at_us,
+        missed_deadline_us: missed,
+        escalations: d.escalations,
+        next_deadline_us: d.ack_deadline_us,
+        exercise: d.exercise,
+    };
+    let both = [d.recipient.clone(), d.sender.clone()];
+    emit(tx, now, EventKind::MessageEscalated, SERVICE_ACTOR, &d.message_id, both, &payload)
 }

@@ -25,6 +25,7 @@
 //! - `conflict_thread`: `{line}:{intent a}:{intent b}`
 //! - `webhook_cursor`: party
 
+mod events;
 mod lines;
 mod liveness;
 mod messages;
@@ -39,7 +40,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::engine::{Engine, EngineError};
-use crate::events::NewEvent;
+use crate::events::{EventKind, NewEvent};
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
@@ -150,22 +151,16 @@ pub(crate) fn save<T: Serialize>(
 pub(crate) fn emit(
     tx: &mut dyn Tx,
     at: i64,
-    kind: &str,
+    kind: EventKind,
     actor: &str,
     subject: &str,
     parties: impl IntoIterator<Item = String>,
-    payload: &serde_json::Value,
+    payload: &impl Serialize,
 ) -> Result<(), EngineError> {
     let parties = parties.into_iter().filter(|p| p != SERVICE_ACTOR);
-    let event =
-        NewEvent::new(geom::Time::from_micros(at), kind, actor, Some(subject.to_owned()), parties, payload);
-    tx.append_event(&event)?;
+    let at = geom::Time::from_micros(at);
+    tx.append_event(&NewEvent::new(at, kind, actor, Some(subject.to_owned()), parties, payload)?)?;
     Ok(())
-}
-
-/// A JSON value of a serialisable document (never fails for our types).
-pub(crate) fn json<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 pub(crate) fn bad<T>(m: impl Into<String>) -> Result<T, EngineError> {

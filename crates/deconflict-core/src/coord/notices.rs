@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
+use super::events as ev;
 use super::lines::{all_lines, touch_heartbeat};
 use super::model::{LineState, Notice, NoticeStats};
-use super::{Coord, MAX_LIST, SECOND_US, bad, decode, emit, json, kind, load, save};
+use super::{Coord, MAX_LIST, SECOND_US, bad, decode, emit, kind, load, save};
 use crate::engine::{Ctx, EngineError};
+use crate::events::EventKind;
 use crate::model::OperationalIntent;
 use crate::records::RecordKey;
 use crate::store::Tx;
@@ -81,14 +81,20 @@ pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent)
             None,
         )?;
         let both = [giver.to_owned(), recipient.clone()];
-        let payload = json!({
-            "notice": json(&notice),
-            "intent": { "id": intent_id, "manager": giver, "time_start_us": time_start, "time_end_us": intent.time().end().as_micros(), "uss_base_url": intent.uss_base_url.as_str() },
-            "notice_s": (time_start - now) / SECOND_US,
-        });
-        emit(tx, now, "notice.filed", giver, &intent_id, both.clone(), &payload)?;
+        let payload = ev::NoticeFiled {
+            notice: &notice,
+            intent: ev::NoticedIntent {
+                id: &intent_id,
+                manager: giver,
+                time_start_us: time_start,
+                time_end_us: intent.time().end().as_micros(),
+                uss_base_url: intent.uss_base_url.as_str(),
+            },
+            notice_s: (time_start - now) / SECOND_US,
+        };
+        emit(tx, now, EventKind::NoticeFiled, giver, &intent_id, both.clone(), &payload)?;
         if late {
-            emit(tx, now, "notice.late", giver, &intent_id, both, &payload)?;
+            emit(tx, now, EventKind::NoticeLate, giver, &intent_id, both, &payload)?;
             stats.late += 1;
         }
         stats.total += 1;
@@ -124,7 +130,8 @@ impl Coord<'_> {
                 save(tx, kind::NOTICE, &id, &notice, (Some(&caller), Some(&notice.giver)), None)?;
                 touch_heartbeat(tx, &notice.line_id, &caller, now, "notice_ack")?;
                 let both = [notice.giver.clone(), caller.clone()];
-                emit(tx, now, "notice.acked", &caller, intent_id, both, &json!({ "notice": json(&notice) }))?;
+                let payload = ev::NoticeAcked { notice: &notice };
+                emit(tx, now, EventKind::NoticeAcked, &caller, intent_id, both, &payload)?;
             }
             Ok(notice)
         })

@@ -8,6 +8,7 @@ use geom::Time;
 
 use super::*;
 use crate::engine::{Ctx, Engine, EngineError, Limits, PutIntent};
+use crate::events::EventKind;
 use crate::ids::EntityId;
 use crate::memory::MemoryStore;
 use crate::store::TxMode;
@@ -29,16 +30,19 @@ fn at(who: &str, t: i64) -> Ctx {
 }
 
 /// Events appended so far: (kind, parties, payload).
-fn events(e: &Engine) -> Vec<(String, Vec<String>, serde_json::Value)> {
+fn events(e: &Engine) -> Vec<(EventKind, Vec<String>, serde_json::Value)> {
     let mut tx = e.store().begin(TxMode::Read).unwrap();
     tx.unsealed_events(100_000)
         .unwrap()
         .into_iter()
-        .map(|p| (p.event.kind, p.event.parties, serde_json::from_str(&p.event.payload).unwrap()))
+        .map(|p| {
+            let kind = p.event.event_kind().unwrap();
+            (kind, p.event.parties, serde_json::from_str(&p.event.payload).unwrap())
+        })
         .collect()
 }
 
-fn kinds(e: &Engine) -> Vec<String> {
+fn kinds(e: &Engine) -> Vec<EventKind> {
     events(e).into_iter().map(|(k, _, _)| k).collect()
 }
 
@@ -135,7 +139,7 @@ fn an_urgent_message_is_delivered_acknowledged_by_the_recipient_only_and_not_dup
     let again = e.coord().send_message(&at("alpha", T0 + S), "ab", &d).unwrap();
     assert!(!again.created);
     assert_eq!(again.view.message.id, id);
-    assert_eq!(kinds(&e).iter().filter(|k| *k == "message.sent").count(), 1);
+    assert_eq!(kinds(&e).iter().filter(|k| **k == EventKind::MessageSent).count(), 1);
     // The same key from another sender is another message.
     let other = e.coord().send_message(&at("bravo", T0), "ab", &d).unwrap();
     assert!(other.created);
@@ -163,7 +167,7 @@ fn an_urgent_message_is_delivered_acknowledged_by_the_recipient_only_and_not_dup
         1,
         "only bravo's own unacked urgent"
     );
-    let (_, parties, _) = events(&e).into_iter().find(|(k, _, _)| k == "message.acked").unwrap();
+    let (_, parties, _) = events(&e).into_iter().find(|(k, _, _)| *k == EventKind::MessageAcked).unwrap();
     assert_eq!(parties, ["alpha", "bravo"]);
     // The ack counted as a heartbeat.
     let line = e.coord().line(&at("alpha", T0), "ab").unwrap();
@@ -181,7 +185,7 @@ fn overdue_messages_escalate_to_both_sides_until_acknowledged() {
     // Next deadline one period later; not escalated twice for one deadline.
     assert_eq!(e.coord().escalate_due(Time::from_micros(T0 + 61 * S)).unwrap().escalated, 0);
     assert_eq!(e.coord().escalate_due(Time::from_micros(T0 + 120 * S)).unwrap().escalated, 1);
-    let esc: Vec<_> = events(&e).into_iter().filter(|(k, _, _)| k == "message.escalated").collect();
+    let esc: Vec<_> = events(&e).into_iter().filter(|(k, _, _)| *k == EventKind::MessageEscalated).collect();
     assert_eq!(esc.len(), 2);
     assert_eq!(esc[0].1, ["alpha", "bravo"]);
     assert_eq!(esc[1].2["escalations"], 2);
@@ -276,7 +280,8 @@ fn suspension_records_who_when_why_and_stops_traffic_and_checks() {
     let v = e.coord().resume_line(&at("alpha", T0 + 2 * S), "ab", Some("back")).unwrap();
     assert_eq!(v.line.state, LineState::Active);
     assert_eq!(v.line.next_check_us, Some(T0 + 2 * S + 3600 * S));
-    let (_, parties, payload) = events(&e).into_iter().find(|(k, _, _)| k == "line.resumed").unwrap();
+    let (_, parties, payload) =
+        events(&e).into_iter().find(|(k, _, _)| *k == EventKind::LineResumed).unwrap();
     assert_eq!(parties, ["alpha", "bravo"]);
     assert_eq!(payload["suspended"]["by"], "bravo");
     assert_eq!(payload["by"], "alpha");
@@ -299,7 +304,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     ack_check(&e, "bravo", t1 + 20 * S);
     let checks = e.coord().checks(&at("alpha", t1), "ab", 10).unwrap();
     assert_eq!(checks[0].result, CheckResult::Passed);
-    assert!(kinds(&e).contains(&"check.passed".to_owned()));
+    assert!(kinds(&e).contains(&EventKind::CheckPassed));
 
     // Next check: bravo stays silent.
     let t2 = t1 + 3600 * S;
@@ -310,10 +315,10 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     let line = e.coord().line(&at("alpha", t2), "ab").unwrap().line;
     assert!(matches!(line.state, LineState::Dead { since_us, .. } if since_us == t2 + 300 * S));
     let evs = events(&e);
-    let (_, parties, payload) = evs.iter().find(|(k, _, _)| k == "check.failed").unwrap();
+    let (_, parties, payload) = evs.iter().find(|(k, _, _)| *k == EventKind::CheckFailed).unwrap();
     assert_eq!(payload["failed"], serde_json::json!(["bravo"]));
     assert_eq!(parties, &["alpha", "bravo"]);
-    let (_, parties, _) = evs.iter().find(|(k, _, _)| k == "line.dead").unwrap();
+    let (_, parties, _) = evs.iter().find(|(k, _, _)| *k == EventKind::LineDead).unwrap();
     assert_eq!(parties, &["alpha", "bravo"]);
     // No notices over a dead line.
     let t3 = t2 + 3600 * S;
@@ -321,7 +326,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     ack_check(&e, "alpha", t3 + S);
     ack_check(&e, "bravo", t3 + 2 * S);
     assert_eq!(e.coord().line(&at("alpha", t3), "ab").unwrap().line.state, LineState::Active);
-    assert!(kinds(&e).contains(&"line.alive".to_owned()));
+    assert!(kinds(&e).contains(&EventKind::LineAlive));
 }
 
 #[test]
@@ -334,15 +339,17 @@ fn an_exercise_is_flagged_and_its_failure_does_not_kill_the_line() {
     assert_eq!(r.failed, 1);
     assert_eq!(e.coord().line(&at("alpha", T0), "ab").unwrap().line.state, LineState::Active);
     let evs = events(&e);
-    for kind in ["check.started", "check.failed", "message.sent", "message.acked"] {
-        let (_, _, payload) = evs.iter().find(|(k, _, _)| k == kind).unwrap();
+    for kind in
+        [EventKind::CheckStarted, EventKind::CheckFailed, EventKind::MessageSent, EventKind::MessageAcked]
+    {
+        let (_, _, payload) = evs.iter().find(|(k, _, _)| *k == kind).unwrap();
         let flagged = payload["exercise"]
             .as_bool()
             .or(payload["check"]["exercise"].as_bool())
             .or(payload["message"]["exercise"].as_bool());
         assert_eq!(flagged, Some(true), "{kind}: {payload}");
     }
-    assert!(!kinds(&e).contains(&"line.dead".to_owned()));
+    assert!(!kinds(&e).contains(&EventKind::LineDead));
 }
 
 fn intent_starting(who: &str, lat: f64, start: i64) -> PutIntent {
@@ -365,7 +372,7 @@ fn advance_notice_goes_to_line_partners_and_short_notice_is_late_for_both() {
     assert_eq!(e.coord().notices(&at("alpha", T0)).unwrap().given.len(), 2);
     assert!(e.coord().notices(&at("charlie", T0)).unwrap().received.is_empty());
     let evs = events(&e);
-    let lates: Vec<_> = evs.iter().filter(|(k, _, _)| k == "notice.late").collect();
+    let lates: Vec<_> = evs.iter().filter(|(k, _, _)| *k == EventKind::NoticeLate).collect();
     assert_eq!(lates.len(), 1);
     assert_eq!(lates[0].1, ["alpha", "bravo"]);
     let stats = e.coord().notice_stats().unwrap();
@@ -453,8 +460,8 @@ fn only_the_party_or_the_operator_sets_its_webhook_and_a_receipt_needs_its_own_e
     e.coord().set_webhook(&at("alpha", T0), "alpha", Some(hook.into())).unwrap();
     let (kind, parties, payload) = events(&e).pop().unwrap();
     assert_eq!(
-        (kind.as_str(), parties, payload["webhook_url"].as_str()),
-        ("party.updated", vec!["alpha".to_owned()], Some(hook))
+        (kind, parties, payload["webhook_url"].as_str()),
+        (EventKind::PartyUpdated, vec!["alpha".to_owned()], Some(hook))
     );
     // A message from Bravo, read for Alpha's webhook...
     let sent = e.coord().send_message(&at("bravo", T0), "ab", &draft(Priority::Urgent, "hello")).unwrap();
@@ -462,7 +469,7 @@ fn only_the_party_or_the_operator_sets_its_webhook_and_a_receipt_needs_its_own_e
     crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
     let now = Time::from_micros(T0 + S);
     let batch = e.coord().webhook_batch("alpha", "r1", now, 30 * S, 100).unwrap().unwrap();
-    assert!(batch.entries.iter().any(|en| en.kind == "message.sent"));
+    assert!(batch.entries.iter().any(|en| en.kind == EventKind::MessageSent.name()));
     // ...but the operator moves the webhook before the 2xx is recorded: the
     // 2xx of the old endpoint is no receipt of Alpha.
     e.coord().set_webhook(&operator(T0 + S), "alpha", Some("https://alpha.example/new".into())).unwrap();

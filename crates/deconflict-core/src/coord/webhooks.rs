@@ -7,6 +7,7 @@
 use super::model::{Party, WebhookCursor};
 use super::{Coord, MAX_LIST, decode, kind, load, save};
 use crate::engine::EngineError;
+use crate::events::EventKind;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -119,7 +120,7 @@ impl Coord<'_> {
             let mut c = cursor(tx, party)?;
             let done = &batch.entries[..delivered.min(batch.entries.len())];
             for e in done {
-                if e.kind == "message.sent"
+                if EventKind::parse(&e.kind) == Some(EventKind::MessageSent)
                     && let Some(message_id) = &e.subject
                 {
                     super::messages::mark_delivered_tx(tx, now.as_micros(), party, message_id, "webhook")?;

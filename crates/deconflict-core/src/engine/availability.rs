@@ -3,6 +3,7 @@
 use super::ovn::new_version;
 use super::{Ctx, Engine, EngineError, events};
 use crate::Role;
+use crate::events::EventKind;
 use crate::ids::Manager;
 use crate::model::{Availability, AvailabilityRecord};
 use crate::store::Tx;
@@ -69,14 +70,15 @@ impl Engine {
                 version: new_version(ctx.now, current.as_ref().map(|r| r.version.as_str())),
             };
             tx.put_availability(&record)?;
-            let payload = serde_json::json!({ "uss": uss.as_str(), "availability": availability.as_str() });
+            let payload = events::AvailabilitySet { uss: uss.as_str(), availability: availability.as_str() };
+            let others = [uss.to_string()];
             tx.append_event(&events::private(
                 ctx,
-                "availability.set",
+                EventKind::AvailabilitySet,
                 uss.to_string(),
-                &[uss.to_string()],
+                &others,
                 &payload,
-            ))?;
+            )?)?;
             Ok(record)
         })
     }

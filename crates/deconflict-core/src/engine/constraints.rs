@@ -7,6 +7,7 @@ use super::intents::owned_by;
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::new_ovn;
 use super::{Ctx, Engine, EngineError, events};
+use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, UssBaseUrl};
 use crate::model::{Constraint, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -85,12 +86,12 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_constraint(&constraint)?;
-            let kind = if old.is_some() { "constraint.updated" } else { "constraint.created" };
+            let kind =
+                if old.is_some() { EventKind::ConstraintUpdated } else { EventKind::ConstraintCreated };
             let old_extents = old.map(|o| o.extents).unwrap_or_default();
             let notified = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
-            let event =
-                events::change(ctx, kind, id.to_string(), events::constraint_json(&constraint), &notified);
-            tx.append_event(&event)?;
+            let entity = events::ConstraintSummary::new(&constraint);
+            tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
             Ok(ChangeConstraint { constraint, subscribers: notified.subscribers })
         })
     }
@@ -117,14 +118,14 @@ impl Engine {
             }
             tx.delete_constraint(id)?;
             let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
-            let event = events::change(
+            let entity = events::ConstraintSummary::new(&old);
+            tx.append_event(&events::change(
                 ctx,
-                "constraint.deleted",
+                EventKind::ConstraintDeleted,
                 id.to_string(),
-                events::constraint_json(&old),
+                entity,
                 &notified,
-            );
-            tx.append_event(&event)?;
+            )?)?;
             Ok(ChangeConstraint { constraint: old, subscribers: notified.subscribers })
         })
     }

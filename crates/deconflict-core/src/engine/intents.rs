@@ -14,6 +14,7 @@ use super::{
     error::AirspaceConflict,
     events,
 };
+use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
 use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -107,12 +108,19 @@ impl Engine {
         let mut others: Vec<String> =
             conflict.missing_intents.iter().map(|o| o.manager.to_string()).collect();
         others.extend(conflict.missing_constraints.iter().map(|c| c.manager.to_string()));
-        let payload = serde_json::json!({
-            "requested": id.to_string(),
-            "missing_operational_intents": conflict.missing_intents.iter().map(|o| serde_json::json!({"id": o.id.to_string(), "manager": o.manager.as_str()})).collect::<Vec<_>>(),
-            "missing_constraints": conflict.missing_constraints.iter().map(|c| serde_json::json!({"id": c.id.to_string(), "manager": c.manager.as_str()})).collect::<Vec<_>>(),
-        });
-        let event = events::private(ctx, "intent.refused_missing_key", id.to_string(), &others, &payload);
+        let payload = events::Refusal {
+            requested: id.to_string(),
+            missing_operational_intents: conflict
+                .missing_intents
+                .iter()
+                .map(|o| events::Disclosed { id: o.id.to_string(), manager: o.manager.as_str() })
+                .collect(),
+            missing_constraints: conflict
+                .missing_constraints
+                .iter()
+                .map(|c| events::Disclosed { id: c.id.to_string(), manager: c.manager.as_str() })
+                .collect(),
+        };
         let threads: Vec<_> = conflict
             .missing_intents
             .iter()
@@ -126,7 +134,8 @@ impl Engine {
             })
             .collect();
         let _ = self.write(ctx.deadline, |tx| {
-            tx.append_event(&event)?;
+            let kind = EventKind::IntentRefusedMissingKey;
+            tx.append_event(&events::private(ctx, kind, id.to_string(), &others, &payload)?)?;
             for thread in &threads {
                 crate::coord::conflict_thread_tx(tx, ctx.now.as_micros(), thread)?;
             }
@@ -227,11 +236,12 @@ impl Engine {
         {
             drop_implicit_if_unused(tx, old_sub)?;
         }
-        let kind = if old.is_some() { "intent.updated" } else { "intent.created" };
+        let kind = if old.is_some() { EventKind::IntentUpdated } else { EventKind::IntentCreated };
         let old_extents = old.map(|o| o.extents).unwrap_or_default();
         let notified = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
-        tx.append_event(&events::change(ctx, kind, id.to_string(), events::intent_json(&intent), &notified))?;
-        if kind == "intent.created" {
+        let entity = events::IntentSummary::new(&intent);
+        tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
+        if kind == EventKind::IntentCreated {
             crate::coord::on_intent_created(tx, ctx, &intent)?;
         }
         let uss_availability = availability_of(tx, &intent.manager)?;
@@ -321,13 +331,14 @@ impl Engine {
                 drop_implicit_if_unused(tx, sid)?;
             }
             let notified = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
+            let entity = events::IntentSummary::new(&old);
             tx.append_event(&events::change(
                 ctx,
-                "intent.deleted",
+                EventKind::IntentDeleted,
                 id.to_string(),
-                events::intent_json(&old),
+                entity,
                 &notified,
-            ))?;
+            )?)?;
             let uss_availability = availability_of(tx, &old.manager)?;
             Ok(ChangeIntent {
                 intent: IntentView { intent: old, uss_availability },

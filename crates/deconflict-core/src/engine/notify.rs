@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use geom::{Time, Volume4D};
-use serde_json::{Value, json};
 
 use super::EngineError;
 use crate::ids::{SubscriptionId, UssBaseUrl};
@@ -76,20 +75,4 @@ pub(super) fn notify(
     managers.sort_unstable();
     managers.dedup();
     Ok(Notified { subscribers, managers })
-}
-
-impl Notified {
-    /// The subscriptions as JSON for an event payload.
-    pub(super) fn to_json(&self) -> Value {
-        Value::Array(
-            self.subscribers
-                .iter()
-                .flat_map(|s| {
-                    s.subscriptions.iter().map(move |(id, idx)| {
-                        json!({ "uss_base_url": s.uss_base_url.as_str(), "subscription_id": id.to_string(), "notification_index": idx })
-                    })
-                })
-                .collect(),
-        )
-    }
 }

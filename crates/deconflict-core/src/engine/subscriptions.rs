@@ -9,6 +9,7 @@ use super::constraints::intersecting_constraints;
 use super::intents::{IntentView, intersecting_intents};
 use super::ovn::new_version;
 use super::{Ctx, Engine, EngineError, availability::with_availability, events};
+use crate::events::EventKind;
 use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
 use crate::model::{Constraint, Subscription, extents_intersect, extents_time};
 use crate::store::{AreaQuery, cover_cells};
@@ -121,14 +122,10 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_subscription(&subscription)?;
-            let kind = if old.is_some() { "subscription.updated" } else { "subscription.created" };
-            tx.append_event(&events::private(
-                ctx,
-                kind,
-                id.to_string(),
-                &[],
-                &subscription_json(&subscription),
-            ))?;
+            let kind =
+                if old.is_some() { EventKind::SubscriptionUpdated } else { EventKind::SubscriptionCreated };
+            let payload = events::SubscriptionSummary::new(&subscription);
+            tx.append_event(&events::private(ctx, kind, id.to_string(), &[], &payload)?)?;
             let area = std::slice::from_ref(&volume);
             let intents = if p.notify_for_intents {
                 let found = intersecting_intents(tx, area, ctx.now)?;
@@ -203,13 +200,14 @@ impl Engine {
                 )));
             }
             tx.delete_subscription(id)?;
+            let payload = events::SubscriptionSummary::new(&old);
             tx.append_event(&events::private(
                 ctx,
-                "subscription.deleted",
+                EventKind::SubscriptionDeleted,
                 id.to_string(),
                 &[],
-                &subscription_json(&old),
-            ))?;
+                &payload,
+            )?)?;
             Ok(SubscriptionView { subscription: old, dependent_intents: Vec::new() })
         })
     }
@@ -259,20 +257,6 @@ impl Engine {
                 .collect()
         })
     }
-}
-
-fn subscription_json(s: &Subscription) -> serde_json::Value {
-    let t = s.time();
-    serde_json::json!({
-        "id": s.id.to_string(),
-        "version": s.version,
-        "time_start_us": t.start().as_micros(),
-        "time_end_us": t.end().as_micros(),
-        "uss_base_url": s.uss_base_url.as_str(),
-        "notify_for_operational_intents": s.notify_for_intents,
-        "notify_for_constraints": s.notify_for_constraints,
-        "implicit": s.implicit,
-    })
 }
 
 fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use geom::Time;
 
 use super::*;
+use crate::events::EventKind;
 use crate::ids::{EntityId, Manager, SubscriptionId};
 use crate::memory::MemoryStore;
 use crate::model::{Availability, IntentState};
@@ -315,10 +316,16 @@ fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     assert_eq!(report.sealed, 4);
     let mut tx = store.begin(crate::store::TxMode::Read).unwrap();
     let log = tx.sealed_after(0, 100).unwrap();
-    let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<Option<EventKind>> = log.iter().map(|e| EventKind::parse(&e.kind)).collect();
     assert_eq!(
         kinds,
-        ["subscription.created", "intent.created", "intent.refused_missing_key", "intent.deleted"]
+        [
+            EventKind::SubscriptionCreated,
+            EventKind::IntentCreated,
+            EventKind::IntentRefusedMissingKey,
+            EventKind::IntentDeleted
+        ]
+        .map(Some)
     );
     // Carol's subscription was notified of Alice's intent: she is a party to it.
     assert_eq!(log[1].parties, ["alice", "carol"]);
