@@ -137,11 +137,51 @@ impl Manager {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name the service itself acts and sends under
+    /// ([`crate::engine::events::SERVICE_ACTOR`]); no party may take it.
+    pub fn service() -> Self {
+        Self(crate::engine::events::SERVICE_ACTOR.to_owned())
+    }
+
+    /// Whether this is [`Manager::service`].
+    pub fn is_service(&self) -> bool {
+        self.0 == crate::engine::events::SERVICE_ACTOR
+    }
 }
 
 impl fmt::Display for Manager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Record bodies (`crate::coord`) store a party name as its text; reading one
+/// back checks it again.
+impl serde::Serialize for Manager {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Manager {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Manager::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Record bodies store an entity id in canonical form; reading one back checks it again.
+impl serde::Serialize for EntityId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EntityId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EntityId::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

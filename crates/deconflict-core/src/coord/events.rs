@@ -4,15 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use geom::Time;
+use serde::{Serialize, Serializer};
 
-use super::model::{Check, Heartbeat, Line, LineState, Message, Notice};
+use super::ids::{CheckId, LineId, MessageId};
+use super::model::{Check, DeliveryChannel, Heartbeat, Line, LineState, Message, Notice, Priority};
+use super::stored::{opt_us, us, us_by_party};
+use crate::ids::{EntityId, Manager};
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` asks for
+fn acks_us<S: Serializer>(m: &&BTreeMap<Manager, Time>, s: S) -> Result<S::Ok, S::Error> {
+    us_by_party::serialize(m, s)
+}
 
 /// `party.updated`. The webhook URL is in it: only the party and the actor
 /// see the event, and the party must be able to tell where its events go.
 #[derive(Debug, Serialize)]
 pub(super) struct PartyUpdated<'a> {
-    pub(super) name: &'a str,
+    pub(super) name: &'a Manager,
     pub(super) display_name: &'a str,
     pub(super) webhook: bool,
     pub(super) webhook_url: Option<&'a str>,
@@ -27,9 +36,10 @@ pub(super) struct LineChanged<'a> {
 /// `line.suspended`.
 #[derive(Debug, Serialize)]
 pub(super) struct LineSuspended<'a> {
-    pub(super) line_id: &'a str,
-    pub(super) by: &'a str,
-    pub(super) at_us: i64,
+    pub(super) line_id: &'a LineId,
+    pub(super) by: &'a Manager,
+    #[serde(rename = "at_us", with = "us")]
+    pub(super) at: Time,
     pub(super) why: &'a str,
     pub(super) state_before: &'static str,
 }
@@ -37,17 +47,19 @@ pub(super) struct LineSuspended<'a> {
 /// The suspension a `line.resumed` ends.
 #[derive(Debug, Serialize)]
 pub(super) struct Suspension<'a> {
-    pub(super) by: &'a str,
-    pub(super) at_us: i64,
+    pub(super) by: &'a Manager,
+    #[serde(rename = "at_us", with = "us")]
+    pub(super) at: Time,
     pub(super) why: &'a str,
 }
 
 /// `line.resumed`.
 #[derive(Debug, Serialize)]
 pub(super) struct LineResumed<'a> {
-    pub(super) line_id: &'a str,
-    pub(super) by: &'a str,
-    pub(super) at_us: i64,
+    pub(super) line_id: &'a LineId,
+    pub(super) by: &'a Manager,
+    #[serde(rename = "at_us", with = "us")]
+    pub(super) at: Time,
     pub(super) why: Option<&'a str>,
     pub(super) suspended: Suspension<'a>,
 }
@@ -58,9 +70,9 @@ pub(super) type LineHeartbeat = Heartbeat;
 /// `line.dead`, `line.alive`.
 #[derive(Debug, Serialize)]
 pub(super) struct LineLiveness<'a> {
-    pub(super) line_id: &'a str,
-    pub(super) check_id: &'a str,
-    pub(super) failed: &'a [String],
+    pub(super) line_id: &'a LineId,
+    pub(super) check_id: CheckId,
+    pub(super) failed: &'a [Manager],
     pub(super) state: &'a LineState,
     pub(super) state_before: &'a LineState,
 }
@@ -74,13 +86,16 @@ pub(super) struct CheckStarted<'a> {
 /// `check.passed`, `check.failed`.
 #[derive(Debug, Serialize)]
 pub(super) struct CheckDecided<'a> {
-    pub(super) check_id: &'a str,
-    pub(super) line_id: &'a str,
+    pub(super) check_id: CheckId,
+    pub(super) line_id: &'a LineId,
     pub(super) exercise: bool,
-    pub(super) started_at_us: i64,
-    pub(super) deadline_us: i64,
-    pub(super) acks: &'a BTreeMap<String, i64>,
-    pub(super) failed: &'a [String],
+    #[serde(rename = "started_at_us", with = "us")]
+    pub(super) started_at: Time,
+    #[serde(rename = "deadline_us", with = "us")]
+    pub(super) deadline: Time,
+    #[serde(serialize_with = "acks_us")]
+    pub(super) acks: &'a BTreeMap<Manager, Time>,
+    pub(super) failed: &'a [Manager],
 }
 
 /// `message.sent`: the message as stored and its acknowledgement deadline.
@@ -93,64 +108,73 @@ pub(super) struct MessageSent<'a> {
 /// `message.delivered`.
 #[derive(Debug, Serialize)]
 pub(super) struct MessageDelivered<'a> {
-    pub(super) message_id: &'a str,
-    pub(super) line_id: &'a str,
-    pub(super) recipient: &'a str,
-    pub(super) via: &'a str,
-    pub(super) delivered_at_us: i64,
+    pub(super) message_id: MessageId,
+    pub(super) line_id: &'a LineId,
+    pub(super) recipient: &'a Manager,
+    pub(super) via: DeliveryChannel,
+    #[serde(rename = "delivered_at_us", with = "us")]
+    pub(super) delivered_at: Time,
     pub(super) exercise: bool,
 }
 
 /// `message.read`.
 #[derive(Debug, Serialize)]
 pub(super) struct MessageRead<'a> {
-    pub(super) message_id: &'a str,
-    pub(super) recipient: &'a str,
-    pub(super) read_at_us: i64,
+    pub(super) message_id: MessageId,
+    pub(super) recipient: &'a Manager,
+    #[serde(rename = "read_at_us", with = "us")]
+    pub(super) read_at: Time,
     pub(super) exercise: bool,
 }
 
 /// `message.acked`.
 #[derive(Debug, Serialize)]
 pub(super) struct MessageAcked<'a> {
-    pub(super) message_id: &'a str,
-    pub(super) line_id: &'a str,
-    pub(super) thread_id: &'a str,
-    pub(super) recipient: &'a str,
+    pub(super) message_id: MessageId,
+    pub(super) line_id: &'a LineId,
+    pub(super) thread_id: MessageId,
+    pub(super) recipient: &'a Manager,
     pub(super) operator: &'a str,
-    pub(super) acked_at_us: i64,
-    pub(super) sent_at_us: i64,
+    #[serde(rename = "acked_at_us", with = "us")]
+    pub(super) acked_at: Time,
+    #[serde(rename = "sent_at_us", with = "us")]
+    pub(super) sent_at: Time,
     pub(super) ack_delay_s: i64,
     pub(super) overdue: bool,
     pub(super) escalations: u32,
     pub(super) exercise: bool,
-    pub(super) check_id: Option<&'a str>,
+    pub(super) check_id: Option<CheckId>,
 }
 
 /// `message.escalated`: enough to act on without fetching the message.
 #[derive(Debug, Serialize)]
 pub(super) struct MessageEscalated<'a> {
-    pub(super) message_id: &'a str,
-    pub(super) line_id: &'a str,
-    pub(super) thread_id: &'a str,
-    pub(super) recipient: &'a str,
-    pub(super) sender: &'a str,
-    pub(super) priority: &'static str,
+    pub(super) message_id: MessageId,
+    pub(super) line_id: &'a LineId,
+    pub(super) thread_id: MessageId,
+    pub(super) recipient: &'a Manager,
+    pub(super) sender: &'a Manager,
+    pub(super) priority: Priority,
     pub(super) text: &'a str,
-    pub(super) sent_at_us: i64,
-    pub(super) missed_deadline_us: Option<i64>,
+    #[serde(rename = "sent_at_us", with = "us")]
+    pub(super) sent_at: Time,
+    #[serde(rename = "missed_deadline_us", with = "opt_us")]
+    pub(super) missed_deadline: Option<Time>,
     pub(super) escalations: u32,
-    pub(super) next_deadline_us: Option<i64>,
+    #[serde(rename = "next_deadline_us", with = "opt_us")]
+    pub(super) next_deadline: Option<Time>,
     pub(super) exercise: bool,
 }
 
 /// The operation a notice is about.
 #[derive(Debug, Serialize)]
 pub(super) struct NoticedIntent<'a> {
-    pub(super) id: &'a str,
-    pub(super) manager: &'a str,
-    pub(super) time_start_us: i64,
-    pub(super) time_end_us: i64,
+    pub(super) id: EntityId,
+    pub(super) manager: &'a Manager,
+    #[serde(rename = "time_start_us", with = "us")]
+    pub(super) time_start: Time,
+    #[serde(rename = "time_end_us", with = "us")]
+    pub(super) time_end: Time,
     pub(super) uss_base_url: &'a str,
 }
 

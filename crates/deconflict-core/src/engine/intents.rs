@@ -137,7 +137,7 @@ impl Engine {
             let kind = EventKind::IntentRefusedMissingKey;
             tx.append_event(&events::private(ctx, kind, id.to_string(), &others, &payload)?)?;
             for thread in &threads {
-                crate::coord::conflict_thread_tx(tx, ctx.now.as_micros(), thread)?;
+                crate::coord::conflict_thread_tx(tx, ctx.now, thread)?;
             }
             Ok(())
         });
