@@ -133,7 +133,10 @@ pub struct PayloadError {
 
 impl From<PayloadError> for crate::store::StoreError {
     fn from(e: PayloadError) -> Self {
-        crate::store::StoreError::Backend(e.to_string())
+        crate::store::StoreError::backend_with(
+            format!("encoding the payload of a {} event", e.kind),
+            e.source,
+        )
     }
 }
 

@@ -11,11 +11,9 @@ use geom::{Box4, Index, Time};
 
 use crate::events::{NewEvent, PendingEvent};
 use crate::ids::{EntityId, Manager, SubscriptionId};
-use crate::model::{
-    AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
-};
+use crate::model::{AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription};
 use crate::records::{Record, RecordKey};
-use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode, Usage};
+use crate::store::{AreaQuery, EntityKind, Store, StoreError, Tx, TxMode, Usage};
 
 /// An entity kept in a [`Table`].
 trait Boxed: Clone {
@@ -69,10 +67,6 @@ impl<K: Copy + Eq + Hash, V: Boxed> Table<K, V> {
 
     fn candidates(&self, area: &Box4) -> Vec<V> {
         self.index.query(area).filter_map(|k| self.rows.get(k)).cloned().collect()
-    }
-
-    fn expired(&self, ended: impl Fn(&V) -> bool) -> Vec<K> {
-        self.rows.iter().filter(|(_, v)| ended(v)).map(|(k, _)| *k).collect()
     }
 }
 
@@ -137,8 +131,7 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn begin(&self, _mode: TxMode) -> Result<Box<dyn Tx + '_>, StoreError> {
-        let guard =
-            self.state.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))?;
+        let guard = self.state.lock().map_err(|_| StoreError::backend("memory store lock poisoned"))?;
         Ok(Box::new(MemoryTx { state: guard, undo: Vec::new(), committed: false }))
     }
 
@@ -230,10 +223,6 @@ impl Drop for MemoryTx<'_> {
     }
 }
 
-fn ended_by(now: Time) -> impl Fn(Time) -> bool {
-    move |end| end <= now
-}
-
 impl Tx for MemoryTx<'_> {
     fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError> {
         Ok(self.state.intents.rows.get(&id).cloned())
@@ -310,30 +299,22 @@ impl Tx for MemoryTx<'_> {
         Ok(())
     }
 
-    fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError> {
-        let ended = ended_by(now);
-        let intents = self.state.intents.expired(|v| ended(v.time().end()));
-        let constraints = self.state.constraints.expired(|v| ended(v.time().end()));
-        for id in &intents {
-            self.set_intent(*id, None);
-        }
-        for id in &constraints {
-            self.set_constraint(*id, None);
-        }
-        let in_use: std::collections::HashSet<SubscriptionId> =
-            self.state.intents.rows.values().filter_map(|oi| oi.subscription_id).collect();
-        let subscriptions = self
-            .state
-            .subscriptions
-            .expired(|s| ended(s.time().end()) || (s.implicit && !in_use.contains(&s.id)));
-        for id in &subscriptions {
-            self.set_subscription(*id, None);
-        }
-        Ok(PurgeCounts {
-            intents: intents.len() as u64,
-            constraints: constraints.len() as u64,
-            subscriptions: subscriptions.len() as u64,
-        })
+    fn ended_by(&mut self, kind: EntityKind, now: Time, limit: usize) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let st = &self.state;
+        let mut ended: Vec<(Time, uuid::Uuid)> = match kind {
+            EntityKind::Intent => {
+                st.intents.rows.values().map(|v| (v.time().end(), v.id.as_uuid())).collect()
+            }
+            EntityKind::Constraint => {
+                st.constraints.rows.values().map(|v| (v.time().end(), v.id.as_uuid())).collect()
+            }
+            EntityKind::Subscription => {
+                st.subscriptions.rows.values().map(|v| (v.time().end(), v.id.as_uuid())).collect()
+            }
+        };
+        ended.retain(|(end, _)| *end <= now);
+        ended.sort_unstable();
+        Ok(ended.into_iter().take(limit).map(|(_, id)| id).collect())
     }
 
     fn counts(&mut self) -> Result<EntityCounts, StoreError> {
@@ -389,11 +370,7 @@ impl Tx for MemoryTx<'_> {
     }
 
     fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
-        let event = self
-            .state
-            .pending
-            .remove(&id)
-            .ok_or_else(|| StoreError::Backend(format!("event {id} is not pending")))?;
+        let event = self.state.pending.remove(&id).ok_or_else(|| StoreError::EventNotPending { id })?;
         if self.state.sealed.contains_key(&entry.seq) {
             self.state.pending.insert(id, event);
             return Err(StoreError::Retry);

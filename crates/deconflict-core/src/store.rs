@@ -15,11 +15,13 @@ use geom::{Box4, Time, Volume4D};
 use crate::events::{NewEvent, PendingEvent};
 use crate::ids::{EntityId, Manager, SubscriptionId};
 use crate::model::{
-    AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription, extents_bbox,
+    AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription, extents_bbox,
 };
 use crate::records::{Record, RecordKey};
 
-/// What went wrong in a store.
+/// What went wrong in a store. Each failure a caller may treat differently
+/// has its own variant; backend errors keep the driver's error as their
+/// source.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another transaction wrote what this one read; running it again may succeed
@@ -32,9 +34,57 @@ pub enum StoreError {
     /// A stored row could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// [`Tx::seal_event`] of an event that does not exist or is already sealed.
+    #[error("event {id} is not pending")]
+    EventNotPending {
+        /// The event's store id.
+        id: i64,
+    },
+    /// [`Tx::seal_event`] with an entry whose content is not the pending event's.
+    #[error(
+        "event {id} is pending but audit entry {seq} has other content (kind, actor, subject or payload)"
+    )]
+    EventMismatch {
+        /// The event's store id.
+        id: i64,
+        /// The entry's sequence number.
+        seq: u64,
+    },
+    /// A transaction used after one of its statements failed; it was rolled back.
+    #[error("transaction was aborted by an earlier error and has been rolled back: {0}")]
+    Aborted(#[source] Box<StoreError>),
+    /// A value does not fit the column it is written to.
+    #[error("{what} {value} does not fit its column")]
+    OutOfRange {
+        /// What it is.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
     /// Anything else the backend reported.
-    #[error("storage backend error: {0}")]
-    Backend(String),
+    #[error("storage backend error: {message}")]
+    Backend {
+        /// What was being done, and what went wrong.
+        message: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl StoreError {
+    /// A backend error with a message only.
+    pub fn backend(message: impl Into<String>) -> Self {
+        StoreError::Backend { message: message.into(), source: None }
+    }
+
+    /// A backend error caused by `source`.
+    pub fn backend_with(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Backend { message: message.into(), source: Some(Box::new(source)) }
+    }
 }
 
 /// Whether a transaction will write. Backends may use it to take the write lock
@@ -109,6 +159,17 @@ pub struct Usage {
     pub subscriptions: Vec<Subscription>,
 }
 
+/// The strategic entity kinds, for lookups common to all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    /// Operational intents.
+    Intent,
+    /// Constraints.
+    Constraint,
+    /// Subscriptions.
+    Subscription,
+}
+
 /// A storage backend. Cheap to share behind an `Arc`.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens a transaction. A write transaction is serialisable: if it commits,
@@ -158,9 +219,10 @@ pub trait Tx {
     /// Inserts or replaces.
     fn put_availability(&mut self, record: &AvailabilityRecord) -> Result<(), StoreError>;
 
-    /// Removes intents, constraints and subscriptions whose every volume ended
-    /// at or before `now`, and implicit subscriptions no intent depends on.
-    fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError>;
+    /// Ids of up to `limit` entities of `kind` whose every volume ended at or
+    /// before `now`, soonest ended first. (What to do with them is decided in
+    /// the engine's purge, once for every backend.)
+    fn ended_by(&mut self, kind: EntityKind, now: Time, limit: usize) -> Result<Vec<uuid::Uuid>, StoreError>;
     /// How many entities are stored.
     fn counts(&mut self) -> Result<EntityCounts, StoreError>;
     /// What `manager` holds that ends after `now`.

@@ -450,43 +450,35 @@ pub fn intents_of_subscription(store: &dyn Store) {
     assert!(tx.intents_of_subscription(SubscriptionId::random()).expect("query").is_empty());
 }
 
-/// Purge removes ended entities and orphaned implicit subscriptions, nothing else.
-pub fn purge_removes_only_what_ended(store: &dyn Store) {
-    let ended = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
-    let live = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + 3 * HOUR)];
-    let old_intent = intent("a", ended.clone());
-    let live_intent = intent("a", live.clone());
-    let old_constraint = constraint("a", ended.clone());
-    let live_constraint = constraint("a", live.clone());
-    let old_sub = subscription("a", ended);
-    let mut orphan = subscription("a", live.clone());
-    orphan.implicit = true;
-    let mut used = subscription("a", live.clone());
-    used.implicit = true;
-    let mut user = intent("a", live);
-    user.subscription_id = Some(used.id);
+/// `ended_by` lists exactly the entities whose every volume ended by then,
+/// soonest first, at most the limit asked.
+pub fn ended_by_lists_exactly_what_ended(store: &dyn Store) {
+    use crate::store::EntityKind;
+    let ended = |h: i64| vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + h * HOUR)];
+    let (early, late, live) = (intent("a", ended(1)), intent("b", ended(2)), intent("a", ended(5)));
+    let (old_c, live_c) = (constraint("a", ended(1)), constraint("a", ended(5)));
+    let (old_s, live_s) = (subscription("a", ended(2)), subscription("a", ended(5)));
     let mut tx = store.begin(TxMode::Write).expect("begin");
-    for oi in [&old_intent, &live_intent, &user] {
+    for oi in [&late, &live, &early] {
         tx.put_intent(oi).expect("put");
     }
-    tx.put_constraint(&old_constraint).expect("put");
-    tx.put_constraint(&live_constraint).expect("put");
-    for s in [&old_sub, &orphan, &used] {
-        tx.put_subscription(s).expect("put");
-    }
-    let counts = tx.purge_expired(Time::from_micros(T0 + 2 * HOUR)).expect("purge");
+    tx.put_constraint(&old_c).expect("put");
+    tx.put_constraint(&live_c).expect("put");
+    tx.put_subscription(&old_s).expect("put");
+    tx.put_subscription(&live_s).expect("put");
     tx.commit().expect("commit");
-    assert_eq!((counts.intents, counts.constraints, counts.subscriptions), (1, 1, 2));
     let mut tx = store.begin(TxMode::Read).expect("begin");
-    assert!(tx.intent(old_intent.id).expect("get").is_none());
-    assert!(tx.intent(live_intent.id).expect("get").is_some());
-    assert!(tx.constraint(old_constraint.id).expect("get").is_none());
-    assert!(tx.constraint(live_constraint.id).expect("get").is_some());
-    assert!(tx.subscription(old_sub.id).expect("get").is_none());
-    assert!(tx.subscription(orphan.id).expect("get").is_none());
-    assert!(tx.subscription(used.id).expect("get").is_some());
-    let c = tx.counts().expect("counts");
-    assert_eq!((c.intents, c.constraints, c.subscriptions), (2, 1, 1));
+    let at = Time::from_micros(T0 + 2 * HOUR);
+    let ids = |v: &[uuid::Uuid]| v.to_vec();
+    assert_eq!(
+        ids(&tx.ended_by(EntityKind::Intent, at, 10).expect("intents")),
+        vec![early.id.as_uuid(), late.id.as_uuid()],
+        "soonest ended first; ending exactly at `now` counts"
+    );
+    assert_eq!(tx.ended_by(EntityKind::Intent, at, 1).expect("intents"), vec![early.id.as_uuid()]);
+    assert_eq!(tx.ended_by(EntityKind::Constraint, at, 10).expect("constraints"), vec![old_c.id.as_uuid()]);
+    assert_eq!(tx.ended_by(EntityKind::Subscription, at, 10).expect("subs"), vec![old_s.id.as_uuid()]);
+    assert!(tx.ended_by(EntityKind::Intent, Time::from_micros(T0), 10).expect("none").is_empty());
 }
 
 /// A manager's usage counts its own live intents and constraints and lists
@@ -824,20 +816,16 @@ pub fn seal_event_guards(store: &dyn Store, after_retry: AfterRetry) {
 
     // Sealing it again: not pending.
     match tx.seal_event(pending[0].id, &first) {
-        Err(StoreError::Backend(m)) => {
-            assert!(m.contains(&format!("event {} is not pending", pending[0].id)), "{m}");
-        }
-        other => panic!("expected Backend, got {other:?}"),
+        Err(StoreError::EventNotPending { id }) => assert_eq!(id, pending[0].id),
+        other => panic!("expected EventNotPending, got {other:?}"),
     }
     // An event that does not exist: not pending.
-    assert!(
-        matches!(tx.seal_event(123_456, &first), Err(StoreError::Backend(m)) if m.contains("is not pending"))
-    );
+    assert!(matches!(tx.seal_event(123_456, &first), Err(StoreError::EventNotPending { id: 123_456 })));
     // The entry of another event: refused.
     let wrong = chain.prepare(new_entry(2)).expect("prepare");
     match tx.seal_event(pending[1].id, &wrong) {
-        Err(StoreError::Backend(m)) => assert!(m.contains("other content"), "{m}"),
-        other => panic!("expected Backend, got {other:?}"),
+        Err(StoreError::EventMismatch { id, .. }) => assert_eq!(id, pending[1].id),
+        other => panic!("expected EventMismatch, got {other:?}"),
     }
     // The transaction is still usable after those refusals.
     let second = chain.prepare(new_entry(1)).expect("prepare");
@@ -1037,7 +1025,7 @@ macro_rules! store_conformance {
             intent_round_trip constraint_round_trip subscription_round_trip
             availability_round_trip area_candidates_are_a_superset pole_and_antimeridian_candidates
             uncommitted_writes_are_rolled_back intents_of_subscription
-            purge_removes_only_what_ended usage_is_per_manager_and_live events_are_sealed_in_order
+            ended_by_lists_exactly_what_ended usage_is_per_manager_and_live events_are_sealed_in_order
             leases_are_exclusive_until_they_expire records_round_trip_and_lookups
             entries_come_back_exactly_as_sealed checkpoints_round_trip
             record_ids_are_in_byte_order_and_bodies_exact records_newest_first_resume_below_the_cursor);

@@ -27,6 +27,21 @@ pub struct VerifyArgs {
     /// CAs (PEM) trusted for an `https://` source, beyond the system's roots.
     #[arg(long, env = "DECONF_CA_FILE")]
     pub ca_file: Option<std::path::PathBuf>,
+    /// Entries fetched per request from a URL (the server allows 1 to 10,000);
+    /// every page is fetched and the whole log verified as one chain.
+    #[arg(long, default_value_t = 10_000, value_parser = page_size)]
+    pub page_size: usize,
+}
+
+/// Most entries the server returns per page.
+const MAX_PAGE: usize = 10_000;
+
+fn page_size(s: &str) -> Result<usize, String> {
+    let n: usize = crate::cli_values::non_negative(s)?;
+    if n == 0 || n > MAX_PAGE {
+        return Err(format!("{n}: a page holds 1 to {MAX_PAGE} entries"));
+    }
+    Ok(n)
 }
 
 fn parse_key(text: &str) -> anyhow::Result<audit::PublicKey> {
@@ -37,9 +52,8 @@ fn parse_key(text: &str) -> anyhow::Result<audit::PublicKey> {
     content.trim().parse::<audit::PublicKey>().map_err(|e| anyhow::anyhow!("trusted key {text:?}: {e}"))
 }
 
-async fn fetch(url: &str, token: Option<&str>, ca_file: Option<&std::path::Path>) -> anyhow::Result<String> {
-    let http = server::net::tls::http_client(ca_file, std::time::Duration::from_secs(60))?;
-    let mut req = http.get(url);
+async fn fetch(http: &reqwest::Client, url: &reqwest::Url, token: Option<&str>) -> anyhow::Result<String> {
+    let mut req = http.get(url.clone());
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -52,16 +66,69 @@ async fn fetch(url: &str, token: Option<&str>, ca_file: Option<&std::path::Path>
     Ok(text)
 }
 
+/// Every page of the export at `source` (a `/v1/audit` URL, optionally with
+/// `after=`), joined into one export: the pages follow each other in the
+/// chain, so the whole range is verified as one chain, not page by page.
+async fn fetch_all(args: &VerifyArgs) -> anyhow::Result<audit::export::Export> {
+    let http = server::net::tls::http_client(args.ca_file.as_deref(), std::time::Duration::from_secs(60))?;
+    let mut base = reqwest::Url::parse(&args.source).with_context(|| args.source.clone())?;
+    let pairs: Vec<(String, String)> =
+        base.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let mut after: u64 = 0;
+    let mut kept = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "after" => {
+                after = v
+                    .parse()
+                    .with_context(|| format!("{}: `after={v}` is not a sequence number", args.source))?
+            }
+            "limit" => {}
+            _ => kept.push((k, v)),
+        }
+    }
+    base.query_pairs_mut().clear().extend_pairs(kept);
+    let progress = indicatif::ProgressBar::new_spinner();
+    let mut all = audit::export::Export::default();
+    loop {
+        let mut url = base.clone();
+        url.query_pairs_mut()
+            .append_pair("after", &after.to_string())
+            .append_pair("limit", &args.page_size.to_string());
+        let text = fetch(&http, &url, args.token.as_deref()).await?;
+        let page = audit::export::parse_export(&text).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        let count = page.slice.skeleton.len();
+        let last = page.slice.skeleton.last().map(|l| l.seq);
+        all.slice.skeleton.extend(page.slice.skeleton);
+        all.slice.entries.extend(page.slice.entries);
+        all.slice.checkpoints.extend(page.slice.checkpoints);
+        for key in page.keys {
+            if !all.keys.contains(&key) {
+                all.keys.push(key);
+            }
+        }
+        progress.set_message(format!("fetched {} entries", all.slice.skeleton.len()));
+        progress.tick();
+        match last {
+            Some(seq) if count == args.page_size => after = seq,
+            _ => break,
+        }
+    }
+    progress.finish_and_clear();
+    Ok(all)
+}
+
 /// Runs an `audit` subcommand.
 pub fn run(cmd: AuditCmd) -> anyhow::Result<()> {
     let AuditCmd::Verify(args) = cmd;
-    let text = if args.source.starts_with("http://") || args.source.starts_with("https://") {
+    let export = if args.source.starts_with("http://") || args.source.starts_with("https://") {
         let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        rt.block_on(fetch(&args.source, args.token.as_deref(), args.ca_file.as_deref()))?
+        rt.block_on(fetch_all(&args))?
     } else {
-        std::fs::read_to_string(&args.source).with_context(|| format!("reading {}", args.source))?
+        let text =
+            std::fs::read_to_string(&args.source).with_context(|| format!("reading {}", args.source))?;
+        audit::export::parse_export(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.source))?
     };
-    let export = audit::export::parse_export(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.source))?;
     let trusted: Vec<audit::PublicKey> = if args.trusted_keys.is_empty() {
         eprintln!(
             "warning: no --trusted-key given; trusting the {} key(s) inside the export, which proves integrity only against that key",

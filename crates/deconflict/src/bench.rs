@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
@@ -14,7 +15,6 @@ use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use server::{PgSettings, StoreSpec};
 
 /// The `bench` subcommands.
 #[derive(Debug, Subcommand)]
@@ -102,16 +102,54 @@ impl Gen {
     }
 }
 
-/// Opens the store named on the command line: `sqlite` alone is a fresh file in
-/// a temporary directory, anything else is parsed as `serve --store` parses it.
-fn open_store(spec: &str) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
-    if spec == "sqlite" {
-        let dir = tempfile::tempdir()?;
-        let store = store_sqlite::SqliteStore::open(&dir.path().join("bench.sqlite"))?;
-        return Ok((Arc::new(store), Some(dir)));
+/// The store a bench runs on and what it made for the run: `sqlite` alone is
+/// a fresh file in a temporary directory; a PostgreSQL URL gets a scratch
+/// schema of its own, removed when the bench ends, so its synthetic rows never
+/// stay in the database; anything else is parsed as `serve --store` parses it.
+struct BenchStore {
+    spec: StoreSpec,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<store_postgres::ScratchSchema>,
+}
+
+impl BenchStore {
+    fn new(spec: &str) -> anyhow::Result<Self> {
+        if spec == "sqlite" {
+            let dir = tempfile::tempdir()?;
+            let spec = StoreSpec::Sqlite(dir.path().join("bench.sqlite"));
+            return Ok(Self { spec, _dir: Some(dir), schema: None });
+        }
+        let spec: StoreSpec = spec.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        let schema = match &spec {
+            StoreSpec::Postgres(url) => Some(store_postgres::ScratchSchema::create(url, "deconflict_bench")?),
+            _ => None,
+        };
+        if let Some(s) = &schema {
+            println!("working in the scratch schema {} (removed at the end)", s.name());
+        }
+        Ok(Self { spec, _dir: None, schema })
     }
-    let parsed: StoreSpec = spec.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    Ok((parsed.open(&PgSettings::default())?, None))
+
+    /// A store (for PostgreSQL, a pool of its own: one more replica).
+    fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let pg =
+            PgSettings { schema: self.schema.as_ref().map(|s| s.name().to_owned()), ..PgSettings::default() };
+        Ok(self.spec.open(&pg)?)
+    }
+
+    fn is_shared_database(&self) -> bool {
+        self.schema.is_some()
+    }
+
+    /// Removes what the bench made, saying so.
+    fn finish(self) -> anyhow::Result<()> {
+        if let Some(schema) = self.schema {
+            let name = schema.name().to_owned();
+            schema.remove().map_err(|e| anyhow::anyhow!("removing the scratch schema {name}: {e}"))?;
+            println!("removed the scratch schema {name}");
+        }
+        Ok(())
+    }
 }
 
 fn progress(n: usize, what: &str) -> ProgressBar {
@@ -260,7 +298,15 @@ impl Setup {
 }
 
 fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
-    let (store, _dir) = open_store(&a.store)?;
+    let bench = BenchStore::new(&a.store)?;
+    let outcome = strategic_on(a, &bench);
+    // Dropping the engines closes their pools before the schema is removed.
+    bench.finish()?;
+    outcome
+}
+
+fn strategic_on(a: &StrategicArgs, bench: &BenchStore) -> anyhow::Result<()> {
+    let store = bench.open()?;
     let now = chrono::Utc::now().timestamp_micros();
     let mut g = Gen { rng: StdRng::seed_from_u64(a.seed), t0: now };
     println!(
@@ -279,11 +325,7 @@ fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
     for _ in 1..a.replicas.max(1) {
         // Another replica: its own connection pool to the same database (a
         // PostgreSQL URL), or the same store in this process otherwise.
-        let replica = if a.store.starts_with("postgres") {
-            open_store(&a.store)?.0
-        } else {
-            engines[0].store().clone()
-        };
+        let replica = if bench.is_shared_database() { bench.open()? } else { engines[0].store().clone() };
         engines.push(Engine::new(replica, limits.clone()));
     }
     let setup = Setup { engines, now, seed: a.seed, url: UssBaseUrl::parse("https://bench.example", false)? };

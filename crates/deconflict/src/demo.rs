@@ -22,7 +22,9 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde_json::{Value, json};
-use server::{AppState, Clock, Config, StoreSpec};
+use server::{AppState, Clock, Config};
+
+use crate::store::{PgSettings, StoreSpec};
 
 use crate::client::{Client, Reply};
 
@@ -412,7 +414,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let db = dir.path().join("demo.sqlite");
     let dev_key = dir.path().join("dev-key.pem");
     let mut cfg = Config {
-        store: StoreSpec::Sqlite(db.clone()),
         dev: true,
         dev_key: dev_key.clone(),
         audit_key: dir.path().join("audit-key.pem"),
@@ -424,7 +425,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let clock = DemoClock { clock: Clock::manual(t0), t0 };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
-        let state = server::build_state(&cfg, clock.clock.clone()).await?;
+        let store = crate::store::open_async(&StoreSpec::Sqlite(db.clone()), &PgSettings::default()).await?;
+        let state = server::build_state(&cfg, store, clock.clock.clone()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
@@ -440,6 +442,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let outcome = scenario(&base, &dev_key, &state, &clock).await;
         if args.keep && outcome.is_ok() {
             println!("server still running on {base}; Ctrl-C to stop");
+            println!("tokens for it (signed with the demo's own key, valid 1 h; e.g. curl -H \"Authorization: Bearer $TOKEN\"):");
+            for party in ["alpha", "bravo", "charlie"] {
+                println!("  {party}: {}", crate::token::sign(&dev_key, party, PARTY_SCOPES, "127.0.0.1", 3600)?);
+            }
             let _ = tokio::signal::ctrl_c().await;
         }
         let _ = stop_tx.send(());

@@ -13,7 +13,7 @@ use crate::geojson_intent;
 #[derive(Debug, Args)]
 pub struct Conn {
     /// Server base URL.
-    #[arg(long, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080")]
+    #[arg(long, env = "DECONF_SERVER", default_value = "http://127.0.0.1:8080", value_parser = crate::cli_values::server_url)]
     pub server: String,
     /// Bearer token (see `deconflict token`).
     #[arg(long, env = "DECONF_TOKEN")]
@@ -45,8 +45,8 @@ pub enum IntentCmd {
         /// Base URL where others fetch the details.
         #[arg(long, default_value = "https://uss.example")]
         uss_base_url: String,
-        /// OVNs of entities already seen (repeatable).
-        #[arg(long = "key")]
+        /// OVNs of entities already seen (repeatable). An OVN may begin with `-`.
+        #[arg(long = "key", allow_hyphen_values = true)]
         key: Vec<String>,
     },
     /// List intents around a point.
@@ -69,7 +69,8 @@ pub enum IntentCmd {
         conn: Conn,
         /// Its id.
         id: String,
-        /// Its current OVN.
+        /// Its current OVN (base64url, so it may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         ovn: String,
     },
 }
@@ -141,4 +142,33 @@ pub fn run(cmd: IntentCmd) -> anyhow::Result<()> {
 
 fn str_of<'a>(v: &'a Value, k: &str) -> &'a str {
     v[k].as_str().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::IntentCmd;
+
+    #[derive(Debug, Parser)]
+    struct Wrap {
+        #[command(subcommand)]
+        cmd: IntentCmd,
+    }
+
+    #[test]
+    fn an_ovn_that_begins_with_a_dash_is_a_value_not_a_flag() {
+        let parsed = Wrap::try_parse_from(["x", "delete", "--token", "t", "id-1", "-96F6Bdj"]);
+        match parsed.map(|w| w.cmd) {
+            Ok(IntentCmd::Delete { id, ovn, .. }) => {
+                assert_eq!((id.as_str(), ovn.as_str()), ("id-1", "-96F6Bdj"))
+            }
+            other => panic!("expected a delete, got {other:?}"),
+        }
+        let parsed = Wrap::try_parse_from(["x", "file", "--token", "t", "--key", "-abc", "f.geojson"]);
+        match parsed.map(|w| w.cmd) {
+            Ok(IntentCmd::File { key, .. }) => assert_eq!(key, vec!["-abc".to_owned()]),
+            other => panic!("expected a file, got {other:?}"),
+        }
+    }
 }

@@ -3,19 +3,30 @@
 
 mod audit_cmd;
 mod bench;
+mod cli_values;
 mod client;
 mod demo;
+mod docs_cmd;
 mod geojson_intent;
 mod intent_cmd;
+mod paths;
 mod serve;
+mod settings;
+mod store;
 mod tactical_cmd;
 mod token;
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+
+/// The version with the commit it was built from (see `build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DECONF_BUILD_COMMIT"), ")");
 
 /// Airspace deconfliction between parties that do not trust each other.
 #[derive(Debug, Parser)]
-#[command(name = "deconflict", version, about)]
+#[command(name = "deconflict", version = VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     cmd: Command,
@@ -50,10 +61,55 @@ enum Command {
         #[command(subcommand)]
         cmd: tactical_cmd::TacticalCmd,
     },
+    /// Print a shell completion script (e.g. `deconflict completions bash > /etc/bash_completion.d/deconflict`).
+    Completions(docs_cmd::CompletionsArgs),
+    /// Print the man page (roff), e.g. `deconflict man | man -l -`.
+    Man,
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// The command line's definition, with negative numbers read as values
+/// everywhere (so `--ttl-s -1` is refused as negative, not as an unknown flag).
+fn command() -> clap::Command {
+    fn negatives(cmd: clap::Command) -> clap::Command {
+        cmd.allow_negative_numbers(true).mut_subcommands(negatives)
+    }
+    negatives(Cli::command())
+}
+
+/// Parses the command line, then, for `serve --config FILE`, parses it again
+/// with the file's settings appended (see [`settings`]).
+fn parse(argv: Vec<OsString>) -> anyhow::Result<Cli> {
+    let matches = command().get_matches_from(argv.clone());
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| e.exit())?;
+    let (Command::Serve(serve), Some(("serve", serve_matches))) = (&cli.cmd, matches.subcommand()) else {
+        return Ok(cli);
+    };
+    let Some(file) = &serve.config else { return Ok(cli) };
+    let cmd = command();
+    let serve_cmd = cmd.find_subcommand("serve").ok_or_else(|| anyhow::anyhow!("no serve command"))?;
+    let extra = settings::file_args(file, serve_cmd, serve_matches)?;
+    let argv = argv.into_iter().chain(extra);
+    command().try_get_matches_from(argv).and_then(|m| Cli::from_arg_matches(&m)).map_err(|e| {
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
+        anyhow::anyhow!("config file {}: {first}", file.display())
+    })
+}
+
+fn main() -> ExitCode {
+    let outcome = parse(std::env::args_os().collect()).and_then(run);
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line with its causes, never a backtrace: these are the
+            // user's errors (a bad flag, a missing file, a refused request).
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
@@ -62,5 +118,7 @@ fn main() -> anyhow::Result<()> {
         Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
         Command::Tactical { cmd } => tactical_cmd::run(cmd),
+        Command::Completions(args) => docs_cmd::completions(&args, command()),
+        Command::Man => docs_cmd::man(command()),
     }
 }

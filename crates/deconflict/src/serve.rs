@@ -5,19 +5,30 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
-use server::{Config, StoreSpec};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, ValueEnum};
+use server::Config;
+
+use crate::paths::{AUDIT_KEY_FILE, DEV_KEY_FILE, DataDir, DataDirArg, STORE_FILE};
+use crate::store::{PgSettings, StoreSpec};
 
 /// Flags of `serve`; each also reads a `DECONF_*` environment variable.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "DECONF_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "DECONF_LISTEN", default_value = "127.0.0.1:8080", value_parser = crate::cli_values::listen_addr)]
     pub listen: SocketAddr,
-    /// `sqlite:PATH` (embedded default), `memory`, or `postgres://USER:PASSWORD@HOST:PORT/DB`
-    /// (prefer the environment variable for a URL with a password).
-    #[arg(long, env = "DECONF_STORE", default_value = "sqlite:deconflict.sqlite")]
-    pub store: StoreSpec,
+    /// A TOML file with any of these settings under their long names
+    /// (precedence: flag > environment > file > default).
+    #[arg(long, env = "DECONF_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataDirArg,
+    /// `sqlite:PATH`, `memory`, or `postgres://USER:PASSWORD@HOST:PORT/DB`
+    /// (prefer the environment variable for a URL with a password); default
+    /// `deconflict.sqlite` in the data directory.
+    #[arg(long, env = "DECONF_STORE")]
+    pub store: Option<StoreSpec>,
     /// A trusted token key for any party: PEM public key or JWKS file
     /// (repeatable). Its tokens may carry only the ordinary party scopes.
     #[arg(long = "public-key", env = "DECONF_PUBLIC_KEY", value_delimiter = ',')]
@@ -31,102 +42,104 @@ pub struct ServeArgs {
     #[arg(long = "audience", env = "DECONF_AUDIENCE", value_delimiter = ',')]
     pub audiences: Vec<String>,
     /// Also trust the local development key (never in a deployment).
-    #[arg(long, env = "DECONF_DEV")]
+    #[arg(long, env = "DECONF_DEV", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub dev: bool,
-    /// Where the development key is kept (created on first use).
-    #[arg(long, env = "DECONF_DEV_KEY", default_value = "deconflict-dev-key.pem")]
-    pub dev_key: PathBuf,
+    /// Where the development key is kept (created on first use); default
+    /// `dev-key.pem` in the data directory.
+    #[arg(long, env = "DECONF_DEV_KEY")]
+    pub dev_key: Option<PathBuf>,
     /// Accept plain http:// USS base URLs (local set-ups and tests).
-    #[arg(long, env = "DECONF_ALLOW_HTTP_BASE_URLS")]
+    #[arg(long, env = "DECONF_ALLOW_HTTP_BASE_URLS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub allow_http_base_urls: bool,
     /// Seconds after which a request is rolled back and answered 503.
-    #[arg(long, env = "DECONF_REQUEST_TIMEOUT_S", default_value_t = 10)]
+    #[arg(long, env = "DECONF_REQUEST_TIMEOUT_S", default_value_t = 10, value_parser = crate::cli_values::non_negative::<u64>)]
     pub request_timeout_s: u64,
     /// Largest request body in bytes.
-    #[arg(long, env = "DECONF_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, env = "DECONF_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_body_bytes: usize,
     /// Most entities one query may return (more is a 413, never a silent cut).
-    #[arg(long, env = "DECONF_MAX_RESULTS", default_value_t = 10_000)]
+    #[arg(long, env = "DECONF_MAX_RESULTS", default_value_t = 10_000, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_results: usize,
     /// Quota: most live operational intents per party.
-    #[arg(long, env = "DECONF_QUOTA_OPERATIONS", default_value_t = 1000)]
+    #[arg(long, env = "DECONF_QUOTA_OPERATIONS", default_value_t = 1000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub quota_operations: u64,
     /// Quota: most live constraints per party.
-    #[arg(long, env = "DECONF_QUOTA_CONSTRAINTS", default_value_t = 1000)]
+    #[arg(long, env = "DECONF_QUOTA_CONSTRAINTS", default_value_t = 1000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub quota_constraints: u64,
     /// Quota: most live explicit subscriptions per party.
-    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTIONS", default_value_t = 1000)]
+    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTIONS", default_value_t = 1000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub quota_subscriptions: u64,
     /// Quota: most total area of a party's live explicit subscriptions, km².
-    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTION_AREA_KM2", default_value_t = 500_000.0)]
+    #[arg(long, env = "DECONF_QUOTA_SUBSCRIPTION_AREA_KM2", default_value_t = 500_000.0, value_parser = crate::cli_values::non_negative::<f64>)]
     pub quota_subscription_area_km2: f64,
     /// Quota: most hotline messages a party sends per minute (per replica).
-    #[arg(long, env = "DECONF_QUOTA_MESSAGES_PER_MINUTE", default_value_t = 120)]
+    #[arg(long, env = "DECONF_QUOTA_MESSAGES_PER_MINUTE", default_value_t = 120, value_parser = crate::cli_values::non_negative::<u32>)]
     pub quota_messages_per_minute: u32,
     /// Quota: most F3548 reports a party files per minute (per replica).
-    #[arg(long, env = "DECONF_QUOTA_REPORTS_PER_MINUTE", default_value_t = 60)]
+    #[arg(long, env = "DECONF_QUOTA_REPORTS_PER_MINUTE", default_value_t = 60, value_parser = crate::cli_values::non_negative::<u32>)]
     pub quota_reports_per_minute: u32,
     /// Days F3548 reports are kept before they are purged.
-    #[arg(long, env = "DECONF_REPORT_RETENTION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "DECONF_REPORT_RETENTION_DAYS", default_value_t = 30, value_parser = crate::cli_values::non_negative::<u32>)]
     pub report_retention_days: u32,
     /// Seconds between purges of ended entities.
-    #[arg(long, env = "DECONF_PURGE_INTERVAL_S", default_value_t = 60)]
+    #[arg(long, env = "DECONF_PURGE_INTERVAL_S", default_value_t = 60, value_parser = crate::cli_values::non_negative::<u64>)]
     pub purge_interval_s: u64,
     /// PostgreSQL: connections per replica.
-    #[arg(long, env = "DECONF_PG_POOL_SIZE", default_value_t = 16)]
+    #[arg(long, env = "DECONF_PG_POOL_SIZE", default_value_t = 16, value_parser = crate::cli_values::non_negative::<usize>)]
     pub pg_pool_size: usize,
     /// PostgreSQL: seconds after which a statement is cancelled.
-    #[arg(long, env = "DECONF_PG_STATEMENT_TIMEOUT_S", default_value_t = 10)]
+    #[arg(long, env = "DECONF_PG_STATEMENT_TIMEOUT_S", default_value_t = 10, value_parser = crate::cli_values::non_negative::<u64>)]
     pub pg_statement_timeout_s: u64,
     /// PostgreSQL: the schema to use (must exist); default search path otherwise.
     #[arg(long, env = "DECONF_PG_SCHEMA")]
     pub pg_schema: Option<String>,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first
-    /// use. Replicas of one service share it.
-    #[arg(long, env = "DECONF_AUDIT_KEY", default_value = "deconflict-audit-key.pem")]
-    pub audit_key: PathBuf,
+    /// use. Replicas of one service share it. Default `audit-key.pem` in the
+    /// data directory.
+    #[arg(long, env = "DECONF_AUDIT_KEY")]
+    pub audit_key: Option<PathBuf>,
     /// Milliseconds between sealing the audit log and pushing new events to streams.
-    #[arg(long, env = "DECONF_SEAL_INTERVAL_MS", default_value_t = 200)]
+    #[arg(long, env = "DECONF_SEAL_INTERVAL_MS", default_value_t = 200, value_parser = crate::cli_values::non_negative::<u64>)]
     pub seal_interval_ms: u64,
     /// Hotline: a JSON array of parties (`{name, display_name, webhook_url?}`) loaded at start-up.
     #[arg(long = "parties", env = "DECONF_PARTIES")]
     pub parties: Option<PathBuf>,
     /// Hotline: milliseconds between escalation, communication-check and webhook passes.
-    #[arg(long, env = "DECONF_COORD_INTERVAL_MS", default_value_t = 1000)]
+    #[arg(long, env = "DECONF_COORD_INTERVAL_MS", default_value_t = 1000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub coord_interval_ms: u64,
     /// Tactical: milliseconds between conflict scans of the live tracks.
-    #[arg(long, env = "DECONF_SCAN_INTERVAL_MS", default_value_t = 1000)]
+    #[arg(long, env = "DECONF_SCAN_INTERVAL_MS", default_value_t = 1000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub scan_interval_ms: u64,
     /// Tactical: seconds without a report after which a track is dropped.
-    #[arg(long, env = "DECONF_TRACK_STALE_S", default_value_t = 60)]
+    #[arg(long, env = "DECONF_TRACK_STALE_S", default_value_t = 60, value_parser = crate::cli_values::non_negative::<u64>)]
     pub track_stale_s: u64,
     /// Tactical: separation minima, `en-route` (5 NM, 1000 ft, 300 s) or `drone` (50 m, 15 m, 60 s).
     #[arg(long, env = "DECONF_TACTICAL_PROFILE", default_value = "en-route")]
     pub tactical_profile: server::live::Profile,
     /// Tactical: most tracks in one `POST /v1/tracks`.
-    #[arg(long, env = "DECONF_MAX_TRACK_BATCH", default_value_t = 10_000)]
+    #[arg(long, env = "DECONF_MAX_TRACK_BATCH", default_value_t = 10_000, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_track_batch: usize,
     /// Tactical: an SBS-1 (BaseStation) TCP listener, `ADDR=PARTY`: every track
     /// received on it belongs to PARTY (repeatable; comma-separated in the env var).
     #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = server::live::parse_sbs_listen)]
     pub sbs_listen: Vec<(SocketAddr, deconflict_core::Manager)>,
     /// Most client connections open at once; more are closed as they arrive.
-    #[arg(long, env = "DECONF_MAX_CONNECTIONS", default_value_t = 1024)]
+    #[arg(long, env = "DECONF_MAX_CONNECTIONS", default_value_t = 1024, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_connections: usize,
     /// Seconds a client has to send a request head once it started it.
-    #[arg(long, env = "DECONF_HEADER_TIMEOUT_S", default_value_t = 10)]
+    #[arg(long, env = "DECONF_HEADER_TIMEOUT_S", default_value_t = 10, value_parser = crate::cli_values::non_negative::<u64>)]
     pub header_timeout_s: u64,
     /// Seconds a kept-alive connection may wait for its next request.
-    #[arg(long, env = "DECONF_IDLE_TIMEOUT_S", default_value_t = 60)]
+    #[arg(long, env = "DECONF_IDLE_TIMEOUT_S", default_value_t = 60, value_parser = crate::cli_values::non_negative::<u64>)]
     pub idle_timeout_s: u64,
     /// Seconds a client has to send a request body (else 408).
-    #[arg(long, env = "DECONF_BODY_TIMEOUT_S", default_value_t = 30)]
+    #[arg(long, env = "DECONF_BODY_TIMEOUT_S", default_value_t = 30, value_parser = crate::cli_values::non_negative::<u64>)]
     pub body_timeout_s: u64,
     /// Milliseconds in-flight requests and open streams get after SIGTERM.
-    #[arg(long, env = "DECONF_SHUTDOWN_GRACE_MS", default_value_t = 2000)]
+    #[arg(long, env = "DECONF_SHUTDOWN_GRACE_MS", default_value_t = 2000, value_parser = crate::cli_values::non_negative::<u64>)]
     pub shutdown_grace_ms: u64,
     /// Most event and alert streams one party may hold open.
-    #[arg(long, env = "DECONF_MAX_STREAMS_PER_PARTY", default_value_t = 8)]
+    #[arg(long, env = "DECONF_MAX_STREAMS_PER_PARTY", default_value_t = 8, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_streams_per_party: usize,
     /// HTTPS: the server's certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "DECONF_TLS_CERT", requires = "tls_key")]
@@ -144,13 +157,13 @@ pub struct ServeArgs {
     /// A second listener (e.g. `127.0.0.1:9090`) serving `/metrics` and the
     /// detailed `/healthz` without a token, for a network only the operator
     /// reaches; on the main listener both need the operator's token.
-    #[arg(long, env = "DECONF_ADMIN_LISTEN")]
+    #[arg(long, env = "DECONF_ADMIN_LISTEN", value_parser = crate::cli_values::listen_addr)]
     pub admin_listen: Option<SocketAddr>,
     /// Name parties in metric labels (off: per-party series are summed).
-    #[arg(long, env = "DECONF_METRICS_PARTY_LABELS")]
+    #[arg(long, env = "DECONF_METRICS_PARTY_LABELS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub metrics_party_labels: bool,
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
-    #[arg(long, env = "DECONF_PLAIN_HTTP")]
+    #[arg(long, env = "DECONF_PLAIN_HTTP", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub plain_http: bool,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -167,24 +180,43 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The PostgreSQL settings these flags describe.
+    pub fn pg(&self) -> PgSettings {
+        PgSettings {
+            pool_size: self.pg_pool_size,
+            statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
+            schema: self.pg_schema.clone(),
+        }
+    }
+
+    /// The data directory these flags name.
+    pub fn data_dir(&self) -> DataDir {
+        self.data.resolve()
+    }
+
+    /// The store to open: `--store`, else the SQLite file in the data directory.
+    pub fn store(&self) -> StoreSpec {
+        self.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(self.data_dir().file(STORE_FILE)))
+    }
+
+    /// Whether any state goes to the data directory (so it must exist).
+    fn uses_data_dir(&self) -> bool {
+        self.store.is_none() || self.audit_key.is_none() || (self.dev && self.dev_key.is_none())
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
+        let data = self.data_dir();
         let mut cfg = Config {
-            store: self.store.clone(),
             key_files: self.public_keys.clone(),
             operator_key_files: self.operator_keys.clone(),
             audiences: self.audiences.clone(),
             dev: self.dev,
-            dev_key: self.dev_key.clone(),
+            dev_key: self.dev_key.clone().unwrap_or_else(|| data.file(DEV_KEY_FILE)),
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
-            pg: server::PgSettings {
-                pool_size: self.pg_pool_size,
-                statement_timeout: Duration::from_secs(self.pg_statement_timeout_s.max(1)),
-                schema: self.pg_schema.clone(),
-            },
-            audit_key: self.audit_key.clone(),
+            audit_key: self.audit_key.clone().unwrap_or_else(|| data.file(AUDIT_KEY_FILE)),
             seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
             parties_file: self.parties.clone(),
             coord_interval: Duration::from_millis(self.coord_interval_ms.max(10)),
@@ -257,13 +289,22 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    if args.uses_data_dir() {
+        args.data_dir().create()?;
+    }
+    let spec = args.store();
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
+        let store = crate::store::open_async(&spec, &args.pg()).await?;
+        cfg.server_tls().map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Keys and store are ready before the port opens: a client that can
+        // connect can use the server (and `deconflict token` finds its key).
+        let state = server::build_state(&cfg, store, server::Clock::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
-        tracing::info!(listen = %args.listen, store = ?cfg.store, dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
-        server::run(cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
+        tracing::info!(listen = %args.listen, store = ?spec, data_dir = %args.data_dir().path().display(), dev = cfg.dev, tls = cfg.tls.is_some(), "deconflict serving");
+        server::serve(state, &cfg, listener, shutdown_signal()).await.map_err(|e| anyhow::anyhow!("{e}"))
     })
 }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::Args;
 use server::auth::{DevKey, TokenRequest};
 
+use crate::paths::DataDirArg;
+
 /// Flags of `token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -18,12 +20,27 @@ pub struct TokenArgs {
     /// The audience: the host name of the server URL.
     #[arg(long, default_value = "localhost")]
     pub aud: String,
-    /// Lifetime in seconds (at most 3600).
-    #[arg(long, default_value_t = 3600)]
+    /// Lifetime in seconds, 1 to 3600 (servers refuse tokens living longer).
+    #[arg(long, default_value_t = 3600, value_parser = ttl_s)]
     pub ttl_s: u64,
-    /// Where the development key is kept (created on first use).
-    #[arg(long, env = "DECONF_DEV_KEY", default_value = "deconflict-dev-key.pem")]
-    pub dev_key: PathBuf,
+    /// The development key the server trusts; default `dev-key.pem` in the
+    /// data directory (`deconflict serve --dev` creates it; this never does).
+    #[arg(long, env = "DECONF_DEV_KEY")]
+    pub dev_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+/// The most a server accepts by default (`server::auth::DEFAULT_MAX_EXP_AHEAD`).
+const MAX_TTL_S: u64 = server::auth::DEFAULT_MAX_EXP_AHEAD.as_secs();
+
+/// A token lifetime a server accepts.
+fn ttl_s(s: &str) -> Result<u64, String> {
+    let ttl: u64 = crate::cli_values::non_negative(s)?;
+    if ttl == 0 || ttl > MAX_TTL_S {
+        return Err(format!("{ttl} s: a token lives 1 to {MAX_TTL_S} seconds (servers refuse longer ones)"));
+    }
+    Ok(ttl)
 }
 
 /// Signs a token for `sub` with the development key.
@@ -46,7 +63,8 @@ pub fn sign(
 
 /// Prints the token on stdout.
 pub fn run(args: TokenArgs) -> anyhow::Result<()> {
-    let token = sign(&args.dev_key, &args.sub, &args.scope, &args.aud, args.ttl_s)?;
+    let key = crate::paths::existing_dev_key(args.dev_key.as_deref(), &args.data.resolve())?;
+    let token = sign(&key, &args.sub, &args.scope, &args.aud, args.ttl_s)?;
     println!("{token}");
     Ok(())
 }

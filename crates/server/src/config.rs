@@ -1,111 +1,16 @@
 //! The server's typed configuration, built once at start-up (by the CLI from
 //! flags and `DECONF_*` environment variables) and passed down explicitly.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Limits, MemoryStore, Store};
+use deconflict_core::Limits;
 
 use crate::auth::{DevKey, Grants, TrustedKey, Verifier, load_key_file, scope};
-
-/// Which store to use.
-#[derive(Clone, PartialEq, Eq)]
-pub enum StoreSpec {
-    /// In memory; nothing survives a restart.
-    Memory,
-    /// A SQLite file (the embedded default).
-    Sqlite(PathBuf),
-    /// A PostgreSQL-compatible database shared by several replicas.
-    Postgres(String),
-}
-
-impl fmt::Debug for StoreSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreSpec::Memory => f.write_str("memory"),
-            StoreSpec::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
-            StoreSpec::Postgres(url) => f.write_str(&redact_password(url)),
-        }
-    }
-}
-
-impl std::str::FromStr for StoreSpec {
-    type Err = String;
-
-    /// `memory`, `sqlite:PATH` or `postgres://...`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s == "memory" {
-            return Ok(StoreSpec::Memory);
-        }
-        if let Some(path) = s.strip_prefix("sqlite:") {
-            if path.is_empty() {
-                return Err("sqlite: needs a file path, e.g. sqlite:./deconflict.sqlite".into());
-            }
-            return Ok(StoreSpec::Sqlite(PathBuf::from(path)));
-        }
-        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-            return Ok(StoreSpec::Postgres(s.to_owned()));
-        }
-        Err(format!("unknown store {s:?}: use memory, sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"))
-    }
-}
-
-impl StoreSpec {
-    /// Opens the store.
-    ///
-    /// # Errors
-    /// When the database cannot be opened or migrated.
-    pub fn open(&self, pg: &PgSettings) -> Result<Arc<dyn Store>, deconflict_core::StoreError> {
-        Ok(match self {
-            StoreSpec::Memory => Arc::new(MemoryStore::new()),
-            StoreSpec::Sqlite(path) => Arc::new(store_sqlite::SqliteStore::open(path)?),
-            StoreSpec::Postgres(url) => {
-                let opts = store_postgres::PgOptions {
-                    pool_size: pg.pool_size.max(1),
-                    statement_timeout: Some(pg.statement_timeout),
-                    schema: pg.schema.clone(),
-                    ..store_postgres::PgOptions::default()
-                };
-                Arc::new(store_postgres::PgStore::connect(url, opts)?)
-            }
-        })
-    }
-}
-
-/// Hides the password of a database URL for logs.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
-/// PostgreSQL connection settings.
-#[derive(Debug, Clone)]
-pub struct PgSettings {
-    /// Most connections per replica (and so concurrent transactions).
-    pub pool_size: usize,
-    /// A statement running longer is cancelled (the request gets 503).
-    pub statement_timeout: Duration,
-    /// The schema to use (must exist); `None` for the default search path.
-    pub schema: Option<String>,
-}
-
-impl Default for PgSettings {
-    fn default() -> Self {
-        Self { pool_size: 16, statement_timeout: Duration::from_secs(10), schema: None }
-    }
-}
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The store.
-    pub store: StoreSpec,
     /// PEM or JWKS files with trusted token keys, for any `sub`, granting the
     /// ordinary party scopes only ([`crate::auth::scope::PARTY_DEFAULT`]).
     pub key_files: Vec<PathBuf>,
@@ -126,8 +31,6 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often ended entities are purged.
     pub purge_interval: Duration,
-    /// PostgreSQL settings (used with [`StoreSpec::Postgres`]).
-    pub pg: PgSettings,
     /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
     pub live: crate::live::LiveConfig,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
@@ -168,7 +71,6 @@ pub struct TlsSettings {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            store: StoreSpec::Sqlite(PathBuf::from("deconflict.sqlite")),
             key_files: Vec::new(),
             operator_key_files: Vec::new(),
             audiences: Vec::new(),
@@ -178,7 +80,6 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
-            pg: PgSettings::default(),
             live: crate::live::LiveConfig::default(),
             audit_key: PathBuf::from("deconflict-audit-key.pem"),
             seal_interval: Duration::from_millis(200),
@@ -212,9 +113,9 @@ pub enum ConfigError {
     /// The party registry file could not be loaded.
     #[error("parties file {0}")]
     Parties(String),
-    /// The store could not be opened.
-    #[error("store {0:?}: {1}")]
-    Store(StoreSpec, deconflict_core::StoreError),
+    /// The store could not be read at start-up.
+    #[error("store: {0}")]
+    Store(deconflict_core::StoreError),
     /// TLS files or settings are unusable.
     #[error(transparent)]
     Tls(#[from] crate::net::TlsError),

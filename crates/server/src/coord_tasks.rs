@@ -23,8 +23,8 @@ use deconflict_core::coord::{
 use deconflict_core::events::EventKind;
 use deconflict_core::{Engine, EngineError};
 
-use crate::error::ApiError;
 use crate::state::AppState;
+use crate::tasks::TaskError;
 
 /// How long a webhook dispatcher lease lasts without renewal, in µs.
 const LEASE_TTL_US: i64 = 30_000_000;
@@ -62,19 +62,15 @@ impl CoordRuntime {
 async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || f(&engine))
-        .await
-        .map_err(|e| ApiError::Internal(format!("coordination task failed: {e}")))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+) -> Result<T, TaskError> {
+    crate::tasks::blocking(&state.engine, f).await
 }
 
 /// Escalates every overdue urgent or flash delivery (see the module docs).
 ///
 /// # Errors
 /// When the store fails.
-pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, ApiError> {
+pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, TaskError> {
     let now = state.clock.now();
     let r = blocking(state, move |e| e.coord().escalate_due(now)).await?;
     metrics::counter!("deconflict_hotline_escalations_total").increment(r.escalated as u64);
@@ -85,7 +81,7 @@ pub async fn escalate_due(state: &AppState) -> Result<EscalationReport, ApiError
 ///
 /// # Errors
 /// When the store fails.
-pub async fn liveness_due(state: &AppState) -> Result<LivenessReport, ApiError> {
+pub async fn liveness_due(state: &AppState) -> Result<LivenessReport, TaskError> {
     let now = state.clock.now();
     let r = blocking(state, move |e| e.coord().liveness_due(now)).await?;
     metrics::counter!("deconflict_liveness_checks_started_total").increment(r.started as u64);
@@ -127,7 +123,7 @@ async fn post_batch(http: &reqwest::Client, batch: &WebhookBatch) -> (usize, Opt
 ///
 /// # Errors
 /// When the store fails (HTTP failures are retried later, not errors).
-pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, ApiError> {
+pub async fn deliver_webhooks_once(state: &AppState) -> Result<WebhookReport, TaskError> {
     let _one_pass_at_a_time = state.coord.webhooks.lock().await;
     let mut report = WebhookReport::default();
     let parties = blocking(state, |e| e.coord().webhook_parties()).await?;
@@ -230,30 +226,13 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Runs escalation, liveness and metrics every `interval` until the runtime stops.
-pub async fn run(state: AppState, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = escalate_due(&state).await {
-            tracing::warn!(error = ?e, "escalation pass failed");
-        }
-        if let Err(e) = liveness_due(&state).await {
-            tracing::warn!(error = ?e, "liveness pass failed");
-        }
-        refresh_metrics(&state).await;
-    }
-}
-
-/// Runs the webhook dispatchers every `interval` until the runtime stops.
-pub async fn run_webhooks(state: AppState, interval: Duration) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = deliver_webhooks_once(&state).await {
-            tracing::warn!(error = ?e, "webhook pass failed");
-        }
-    }
+/// One hotline pass: escalation, liveness, then the notice metrics.
+///
+/// # Errors
+/// When the store fails (the pass after it runs on time).
+pub async fn coord_pass(state: &AppState) -> Result<(), TaskError> {
+    escalate_due(state).await?;
+    liveness_due(state).await?;
+    refresh_metrics(state).await;
+    Ok(())
 }

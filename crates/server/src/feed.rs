@@ -12,7 +12,6 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use deconflict_core::ledger::seal_once;
 use deconflict_core::{Store, StoreError, TxMode};
@@ -89,7 +88,7 @@ impl Feed {
                 }
             }
         });
-        task.await.map_err(|e| StoreError::Backend(format!("sealer task failed: {e}")))?
+        task.await.map_err(|e| StoreError::backend(format!("sealer task failed: {e}")))?
     }
 
     /// Reads newly sealed entries from the store and broadcasts them.
@@ -106,7 +105,7 @@ impl Feed {
                 tx.sealed_after(after, PAGE)
             })
             .await
-            .map_err(|e| StoreError::Backend(format!("follower task failed: {e}")))??;
+            .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
             let n = page.len();
             for entry in page {
                 self.followed.store(entry.seq, Ordering::SeqCst);
@@ -132,26 +131,23 @@ impl Feed {
             tx.last_sealed()
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("follower task failed: {e}")))??;
+        .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
         self.followed.store(head.map_or(0, |e| e.seq), Ordering::SeqCst);
         Ok(())
     }
 
-    /// Seals and follows every `interval` until the runtime stops.
-    pub async fn run(self, store: Arc<dyn Store>, clock: Clock, interval: Duration) {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match self.seal(store.clone(), &clock).await {
-                Ok(n) if n > 0 => metrics::counter!("deconflict_audit_sealed_total").increment(n as u64),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "sealing the audit log failed"),
-            }
-            if let Err(e) = self.follow(store.clone()).await {
-                tracing::warn!(error = %e, "following the audit log failed");
-            }
+    /// One background pass: seals what is pending, then pushes what was
+    /// sealed (by any replica) to this replica's streams.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn pass(&self, store: Arc<dyn Store>, clock: &Clock) -> Result<(), crate::tasks::TaskError> {
+        let n = self.seal(store.clone(), clock).await?;
+        if n > 0 {
+            metrics::counter!("deconflict_audit_sealed_total").increment(n as u64);
         }
+        self.follow(store).await?;
+        Ok(())
     }
 }
 

@@ -20,6 +20,7 @@ pub mod net;
 pub mod openapi;
 pub mod purge;
 pub mod state;
+pub mod tasks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use config::{Config, ConfigError, PgSettings, StoreSpec, TlsSettings};
+pub use config::{Config, ConfigError, TlsSettings};
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
@@ -125,23 +126,19 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, body).into_response()
 }
 
-/// Builds the shared state from a configuration and a clock. The store is
-/// opened on a blocking thread (the PostgreSQL client must not block the
-/// async runtime).
+/// Builds the shared state from a configuration, the store it serves (opened
+/// by the caller: the server knows no backend) and a clock.
 ///
 /// # Errors
-/// [`ConfigError`] when keys or the store cannot be used.
-pub async fn build_state(cfg: &Config, clock: Clock) -> Result<AppState, ConfigError> {
+/// [`ConfigError`] when keys are unusable or the store cannot be read.
+pub async fn build_state(
+    cfg: &Config,
+    store: Arc<dyn deconflict_core::Store>,
+    clock: Clock,
+) -> Result<AppState, ConfigError> {
     let verifier = cfg.verifier()?;
-    let (spec, pg) = (cfg.store.clone(), cfg.pg.clone());
-    let store = tokio::task::spawn_blocking(move || spec.open(&pg))
-        .await
-        .map_err(|e| {
-            ConfigError::Store(cfg.store.clone(), deconflict_core::StoreError::Backend(e.to_string()))
-        })?
-        .map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
-    feed.start_at_head(store.clone()).await.map_err(|e| ConfigError::Store(cfg.store.clone(), e))?;
+    feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
     let state = AppState {
         feed,
         engine: Engine::new(store, cfg.limits.clone()),
@@ -175,16 +172,7 @@ pub async fn serve(
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
     let sbs = live::sbs::bind(&state).await?;
-    let purge = tokio::spawn(purge::run(state.clone(), cfg.purge_interval));
-    let feed = tokio::spawn(state.feed.clone().run(
-        state.engine.store().clone(),
-        state.clock.clone(),
-        cfg.seal_interval,
-    ));
-    let sbs = tokio::spawn(live::sbs::run(state.clone(), sbs));
-    let scan = tokio::spawn(live::scan::run(state.clone()));
-    let coord = tokio::spawn(coord_tasks::run(state.clone(), cfg.coord_interval));
-    let webhooks = tokio::spawn(coord_tasks::run_webhooks(state.clone(), cfg.coord_interval));
+    let background = start_background(&state, cfg, sbs);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -211,26 +199,54 @@ pub async fn serve(
     if let Some(t) = admin_task {
         let _ = t.await;
     }
-    purge.abort();
-    sbs.abort();
-    scan.abort();
-    coord.abort();
-    webhooks.abort();
-    feed.abort();
+    background.stop(cfg.conn.shutdown_grace).await;
     result
 }
 
-/// Builds the state from `cfg` with the system clock and serves it.
+/// Starts every background task of this replica (see [`tasks`]).
+fn start_background(
+    state: &AppState,
+    cfg: &Config,
+    sbs: Vec<(TcpListener, deconflict_core::Manager)>,
+) -> tasks::Background {
+    let mut bg = tasks::Background::new();
+    let s = state.clone();
+    bg.every("audit", cfg.seal_interval, move || {
+        let s = s.clone();
+        async move { s.feed.pass(s.engine.store().clone(), &s.clock).await }
+    });
+    let s = state.clone();
+    bg.every("purge", cfg.purge_interval, move || {
+        let s = s.clone();
+        async move { purge::purge_once(&s).await }
+    });
+    let s = state.clone();
+    bg.every("hotline", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::coord_pass(&s).await }
+    });
+    let s = state.clone();
+    bg.every("webhooks", cfg.coord_interval, move || {
+        let s = s.clone();
+        async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
+    });
+    bg.until_stopped(live::sbs::run(state.clone(), sbs));
+    bg.until_stopped(live::scan::run(state.clone()));
+    bg
+}
+
+/// Builds the state from `cfg` over `store` with the system clock and serves it.
 ///
 /// # Errors
 /// Configuration errors, or when the listener fails.
 pub async fn run(
     cfg: Config,
+    store: Arc<dyn deconflict_core::Store>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     cfg.server_tls()?;
-    let state = build_state(&cfg, Clock::system()).await?;
+    let state = build_state(&cfg, store, Clock::system()).await?;
     serve(state, &cfg, listener, shutdown).await?;
     Ok(())
 }

@@ -32,13 +32,13 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
                 StoreError::Unavailable(format!("PostgreSQL statement cancelled (statement_timeout?): {e}"))
             }
             _ if is_connection_code(code) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
-            _ => StoreError::Backend(format!("PostgreSQL: {}", describe(e))),
+            _ => StoreError::backend(format!("PostgreSQL: {}", describe(e))),
         };
     }
     if connection_lost(e) {
         StoreError::Unavailable(format!("PostgreSQL connection lost: {}", describe(e)))
     } else {
-        StoreError::Backend(format!("PostgreSQL: {}", describe(e)))
+        StoreError::backend(format!("PostgreSQL: {}", describe(e)))
     }
 }
 
@@ -109,22 +109,20 @@ pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt
 }
 
 /// A value that does not fit the column it is written to.
-pub(crate) fn out_of_range(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("{what} {value} does not fit a BIGINT column"))
+pub(crate) fn out_of_range(what: &'static str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::OutOfRange { what, value: value.to_string() }
 }
 
 /// [`Tx::seal_event`](deconflict_core::Tx::seal_event) of an event that does
 /// not exist or is already sealed.
 pub(crate) fn not_pending(id: i64) -> StoreError {
-    StoreError::Backend(format!("event {id} is not pending"))
+    StoreError::EventNotPending { id }
 }
 
 /// [`Tx::seal_event`](deconflict_core::Tx::seal_event) with an entry whose
 /// content is not that of the pending event.
 pub(crate) fn not_this_event(id: i64, seq: u64) -> StoreError {
-    StoreError::Backend(format!(
-        "event {id} is pending but audit entry {seq} has other content (kind, actor, subject or payload)"
-    ))
+    StoreError::EventMismatch { id, seq }
 }
 
 /// A transaction used after one of its statements failed: PostgreSQL would
@@ -133,9 +131,7 @@ pub(crate) fn aborted(first: &StoreError) -> StoreError {
     match first {
         StoreError::Retry => StoreError::Retry,
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        other => StoreError::Backend(format!(
-            "transaction was aborted by an earlier error and has been rolled back: {other}"
-        )),
+        other => StoreError::Aborted(Box::new(copy(other))),
     }
 }
 
@@ -146,6 +142,14 @@ pub(crate) fn copy(e: &StoreError) -> StoreError {
         StoreError::Retry => StoreError::Retry,
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
         StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
-        StoreError::Backend(m) => StoreError::Backend(m.clone()),
+        StoreError::EventNotPending { id } => StoreError::EventNotPending { id: *id },
+        StoreError::EventMismatch { id, seq } => StoreError::EventMismatch { id: *id, seq: *seq },
+        StoreError::Aborted(inner) => StoreError::Aborted(Box::new(copy(inner))),
+        StoreError::OutOfRange { what, value } => StoreError::OutOfRange { what, value: value.clone() },
+        // The driver's error is not Clone: its text stays.
+        StoreError::Backend { message, source } => StoreError::backend(match source {
+            Some(s) => format!("{message}: {s}"),
+            None => message.clone(),
+        }),
     }
 }

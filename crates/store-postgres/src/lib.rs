@@ -84,6 +84,7 @@
 mod error;
 mod pool;
 mod schema;
+mod scratch;
 mod spatial;
 pub mod tls;
 mod tx;
@@ -93,6 +94,7 @@ use std::time::Duration;
 use deconflict_core::{Store, StoreError, Tx, TxMode};
 
 pub use schema::SCHEMA_VERSION;
+pub use scratch::ScratchSchema;
 
 use crate::error::from_pg;
 use crate::pool::Pool;
@@ -159,7 +161,7 @@ impl PgStore {
         let (url, tls) = tls::split_url(url)?;
         let mut config: postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL connection string: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("invalid PostgreSQL connection string: {e}")))?;
         config.ssl_mode(tls.ssl_mode());
         config.connect_timeout(opts.connect_timeout);
         config.application_name(&opts.application_name);
@@ -229,7 +231,7 @@ fn session_setup(opts: &PgOptions) -> Result<String, StoreError> {
     }
     if let Some(schema) = &opts.schema {
         if schema.is_empty() || schema.contains('\0') {
-            return Err(StoreError::Backend(format!("invalid schema name {schema:?}")));
+            return Err(StoreError::backend(format!("invalid schema name {schema:?}")));
         }
         sql.push_str(&format!("SET search_path TO {};\n", quote_ident(schema)));
     }

@@ -60,7 +60,9 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
             }
             Err(Failed::Pg(e)) => {
                 return Err(match from_pg(&e) {
-                    StoreError::Backend(m) => StoreError::Backend(format!("schema migration: {m}")),
+                    StoreError::Backend { message, source } => {
+                        StoreError::Backend { message: format!("schema migration: {message}"), source }
+                    }
                     other => other,
                 });
             }

@@ -46,7 +46,7 @@ pub(crate) struct Settings {
 }
 
 fn bad(m: impl Into<String>) -> StoreError {
-    StoreError::Backend(m.into())
+    StoreError::backend(m.into())
 }
 
 /// `%XX` escapes of a URL query value.

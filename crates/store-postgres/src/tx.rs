@@ -11,10 +11,11 @@ mod records;
 use deconflict_core::codec;
 use deconflict_core::events::{NewEvent, PendingEvent};
 use deconflict_core::model::{
-    Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
+    Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription,
 };
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
+use deconflict_core::store::EntityKind;
 use deconflict_core::{EntityId, Manager, StoreError, SubscriptionId, Tx, TxMode, Usage};
 use geom::Time;
 use postgres::Row;
@@ -25,10 +26,11 @@ use crate::pool::Lease;
 use crate::spatial::{Search, Spatial};
 use entities::{
     AVAILABILITY_GET, AVAILABILITY_PUT, CONSTRAINT_BY_BOX, CONSTRAINT_BY_CELLS, CONSTRAINT_DELETE,
-    CONSTRAINT_GET, CONSTRAINT_PUT, COUNTS, INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET,
-    INTENT_OF_SUB, INTENT_PUT, PURGE_CONSTRAINTS, PURGE_INTENTS, PURGE_SUBSCRIPTIONS, SUBSCRIPTION_BY_BOX,
-    SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT, SUBSCRIPTIONS_OF,
-    USAGE_COUNTS, constraint_from_row, count, intent_from_row, row_id, subscription_from_row,
+    CONSTRAINT_GET, CONSTRAINT_PUT, COUNTS, ENDED_CONSTRAINTS, ENDED_INTENTS, ENDED_SUBSCRIPTIONS,
+    INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET, INTENT_OF_SUB, INTENT_PUT,
+    SUBSCRIPTION_BY_BOX, SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT,
+    SUBSCRIPTIONS_OF, USAGE_COUNTS, constraint_from_row, count, intent_from_row, row_id,
+    subscription_from_row,
 };
 use events::{
     CHECKPOINT_PUT, CHECKPOINTS_AFTER, EVENT_APPEND, EVENT_IS_PENDING, EVENT_LAST_SEALED, EVENT_SEAL,
@@ -349,17 +351,19 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError> {
-        let now = now.as_micros();
-        let intents = self.execute(PURGE_INTENTS, &[&now])?;
-        let constraints = self.execute(PURGE_CONSTRAINTS, &[&now])?;
-        let subscriptions = self.execute(PURGE_SUBSCRIPTIONS, &[&now])?;
-        Ok(PurgeCounts { intents, constraints, subscriptions })
+    fn ended_by(&mut self, kind: EntityKind, now: Time, n: usize) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let sql = match kind {
+            EntityKind::Intent => ENDED_INTENTS,
+            EntityKind::Constraint => ENDED_CONSTRAINTS,
+            EntityKind::Subscription => ENDED_SUBSCRIPTIONS,
+        };
+        let rows = self.query(sql, &[&now.as_micros(), &limit_param(n)])?;
+        rows.iter().map(|r| row_id(r, "entities")).collect()
     }
 
     fn counts(&mut self) -> Result<EntityCounts, StoreError> {
         let rows = self.query(COUNTS, &[])?;
-        let row = rows.first().ok_or_else(|| StoreError::Backend("counts returned no row".into()))?;
+        let row = rows.first().ok_or_else(|| StoreError::backend("counts returned no row"))?;
         Ok(EntityCounts {
             intents: count(row, 0)?,
             constraints: count(row, 1)?,
@@ -370,7 +374,7 @@ impl Tx for PgTx<'_> {
     fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
         let now = now.as_micros();
         let rows = self.query(USAGE_COUNTS, &[&manager.as_str(), &now])?;
-        let row = rows.first().ok_or_else(|| StoreError::Backend("usage returned no row".into()))?;
+        let row = rows.first().ok_or_else(|| StoreError::backend("usage returned no row"))?;
         let (intents, constraints) = (count(row, 0)?, count(row, 1)?);
         let rows = self.query(SUBSCRIPTIONS_OF, &[&manager.as_str(), &now])?;
         let subscriptions = rows.iter().map(subscription_from_row).collect::<Result<_, _>>()?;

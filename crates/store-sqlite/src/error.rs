@@ -29,13 +29,13 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
                 StoreError::Unavailable(e.to_string())
             }
             ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Corrupt(e.to_string()),
-            _ => StoreError::Backend(e.to_string()),
+            _ => StoreError::backend_with("SQLite", e),
         },
         E::FromSqlConversionFailure(..)
         | E::IntegralValueOutOfRange(..)
         | E::Utf8Error(..)
         | E::InvalidColumnType(..) => StoreError::Corrupt(e.to_string()),
-        _ => StoreError::Backend(e.to_string()),
+        _ => StoreError::backend_with("SQLite", e),
     }
 }
 
@@ -54,27 +54,25 @@ pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt
 }
 
 /// A value that does not fit the column it is written to.
-pub(crate) fn out_of_range(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("{what} {value} does not fit a 64-bit signed integer column"))
+pub(crate) fn out_of_range(what: &'static str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::OutOfRange { what, value: value.to_string() }
 }
 
 /// `parties` that could not be written as JSON.
 pub(crate) fn from_json(e: &serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("events: parties: {e}"))
+    StoreError::backend(format!("events: parties: {e}"))
 }
 
 /// [`Tx::seal_event`](deconflict_core::Tx::seal_event) of an event that does
 /// not exist or is already sealed.
 pub(crate) fn not_pending(id: i64) -> StoreError {
-    StoreError::Backend(format!("event {id} is not pending"))
+    StoreError::EventNotPending { id }
 }
 
 /// [`Tx::seal_event`](deconflict_core::Tx::seal_event) with an entry whose
 /// content is not that of the pending event.
 pub(crate) fn not_this_event(id: i64, seq: u64) -> StoreError {
-    StoreError::Backend(format!(
-        "event {id} is pending but audit entry {seq} has other content (kind, actor, subject or payload)"
-    ))
+    StoreError::EventMismatch { id, seq }
 }
 
 /// Shorthand: `.map_err(from_sqlite)` as a method.

@@ -46,7 +46,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.execute_batch(m.sql).map_err(|e| match crate::error::from_sqlite(e) {
-            StoreError::Backend(msg) => StoreError::Backend(format!("schema migration {}: {msg}", m.version)),
+            StoreError::Backend { message, source } => {
+                StoreError::Backend { message: format!("schema migration {}: {message}", m.version), source }
+            }
             other => other,
         })?;
         tx.execute(

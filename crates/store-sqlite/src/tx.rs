@@ -13,10 +13,11 @@ use deconflict_core::codec;
 use deconflict_core::events::{NewEvent, PendingEvent};
 use deconflict_core::ids::{EntityId, Manager, SubscriptionId};
 use deconflict_core::model::{
-    Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, PurgeCounts, Subscription,
+    Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription,
 };
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
+use deconflict_core::store::EntityKind;
 use deconflict_core::{StoreError, Tx, TxMode, Usage};
 use geom::Time;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -25,11 +26,10 @@ use crate::error::{SqlResultExt, bad_column, not_pending, not_this_event};
 use crate::rtree::RBox;
 use entities::{
     AVAILABILITY, CONSTRAINT_BY_ID, CONSTRAINTS_IN, COUNTS, DELETE_CONSTRAINT, DELETE_INTENT,
-    DELETE_SUBSCRIPTION, INDEX_CONSTRAINT, INDEX_INTENT, INDEX_SUBSCRIPTION, INTENT_BY_ID, INTENTS_IN,
-    INTENTS_OF_SUBSCRIPTION, PURGE_CONSTRAINTS, PURGE_INTENTS, PURGE_ORPHANS, PURGE_SUBSCRIPTIONS,
-    SUBSCRIPTION_BY_ID, SUBSCRIPTIONS_IN, SUBSCRIPTIONS_OF, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT,
-    UPSERT_INTENT, UPSERT_SUBSCRIPTION, USAGE_COUNTS, entity_id, read_constraint, read_intent,
-    read_subscription,
+    DELETE_SUBSCRIPTION, ENDED_CONSTRAINTS, ENDED_INTENTS, ENDED_SUBSCRIPTIONS, INDEX_CONSTRAINT,
+    INDEX_INTENT, INDEX_SUBSCRIPTION, INTENT_BY_ID, INTENTS_IN, INTENTS_OF_SUBSCRIPTION, SUBSCRIPTION_BY_ID,
+    SUBSCRIPTIONS_IN, SUBSCRIPTIONS_OF, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT, UPSERT_INTENT,
+    UPSERT_SUBSCRIPTION, USAGE_COUNTS, entity_id, read_constraint, read_intent, read_subscription,
 };
 use events::{
     ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, LAST_SEALED, PUT_CHECKPOINT,
@@ -87,7 +87,7 @@ impl<L: Lease> SqliteTx<L> {
     fn writable(&self) -> Result<(), StoreError> {
         match self.mode {
             TxMode::Write => Ok(()),
-            TxMode::Read => Err(StoreError::Backend("write attempted in a read-only transaction".into())),
+            TxMode::Read => Err(StoreError::backend("write attempted in a read-only transaction")),
         }
     }
 
@@ -153,11 +153,6 @@ impl<L: Lease> SqliteTx<L> {
         self.writable()?;
         self.conn.prepare_cached(sql).store()?.execute([id]).store()?;
         Ok(())
-    }
-
-    fn execute_count(&self, sql: &str, now: i64) -> Result<u64, StoreError> {
-        let n = self.conn.prepare_cached(sql).store()?.execute([now]).store()?;
-        Ok(n as u64)
     }
 }
 
@@ -335,14 +330,19 @@ impl<L: Lease> Tx for SqliteTx<L> {
         Ok(())
     }
 
-    fn purge_expired(&mut self, now: Time) -> Result<PurgeCounts, StoreError> {
-        self.writable()?;
-        let now = now.as_micros();
-        let intents = self.execute_count(PURGE_INTENTS, now)?;
-        let constraints = self.execute_count(PURGE_CONSTRAINTS, now)?;
-        let ended = self.execute_count(PURGE_SUBSCRIPTIONS, now)?;
-        let orphans = self.conn.prepare_cached(PURGE_ORPHANS).store()?.execute([]).store()? as u64;
-        Ok(PurgeCounts { intents, constraints, subscriptions: ended + orphans })
+    fn ended_by(&mut self, kind: EntityKind, now: Time, n: usize) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let sql = match kind {
+            EntityKind::Intent => ENDED_INTENTS,
+            EntityKind::Constraint => ENDED_CONSTRAINTS,
+            EntityKind::Subscription => ENDED_SUBSCRIPTIONS,
+        };
+        let mut stmt = self.conn.prepare_cached(sql).store()?;
+        let rows = stmt.query_map(params![now.as_micros(), limit(n)], |r| r.get::<_, String>(0)).store()?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(entity_id("entities", &row.store()?)?.as_uuid());
+        }
+        Ok(out)
     }
 
     fn counts(&mut self) -> Result<EntityCounts, StoreError> {

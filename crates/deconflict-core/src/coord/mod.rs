@@ -149,7 +149,7 @@ pub(crate) fn save<T: Serialize>(
     due: Option<geom::Time>,
 ) -> Result<(), EngineError> {
     let body = serde_json::to_string(body)
-        .map_err(|e| EngineError::Store(StoreError::Backend(format!("encoding {kind} {id}: {e}"))))?;
+        .map_err(|e| EngineError::Store(StoreError::backend(format!("encoding {kind} {id}: {e}"))))?;
     tx.put_record(&Record {
         kind: kind.to_owned(),
         id: id.to_owned(),

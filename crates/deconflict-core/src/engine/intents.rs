@@ -437,13 +437,14 @@ fn check_key(
     Err(EngineError::MissingKeys(Box::new(AirspaceConflict { missing_intents, missing_constraints })))
 }
 
-/// Deletes an implicit subscription once no intent depends on it.
-fn drop_implicit_if_unused(tx: &mut dyn Tx, sid: SubscriptionId) -> Result<(), EngineError> {
+/// Deletes an implicit subscription once no intent depends on it; whether it did.
+pub(super) fn drop_implicit_if_unused(tx: &mut dyn Tx, sid: SubscriptionId) -> Result<bool, EngineError> {
     if let Some(sub) = tx.subscription(sid)?
         && sub.implicit
         && tx.intents_of_subscription(sid)?.is_empty()
     {
         tx.delete_subscription(sid)?;
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }

@@ -14,6 +14,7 @@ pub mod events;
 pub(crate) mod intents;
 mod notify;
 mod ovn;
+mod purge;
 mod subscriptions;
 
 use std::sync::Arc;
@@ -28,7 +29,6 @@ pub use notify::SubscriberToNotify;
 pub use subscriptions::{PutSubscription, PutSubscriptionResult, SubscriptionView};
 
 use crate::ids::Manager;
-use crate::model::PurgeCounts;
 use crate::store::{Store, StoreError, Tx, TxMode};
 
 const MINUTE_US: i64 = 60_000_000;
@@ -230,14 +230,6 @@ impl Engine {
         f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         self.read(f)
-    }
-
-    /// Removes everything that has ended by `now`.
-    ///
-    /// # Errors
-    /// [`EngineError::Store`] when the store fails.
-    pub fn purge_expired(&self, now: Time) -> Result<PurgeCounts, EngineError> {
-        self.write(None, |tx| Ok(tx.purge_expired(now)?))
     }
 
     /// Entity counts, for metrics.

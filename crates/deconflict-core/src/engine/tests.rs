@@ -292,12 +292,34 @@ fn availability_versions() {
 }
 
 #[test]
-fn purge_through_the_engine() {
+fn purge_removes_what_ended_with_its_implicit_subscription_and_nothing_live() {
     let e = engine();
-    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    // Ends at T0 + 1 h, with an implicit subscription.
+    let ended = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    // Live until T0 + 5 h, with its own implicit subscription.
+    let mut p = put(47.0, "bob");
+    p.extents = vec![volume(square(47.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + 5 * HOUR)];
+    let live = e.put_intent(&ctx("bob"), EntityId::random(), None, &p).unwrap();
+    // An explicit subscription ending at T0 + 1 h.
+    let sub = PutSubscription {
+        footprint: square(48.0, 7.0, 0.01),
+        altitude: geom::AltitudeRange::new(0.0, 100.0).unwrap(),
+        start: Some(Time::from_micros(T0)),
+        end: Some(Time::from_micros(T0 + HOUR)),
+        uss_base_url: url("carol.example"),
+        notify_for_intents: true,
+        notify_for_constraints: false,
+    };
+    e.put_subscription(&ctx("carol"), SubscriptionId::random(), None, &sub).unwrap();
+    assert_eq!(e.counts().unwrap().subscriptions, 3);
     let counts = e.purge_expired(Time::from_micros(T0 + 2 * HOUR)).unwrap();
-    assert_eq!((counts.intents, counts.subscriptions), (1, 1));
-    assert_eq!(e.counts().unwrap().intents, 0);
+    assert_eq!((counts.intents, counts.constraints, counts.subscriptions), (1, 0, 2));
+    assert!(matches!(e.intent(ended.intent.intent.id), Err(EngineError::NotFound(_))));
+    e.intent(live.intent.intent.id).unwrap();
+    let mut tx = e.store().begin(TxMode::Read).unwrap();
+    let sid = live.intent.intent.subscription_id.unwrap();
+    assert!(tx.subscription(sid).unwrap().is_some(), "a live intent keeps its implicit subscription");
+    assert_eq!(tx.counts().unwrap().subscriptions, 1);
 }
 
 #[test]

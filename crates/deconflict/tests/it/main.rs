@@ -7,6 +7,10 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod bench_pg;
+mod docs;
+mod settings;
+
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
 
 fn run(args: &[&str]) -> Output {
@@ -231,12 +235,45 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
         "--uss-base-url",
         "http://alpha.example",
     ]);
-    // The server seals every 200 ms; wait until the creation is in the log.
+    // A second intent over the first (with its key), so the log spans several pages below.
+    let listed = stdout(&run(&[
+        "intent",
+        "list",
+        "--lat",
+        "46.96",
+        "--lng",
+        "7.44",
+        "--server",
+        &server.base,
+        "--token",
+        &tok,
+    ]));
+    let ovn = listed
+        .lines()
+        .next()
+        .and_then(|l| l.split('\t').nth(4))
+        .unwrap()
+        .trim_start_matches("ovn=")
+        .to_owned();
+    run(&[
+        "intent",
+        "file",
+        example,
+        "--server",
+        &server.base,
+        "--token",
+        &tok,
+        "--uss-base-url",
+        "http://alpha.example",
+        "--key",
+        &ovn,
+    ]);
+    // The server seals every 200 ms; wait until both creations are in the log.
     let url = format!("{}/v1/audit", server.base);
     let deadline = Instant::now() + Duration::from_secs(20);
     let export = loop {
         let text = fetch(&url, Some(&tok));
-        if text.contains("intent.created") {
+        if text.matches("intent.created").count() >= 2 {
             break text;
         }
         assert!(Instant::now() < deadline, "nothing sealed: {text}");
@@ -249,6 +286,14 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
     // Straight from the server, then from a file, with the trusted key.
     let ok = stdout(&run(&["audit", "verify", &url, "--token", &tok, "--trusted-key", &hex]));
     assert!(ok.starts_with("OK: chain of"), "{ok}");
+    // Page by page (one entry per request here): the same chain, all of it.
+    let paged =
+        stdout(&run(&["audit", "verify", &url, "--token", &tok, "--trusted-key", &hex, "--page-size", "1"]));
+    assert_eq!(paged, ok, "paging verifies the same whole chain");
+    assert!(
+        export.lines().filter(|l| l.contains("\"type\":\"link\"")).count() > 1,
+        "more than one page: {export}"
+    );
     let file = dir.path().join("alpha-audit.jsonl");
     std::fs::write(&file, &export).unwrap();
     let ok = stdout(&run(&["audit", "verify", file.to_str().unwrap(), "--trusted-key", &hex]));
@@ -349,4 +394,30 @@ fn plain_http_is_refused_off_loopback_outside_development() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("refusing to serve plain HTTP") && err.contains("--tls-cert"), "{err}");
+}
+
+#[test]
+fn sigterm_with_an_open_event_stream_exits_within_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Server::start(dir.path(), port);
+    let tok = token(dir.path(), "alpha");
+    // An event stream held open, as a browser or a command post would.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read as _, Write as _};
+    write!(stream, "GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the stream is open");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Wait for the exit on another thread, so a hang fails the test instead of blocking it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut child = std::mem::replace(&mut server.child, Command::new("true").spawn().unwrap());
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = rx.recv_timeout(Duration::from_secs(15)).expect("no exit after SIGTERM").unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
 }

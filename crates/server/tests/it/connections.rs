@@ -239,9 +239,7 @@ async fn shutdown_drains_within_its_grace_even_with_streams_open() {
     let (st, _) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
     assert_eq!(st, StatusCode::CREATED);
     let dir = tokio::time::timeout(HUNG, s.stop()).await.expect("the server did not stop with streams open");
-    let store = server::StoreSpec::Sqlite(dir.path().join("test.sqlite"))
-        .open(&server::PgSettings::default())
-        .unwrap();
+    let store = StoreSpec::Sqlite(dir.path().join("test.sqlite")).open(None);
     let mut tx = store.begin(deconflict_core::TxMode::Read).unwrap();
     assert_eq!(tx.counts().unwrap().intents, 1);
 }

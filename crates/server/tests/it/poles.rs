@@ -113,7 +113,7 @@ async fn pole_and_antimeridian_on_sqlite() {
 
 #[tokio::test]
 async fn pole_and_antimeridian_in_memory() {
-    let opts = Options { store: Some(server::StoreSpec::Memory), ..Options::default() };
+    let opts = Options { store: Some(StoreSpec::Memory), ..Options::default() };
     pole_and_antimeridian(TestServer::start_with(opts, tempfile::tempdir().unwrap()).await).await;
 }
 

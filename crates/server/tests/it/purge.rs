@@ -38,12 +38,12 @@ async fn purge_removes_ended_entities_and_counts_them() {
     assert_eq!(s.counts().await, (2, 0, 2));
 
     // Nothing has ended yet.
-    server::purge::purge_once(&s.state).await;
+    server::purge::purge_once(&s.state).await.unwrap();
     assert_eq!(s.counts().await, (2, 0, 2));
 
     // An hour later the short one and its implicit subscription are gone.
     clock.set(now + 3_600_000_000);
-    server::purge::purge_once(&s.state).await;
+    server::purge::purge_once(&s.state).await.unwrap();
     assert_eq!(s.counts().await, (1, 0, 1));
     let (st, _) = s.call(Method::GET, &format!("{OIR}/{short}"), Some(&alice), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use reqwest::{Method, StatusCode};
-use server::StoreSpec;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 

@@ -469,7 +469,6 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
 async fn sbs_bind_errors_fail_start_up() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut cfg = server::Config {
-        store: server::StoreSpec::Memory,
         dev: true,
         dev_key: std::env::temp_dir().join(format!("dk-{}.pem", new_id())),
         ..server::Config::default()
@@ -477,7 +476,7 @@ async fn sbs_bind_errors_fail_start_up() {
     cfg.audit_key = std::env::temp_dir().join(format!("ak-{}.pem", new_id()));
     cfg.live.sbs_listeners =
         vec![(taken.local_addr().unwrap(), deconflict_core::Manager::new("radar").unwrap())];
-    let state = server::build_state(&cfg, Clock::system()).await.unwrap();
+    let state = server::build_state(&cfg, StoreSpec::Memory.open(None), Clock::system()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(5),

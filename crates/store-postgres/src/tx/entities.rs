@@ -139,11 +139,13 @@ pub(super) const AVAILABILITY_GET: &str = "SELECT availability, version FROM uss
 pub(super) const AVAILABILITY_PUT: &str = "INSERT INTO uss_availability (uss, availability, version) VALUES ($1, $2, $3) \
      ON CONFLICT (uss) DO UPDATE SET availability = EXCLUDED.availability, version = EXCLUDED.version";
 
-pub(super) const PURGE_INTENTS: &str = "DELETE FROM operational_intents WHERE time_end <= $1";
-pub(super) const PURGE_CONSTRAINTS: &str = "DELETE FROM constraints WHERE time_end <= $1";
-/// Runs after the intents' purge, so "in use" means "used by a remaining intent".
-pub(super) const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions s WHERE s.time_end <= $1 \
-     OR (s.implicit AND NOT EXISTS (SELECT 1 FROM operational_intents o WHERE o.subscription_id = s.id))";
+/// Ids of what ended by `$1`, soonest first, at most `$2` (the `time_end` indexes serve them).
+pub(super) const ENDED_INTENTS: &str =
+    "SELECT id FROM operational_intents WHERE time_end <= $1 ORDER BY time_end, id LIMIT $2";
+pub(super) const ENDED_CONSTRAINTS: &str =
+    "SELECT id FROM constraints WHERE time_end <= $1 ORDER BY time_end, id LIMIT $2";
+pub(super) const ENDED_SUBSCRIPTIONS: &str =
+    "SELECT id FROM subscriptions WHERE time_end <= $1 ORDER BY time_end, id LIMIT $2";
 pub(super) const USAGE_COUNTS: &str = "SELECT \
      (SELECT count(*) FROM operational_intents WHERE manager = $1 AND time_end > $2), \
      (SELECT count(*) FROM constraints WHERE manager = $1 AND time_end > $2)";

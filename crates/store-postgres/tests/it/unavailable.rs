@@ -37,7 +37,7 @@ fn nothing_listening_is_unavailable() {
 #[test]
 fn bad_connection_string_is_backend_error() {
     let err = PgStore::connect("postgres://[not a url", PgOptions::default()).expect_err("invalid");
-    assert!(matches!(err, StoreError::Backend(_)), "got {err:?}");
+    assert!(matches!(err, StoreError::Backend { .. }), "got {err:?}");
 }
 
 /// Wrong password: the server answers, but refuses: Unavailable too.

@@ -130,12 +130,13 @@ pub(super) const UPSERT_AVAILABILITY: &str = "INSERT INTO uss_availability (uss,
     VALUES (?1, ?2, ?3) \
     ON CONFLICT (uss) DO UPDATE SET availability = excluded.availability, version = excluded.version";
 
-pub(super) const PURGE_INTENTS: &str = "DELETE FROM operational_intents WHERE time_end <= ?1";
-pub(super) const PURGE_CONSTRAINTS: &str = "DELETE FROM constraints WHERE time_end <= ?1";
-pub(super) const PURGE_SUBSCRIPTIONS: &str = "DELETE FROM subscriptions WHERE time_end <= ?1";
-// Runs after the intents were purged, like the memory store's `in_use` set.
-pub(super) const PURGE_ORPHANS: &str = "DELETE FROM subscriptions WHERE implicit = 1 AND NOT EXISTS \
-    (SELECT 1 FROM operational_intents oi WHERE oi.subscription_id = subscriptions.id)";
+/// Ids of what ended by `?1`, soonest first, at most `?2` (the `time_end` indexes serve them).
+pub(super) const ENDED_INTENTS: &str =
+    "SELECT id FROM operational_intents WHERE time_end <= ?1 ORDER BY time_end, id LIMIT ?2";
+pub(super) const ENDED_CONSTRAINTS: &str =
+    "SELECT id FROM constraints WHERE time_end <= ?1 ORDER BY time_end, id LIMIT ?2";
+pub(super) const ENDED_SUBSCRIPTIONS: &str =
+    "SELECT id FROM subscriptions WHERE time_end <= ?1 ORDER BY time_end, id LIMIT ?2";
 
 pub(super) const USAGE_COUNTS: &str = "SELECT \
     (SELECT COUNT(*) FROM operational_intents WHERE manager = ?1 AND time_end > ?2), \

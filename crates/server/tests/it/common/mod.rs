@@ -9,7 +9,7 @@ use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::auth::{DevKey, TokenRequest};
-use server::{Clock, Config, StoreSpec};
+use server::{Clock, Config};
 use tokio::sync::oneshot;
 
 pub mod certs;
@@ -20,6 +20,41 @@ pub const CP: &str = "utm.constraint_processing";
 pub const CM: &str = "utm.constraint_management";
 pub const CMSA: &str = "utm.conformance_monitoring_sa";
 pub const AA: &str = "utm.availability_arbitration";
+
+/// The store a test server runs on (the server itself knows no backend).
+#[derive(Debug, Clone)]
+pub enum StoreSpec {
+    /// In memory.
+    Memory,
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// PostgreSQL at this URL (in `Options::pg_schema`, when given).
+    Postgres(String),
+}
+
+impl StoreSpec {
+    /// Opens it (blocking: call from a blocking thread for PostgreSQL).
+    pub fn open(&self, schema: Option<&str>) -> std::sync::Arc<dyn deconflict_core::Store> {
+        match self {
+            StoreSpec::Memory => std::sync::Arc::new(deconflict_core::MemoryStore::new()),
+            StoreSpec::Sqlite(path) => std::sync::Arc::new(store_sqlite::SqliteStore::open(path).unwrap()),
+            StoreSpec::Postgres(url) => {
+                let opts = store_postgres::PgOptions {
+                    pool_size: 4,
+                    schema: schema.map(str::to_owned),
+                    ..store_postgres::PgOptions::default()
+                };
+                std::sync::Arc::new(store_postgres::PgStore::connect(url, opts).unwrap())
+            }
+        }
+    }
+
+    /// Opens it on a blocking thread.
+    pub async fn open_async(&self, schema: Option<String>) -> std::sync::Arc<dyn deconflict_core::Store> {
+        let spec = self.clone();
+        tokio::task::spawn_blocking(move || spec.open(schema.as_deref())).await.unwrap()
+    }
+}
 
 /// A running server and what is needed to call it.
 pub struct TestServer {
@@ -102,12 +137,6 @@ impl TestServer {
         let db = dir.path().join("test.sqlite");
         let dev_key = opts.dev_key.clone().unwrap_or_else(|| dir.path().join("dev-key.pem"));
         let mut cfg = Config {
-            store: opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone())),
-            pg: server::PgSettings {
-                pool_size: 4,
-                schema: opts.pg_schema.clone(),
-                ..server::PgSettings::default()
-            },
             key_files: opts.key_files,
             audiences: opts.audiences,
             dev: opts.dev,
@@ -127,7 +156,9 @@ impl TestServer {
         cfg.limits.allow_http_base_urls = true;
         cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
-        let state = server::build_state(&cfg, clock.clone()).await.unwrap();
+        let spec = opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone()));
+        let store = spec.open_async(opts.pg_schema.clone()).await;
+        let state = server::build_state(&cfg, store, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
         let base = format!("{scheme}://{}", listener.local_addr().unwrap());
