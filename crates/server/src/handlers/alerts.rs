@@ -43,12 +43,12 @@ use super::ApiQuery;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::scope;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
+use crate::live::view::AlertsView;
 use crate::state::AppState;
 
 /// Query parameters of both endpoints.
@@ -65,7 +65,7 @@ pub struct AlertsQuery {
 #[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts",
     params(AlertsQuery),
     responses(
-        (status = 200, description = "`{\"alerts\": [AlertView]}`.", body = serde_json::Value),
+        (status = 200, description = "The active alerts the caller may see.", body = AlertsView),
         (status = 400, description = "Bad query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
@@ -75,10 +75,10 @@ pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
     ApiQuery(q): ApiQuery<AlertsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlertsView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
     let party = state.live.party(&authed.manager);
-    Ok(Json(json!({ "alerts": state.live.alerts_for(party, q.own) })))
+    Ok(Json(AlertsView { alerts: state.live.alerts_for(party, q.own) }))
 }
 
 /// `GET /v1/alerts/stream`: Server-Sent Events of alert changes the caller may see.

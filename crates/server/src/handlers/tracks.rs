@@ -30,7 +30,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tactical::{
     Altitude, AltitudeRef, Callsign, DegreesTrue, FeetPerMinute, Knots, OperationKey, PartyId, Position,
     Timestamp, TrackError, TrackId, TrackState,
@@ -39,7 +39,7 @@ use tactical::{
 use crate::auth::scope;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
-use crate::live::view::{TrackView, rfc3339};
+use crate::live::view::{IngestedView, TrackView, TracksView, rfc3339};
 use crate::state::AppState;
 
 /// Longest track id, characters.
@@ -89,7 +89,7 @@ pub struct TrackReportDto {
 #[utoipa::path(post, path = "/v1/tracks", tag = "tracks", operation_id = "post_tracks",
     request_body = TrackBatchDto,
     responses(
-        (status = 200, description = "`{\"accepted\": n, \"stale\": m}`.", body = serde_json::Value),
+        (status = 200, description = "How many reports were stored and how many were stale.", body = IngestedView),
         (status = 400, description = "A bad report, naming `tracks[i].field`; nothing is stored.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
@@ -100,7 +100,7 @@ pub async fn post(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IngestedView>, ApiError> {
     authed.require(&[&[scope::TRACKS_WRITE]])?;
     let Value::Object(mut body) = body else { return Err(ApiError::bad("body must be a JSON object")) };
     let Some(tracks) = body.remove("tracks") else {
@@ -123,19 +123,19 @@ pub async fn post(
     }
     let party = state.live.party(&authed.manager);
     let done = state.live.ingest(party, reports);
-    Ok(Json(json!({ "accepted": done.accepted, "stale": done.stale })))
+    Ok(Json(IngestedView { accepted: done.accepted, stale: done.stale }))
 }
 
 /// `GET /v1/tracks`: `{"tracks": [...]}`, the caller's own live tracks with
 /// the fields of `POST` (`time` always present, `callsign` when known).
 #[utoipa::path(get, path = "/v1/tracks", tag = "tracks", operation_id = "list_tracks",
     responses(
-        (status = 200, description = "`{\"tracks\": [TrackView]}`.", body = serde_json::Value),
+        (status = 200, description = "The caller's own live tracks.", body = TracksView),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.tracks.read"]), ("bearer" = ["deconflict.tracks.write"])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<TracksView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
     let party = state.live.party(&authed.manager);
     let tracks: Vec<TrackView> = state
@@ -159,7 +159,7 @@ pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<
             callsign: s.callsign.map(|c| c.as_str().to_owned()),
         })
         .collect();
-    Ok(Json(json!({ "tracks": tracks })))
+    Ok(Json(TracksView { tracks }))
 }
 
 /// One report; the error is `.field: message` (the caller prefixes `tracks[i]`).
