@@ -13,11 +13,12 @@ use super::ids::{CheckId, LineId, MessageId};
 use super::lines::{line_for, save_line};
 use super::messages::post;
 use super::model::{Check, CheckResult, Line, LineState, Message, MessageKind, Priority, Refs};
-use super::{Coord, MAX_LIST, decode, emit, kind, load, plus_s, save};
+use super::page::{self, Page};
+use super::{Coord, decode, emit, kind, load, plus_s, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
 use crate::ids::Manager;
-use crate::records::RecordKey;
+use crate::records::{Record, RecordKey};
 use crate::store::Tx;
 
 /// What one liveness pass did.
@@ -222,21 +223,23 @@ impl Coord<'_> {
         })
     }
 
-    /// The checks of line `id`, newest first, at most `limit`.
+    /// The checks of line `id`, newest first, at most `limit`, below check
+    /// `before` if given.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
-    pub fn checks(&self, ctx: &Ctx, id: &LineId, limit: usize) -> Result<Vec<Check>, EngineError> {
+    pub fn checks(
+        &self,
+        ctx: &Ctx,
+        id: &LineId,
+        before: Option<CheckId>,
+        limit: usize,
+    ) -> Result<Page<Check, CheckId>, EngineError> {
         self.engine.read_tx(|tx| {
             super::lines::readable_line(tx, ctx, id)?;
-            let mut all: Vec<Check> = tx
-                .records_by(kind::CHECK, RecordKey::K1(id.as_str()), MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?;
-            all.reverse();
-            all.truncate(limit);
-            Ok(all)
+            let list = (kind::CHECK, RecordKey::K1(id.as_str()));
+            let keep = |_: &mut dyn Tx, r: &Record| decode(r).map(Some);
+            page::newest_first(tx, list, before.map(|c| c.to_string()), limit, keep, |c: &Check| c.id)
         })
     }
 }

@@ -14,6 +14,7 @@ use super::model::{
     Delivery, DeliveryChannel, HeartbeatSource, Line, LineState, Message, MessageKind, MessageView, Priority,
     Refs, Sent,
 };
+use super::page::{self, Page};
 use super::stored::us;
 use super::{
     Coord, MAX_LIST, MAX_TEXT_BYTES, Template, bad, decode, emit, kind, liveness, load, plus_s, save,
@@ -21,7 +22,7 @@ use super::{
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
 use crate::ids::Manager;
-use crate::records::RecordKey;
+use crate::records::{Record, RecordKey};
 use crate::store::Tx;
 
 /// Fewest seconds between two system messages on the thread of one pair of
@@ -396,28 +397,34 @@ impl Coord<'_> {
     }
 
     /// Message `id`, for its sender and recipients (a recipient's first fetch
-    /// counts as delivery).
+    /// counts as delivery). A read transaction; a write one only to record
+    /// that first delivery.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
-        let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        let caller = &ctx.caller;
+        let view = self.engine.read_tx(|tx| {
             let message = load_message(tx, id)?;
             if &message.sender != caller {
-                let mut d = own_delivery(tx, &message, caller, "read").map_err(|_| {
+                own_delivery(tx, &message, caller, "read").map_err(|_| {
                     EngineError::Forbidden(format!(
                         "{caller} is neither the sender nor a recipient of message {id}"
                     ))
                 })?;
-                deliver(tx, &mut d, now, DeliveryChannel::Fetch)?;
             }
             view_for(tx, message, caller, false)
-        })
+        })?;
+        let mut views = [view];
+        self.deliver_listed(ctx, &mut views, DeliveryChannel::Fetch)?;
+        let [view] = views;
+        Ok(view)
     }
 
     /// The caller's received messages, newest first (only unacknowledged ones
-    /// with `unacked_only`), at most `limit`. Fetching delivers them.
+    /// with `unacked_only`), at most `limit`, below message `before` if given.
+    /// Fetching delivers them: a read transaction, and a write one only for
+    /// the messages not delivered before.
     ///
     /// # Errors
     /// `Timeout`, `Store`.
@@ -425,31 +432,69 @@ impl Coord<'_> {
         &self,
         ctx: &Ctx,
         unacked_only: bool,
+        before: Option<MessageId>,
         limit: usize,
-    ) -> Result<Vec<MessageView>, EngineError> {
-        let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
-            let mut all = tx.records_by(kind::DELIVERY, RecordKey::K1(caller.as_str()), MAX_LIST)?;
-            all.reverse();
-            let mut out = Vec::new();
-            for r in &all {
-                if out.len() >= limit {
-                    break;
-                }
-                let mut d: Delivery = decode(r)?;
+    ) -> Result<Page<MessageView, MessageId>, EngineError> {
+        let caller = &ctx.caller;
+        let mut page = self.engine.read_tx(|tx| {
+            let list = (kind::DELIVERY, RecordKey::K1(caller.as_str()));
+            let before = before.map(|m| delivery_id(m, caller));
+            let keep = |tx: &mut dyn Tx, r: &Record| {
+                let d: Delivery = decode(r)?;
                 if unacked_only && d.acked_at.is_some() {
-                    continue;
+                    return Ok(None);
                 }
-                deliver(tx, &mut d, now, DeliveryChannel::Inbox)?;
                 let message = load_message(tx, d.message_id)?;
-                out.push(MessageView { message, deliveries: vec![d] });
+                Ok(Some(MessageView { message, deliveries: vec![d] }))
+            };
+            page::newest_first(tx, list, before, limit, keep, |v| v.message.id)
+        })?;
+        self.deliver_listed(ctx, &mut page.items, DeliveryChannel::Inbox)?;
+        Ok(page)
+    }
+
+    /// Records the first delivery `via` of every message in `views` not yet
+    /// delivered to the caller, in one write transaction (none if there is
+    /// nothing to record), and shows the caller's updated receipts.
+    fn deliver_listed(
+        &self,
+        ctx: &Ctx,
+        views: &mut [MessageView],
+        via: DeliveryChannel,
+    ) -> Result<(), EngineError> {
+        let (now, caller) = (ctx.now, &ctx.caller);
+        let undelivered =
+            |v: &MessageView| v.deliveries.iter().any(|d| &d.recipient == caller && d.delivered_at.is_none());
+        let pending: Vec<MessageId> = views.iter().filter(|v| undelivered(v)).map(|v| v.message.id).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let fresh = self.engine.write_tx(ctx.deadline, |tx| {
+            let mut out = Vec::with_capacity(pending.len());
+            for &id in &pending {
+                if let Some(mut d) = load_delivery(tx, id, caller)? {
+                    deliver(tx, &mut d, now, via)?;
+                    out.push(d);
+                }
             }
             Ok(out)
-        })
+        })?;
+        for d in fresh {
+            let own = views
+                .iter_mut()
+                .filter(|v| v.message.id == d.message_id)
+                .flat_map(|v| v.deliveries.iter_mut())
+                .find(|old| old.recipient == d.recipient);
+            if let Some(old) = own {
+                *old = d;
+            }
+        }
+        Ok(())
     }
 
     /// The messages on line `line_id` the caller sent or received (every one
-    /// for the operator), oldest first; only thread `thread` if given.
+    /// for the operator), newest first, at most `limit`, below message
+    /// `before` if given; only thread `thread` if given.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
@@ -458,23 +503,27 @@ impl Coord<'_> {
         ctx: &Ctx,
         line_id: &LineId,
         thread: Option<ThreadId>,
-    ) -> Result<Vec<MessageView>, EngineError> {
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Page<MessageView, MessageId>, EngineError> {
         let caller = &ctx.caller;
         let operator = ctx.roles.has(crate::Role::Operator);
         self.engine.read_tx(|tx| {
             super::lines::readable_line(tx, ctx, line_id)?;
-            let records = match thread {
-                Some(t) => tx.records_by(kind::MESSAGE, RecordKey::K2(&t.to_string()), MAX_LIST)?,
-                None => tx.records_by(kind::MESSAGE, RecordKey::K1(line_id.as_str()), MAX_LIST)?,
+            let thread = thread.map(|t| t.to_string());
+            let key = match &thread {
+                Some(t) => RecordKey::K2(t),
+                None => RecordKey::K1(line_id.as_str()),
             };
-            let mut out = Vec::new();
-            for r in &records {
+            let keep = |tx: &mut dyn Tx, r: &Record| {
                 let m: Message = decode(r)?;
                 if &m.line_id == line_id && (operator || m.concerns(caller)) {
-                    out.push(view_for(tx, m, caller, operator)?);
+                    return view_for(tx, m, caller, operator).map(Some);
                 }
-            }
-            Ok(out)
+                Ok(None)
+            };
+            let before = before.map(|m| m.to_string());
+            page::newest_first(tx, (kind::MESSAGE, key), before, limit, keep, |v| v.message.id)
         })
     }
 

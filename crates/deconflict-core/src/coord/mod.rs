@@ -37,6 +37,7 @@ mod liveness;
 mod messages;
 pub mod model;
 mod notices;
+mod page;
 pub(crate) mod stored;
 mod templates;
 mod webhooks;
@@ -62,6 +63,7 @@ pub use messages::{ConflictThread, EscalationReport, MessageDraft};
 pub(crate) use messages::{conflict_thread_tx, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
+pub use page::Page;
 pub use templates::{Template, TemplateError, UnknownTemplate};
 pub use webhooks::{WebhookBatch, backoff_us, lease_name};
 

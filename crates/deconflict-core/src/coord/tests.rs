@@ -158,7 +158,7 @@ fn an_urgent_message_is_delivered_acknowledged_by_the_recipient_only_and_not_dup
     assert!(other.created);
 
     // The inbox delivers it.
-    let inbox = e.coord().inbox(&at("bravo", T0 + 2 * S), true, 100).unwrap();
+    let inbox = e.coord().inbox(&at("bravo", T0 + 2 * S), true, None, 100).unwrap().items;
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].message.id, id);
     assert_eq!(inbox[0].deliveries[0].delivered_at, Some(t(T0 + 2 * S)));
@@ -269,9 +269,27 @@ fn replies_share_the_thread_of_their_root() {
     r.reply_to = Some(reply.id);
     let reply2 = e.coord().send_message(&at("alpha", T0 + 2 * S), &ab(), &r).unwrap().view.message;
     assert_eq!((reply.thread_id, reply2.thread_id), (root.id, root.id));
-    let thread = e.coord().line_messages(&at("bravo", T0), &ab(), Some(root.id)).unwrap();
-    let ids: Vec<MessageId> = thread.iter().map(|m| m.message.id).collect();
-    assert_eq!(ids, [root.id, reply.id, reply2.id]);
+    let thread = e.coord().line_messages(&at("bravo", T0), &ab(), Some(root.id), None, 100).unwrap();
+    let ids: Vec<MessageId> = thread.items.iter().map(|m| m.message.id).collect();
+    assert_eq!(
+        (ids, thread.next),
+        (vec![reply2.id, reply.id, root.id], None),
+        "newest first, the whole thread"
+    );
+    // Pages of two: the first says where the next starts, the last that it is the last.
+    let first = e.coord().line_messages(&at("bravo", T0), &ab(), Some(root.id), None, 2).unwrap();
+    let ids: Vec<MessageId> = first.items.iter().map(|m| m.message.id).collect();
+    assert_eq!((ids, first.next), (vec![reply2.id, reply.id], Some(reply.id)));
+    let rest = e.coord().line_messages(&at("bravo", T0), &ab(), Some(root.id), first.next, 2).unwrap();
+    let ids: Vec<MessageId> = rest.items.iter().map(|m| m.message.id).collect();
+    assert_eq!((ids, rest.next), (vec![root.id], None));
+    // Bravo's inbox holds only alpha's two messages; acknowledged ones are skipped with `unacked`.
+    e.coord().ack_message(&at("bravo", T0 + 3 * S), reply2.id, "duty officer").unwrap();
+    let inbox = e.coord().inbox(&at("bravo", T0 + 3 * S), true, None, 1).unwrap();
+    assert_eq!(inbox.items.iter().map(|m| m.message.id).collect::<Vec<_>>(), [root.id]);
+    assert_eq!(inbox.next, None, "reading past the acknowledged one finds nothing more");
+    let all = e.coord().inbox(&at("bravo", T0 + 3 * S), false, None, 1).unwrap();
+    assert_eq!((all.items[0].message.id, all.next), (reply2.id, Some(reply2.id)));
 }
 
 #[test]
@@ -305,7 +323,7 @@ fn suspension_records_who_when_why_and_stops_traffic_and_checks() {
 }
 
 fn ack_check(e: &Engine, who: &str, t: i64) {
-    let inbox = e.coord().inbox(&at(who, t), true, 10).unwrap();
+    let inbox = e.coord().inbox(&at(who, t), true, None, 10).unwrap().items;
     let check = inbox.iter().find(|m| m.message.kind == MessageKind::CommCheck).unwrap();
     e.coord().ack_message(&at(who, t), check.message.id, "duty officer").unwrap();
 }
@@ -319,7 +337,7 @@ fn a_silent_party_fails_the_check_kills_the_line_and_a_passed_check_revives_it()
     // Both acknowledge: passed at the last acknowledgement.
     ack_check(&e, "alpha", t1 + 10 * S);
     ack_check(&e, "bravo", t1 + 20 * S);
-    let checks = e.coord().checks(&at("alpha", t1), &ab(), 10).unwrap();
+    let checks = e.coord().checks(&at("alpha", t1), &ab(), None, 10).unwrap().items;
     assert_eq!(checks[0].result, CheckResult::Passed);
     assert!(kinds(&e).contains(&EventKind::CheckPassed));
 
@@ -414,7 +432,7 @@ fn refused_conflicts_open_one_thread_per_pair_of_intents() {
     // A quick retry does not flood the thread; a later one appends to it.
     assert!(!post(T0 + S, &thread));
     assert!(post(T0 + 120 * S, &thread));
-    let msgs = e.coord().line_messages(&at("alpha", T0), &ab(), None).unwrap();
+    let msgs = e.coord().line_messages(&at("alpha", T0), &ab(), None, None, 10).unwrap().items;
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].message.thread_id, msgs[1].message.thread_id);
     assert!(msgs[0].message.sender.is_service());

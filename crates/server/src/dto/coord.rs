@@ -432,6 +432,9 @@ impl From<&Check> for CheckDto {
 pub struct ChecksDto {
     /// The checks, newest first.
     pub checks: Vec<CheckDto>,
+    /// More exist: pass this as `cursor` for the next page (absent on the last page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 // ---------------------------------------------------------------------------

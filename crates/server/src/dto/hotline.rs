@@ -317,6 +317,24 @@ impl From<&MessageView> for MessageDto {
 /// A list of messages (`GET /v1/inbox`, `GET /v1/lines/{id}/messages`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MessagesDto {
-    /// The messages.
+    /// The messages, newest first.
     pub messages: Vec<MessageDto>,
+    /// More exist: pass this as `cursor` for the next page (absent on the last page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl MessagesDto {
+    /// The wire form of a page of messages.
+    pub fn page(
+        page: &deconflict_core::coord::Page<
+            deconflict_core::coord::MessageView,
+            deconflict_core::coord::MessageId,
+        >,
+    ) -> Self {
+        Self {
+            messages: page.items.iter().map(MessageDto::from).collect(),
+            next_cursor: page.next.map(|m| m.to_string()),
+        }
+    }
 }

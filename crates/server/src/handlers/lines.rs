@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use deconflict_core::coord::{LineSpec, MessageId};
+use deconflict_core::coord::{CheckId, LineSpec, MessageId};
 use serde::Deserialize;
 
 use super::{ApiPath, ApiQuery};
@@ -13,7 +13,7 @@ use crate::auth::scope;
 use crate::dto::coord::{
     CheckDto, ChecksDto, HeartbeatDto, LineDto, LinesDto, PutLineDto, WhyDto, line_id, party_name,
 };
-use crate::dto::hotline::{MessageDto, MessagesDto};
+use crate::dto::hotline::MessagesDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
@@ -195,9 +195,11 @@ pub async fn exercise(
 pub struct ListQuery {
     /// Only this thread (messages).
     pub thread: Option<String>,
-    /// At most this many (checks; default 20, at most 1000).
+    /// At most this many (checks: default 20, messages: default 100; at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// The `next_cursor` of the page before: the items older than it.
+    pub cursor: Option<String>,
 }
 
 /// `GET /v1/lines/{id}/checks`: communication checks, newest first.
@@ -220,16 +222,19 @@ pub async fn checks(
     authed.require(HOTLINE_OR_ADMIN)?;
     let id = line_id(&id)?;
     let limit = super::limit(q.limit, 20, 1000)?;
-    let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, limit)).await?;
-    Ok(Json(ChecksDto { checks: checks.iter().map(CheckDto::from).collect() }))
+    let before = super::cursor(q.cursor.as_deref(), CheckId::parse)?;
+    let page = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, before, limit)).await?;
+    let next_cursor = page.next.map(|c| c.to_string());
+    Ok(Json(ChecksDto { checks: page.items.iter().map(CheckDto::from).collect(), next_cursor }))
 }
 
-/// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the line, oldest first.
+/// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the
+/// line, newest first in pages (`limit`, `cursor`, `next_cursor`).
 #[utoipa::path(get, path = "/v1/lines/{id}/messages", tag = "lines", operation_id = "line_messages",
     params(("id" = String, Path, description = "The line id."), ListQuery),
     responses(
         (status = 200, description = "The messages.", body = MessagesDto),
-        (status = 400, description = "Unparsable query string, not a line id, or a `thread` that is no message id.", body = ErrorBody),
+        (status = 400, description = "Unparsable query string, not a line id, a `limit` out of range, or a `thread` or `cursor` that is no message id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -247,6 +252,9 @@ pub async fn messages(
         .thread
         .map(|t| MessageId::parse(&t).map_err(|e| ApiError::bad(format!("thread: {e}"))))
         .transpose()?;
-    let list = state.run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, thread)).await?;
-    Ok(Json(MessagesDto { messages: list.iter().map(MessageDto::from).collect() }))
+    let limit = super::limit(q.limit, 100, 1000)?;
+    let before = super::cursor(q.cursor.as_deref(), MessageId::parse)?;
+    let page =
+        state.run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, thread, before, limit)).await?;
+    Ok(Json(MessagesDto::page(&page)))
 }

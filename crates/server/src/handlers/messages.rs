@@ -66,14 +66,17 @@ pub struct InboxQuery {
     /// At most this many (default 100, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// The `next_cursor` of the page before: the messages older than it.
+    pub cursor: Option<String>,
 }
 
-/// `GET /v1/inbox?unacked=true`: the caller's messages, newest first (fetching delivers them).
+/// `GET /v1/inbox?unacked=true`: the caller's messages, newest first in
+/// pages (`limit`, `cursor`, `next_cursor`); fetching delivers them.
 #[utoipa::path(get, path = "/v1/inbox", tag = "messages", operation_id = "inbox",
     params(InboxQuery),
     responses(
         (status = 200, description = "The messages, newest first.", body = MessagesDto),
-        (status = 400, description = "Unparsable query string.", body = ErrorBody),
+        (status = 400, description = "Unparsable query string, a `limit` out of range, or a `cursor` that is no message id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
@@ -85,8 +88,9 @@ pub async fn inbox(
 ) -> Result<Json<MessagesDto>, ApiError> {
     authed.require(HOTLINE)?;
     let limit = super::limit(q.limit, 100, 1000)?;
-    let list = state.run(&authed, move |e, ctx| e.coord().inbox(ctx, q.unacked, limit)).await?;
-    Ok(Json(MessagesDto { messages: list.iter().map(MessageDto::from).collect() }))
+    let before = super::cursor(q.cursor.as_deref(), MessageId::parse)?;
+    let page = state.run(&authed, move |e, ctx| e.coord().inbox(ctx, q.unacked, before, limit)).await?;
+    Ok(Json(MessagesDto::page(&page)))
 }
 
 /// `GET /v1/messages/{id}`: sender and recipients only.

@@ -67,6 +67,18 @@ pub(crate) fn limit(value: Option<usize>, default: usize, max: usize) -> Result<
     }
 }
 
+/// The `cursor` of a listing (the `next_cursor` of the page before), parsed
+/// with `parse`.
+///
+/// # Errors
+/// 400 naming `cursor` and what it must be.
+pub(crate) fn cursor<C, E: std::fmt::Display>(
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<C, E>,
+) -> Result<Option<C>, ApiError> {
+    value.map(|v| parse(v).map_err(|e| ApiError::bad(format!("cursor: {e}")))).transpose()
+}
+
 /// Scope alternatives per endpoint family (OR of ANDs), as in F3548.
 pub mod scopes {
     use crate::auth::scope::*;
