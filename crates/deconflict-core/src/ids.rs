@@ -225,17 +225,21 @@ pub fn check_url(s: &str, allow_http: bool) -> Result<(), IdError> {
 }
 
 /// Base URL of a USS (or command post) endpoint: absolute, `https` unless plain
-/// `http` is allowed by configuration, no trailing `/`, at most 2,048 characters.
+/// `http` is allowed by configuration, stored without a trailing `/`, at most 2,048 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UssBaseUrl(String);
 
 impl UssBaseUrl {
     /// # Errors
     /// [`IdError::BadBaseUrl`] naming the rule the URL breaks.
+    /// One trailing `/` is accepted and dropped (F3548 says a base URL has
+    /// none, so that `/uss/v1/...` can be appended; the InterUSS DSS accepts
+    /// one and so do we).
     pub fn parse(s: &str, allow_http: bool) -> Result<Self, IdError> {
         check_url(s, allow_http)?;
+        let s = s.strip_suffix('/').unwrap_or(s);
         if s.ends_with('/') {
-            return Err(IdError::BadBaseUrl(s.chars().take(128).collect(), "must not end with '/'"));
+            return Err(IdError::BadBaseUrl(s.chars().take(128).collect(), "ends with more than one '/'"));
         }
         Ok(Self(s.to_owned()))
     }
@@ -280,7 +284,8 @@ mod tests {
     #[test]
     fn base_urls() {
         assert!(UssBaseUrl::parse("https://uss.example", false).is_ok());
-        assert!(UssBaseUrl::parse("https://uss.example/", false).is_err());
+        assert_eq!(UssBaseUrl::parse("https://uss.example/", false).unwrap().as_str(), "https://uss.example");
+        assert!(UssBaseUrl::parse("https://uss.example//", false).is_err());
         assert!(UssBaseUrl::parse("http://uss.example", false).is_err());
         assert!(UssBaseUrl::parse("http://uss.example", true).is_ok());
         assert!(UssBaseUrl::parse("ftp://uss.example", true).is_err());

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod ledger;
 pub mod memory;
 pub mod model;
+pub mod pool;
 pub mod quota;
 pub mod records;
 pub mod reports;

@@ -75,10 +75,16 @@ impl Availability {
 
     /// Parses the F3548 spelling.
     pub fn parse(s: &str) -> Option<Self> {
-        [Availability::Unknown, Availability::Normal, Availability::Down]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
+
+    /// Parses the F3548 spelling in any letter case, as the InterUSS DSS
+    /// accepts what a client sends (`down`, `NORMAL`).
+    pub fn parse_any_case(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str().eq_ignore_ascii_case(s))
+    }
+
+    const ALL: [Self; 3] = [Availability::Unknown, Availability::Normal, Availability::Down];
 }
 
 /// Stored availability of one USS, with its opaque version.

@@ -4,12 +4,13 @@
 //! asks it before every create.
 //!
 //! Holding quotas (live operations, constraints, explicit subscriptions and
-//! their total area) are checked in a read transaction of their own just
-//! before the write: counting a party's rows inside a SERIALIZABLE write
-//! would make every two writes of one party conflict on PostgreSQL. The price
-//! is that concurrent creates of one party can overshoot a holding quota by
-//! at most the number of requests in flight — a quota bounds resources, it
-//! is not a safety rule. Rates (messages and reports per minute) are counted
+//! their total area) are counted inside the area write itself
+//! ([`crate::store::TxMode::AreaWrite`]), which on PostgreSQL runs READ
+//! COMMITTED and takes no predicate locks, so counting a party's rows makes
+//! no two writes of one party conflict. The price is that concurrent creates
+//! of one party in areas far apart (which do not wait for each other) can
+//! overshoot a holding quota by at most the number of requests in flight —
+//! a quota bounds resources, it is not a safety rule. Rates (messages and reports per minute) are counted
 //! per replica in fixed one-minute windows.
 
 use std::collections::HashMap;

@@ -50,7 +50,7 @@ impl Engine {
         let id = uuid::Uuid::now_v7().to_string();
         let due = ctx.now.as_micros().saturating_add(self.limits().report_retention_us);
         let digest: String = Sha256::digest(exchange.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        self.write(ctx.deadline, |tx| {
+        self.write(&ctx.deadline, |tx| {
             tx.put_record(&Record {
                 kind: KIND.to_owned(),
                 id: id.clone(),
@@ -81,7 +81,7 @@ impl Engine {
         const BATCH: usize = 500;
         let mut total = 0;
         loop {
-            let n = self.write(None, |tx| {
+            let n = self.write(&crate::engine::Deadline::NONE, |tx| {
                 let due = tx.records_due(KIND, now, BATCH)?;
                 for r in &due {
                     tx.delete_record(KIND, &r.id)?;

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The database cannot be reached or is shutting down.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The connection was lost while the commit was under way: the
+    /// transaction may or may not have been committed.
+    #[error("the outcome of the commit is unknown: {0}")]
+    OutcomeUnknown(String),
     /// A stored row could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -95,6 +99,15 @@ pub enum TxMode {
     Read,
     /// Reads and writes, serialisable.
     Write,
+    /// A write of strategic entities (intents, constraints, subscriptions)
+    /// whose conflicts with concurrent writers are decided by area: before it
+    /// reads or writes anything in an area it locks that area
+    /// ([`Tx::lock_area`]), and every entity it reads in order to change it
+    /// stays its own until it ends. Two such transactions wait for each other
+    /// only when their areas share an index cell (or they change the same
+    /// entity); the outcome is the same as if they had run one after the
+    /// other. A single-writer backend treats it as [`TxMode::Write`].
+    AreaWrite,
 }
 
 /// An area to search: a set of volumes, with the box and the cell covering
@@ -272,6 +285,33 @@ pub trait Tx {
     /// Up to `limit` records of `kind` whose `due` is at or before `before`, by
     /// increasing due time (then id).
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError>;
+
+    /// Locks the area of `area` for the rest of this [`TxMode::AreaWrite`]
+    /// transaction: a concurrent transaction locking an area that shares an
+    /// index cell with it waits until this one ends (or one of them is told
+    /// to [`StoreError::Retry`]). Reads of the area afterwards see every
+    /// write committed by transactions that held it before. Backends that run
+    /// one writer at a time need nothing (the default).
+    ///
+    /// # Errors
+    /// [`StoreError::Retry`] on a deadlock between two lockers.
+    fn lock_area(&mut self, area: &AreaQuery<'_>) -> Result<(), StoreError> {
+        let _ = area;
+        Ok(())
+    }
+
+    /// Adds one to the notification index of subscription `id` and returns
+    /// the new index (`None` when there is no such subscription). Atomic even
+    /// when concurrent transactions notify the same subscription.
+    ///
+    /// # Errors
+    /// What reading or writing the subscription fails with.
+    fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
+        let Some(mut sub) = self.subscription(id)? else { return Ok(None) };
+        sub.notification_index = sub.notification_index.saturating_add(1);
+        self.put_subscription(&sub)?;
+        Ok(Some(sub.notification_index))
+    }
 
     /// Makes every write of this transaction durable, atomically.
     ///

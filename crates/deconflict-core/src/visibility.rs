@@ -216,7 +216,7 @@ pub fn set_details(
     details: &IntentDetails,
 ) -> Result<(), EngineError> {
     validate(details)?;
-    engine.write(ctx.deadline, |tx| {
+    engine.write(&ctx.deadline, |tx| {
         let oi = tx.intent(id)?.ok_or_else(|| EngineError::NotFound(format!("operation {id} not found")))?;
         if oi.manager != ctx.caller {
             return Err(EngineError::Forbidden(format!(

@@ -21,6 +21,8 @@ use rand::{Rng, SeedableRng};
 pub enum BenchCmd {
     /// Strategic engine: creates with the key check, area queries, a busy cell.
     Strategic(StrategicArgs),
+    /// HTTP load on running servers: the F3548 request mix, a concurrency sweep.
+    Load(crate::bench_load::LoadArgs),
 }
 
 /// Flags of `bench strategic`.
@@ -51,6 +53,7 @@ pub struct StrategicArgs {
 pub fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     match cmd {
         BenchCmd::Strategic(a) => strategic(&a),
+        BenchCmd::Load(a) => crate::bench_load::run(&a),
     }
 }
 
@@ -217,7 +220,7 @@ fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result
         let start = Instant::now();
         match engine.put_intent(ctx, EntityId::random(), None, p) {
             Ok(_) => return Ok((start.elapsed(), refused)),
-            Err(EngineError::MissingKeys(_) | EngineError::Contention) if refused < 20 => refused += 1,
+            Err(EngineError::MissingKeys(_) | EngineError::Contention { .. }) if refused < 20 => refused += 1,
             Err(e) => anyhow::bail!("{e}"),
         }
     }

@@ -2,7 +2,9 @@
 //! library crates (server, engine, tactical) or talks HTTP to a running server.
 
 mod audit_cmd;
+mod backup_cmd;
 mod bench;
+mod bench_load;
 mod cli_values;
 mod client;
 mod demo;
@@ -21,7 +23,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
-/// The version with the commit it was built from (see `build.rs`).
+/// The commit the binary was built from (see `build.rs`).
+const BUILD_COMMIT: &str = env!("DECONF_BUILD_COMMIT");
+/// The version with the commit it was built from.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DECONF_BUILD_COMMIT"), ")");
 
 /// Airspace deconfliction between parties that do not trust each other.
@@ -61,6 +65,10 @@ enum Command {
         #[command(subcommand)]
         cmd: tactical_cmd::TacticalCmd,
     },
+    /// Copy the embedded store and its keys, consistently, while the server runs.
+    Backup(backup_cmd::BackupArgs),
+    /// Restore a backup into an empty data directory.
+    Restore(backup_cmd::RestoreArgs),
     /// Print a shell completion script (e.g. `deconflict completions bash > /etc/bash_completion.d/deconflict`).
     Completions(docs_cmd::CompletionsArgs),
     /// Print the man page (roff), e.g. `deconflict man | man -l -`.
@@ -118,6 +126,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
         Command::Tactical { cmd } => tactical_cmd::run(cmd),
+        Command::Backup(args) => backup_cmd::backup(&args),
+        Command::Restore(args) => backup_cmd::restore(&args),
         Command::Completions(args) => docs_cmd::completions(&args, command()),
         Command::Man => docs_cmd::man(command()),
     }

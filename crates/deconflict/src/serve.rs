@@ -162,6 +162,11 @@ pub struct ServeArgs {
     /// Name parties in metric labels (off: per-party series are summed).
     #[arg(long, env = "DECONF_METRICS_PARTY_LABELS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub metrics_party_labels: bool,
+    /// This replica's id among the DSS instances of the pool (replicas over
+    /// one database), as `/aux/v1/pool/dss_instances` lists them; the listen
+    /// address when not given.
+    #[arg(long, env = "DECONF_DSS_INSTANCE_ID")]
+    pub dss_instance_id: Option<String>,
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
     #[arg(long, env = "DECONF_PLAIN_HTTP", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub plain_http: bool,
@@ -242,6 +247,7 @@ impl ServeArgs {
         cfg.ca_file.clone_from(&self.ca_file);
         cfg.admin_listen = self.admin_listen;
         cfg.metrics_party_labels = self.metrics_party_labels;
+        cfg.dss_instance_id = self.dss_instance_id.clone().unwrap_or_else(|| self.listen.to_string());
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
         cfg.limits.quotas = deconflict_core::quota::Quotas {
@@ -300,6 +306,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         // Keys and store are ready before the port opens: a client that can
         // connect can use the server (and `deconflict token` finds its key).
         let state = server::build_state(&cfg, store, server::Clock::system()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        server::metrics::set_build_info(env!("CARGO_PKG_VERSION"), crate::BUILD_COMMIT);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;

@@ -158,22 +158,18 @@ fn winding_free() {
 }
 
 #[test]
-fn star_10k_is_fast_and_valid() {
+fn star_10k_is_valid_and_one_moved_vertex_makes_it_cross() {
+    // Speed (a sweep, not 5e7 segment tests) is measured by the
+    // `polygon_new` group of benches/intersects.rs, not here.
     let pts = star(10_000, 47.0, 8.0, 0.2, 0.19);
-    let t0 = std::time::Instant::now();
     let p = Polygon::new(pts.clone()).unwrap();
-    let dt = t0.elapsed();
     assert_eq!(p.vertices().len(), 10_000);
-    // A quadratic check would do 5e7 segment tests; this takes milliseconds.
-    assert!(dt.as_secs_f64() < 3.0, "took {dt:?}");
 
     // Pull vertex 5000 across to the other side: edges near it now cross
     // distant ones.
     let mut bad = pts;
     bad[5000] = ll(47.0, 8.0 + 0.3);
-    let t0 = std::time::Instant::now();
     let e = Polygon::new(bad).unwrap_err();
-    assert!(t0.elapsed().as_secs_f64() < 3.0);
     assert!(matches!(e, GeomError::SelfIntersecting { .. }), "{e:?}");
 }
 

@@ -54,6 +54,8 @@ pub struct Config {
     pub admin_listen: Option<std::net::SocketAddr>,
     /// Label per-party metrics with party names (off: they are aggregated).
     pub metrics_party_labels: bool,
+    /// This replica's id as a DSS instance of the pool (`/aux/v1/pool`).
+    pub dss_instance_id: String,
 }
 
 /// The server's TLS files.
@@ -91,6 +93,7 @@ impl Default for Config {
             ca_file: None,
             admin_listen: None,
             metrics_party_labels: false,
+            dss_instance_id: "deconflict".to_owned(),
         }
     }
 }

@@ -82,21 +82,13 @@ impl ApiError {
             EngineError::NotFound(m) => ApiError::NotFound(m),
             EngineError::Forbidden(m) => ApiError::Forbidden(m),
             EngineError::Stale(m) | EngineError::AlreadyExists(m) => ApiError::Conflict(m),
-            e @ EngineError::Contention => ApiError::Conflict(e.to_string()),
+            e @ EngineError::Contention { .. } => ApiError::Conflict(e.to_string()),
             EngineError::MissingKeys(ref c) => ApiError::AirspaceConflict(Box::new(AirspaceConflictDto {
                 message: err.to_string(),
                 missing_operational_intents: c
                     .missing_intents
                     .iter()
-                    .map(|oi| {
-                        IntentRefDto::new(
-                            &deconflict_core::engine::IntentView {
-                                intent: oi.clone(),
-                                uss_availability: Default::default(),
-                            },
-                            viewer,
-                        )
-                    })
+                    .map(|oi| IntentRefDto::new(oi, viewer))
                     .collect(),
                 missing_constraints: c
                     .missing_constraints
@@ -111,7 +103,15 @@ impl ApiError {
             e @ EngineError::QuotaExceeded { retry_after_s, .. } => {
                 ApiError::TooManyRequests { message: e.to_string(), retry_after_s }
             }
-            e @ EngineError::Timeout => ApiError::Unavailable(e.to_string()),
+            e @ (EngineError::Timeout | EngineError::Abandoned) => ApiError::Unavailable(e.to_string()),
+            EngineError::Store(StoreError::OutcomeUnknown(m)) => {
+                tracing::warn!(error = %m, "connection to storage lost during a commit");
+                ApiError::Unavailable(
+                    "the connection to storage was lost during the commit: the outcome is unknown (the \
+                     write may or may not have been made); read the entity back before trying again"
+                        .into(),
+                )
+            }
             EngineError::Store(StoreError::Unavailable(m)) => {
                 tracing::warn!(error = %m, "store unavailable");
                 ApiError::Unavailable("storage is unavailable; nothing was written, try again".into())

@@ -49,19 +49,25 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .route(&format!("{OIR}/query"), post(intents::query))
         .route(&format!("{OIR}/{{entityid}}"), get(intents::get).put(intents::create))
         .route(&format!("{OIR}/{{entityid}}/{{ovn}}"), put(intents::update).delete(intents::delete))
+        .route(&format!("{OIR}/{{entityid}}/"), put(empty_ovn).delete(empty_ovn))
         .route(&format!("{CR}/query"), post(constraints::query))
         .route(&format!("{CR}/{{entityid}}"), get(constraints::get).put(constraints::create))
         .route(&format!("{CR}/{{entityid}}/{{ovn}}"), put(constraints::update).delete(constraints::delete))
+        .route(&format!("{CR}/{{entityid}}/"), put(empty_ovn).delete(empty_ovn))
         .route(&format!("{SUB}/query"), post(subscriptions::query))
         .route(&format!("{SUB}/{{subscriptionid}}"), get(subscriptions::get).put(subscriptions::create))
         .route(
             &format!("{SUB}/{{subscriptionid}}/{{version}}"),
             put(subscriptions::update).delete(subscriptions::delete),
         )
+        .route(&format!("{SUB}/{{subscriptionid}}/"), put(empty_version).delete(empty_version))
         .route("/dss/v1/reports", post(reports::make))
         .route("/dss/v1/uss_availability/{uss_id}", get(availability::get).put(availability::set))
         .route("/aux/v1/version", get(aux::version))
         .route("/aux/v1/validate_oauth", get(aux::validate_oauth))
+        .route("/aux/v1/pool", get(aux::pool))
+        .route("/aux/v1/pool/dss_instances", get(aux::dss_instances))
+        .route("/aux/v1/pool/dss_instances/heartbeat", put(aux::heartbeat))
         .route("/v1/openapi.json", get(openapi::openapi_json))
         .route("/v1/events/stream", get(events::stream))
         .route("/v1/audit", get(events::export))
@@ -114,6 +120,17 @@ pub fn admin_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// An update or delete whose OVN segment is empty (`.../{id}/`): a 400, as
+/// the InterUSS DSS answers, rather than the 404 of an unknown route.
+async fn empty_ovn() -> ApiError {
+    ApiError::bad("the OVN in the path is empty")
+}
+
+/// [`empty_ovn`] for a subscription's version.
+async fn empty_version() -> ApiError {
+    ApiError::bad("the subscription version in the path is empty")
+}
+
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!("no route for {}", uri.path()))
 }
@@ -136,6 +153,7 @@ pub async fn build_state(
     store: Arc<dyn deconflict_core::Store>,
     clock: Clock,
 ) -> Result<AppState, ConfigError> {
+    metrics::install();
     let verifier = cfg.verifier()?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
     feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
@@ -148,7 +166,21 @@ pub async fn build_state(
         live: live::LiveState::new(cfg.live.clone()),
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
+        dss_instance_id: cfg.dss_instance_id.as_str().into(),
     };
+    // This replica is a DSS instance of the pool; the first one to start
+    // makes the pool's DAR id.
+    let (engine, id) = (state.engine.clone(), cfg.dss_instance_id.clone());
+    let dar = uuid::Uuid::new_v4().to_string();
+    let joined = tokio::task::spawn_blocking(move || engine.join_pool(&id, &dar)).await;
+    let failed = |e: String| {
+        ConfigError::Store(deconflict_core::StoreError::backend(format!("joining the pool: {e}")))
+    };
+    match joined.map_err(|e| failed(e.to_string()))? {
+        Ok(_) => {}
+        Err(deconflict_core::EngineError::Store(e)) => return Err(ConfigError::Store(e)),
+        Err(e) => return Err(failed(e.to_string())),
+    }
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;
         tracing::info!(path = %path.display(), written = n, "loaded the party registry");
@@ -168,7 +200,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    metrics::install();
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
     // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
     let sbs = live::sbs::bind(&state).await?;

@@ -1,5 +1,11 @@
 //! Prometheus metrics: one process-wide recorder, a middleware that counts and
 //! times every request by route, and gauges for stored entities and purges.
+//!
+//! [`CATALOG`] describes every metric the server publishes (type, unit, help
+//! text): a metric recorded anywhere must be listed there, which a test of a
+//! real scrape checks. Durations are histograms with the buckets of
+//! [`SECONDS_BUCKETS`], so a dashboard can aggregate quantiles across
+//! replicas (summaries cannot be aggregated).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -8,20 +14,106 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use deconflict_core::model::{EntityCounts, PurgeCounts};
+use metrics::Unit;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
-/// Installs the process-wide recorder once; later calls reuse it (tests start
-/// several servers in one process).
+/// What kind of series a metric is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Only goes up (or is set to a running total).
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// A distribution of observations.
+    Histogram,
+}
+
+/// One published metric: name, kind, unit and help text.
+#[derive(Debug, Clone, Copy)]
+pub struct Described {
+    /// The metric's name, `deconflict_...`.
+    pub name: &'static str,
+    /// Counter, gauge or histogram.
+    pub kind: Kind,
+    /// Its unit, when it has one.
+    pub unit: Option<Unit>,
+    /// The `# HELP` text.
+    pub help: &'static str,
+}
+
+const fn m(name: &'static str, kind: Kind, unit: Option<Unit>, help: &'static str) -> Described {
+    Described { name, kind, unit, help }
+}
+
+/// Every metric the server publishes.
+#[rustfmt::skip]
+pub const CATALOG: &[Described] = &[
+    m("deconflict_build_info", Kind::Gauge, None, "Always 1; the labels name the version and the commit."),
+    m("deconflict_http_requests_total", Kind::Counter, None, "HTTP requests answered, by method, route template and status."),
+    m("deconflict_http_request_duration_seconds", Kind::Histogram, Some(Unit::Seconds), "Time to answer an HTTP request, by method and route template."),
+    m("deconflict_http_connections", Kind::Gauge, None, "Client connections open now."),
+    m("deconflict_http_refused_total", Kind::Counter, None, "Connections or requests refused before a handler ran, by reason."),
+    m("deconflict_entities", Kind::Gauge, None, "Entities stored, by kind (operational intents, constraints, subscriptions)."),
+    m("deconflict_purged_total", Kind::Counter, None, "Ended entities and expired reports removed by the purge, by kind."),
+    m("deconflict_audit_sealed_total", Kind::Counter, None, "Events chained and signed into the audit log by this replica."),
+    m("deconflict_background_failures_total", Kind::Counter, None, "Background passes that failed, by task."),
+    m("deconflict_hotline_escalations_total", Kind::Counter, None, "Urgent or flash deliveries escalated for want of an acknowledgement."),
+    m("deconflict_liveness_checks_started_total", Kind::Counter, None, "Communication checks started on lines."),
+    m("deconflict_liveness_checks_failed_total", Kind::Counter, None, "Communication checks that failed at their deadline."),
+    m("deconflict_webhook_deliveries_total", Kind::Counter, None, "Webhook delivery attempts, by result."),
+    m("deconflict_notices_total", Kind::Counter, None, "Advance notices filed (per party when party labels are on)."),
+    m("deconflict_late_notices_total", Kind::Counter, None, "Advance notices filed later than the line's notice period."),
+    m("deconflict_sbs_lines_total", Kind::Counter, None, "SBS-1 lines read from listeners, by result."),
+    m("deconflict_alerts_total", Kind::Counter, None, "Tactical alerts, by kind and state change."),
+    m("deconflict_alerts_active", Kind::Gauge, None, "Tactical alerts open now."),
+    m("deconflict_tracks", Kind::Gauge, None, "Live tracks in this replica's picture."),
+    m("deconflict_tactical_scan_duration_seconds", Kind::Histogram, Some(Unit::Seconds), "Time of one conflict scan of the live picture."),
+    m("deconflict_requests_abandoned_total", Kind::Counter, None, "Requests whose client went away before the answer (the write, if any, was not committed)."),
+    m("deconflict_writes_abandoned_total", Kind::Counter, None, "Writes the engine rolled back because their request was abandoned or its deadline passed."),
+    m("deconflict_tx_retries_total", Kind::Counter, None, "Store transactions the engine retried after a serialisation conflict or deadlock."),
+];
+
+/// Histogram buckets for durations in seconds: 0.5 ms to 10 s.
+pub const SECONDS_BUCKETS: &[f64] =
+    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// Installs the process-wide recorder once and describes [`CATALOG`]; later
+/// calls reuse it (tests start several servers in one process).
 pub fn install() {
-    HANDLE.get_or_init(|| match PrometheusBuilder::new().install_recorder() {
-        Ok(h) => Some(h),
-        Err(e) => {
-            tracing::warn!(error = %e, "metrics recorder not installed");
-            None
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new().set_buckets(SECONDS_BUCKETS);
+        match builder.and_then(PrometheusBuilder::install_recorder) {
+            Ok(h) => {
+                describe_all();
+                Some(h)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics recorder not installed");
+                None
+            }
         }
     });
+}
+
+fn describe_all() {
+    for d in CATALOG {
+        match (d.kind, d.unit) {
+            (Kind::Counter, Some(u)) => metrics::describe_counter!(d.name, u, d.help),
+            (Kind::Counter, None) => metrics::describe_counter!(d.name, d.help),
+            (Kind::Gauge, Some(u)) => metrics::describe_gauge!(d.name, u, d.help),
+            (Kind::Gauge, None) => metrics::describe_gauge!(d.name, d.help),
+            (Kind::Histogram, Some(u)) => metrics::describe_histogram!(d.name, u, d.help),
+            (Kind::Histogram, None) => metrics::describe_histogram!(d.name, d.help),
+        }
+    }
+}
+
+/// Publishes `deconflict_build_info{version, commit} 1`.
+pub fn set_build_info(version: &str, commit: &str) {
+    metrics::gauge!("deconflict_build_info", "version" => version.to_owned(), "commit" => commit.to_owned())
+        .set(1.0);
 }
 
 /// The current metrics as Prometheus text.
@@ -58,4 +150,15 @@ pub fn count_purged(p: &PurgeCounts) {
     metrics::counter!("deconflict_purged_total", "kind" => "operational_intent").increment(p.intents);
     metrics::counter!("deconflict_purged_total", "kind" => "constraint").increment(p.constraints);
     metrics::counter!("deconflict_purged_total", "kind" => "subscription").increment(p.subscriptions);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn build_info_is_rendered() {
+        super::install();
+        super::set_build_info("1.2.3", "abc");
+        let text = super::render();
+        assert!(text.contains("deconflict_build_info{"), "{text}");
+    }
 }

@@ -69,6 +69,8 @@ pub struct AppState {
     pub coord: crate::coord_tasks::CoordRuntime,
     /// Open event and alert streams per party, bounded.
     pub streams: StreamSlots,
+    /// This replica's id among the pool's DSS instances.
+    pub dss_instance_id: Arc<str>,
 }
 
 /// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)
@@ -136,14 +138,46 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Engine, &Ctx) -> Result<T, EngineError> + Send + 'static,
     {
-        let ctx = Ctx::new(authed.manager.clone(), self.clock.now())
+        let mut ctx = Ctx::new(authed.manager.clone(), self.clock.now())
             .with_roles(authed.roles())
             .with_budget(self.request_timeout);
+        // When the client goes away, the connection drops this future: the
+        // guard then marks the request abandoned and the engine commits
+        // nothing more for it (DSS0215).
+        let guard = AbandonOnDrop::new();
+        ctx.deadline = ctx.deadline.or_abandoned(guard.flag.clone());
         let engine = self.engine.clone();
         let viewer = authed.manager.clone();
-        tokio::task::spawn_blocking(move || f(&engine, &ctx))
-            .await
+        let result = tokio::task::spawn_blocking(move || f(&engine, &ctx)).await;
+        guard.disarm();
+        result
             .map_err(|e| ApiError::Internal(format!("engine task failed: {e}")))?
             .map_err(|e| ApiError::from_engine(e, &viewer))
+    }
+}
+
+/// Sets its flag when dropped before [`AbandonOnDrop::disarm`]: the request
+/// future it lives in was dropped, its client is gone.
+struct AbandonOnDrop {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+    armed: bool,
+}
+
+impl AbandonOnDrop {
+    fn new() -> Self {
+        Self { flag: Arc::default(), armed: true }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.store(true, std::sync::atomic::Ordering::Release);
+            ::metrics::counter!("deconflict_requests_abandoned_total").increment(1);
+        }
     }
 }

@@ -28,6 +28,14 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
             "23505" if e.as_db_error().and_then(|d| d.constraint()) == Some(AUDIT_SEQ_INDEX) => {
                 StoreError::Retry
             }
+            // Two area writes created the same entity id at once (READ
+            // COMMITTED lets both find it missing): run again, and the second
+            // finds the first's.
+            "23505"
+                if e.as_db_error().and_then(|d| d.constraint()).is_some_and(|c| ENTITY_KEYS.contains(&c)) =>
+            {
+                StoreError::Retry
+            }
             "57014" => {
                 StoreError::Unavailable(format!("PostgreSQL statement cancelled (statement_timeout?): {e}"))
             }
@@ -41,6 +49,10 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
         StoreError::backend(format!("PostgreSQL: {}", describe(e)))
     }
 }
+
+/// The primary keys of the entity tables (migration 0001).
+pub(crate) const ENTITY_KEYS: [&str; 3] =
+    ["operational_intents_pkey", "constraints_pkey", "subscriptions_pkey"];
 
 /// The UNIQUE index on `events.audit_seq` (migration 0002).
 pub(crate) const AUDIT_SEQ_INDEX: &str = "events_audit_seq_key";
@@ -141,6 +153,7 @@ pub(crate) fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::Retry => StoreError::Retry,
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::OutcomeUnknown(m) => StoreError::OutcomeUnknown(m.clone()),
         StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
         StoreError::EventNotPending { id } => StoreError::EventNotPending { id: *id },
         StoreError::EventMismatch { id, seq } => StoreError::EventMismatch { id: *id, seq: *seq },

@@ -20,6 +20,31 @@
 //!   (or `40P01` on a deadlock), on a statement or on `COMMIT`, and this crate
 //!   reports [`StoreError::Retry`]; the caller runs the whole transaction
 //!   again. Nothing of an aborted transaction is written.
+//! * [`TxMode::AreaWrite`] (the engine's writes of intents, constraints and
+//!   subscriptions) runs `BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE`
+//!   and orders itself with row locks instead of SSI: before it searches an
+//!   area ([`Tx::lock_area`], every candidate search, every entity written)
+//!   it upserts one row per H3 cell of that area in `cell_locks` (sorted),
+//!   and it reads an entity by id `FOR UPDATE`. Two area writes therefore
+//!   wait for each other exactly when their areas share a cell or they change
+//!   the same entity, and the later one's statements (fresh snapshots under
+//!   READ COMMITTED) see what the earlier committed: the same decisions as
+//!   one after the other. Notification indexes are bumped by one `UPDATE`
+//!   each, so concurrent notifications of a large subscription lose nothing.
+//!   An area that cannot be covered by cells takes `LOCK TABLE cell_locks IN
+//!   SHARE ROW EXCLUSIVE MODE` (it waits for and excludes every area write;
+//!   the engine's area limit makes such areas impossible in practice). Two
+//!   creates of one new id both find it missing; the second's INSERT hits
+//!   the primary key (`23505`), which is [`StoreError::Retry`], and the run
+//!   again finds the first's. A deadlock between lockers (`40P01`) is
+//!   [`StoreError::Retry`] too. Why not SERIALIZABLE here: its predicate
+//!   locks are taken per index page (GIN entry pages, B-tree leaves) or per
+//!   table after a sequential scan, so creates 55 km apart refused each
+//!   other (46 of 320 from 8 threads, 662 retries; 0 and 0 now). On an
+//!   engine that runs READ COMMITTED as snapshot isolation (YugabyteDB
+//!   without `yb_enable_read_committed_isolation`), the second of two
+//!   lockers of a cell is told to retry (its lock is an `UPDATE`), which is
+//!   still correct.
 //! * [`TxMode::Read`] runs `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`:
 //!   one consistent snapshot, never a serialization failure.
 //! * Dropping a transaction without [`Tx::commit`] sends `ROLLBACK` and
@@ -54,6 +79,8 @@
 //! LISTEN/NOTIFY.
 //!
 //! ## Schema and migrations
+//! `cell_locks(cell, writes)` holds one row per cell an area write ever
+//! locked (migration 0005).
 //! Tables `operational_intents`, `constraints`, `subscriptions` (one row per
 //! entity: UUID id, scalar columns, extents as a [`deconflict_core::codec`]
 //! blob — the truth — and the derived spatial columns), `uss_availability`,
@@ -190,7 +217,7 @@ impl Store for PgStore {
         for _ in 0..=self.pool.max() {
             let mut lease = self.pool.get()?;
             match lease.conn().client().batch_execute(begin_sql(mode)) {
-                Ok(()) => return Ok(Box::new(PgTx::started(lease))),
+                Ok(()) => return Ok(Box::new(PgTx::started(lease, mode))),
                 Err(e) => {
                     lease.note(&e);
                     let err = from_pg(&e);

@@ -33,10 +33,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../migrations/0002_events.sql") },
     Migration { version: 3, sql: include_str!("../migrations/0003_records.sql") },
     Migration { version: 4, sql: include_str!("../migrations/0004_usage.sql") },
+    Migration { version: 5, sql: include_str!("../migrations/0005_cell_locks.sql") },
+    Migration { version: 6, sql: include_str!("../migrations/0006_gin_without_pending_list.sql") },
 ];
 
 /// The schema version this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 6;
 
 const BOOTSTRAP: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER     NOT NULL PRIMARY KEY,

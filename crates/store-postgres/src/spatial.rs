@@ -91,6 +91,9 @@ pub(crate) struct Search {
     pub max_lat: f64,
     pub min_lng: f64,
     pub max_lng: f64,
+    /// The derived columns of an entity with exactly these volumes (a write
+    /// usually stores what it just searched: its cells are not covered twice).
+    pub spatial: Spatial,
 }
 
 impl Search {
@@ -98,7 +101,7 @@ impl Search {
         let s = Spatial::of(volumes);
         Self {
             volumes: volumes.to_vec(),
-            cells: s.cells_complete.then_some(s.cells),
+            cells: s.cells_complete.then(|| s.cells.clone()),
             alt_lower: s.alt_lower,
             alt_upper: s.alt_upper,
             time_start: s.time_start,
@@ -107,6 +110,7 @@ impl Search {
             max_lat: s.max_lat,
             min_lng: s.min_lng,
             max_lng: s.max_lng,
+            spatial: s,
         }
     }
 }

@@ -25,10 +25,11 @@ use crate::error::{aborted, bad_column, copy, from_pg, not_pending, not_this_eve
 use crate::pool::Lease;
 use crate::spatial::{Search, Spatial};
 use entities::{
-    AVAILABILITY_GET, AVAILABILITY_PUT, CONSTRAINT_BY_BOX, CONSTRAINT_BY_CELLS, CONSTRAINT_DELETE,
-    CONSTRAINT_GET, CONSTRAINT_PUT, COUNTS, ENDED_CONSTRAINTS, ENDED_INTENTS, ENDED_SUBSCRIPTIONS,
-    INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET, INTENT_OF_SUB, INTENT_PUT,
-    SUBSCRIPTION_BY_BOX, SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_PUT,
+    AVAILABILITY_GET, AVAILABILITY_PUT, CELLS_LOCK, CELLS_LOCK_ALL, CONSTRAINT_BY_BOX, CONSTRAINT_BY_CELLS,
+    CONSTRAINT_DELETE, CONSTRAINT_GET, CONSTRAINT_GET_LOCKED, CONSTRAINT_PUT, COUNTS, ENDED_CONSTRAINTS,
+    ENDED_INTENTS, ENDED_SUBSCRIPTIONS, INTENT_BY_BOX, INTENT_BY_CELLS, INTENT_DELETE, INTENT_GET,
+    INTENT_GET_LOCKED, INTENT_OF_SUB, INTENT_PUT, SUBSCRIPTION_BUMP, SUBSCRIPTION_BY_BOX,
+    SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_DELETE, SUBSCRIPTION_GET, SUBSCRIPTION_GET_LOCKED, SUBSCRIPTION_PUT,
     SUBSCRIPTIONS_OF, USAGE_COUNTS, constraint_from_row, count, intent_from_row, row_id,
     subscription_from_row,
 };
@@ -54,6 +55,12 @@ pub(crate) struct PgTx<'a> {
     failed: Option<StoreError>,
     /// The last area searched, with its parameters.
     last_search: Option<Search>,
+    /// How it began: an [`TxMode::AreaWrite`] locks areas and the rows it reads by id.
+    mode: TxMode,
+    /// Cells this transaction has locked (in `cell_locks`).
+    locked: std::collections::HashSet<i64>,
+    /// Whether it locked the whole `cell_locks` table (an area without cells).
+    locked_all: bool,
 }
 
 /// `BEGIN` statement of each mode. Isolation is always explicit: distributed
@@ -61,14 +68,59 @@ pub(crate) struct PgTx<'a> {
 pub(crate) fn begin_sql(mode: TxMode) -> &'static str {
     match mode {
         TxMode::Write => "BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE",
+        // Area writes are ordered by the cell locks they take, not by SSI,
+        // whose page-granular predicate locks made writes far apart conflict.
+        TxMode::AreaWrite => "BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE",
         TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
     }
 }
 
 impl<'a> PgTx<'a> {
     /// Wraps a connection on which `BEGIN` has succeeded.
-    pub(crate) fn started(lease: Lease<'a>) -> Self {
-        Self { lease, done: false, failed: None, last_search: None }
+    pub(crate) fn started(lease: Lease<'a>, mode: TxMode) -> Self {
+        Self {
+            lease,
+            done: false,
+            failed: None,
+            last_search: None,
+            mode,
+            locked: std::collections::HashSet::new(),
+            locked_all: false,
+        }
+    }
+
+    fn area_write(&self) -> bool {
+        self.mode == TxMode::AreaWrite
+    }
+
+    /// In an area write, locks `cells` (or, with `None`, every cell: the area
+    /// could not be covered) unless this transaction already holds them.
+    fn lock_cells(&mut self, cells: Option<&[i64]>) -> Result<(), StoreError> {
+        if !self.area_write() || self.locked_all {
+            return Ok(());
+        }
+        match cells {
+            None => {
+                self.execute(CELLS_LOCK_ALL, &[])?;
+                self.locked_all = true;
+            }
+            Some(cells) => {
+                let mut new: Vec<i64> = cells.iter().copied().filter(|c| !self.locked.contains(c)).collect();
+                if new.is_empty() {
+                    return Ok(());
+                }
+                new.sort_unstable();
+                new.dedup();
+                self.execute(CELLS_LOCK, &[&new])?;
+                self.locked.extend(new);
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks the cells of a row about to be written.
+    fn lock_written(&mut self, s: &Spatial) -> Result<(), StoreError> {
+        self.lock_cells(s.cells_complete.then_some(s.cells.as_slice()))
     }
 
     /// Maps a statement error, remembering it (the transaction is now
@@ -118,6 +170,15 @@ impl<'a> PgTx<'a> {
         }
     }
 
+    /// The derived columns of an entity with `extents`, from the last search
+    /// when it was of the same volumes.
+    fn spatial(&self, extents: &[geom::Volume4D]) -> Spatial {
+        match &self.last_search {
+            Some(s) if s.volumes.as_slice() == extents => s.spatial.clone(),
+            _ => Spatial::of(extents),
+        }
+    }
+
     /// Rows of one table that may intersect `area`.
     fn candidates(
         &mut self,
@@ -126,6 +187,7 @@ impl<'a> PgTx<'a> {
         by_box: &'static str,
     ) -> Result<Vec<Row>, StoreError> {
         let s = self.search(area);
+        self.lock_cells(s.cells.as_deref())?;
         let band: [&(dyn ToSql + Sync); 8] = [
             &s.alt_lower,
             &s.alt_upper,
@@ -186,7 +248,8 @@ fn limit_param(n: usize) -> i64 {
 
 impl Tx for PgTx<'_> {
     fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError> {
-        let rows = self.query(INTENT_GET, &[&id.as_uuid()])?;
+        let sql = if self.area_write() { INTENT_GET_LOCKED } else { INTENT_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
         rows.first().map(intent_from_row).transpose()
     }
 
@@ -201,7 +264,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_intent(&mut self, oi: &OperationalIntent) -> Result<(), StoreError> {
-        let s = Spatial::of(&oi.extents);
+        let s = self.spatial(&oi.extents);
+        self.lock_written(&s)?;
         let blob = codec::encode(&oi.extents);
         let created = oi.created_at.as_micros();
         let updated = oi.updated_at.as_micros();
@@ -240,7 +304,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError> {
-        let rows = self.query(CONSTRAINT_GET, &[&id.as_uuid()])?;
+        let sql = if self.area_write() { CONSTRAINT_GET_LOCKED } else { CONSTRAINT_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
         rows.first().map(constraint_from_row).transpose()
     }
 
@@ -250,7 +315,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_constraint(&mut self, c: &Constraint) -> Result<(), StoreError> {
-        let s = Spatial::of(&c.extents);
+        let s = self.spatial(&c.extents);
+        self.lock_written(&s)?;
         let blob = codec::encode(&c.extents);
         let created = c.created_at.as_micros();
         let updated = c.updated_at.as_micros();
@@ -286,7 +352,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
-        let rows = self.query(SUBSCRIPTION_GET, &[&id.as_uuid()])?;
+        let sql = if self.area_write() { SUBSCRIPTION_GET_LOCKED } else { SUBSCRIPTION_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
         rows.first().map(subscription_from_row).transpose()
     }
 
@@ -296,7 +363,8 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
-        let s = Spatial::of(&sub.extents);
+        let s = self.spatial(&sub.extents);
+        self.lock_written(&s)?;
         let blob = codec::encode(&sub.extents);
         let updated = sub.updated_at.as_micros();
         self.execute(
@@ -330,6 +398,21 @@ impl Tx for PgTx<'_> {
     fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
         self.execute(SUBSCRIPTION_DELETE, &[&id.as_uuid()])?;
         Ok(())
+    }
+
+    fn lock_area(&mut self, area: &AreaQuery<'_>) -> Result<(), StoreError> {
+        if !self.area_write() {
+            return Ok(());
+        }
+        let s = self.search(area);
+        self.lock_cells(s.cells.as_deref())
+    }
+
+    fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
+        let rows = self.query(SUBSCRIPTION_BUMP, &[&id.as_uuid()])?;
+        rows.first()
+            .map(|r| get::<i32>(r, "subscriptions", &id.to_string(), "notification_index"))
+            .transpose()
     }
 
     fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
@@ -527,9 +610,13 @@ impl Tx for PgTx<'_> {
             Err(e) => {
                 // A failed COMMIT ends the transaction on the server (40001:
                 // nothing was written). After a lost connection the outcome
-                // is unknown; the engine reports Unavailable.
+                // is unknown: the COMMIT may have been applied before the
+                // connection broke.
                 self.lease.note(&e);
-                Err(from_pg(&e))
+                match from_pg(&e) {
+                    StoreError::Unavailable(m) => Err(StoreError::OutcomeUnknown(m)),
+                    other => Err(other),
+                }
             }
         }
     }

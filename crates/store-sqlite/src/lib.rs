@@ -63,6 +63,7 @@
 //! Migrations are applied in order in one transaction when the store opens;
 //! a database written by a newer build (higher schema version) is refused.
 
+mod backup;
 mod error;
 mod rtree;
 mod schema;
@@ -75,6 +76,7 @@ use std::time::Duration;
 use deconflict_core::{Store, StoreError, Tx, TxMode};
 use rusqlite::{Connection, OpenFlags};
 
+pub use backup::backup_to;
 pub use schema::SCHEMA_VERSION;
 
 use crate::error::SqlResultExt;

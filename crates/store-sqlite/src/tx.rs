@@ -25,11 +25,12 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::error::{SqlResultExt, bad_column, not_pending, not_this_event};
 use crate::rtree::RBox;
 use entities::{
-    AVAILABILITY, CONSTRAINT_BY_ID, CONSTRAINTS_IN, COUNTS, DELETE_CONSTRAINT, DELETE_INTENT,
-    DELETE_SUBSCRIPTION, ENDED_CONSTRAINTS, ENDED_INTENTS, ENDED_SUBSCRIPTIONS, INDEX_CONSTRAINT,
-    INDEX_INTENT, INDEX_SUBSCRIPTION, INTENT_BY_ID, INTENTS_IN, INTENTS_OF_SUBSCRIPTION, SUBSCRIPTION_BY_ID,
-    SUBSCRIPTIONS_IN, SUBSCRIPTIONS_OF, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT, UPSERT_INTENT,
-    UPSERT_SUBSCRIPTION, USAGE_COUNTS, entity_id, read_constraint, read_intent, read_subscription,
+    AVAILABILITY, BUMP_SUBSCRIPTION, CONSTRAINT_BY_ID, CONSTRAINTS_IN, COUNTS, DELETE_CONSTRAINT,
+    DELETE_INTENT, DELETE_SUBSCRIPTION, ENDED_CONSTRAINTS, ENDED_INTENTS, ENDED_SUBSCRIPTIONS,
+    INDEX_CONSTRAINT, INDEX_INTENT, INDEX_SUBSCRIPTION, INTENT_BY_ID, INTENTS_IN, INTENTS_OF_SUBSCRIPTION,
+    SUBSCRIPTION_BY_ID, SUBSCRIPTIONS_IN, SUBSCRIPTIONS_OF, UPSERT_AVAILABILITY, UPSERT_CONSTRAINT,
+    UPSERT_INTENT, UPSERT_SUBSCRIPTION, USAGE_COUNTS, entity_id, read_constraint, read_intent,
+    read_subscription,
 };
 use events::{
     ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, LAST_SEALED, PUT_CHECKPOINT,
@@ -77,7 +78,7 @@ impl<L: Lease> SqliteTx<L> {
     /// kept until the end).
     pub(crate) fn begin(conn: L, mode: TxMode) -> Result<Self, StoreError> {
         let sql = match mode {
-            TxMode::Write => "BEGIN IMMEDIATE",
+            TxMode::Write | TxMode::AreaWrite => "BEGIN IMMEDIATE",
             TxMode::Read => "BEGIN",
         };
         conn.prepare_cached(sql).store()?.execute([]).store()?;
@@ -86,7 +87,7 @@ impl<L: Lease> SqliteTx<L> {
 
     fn writable(&self) -> Result<(), StoreError> {
         match self.mode {
-            TxMode::Write => Ok(()),
+            TxMode::Write | TxMode::AreaWrite => Ok(()),
             TxMode::Read => Err(StoreError::backend("write attempted in a read-only transaction")),
         }
     }
@@ -303,6 +304,12 @@ impl<L: Lease> Tx for SqliteTx<L> {
 
     fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
         self.delete(DELETE_SUBSCRIPTION, &id.to_string())
+    }
+
+    fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
+        self.writable()?;
+        let mut stmt = self.conn.prepare_cached(BUMP_SUBSCRIPTION).store()?;
+        stmt.query_row([id.to_string()], |r| r.get(0)).optional().store()
     }
 
     fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {

@@ -130,7 +130,7 @@ impl Coord<'_> {
         require_operator(ctx, "register parties")?;
         check_party(&party, self.allow_http())?;
         party.updated_at = ctx.now;
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let created = tx.record(kind::PARTY, party.name.as_str())?.is_none();
             write_party(tx, &party, &ctx.caller)?;
             Ok((party.clone(), created))
@@ -153,7 +153,7 @@ impl Coord<'_> {
             )));
         }
         check_webhook(url.as_deref(), self.allow_http())?;
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut p: Party = load(tx, kind::PARTY, party.as_str())?
                 .ok_or_else(|| EngineError::NotFound(format!("party {party} is not registered")))?;
             p.webhook_url.clone_from(&url);
@@ -173,7 +173,7 @@ impl Coord<'_> {
             check_party(p, self.allow_http())
                 .map_err(|e| EngineError::BadRequest(format!("parties[{i}]: {e}")))?;
         }
-        self.engine.write_tx(None, |tx| {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             let mut written = 0;
             for p in parties {
                 let old: Option<Party> = load(tx, kind::PARTY, p.name.as_str())?;
@@ -217,7 +217,7 @@ impl Coord<'_> {
             return bad(p);
         }
         let now = ctx.now;
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             for p in &parties {
                 if tx.record(kind::PARTY, p.as_str())?.is_none() {
                     return bad(format!(
@@ -298,7 +298,7 @@ impl Coord<'_> {
     pub fn suspend_line(&self, ctx: &Ctx, id: &LineId, why: &str) -> Result<LineView, EngineError> {
         check_text("why", why, 1000)?;
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, by)?;
             if let LineState::Suspended { by: who, why: reason, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is already suspended by {who}: {reason}")));
@@ -325,7 +325,7 @@ impl Coord<'_> {
             check_text("why", w, 1000)?;
         }
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, by)?;
             let LineState::Suspended { by: suspended_by, at, why: suspended_why } = line.state.clone() else {
                 return Err(EngineError::Stale(format!(
@@ -356,7 +356,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn heartbeat(&self, ctx: &Ctx, id: &LineId) -> Result<Heartbeat, EngineError> {
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let line = line_for(tx, id, by)?;
             let hb = touch_heartbeat(tx, id, by, now, HeartbeatSource::Heartbeat)?;
             let payload: &ev::LineHeartbeat = &hb;

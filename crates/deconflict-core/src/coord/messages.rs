@@ -247,7 +247,7 @@ impl Coord<'_> {
         }
         self.engine.take_rate(ctx, crate::quota::Quota::MessagesPerMinute)?;
         let id = MessageId::new();
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             if let Some(k) = &draft.idempotency_key
                 && let Some(first) = load::<MessageKey>(tx, kind::MESSAGE_KEY, &key_id(sender, k))?
             {
@@ -336,7 +336,7 @@ impl Coord<'_> {
     pub fn ack_message(&self, ctx: &Ctx, id: MessageId, operator: &str) -> Result<MessageView, EngineError> {
         check_operator(operator)?;
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, caller, "acknowledge")?;
             if d.acked_at.is_none() {
@@ -376,7 +376,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn read_message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, caller, "mark read")?;
             if d.read_at.is_none() {
@@ -469,7 +469,7 @@ impl Coord<'_> {
         if pending.is_empty() {
             return Ok(());
         }
-        let fresh = self.engine.write_tx(ctx.deadline, |tx| {
+        let fresh = self.engine.write_tx(&ctx.deadline, |tx| {
             let mut out = Vec::with_capacity(pending.len());
             for &id in &pending {
                 if let Some(mut d) = load_delivery(tx, id, caller)? {
@@ -539,7 +539,9 @@ impl Coord<'_> {
         message_id: MessageId,
         via: DeliveryChannel,
     ) -> Result<bool, EngineError> {
-        self.engine.write_tx(None, |tx| mark_delivered_tx(tx, now, recipient, message_id, via))
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+            mark_delivered_tx(tx, now, recipient, message_id, via)
+        })
     }
 
     /// Escalates every urgent or flash delivery whose acknowledgement deadline
@@ -552,7 +554,7 @@ impl Coord<'_> {
         const BATCH: usize = 200;
         let mut report = EscalationReport::default();
         loop {
-            let n = self.engine.write_tx(None, |tx| {
+            let n = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::DELIVERY, now, BATCH)?;
                 let mut n = 0;
                 for r in &due {
@@ -578,7 +580,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Timeout`, `Store`.
     pub fn conflict_thread(&self, now: Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
-        self.engine.write_tx(None, |tx| conflict_thread_tx(tx, now, conflict))
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| conflict_thread_tx(tx, now, conflict))
     }
 }
 

@@ -135,7 +135,7 @@ impl Coord<'_> {
             return bad("operator must be 1 to 200 characters without control characters");
         }
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(ctx.deadline, |tx| {
+        self.engine.write_tx(&ctx.deadline, |tx| {
             let key = notice_key(intent_id, caller);
             let id = match load::<NoticeKey>(tx, kind::NOTICE_KEY, &key)? {
                 Some(k) => k.notice_id.to_string(),

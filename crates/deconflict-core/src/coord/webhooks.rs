@@ -76,7 +76,7 @@ impl Coord<'_> {
         ttl_us: i64,
         scan: usize,
     ) -> Result<Option<WebhookBatch>, EngineError> {
-        self.engine.write_tx(None, |tx| {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             let Some(p) = load::<Party>(tx, kind::PARTY, party.as_str())? else { return Ok(None) };
             let Some(url) = p.webhook_url else { return Ok(None) };
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
@@ -113,7 +113,7 @@ impl Coord<'_> {
         error: Option<&str>,
     ) -> Result<(), EngineError> {
         let party = &batch.party;
-        self.engine.write_tx(None, |tx| {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
                 return Ok(());
             }

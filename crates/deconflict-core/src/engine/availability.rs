@@ -13,26 +13,55 @@ pub(super) fn availability_of(tx: &mut dyn Tx, uss: &Manager) -> Result<Availabi
     Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
 }
 
-/// Each intent with its manager's availability, looking each manager up once
-/// (a query may return many intents of a few managers).
-pub(super) fn with_availability(
+/// Each entity (intent or constraint) with its manager's availability,
+/// looking each manager up once (a query may return many entities of a few
+/// managers).
+fn with_availability<T, V>(
     tx: &mut dyn Tx,
-    intents: Vec<crate::model::OperationalIntent>,
-) -> Result<Vec<super::IntentView>, EngineError> {
+    entities: Vec<T>,
+    manager: impl Fn(&T) -> &Manager,
+    view: impl Fn(T, Availability) -> V,
+) -> Result<Vec<V>, EngineError> {
     let mut known: std::collections::HashMap<Manager, Availability> = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(intents.len());
-    for intent in intents {
-        let uss_availability = match known.get(&intent.manager) {
+    let mut out = Vec::with_capacity(entities.len());
+    for entity in entities {
+        let uss_availability = match known.get(manager(&entity)) {
             Some(a) => *a,
             None => {
-                let a = availability_of(tx, &intent.manager)?;
-                known.insert(intent.manager.clone(), a);
+                let a = availability_of(tx, manager(&entity))?;
+                known.insert(manager(&entity).clone(), a);
                 a
             }
         };
-        out.push(super::IntentView { intent, uss_availability });
+        out.push(view(entity, uss_availability));
     }
     Ok(out)
+}
+
+/// Intents with their managers' availability.
+pub(super) fn intent_views(
+    tx: &mut dyn Tx,
+    intents: Vec<crate::model::OperationalIntent>,
+) -> Result<Vec<super::IntentView>, EngineError> {
+    with_availability(
+        tx,
+        intents,
+        |i| &i.manager,
+        |intent, uss_availability| super::IntentView { intent, uss_availability },
+    )
+}
+
+/// Constraints with their managers' availability.
+pub(super) fn constraint_views(
+    tx: &mut dyn Tx,
+    constraints: Vec<crate::model::Constraint>,
+) -> Result<Vec<super::ConstraintView>, EngineError> {
+    with_availability(
+        tx,
+        constraints,
+        |c| &c.manager,
+        |constraint, uss_availability| super::ConstraintView { constraint, uss_availability },
+    )
 }
 
 impl Engine {
@@ -56,7 +85,7 @@ impl Engine {
                 ctx.caller
             )));
         }
-        self.write(ctx.deadline, |tx| {
+        self.write(&ctx.deadline, |tx| {
             let current = tx.availability(uss)?;
             let current_version = current.as_ref().map_or("", |r| r.version.as_str());
             if current_version != old_version {

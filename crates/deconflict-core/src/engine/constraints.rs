@@ -3,13 +3,14 @@
 
 use geom::{Time, Volume4D};
 
+use super::availability::{availability_of, constraint_views};
 use super::intents::owned_by;
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::new_ovn;
 use super::{Ctx, Engine, EngineError, events};
 use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, UssBaseUrl};
-use crate::model::{Constraint, extents_intersect};
+use crate::model::{Availability, Constraint, extents_intersect};
 use crate::store::{AreaQuery, Tx};
 
 /// The body of a create or update (F3548 `PutConstraintReferenceParameters`).
@@ -21,11 +22,20 @@ pub struct PutConstraint {
     pub uss_base_url: UssBaseUrl,
 }
 
+/// A constraint with its manager's availability (F3548 `uss_availability`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstraintView {
+    /// The constraint.
+    pub constraint: Constraint,
+    /// Its manager's availability.
+    pub uss_availability: Availability,
+}
+
 /// The result of a write: the constraint and whom to notify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeConstraint {
     /// The constraint as stored (or as it was, for a delete).
-    pub constraint: Constraint,
+    pub constraint: ConstraintView,
     /// Whom to notify.
     pub subscribers: Vec<SubscriberToNotify>,
 }
@@ -45,15 +55,21 @@ impl Engine {
         if p.extents.is_empty() {
             return Err(EngineError::BadRequest("extents must contain at least one volume".into()));
         }
-        if let Some(i) = p.extents.iter().position(|v| v.time().end() <= ctx.now) {
-            return Err(EngineError::BadRequest(format!("extents[{i}] ends in the past")));
+        // As for intents: past when every volume has ended.
+        if crate::model::extents_time(&p.extents).end() <= ctx.now {
+            return Err(EngineError::BadRequest(
+                "the constraint ends in the past (every volume has ended)".into(),
+            ));
         }
         self.check_area(&p.extents)?;
-        if ovn.is_none() {
-            self.check_count_quota(ctx, crate::quota::Quota::Constraints)?;
-        }
-        self.write(ctx.deadline, |tx| {
+        self.write_area(&ctx.deadline, |tx| {
             let old = tx.constraint(id)?;
+            let mut area = p.extents.clone();
+            area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+            tx.lock_area(&AreaQuery::new(&area))?;
+            if ovn.is_none() {
+                self.check_count_quota(tx, ctx, crate::quota::Quota::Constraints)?;
+            }
             match (&old, ovn) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(
@@ -92,7 +108,11 @@ impl Engine {
             let notified = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
             let entity = events::ConstraintSummary::new(&constraint);
             tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
-            Ok(ChangeConstraint { constraint, subscribers: notified.subscribers })
+            let uss_availability = availability_of(tx, &constraint.manager)?;
+            Ok(ChangeConstraint {
+                constraint: ConstraintView { constraint, uss_availability },
+                subscribers: notified.subscribers,
+            })
         })
     }
 
@@ -106,10 +126,11 @@ impl Engine {
         id: EntityId,
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.manager, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(
@@ -126,7 +147,11 @@ impl Engine {
                 entity,
                 &notified,
             )?)?;
-            Ok(ChangeConstraint { constraint: old, subscribers: notified.subscribers })
+            let uss_availability = availability_of(tx, &old.manager)?;
+            Ok(ChangeConstraint {
+                constraint: ConstraintView { constraint: old, uss_availability },
+                subscribers: notified.subscribers,
+            })
         })
     }
 
@@ -134,9 +159,13 @@ impl Engine {
     ///
     /// # Errors
     /// `NotFound`, `Store`.
-    pub fn constraint(&self, id: EntityId) -> Result<Constraint, EngineError> {
+    pub fn constraint(&self, id: EntityId) -> Result<ConstraintView, EngineError> {
         self.read(|tx| {
-            tx.constraint(id)?.ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))
+            let constraint = tx
+                .constraint(id)?
+                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            let uss_availability = availability_of(tx, &constraint.manager)?;
+            Ok(ConstraintView { constraint, uss_availability })
         })
     }
 
@@ -144,13 +173,13 @@ impl Engine {
     ///
     /// # Errors
     /// `AreaTooLarge`, `TooManyResults`, `Store`.
-    pub fn query_constraints(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<Constraint>, EngineError> {
+    pub fn query_constraints(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<ConstraintView>, EngineError> {
         let area = std::slice::from_ref(area);
         self.check_area(area)?;
         self.read(|tx| {
             let found = intersecting_constraints(tx, area, ctx.now)?;
             self.check_count(found.len())?;
-            Ok(found)
+            constraint_views(tx, found)
         })
     }
 }

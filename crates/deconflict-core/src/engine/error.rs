@@ -1,15 +1,15 @@
 //! What the engine refuses, and why: one enum the server maps to HTTP statuses.
 
-use crate::model::{Constraint, OperationalIntent};
 use crate::store::StoreError;
 
 /// The entities a write did not show awareness of (the F3548 409 body).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AirspaceConflict {
-    /// Intersecting intents whose current OVN was missing from the key.
-    pub missing_intents: Vec<OperationalIntent>,
+    /// Intersecting intents whose current OVN was missing from the key,
+    /// with their managers' availability.
+    pub missing_intents: Vec<super::IntentView>,
     /// Intersecting constraints whose current OVN was missing from the key.
-    pub missing_constraints: Vec<Constraint>,
+    pub missing_constraints: Vec<super::ConstraintView>,
 }
 
 /// Why the engine refused a request. Each variant maps to one HTTP status.
@@ -77,12 +77,26 @@ pub enum EngineError {
         /// When trying again may succeed, in seconds.
         retry_after_s: u64,
     },
-    /// Concurrent writers kept winning; nothing was written (409).
-    #[error("too much concurrent writing in this area; nothing was written, try again")]
-    Contention,
+    /// Concurrent writers kept winning; nothing was written (409). `area`:
+    /// the write was of intents, constraints or subscriptions, which only
+    /// conflict with writes whose areas share a cell (or that change the
+    /// same entity); otherwise other records were written concurrently.
+    #[error("{}; nothing was written, try again", if *.area {
+        "concurrent writes kept changing this area (a cell of these volumes) or this entity"
+    } else {
+        "concurrent writes kept changing the same records"
+    })]
+    Contention {
+        /// Whether the write was an area write.
+        area: bool,
+    },
     /// The request's deadline passed before commit; nothing was written (503).
     #[error("request deadline passed before commit; nothing was written")]
     Timeout,
+    /// The request was abandoned by its client before the commit; nothing
+    /// was committed (503, though nobody reads it).
+    #[error("the request was abandoned before its commit; nothing was written")]
+    Abandoned,
     /// The store failed (500, or 503 when unavailable).
     #[error(transparent)]
     Store(#[from] StoreError),

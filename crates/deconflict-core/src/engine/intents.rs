@@ -10,7 +10,7 @@ use super::ovn::{new_ovn, new_version};
 use super::subscriptions::covers;
 use super::{
     Ctx, Engine, EngineError,
-    availability::{availability_of, with_availability},
+    availability::{availability_of, constraint_views, intent_views},
     error::AirspaceConflict,
     events,
 };
@@ -89,10 +89,7 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         self.validate_intent(ctx, ovn.is_none(), p)?;
-        if ovn.is_none() {
-            self.check_count_quota(ctx, crate::quota::Quota::Operations)?;
-        }
-        let result = self.write(ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
+        let result = self.write_area(&ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
         if let Err(EngineError::MissingKeys(conflict)) = &result {
             self.record_refusal(ctx, id, conflict);
         }
@@ -105,24 +102,23 @@ impl Engine {
     /// conflicting intent.
     /// Best effort: the refusal stands even if this record cannot be written.
     fn record_refusal(&self, ctx: &Ctx, id: EntityId, conflict: &AirspaceConflict) {
-        let mut others: Vec<String> =
-            conflict.missing_intents.iter().map(|o| o.manager.to_string()).collect();
-        others.extend(conflict.missing_constraints.iter().map(|c| c.manager.to_string()));
+        let missing_intents: Vec<_> = conflict.missing_intents.iter().map(|v| &v.intent).collect();
+        let missing_constraints: Vec<_> =
+            conflict.missing_constraints.iter().map(|v| &v.constraint).collect();
+        let mut others: Vec<String> = missing_intents.iter().map(|o| o.manager.to_string()).collect();
+        others.extend(missing_constraints.iter().map(|c| c.manager.to_string()));
         let payload = events::Refusal {
             requested: id.to_string(),
-            missing_operational_intents: conflict
-                .missing_intents
+            missing_operational_intents: missing_intents
                 .iter()
                 .map(|o| events::Disclosed { id: o.id.to_string(), manager: o.manager.as_str() })
                 .collect(),
-            missing_constraints: conflict
-                .missing_constraints
+            missing_constraints: missing_constraints
                 .iter()
                 .map(|c| events::Disclosed { id: c.id.to_string(), manager: c.manager.as_str() })
                 .collect(),
         };
-        let threads: Vec<_> = conflict
-            .missing_intents
+        let threads: Vec<_> = missing_intents
             .iter()
             .map(|o| {
                 crate::coord::refusal_thread(
@@ -133,7 +129,7 @@ impl Engine {
                 )
             })
             .collect();
-        let _ = self.write(ctx.deadline, |tx| {
+        let _ = self.write(&ctx.deadline, |tx| {
             let kind = EventKind::IntentRefusedMissingKey;
             tx.append_event(&events::private(ctx, kind, id.to_string(), &others, &payload)?)?;
             for thread in &threads {
@@ -148,13 +144,15 @@ impl Engine {
         if p.extents.is_empty() {
             return bad("extents must contain at least one volume".into());
         }
-        for (i, v) in p.extents.iter().enumerate() {
-            if v.time().end() <= ctx.now {
-                return bad(format!("extents[{i}] ends in the past"));
-            }
+        // The InterUSS rule: past when the whole intent is, not when one volume is.
+        let span = crate::model::extents_time(&p.extents);
+        if span.end() <= ctx.now {
+            return bad("the operational intent ends in the past (every volume has ended)".into());
+        }
+        if let Some(suffix) = &p.requested_ovn_suffix {
+            super::ovn::check_suffix(suffix, ctx.now, self.limits.clock_skew_us)?;
         }
         self.check_area(&p.extents)?;
-        let span = crate::model::extents_time(&p.extents);
         let duration_us = span.end().as_micros().saturating_sub(span.start().as_micros());
         if duration_us > self.limits.max_intent_duration_us {
             const HOUR: f64 = 3_600_000_000.0;
@@ -190,6 +188,13 @@ impl Engine {
         p: &PutIntent,
     ) -> Result<ChangeIntent, EngineError> {
         let old = tx.intent(id)?;
+        // Everything this write reads or changes lies in the new and old extents.
+        let mut area = p.extents.clone();
+        area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+        tx.lock_area(&AreaQuery::new(&area))?;
+        if ovn.is_none() {
+            self.check_count_quota(tx, ctx, crate::quota::Quota::Operations)?;
+        }
         match (&old, ovn) {
             (Some(_), None) => {
                 return Err(EngineError::AlreadyExists(format!(
@@ -316,10 +321,11 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Forbidden` (another manager's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.manager, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(
@@ -371,7 +377,7 @@ impl Engine {
         self.read(|tx| {
             let found = intersecting_intents(tx, area, ctx.now)?;
             self.check_count(found.len())?;
-            with_availability(tx, found)
+            intent_views(tx, found)
         })
     }
 }
@@ -434,6 +440,8 @@ fn check_key(
     if missing_intents.is_empty() && missing_constraints.is_empty() {
         return Ok(());
     }
+    let missing_intents = intent_views(tx, missing_intents)?;
+    let missing_constraints = constraint_views(tx, missing_constraints)?;
     Err(EngineError::MissingKeys(Box::new(AirspaceConflict { missing_intents, missing_constraints })))
 }
 

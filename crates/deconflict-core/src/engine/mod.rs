@@ -18,11 +18,12 @@ mod purge;
 mod subscriptions;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use geom::{Time, Volume4D};
 
-pub use constraints::{ChangeConstraint, PutConstraint};
+pub use constraints::{ChangeConstraint, ConstraintView, PutConstraint};
 pub use error::{AirspaceConflict, EngineError};
 pub use intents::{ChangeIntent, IntentView, PutIntent, SubscriptionChoice};
 pub use notify::SubscriberToNotify;
@@ -87,14 +88,47 @@ pub struct Ctx {
     pub roles: crate::Roles,
     /// The server clock at the start of the request.
     pub now: Time,
-    /// After this instant nothing may be committed.
-    pub deadline: Option<Instant>,
+    /// When nothing may be committed any more.
+    pub deadline: Deadline,
+}
+
+/// When a write may no longer be committed: after an instant, or once the
+/// request was abandoned (its client went away, so nobody would learn the
+/// outcome). DSS0215: a write is answered only after its commit, and never
+/// committed after its answer was given up.
+#[derive(Debug, Clone, Default)]
+pub struct Deadline {
+    at: Option<Instant>,
+    abandoned: Option<Arc<AtomicBool>>,
+}
+
+impl Deadline {
+    /// No deadline (background work).
+    pub const NONE: Deadline = Deadline { at: None, abandoned: None };
+
+    /// This deadline, also passed once `abandoned` is set.
+    #[must_use]
+    pub fn or_abandoned(mut self, abandoned: Arc<AtomicBool>) -> Self {
+        self.abandoned = Some(abandoned);
+        self
+    }
+
+    /// Why nothing may be committed now, if so.
+    fn passed(&self) -> Option<EngineError> {
+        if self.abandoned.as_ref().is_some_and(|a| a.load(Ordering::Acquire)) {
+            Some(EngineError::Abandoned)
+        } else if self.at.is_some_and(|d| Instant::now() >= d) {
+            Some(EngineError::Timeout)
+        } else {
+            None
+        }
+    }
 }
 
 impl Ctx {
     /// A context for `caller` at `now` with no role and no deadline.
     pub fn new(caller: Manager, now: Time) -> Self {
-        Self { caller, roles: crate::Roles::NONE, now, deadline: None }
+        Self { caller, roles: crate::Roles::NONE, now, deadline: Deadline::NONE }
     }
 
     /// The same context with `roles`.
@@ -106,7 +140,7 @@ impl Ctx {
 
     /// The same context with a deadline `budget` from now.
     pub fn with_budget(mut self, budget: Duration) -> Self {
-        self.deadline = Some(Instant::now() + budget);
+        self.deadline.at = Some(Instant::now() + budget);
         self
     }
 }
@@ -118,26 +152,48 @@ pub struct Engine {
     limits: Limits,
     /// Per-party write rates of this process (see [`crate::quota`]).
     rates: Arc<crate::quota::Rates>,
+    /// Write transactions run again because a concurrent writer won.
+    retries: Arc<std::sync::atomic::AtomicU64>,
+    /// Writes not committed because their request was abandoned.
+    abandoned: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Engine {
     /// An engine over `store` with `limits`.
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
-        Self { store, limits, rates: Arc::default() }
+        Self { store, limits, rates: Arc::default(), retries: Arc::default(), abandoned: Arc::default() }
     }
 
-    /// What the caller holds now, read in a transaction of its own (see
-    /// [`crate::quota`] for why not in the write).
-    ///
-    /// # Errors
-    /// `Store`.
-    pub(crate) fn usage(&self, ctx: &Ctx) -> Result<crate::store::Usage, EngineError> {
-        self.read(|tx| Ok(tx.usage(&ctx.caller, ctx.now)?))
+    /// How many write transactions of this engine (and its clones) were run
+    /// again since it was made, because a concurrent writer won the race.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// 429 unless the caller may create one more entity counted by `quota`.
-    pub(crate) fn check_count_quota(&self, ctx: &Ctx, quota: crate::quota::Quota) -> Result<(), EngineError> {
-        self.limits.quotas.check_count(quota, &ctx.caller, &self.usage(ctx)?)
+    /// Writes this engine did not commit because their request was abandoned.
+    pub fn abandoned_writes(&self) -> u64 {
+        self.abandoned.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Why nothing may be committed under `deadline` now, if so (counted
+    /// when the request was abandoned).
+    fn stop(&self, deadline: &Deadline) -> Option<EngineError> {
+        let passed = deadline.passed();
+        if matches!(passed, Some(EngineError::Abandoned)) {
+            self.abandoned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        passed
+    }
+
+    /// 429 unless the caller may create one more entity counted by `quota`,
+    /// counted in the area write `tx` (see [`crate::quota`]).
+    pub(crate) fn check_count_quota(
+        &self,
+        tx: &mut dyn Tx,
+        ctx: &Ctx,
+        quota: crate::quota::Quota,
+    ) -> Result<(), EngineError> {
+        self.limits.quotas.check_count(quota, &ctx.caller, &tx.usage(&ctx.caller, ctx.now)?)
     }
 
     /// Counts one write of the caller under a per-minute `quota`, or 429.
@@ -178,17 +234,39 @@ impl Engine {
     /// committed once `deadline` has passed.
     pub(crate) fn write<T>(
         &self,
-        deadline: Option<Instant>,
+        deadline: &Deadline,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.write_in(TxMode::Write, deadline, f)
+    }
+
+    /// [`Engine::write`] for a change of strategic entities, whose
+    /// transaction ([`TxMode::AreaWrite`]) conflicts with another only when
+    /// their areas share a cell: `f` locks each area ([`Tx::lock_area`])
+    /// before it reads or writes there.
+    pub(crate) fn write_area<T>(
+        &self,
+        deadline: &Deadline,
+        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.write_in(TxMode::AreaWrite, deadline, f)
+    }
+
+    fn write_in<T>(
+        &self,
+        mode: TxMode,
+        deadline: &Deadline,
         mut f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         for attempt in 0..self.limits.max_attempts.max(1) {
             if attempt > 0 {
+                self.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 std::thread::sleep(backoff(attempt));
             }
-            if past(deadline) {
-                return Err(EngineError::Timeout);
+            if let Some(passed) = self.stop(deadline) {
+                return Err(passed);
             }
-            let mut tx = match self.store.begin(TxMode::Write) {
+            let mut tx = match self.store.begin(mode) {
                 Err(StoreError::Retry) => continue,
                 other => other?,
             };
@@ -196,8 +274,8 @@ impl Engine {
                 Err(EngineError::Store(StoreError::Retry)) => continue,
                 other => other?,
             };
-            if past(deadline) {
-                return Err(EngineError::Timeout);
+            if let Some(passed) = self.stop(deadline) {
+                return Err(passed);
             }
             match tx.commit() {
                 Ok(()) => return Ok(value),
@@ -205,7 +283,7 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(EngineError::Contention)
+        Err(EngineError::Contention { area: mode == TxMode::AreaWrite })
     }
 
     /// The engine's write transaction for modules outside it (e.g. [`crate::coord`]):
@@ -215,7 +293,7 @@ impl Engine {
     /// What `f` returns, `Contention`, `Timeout` or `Store`.
     pub fn write_tx<T>(
         &self,
-        deadline: Option<Instant>,
+        deadline: &Deadline,
         f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         self.write(deadline, f)
@@ -290,10 +368,6 @@ fn backoff(attempt: u32) -> Duration {
     let base = 2u64.saturating_pow(attempt.min(6));
     let jitter = u64::from(rand::random::<u8>() % 4);
     Duration::from_millis(base + jitter)
-}
-
-fn past(deadline: Option<Instant>) -> bool {
-    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 #[cfg(test)]

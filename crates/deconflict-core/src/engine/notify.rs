@@ -52,7 +52,7 @@ pub(super) fn notify(
     let mut managers = Vec::new();
     let area = AreaQuery::new(&changed);
     let mut groups: BTreeMap<UssBaseUrl, Vec<(SubscriptionId, i32)>> = BTreeMap::new();
-    for mut sub in tx.subscriptions_in(&area)? {
+    for sub in tx.subscriptions_in(&area)? {
         let wants = match topic {
             Topic::Intents => sub.notify_for_intents,
             Topic::Constraints => sub.notify_for_constraints,
@@ -60,10 +60,11 @@ pub(super) fn notify(
         if !wants || sub.time().end() <= now || !extents_intersect(&sub.extents, &changed) {
             continue;
         }
-        sub.notification_index = sub.notification_index.saturating_add(1);
-        tx.put_subscription(&sub)?;
+        // An atomic increment: concurrent writers elsewhere in a large
+        // subscription's area bump the same counter.
+        let Some(index) = tx.bump_notification_index(sub.id)? else { continue };
         managers.push(sub.manager.to_string());
-        groups.entry(sub.uss_base_url.clone()).or_default().push((sub.id, sub.notification_index));
+        groups.entry(sub.uss_base_url.clone()).or_default().push((sub.id, index));
     }
     let subscribers = groups
         .into_iter()

@@ -11,30 +11,16 @@ use crate::ids::{EntityId, Ovn};
 
 /// A fresh OVN: URL-safe base64 of SHA-256 over a random salt, the id and the time.
 /// With `requested_suffix` (the InterUSS extension) it is `{id}_{suffix}`, where the
-/// suffix must be a UUIDv7 whose timestamp is within `skew_us` of `now`.
+/// suffix must pass [`check_suffix`].
 pub(super) fn new_ovn(
     id: EntityId,
     now: Time,
     requested_suffix: Option<&str>,
     skew_us: i64,
 ) -> Result<Ovn, EngineError> {
-    let bad = |why: &str| EngineError::BadRequest(format!("requested_ovn_suffix: {why}"));
     let text = match requested_suffix {
         Some(suffix) => {
-            let uuid = Uuid::try_parse(suffix).map_err(|_| bad("not a UUID"))?;
-            if uuid.get_version_num() != 7 {
-                return Err(bad("not a version-7 UUID"));
-            }
-            let ts = uuid.get_timestamp().ok_or_else(|| bad("no timestamp"))?;
-            let (secs, nanos) = ts.to_unix();
-            let micros = i64::try_from(secs)
-                .ok()
-                .and_then(|s| s.checked_mul(1_000_000))
-                .map(|us| us + i64::from(nanos / 1_000))
-                .ok_or_else(|| bad("timestamp out of range"))?;
-            if (micros - now.as_micros()).abs() > skew_us {
-                return Err(bad("its timestamp is more than 5 minutes from the server clock"));
-            }
+            check_suffix(suffix, now, skew_us)?;
             format!("{id}_{suffix}")
         }
         None => {
@@ -47,6 +33,28 @@ pub(super) fn new_ovn(
         }
     };
     Ovn::parse(&text).map_err(|e| EngineError::BadRequest(e.to_string()))
+}
+
+/// 400 unless `suffix` is a UUIDv7 whose timestamp is within `skew_us` of
+/// `now`. Checked before anything is read, so an invalid suffix is a 400
+/// whatever exists under the id (as the InterUSS DSS answers).
+pub(super) fn check_suffix(suffix: &str, now: Time, skew_us: i64) -> Result<(), EngineError> {
+    let bad = |why: &str| EngineError::BadRequest(format!("requested_ovn_suffix: {why}"));
+    let uuid = Uuid::try_parse(suffix).map_err(|_| bad("not a UUID"))?;
+    if uuid.get_version_num() != 7 {
+        return Err(bad("not a version-7 UUID"));
+    }
+    let ts = uuid.get_timestamp().ok_or_else(|| bad("no timestamp"))?;
+    let (secs, nanos) = ts.to_unix();
+    let micros = i64::try_from(secs)
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000))
+        .map(|us| us + i64::from(nanos / 1_000))
+        .ok_or_else(|| bad("timestamp out of range"))?;
+    if (micros - now.as_micros()).abs() > skew_us {
+        return Err(bad("its timestamp is more than 5 minutes from the server clock"));
+    }
+    Ok(())
 }
 
 /// A new subscription or availability version: the write time in µs, base 32,

@@ -5,13 +5,17 @@ use std::collections::HashSet;
 
 use geom::{AltitudeRange, Footprint, Time, TimeWindow, Volume4D};
 
-use super::constraints::intersecting_constraints;
+use super::constraints::{ConstraintView, intersecting_constraints};
 use super::intents::{IntentView, intersecting_intents};
 use super::ovn::new_version;
-use super::{Ctx, Engine, EngineError, availability::with_availability, events};
+use super::{
+    Ctx, Engine, EngineError,
+    availability::{constraint_views, intent_views},
+    events,
+};
 use crate::events::EventKind;
 use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
-use crate::model::{Constraint, Subscription, extents_intersect, extents_time};
+use crate::model::{Subscription, extents_intersect, extents_time};
 use crate::store::{AreaQuery, cover_cells};
 
 /// The body of a create or update (F3548 `PutSubscriptionParameters`).
@@ -51,7 +55,7 @@ pub struct PutSubscriptionResult {
     /// Live intents in its area (when it wants intents).
     pub intents: Vec<IntentView>,
     /// Live constraints in its area (when it wants constraints).
-    pub constraints: Vec<Constraint>,
+    pub constraints: Vec<ConstraintView>,
 }
 
 impl Engine {
@@ -67,16 +71,21 @@ impl Engine {
         version: Option<&str>,
         p: &PutSubscription,
     ) -> Result<PutSubscriptionResult, EngineError> {
-        let volume = self.subscription_volume(ctx, p)?;
-        let usage = self.usage(ctx)?;
+        self.check_flags(p)?;
+        self.check_area(&[Volume4D::new(p.footprint.clone(), p.altitude, TimeWindow::unbounded())])?;
         let quotas = &self.limits.quotas;
-        if version.is_none() {
-            quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
-        }
-        let new_km2 = volume.footprint().area_m2() / 1e6;
-        quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
-        self.write(ctx.deadline, |tx| {
+        let new_km2 = p.footprint.area_m2() / 1e6;
+        self.write_area(&ctx.deadline, |tx| {
             let old = tx.subscription(id)?;
+            let volume = self.subscription_volume(ctx, p, old.as_ref())?;
+            let mut area = vec![volume.clone()];
+            area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
+            tx.lock_area(&AreaQuery::new(&area))?;
+            let usage = tx.usage(&ctx.caller, ctx.now)?;
+            if version.is_none() {
+                quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
+            }
+            quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
             match (&old, version) {
                 (Some(_), None) => {
                     return Err(EngineError::AlreadyExists(format!(
@@ -129,12 +138,13 @@ impl Engine {
             let area = std::slice::from_ref(&volume);
             let intents = if p.notify_for_intents {
                 let found = intersecting_intents(tx, area, ctx.now)?;
-                with_availability(tx, found)?
+                intent_views(tx, found)?
             } else {
                 Vec::new()
             };
             let constraints = if p.notify_for_constraints {
-                intersecting_constraints(tx, area, ctx.now)?
+                let found = intersecting_constraints(tx, area, ctx.now)?;
+                constraint_views(tx, found)?
             } else {
                 Vec::new()
             };
@@ -146,19 +156,43 @@ impl Engine {
         })
     }
 
-    /// Applies the F3548 time and flag rules and builds the subscription's volume.
-    fn subscription_volume(&self, ctx: &Ctx, p: &PutSubscription) -> Result<Volume4D, EngineError> {
-        let bad = |m: &str| Err(EngineError::BadRequest(m.to_owned()));
+    /// 400 unless the subscription asks for some notification.
+    fn check_flags(&self, p: &PutSubscription) -> Result<(), EngineError> {
         if !p.notify_for_intents && !p.notify_for_constraints {
-            return bad(
-                "at least one of notify_for_operational_intents and notify_for_constraints must be true",
-            );
+            return Err(EngineError::BadRequest(
+                "at least one of notify_for_operational_intents and notify_for_constraints must be true"
+                    .to_owned(),
+            ));
         }
-        let start = p.start.unwrap_or(ctx.now);
-        if start.as_micros() < ctx.now.as_micros() - self.limits.clock_skew_us {
-            return bad("time_start is more than 5 minutes in the past");
-        }
-        let end = p.end.unwrap_or(start.saturating_add_micros(self.limits.max_subscription_us));
+        Ok(())
+    }
+
+    /// Applies the F3548 time rules and builds the subscription's volume. A
+    /// bound the request omits is the stored one of `old` (an update keeps
+    /// its times, as the InterUSS DSS does), else now and start + 24 h.
+    fn subscription_volume(
+        &self,
+        ctx: &Ctx,
+        p: &PutSubscription,
+        old: Option<&Subscription>,
+    ) -> Result<Volume4D, EngineError> {
+        let bad = |m: &str| Err(EngineError::BadRequest(m.to_owned()));
+        let stored = old.map(Subscription::time);
+        let start = match (p.start, stored) {
+            (Some(start), _) => {
+                if start.as_micros() < ctx.now.as_micros() - self.limits.clock_skew_us {
+                    return bad("time_start is more than 5 minutes in the past");
+                }
+                start
+            }
+            (None, Some(t)) => t.start(),
+            (None, None) => ctx.now,
+        };
+        let end = match (p.end, stored) {
+            (Some(end), _) => end,
+            (None, Some(t)) => t.end(),
+            (None, None) => start.saturating_add_micros(self.limits.max_subscription_us),
+        };
         if end <= start {
             return bad("time_end must be after time_start");
         }
@@ -166,9 +200,7 @@ impl Engine {
             return bad("a subscription may last at most 24 hours");
         }
         let time = TimeWindow::new(start, end).map_err(|e| EngineError::BadRequest(e.to_string()))?;
-        let volume = Volume4D::new(p.footprint.clone(), p.altitude, time);
-        self.check_area(std::slice::from_ref(&volume))?;
-        Ok(volume)
+        Ok(Volume4D::new(p.footprint.clone(), p.altitude, time))
     }
 
     /// Deletes a subscription given its current version.
@@ -182,10 +214,11 @@ impl Engine {
         id: SubscriptionId,
         version: &str,
     ) -> Result<SubscriptionView, EngineError> {
-        self.write(ctx.deadline, |tx| {
+        self.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .subscription(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned(ctx, &old)?;
             if old.version != version {
                 return Err(EngineError::Stale(format!(
@@ -270,13 +303,27 @@ fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {
     }
 }
 
-/// Whether a subscription's volumes cover an intent's: in time, the union of the
-/// intent's windows lies within the subscription's; in space, every H3 cell
-/// covering the intent's footprints is among the subscription's cells (the
-/// InterUSS rule, at our cell resolution).
+/// How much later than a dependent intent a subscription may start and
+/// still cover it (the InterUSS DSS's tolerance, 5 minutes).
+const COVER_START_TOLERANCE_US: i64 = 5 * 60 * 1_000_000;
+
+/// Whether a subscription's volumes cover an intent's, in four dimensions: in
+/// time, the union of the intent's windows lies within the subscription's
+/// (which may start up to [`COVER_START_TOLERANCE_US`] late); in altitude,
+/// every volume's band lies within the band the subscription's volumes span;
+/// in space, every H3 cell covering the intent's footprints is among the
+/// subscription's cells (the InterUSS rule, at our cell resolution).
 pub(super) fn covers(sub: &[Volume4D], intent: &[Volume4D]) -> bool {
     let (st, it) = (extents_time(sub), extents_time(intent));
-    if it.start() < st.start() || it.end() > st.end() {
+    if it.start().as_micros().saturating_add(COVER_START_TOLERANCE_US) < st.start().as_micros()
+        || it.end() > st.end()
+    {
+        return false;
+    }
+    let Some(band) = sub.iter().map(|v| *v.altitude()).reduce(|a, b| a.union(&b)) else {
+        return false;
+    };
+    if intent.iter().any(|v| v.altitude().lower() < band.lower() || v.altitude().upper() > band.upper()) {
         return false;
     }
     let sub_cells: HashSet<u64> = cover_cells(sub).into_iter().collect();

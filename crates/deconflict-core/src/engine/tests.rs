@@ -40,7 +40,7 @@ fn second_party_needs_the_first_partys_key() {
     let err = e.put_intent(&ctx("bob"), bob_id, None, &p).unwrap_err();
     let EngineError::MissingKeys(conflict) = err else { panic!("expected MissingKeys, got {err:?}") };
     assert_eq!(conflict.missing_intents.len(), 1);
-    assert_eq!(conflict.missing_intents[0].id, a.intent.intent.id);
+    assert_eq!(conflict.missing_intents[0].intent.id, a.intent.intent.id);
     // Nothing was written by the refused attempt.
     assert!(matches!(e.intent(bob_id), Err(EngineError::NotFound(_))));
     p.key = vec![a.intent.intent.ovn.clone()];
@@ -212,7 +212,7 @@ fn constraints_are_in_the_key_only_for_constraint_processors() {
     let err = e.put_intent(&ctx("bob"), EntityId::random(), None, &p).unwrap_err();
     let EngineError::MissingKeys(conflict) = err else { panic!("expected MissingKeys, got {err:?}") };
     assert_eq!(conflict.missing_constraints.len(), 1);
-    assert_eq!(conflict.missing_constraints[0].id, c.constraint.id);
+    assert_eq!(conflict.missing_constraints[0].constraint.id, c.constraint.constraint.id);
 }
 
 #[test]

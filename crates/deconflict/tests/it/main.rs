@@ -2,12 +2,16 @@
 //! process driven by the CLI, including a kill -9 in the middle of writing.
 #![allow(clippy::unwrap_used)]
 
+mod bench_load;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod backup;
 mod bench_pg;
+mod deploy;
 mod docs;
 mod settings;
 
@@ -75,13 +79,18 @@ impl Drop for Server {
 }
 
 fn token(dir: &Path, sub: &str) -> String {
+    token_with(dir, sub, "utm.strategic_coordination")
+}
+
+/// A development token of `sub` with `scope`.
+fn token_with(dir: &Path, sub: &str, scope: &str) -> String {
     let key = dir.join("dev.pem");
     let out = run(&[
         "token",
         "--sub",
         sub,
         "--scope",
-        "utm.strategic_coordination",
+        scope,
         "--aud",
         "127.0.0.1",
         "--dev-key",

@@ -32,10 +32,15 @@ pub const AUDIT_ALL: &str = "deconflict.audit.all";
 pub const OPERATIONS_READ: &str = "deconflict.operations.read";
 /// Native API: administration (privileged).
 pub const ADMIN: &str = "deconflict.admin";
+/// InterUSS auxiliary interface: read the pool's DAR and DSS instances.
+pub const POOL_READ: &str = "interuss.pool_status.read";
+/// InterUSS auxiliary interface: record a DSS instance's heartbeat
+/// (privileged: only DSS instance operators report the pool's health).
+pub const POOL_HEARTBEAT: &str = "interuss.pool_status.heartbeat.write";
 
 /// What a party's key grants unless its parties-file entry says otherwise:
 /// every scope that acts only on the party's own data or its own view.
-pub const PARTY_DEFAULT: [&str; 9] = [
+pub const PARTY_DEFAULT: [&str; 10] = [
     STRATEGIC_COORDINATION,
     CONSTRAINT_MANAGEMENT,
     CONSTRAINT_PROCESSING,
@@ -45,10 +50,11 @@ pub const PARTY_DEFAULT: [&str; 9] = [
     HOTLINE,
     AUDIT_READ,
     OPERATIONS_READ,
+    POOL_READ,
 ];
 
 /// Scopes that act on other parties: only operator keys grant them.
-pub const PRIVILEGED: [&str; 3] = [ADMIN, AUDIT_ALL, AVAILABILITY_ARBITRATION];
+pub const PRIVILEGED: [&str; 4] = [ADMIN, AUDIT_ALL, AVAILABILITY_ARBITRATION, POOL_HEARTBEAT];
 
 /// Whether `s` is a scope this service knows.
 pub fn is_known(s: &str) -> bool {

@@ -393,6 +393,32 @@ fn expired_token_is_refused() {
     assert!(matches!(strict.verify_token(&token, NOW), Err(AuthError::Expired { .. })));
 }
 
+/// A token verified once is accepted again without its signature being
+/// checked, but its claims are: it still expires, and a token differing in
+/// one byte is checked (and refused) in full.
+#[test]
+fn a_remembered_token_still_expires_and_a_changed_one_is_checked() {
+    let key = ec_pair();
+    let v = verifier(vec![key.trusted("ec")]);
+    let token = key.sign(&interuss_claims(NOW));
+    assert_eq!(v.verify_token(&token, NOW).unwrap().sub, "uss1");
+    assert_eq!(
+        v.clone().verify_token(&token, NOW + 60).unwrap().sub,
+        "uss1",
+        "clones share what they verified"
+    );
+    let later = NOW + 3600 + 61;
+    assert!(matches!(v.verify_token(&token, later), Err(AuthError::Expired { .. })));
+    let (head, sig) = token.rsplit_once('.').unwrap();
+    let mut bytes = sig.as_bytes().to_vec();
+    bytes[3] = if bytes[3] == b'A' { b'B' } else { b'A' };
+    let forged = format!("{head}.{}", String::from_utf8(bytes).unwrap());
+    assert!(matches!(
+        v.verify_token(&forged, NOW),
+        Err(AuthError::BadSignature | AuthError::MalformedToken(_))
+    ));
+}
+
 #[test]
 fn nbf_in_the_future_is_refused() {
     let key = ec_pair();

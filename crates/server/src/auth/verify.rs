@@ -1,5 +1,7 @@
 //! Bearer-token verification.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jsonwebtoken::crypto::CryptoProvider;
@@ -15,6 +17,14 @@ pub const DEFAULT_MAX_EXP_AHEAD: Duration = Duration::from_secs(3600);
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// Tokens longer than this are refused without parsing.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+/// Most tokens whose signature is remembered (see [`Verifier::verify_token`]).
+pub const SIGNATURE_CACHE_SIZE: usize = 10_000;
+
+/// Tokens whose signature a trusted key verified: the exact token text, its
+/// claims and the index of the key. A USS sends the same token for up to an
+/// hour; checking an ES256 signature cost about a third of the server's CPU
+/// per request, checking the claims again costs next to nothing.
+type SignatureCache = Mutex<HashMap<String, Arc<(Map<String, Value>, usize)>>>;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +47,7 @@ pub struct Verifier {
     audiences: Vec<String>,
     max_exp_ahead: i64,
     leeway: i64,
+    verified: Arc<SignatureCache>,
 }
 
 impl Verifier {
@@ -64,7 +75,13 @@ impl Verifier {
             return Err(AuthError::Config("the maximum token lifetime must be positive".into()));
         }
         CryptoProvider::try_get_default().ok_or(AuthError::NoCryptoProvider)?;
-        Ok(Self { keys, audiences, max_exp_ahead: secs_i64(max_exp_ahead), leeway: secs_i64(DEFAULT_LEEWAY) })
+        Ok(Self {
+            keys,
+            audiences,
+            max_exp_ahead: secs_i64(max_exp_ahead),
+            leeway: secs_i64(DEFAULT_LEEWAY),
+            verified: Arc::default(),
+        })
     }
 
     /// Replaces the clock-skew leeway (whole seconds).
@@ -106,7 +123,42 @@ impl Verifier {
     }
 
     /// Verifies a bare JWT at time `now_unix` (seconds since the epoch).
+    ///
+    /// The signature of a token seen before (the same text, byte for byte)
+    /// is not checked again: its claims, issuer and key are remembered (at
+    /// most `SIGNATURE_CACHE_SIZE` (10,000) tokens, then forgotten at once). Every
+    /// claim is still checked against `now_unix` on each use, so a remembered
+    /// token expires as any other.
     pub fn verify_token(&self, token: &str, now_unix: i64) -> Result<Caller, AuthError> {
+        let known = self.verified.lock().unwrap_or_else(PoisonError::into_inner).get(token).cloned();
+        if let Some(entry) = known
+            && let Some(key) = self.keys.get(entry.1)
+        {
+            return self.accept(&entry.0, key, now_unix);
+        }
+        let (claims, index) = self.verify_signature(token)?;
+        let Some(key) = self.keys.get(index) else { return Err(AuthError::BadSignature) };
+        let caller = self.accept(&claims, key, now_unix)?;
+        let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= SIGNATURE_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(token.to_owned(), Arc::new((claims, index)));
+        Ok(caller)
+    }
+
+    /// The claims' check against `now` and the key's grants.
+    fn accept(&self, claims: &Map<String, Value>, key: &TrustedKey, now: i64) -> Result<Caller, AuthError> {
+        let caller = self.check_claims(claims, now)?;
+        if let Some(scope) = caller.scopes.iter().find(|s| !key.grants().allows(s)) {
+            return Err(AuthError::ScopeNotGranted { scope: scope.to_owned(), key: key.label().to_owned() });
+        }
+        Ok(caller)
+    }
+
+    /// The claims of `token` and the index of the trusted key whose signature
+    /// (and issuer and party, when the key names them) it carries.
+    fn verify_signature(&self, token: &str) -> Result<(Map<String, Value>, usize), AuthError> {
         if token.is_empty() {
             return Err(AuthError::MalformedToken("empty token".into()));
         }
@@ -122,14 +174,14 @@ impl Verifier {
 
         let mut issuer_mismatch = None;
         let mut verified = None;
-        let candidates = self.keys.iter().filter(|key| {
+        let candidates = self.keys.iter().enumerate().filter(|(_, key)| {
             key.algorithm() == header.alg
                 && match (header.kid.as_deref(), key.kid()) {
                     (Some(token_kid), Some(key_kid)) => token_kid == key_kid,
                     _ => true,
                 }
         });
-        for key in candidates {
+        for (index, key) in candidates {
             match jsonwebtoken::decode::<Value>(token, key.decoding_key(), &validation) {
                 Ok(data) => {
                     if let Some(expected) = key.issuer() {
@@ -154,7 +206,7 @@ impl Verifier {
                             continue;
                         }
                     }
-                    verified = Some((data.claims, key));
+                    verified = Some((data.claims, index));
                     break;
                 }
                 Err(e) => match e.kind() {
@@ -169,18 +221,14 @@ impl Verifier {
                 },
             }
         }
-        let (claims, key) = match verified {
+        let (claims, index) = match verified {
             Some(found) => found,
             None => return Err(issuer_mismatch.unwrap_or(AuthError::BadSignature)),
         };
         let Value::Object(claims) = claims else {
             return Err(AuthError::MalformedToken("the claims are not a JSON object".into()));
         };
-        let caller = self.check_claims(&claims, now_unix)?;
-        if let Some(scope) = caller.scopes.iter().find(|s| !key.grants().allows(s)) {
-            return Err(AuthError::ScopeNotGranted { scope: scope.to_owned(), key: key.label().to_owned() });
-        }
-        Ok(caller)
+        Ok((claims, index))
     }
 
     fn check_claims(&self, claims: &Map<String, Value>, now: i64) -> Result<Caller, AuthError> {

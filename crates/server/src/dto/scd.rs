@@ -3,9 +3,10 @@
 //! the engine's types. OVNs of other managers are never shown.
 
 use deconflict_core::engine::{
-    ChangeConstraint, ChangeIntent, IntentView, PutSubscriptionResult, SubscriberToNotify, SubscriptionView,
+    ChangeConstraint, ChangeIntent, ConstraintView, IntentView, PutSubscriptionResult, SubscriberToNotify,
+    SubscriptionView,
 };
-use deconflict_core::model::{AvailabilityRecord, Constraint};
+use deconflict_core::model::AvailabilityRecord;
 use deconflict_core::{Manager, SubscriptionId};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -108,12 +109,13 @@ pub struct ConstraintRefDto {
 
 impl ConstraintRefDto {
     /// The wire form as `viewer` may see it.
-    pub fn new(c: &Constraint, viewer: &Manager) -> Self {
+    pub fn new(view: &ConstraintView, viewer: &Manager) -> Self {
+        let c = &view.constraint;
         let time = c.time();
         Self {
             id: c.id.to_string(),
             manager: c.manager.to_string(),
-            uss_availability: "Unknown",
+            uss_availability: view.uss_availability.as_str(),
             version: c.version,
             ovn: if &c.manager == viewer { c.ovn.to_string() } else { HIDDEN_OVN.into() },
             time_start: TimeDto::from_time(time.start()),
@@ -281,6 +283,8 @@ pub struct SubscriptionDto {
     notify_for_operational_intents: bool,
     notify_for_constraints: bool,
     implicit_subscription: bool,
+    /// Omitted when empty, as the InterUSS DSS does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     dependent_operational_intents: Vec<String>,
 }
 
@@ -308,7 +312,10 @@ impl SubscriptionDto {
 #[derive(Debug, Clone, Serialize)]
 pub struct PutSubscriptionResponseDto {
     subscription: SubscriptionDto,
+    /// Omitted when empty, as the InterUSS DSS does (also below).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     operational_intent_references: Vec<IntentRefDto>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     constraint_references: Vec<ConstraintRefDto>,
 }
 
@@ -341,9 +348,11 @@ pub struct QuerySubscriptionsDto {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetAvailabilityDto {
-    /// Current version, "" for the first write.
+    /// Current version; "" or absent for the first write (absent as the
+    /// InterUSS DSS allows).
+    #[serde(default)]
     pub old_version: String,
-    /// `Unknown`, `Normal` or `Down`.
+    /// `Unknown`, `Normal` or `Down`, in any case (as the InterUSS DSS matches).
     pub availability: String,
 }
 
@@ -375,9 +384,12 @@ impl AvailabilityDto {
 pub struct AirspaceConflictDto {
     /// What is wrong.
     pub message: String,
-    /// Intersecting intents missing from the key.
+    /// Intersecting intents missing from the key (omitted when none, as
+    /// the InterUSS DSS does; also below).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_operational_intents: Vec<IntentRefDto>,
     /// Intersecting constraints missing from the key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_constraints: Vec<ConstraintRefDto>,
 }
 

@@ -1,30 +1,39 @@
-//! The InterUSS auxiliary endpoints that test tools use.
+//! The InterUSS auxiliary endpoints that test tools use: version, token
+//! validation, and the pool of DSS instances (replicas over one database).
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use axum::http::StatusCode;
+use deconflict_core::pool::{DssInstance, NewHeartbeat};
+use serde::{Deserialize, Serialize};
 
+use super::ApiQuery;
+use crate::auth::scope;
+use crate::dto::geometry::{format_time, parse_time};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
 use crate::state::AppState;
 
+/// InterUSS `VersionResponse`: the version as one string.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionDto {
-    version: VersionInner,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct VersionInner {
-    as_string: String,
+    /// `deconflict-X.Y.Z`.
+    version: String,
 }
 
 /// `GET /aux/v1/version`: no authentication needed.
 #[utoipa::path(get, path = "/aux/v1/version", tag = "aux", operation_id = "aux_version",
-    responses((status = 200, description = "`{\"version\": {\"as_string\": \"deconflict-X.Y.Z\"}}`.", body = VersionDto)))]
+    responses((status = 200, description = "`{\"version\": \"deconflict-X.Y.Z\"}`.", body = VersionDto)))]
 pub async fn version() -> Json<VersionDto> {
-    Json(VersionDto {
-        version: VersionInner { as_string: format!("deconflict-{}", env!("CARGO_PKG_VERSION")) },
-    })
+    Json(VersionDto { version: format!("deconflict-{}", env!("CARGO_PKG_VERSION")) })
+}
+
+/// The query of `validate_oauth`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateQuery {
+    /// When given, the token's `sub` must be this (403 otherwise).
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -38,11 +47,152 @@ pub struct ValidateDto {
     responses(
         (status = 200, description = "The token is accepted.", body = ValidateDto),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token's subject is not `owner`.", body = ErrorBody),
     ),
+    params(ValidateQuery),
     security(("bearer" = [])))]
 pub async fn validate_oauth(
     State(_state): State<AppState>,
     authed: Authed,
+    ApiQuery(q): ApiQuery<ValidateQuery>,
 ) -> Result<Json<ValidateDto>, ApiError> {
+    if let Some(owner) = q.owner
+        && owner != authed.manager.as_str()
+    {
+        return Err(ApiError::Forbidden(format!(
+            "the token's subject is {}, not the owner {owner} asked for",
+            authed.manager
+        )));
+    }
     Ok(Json(ValidateDto { owner: authed.manager.to_string() }))
+}
+
+/// InterUSS `PoolResponse`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PoolDto {
+    /// The DSS Airspace Representation every replica of this pool shares.
+    dar_id: String,
+}
+
+/// `GET /aux/v1/pool`: the pool's DAR id.
+#[utoipa::path(get, path = "/aux/v1/pool", tag = "aux", operation_id = "aux_pool",
+    responses(
+        (status = 200, description = "The pool's DAR id.", body = PoolDto),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "No `interuss.pool_status.read` scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["interuss.pool_status.read"])))]
+pub async fn pool(State(state): State<AppState>, authed: Authed) -> Result<Json<PoolDto>, ApiError> {
+    authed.require(&[&[scope::POOL_READ]])?;
+    let dar_id = state.run(&authed, |e, _| e.dar_id()).await?;
+    Ok(Json(PoolDto { dar_id }))
+}
+
+/// InterUSS `Heartbeat`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HeartbeatDto {
+    timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reporter: Option<String>,
+    source: String,
+    index: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_heartbeat_expected_before: Option<String>,
+}
+
+/// InterUSS `DSSInstance`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DssInstanceDto {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    most_recent_heartbeat: Option<HeartbeatDto>,
+}
+
+/// InterUSS `DSSInstancesResponse`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DssInstancesDto {
+    dss_instances: Vec<DssInstanceDto>,
+}
+
+impl DssInstancesDto {
+    fn new(list: &[DssInstance]) -> Self {
+        let time = |us: i64| format_time(geom::Time::from_micros(us));
+        Self {
+            dss_instances: list
+                .iter()
+                .map(|i| DssInstanceDto {
+                    id: i.id.clone(),
+                    most_recent_heartbeat: i.most_recent_heartbeat.as_ref().map(|h| HeartbeatDto {
+                        timestamp: time(h.timestamp_us),
+                        reporter: h.reporter.clone(),
+                        source: h.source.clone(),
+                        index: h.index,
+                        next_heartbeat_expected_before: h.next_expected_before_us.map(time),
+                    }),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /aux/v1/pool/dss_instances`: every replica of the pool.
+#[utoipa::path(get, path = "/aux/v1/pool/dss_instances", tag = "aux", operation_id = "aux_dss_instances",
+    responses(
+        (status = 200, description = "The DSS instances of the pool.", body = DssInstancesDto),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "No `interuss.pool_status.read` scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["interuss.pool_status.read"])))]
+pub async fn dss_instances(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Json<DssInstancesDto>, ApiError> {
+    authed.require(&[&[scope::POOL_READ]])?;
+    let list = state.run(&authed, |e, _| e.dss_instances()).await?;
+    Ok(Json(DssInstancesDto::new(&list)))
+}
+
+/// The query of a heartbeat.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatQuery {
+    /// What triggered the heartbeat.
+    pub source: Option<String>,
+    /// When it happened (RFC 3339); now when absent.
+    pub timestamp: Option<String>,
+    /// When the next one is due (RFC 3339).
+    pub next_heartbeat_expected_before: Option<String>,
+}
+
+/// `PUT /aux/v1/pool/dss_instances/heartbeat`: records a heartbeat of this
+/// replica; 201 with every instance.
+#[utoipa::path(put, path = "/aux/v1/pool/dss_instances/heartbeat", tag = "aux", operation_id = "aux_heartbeat",
+    params(HeartbeatQuery),
+    responses(
+        (status = 201, description = "Recorded; the DSS instances of the pool.", body = DssInstancesDto),
+        (status = 400, description = "No source, or a time that is not RFC 3339.", body = ErrorBody),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "No `interuss.pool_status.heartbeat.write` scope.", body = ErrorBody),
+    ),
+    security(("bearer" = ["interuss.pool_status.heartbeat.write"])))]
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiQuery(q): ApiQuery<HeartbeatQuery>,
+) -> Result<(StatusCode, Json<DssInstancesDto>), ApiError> {
+    authed.require(&[&[scope::POOL_HEARTBEAT]])?;
+    let time = |field: &str, v: Option<String>| {
+        v.map(|s| {
+            parse_time(&s).ok_or_else(|| ApiError::bad(format!("{field} {s:?} is not an RFC 3339 date-time")))
+        })
+        .transpose()
+    };
+    let beat = NewHeartbeat {
+        source: q.source.ok_or_else(|| ApiError::bad("the source query parameter is required"))?,
+        timestamp: time("timestamp", q.timestamp)?,
+        next_expected_before: time("next_heartbeat_expected_before", q.next_heartbeat_expected_before)?,
+    };
+    let id = state.dss_instance_id.clone();
+    let list = state.run(&authed, move |e, ctx| e.heartbeat(ctx, &id, &beat)).await?;
+    Ok((StatusCode::CREATED, Json(DssInstancesDto::new(&list))))
 }

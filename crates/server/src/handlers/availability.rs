@@ -24,7 +24,7 @@ pub async fn set(
 ) -> Result<Json<AvailabilityDto>, ApiError> {
     authed.require(scopes::AVAILABILITY_WRITE)?;
     let uss = uss(&uss_id)?;
-    let availability = Availability::parse(&body.availability).ok_or_else(|| {
+    let availability = Availability::parse_any_case(&body.availability).ok_or_else(|| {
         ApiError::bad(format!("availability {:?} is not one of Unknown, Normal, Down", body.availability))
     })?;
     let old = body.old_version;

@@ -43,12 +43,9 @@ pub(crate) fn area(q: &QueryDto) -> Result<geom::Volume4D, ApiError> {
 
 fn put_params(state: &AppState, b: &PutIntentDto) -> Result<PutIntent, ApiError> {
     let extents = Volume4dDto::to_extents(&b.extents)?;
-    let key = b
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| Ovn::parse(k).map_err(|e| ApiError::bad(format!("key[{i}]: {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A malformed entry cannot be any entity's OVN: it is ignored, as the
+    // InterUSS DSS does, so the request gets the 409 it would get without it.
+    let key = b.key.iter().filter_map(|k| Ovn::parse(k).ok()).collect();
     let st = IntentState::parse(&b.state).ok_or_else(|| {
         ApiError::bad(format!(
             "state {:?} is not one of Accepted, Activated, Nonconforming, Contingent",

@@ -85,12 +85,19 @@ async fn health(state: &AppState, detailed: bool) -> Result<Json<Health>, ApiErr
         (status = 403, description = "Not the operator (`deconflict.admin`).", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.admin"])))]
-pub async fn metrics(authed: crate::extract::Authed) -> Result<impl IntoResponse, ApiError> {
+pub async fn metrics(
+    state: State<AppState>,
+    authed: crate::extract::Authed,
+) -> Result<impl IntoResponse, ApiError> {
     authed.require(&[&[crate::auth::scope::ADMIN]])?;
-    Ok(metrics_admin().await)
+    Ok(metrics_admin(state).await)
 }
 
 /// `GET /metrics` of the admin listener: no token.
-pub async fn metrics_admin() -> impl IntoResponse {
+pub async fn metrics_admin(State(state): State<AppState>) -> impl IntoResponse {
+    // Write transactions run again because a concurrent writer won (the
+    // engine counts them; with several servers in one process, the last asks).
+    ::metrics::counter!("deconflict_tx_retries_total").absolute(state.engine.retries());
+    ::metrics::counter!("deconflict_writes_abandoned_total").absolute(state.engine.abandoned_writes());
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }

@@ -31,6 +31,11 @@ pub(crate) struct Schema {
 }
 
 impl Schema {
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     pub(crate) fn create(url: &str) -> Self {
         let name = format!("srv_{}", uuid::Uuid::new_v4().simple());
         let (u, n) = (url.to_owned(), name.clone());
@@ -57,7 +62,18 @@ impl Drop for Schema {
 }
 
 pub(crate) async fn replica(url: &str, schema: &Schema, first: Option<&TestServer>) -> TestServer {
+    replica_named(url, schema, first, if first.is_some() { "dss-b" } else { "dss-a" }).await
+}
+
+/// [`replica`] with its DSS instance id.
+pub(crate) async fn replica_named(
+    url: &str,
+    schema: &Schema,
+    first: Option<&TestServer>,
+    id: &str,
+) -> TestServer {
     let opts = Options {
+        dss_instance_id: Some(id.to_owned()),
         store: Some(StoreSpec::Postgres(url.to_owned())),
         pg_schema: Some(schema.name.clone()),
         dev_key: first.map(|s| s.dev_key.clone()),
@@ -247,4 +263,50 @@ async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_it
     let (next, ev) = next_event(&mut stream, &mut buf).await;
     assert!(next > seq);
     assert_eq!((ev["kind"].as_str(), ev["subject"].as_str()), (Some("intent.updated"), Some(id.as_str())));
+}
+
+/// The InterUSS pool interface over two replicas: one DAR, two DSS
+/// instances, and a heartbeat recorded through one seen through the other.
+#[tokio::test]
+async fn two_replicas_are_two_dss_instances_of_one_pool() {
+    let Some(url) = pg_url() else { return };
+    let schema = Schema::create(&url);
+    let a = replica(&url, &schema, None).await;
+    let b = replica(&url, &schema, Some(&a)).await;
+    let reader = a.token("uss1", &["interuss.pool_status.read"]);
+    let (st, pa) = a.call(Method::GET, "/aux/v1/pool", Some(&reader), None).await;
+    assert_eq!(st, StatusCode::OK, "{pa}");
+    let (_, pb) = b.call(Method::GET, "/aux/v1/pool", Some(&reader), None).await;
+    assert!(pa["dar_id"].as_str().is_some_and(|d| !d.is_empty()), "{pa}");
+    assert_eq!(pa["dar_id"], pb["dar_id"], "both replicas serve one DAR");
+
+    let (st, list) = b.call(Method::GET, "/aux/v1/pool/dss_instances", Some(&reader), None).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let ids: Vec<&str> =
+        list["dss_instances"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["dss-a", "dss-b"]);
+    assert!(list["dss_instances"][0].get("most_recent_heartbeat").is_none(), "{list}");
+
+    let path = "/aux/v1/pool/dss_instances/heartbeat?source=test&next_heartbeat_expected_before=2030-01-01T00:00:00Z";
+    let (st, e) = a.call(Method::PUT, path, Some(&reader), None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "reading the pool is not reporting its health: {e}");
+    let ops = a.token("ops", &["interuss.pool_status.heartbeat.write"]);
+    for index in 1..=2 {
+        let (st, beat) = a.call(Method::PUT, path, Some(&ops), None).await;
+        assert_eq!(st, StatusCode::CREATED, "{beat}");
+        assert_eq!(beat["dss_instances"][0]["most_recent_heartbeat"]["index"], index, "{beat}");
+    }
+    let (_, list) = b.call(Method::GET, "/aux/v1/pool/dss_instances", Some(&reader), None).await;
+    let hb = &list["dss_instances"][0]["most_recent_heartbeat"];
+    assert_eq!(hb["reporter"], "ops", "{list}");
+    assert_eq!(hb["source"], "test");
+    assert_eq!(hb["index"], 2);
+    assert!(
+        hb["next_heartbeat_expected_before"].as_str().unwrap().starts_with("2030-01-01T00:00:00"),
+        "{hb}"
+    );
+    assert!(list["dss_instances"][1].get("most_recent_heartbeat").is_none(), "only dss-a reported: {list}");
+    let (st, e) = a.call(Method::PUT, "/aux/v1/pool/dss_instances/heartbeat", Some(&ops), None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("source"), "{e}");
 }

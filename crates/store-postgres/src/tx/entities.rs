@@ -57,11 +57,20 @@ macro_rules! in_box {
         "max_lat >= $5 AND min_lat <= $6 AND max_lng >= $7 AND min_lng <= $8"
     };
 }
-/// Cell search: rows sharing a cell with `$9`, plus rows whose footprints
-/// could not be covered, by box.
+/// Cell search: rows sharing a cell with `$9` (the GIN index), plus rows
+/// whose footprints could not be covered, by box (the partial index on
+/// `time_end`). The band's time bound is written `time_end + 0` so that no
+/// index on `time_end` can serve it: the planner, without statistics on a
+/// young table, otherwise scanned every live row through `time_end`
+/// (1.5 ms at a thousand rows instead of 0.1 ms through the cells).
 macro_rules! by_cells {
     () => {
-        concat!(band!(), " AND (cells && $9 OR (NOT cells_complete AND ", in_box!(), "))")
+        concat!(
+            " WHERE alt_upper >= $1 AND alt_lower <= $2 AND time_end + 0 >= $3 AND time_start <= $4",
+            " AND (cells && $9 OR (NOT cells_complete AND time_end >= $3 AND ",
+            in_box!(),
+            "))"
+        )
     };
 }
 /// Box search, for an area that could not be covered.
@@ -73,6 +82,11 @@ macro_rules! by_box {
 
 pub(super) const INTENT_GET: &str =
     concat!("SELECT ", intent_cols!(), " FROM operational_intents WHERE id = $1");
+/// In a [`TxMode::AreaWrite`](deconflict_core::TxMode::AreaWrite) transaction the row read to
+/// be changed stays locked until the end (READ COMMITTED would otherwise let a
+/// concurrent writer of the same entity slip in between).
+pub(super) const INTENT_GET_LOCKED: &str =
+    concat!("SELECT ", intent_cols!(), " FROM operational_intents WHERE id = $1 FOR UPDATE");
 pub(super) const INTENT_BY_CELLS: &str =
     concat!("SELECT ", intent_cols!(), " FROM operational_intents", by_cells!());
 pub(super) const INTENT_BY_BOX: &str =
@@ -95,6 +109,8 @@ pub(super) const INTENT_DELETE: &str = "DELETE FROM operational_intents WHERE id
 
 pub(super) const CONSTRAINT_GET: &str =
     concat!("SELECT ", constraint_cols!(), " FROM constraints WHERE id = $1");
+pub(super) const CONSTRAINT_GET_LOCKED: &str =
+    concat!("SELECT ", constraint_cols!(), " FROM constraints WHERE id = $1 FOR UPDATE");
 pub(super) const CONSTRAINT_BY_CELLS: &str =
     concat!("SELECT ", constraint_cols!(), " FROM constraints", by_cells!());
 pub(super) const CONSTRAINT_BY_BOX: &str =
@@ -115,6 +131,8 @@ pub(super) const CONSTRAINT_DELETE: &str = "DELETE FROM constraints WHERE id = $
 
 pub(super) const SUBSCRIPTION_GET: &str =
     concat!("SELECT ", subscription_cols!(), " FROM subscriptions WHERE id = $1");
+pub(super) const SUBSCRIPTION_GET_LOCKED: &str =
+    concat!("SELECT ", subscription_cols!(), " FROM subscriptions WHERE id = $1 FOR UPDATE");
 pub(super) const SUBSCRIPTION_BY_CELLS: &str =
     concat!("SELECT ", subscription_cols!(), " FROM subscriptions", by_cells!());
 pub(super) const SUBSCRIPTION_BY_BOX: &str =
@@ -134,6 +152,20 @@ pub(super) const SUBSCRIPTION_PUT: &str = concat!(
     spatial_update!()
 );
 pub(super) const SUBSCRIPTION_DELETE: &str = "DELETE FROM subscriptions WHERE id = $1";
+/// One statement, so concurrent notifications of one subscription never lose
+/// an increment (READ COMMITTED re-reads the row after waiting for its lock).
+pub(super) const SUBSCRIPTION_BUMP: &str = "UPDATE subscriptions SET notification_index = notification_index + 1 \
+     WHERE id = $1 RETURNING notification_index";
+
+/// Locks the cells `$1` (sorted, so that two lockers take them in the same
+/// order) for the rest of the transaction: a missing row is inserted, an
+/// existing one updated. Two transactions locking a common cell wait for
+/// each other; on a snapshot-isolation engine the second is told to retry.
+pub(super) const CELLS_LOCK: &str = "INSERT INTO cell_locks AS l (cell) \
+     SELECT c FROM unnest($1::BIGINT[]) AS u(c) ORDER BY c \
+     ON CONFLICT (cell) DO UPDATE SET writes = l.writes + 1";
+/// An area that cannot be covered by cells locks out every other area writer.
+pub(super) const CELLS_LOCK_ALL: &str = "LOCK TABLE cell_locks IN SHARE ROW EXCLUSIVE MODE";
 
 pub(super) const AVAILABILITY_GET: &str = "SELECT availability, version FROM uss_availability WHERE uss = $1";
 pub(super) const AVAILABILITY_PUT: &str = "INSERT INTO uss_availability (uss, availability, version) VALUES ($1, $2, $3) \

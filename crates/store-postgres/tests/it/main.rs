@@ -9,6 +9,7 @@
 mod candidates;
 mod concurrency;
 mod events;
+mod false_conflicts;
 mod migrations;
 mod records;
 mod runtime;

@@ -101,6 +101,15 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
             .expect("indexes")
             .get(0);
         assert_eq!(gin, 1, "{table} has a GIN index on cells");
+        let pending_list: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace \
+                 WHERE n.nspname = $1 AND i.relname = $2 AND 'fastupdate=off' = ANY (i.reloptions)",
+                &[&schema.name, &format!("{table}_cells")],
+            )
+            .expect("reloptions")
+            .get(0);
+        assert_eq!(pending_list, 1, "{table}_cells keeps no pending list (a search would read it whole)");
     }
     let exotic: i64 = admin
         .query_one(
@@ -116,10 +125,11 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
 }
 
 /// The migrations of earlier versions, as the builds of those versions ran them.
-const OLD_MIGRATIONS: [&str; 3] = [
+const OLD_MIGRATIONS: [&str; 4] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_events.sql"),
     include_str!("../../migrations/0003_records.sql"),
+    include_str!("../../migrations/0004_usage.sql"),
 ];
 
 /// A new schema as a build at `version` left it, without data.
@@ -156,7 +166,7 @@ fn a_version_1_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 6);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let uss = deconflict_core::testsuite::manager("uss-a");
     assert_eq!(tx.availability(&uss).expect("get").map(|r| r.version), Some("v1".to_owned()));
@@ -183,7 +193,7 @@ fn a_version_2_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1, 2]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 6);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
 }
 
@@ -203,6 +213,22 @@ fn a_version_3_schema_is_upgraded() {
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
     deconflict_core::testsuite::upgraded_from_version_3(&store);
+}
+
+/// A schema migrated by a build at version 4 (before the cell locks) is
+/// upgraded when a store connects, keeping its data.
+#[test]
+fn a_version_4_schema_is_upgraded() {
+    let Some(url) = pg_url() else { return };
+    let schema = schema_at_version(&url, 4);
+    schema
+        .admin()
+        .batch_execute("INSERT INTO records (kind, id, body) VALUES ('line', 'l4', '{\"v\":4}');")
+        .expect("version 4 data");
+    assert_eq!(versions(&schema), vec![0, 1, 2, 3, 4]);
+    let store = schema.store(schema.opts());
+    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    deconflict_core::testsuite::upgraded_from_version_4(&store);
 }
 
 /// Hashed columns keep their exact form: payload is TEXT (never json/jsonb),

@@ -108,6 +108,22 @@ fn connection_lost_mid_transaction_is_unavailable() {
     assert_eq!(tx.counts().expect("counts").intents, 0);
 }
 
+/// A connection lost when only the COMMIT is left: the commit may or may
+/// not have been applied, so the outcome is unknown (never "nothing was
+/// written").
+#[test]
+fn connection_lost_at_commit_is_outcome_unknown() {
+    let Some(store) = fresh_pg_store() else { return };
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    let oi = intent("a", vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]);
+    tx.put_intent(&oi).expect("put");
+    terminate_sessions(&store.schema);
+    let err = tx.commit().expect_err("cannot commit on a dead session");
+    assert!(matches!(err, StoreError::OutcomeUnknown(_)), "got {err:?}");
+    let mut tx = store.begin(TxMode::Read).expect("a fresh connection");
+    assert_eq!(tx.intent(oi.id).expect("read back"), None, "here the server had rolled it back");
+}
+
 /// A statement stopped by statement_timeout is Unavailable; the transaction's
 /// commit repeats the failure (rather than PostgreSQL's silent rollback), and
 /// the connection stays usable.

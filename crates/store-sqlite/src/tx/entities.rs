@@ -117,6 +117,10 @@ pub(super) const UPSERT_SUBSCRIPTION: &str = "INSERT INTO subscriptions \
      alt_upper = excluded.alt_upper, extents = excluded.extents \
     RETURNING pk";
 
+/// A notification index bump touches one column (and not the R*Tree).
+pub(super) const BUMP_SUBSCRIPTION: &str = "UPDATE subscriptions \
+    SET notification_index = notification_index + 1 WHERE id = ?1 RETURNING notification_index";
+
 // Deleting a row also deletes its R*Tree entry (AFTER DELETE triggers).
 pub(super) const DELETE_INTENT: &str = "DELETE FROM operational_intents WHERE id = ?1";
 pub(super) const DELETE_CONSTRAINT: &str = "DELETE FROM constraints WHERE id = ?1";

@@ -1,6 +1,7 @@
 //! Integration tests of the SQLite store: the shared conformance suite on real
 //! files, plus durability, migrations, concurrency and the candidate search.
 
+mod backup;
 mod candidates;
 mod concurrency;
 mod crash;

@@ -100,6 +100,10 @@ pub struct Options {
     pub ca_file: Option<PathBuf>,
     /// The admin listener (metrics, detailed health).
     pub admin_listen: Option<std::net::SocketAddr>,
+    /// Each request's deadline (the server's default when `None`).
+    pub request_timeout: Option<Duration>,
+    /// The replica's id among the pool's DSS instances.
+    pub dss_instance_id: Option<String>,
 }
 
 impl Default for Options {
@@ -122,6 +126,8 @@ impl Default for Options {
             tls: None,
             ca_file: None,
             admin_listen: None,
+            request_timeout: None,
+            dss_instance_id: None,
         }
     }
 }
@@ -154,6 +160,12 @@ impl TestServer {
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;
+        if let Some(id) = opts.dss_instance_id.clone() {
+            cfg.dss_instance_id = id;
+        }
+        if let Some(t) = opts.request_timeout {
+            cfg.request_timeout = t;
+        }
         cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
         let spec = opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone()));

@@ -1,0 +1,348 @@
+//! F3548 behaviours that USS clients and the InterUSS test suites rely on
+//! (issue 11): each numbered item as it is seen over HTTP.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// An explicit subscription of `who` over [`here`]'s area, 0–`alt_upper` m,
+/// from `minutes.0` to `minutes.1` from now.
+fn subscription(who: &str, alt: (f64, f64), minutes: (i64, i64)) -> Value {
+    json!({ "extents": volume(46.0, 7.0, 0.02, alt, minutes),
+        "uss_base_url": format!("http://{who}.example"), "notify_for_operational_intents": true })
+}
+
+/// An intent of `who` over `extents` that uses subscription `sub`.
+fn intent_on(who: &str, extents: Value, sub: &str) -> Value {
+    json!({ "extents": [extents], "key": [], "state": "Accepted",
+        "uss_base_url": format!("http://{who}.example"), "subscription_id": sub })
+}
+
+async fn create_subscription(s: &TestServer, token: &str, body: &Value) -> (String, String) {
+    let id = new_id();
+    let (st, v) = s.call(Method::PUT, &format!("{SUB}/{id}"), Some(token), Some(body)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    (id, v["subscription"]["version"].as_str().unwrap().to_owned())
+}
+
+/// Bug 2: coverage is 4D. An update of a subscription that would leave its
+/// dependent intent's altitudes uncovered is refused, and the intent's
+/// manager stays among those another USS must notify.
+#[tokio::test]
+async fn a_subscription_update_must_keep_covering_its_intents_in_altitude() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let bob = s.token("bob", &[SC]);
+    let (sub, version) =
+        create_subscription(&s, &alice, &subscription("alice", (0.0, 1000.0), (0, 120))).await;
+    let (st, oi) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{}", new_id()),
+            Some(&alice),
+            Some(&intent_on("alice", here(), &sub)),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{oi}");
+    let ovn = intent_ovn(&oi);
+
+    let higher = subscription("alice", (500.0, 1000.0), (0, 120));
+    let (st, e) = s.call(Method::PUT, &format!("{SUB}/{sub}/{version}"), Some(&alice), Some(&higher)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("no longer cover"), "{e}");
+
+    let (st, b) = s.put_intent(&format!("{OIR}/{}", new_id()), "bob", here(), &[&ovn]).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let urls: Vec<&str> =
+        b["subscribers"].as_array().unwrap().iter().map(|x| x["uss_base_url"].as_str().unwrap()).collect();
+    assert!(urls.contains(&"http://alice.example"), "{urls:?}");
+    let _ = bob;
+}
+
+/// Bug 3: `validate_oauth?owner=` checks the token's subject; the version is a string.
+#[tokio::test]
+async fn validate_oauth_checks_the_owner_and_the_version_is_a_string() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth?owner=alice", Some(&alice), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth?owner=bob", Some(&alice), None).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("bob"), "{v}");
+    let (st, v) = s.call(Method::GET, "/aux/v1/validate_oauth", Some(&alice), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s.call(Method::GET, "/aux/v1/version", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(v["version"].as_str().unwrap().starts_with("deconflict-"), "{v}");
+}
+
+/// Bug 4: an empty version or OVN segment is a 400 naming it, not a 404.
+#[tokio::test]
+async fn an_empty_version_segment_is_a_bad_request() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC, CM]);
+    let id = new_id();
+    for (method, base) in [
+        (Method::PUT, SUB),
+        (Method::DELETE, SUB),
+        (Method::PUT, OIR),
+        (Method::DELETE, OIR),
+        (Method::PUT, CR),
+        (Method::DELETE, CR),
+    ] {
+        let (st, v) = s.call(method.clone(), &format!("{base}/{id}/"), Some(&alice), Some(&json!({}))).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{method} {base}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("empty"), "{v}");
+    }
+}
+
+/// Bug 5: an invalid `requested_ovn_suffix` is a 400, also for an id that exists.
+#[tokio::test]
+async fn an_invalid_ovn_suffix_is_a_bad_request() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let id = new_id();
+    let mut body = intent("alice", here(), &[]);
+    body["requested_ovn_suffix"] = json!("not-a-uuid");
+    let (st, v) = s.call(Method::PUT, &format!("{OIR}/{id}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let (st, v) = s.put_intent(&format!("{OIR}/{id}"), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s.call(Method::PUT, &format!("{OIR}/{id}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("requested_ovn_suffix"), "{v}");
+}
+
+/// Bug 6: an update without time bounds keeps the stored ones.
+#[tokio::test]
+async fn a_subscription_update_without_times_keeps_them() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let (sub, version) =
+        create_subscription(&s, &alice, &subscription("alice", (0.0, 1000.0), (10, 100))).await;
+    let (_, before) = s.call(Method::GET, &format!("{SUB}/{sub}"), Some(&alice), None).await;
+    let mut body = subscription("alice", (0.0, 1000.0), (10, 100));
+    body["extents"].as_object_mut().unwrap().remove("time_start");
+    body["extents"].as_object_mut().unwrap().remove("time_end");
+    let (st, after) = s.call(Method::PUT, &format!("{SUB}/{sub}/{version}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{after}");
+    assert_eq!(after["subscription"]["time_start"], before["subscription"]["time_start"]);
+    assert_eq!(after["subscription"]["time_end"], before["subscription"]["time_end"]);
+}
+
+/// Bug 6: constraint references and 409 bodies carry the USS's real availability.
+#[tokio::test]
+async fn references_report_the_real_availability() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC, CM]);
+    let arb = s.token("arbiter", &[AA]);
+    let (st, a) = s
+        .call(
+            Method::PUT,
+            "/dss/v1/uss_availability/alice",
+            Some(&arb),
+            Some(&json!({"old_version": "", "availability": "Normal"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{a}");
+    let c_id = new_id();
+    let body = json!({ "extents": [here()], "uss_base_url": "http://alice.example" });
+    let (st, c) = s.call(Method::PUT, &format!("{CR}/{c_id}"), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    assert_eq!(c["constraint_reference"]["uss_availability"], "Normal", "{c}");
+    let (_, g) = s.call(Method::GET, &format!("{CR}/{c_id}"), Some(&alice), None).await;
+    assert_eq!(g["constraint_reference"]["uss_availability"], "Normal", "{g}");
+
+    let (st, oi) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{oi}");
+    let (st, conflict) = s.put_intent(&format!("{OIR}/{}", new_id()), "bob", here(), &[]).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{conflict}");
+    assert_eq!(conflict["missing_operational_intents"][0]["uss_availability"], "Normal", "{conflict}");
+}
+
+/// Item 7: a write whose deadline passed is refused with 503 and never committed.
+#[tokio::test]
+async fn a_write_past_its_deadline_is_not_committed() {
+    let opts = Options { request_timeout: Some(std::time::Duration::ZERO), ..Options::default() };
+    let s = TestServer::start_with(opts, tempfile::tempdir().unwrap()).await;
+    let id = new_id();
+    let (st, v) = s.put_intent(&format!("{OIR}/{id}"), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("nothing was written"), "{v}");
+    assert_eq!(s.counts().await, (0, 0, 0));
+}
+
+/// Item 9: "in the past" is decided by the intent's overall end, not by one volume.
+#[tokio::test]
+async fn an_intent_with_one_past_volume_is_accepted() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let mut body = intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (-30, -10)), &[]);
+    body["extents"].as_array_mut().unwrap().push(here());
+    let (st, v) = s.call(Method::PUT, &format!("{OIR}/{}", new_id()), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let past = intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (-30, -10)), &[]);
+    let (st, v) = s.call(Method::PUT, &format!("{OIR}/{}", new_id()), Some(&alice), Some(&past)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("past"), "{v}");
+}
+
+/// Item 10: a subscription starting up to 5 minutes after an intent still covers it.
+#[tokio::test]
+async fn a_subscription_may_start_five_minutes_after_its_intent() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let (sub, _) = create_subscription(&s, &alice, &subscription("alice", (0.0, 1000.0), (13, 120))).await;
+    let (st, v) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{}", new_id()),
+            Some(&alice),
+            Some(&intent_on("alice", here(), &sub)),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "starts 3 minutes after the intent: {v}");
+    let (sub, _) = create_subscription(&s, &alice, &subscription("alice", (0.0, 1000.0), (20, 120))).await;
+    let (st, v) = s
+        .call(
+            Method::PUT,
+            &format!("{OIR}/{}", new_id()),
+            Some(&alice),
+            Some(&intent_on("alice", here(), &sub)),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "starts 10 minutes after the intent: {v}");
+}
+
+/// Item 11: without `old_version` a first availability is written;
+/// availability values are matched without regard to case.
+#[tokio::test]
+async fn availability_without_old_version_and_in_any_case() {
+    let s = TestServer::start().await;
+    let arb = s.token("arbiter", &[AA]);
+    let (st, a) = s
+        .call(
+            Method::PUT,
+            "/dss/v1/uss_availability/alice",
+            Some(&arb),
+            Some(&json!({"availability": "down"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{a}");
+    assert_eq!(a["status"]["availability"], "Down");
+    let (st, a) = s
+        .call(
+            Method::PUT,
+            "/dss/v1/uss_availability/alice",
+            Some(&arb),
+            Some(&json!({"availability": "NORMAL"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "a second write without the version is stale: {a}");
+}
+
+/// Item 12: a trailing `/` of a base URL is accepted and not stored.
+#[tokio::test]
+async fn a_base_url_with_a_trailing_slash_is_stored_without_it() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let mut body = intent("alice", here(), &[]);
+    body["uss_base_url"] = json!("http://alice.example/");
+    let (st, v) = s.call(Method::PUT, &format!("{OIR}/{}", new_id()), Some(&alice), Some(&body)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["operational_intent_reference"]["uss_base_url"], "http://alice.example");
+}
+
+/// Item 13: empty lists the InterUSS DSS omits are omitted.
+#[tokio::test]
+async fn empty_lists_are_omitted_as_interuss_does() {
+    let s = TestServer::start().await;
+    let alice = s.token("alice", &[SC]);
+    let id = new_id();
+    let (st, v) = s.call(Method::PUT, &format!("{SUB}/{id}"), Some(&alice), Some(&watch("alice"))).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(v.get("operational_intent_references").is_none(), "{v}");
+    assert!(v.get("constraint_references").is_none(), "{v}");
+    assert!(v["subscription"].get("dependent_operational_intents").is_none(), "{v}");
+    let (st, oi) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{oi}");
+    let (st, conflict) = s.put_intent(&format!("{OIR}/{}", new_id()), "bob", here(), &[]).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(conflict.get("missing_constraints").is_none(), "{conflict}");
+    assert_eq!(conflict["missing_operational_intents"].as_array().unwrap().len(), 1);
+}
+
+/// Item 14: a malformed key entry is ignored: the request gets the 409 it
+/// would get without it.
+#[tokio::test]
+async fn a_malformed_key_entry_is_ignored() {
+    let s = TestServer::start().await;
+    let (st, oi) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
+    assert_eq!(st, StatusCode::CREATED, "{oi}");
+    let (st, conflict) = s.put_intent(&format!("{OIR}/{}", new_id()), "bob", here(), &["not an ovn!"]).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{conflict}");
+    assert_eq!(conflict["missing_operational_intents"].as_array().unwrap().len(), 1);
+    let ovn = intent_ovn(&oi);
+    let (st, ok) = s.put_intent(&format!("{OIR}/{}", new_id()), "bob", here(), &["not an ovn!", &ovn]).await;
+    assert_eq!(st, StatusCode::CREATED, "{ok}");
+}
+
+/// Item 7: a write whose client went away while it waited is never committed
+/// afterwards. The test holds every area write at the cell lock, sends a
+/// create with a client that gives up, waits until the server saw the
+/// request abandoned, lets the write go on, and waits until the engine
+/// refused to commit it.
+#[tokio::test]
+async fn a_write_whose_client_disconnected_is_not_committed() {
+    let Some(url) = crate::replicas::pg_url() else { return };
+    let schema = crate::replicas::Schema::create(&url);
+    let s = crate::replicas::replica(&url, &schema, None).await;
+    let lock_url = url.clone();
+    let name = schema.name().to_owned();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel::<()>();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let locker = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&lock_url, postgres::NoTls).unwrap();
+        let mut tx = c.transaction().unwrap();
+        tx.batch_execute(&format!("LOCK TABLE {name}.cell_locks IN ACCESS EXCLUSIVE MODE")).unwrap();
+        locked_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        tx.commit().unwrap();
+    });
+    locked_rx.recv().unwrap();
+
+    let id = new_id();
+    let impatient =
+        reqwest::Client::builder().timeout(std::time::Duration::from_millis(300)).build().unwrap();
+    let token = s.token("alice", &[SC]);
+    let sent = impatient
+        .put(format!("{}{OIR}/{id}", s.base))
+        .bearer_auth(&token)
+        .json(&intent("alice", here(), &[]))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the write waits for the lock, so the client gives up: {sent:?}");
+    wait_for_metric(&s, "deconflict_requests_abandoned_total").await;
+    release_tx.send(()).unwrap();
+    locker.join().unwrap();
+    wait_for_metric(&s, "deconflict_writes_abandoned_total").await;
+
+    let (st, v) = s.call(Method::GET, &format!("{OIR}/{id}"), Some(&token), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(s.counts().await, (0, 0, 0));
+}
+
+/// Polls `/metrics` until the counter `name` is at least 1 (at most 20 s).
+async fn wait_for_metric(s: &TestServer, name: &str) {
+    for _ in 0..400 {
+        let text = s.metrics().await;
+        if text.lines().any(|l| l.starts_with(name) && l.split_whitespace().last().is_some_and(|v| v != "0"))
+        {
+            return;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{name} never counted");
+}
