@@ -113,6 +113,8 @@ event_kinds! {
     NoticeLate => "notice.late",
     /// The notified party acknowledged a notice.
     NoticeAcked => "notice.acked",
+    /// A new loss of separation between two parties' tracks (both owners).
+    AlertRaised => "alert.raised",
 }
 
 impl std::fmt::Display for EventKind {

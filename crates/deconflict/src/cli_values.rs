@@ -40,6 +40,22 @@ pub fn server_url(s: &str) -> Result<String, String> {
     Ok(s.trim_end_matches('/').to_owned())
 }
 
+/// A browser origin: `http(s)://host[:port]`, nothing after.
+pub fn origin(s: &str) -> Result<reqwest::header::HeaderValue, String> {
+    let url =
+        reqwest::Url::parse(s).map_err(|e| format!("`{s}`: {e} (an origin is e.g. https://ops.example)"))?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.username().is_empty();
+    if !plain || s.trim_end_matches('/') != url.origin().ascii_serialization() {
+        return Err(format!("`{s}` is not an origin: write scheme://host[:port], e.g. https://ops.example"));
+    }
+    reqwest::header::HeaderValue::from_str(&url.origin().ascii_serialization())
+        .map_err(|e| format!("`{s}`: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +74,18 @@ mod tests {
         assert_eq!(non_negative::<u64>("10"), Ok(10));
         assert!(non_negative::<u64>("-1").is_err_and(|e| e.contains("negative")));
         assert!(non_negative::<f64>("ten").is_err_and(|e| e.contains("not a number")));
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(
+            origin("https://ops.example").map(|v| v.to_str().map(str::to_owned).unwrap_or_default()),
+            Ok("https://ops.example".to_owned())
+        );
+        assert!(origin("https://ops.example:8443/").is_ok());
+        assert!(origin("https://ops.example/map").is_err_and(|e| e.contains("not an origin")));
+        assert!(origin("ops.example").is_err());
+        assert!(origin("ftp://ops.example").is_err());
     }
 
     #[test]

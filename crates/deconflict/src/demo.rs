@@ -353,14 +353,14 @@ async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -
     expect(&p.bravo.post("/v1/tracks", &track("BRAVO07", lng + 0.15, 270.0)).await?, 200, "bravo track")?;
     say("alpha", "ALPHA01 eastbound FL300, 420 kt");
     say("bravo", "BRAVO07 westbound FL300, 420 kt, 23 km apart");
-    server::live::scan::scan_once(state).await;
+    state.live.scan_once().await;
     // Alerts are confirmed by a second report of each aircraft, not by rescans.
     c.advance_to(165);
     expect(&p.alpha.post("/v1/tracks", &track("ALPHA01", lng - 0.15, 90.0)).await?, 200, "alpha track")?;
     expect(&p.bravo.post("/v1/tracks", &track("BRAVO07", lng + 0.15, 270.0)).await?, 200, "bravo track")?;
     say("alpha", "ALPHA01 reported again 5 s later");
     say("bravo", "BRAVO07 reported again 5 s later");
-    server::live::scan::scan_once(state).await;
+    state.live.scan_once().await;
     for (name, client) in [("alpha", &p.alpha), ("bravo", &p.bravo), ("charlie", &p.charlie)] {
         let r = client.get("/v1/alerts").await?;
         let alerts = r.body["alerts"].as_array().cloned().unwrap_or_default();

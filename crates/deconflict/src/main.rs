@@ -60,7 +60,7 @@ enum Command {
         #[command(subcommand)]
         cmd: bench::BenchCmd,
     },
-    /// Tactical (live traffic) tools: offline conflict scan and traffic generator.
+    /// Tactical (live traffic) tools: offline conflict scan, traffic generator, replay of recordings.
     Tactical {
         #[command(subcommand)]
         cmd: tactical_cmd::TacticalCmd,

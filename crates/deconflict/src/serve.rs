@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, ValueEnum};
 use server::Config;
+use server::live::{SourceKind, SourceSpec};
 
 use crate::paths::{AUDIT_KEY_FILE, DEV_KEY_FILE, DataDir, DataDirArg, STORE_FILE};
 use crate::store::{PgSettings, StoreSpec};
@@ -121,8 +122,43 @@ pub struct ServeArgs {
     pub max_track_batch: usize,
     /// Tactical: an SBS-1 (BaseStation) TCP listener, `ADDR=PARTY`: every track
     /// received on it belongs to PARTY (repeatable; comma-separated in the env var).
-    #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = server::live::parse_sbs_listen)]
-    pub sbs_listen: Vec<(SocketAddr, deconflict_core::Manager)>,
+    #[arg(long = "sbs-listen", env = "DECONF_SBS_LISTEN", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::SbsListen, s))]
+    pub sbs_listen: Vec<SourceSpec>,
+    /// Tactical: an SBS-1 receiver to connect to (dump1090/readsb port 30003), `HOST:PORT=PARTY`; reconnects with backoff.
+    #[arg(long = "sbs-connect", env = "DECONF_SBS_CONNECT", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::SbsConnect, s))]
+    pub sbs_connect: Vec<SourceSpec>,
+    /// Tactical: a Beast binary TCP listener, `ADDR=PARTY`.
+    #[arg(long = "beast-listen", env = "DECONF_BEAST_LISTEN", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::BeastListen, s))]
+    pub beast_listen: Vec<SourceSpec>,
+    /// Tactical: a Beast receiver to connect to (port 30005), `HOST:PORT=PARTY`.
+    #[arg(long = "beast-connect", env = "DECONF_BEAST_CONNECT", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::BeastConnect, s))]
+    pub beast_connect: Vec<SourceSpec>,
+    /// Tactical: a raw Mode S (`*8D...;`) TCP listener, `ADDR=PARTY`.
+    #[arg(long = "raw-listen", env = "DECONF_RAW_LISTEN", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::RawListen, s))]
+    pub raw_listen: Vec<SourceSpec>,
+    /// Tactical: a raw Mode S receiver to connect to (port 30002), `HOST:PORT=PARTY`.
+    #[arg(long = "raw-connect", env = "DECONF_RAW_CONNECT", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::RawConnect, s))]
+    pub raw_connect: Vec<SourceSpec>,
+    /// Tactical: readsb/dump1090 `aircraft.json` polled every `--poll-interval-ms`, `URL=PARTY` or `FILE=PARTY`.
+    #[arg(long = "aircraft-json", env = "DECONF_AIRCRAFT_JSON", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::AircraftJson, s))]
+    pub aircraft_json: Vec<SourceSpec>,
+    /// Tactical: ASTERIX CAT021/CAT062 over UDP, `ADDR=PARTY`, or a multicast group `GROUP:PORT[@IFACE]=PARTY`.
+    #[arg(long = "asterix-udp", env = "DECONF_ASTERIX_UDP", value_delimiter = ',', value_parser = |s: &str| SourceSpec::parse(SourceKind::AsterixUdp, s))]
+    pub asterix_udp: Vec<SourceSpec>,
+    /// Tactical: milliseconds between reads of each `aircraft.json` source.
+    #[arg(long, env = "DECONF_POLL_INTERVAL_MS", default_value_t = 1000)]
+    pub poll_interval_ms: u64,
+    /// Tactical: a party that does not want to see conflicts between two of
+    /// its own tracks (repeatable; everyone else sees their own).
+    #[arg(long = "hide-own-conflicts", env = "DECONF_HIDE_OWN_CONFLICTS", value_delimiter = ',', value_parser = |s: &str| deconflict_core::Manager::new(s.trim()).map_err(|e| format!("--hide-own-conflicts {s:?}: {e}")))]
+    pub hide_own_conflicts: Vec<deconflict_core::Manager>,
+    /// Tactical: share the live picture with the other replicas through this
+    /// Redis (`redis://host:port`), on the stream `--exchange-stream`.
+    #[arg(long, env = "DECONF_EXCHANGE_REDIS")]
+    pub exchange_redis: Option<String>,
+    /// Tactical: the Redis stream key of the exchange (one per service).
+    #[arg(long, env = "DECONF_EXCHANGE_STREAM", default_value = "deconflict:tracks")]
+    pub exchange_stream: String,
     /// Most client connections open at once; more are closed as they arrive.
     #[arg(long, env = "DECONF_MAX_CONNECTIONS", default_value_t = 1024, value_parser = crate::cli_values::non_negative::<usize>)]
     pub max_connections: usize,
@@ -170,6 +206,10 @@ pub struct ServeArgs {
     /// Serve plain HTTP on a non-loopback address (a TLS proxy in front).
     #[arg(long, env = "DECONF_PLAIN_HTTP", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub plain_http: bool,
+    /// A browser origin (`https://ops.example`) allowed to call the API from
+    /// its own pages (CORS; repeatable). Default: none.
+    #[arg(long = "cors-origin", env = "DECONF_CORS_ORIGIN", value_delimiter = ',', value_parser = crate::cli_values::origin)]
+    pub cors_origins: Vec<reqwest::header::HeaderValue>,
     /// Log format.
     #[arg(long, env = "DECONF_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -247,6 +287,7 @@ impl ServeArgs {
         cfg.ca_file.clone_from(&self.ca_file);
         cfg.admin_listen = self.admin_listen;
         cfg.metrics_party_labels = self.metrics_party_labels;
+        cfg.cors_origins.clone_from(&self.cors_origins);
         cfg.dss_instance_id = self.dss_instance_id.clone().unwrap_or_else(|| self.listen.to_string());
         cfg.limits.allow_http_base_urls = self.allow_http_base_urls;
         cfg.limits.max_results = self.max_results;
@@ -265,7 +306,31 @@ impl ServeArgs {
             detection: self.tactical_profile.detection(),
             alerts: self.tactical_profile.alerts(),
             max_batch: self.max_track_batch.max(1),
-            sbs_listeners: self.sbs_listen.clone(),
+            sources: [
+                &self.sbs_listen,
+                &self.sbs_connect,
+                &self.beast_listen,
+                &self.beast_connect,
+                &self.raw_listen,
+                &self.raw_connect,
+                &self.aircraft_json,
+                &self.asterix_udp,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(100)),
+            hide_own_conflicts: self.hide_own_conflicts.iter().cloned().collect(),
+            exchange: self.exchange_redis.as_ref().map(|url| {
+                let scan = Duration::from_millis(self.scan_interval_ms.max(10));
+                server::live::ExchangeConfig {
+                    stream: self.exchange_stream.clone(),
+                    // A quarter of a scan interval: a remote report is in the next scan or the one after.
+                    flush_interval: (scan / 4).clamp(Duration::from_millis(10), Duration::from_millis(250)),
+                    ..server::live::ExchangeConfig::new(url.clone())
+                }
+            }),
             ..server::live::LiveConfig::default()
         };
         cfg

@@ -32,7 +32,7 @@ pub struct Config {
     /// How often ended entities are purged.
     pub purge_interval: Duration,
     /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
-    pub live: crate::live::LiveConfig,
+    pub live: live::LiveConfig,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
     pub audit_key: PathBuf,
     /// How often pending events are sealed into the audit log and pushed to streams.
@@ -56,6 +56,9 @@ pub struct Config {
     pub metrics_party_labels: bool,
     /// This replica's id as a DSS instance of the pool (`/aux/v1/pool`).
     pub dss_instance_id: String,
+    /// Browser origins allowed to call the API across origins (CORS); empty:
+    /// none (the page the server serves itself needs none).
+    pub cors_origins: Vec<axum::http::HeaderValue>,
 }
 
 /// The server's TLS files.
@@ -82,7 +85,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
-            live: crate::live::LiveConfig::default(),
+            live: live::LiveConfig::default(),
             audit_key: PathBuf::from("deconflict-audit-key.pem"),
             seal_interval: Duration::from_millis(200),
             parties_file: None,
@@ -94,6 +97,7 @@ impl Default for Config {
             admin_listen: None,
             metrics_party_labels: false,
             dss_instance_id: "deconflict".to_owned(),
+            cors_origins: Vec::new(),
         }
     }
 }

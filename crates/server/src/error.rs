@@ -134,19 +134,25 @@ impl From<AuthError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        match self {
-            ApiError::AirspaceConflict(body) => (status, Json(body)).into_response(),
+        let (mut response, reason) = match self {
+            ApiError::AirspaceConflict(body) => {
+                let reason = "missing keys of conflicting entities (AirspaceConflictResponse)".to_owned();
+                ((status, Json(body)).into_response(), reason)
+            }
             ApiError::TooManyRequests { message, retry_after_s } => (
-                status,
-                [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())],
-                Json(ErrorBody { message: &message }),
-            )
-                .into_response(),
+                (
+                    status,
+                    [(axum::http::header::RETRY_AFTER, retry_after_s.to_string())],
+                    Json(ErrorBody { message: &message }),
+                )
+                    .into_response(),
+                message,
+            ),
             ApiError::Internal(detail) => {
                 let id = uuid::Uuid::new_v4();
                 tracing::error!(error_id = %id, error = %detail, "internal error");
                 let message = format!("internal error {id}; see the server log");
-                (status, Json(ErrorBody { message: &message })).into_response()
+                ((status, Json(ErrorBody { message: &message })).into_response(), message)
             }
             ApiError::BadRequest(m)
             | ApiError::Unauthorized(m)
@@ -156,7 +162,14 @@ impl IntoResponse for ApiError {
             | ApiError::RequestTimeout(m)
             | ApiError::TooLarge(m)
             | ApiError::UnsupportedMediaType(m)
-            | ApiError::Unavailable(m) => (status, Json(ErrorBody { message: &m })).into_response(),
-        }
+            | ApiError::Unavailable(m) => ((status, Json(ErrorBody { message: &m })).into_response(), m),
+        };
+        response.extensions_mut().insert(Refusal(reason));
+        response
     }
 }
+
+/// Why a request was refused, carried on the response for the access log
+/// (the client reads the same text in the body).
+#[derive(Debug, Clone)]
+pub struct Refusal(pub String);

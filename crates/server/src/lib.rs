@@ -6,6 +6,7 @@
 //! call the [`deconflict_core::Engine`] on a blocking thread, and turn the
 //! answer back into JSON. Every refusal is an [`error::ApiError`].
 
+mod access_log;
 pub mod auth;
 pub mod config;
 pub mod coord_tasks;
@@ -14,7 +15,6 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod handlers;
-pub mod live;
 pub mod metrics;
 pub mod net;
 pub mod openapi;
@@ -30,18 +30,21 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use deconflict_core::Engine;
 use tokio::net::TcpListener;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
 
 pub use config::{Config, ConfigError, TlsSettings};
+/// The live tactical service the handlers call (re-exported for callers of the server).
+pub use live;
 pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
 use crate::handlers::operations;
 use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
 
-/// Every route, in one place.
-pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::Duration) -> Router {
+/// Every route, in one place, with the layers `cfg` asks for.
+pub fn router(state: AppState, cfg: &Config) -> Router {
+    let (max_body_bytes, body_timeout) = (cfg.max_body_bytes, cfg.conn.body_timeout);
     const OIR: &str = "/dss/v1/operational_intent_references";
     const CR: &str = "/dss/v1/constraint_references";
     const SUB: &str = "/dss/v1/subscriptions";
@@ -105,9 +108,25 @@ pub fn router(state: AppState, max_body_bytes: usize, body_timeout: std::time::D
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(access_log::LogResponse),
         )
+        .layer(cors(&cfg.cors_origins))
         .with_state(state)
+}
+
+/// Cross-origin access for the listed browser origins only (none by
+/// default): bearer tokens in the `Authorization` header, no cookies.
+fn cors(origins: &[axum::http::HeaderValue]) -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::list(origins.iter().cloned()))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// The admin listener's routes (`--admin-listen`): `/metrics` and the
@@ -157,13 +176,14 @@ pub async fn build_state(
     let verifier = cfg.verifier()?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
     feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
+    let engine = Engine::new(store, cfg.limits.clone());
     let state = AppState {
         feed,
-        engine: Engine::new(store, cfg.limits.clone()),
+        live: live::LiveService::new(cfg.live.clone(), engine.clone(), clock.clone()),
+        engine,
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
-        live: live::LiveState::new(cfg.live.clone()),
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
         dss_instance_id: cfg.dss_instance_id.as_str().into(),
@@ -201,9 +221,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let tls = cfg.server_tls().map_err(std::io::Error::other)?;
-    // Tactical: bind the SBS-1 listeners before anything starts, so a bad address fails start-up.
-    let sbs = live::sbs::bind(&state).await?;
-    let background = start_background(&state, cfg, sbs);
+    // Tactical: bind the feed listeners and sockets before anything starts, so a bad address fails start-up.
+    let live_runtime = live::LiveRuntime::bind(state.live.clone()).await?;
+    let background = start_background(&state, cfg, live_runtime);
     let live_state = state.live.clone();
     let shutdown = async move {
         shutdown.await;
@@ -217,7 +237,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let app = router(state, cfg.max_body_bytes, cfg.conn.body_timeout);
+    let app = router(state, cfg);
     let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
     let admin_task = admin.map(|(l, r)| {
         let conn = cfg.conn.clone();
@@ -235,11 +255,7 @@ pub async fn serve(
 }
 
 /// Starts every background task of this replica (see [`tasks`]).
-fn start_background(
-    state: &AppState,
-    cfg: &Config,
-    sbs: Vec<(TcpListener, deconflict_core::Manager)>,
-) -> tasks::Background {
+fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRuntime) -> tasks::Background {
     let mut bg = tasks::Background::new();
     let s = state.clone();
     bg.every("audit", cfg.seal_interval, move || {
@@ -261,8 +277,7 @@ fn start_background(
         let s = s.clone();
         async move { coord_tasks::deliver_webhooks_once(&s).await.map(|_| ()) }
     });
-    bg.until_stopped(live::sbs::run(state.clone(), sbs));
-    bg.until_stopped(live::scan::run(state.clone()));
+    bg.watching(|stop| live_runtime.run(stop));
     bg
 }
 

@@ -61,7 +61,7 @@ use crate::handlers::{aux, events, lines, messages, notices, operations, ops, pa
         ops::healthz,
         ops::metrics,
     ),
-    components(schemas(crate::live::view::TrackView, crate::live::view::AlertView)),
+    components(schemas(crate::dto::live::TrackView, crate::dto::live::AlertView)),
     modifiers(&BearerScheme),
     tags(
         (name = "events", description = "The change feed (Server-Sent Events)."),

@@ -2,53 +2,17 @@
 //! the request settings. Cheap to clone (everything is behind `Arc`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use deconflict_core::{Ctx, Engine, EngineError};
-use geom::Time;
 
 use crate::auth::Verifier;
 use crate::error::ApiError;
 use crate::extract::Authed;
 
-/// Where "now" comes from: the system clock, or a clock a test sets.
-#[derive(Debug, Clone, Default)]
-pub struct Clock {
-    fixed: Option<Arc<AtomicI64>>,
-}
-
-impl Clock {
-    /// The system clock.
-    pub fn system() -> Self {
-        Self { fixed: None }
-    }
-
-    /// A clock that stays at `micros` until [`Clock::set`] moves it.
-    pub fn manual(micros: i64) -> Self {
-        Self { fixed: Some(Arc::new(AtomicI64::new(micros))) }
-    }
-
-    /// Moves a manual clock; no effect on the system clock.
-    pub fn set(&self, micros: i64) {
-        if let Some(f) = &self.fixed {
-            f.store(micros, Ordering::SeqCst);
-        }
-    }
-
-    /// Now, in µs since the epoch.
-    pub fn now(&self) -> Time {
-        match &self.fixed {
-            Some(f) => Time::from_micros(f.load(Ordering::SeqCst)),
-            None => Time::from_micros(chrono::Utc::now().timestamp_micros()),
-        }
-    }
-
-    /// Now, in whole seconds since the epoch (for token checks).
-    pub fn now_unix(&self) -> i64 {
-        self.now().as_micros().div_euclid(1_000_000)
-    }
-}
+/// Where "now" comes from: the system clock, or a clock a test sets (the
+/// live service's clock, shared with it).
+pub use live::Clock;
 
 /// Everything a handler needs.
 #[derive(Debug, Clone)]
@@ -63,8 +27,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// The audit log signer and change feed of this replica.
     pub feed: crate::feed::Feed,
-    /// Tactical deconfliction: live tracks and alerts (in memory).
-    pub live: crate::live::LiveState,
+    /// Tactical deconfliction: the live service (picture, scans, alerts).
+    pub live: live::LiveService,
     /// Lines between command posts: webhook client and dispatcher state of this replica.
     pub coord: crate::coord_tasks::CoordRuntime,
     /// Open event and alert streams per party, bounded.

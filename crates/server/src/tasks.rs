@@ -1,6 +1,7 @@
 //! The background work of one replica, apart from HTTP: sealing and following
 //! the audit log, purging, hotline escalation and liveness, webhook delivery,
-//! the tactical scans and feeds. Each periodic task runs one pass at a time on
+//! the live runtime (tactical scans, receiver feeds, the exchange between
+//! replicas). Each periodic task runs one pass at a time on
 //! its interval; on shutdown no new pass starts, a pass in progress finishes
 //! (its writes commit or roll back whole), and whatever has not finished
 //! within the grace is dropped. Failures are [`TaskError`]s, logged per pass;
@@ -97,6 +98,16 @@ impl Background {
                 _ = stop.changed() => {}
             }
         });
+    }
+
+    /// Runs the work `start` makes from the stop signal: work that watches
+    /// the signal itself (the live runtime) and, once it turns, finishes
+    /// what it is doing and ends, within the grace like a pass.
+    pub fn watching<Fut>(&mut self, start: impl FnOnce(watch::Receiver<bool>) -> Fut)
+    where
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(start(self.stop.subscribe()));
     }
 
     /// Stops every task: no new pass starts, passes in progress get `grace`

@@ -191,3 +191,20 @@ pub(super) struct NoticeFiled<'a> {
 pub(super) struct NoticeAcked<'a> {
     pub(super) notice: &'a Notice,
 }
+
+/// One track of an `alert.raised`: its owner and the owner's name for it.
+#[derive(Debug, Serialize)]
+pub(super) struct AlertTrack<'a> {
+    pub(super) party: &'a Manager,
+    pub(super) id: &'a str,
+}
+
+/// `alert.raised`.
+#[derive(Debug, Serialize)]
+pub(super) struct AlertRaised<'a> {
+    pub(super) alert_id: &'a str,
+    pub(super) tracks: [AlertTrack<'a>; 2],
+    pub(super) time_to_los_s: f64,
+    pub(super) d_cpa_m: Option<f64>,
+    pub(super) severity: &'static str,
+}

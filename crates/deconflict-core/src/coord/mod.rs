@@ -30,6 +30,7 @@
 //! - `conflict_thread`: `{line}:{topic}`
 //! - `webhook_cursor`: party
 
+mod alerts;
 mod events;
 pub mod ids;
 mod lines;
@@ -56,6 +57,7 @@ use crate::ids::Manager;
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
+pub use alerts::RaisedAlert;
 pub use ids::{CheckId, CoordIdError, LineId, MessageId, NoticeId, ThreadId};
 pub use lines::LineSpec;
 pub use liveness::LivenessReport;

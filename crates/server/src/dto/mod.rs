@@ -5,6 +5,7 @@ pub mod coord;
 pub mod events;
 pub mod geometry;
 pub mod hotline;
+pub mod live;
 pub mod native;
 pub mod scd;
 

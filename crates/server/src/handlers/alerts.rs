@@ -5,8 +5,10 @@
 //! owns one of the tracks, or (non-conformance) it manages an operational
 //! intent that intersects the intent the track should follow. Another
 //! party's track thus appears only where it conflicts with the caller's own.
-//! Conflicts between two tracks of the caller itself are left out unless the
-//! caller asks with `?own=true`.
+//! Conflicts between two tracks of the caller itself are shown to the caller
+//! (and never to anyone else) unless its setting turns them off
+//! (`--hide-own-conflicts PARTY`); `?own=true` or `?own=false` overrides the
+//! setting for one request. The rule itself is `live::Alert::visible_to`.
 //!
 //! `GET /v1/alerts` answers `{"alerts": [Alert, ...]}` with the active alerts.
 //! `GET /v1/alerts/stream` is a Server-Sent Events stream: one event per
@@ -27,6 +29,9 @@
 //! | `t_out_s` | seconds from `updated` until separation is regained; `null` when never / non-conformance |
 //! | `t_cpa_s` | seconds from `updated` to the horizontal closest point of approach |
 //! | `d_cpa_m` | horizontal distance at the closest point of approach, metres |
+//! | `time_to_los_s` | loss of separation: seconds from `updated` until it is lost (0: already) |
+//! | `severity` | loss of separation: `predicted`, `imminent` (within 120 s en route, 30 s for drones) or `lost` |
+//! | `cpa` | loss of separation: `[{"lat", "lon", "alt_ft"}, …]`, both aircraft at the closest point of approach, in the order of `tracks` |
 //! | `intent_id` | non-conformance: the intent the track claims to follow |
 //! | `reason` | non-conformance: `outside_volumes` or `unknown_intent` (also for another party's intent) |
 //! | `end_reason` | ended: `cleared`, `track_expired` or `conforming` |
@@ -46,9 +51,9 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::scope;
+use crate::dto::live::{AlertView, AlertsView};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
-use crate::live::view::AlertsView;
 use crate::state::AppState;
 
 /// Query parameters of both endpoints.
@@ -56,9 +61,10 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsQuery {
-    /// Also conflicts between two of the caller's own tracks.
+    /// Conflicts between two of the caller's own tracks: shown unless the
+    /// caller's setting turns them off; `true`/`false` overrides it.
     #[serde(default)]
-    pub own: bool,
+    pub own: Option<bool>,
 }
 
 /// `GET /v1/alerts`: the active alerts the caller may see.
@@ -78,7 +84,8 @@ pub async fn list(
 ) -> Result<Json<AlertsView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
     let party = state.live.party(&authed.manager);
-    Ok(Json(AlertsView { alerts: state.live.alerts_for(party, q.own) }))
+    let alerts: Vec<AlertView> = state.live.alerts_for(party, q.own).iter().map(AlertView::from).collect();
+    Ok(Json(AlertsView { alerts }))
 }
 
 /// `GET /v1/alerts/stream`: Server-Sent Events of alert changes the caller may see.
@@ -101,27 +108,30 @@ pub async fn stream(
     let slot = state.streams.acquire(authed.manager.as_str())?;
     let party = state.live.party(&authed.manager);
     let rx = state.live.subscribe();
+    let live = state.live.clone();
     let closed = state.live.closed();
-    let events =
-        futures_util::stream::unfold((rx, closed, slot), move |(mut rx, mut closed, slot)| async move {
+    let events = futures_util::stream::unfold(
+        (rx, closed, slot, live),
+        move |(mut rx, mut closed, slot, live)| async move {
             loop {
                 if *closed.borrow_and_update() {
                     return None;
                 }
                 tokio::select! {
                     got = rx.recv() => match got {
-                        Ok(record) => {
-                            if !record.visible_to(party, own) {
+                        Ok(event) => {
+                            if !live.may_see(&event, party, own) {
                                 continue;
                             }
-                            match Event::default().event(record.view.state).json_data(&record.view) {
-                                Ok(ev) => return Some((Ok(ev), (rx, closed, slot))),
+                            let view = AlertView::from(&event);
+                            match Event::default().event(view.state).json_data(&view) {
+                                Ok(ev) => return Some((Ok(ev), (rx, closed, slot, live))),
                                 Err(e) => tracing::error!(error = %e, "cannot encode an alert event"),
                             }
                         }
                         Err(RecvError::Lagged(n)) => {
                             let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
-                            return Some((Ok(ev), (rx, closed, slot)));
+                            return Some((Ok(ev), (rx, closed, slot, live)));
                         }
                         Err(RecvError::Closed) => return None,
                     },
@@ -132,6 +142,7 @@ pub async fn stream(
                     }
                 }
             }
-        });
+        },
+    );
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

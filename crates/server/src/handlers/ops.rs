@@ -30,6 +30,11 @@ pub struct Health {
     /// Stored subscriptions (operator only).
     #[serde(skip_serializing_if = "Option::is_none")]
     subscriptions: Option<u64>,
+    /// The live picture (operator only): `complete`, or `partial` while the
+    /// exchange with the other replicas is down (local tracks are still
+    /// scanned and alerted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    picture: Option<&'static str>,
 }
 
 /// Whether the request carries a valid operator token (a bad token is a 401).
@@ -45,7 +50,7 @@ fn operator(state: &AppState, headers: &HeaderMap) -> Result<bool, ApiError> {
 /// counts only for the operator.
 #[utoipa::path(get, path = "/healthz", tag = "ops", operation_id = "healthz",
     responses(
-        (status = 200, description = "The store answers: `{\"status\": \"ok\"}`, and for the operator the store kind and entity counts.", body = Health),
+        (status = 200, description = "The store answers: `{\"status\": \"ok\"}`, and for the operator the store kind, entity counts and whether the live picture is partial.", body = Health),
         (status = 401, description = "A token was given and is invalid.", body = ErrorBody),
         (status = 503, description = "The store does not answer.", body = ErrorBody),
     ),
@@ -74,6 +79,7 @@ async fn health(state: &AppState, detailed: bool) -> Result<Json<Health>, ApiErr
         operational_intents: only(counts.intents),
         constraints: only(counts.constraints),
         subscriptions: only(counts.subscriptions),
+        picture: detailed.then(|| if state.live.picture_partial() { "partial" } else { "complete" }),
     }))
 }
 

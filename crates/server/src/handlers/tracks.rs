@@ -37,9 +37,9 @@ use tactical::{
 };
 
 use crate::auth::scope;
+use crate::dto::live::{IngestedView, TrackView, TracksView};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
-use crate::live::view::{IngestedView, TrackView, TracksView, rfc3339};
 use crate::state::AppState;
 
 /// Longest track id, characters.
@@ -138,27 +138,8 @@ pub async fn post(
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<TracksView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
     let party = state.live.party(&authed.manager);
-    let tracks: Vec<TrackView> = state
-        .live
-        .tracks_of(party)
-        .into_iter()
-        .map(|(id, s)| TrackView {
-            id,
-            time: rfc3339(s.time.as_micros()),
-            lat: s.position.lat_deg(),
-            lon: s.position.lon_deg(),
-            alt_ft: s.altitude.feet,
-            alt_ref: match s.altitude.reference {
-                AltitudeRef::Pressure => "pressure",
-                AltitudeRef::Geometric => "geometric",
-            },
-            gs_kt: s.ground_speed.0,
-            trk_deg: s.track_angle.0,
-            vs_fpm: s.vertical_rate.0,
-            intent_id: s.intent.map(|k| uuid::Uuid::from_bytes(k.0).to_string()),
-            callsign: s.callsign.map(|c| c.as_str().to_owned()),
-        })
-        .collect();
+    let tracks: Vec<TrackView> =
+        state.live.tracks_of(party).into_iter().map(|(id, s)| TrackView::new(id, &s)).collect();
     Ok(Json(TracksView { tracks }))
 }
 

@@ -9,6 +9,7 @@ mod common;
 mod conformance;
 mod connections;
 mod dss;
+mod exchange;
 mod hotline;
 mod metrics;
 mod need_to_know;

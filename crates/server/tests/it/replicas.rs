@@ -72,13 +72,24 @@ pub(crate) async fn replica_named(
     first: Option<&TestServer>,
     id: &str,
 ) -> TestServer {
+    let base = Options { dss_instance_id: Some(id.to_owned()), ..Options::default() };
+    replica_with(url, schema, first, base).await
+}
+
+/// A replica over `schema` with `base`'s other settings, sharing the keys of
+/// `first` (another replica of the same service), if given.
+pub(crate) async fn replica_with(
+    url: &str,
+    schema: &Schema,
+    first: Option<&TestServer>,
+    base: Options,
+) -> TestServer {
     let opts = Options {
-        dss_instance_id: Some(id.to_owned()),
         store: Some(StoreSpec::Postgres(url.to_owned())),
         pg_schema: Some(schema.name.clone()),
         dev_key: first.map(|s| s.dev_key.clone()),
         audit_key: first.map(|s| s.dir.path().join("audit-key.pem")),
-        ..Options::default()
+        ..base
     };
     TestServer::start_with(opts, tempfile::tempdir().unwrap()).await
 }
@@ -131,15 +142,15 @@ async fn two_replicas_let_exactly_the_allowed_creates_win() {
     }
 }
 
-/// A TCP relay to the database that the test can cut and restore.
-struct Relay {
-    port: u16,
+/// A TCP relay (to the database, to Redis) that a test can cut and restore.
+pub(crate) struct Relay {
+    pub(crate) port: u16,
     up: Arc<AtomicBool>,
     cut: watch::Sender<u64>,
 }
 
 impl Relay {
-    async fn start(target: String) -> Self {
+    pub(crate) async fn start(target: String) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let up = Arc::new(AtomicBool::new(true));
@@ -166,12 +177,12 @@ impl Relay {
         Self { port, up, cut }
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.cut.send_modify(|n| *n += 1);
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
 }

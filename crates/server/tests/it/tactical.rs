@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::Clock;
-use server::live::{LiveConfig, scan_once};
+use server::live::{LiveConfig, SourceKind, SourceSpec};
 use tokio::io::AsyncWriteExt;
 
 use crate::common::*;
@@ -30,7 +30,7 @@ fn advance(s: &TestServer, secs: i64) {
 }
 
 async fn scan(s: &TestServer) {
-    scan_once(&s.state).await;
+    s.state.live.scan_once().await;
 }
 
 /// Advances one second, scans.
@@ -87,6 +87,33 @@ async fn tracks(s: &TestServer, token: &str) -> Vec<Value> {
     v["tracks"].as_array().unwrap().clone()
 }
 
+/// The address a listener source is bound to, waited for (at most 10 s).
+async fn bound(status: &server::live::SourceStatus) -> std::net::SocketAddr {
+    let mut w = status.watch();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(a) = status.local_addr() {
+                return a;
+            }
+            w.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the listener was not bound within 10 s")
+}
+
+/// Waits (at most 10 s) until `status` has read `n` lines or frames.
+async fn wait_read(status: &server::live::SourceStatus, n: u64) {
+    let mut w = status.watch();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while status.totals().read < n {
+            w.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("read {:?} of {n}", status.totals()));
+}
+
 fn party_ids(alert: &Value) -> Vec<(String, String)> {
     alert["tracks"]
         .as_array()
@@ -104,12 +131,12 @@ struct Sse {
 
 impl Sse {
     async fn open(s: &TestServer, token: &str, query: &str) -> Self {
-        let resp = reqwest::Client::new()
-            .get(format!("{}/v1/alerts/stream{query}", s.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
+        Self::open_path(s, token, &format!("/v1/alerts/stream{query}")).await
+    }
+
+    async fn open_path(s: &TestServer, token: &str, path: &str) -> Self {
+        let resp =
+            reqwest::Client::new().get(format!("{}{path}", s.base)).bearer_auth(token).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
@@ -180,6 +207,16 @@ async fn converging_tracks_alert_both_parties_and_nobody_else() {
     assert!(t_in > 30.0 && t_in < 120.0, "{alert}");
     assert!(alert["t_out_s"].as_f64().unwrap() > t_in);
     assert!(alert["d_cpa_m"].as_f64().unwrap() < 100.0, "{alert}");
+    // Issue 12: time to loss of separation, severity, both aircraft at CPA.
+    assert_eq!(alert["time_to_los_s"].as_f64(), Some(t_in), "{alert}");
+    assert_eq!(alert["severity"], "imminent", "{alert}");
+    let cpa = alert["cpa"].as_array().unwrap();
+    assert_eq!(cpa.len(), 2, "{alert}");
+    for p in cpa {
+        assert!((p["lat"].as_f64().unwrap() - 46.0).abs() < 0.01, "{alert}");
+        assert!((p["lon"].as_f64().unwrap() - 7.25).abs() < 0.02, "they meet half-way: {alert}");
+        assert_eq!(p["alt_ft"], 30000.0);
+    }
     assert_eq!(alerts(&s, &bob, "").await, a, "bob sees the same alert");
     assert!(alerts(&s, &carol, "").await.is_empty(), "carol is not concerned");
 
@@ -246,16 +283,33 @@ async fn expired_tracks_end_their_alerts() {
 }
 
 #[tokio::test]
-async fn own_conflicts_only_on_request() {
-    let s = start(quiet()).await;
+async fn own_conflicts_are_shown_to_their_owner_unless_turned_off() {
+    let live = LiveConfig {
+        hide_own_conflicts: [deconflict_core::Manager::new("quiet").unwrap()].into(),
+        ..quiet()
+    };
+    let s = start(live).await;
     let alice = s.token("alice", &[TW, TR]);
     let bob = s.token("bob", &[TW, TR]);
-    report_twice(&s, &[(&alice, vec![track("A1", 46.0, 7.0, 90.0), track("A2", 46.0, 7.5, 270.0)])]).await;
-    assert!(alerts(&s, &alice, "").await.is_empty());
-    let own = alerts(&s, &alice, "?own=true").await;
-    assert_eq!(own.len(), 1);
+    let hushed = s.token("quiet", &[TW, TR]);
+    let mut stream = Sse::open(&s, &alice, "").await;
+    report_twice(
+        &s,
+        &[
+            (&alice, vec![track("A1", 46.0, 7.0, 90.0), track("A2", 46.0, 7.5, 270.0)]),
+            (&hushed, vec![track("Q1", 40.0, 0.0, 90.0), track("Q2", 40.0, 0.5, 270.0)]),
+        ],
+    )
+    .await;
+    // Issue 12: a single-receiver party sees its own conflicts by default.
+    let own = alerts(&s, &alice, "").await;
+    assert_eq!(own.len(), 1, "{own:?}");
     assert!(party_ids(&own[0]).iter().all(|(p, _)| p == "alice"));
-    assert!(alerts(&s, &bob, "?own=true").await.is_empty());
+    assert_eq!(stream.next().await.1["id"], own[0]["id"], "on the stream too");
+    assert!(alerts(&s, &alice, "?own=false").await.is_empty(), "asked not to");
+    assert!(alerts(&s, &bob, "?own=true").await.is_empty(), "never someone else's");
+    assert!(alerts(&s, &hushed, "").await.is_empty(), "turned off for this party");
+    assert_eq!(alerts(&s, &hushed, "?own=true").await.len(), 1, "unless it asks");
     let (st, v) = s.call(Method::GET, "/v1/alerts?own=maybe", Some(&alice), None).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
 }
@@ -388,22 +442,14 @@ async fn tracks_outside_their_intent_alert_owner_and_intersecting_managers() {
 #[tokio::test]
 async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     let live = LiveConfig {
-        sbs_listeners: vec![(
-            "127.0.0.1:0".parse().unwrap(),
-            deconflict_core::Manager::new("radar").unwrap(),
-        )],
+        sources: vec![SourceSpec::parse(SourceKind::SbsListen, "127.0.0.1:0=radar").unwrap()],
         ..quiet()
     };
     let s = start(live).await;
-    let mut addrs = Vec::new();
-    for _ in 0..100 {
-        addrs = s.state.live.sbs_local_addrs();
-        if !addrs.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(addrs.len(), 1);
+    let sources = s.state.live.sources();
+    assert_eq!(sources.len(), 1);
+    let status = sources[0].clone();
+    let addrs = [bound(&status).await];
     let radar = s.token("radar", &[TR]);
 
     let mut conn = tokio::net::TcpStream::connect(addrs[0]).await.unwrap();
@@ -422,14 +468,9 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     conn.write_all(b"\n").await.unwrap();
     conn.flush().await.unwrap();
 
-    let mut seen = Vec::new();
-    for _ in 0..250 {
-        seen = tracks(&s, &radar).await;
-        if !seen.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Nine lines in all (the long one once): wait until they are counted.
+    wait_read(&status, 9).await;
+    let seen = tracks(&s, &radar).await;
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0]["id"], "4CA2D6");
     assert_eq!(seen[0]["callsign"], "RYR123");
@@ -446,13 +487,8 @@ async fn sbs_feed_tracks_belong_to_the_listener_party_and_garbage_is_counted() {
     ).as_bytes())
     .await
     .unwrap();
-    for _ in 0..250 {
-        seen = tracks(&s, &radar).await;
-        if seen.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_read(&status, 11).await;
+    let seen = tracks(&s, &radar).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
 
     let m = s.metrics().await;
@@ -474,8 +510,9 @@ async fn sbs_bind_errors_fail_start_up() {
         ..server::Config::default()
     };
     cfg.audit_key = std::env::temp_dir().join(format!("ak-{}.pem", new_id()));
-    cfg.live.sbs_listeners =
-        vec![(taken.local_addr().unwrap(), deconflict_core::Manager::new("radar").unwrap())];
+    cfg.live.sources = vec![
+        SourceSpec::parse(SourceKind::SbsListen, &format!("{}=radar", taken.local_addr().unwrap())).unwrap(),
+    ];
     let state = server::build_state(&cfg, StoreSpec::Memory.open(None), Clock::system()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = tokio::time::timeout(
@@ -510,6 +547,7 @@ async fn a_cross_party_alert_opens_a_thread_on_their_line() {
     assert!(st.is_success(), "{v}");
     let alice = s.token("alice", &[TW, TR, "deconflict.hotline"]);
     let bob = s.token("bob", &[TW, TR, "deconflict.hotline"]);
+    let mut bob_events = Sse::open_path(&s, &bob, "/v1/events/stream").await;
     report_twice(
         &s,
         &[(&alice, vec![track("A1", 46.0, 7.0, 90.0)]), (&bob, vec![track("B1", 46.0, 7.5, 270.0)])],
@@ -530,4 +568,16 @@ async fn a_cross_party_alert_opens_a_thread_on_their_line() {
     assert_eq!(m["refs"]["alert_id"], a[0]["id"]);
     let text = m["text"].as_str().unwrap();
     assert!(text.contains("alice's track A1") && text.contains("bob's track B1"), "{text}");
+
+    // Issue 12: the new cross-party alert is an audit event both parties see.
+    let raised = loop {
+        let (_, e) = bob_events.next().await;
+        if e["kind"] == "alert.raised" {
+            break e;
+        }
+    };
+    assert_eq!(raised["parties"], json!(["alice", "bob"]));
+    assert_eq!(raised["payload"]["alert_id"], a[0]["id"]);
+    assert_eq!(raised["payload"]["severity"], "imminent");
+    assert_eq!(raised["payload"]["tracks"][0], json!({ "party": "alice", "id": "A1" }));
 }

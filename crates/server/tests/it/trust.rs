@@ -117,7 +117,10 @@ async fn a_party_can_neither_administer_nor_read_lines_it_is_not_on() {
     let charlie = Federation::token(&f.charlie, "charlie", "deconflict.hotline");
     let (st, v) = s.call(Method::GET, "/v1/lines/ac/messages", Some(&charlie), None).await;
     assert_eq!((st, v["messages"][0]["text"].as_str()), (StatusCode::OK, Some("private")), "{v}");
-    // Its audit slice carries no full entry of Alpha and Charlie's message.
+    // Its audit slice carries no full entry of Alpha and Charlie's message
+    // (sealed first: the export reads only the sealed log).
+    let store = s.state.engine.store().clone();
+    s.state.feed.seal(store, &s.clock).await.unwrap();
     let (st, text) = s.call(Method::GET, "/v1/audit", Some(&bravo), None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(!text.to_string().contains("private"), "{text}");
@@ -333,4 +336,40 @@ async fn metrics_and_health_details_are_the_operators_only() {
     // And nothing else.
     let resp = s.http.get(format!("{admin}/v1/audit")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+/// CORS is off unless origins are listed; a listed origin gets the
+/// preflight it needs and no other origin does.
+#[tokio::test]
+async fn cross_origin_calls_only_from_listed_origins() {
+    let preflight = |s: &TestServer, origin: &'static str| {
+        s.http
+            .request(Method::OPTIONS, format!("{}/v1/operations/query", s.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let closed = TestServer::start().await;
+    let resp = preflight(&closed, "https://ops.example").await.unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none(), "off by default");
+
+    let allowed = reqwest::header::HeaderValue::from_static("https://ops.example");
+    let open = TestServer::start_with(
+        Options { cors_origins: vec![allowed], ..Options::default() },
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let resp = preflight(&open, "https://ops.example").await.unwrap();
+    assert_eq!(
+        resp.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap_or("")),
+        Some("https://ops.example")
+    );
+    let allowed_headers = resp
+        .headers()
+        .get("access-control-allow-headers")
+        .map(|v| v.to_str().unwrap_or("").to_ascii_lowercase());
+    assert!(allowed_headers.is_some_and(|h| h.contains("authorization")));
+    let resp = preflight(&open, "https://evil.example").await.unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none(), "another origin is not allowed");
 }

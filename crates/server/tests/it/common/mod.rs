@@ -104,6 +104,8 @@ pub struct Options {
     pub request_timeout: Option<Duration>,
     /// The replica's id among the pool's DSS instances.
     pub dss_instance_id: Option<String>,
+    /// Browser origins allowed by CORS.
+    pub cors_origins: Vec<reqwest::header::HeaderValue>,
 }
 
 impl Default for Options {
@@ -128,6 +130,7 @@ impl Default for Options {
             admin_listen: None,
             request_timeout: None,
             dss_instance_id: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -157,6 +160,7 @@ impl TestServer {
             tls: opts.tls.clone(),
             ca_file: opts.ca_file.clone(),
             admin_listen: opts.admin_listen,
+            cors_origins: opts.cors_origins.clone(),
             ..Config::default()
         };
         cfg.limits.allow_http_base_urls = true;

@@ -1,4 +1,4 @@
-//! Interning of the server's names into the `tactical` crate's numbers:
+//! Interning of the service's names into the `tactical` crate's numbers:
 //! parties ([`Manager`] ⇄ [`PartyId`]) and party-scoped track names
 //! (`(party, "id")` ⇄ [`TrackId`]).
 //!
