@@ -55,7 +55,7 @@ event_kinds! {
     /// An operational intent was deleted.
     IntentDeleted => "intent.deleted",
     /// A write was refused for a missing key; the refusal disclosed the
-    /// conflicting references to the caller (caller and their managers).
+    /// conflicting references to the caller (caller and their parties).
     IntentRefusedMissingKey => "intent.refused_missing_key",
     /// The owner set an operation's details (a digest, never the text).
     IntentDetailsSet => "intent.details_set",
@@ -65,7 +65,7 @@ event_kinds! {
     ConstraintUpdated => "constraint.updated",
     /// A constraint was deleted.
     ConstraintDeleted => "constraint.deleted",
-    /// A subscription was created (its manager only).
+    /// A subscription was created (its owner only).
     SubscriptionCreated => "subscription.created",
     /// A subscription was updated.
     SubscriptionUpdated => "subscription.updated",

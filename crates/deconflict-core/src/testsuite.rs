@@ -11,7 +11,7 @@
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 
 use crate::events::NewEvent;
-use crate::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
+use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 use crate::model::{
     Availability, AvailabilityRecord, Constraint, IntentState, OperationalIntent, Subscription,
 };
@@ -65,9 +65,9 @@ pub fn volume(footprint: Footprint, alt: (f64, f64), t0: i64, t1: i64) -> Volume
     )
 }
 
-/// A manager by name.
-pub fn manager(name: &str) -> Manager {
-    Manager::new(name).expect("fixture manager is valid")
+/// A party by name.
+pub fn manager(name: &str) -> PartyName {
+    PartyName::new(name).expect("fixture manager is valid")
 }
 
 /// A base URL by host.
@@ -100,7 +100,7 @@ pub fn intent(who: &str, extents: Vec<Volume4D>) -> OperationalIntent {
     let id = EntityId::random();
     OperationalIntent {
         id,
-        manager: manager(who),
+        party: manager(who),
         version: 1,
         state: IntentState::Accepted,
         ovn: ovn(rand::random::<u32>()),
@@ -116,7 +116,7 @@ pub fn intent(who: &str, extents: Vec<Volume4D>) -> OperationalIntent {
 pub fn constraint(who: &str, extents: Vec<Volume4D>) -> Constraint {
     Constraint {
         id: EntityId::random(),
-        manager: manager(who),
+        party: manager(who),
         version: 1,
         ovn: ovn(rand::random::<u32>()),
         extents,
@@ -130,7 +130,7 @@ pub fn constraint(who: &str, extents: Vec<Volume4D>) -> Constraint {
 pub fn subscription(who: &str, extents: Vec<Volume4D>) -> Subscription {
     Subscription {
         id: SubscriptionId::random(),
-        manager: manager(who),
+        party: manager(who),
         version: "1".into(),
         notification_index: 0,
         extents,
@@ -481,7 +481,7 @@ pub fn ended_by_lists_exactly_what_ended(store: &dyn Store) {
     assert!(tx.ended_by(EntityKind::Intent, Time::from_micros(T0), 10).expect("none").is_empty());
 }
 
-/// A manager's usage counts its own live intents and constraints and lists
+/// A owner's usage counts its own live intents and constraints and lists
 /// its own live explicit subscriptions, nothing of anyone else's.
 pub fn usage_is_per_manager_and_live(store: &dyn Store) {
     let ended = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
@@ -1005,9 +1005,9 @@ pub fn upgraded_from_version_2(store: &dyn Store) {
     tx.commit().expect("commit");
 }
 
-/// A store upgraded from schema version 3 (before the per-manager indexes)
+/// A store upgraded from schema version 3 (before the per-party indexes)
 /// kept the record a backend's test wrote with the SQL of version 3 (`line`
-/// `l3`, body `{"v":3}`, k1 `a`), and per-manager usage works.
+/// `l3`, body `{"v":3}`, k1 `a`), and per-party usage works.
 pub fn upgraded_from_version_3(store: &dyn Store) {
     let mut tx = store.begin(TxMode::Write).expect("begin");
     assert_eq!(tx.record("line", "l3").expect("get").map(|r| r.body), Some("{\"v\":3}".to_owned()));

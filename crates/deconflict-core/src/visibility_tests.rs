@@ -117,7 +117,7 @@ fn the_three_party_matrix() {
     let seen = query(&w.e, "alice");
     assert_eq!(seen.iter().map(|v| v.id).collect::<Vec<_>>().len(), 2);
     let bob = seen.iter().find(|v| v.id == w.b.id).unwrap();
-    assert_eq!(bob.manager, manager("bob"));
+    assert_eq!(bob.party, manager("bob"));
     assert_eq!(bob.contact.as_deref(), Some("tel:bob"));
     let View::Other { parts } = &bob.view else { panic!("expected parts") };
     assert_eq!(parts.len(), 1);

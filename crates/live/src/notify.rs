@@ -8,7 +8,7 @@
 //! log holds it once.
 
 use deconflict_core::coord::{ConflictThread, RaisedAlert, Refs};
-use deconflict_core::ids::Manager;
+use deconflict_core::ids::PartyName;
 use geom::Time;
 
 use crate::LiveService;
@@ -35,7 +35,7 @@ pub(crate) fn notice(a: &Alert) -> Option<Notice> {
     } else {
         String::new()
     };
-    let (Ok(px), Ok(py)) = (Manager::new(&x.party), Manager::new(&y.party)) else { return None };
+    let (Ok(px), Ok(py)) = (PartyName::new(&x.party), PartyName::new(&y.party)) else { return None };
     let id = a.id.to_string();
     let thread = ConflictThread {
         a: x.party.clone(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use deconflict_core::coord::{LineId, LineSpec, Party, Policy};
 use deconflict_core::events::EventKind;
-use deconflict_core::{Ctx, Engine, Limits, Manager, MemoryStore, Role, Roles, TxMode};
+use deconflict_core::{Ctx, Engine, Limits, MemoryStore, PartyName, Role, Roles, TxMode};
 use tactical::{
     Altitude, DegreesTrue, FeetPerMinute, Knots, PartyId, Position, Severity, Timestamp, TrackId, TrackState,
 };
@@ -41,7 +41,7 @@ fn state(clock: &Clock, lat: f64, lon: f64, trk: f64) -> TrackState {
 }
 
 fn party(live: &LiveService, name: &str) -> PartyId {
-    live.party(&Manager::new(name).unwrap())
+    live.party(&PartyName::new(name).unwrap())
 }
 
 /// Head-on at FL300, 0.5° of longitude apart: `a` flies east, `b` west.
@@ -109,7 +109,7 @@ async fn a_blip_is_never_confirmed_and_missed_reports_never_flicker() {
 
 #[tokio::test]
 async fn own_conflicts_are_shown_to_their_owner_only_unless_turned_off() {
-    let hide = Manager::new("quiet").unwrap();
+    let hide = PartyName::new("quiet").unwrap();
     let config = LiveConfig { hide_own_conflicts: [hide.clone()].into(), ..LiveConfig::default() };
     let (live, clock) = service(config);
     let (radar, quiet, bob) = (party(&live, "radar"), live.party(&hide), party(&live, "bob"));
@@ -139,9 +139,9 @@ fn unsealed(engine: &Engine) -> Vec<(Option<EventKind>, Vec<String>, String)> {
 }
 
 fn line_between(engine: &Engine, a: &str, b: &str) {
-    let admin = Ctx::new(Manager::new("admin").unwrap(), geom::Time::from_micros(T0))
+    let admin = Ctx::new(PartyName::new("admin").unwrap(), geom::Time::from_micros(T0))
         .with_roles(Roles::NONE.with(Role::Operator));
-    let (a, b) = (Manager::new(a).unwrap(), Manager::new(b).unwrap());
+    let (a, b) = (PartyName::new(a).unwrap(), PartyName::new(b).unwrap());
     for p in [&a, &b] {
         let party = Party {
             name: p.clone(),

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 use deconflict_core::coord::{
     DeliveryChannel, EscalationReport, LivenessReport, MessageId, Party, WebhookBatch,
 };
@@ -191,7 +191,7 @@ pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entr
         return;
     }
     let Some(message_id) = entry.subject.as_deref().and_then(|s| MessageId::parse(s).ok()) else { return };
-    let Ok(party) = Manager::new(party) else { return };
+    let Ok(party) = PartyName::new(party) else { return };
     let now = state.clock.now();
     let via = DeliveryChannel::Stream;
     if let Err(e) = blocking(state, move |e| e.coord().mark_delivered(now, &party, message_id, via)).await {
@@ -211,7 +211,8 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         .enumerate()
         .map(|(i, p)| {
             Ok(Party {
-                name: Manager::new(&p.name).map_err(|e| format!("{}: parties[{i}]: {e}", path.display()))?,
+                name: PartyName::new(&p.name)
+                    .map_err(|e| format!("{}: parties[{i}]: {e}", path.display()))?,
                 display_name: p.display_name,
                 webhook_url: p.webhook_url,
                 updated_at: geom::Time::from_micros(0),

@@ -9,7 +9,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::handlers::{aux, events, lines, messages, notices, operations, ops, parties, tracks};
+use crate::handlers::{events, interuss, lines, messages, notices, operations, ops, parties, tracks};
 
 /// The native API description.
 #[derive(Debug, OpenApi)]
@@ -53,11 +53,11 @@ use crate::handlers::{aux, events, lines, messages, notices, operations, ops, pa
         tracks::list,
         crate::handlers::alerts::list,
         crate::handlers::alerts::stream,
-        aux::version,
-        aux::validate_oauth,
-        aux::pool,
-        aux::dss_instances,
-        aux::heartbeat,
+        interuss::version,
+        interuss::validate_oauth,
+        interuss::pool,
+        interuss::dss_instances,
+        interuss::heartbeat,
         ops::healthz,
         ops::metrics,
     ),

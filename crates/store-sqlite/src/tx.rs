@@ -11,7 +11,7 @@ use std::ops::Deref;
 
 use deconflict_core::codec;
 use deconflict_core::events::{NewEvent, PendingEvent};
-use deconflict_core::ids::{EntityId, Manager, SubscriptionId};
+use deconflict_core::ids::{EntityId, PartyName, SubscriptionId};
 use deconflict_core::model::{
     Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription,
 };
@@ -198,7 +198,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     oi.id.to_string(),
-                    oi.manager.as_str(),
+                    oi.party.as_str(),
                     oi.version,
                     oi.state.as_str(),
                     oi.ovn.as_str(),
@@ -241,7 +241,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     c.id.to_string(),
-                    c.manager.as_str(),
+                    c.party.as_str(),
                     c.version,
                     c.ovn.as_str(),
                     c.uss_base_url.as_str(),
@@ -282,7 +282,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     s.id.to_string(),
-                    s.manager.as_str(),
+                    s.party.as_str(),
                     s.version,
                     s.notification_index,
                     s.uss_base_url.as_str(),
@@ -312,7 +312,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
         stmt.query_row([id.to_string()], |r| r.get(0)).optional().store()
     }
 
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(AVAILABILITY).store()?;
         let row = stmt
             .query_row([uss.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -360,7 +360,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
         Ok(EntityCounts { intents: n(i), constraints: n(c), subscriptions: n(s) })
     }
 
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+    fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let now = now.as_micros();
         let (i, c): (i64, i64) = self
             .conn

@@ -9,7 +9,7 @@ use super::events::{AlertRaised, AlertTrack};
 use super::{ConflictThread, Coord, conflict_thread_tx, emit};
 use crate::engine::{Deadline, EngineError};
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 
 /// A new loss-of-separation alert between two parties' tracks, as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +17,7 @@ pub struct RaisedAlert {
     /// The alert's id (as the live service numbers it).
     pub alert_id: String,
     /// Both tracks: `(owner, owner's name for it)`; the owners differ.
-    pub tracks: [(Manager, String); 2],
+    pub tracks: [(PartyName, String); 2],
     /// Seconds from the prediction until both minima are infringed (0: already).
     pub time_to_los_s: f64,
     /// Horizontal distance at the closest point of approach, metres, when finite.
@@ -50,7 +50,7 @@ impl Coord<'_> {
                 tx,
                 now,
                 EventKind::AlertRaised,
-                &Manager::service(),
+                &PartyName::service(),
                 &alert.alert_id,
                 parties.clone(),
                 &payload,

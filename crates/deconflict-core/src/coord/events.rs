@@ -10,10 +10,10 @@ use serde::{Serialize, Serializer};
 use super::ids::{CheckId, LineId, MessageId};
 use super::model::{Check, DeliveryChannel, Heartbeat, Line, LineState, Message, Notice, Priority};
 use super::stored::{opt_us, us, us_by_party};
-use crate::ids::{EntityId, Manager};
+use crate::ids::{EntityId, PartyName};
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // the signature serde's `serialize_with` asks for
-fn acks_us<S: Serializer>(m: &&BTreeMap<Manager, Time>, s: S) -> Result<S::Ok, S::Error> {
+fn acks_us<S: Serializer>(m: &&BTreeMap<PartyName, Time>, s: S) -> Result<S::Ok, S::Error> {
     us_by_party::serialize(m, s)
 }
 
@@ -21,7 +21,7 @@ fn acks_us<S: Serializer>(m: &&BTreeMap<Manager, Time>, s: S) -> Result<S::Ok, S
 /// see the event, and the party must be able to tell where its events go.
 #[derive(Debug, Serialize)]
 pub(super) struct PartyUpdated<'a> {
-    pub(super) name: &'a Manager,
+    pub(super) name: &'a PartyName,
     pub(super) display_name: &'a str,
     pub(super) webhook: bool,
     pub(super) webhook_url: Option<&'a str>,
@@ -37,7 +37,7 @@ pub(super) struct LineChanged<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct LineSuspended<'a> {
     pub(super) line_id: &'a LineId,
-    pub(super) by: &'a Manager,
+    pub(super) by: &'a PartyName,
     #[serde(rename = "at_us", with = "us")]
     pub(super) at: Time,
     pub(super) why: &'a str,
@@ -47,7 +47,7 @@ pub(super) struct LineSuspended<'a> {
 /// The suspension a `line.resumed` ends.
 #[derive(Debug, Serialize)]
 pub(super) struct Suspension<'a> {
-    pub(super) by: &'a Manager,
+    pub(super) by: &'a PartyName,
     #[serde(rename = "at_us", with = "us")]
     pub(super) at: Time,
     pub(super) why: &'a str,
@@ -57,7 +57,7 @@ pub(super) struct Suspension<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct LineResumed<'a> {
     pub(super) line_id: &'a LineId,
-    pub(super) by: &'a Manager,
+    pub(super) by: &'a PartyName,
     #[serde(rename = "at_us", with = "us")]
     pub(super) at: Time,
     pub(super) why: Option<&'a str>,
@@ -72,7 +72,7 @@ pub(super) type LineHeartbeat = Heartbeat;
 pub(super) struct LineLiveness<'a> {
     pub(super) line_id: &'a LineId,
     pub(super) check_id: CheckId,
-    pub(super) failed: &'a [Manager],
+    pub(super) failed: &'a [PartyName],
     pub(super) state: &'a LineState,
     pub(super) state_before: &'a LineState,
 }
@@ -94,8 +94,8 @@ pub(super) struct CheckDecided<'a> {
     #[serde(rename = "deadline_us", with = "us")]
     pub(super) deadline: Time,
     #[serde(serialize_with = "acks_us")]
-    pub(super) acks: &'a BTreeMap<Manager, Time>,
-    pub(super) failed: &'a [Manager],
+    pub(super) acks: &'a BTreeMap<PartyName, Time>,
+    pub(super) failed: &'a [PartyName],
 }
 
 /// `message.sent`: the message as stored and its acknowledgement deadline.
@@ -110,7 +110,7 @@ pub(super) struct MessageSent<'a> {
 pub(super) struct MessageDelivered<'a> {
     pub(super) message_id: MessageId,
     pub(super) line_id: &'a LineId,
-    pub(super) recipient: &'a Manager,
+    pub(super) recipient: &'a PartyName,
     pub(super) via: DeliveryChannel,
     #[serde(rename = "delivered_at_us", with = "us")]
     pub(super) delivered_at: Time,
@@ -121,7 +121,7 @@ pub(super) struct MessageDelivered<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct MessageRead<'a> {
     pub(super) message_id: MessageId,
-    pub(super) recipient: &'a Manager,
+    pub(super) recipient: &'a PartyName,
     #[serde(rename = "read_at_us", with = "us")]
     pub(super) read_at: Time,
     pub(super) exercise: bool,
@@ -133,7 +133,7 @@ pub(super) struct MessageAcked<'a> {
     pub(super) message_id: MessageId,
     pub(super) line_id: &'a LineId,
     pub(super) thread_id: MessageId,
-    pub(super) recipient: &'a Manager,
+    pub(super) recipient: &'a PartyName,
     pub(super) operator: &'a str,
     #[serde(rename = "acked_at_us", with = "us")]
     pub(super) acked_at: Time,
@@ -152,8 +152,8 @@ pub(super) struct MessageEscalated<'a> {
     pub(super) message_id: MessageId,
     pub(super) line_id: &'a LineId,
     pub(super) thread_id: MessageId,
-    pub(super) recipient: &'a Manager,
-    pub(super) sender: &'a Manager,
+    pub(super) recipient: &'a PartyName,
+    pub(super) sender: &'a PartyName,
     pub(super) priority: Priority,
     pub(super) text: &'a str,
     #[serde(rename = "sent_at_us", with = "us")]
@@ -170,7 +170,7 @@ pub(super) struct MessageEscalated<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct NoticedIntent<'a> {
     pub(super) id: EntityId,
-    pub(super) manager: &'a Manager,
+    pub(super) manager: &'a PartyName,
     #[serde(rename = "time_start_us", with = "us")]
     pub(super) time_start: Time,
     #[serde(rename = "time_end_us", with = "us")]
@@ -195,7 +195,7 @@ pub(super) struct NoticeAcked<'a> {
 /// One track of an `alert.raised`: its owner and the owner's name for it.
 #[derive(Debug, Serialize)]
 pub(super) struct AlertTrack<'a> {
-    pub(super) party: &'a Manager,
+    pub(super) party: &'a PartyName,
     pub(super) id: &'a str,
 }
 

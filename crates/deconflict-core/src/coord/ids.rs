@@ -1,6 +1,6 @@
 //! Identifiers of the coordination records, each a newtype with a validating
 //! constructor: a value of one of these types is always well formed. Parties
-//! are named by [`crate::Manager`] (the token `sub`), as everywhere else.
+//! are named by [`crate::PartyName`] (the token `sub`), as everywhere else.
 
 use std::fmt;
 

@@ -9,7 +9,7 @@ use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, plus_s, save};
 use crate::Role;
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -19,7 +19,7 @@ pub struct LineSpec {
     /// Human name.
     pub name: String,
     /// The parties (at least two, each registered).
-    pub parties: Vec<Manager>,
+    pub parties: Vec<PartyName>,
     /// Rules.
     pub policy: Policy,
 }
@@ -80,7 +80,7 @@ pub(crate) fn readable_line(tx: &mut dyn Tx, ctx: &Ctx, id: &LineId) -> Result<L
 }
 
 /// The line `id` if `caller` is on it (404 for an unknown line, 403 otherwise).
-pub(crate) fn line_for(tx: &mut dyn Tx, id: &LineId, caller: &Manager) -> Result<Line, EngineError> {
+pub(crate) fn line_for(tx: &mut dyn Tx, id: &LineId, caller: &PartyName) -> Result<Line, EngineError> {
     let line = load_line(tx, id)?;
     if !line.has(caller) {
         return Err(EngineError::Forbidden(format!("{caller} is not a party on line {id}")));
@@ -97,7 +97,7 @@ pub(crate) fn all_lines(tx: &mut dyn Tx) -> Result<Vec<Line>, EngineError> {
 pub(crate) fn touch_heartbeat(
     tx: &mut dyn Tx,
     line_id: &LineId,
-    party: &Manager,
+    party: &PartyName,
     at: Time,
     via: HeartbeatSource,
 ) -> Result<Heartbeat, EngineError> {
@@ -145,7 +145,12 @@ impl Coord<'_> {
     /// # Errors
     /// `Forbidden` for anyone else, `NotFound` for an unregistered party,
     /// `BadRequest` for a bad URL; `Timeout`, `Store`.
-    pub fn set_webhook(&self, ctx: &Ctx, party: &Manager, url: Option<String>) -> Result<Party, EngineError> {
+    pub fn set_webhook(
+        &self,
+        ctx: &Ctx,
+        party: &PartyName,
+        url: Option<String>,
+    ) -> Result<Party, EngineError> {
         if &ctx.caller != party && !ctx.roles.has(Role::Operator) {
             return Err(EngineError::Forbidden(format!(
                 "only {party} itself or the operator may change {party}'s webhook; {} may not",
@@ -182,7 +187,7 @@ impl Coord<'_> {
                 if !same {
                     let mut p = p.clone();
                     p.updated_at = now;
-                    write_party(tx, &p, &Manager::service())?;
+                    write_party(tx, &p, &PartyName::service())?;
                     written += 1;
                 }
             }
@@ -366,7 +371,7 @@ impl Coord<'_> {
     }
 }
 
-fn write_party(tx: &mut dyn Tx, party: &Party, actor: &Manager) -> Result<(), EngineError> {
+fn write_party(tx: &mut dyn Tx, party: &Party, actor: &PartyName) -> Result<(), EngineError> {
     save(tx, kind::PARTY, party.name.as_str(), party, (None, None), None)?;
     if party.webhook_url.is_some() && tx.record(kind::WEBHOOK_CURSOR, party.name.as_str())?.is_none() {
         // Start at the head: a new webhook gets what happens from now on (the

@@ -17,7 +17,7 @@ use super::page::{self, Page};
 use super::{Coord, decode, emit, kind, load, plus_s, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::records::{Record, RecordKey};
 use crate::store::Tx;
 
@@ -43,7 +43,7 @@ fn start_check(
     line: &Line,
     now: Time,
     exercise: bool,
-    actor: &Manager,
+    actor: &PartyName,
 ) -> Result<Check, EngineError> {
     let (check_id, message_id) = (CheckId::new(), MessageId::new());
     let deadline_s = line.policy.liveness_deadline_s;
@@ -55,7 +55,7 @@ fn start_check(
         thread_id: message_id,
         reply_to: None,
         kind: MessageKind::CommCheck,
-        sender: Manager::service(),
+        sender: PartyName::service(),
         recipients: line.parties.clone(),
         priority: Priority::Urgent,
         text: format!(
@@ -108,7 +108,7 @@ fn finish(tx: &mut dyn Tx, mut check: Check, now: Time) -> Result<CheckResult, E
         acks: &check.acks,
         failed: &check.failed,
     };
-    let service = Manager::service();
+    let service = PartyName::service();
     emit(tx, now, kind_name, &service, check.id, &check.parties, &payload)?;
     if check.exercise {
         return Ok(check.result);
@@ -144,7 +144,7 @@ fn finish(tx: &mut dyn Tx, mut check: Check, now: Time) -> Result<CheckResult, E
 pub(crate) fn record_ack(
     tx: &mut dyn Tx,
     check_id: CheckId,
-    party: &Manager,
+    party: &PartyName,
     now: Time,
 ) -> Result<(), EngineError> {
     let Some(mut check) = load::<Check>(tx, kind::CHECK, &check_id.to_string())? else { return Ok(()) };
@@ -194,7 +194,7 @@ impl Coord<'_> {
                     if matches!(line.state, LineState::Suspended { .. }) {
                         line.next_check = None;
                     } else {
-                        start_check(tx, &line, now, false, &Manager::service())?;
+                        start_check(tx, &line, now, false, &PartyName::service())?;
                         line.next_check = Some(plus_s(now, line.policy.liveness_interval_s));
                     }
                     save_line(tx, &line)?;

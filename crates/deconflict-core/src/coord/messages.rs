@@ -21,7 +21,7 @@ use super::{
 };
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::records::{Record, RecordKey};
 use crate::store::Tx;
 
@@ -45,7 +45,7 @@ pub struct MessageDraft {
     /// The message it answers.
     pub reply_to: Option<MessageId>,
     /// A subset of the other parties on the line (default: all of them).
-    pub to: Option<Vec<Manager>>,
+    pub to: Option<Vec<PartyName>>,
     /// Makes a retried send return the first message instead of sending again.
     pub idempotency_key: Option<String>,
 }
@@ -91,11 +91,11 @@ fn check_operator(operator: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-fn delivery_id(message_id: MessageId, recipient: &Manager) -> String {
+fn delivery_id(message_id: MessageId, recipient: &PartyName) -> String {
     format!("{message_id}:{recipient}")
 }
 
-fn key_id(sender: &Manager, key: &str) -> String {
+fn key_id(sender: &PartyName, key: &str) -> String {
     format!("{}:{sender}/{key}", sender.as_str().len())
 }
 
@@ -115,7 +115,7 @@ pub(crate) fn load_message(tx: &mut dyn Tx, id: MessageId) -> Result<Message, En
 pub(crate) fn load_delivery(
     tx: &mut dyn Tx,
     message_id: MessageId,
-    recipient: &Manager,
+    recipient: &PartyName,
 ) -> Result<Option<Delivery>, EngineError> {
     load(tx, kind::DELIVERY, &delivery_id(message_id, recipient))
 }
@@ -124,7 +124,7 @@ pub(crate) fn load_delivery(
 pub(crate) fn view_for(
     tx: &mut dyn Tx,
     message: Message,
-    viewer: &Manager,
+    viewer: &PartyName,
     all: bool,
 ) -> Result<MessageView, EngineError> {
     let deliveries = tx
@@ -202,7 +202,7 @@ pub(crate) fn deliver(
 fn own_delivery(
     tx: &mut dyn Tx,
     message: &Message,
-    caller: &Manager,
+    caller: &PartyName,
     what: &str,
 ) -> Result<Delivery, EngineError> {
     match load_delivery(tx, message.id, caller)? {
@@ -258,7 +258,7 @@ impl Coord<'_> {
             if let LineState::Suspended { by, why, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {line_id} is suspended by {by}: {why}")));
             }
-            let recipients: Vec<Manager> = match &draft.to {
+            let recipients: Vec<PartyName> = match &draft.to {
                 None => line.parties.iter().filter(|p| *p != sender).cloned().collect(),
                 Some(to) => {
                     let mut to = to.clone();
@@ -535,7 +535,7 @@ impl Coord<'_> {
     pub fn mark_delivered(
         &self,
         now: Time,
-        recipient: &Manager,
+        recipient: &PartyName,
         message_id: MessageId,
         via: DeliveryChannel,
     ) -> Result<bool, EngineError> {
@@ -606,7 +606,7 @@ pub(crate) fn conflict_thread_tx(
     now: Time,
     c: &ConflictThread,
 ) -> Result<bool, EngineError> {
-    let (Ok(a), Ok(b)) = (Manager::new(&c.a), Manager::new(&c.b)) else { return Ok(false) };
+    let (Ok(a), Ok(b)) = (PartyName::new(&c.a), PartyName::new(&c.b)) else { return Ok(false) };
     if a == b {
         return Ok(false);
     }
@@ -631,7 +631,7 @@ pub(crate) fn conflict_thread_tx(
         thread_id: thread.unwrap_or(id),
         reply_to: thread,
         kind: MessageKind::System,
-        sender: Manager::service(),
+        sender: PartyName::service(),
         recipients,
         priority: Priority::Urgent,
         text: c.text.clone(),
@@ -672,7 +672,7 @@ pub(crate) fn refusal_thread(
 pub(crate) fn mark_delivered_tx(
     tx: &mut dyn Tx,
     now: Time,
-    recipient: &Manager,
+    recipient: &PartyName,
     message_id: MessageId,
     via: DeliveryChannel,
 ) -> Result<bool, EngineError> {
@@ -713,5 +713,5 @@ fn escalate(tx: &mut dyn Tx, d: &mut Delivery, now: Time) -> Result<(), EngineEr
         exercise: d.exercise,
     };
     let both = [&d.recipient, &d.sender];
-    emit(tx, now, EventKind::MessageEscalated, &Manager::service(), d.message_id, both, &payload)
+    emit(tx, now, EventKind::MessageEscalated, &PartyName::service(), d.message_id, both, &payload)
 }

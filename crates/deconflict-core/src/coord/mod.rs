@@ -4,7 +4,7 @@
 //! checks (liveness) and webhook cursors.
 //!
 //! The domain is typed ([`model`], [`ids`]: `LineId`, UUIDv7 `MessageId` and
-//! `CheckId`, parties as [`crate::Manager`], instants as [`geom::Time`], areas
+//! `CheckId`, parties as [`crate::PartyName`], instants as [`geom::Time`], areas
 //! as [`geom::Volume4D`]) and stored as generic [`Record`]s (no schema per
 //! feature) whose JSON bodies keep the layout of older records
 //! (`coord::stored`). Every state change appends an event in the same transaction,
@@ -53,7 +53,7 @@ use serde::de::DeserializeOwned;
 
 use crate::engine::{Engine, EngineError};
 use crate::events::{EventKind, NewEvent};
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
@@ -171,12 +171,12 @@ pub(crate) fn emit<'p>(
     tx: &mut dyn Tx,
     at: geom::Time,
     kind: EventKind,
-    actor: &Manager,
+    actor: &PartyName,
     subject: impl Display,
-    parties: impl IntoIterator<Item = &'p Manager>,
+    parties: impl IntoIterator<Item = &'p PartyName>,
     payload: &impl Serialize,
 ) -> Result<(), EngineError> {
-    let parties = parties.into_iter().filter(|p| !p.is_service()).map(Manager::to_string);
+    let parties = parties.into_iter().filter(|p| !p.is_service()).map(PartyName::to_string);
     let subject = Some(subject.to_string());
     tx.append_event(&NewEvent::new(at, kind, actor.as_str(), subject, parties, payload)?)?;
     Ok(())

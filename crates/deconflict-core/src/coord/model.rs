@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{CheckId, LineId, MessageId, ThreadId};
 use super::stored::{area, epoch, opt_us, us, us_by_party};
-use crate::ids::{EntityId, Manager};
+use crate::ids::{EntityId, PartyName};
 
 /// A party: a command post or a USS, named as its tokens' `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     /// The token `sub`.
-    pub name: Manager,
+    pub name: PartyName,
     /// How people call it.
     pub display_name: String,
     /// Where its events are POSTed (at least once), if anywhere.
@@ -156,7 +156,7 @@ pub enum LineState {
     /// Taken out of service by a party on it.
     Suspended {
         /// Who.
-        by: Manager,
+        by: PartyName,
         /// When.
         #[serde(rename = "at_us", with = "us")]
         at: Time,
@@ -192,7 +192,7 @@ pub struct Line {
     /// Human name.
     pub name: String,
     /// The parties on it (sorted, at least two).
-    pub parties: Vec<Manager>,
+    pub parties: Vec<PartyName>,
     /// Whether it may be used.
     pub state: LineState,
     /// Its rules.
@@ -210,7 +210,7 @@ pub struct Line {
 
 impl Line {
     /// Whether `party` is on the line.
-    pub fn has(&self, party: &Manager) -> bool {
+    pub fn has(&self, party: &PartyName) -> bool {
         self.parties.contains(party)
     }
 
@@ -358,10 +358,10 @@ pub struct Message {
     pub reply_to: Option<MessageId>,
     /// What it is.
     pub kind: MessageKind,
-    /// Who sent it ([`Manager::service`] for the service).
-    pub sender: Manager,
+    /// Who sent it ([`PartyName::service`] for the service).
+    pub sender: PartyName,
     /// Who it is for.
-    pub recipients: Vec<Manager>,
+    pub recipients: Vec<PartyName>,
     /// How quickly it must be acknowledged.
     pub priority: Priority,
     /// The text (at most 4 KiB).
@@ -391,7 +391,7 @@ pub struct Message {
 
 impl Message {
     /// Whether `party` sent or received it.
-    pub fn concerns(&self, party: &Manager) -> bool {
+    pub fn concerns(&self, party: &PartyName) -> bool {
         &self.sender == party || self.recipients.contains(party)
     }
 }
@@ -404,9 +404,9 @@ pub struct Delivery {
     /// Its line.
     pub line_id: LineId,
     /// The recipient.
-    pub recipient: Manager,
+    pub recipient: PartyName,
     /// The sender.
-    pub sender: Manager,
+    pub sender: PartyName,
     /// The message's priority.
     pub priority: Priority,
     /// When the recipient first got it.
@@ -458,17 +458,17 @@ pub struct Sent {
     pub created: bool,
 }
 
-/// Advance notice of an operation to a party sharing an active line with its manager.
+/// Advance notice of an operation to a party sharing an active line with its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// The operational intent.
     pub intent_id: EntityId,
     /// The line the notice went over (the one with the strictest policy).
     pub line_id: LineId,
-    /// The intent's manager.
-    pub giver: Manager,
+    /// The intent's owner.
+    pub giver: PartyName,
     /// Who was told.
-    pub recipient: Manager,
+    pub recipient: PartyName,
     /// When the intent was filed.
     #[serde(rename = "filed_at_us", with = "us")]
     pub filed_at: Time,
@@ -520,15 +520,15 @@ pub struct Check {
     #[serde(rename = "deadline_us", with = "us")]
     pub deadline: Time,
     /// Who must acknowledge.
-    pub parties: Vec<Manager>,
+    pub parties: Vec<PartyName>,
     /// Who did, when.
     #[serde(default, with = "us_by_party")]
-    pub acks: BTreeMap<Manager, Time>,
+    pub acks: BTreeMap<PartyName, Time>,
     /// Outcome.
     pub result: CheckResult,
     /// Who failed to acknowledge.
     #[serde(default)]
-    pub failed: Vec<Manager>,
+    pub failed: Vec<PartyName>,
     /// When the outcome was decided.
     #[serde(rename = "finished_at_us", default, with = "opt_us")]
     pub finished_at: Option<Time>,
@@ -540,7 +540,7 @@ pub struct Heartbeat {
     /// The line.
     pub line_id: LineId,
     /// The party.
-    pub party: Manager,
+    pub party: PartyName,
     /// When.
     #[serde(rename = "at_us", with = "us")]
     pub at: Time,
@@ -582,8 +582,8 @@ impl Default for WebhookCursor {
 /// How many late notices a party gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeStats {
-    /// The party (intent manager).
-    pub party: Manager,
+    /// The party (intent owner).
+    pub party: PartyName,
     /// Late notices given.
     pub late: u64,
     /// All notices given.

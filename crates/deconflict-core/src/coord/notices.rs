@@ -1,5 +1,5 @@
 //! Advance notice: when an operational intent is created, every other party
-//! sharing an active line with its manager gets a notice (pushed at once as a
+//! sharing an active line with its owner gets a notice (pushed at once as a
 //! `notice.filed` event) and can acknowledge it. Less notice than the line's
 //! `min_notice_s` is flagged `late`, told to both sides (`notice.late`) and
 //! counted per party.
@@ -19,7 +19,7 @@ use super::model::{HeartbeatSource, LineState, Notice, NoticeStats};
 use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
-use crate::ids::{EntityId, Manager};
+use crate::ids::{EntityId, PartyName};
 use crate::model::OperationalIntent;
 use crate::records::RecordKey;
 use crate::store::Tx;
@@ -40,7 +40,7 @@ struct NoticeKey {
 }
 
 /// The id of the `notice_key` record (and of notices written before it).
-fn notice_key(intent_id: EntityId, recipient: &Manager) -> String {
+fn notice_key(intent_id: EntityId, recipient: &PartyName) -> String {
     format!("{intent_id}:{recipient}")
 }
 
@@ -50,14 +50,14 @@ fn save_notice(tx: &mut dyn Tx, id: &str, notice: &Notice) -> Result<(), EngineE
 }
 
 /// The advance-notice hook of intent creation, in the creating transaction:
-/// one notice per party sharing an active line with the intent's manager
+/// one notice per party sharing an active line with the intent's owner
 /// (over the line with the largest `min_notice_s` when there are several).
 ///
 /// # Errors
 /// `Store`.
 pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent) -> Result<(), EngineError> {
-    let giver = &intent.manager;
-    let mut strictest: BTreeMap<Manager, (LineId, i64)> = BTreeMap::new();
+    let giver = &intent.party;
+    let mut strictest: BTreeMap<PartyName, (LineId, i64)> = BTreeMap::new();
     for line in all_lines(tx)? {
         if line.state != LineState::Active || !line.has(giver) {
             continue;

@@ -11,7 +11,7 @@ use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ids::Manager;
+use crate::ids::PartyName;
 
 /// A [`Time`] as integer µs since the epoch.
 pub(crate) mod us {
@@ -44,14 +44,16 @@ pub(crate) mod opt_us {
 pub(crate) mod us_by_party {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(m: &BTreeMap<Manager, Time>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(m: &BTreeMap<PartyName, Time>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(m.iter().map(|(p, t)| (p.as_str(), t.as_micros())))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Manager, Time>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<PartyName, Time>, D::Error> {
         BTreeMap::<String, i64>::deserialize(d)?
             .into_iter()
-            .map(|(p, t)| Ok((Manager::new(&p).map_err(D::Error::custom)?, Time::from_micros(t))))
+            .map(|(p, t)| Ok((PartyName::new(&p).map_err(D::Error::custom)?, Time::from_micros(t))))
             .collect()
     }
 }

@@ -63,8 +63,8 @@ fn ab() -> LineId {
     LineId::parse("ab").unwrap()
 }
 
-fn names(parties: &[crate::Manager]) -> Vec<&str> {
-    parties.iter().map(crate::Manager::as_str).collect()
+fn names(parties: &[crate::PartyName]) -> Vec<&str> {
+    parties.iter().map(crate::PartyName::as_str).collect()
 }
 
 /// Alpha and bravo on line `ab` (defaults), charlie registered but not on it.

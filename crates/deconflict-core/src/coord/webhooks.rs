@@ -11,7 +11,7 @@ use super::model::{DeliveryChannel, Party, WebhookCursor};
 use super::{Coord, MAX_LIST, decode, kind, load, save};
 use crate::engine::EngineError;
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -19,7 +19,7 @@ use crate::store::Tx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookBatch {
     /// The party.
-    pub party: Manager,
+    pub party: PartyName,
     /// Its webhook URL.
     pub url: String,
     /// Its cursor before this batch.
@@ -32,7 +32,7 @@ pub struct WebhookBatch {
 }
 
 /// The lease name of a party's dispatcher.
-pub fn lease_name(party: &Manager) -> String {
+pub fn lease_name(party: &PartyName) -> String {
     format!("webhook:{party}")
 }
 
@@ -42,7 +42,7 @@ pub fn backoff_us(attempts: u32) -> i64 {
     s.min(60) * 1_000_000
 }
 
-fn cursor(tx: &mut dyn Tx, party: &Manager) -> Result<WebhookCursor, EngineError> {
+fn cursor(tx: &mut dyn Tx, party: &PartyName) -> Result<WebhookCursor, EngineError> {
     Ok(load(tx, kind::WEBHOOK_CURSOR, party.as_str())?.unwrap_or_default())
 }
 
@@ -70,7 +70,7 @@ impl Coord<'_> {
     /// `Store`.
     pub fn webhook_batch(
         &self,
-        party: &Manager,
+        party: &PartyName,
         holder: &str,
         now: Time,
         ttl_us: i64,
@@ -156,7 +156,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `Store`.
-    pub fn webhook_cursor(&self, party: &Manager) -> Result<WebhookCursor, EngineError> {
+    pub fn webhook_cursor(&self, party: &PartyName) -> Result<WebhookCursor, EngineError> {
         self.engine.read_tx(|tx| cursor(tx, party))
     }
 }

@@ -4,32 +4,32 @@ use super::ovn::new_version;
 use super::{Ctx, Engine, EngineError, events};
 use crate::Role;
 use crate::events::EventKind;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::model::{Availability, AvailabilityRecord};
 use crate::store::Tx;
 
 /// The declared availability of `uss`, Unknown when never set.
-pub(super) fn availability_of(tx: &mut dyn Tx, uss: &Manager) -> Result<Availability, EngineError> {
+pub(super) fn availability_of(tx: &mut dyn Tx, uss: &PartyName) -> Result<Availability, EngineError> {
     Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
 }
 
-/// Each entity (intent or constraint) with its manager's availability,
-/// looking each manager up once (a query may return many entities of a few
-/// managers).
+/// Each entity (intent or constraint) with its owner's availability,
+/// looking each party up once (a query may return many entities of a few
+/// parties).
 fn with_availability<T, V>(
     tx: &mut dyn Tx,
     entities: Vec<T>,
-    manager: impl Fn(&T) -> &Manager,
+    owner: impl Fn(&T) -> &PartyName,
     view: impl Fn(T, Availability) -> V,
 ) -> Result<Vec<V>, EngineError> {
-    let mut known: std::collections::HashMap<Manager, Availability> = std::collections::HashMap::new();
+    let mut known: std::collections::HashMap<PartyName, Availability> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(entities.len());
     for entity in entities {
-        let uss_availability = match known.get(manager(&entity)) {
+        let uss_availability = match known.get(owner(&entity)) {
             Some(a) => *a,
             None => {
-                let a = availability_of(tx, manager(&entity))?;
-                known.insert(manager(&entity).clone(), a);
+                let a = availability_of(tx, owner(&entity))?;
+                known.insert(owner(&entity).clone(), a);
                 a
             }
         };
@@ -38,7 +38,7 @@ fn with_availability<T, V>(
     Ok(out)
 }
 
-/// Intents with their managers' availability.
+/// Intents with their owners' availability.
 pub(super) fn intent_views(
     tx: &mut dyn Tx,
     intents: Vec<crate::model::OperationalIntent>,
@@ -46,12 +46,12 @@ pub(super) fn intent_views(
     with_availability(
         tx,
         intents,
-        |i| &i.manager,
+        |i| &i.party,
         |intent, uss_availability| super::IntentView { intent, uss_availability },
     )
 }
 
-/// Constraints with their managers' availability.
+/// Constraints with their owners' availability.
 pub(super) fn constraint_views(
     tx: &mut dyn Tx,
     constraints: Vec<crate::model::Constraint>,
@@ -59,7 +59,7 @@ pub(super) fn constraint_views(
     with_availability(
         tx,
         constraints,
-        |c| &c.manager,
+        |c| &c.party,
         |constraint, uss_availability| super::ConstraintView { constraint, uss_availability },
     )
 }
@@ -75,7 +75,7 @@ impl Engine {
     pub fn set_availability(
         &self,
         ctx: &Ctx,
-        uss: &Manager,
+        uss: &PartyName,
         old_version: &str,
         availability: Availability,
     ) -> Result<AvailabilityRecord, EngineError> {
@@ -116,7 +116,7 @@ impl Engine {
     ///
     /// # Errors
     /// `Store`.
-    pub fn availability(&self, uss: &Manager) -> Result<AvailabilityRecord, EngineError> {
+    pub fn availability(&self, uss: &PartyName) -> Result<AvailabilityRecord, EngineError> {
         self.read(|tx| {
             Ok(tx.availability(uss)?.unwrap_or(AvailabilityRecord {
                 uss: uss.clone(),

@@ -30,7 +30,7 @@ impl<'a> IntentSummary<'a> {
         let t = oi.time();
         Self {
             id: oi.id.to_string(),
-            manager: oi.manager.as_str(),
+            manager: oi.party.as_str(),
             version: oi.version,
             state: oi.state.as_str(),
             time_start_us: t.start().as_micros(),
@@ -57,7 +57,7 @@ impl<'a> ConstraintSummary<'a> {
         let t = c.time();
         Self {
             id: c.id.to_string(),
-            manager: c.manager.as_str(),
+            manager: c.party.as_str(),
             version: c.version,
             time_start_us: t.start().as_micros(),
             time_end_us: t.end().as_micros(),
@@ -134,7 +134,7 @@ pub(super) struct AvailabilitySet<'a> {
 }
 
 /// An event about a change that `notified` subscriptions were told of: the
-/// actor and the notified managers may see it.
+/// actor and the notified parties may see it.
 pub(super) fn change(
     ctx: &Ctx,
     kind: EventKind,
@@ -142,7 +142,7 @@ pub(super) fn change(
     entity: impl Serialize,
     notified: &Notified,
 ) -> Result<NewEvent, PayloadError> {
-    let parties = std::iter::once(ctx.caller.to_string()).chain(notified.managers.iter().cloned());
+    let parties = std::iter::once(ctx.caller.to_string()).chain(notified.parties.iter().cloned());
     let notified = notified
         .subscribers
         .iter()

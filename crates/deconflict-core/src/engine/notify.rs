@@ -27,11 +27,11 @@ pub(super) enum Topic {
     Constraints,
 }
 
-/// The subscriptions told of a change, and their managers (who may see the event).
+/// The subscriptions told of a change, and their parties (who may see the event).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Notified {
     pub subscribers: Vec<SubscriberToNotify>,
-    pub managers: Vec<String>,
+    pub parties: Vec<String>,
 }
 
 /// Finds every live subscription whose volumes intersect `old` or `new` and that
@@ -49,7 +49,7 @@ pub(super) fn notify(
     if changed.is_empty() {
         return Ok(Notified::default());
     }
-    let mut managers = Vec::new();
+    let mut parties = Vec::new();
     let area = AreaQuery::new(&changed);
     let mut groups: BTreeMap<UssBaseUrl, Vec<(SubscriptionId, i32)>> = BTreeMap::new();
     for sub in tx.subscriptions_in(&area)? {
@@ -63,7 +63,7 @@ pub(super) fn notify(
         // An atomic increment: concurrent writers elsewhere in a large
         // subscription's area bump the same counter.
         let Some(index) = tx.bump_notification_index(sub.id)? else { continue };
-        managers.push(sub.manager.to_string());
+        parties.push(sub.party.to_string());
         groups.entry(sub.uss_base_url.clone()).or_default().push((sub.id, index));
     }
     let subscribers = groups
@@ -73,7 +73,7 @@ pub(super) fn notify(
             SubscriberToNotify { uss_base_url, subscriptions }
         })
         .collect();
-    managers.sort_unstable();
-    managers.dedup();
-    Ok(Notified { subscribers, managers })
+    parties.sort_unstable();
+    parties.dedup();
+    Ok(Notified { subscribers, parties })
 }

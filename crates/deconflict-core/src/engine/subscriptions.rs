@@ -120,7 +120,7 @@ impl Engine {
             }
             let subscription = Subscription {
                 id,
-                manager: ctx.caller.clone(),
+                party: ctx.caller.clone(),
                 version: new_version(ctx.now, old.as_ref().map(|o| o.version.as_str())),
                 notification_index: old.as_ref().map_or(0, |o| o.notification_index),
                 extents,
@@ -248,7 +248,7 @@ impl Engine {
     /// Reads one of the caller's subscriptions.
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden` (another manager's), `Store`.
+    /// `NotFound`, `Forbidden` (another owner's), `Store`.
     pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
         self.read(|tx| {
             let subscription = tx
@@ -276,7 +276,7 @@ impl Engine {
                 .subscriptions_in(&AreaQuery::new(area))?
                 .into_iter()
                 .filter(|s| {
-                    s.manager == ctx.caller && s.time().end() > ctx.now && extents_intersect(&s.extents, area)
+                    s.party == ctx.caller && s.time().end() > ctx.now && extents_intersect(&s.extents, area)
                 })
                 .collect();
             self.check_count(found.len())?;
@@ -293,12 +293,12 @@ impl Engine {
 }
 
 fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {
-    if s.manager == ctx.caller {
+    if s.party == ctx.caller {
         Ok(())
     } else {
         Err(EngineError::Forbidden(format!(
             "subscription {} is owned by {}, not {}",
-            s.id, s.manager, ctx.caller
+            s.id, s.party, ctx.caller
         )))
     }
 }

@@ -9,7 +9,7 @@ use geom::Time;
 
 use super::*;
 use crate::events::EventKind;
-use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::memory::MemoryStore;
 use crate::model::{Availability, IntentState};
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
@@ -254,7 +254,7 @@ fn limits_are_errors_not_truncation() {
 #[test]
 fn availability_versions() {
     let e = engine();
-    let uss = Manager::new("alice").unwrap();
+    let uss = PartyName::new("alice").unwrap();
     assert_eq!(e.availability(&uss).unwrap().availability, Availability::Unknown);
     // A party that is not an arbitrator cannot mark another USS down.
     assert!(matches!(
@@ -272,13 +272,13 @@ fn availability_versions() {
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
     e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();
     e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.2, "bob")).unwrap();
-    // A query reports each intent with its own manager's availability.
+    // A query reports each intent with its own owner's availability.
     let area = volume(square(46.1, 7.0, 0.15), (0.0, 1000.0), T0, T0 + HOUR);
     let mut seen: Vec<(String, Availability)> = e
         .query_intents(&ctx("carol"), &area)
         .unwrap()
         .into_iter()
-        .map(|v| (v.intent.manager.to_string(), v.uss_availability))
+        .map(|v| (v.intent.party.to_string(), v.uss_availability))
         .collect();
     seen.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(

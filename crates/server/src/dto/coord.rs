@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 use deconflict_core::coord::{
     AckDeadlines, Check, CheckResult, Heartbeat, HeartbeatSource, LineId, LineState, LineView, Notice, Party,
     Policy,
@@ -49,8 +49,8 @@ pub(crate) use wire_enum;
 ///
 /// # Errors
 /// 400 naming the field.
-pub fn party_name(path: &str, s: &str) -> Result<Manager, ApiError> {
-    Manager::new(s).map_err(|e| ApiError::bad(format!("{path}: {e}")))
+pub fn party_name(path: &str, s: &str) -> Result<PartyName, ApiError> {
+    PartyName::new(s).map_err(|e| ApiError::bad(format!("{path}: {e}")))
 }
 
 /// Parses a line id from the path.
@@ -61,8 +61,8 @@ pub fn line_id(s: &str) -> Result<LineId, ApiError> {
     LineId::parse(s).map_err(|e| ApiError::bad(e.to_string()))
 }
 
-fn names(parties: &[Manager]) -> Vec<String> {
-    parties.iter().map(Manager::to_string).collect()
+fn names(parties: &[PartyName]) -> Vec<String> {
+    parties.iter().map(PartyName::to_string).collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -83,7 +83,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Json<AlertsView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let alerts: Vec<AlertView> = state.live.alerts_for(party, q.own).iter().map(AlertView::from).collect();
     Ok(Json(AlertsView { alerts }))
 }
@@ -105,8 +105,8 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
     let own = q.own;
-    let slot = state.streams.acquire(authed.manager.as_str())?;
-    let party = state.live.party(&authed.manager);
+    let slot = state.streams.acquire(authed.party.as_str())?;
+    let party = state.live.party(&authed.party);
     let rx = state.live.subscribe();
     let live = state.live.clone();
     let closed = state.live.closed();

@@ -121,7 +121,7 @@ pub async fn post(
     for (i, t) in tracks.iter().enumerate() {
         reports.push(parse(t, now, latest).map_err(|m| ApiError::bad(format!("tracks[{i}]{m}")))?);
     }
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let done = state.live.ingest(party, reports);
     Ok(Json(IngestedView { accepted: done.accepted, stale: done.stale }))
 }
@@ -137,7 +137,7 @@ pub async fn post(
     security(("bearer" = ["deconflict.tracks.read"]), ("bearer" = ["deconflict.tracks.write"])))]
 pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<TracksView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let tracks: Vec<TrackView> =
         state.live.tracks_of(party).into_iter().map(|(id, s)| TrackView::new(id, &s)).collect();
     Ok(Json(TracksView { tracks }))

@@ -97,7 +97,7 @@ async fn alerts(s: &TestServer, token: &str) -> Vec<Value> {
 /// track `id` reported at `t`.
 async fn wait_track(s: &TestServer, party: &str, id: &str, t: i64) {
     let live = &s.state.live;
-    let p = live.party(&deconflict_core::Manager::new(party).unwrap());
+    let p = live.party(&deconflict_core::PartyName::new(party).unwrap());
     let mut applied = live.exchange_applied();
     let has = || live.tracks_of(p).iter().any(|(n, st)| n == id && st.time.as_micros() >= t);
     tokio::time::timeout(Duration::from_secs(20), async {
