@@ -36,6 +36,7 @@ pub struct ValidateQuery {
     pub owner: Option<String>,
 }
 
+/// InterUSS `ValidateOauthResponse`: who the token speaks for.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ValidateDto {
     /// The token's subject, so a tool can check who it is.
