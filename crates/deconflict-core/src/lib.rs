@@ -31,7 +31,7 @@ pub mod testsuite;
 pub mod visibility;
 
 pub use engine::{Ctx, Engine, EngineError, Limits};
-pub use ids::{EntityId, IdError, Manager, Ovn, SubscriptionId, UssBaseUrl};
+pub use ids::{EntityId, IdError, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
 pub use roles::{Role, Roles};
 pub use store::{Store, StoreError, Tx, TxMode, Usage};

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use geom::{Box4, Index, Time};
 
 use crate::events::{NewEvent, PendingEvent};
-use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::model::{AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription};
 use crate::records::{Record, RecordKey};
 use crate::store::{AreaQuery, EntityKind, Store, StoreError, Tx, TxMode, Usage};
@@ -75,7 +75,7 @@ struct State {
     intents: Table<EntityId, OperationalIntent>,
     constraints: Table<EntityId, Constraint>,
     subscriptions: Table<SubscriptionId, Subscription>,
-    availability: HashMap<Manager, AvailabilityRecord>,
+    availability: HashMap<PartyName, AvailabilityRecord>,
     pending: BTreeMap<i64, NewEvent>,
     next_event_id: i64,
     sealed: BTreeMap<u64, audit::Entry>,
@@ -89,7 +89,7 @@ enum Undo {
     Intent(EntityId, Option<OperationalIntent>),
     Constraint(EntityId, Option<Constraint>),
     Subscription(SubscriptionId, Option<Subscription>),
-    Availability(Manager, Option<AvailabilityRecord>),
+    Availability(PartyName, Option<AvailabilityRecord>),
     Appended(i64),
     Sealed(i64, NewEvent, u64),
     Checkpoint(u64, Option<audit::Checkpoint>),
@@ -289,7 +289,7 @@ impl Tx for MemoryTx<'_> {
         Ok(())
     }
 
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
         Ok(self.state.availability.get(uss).cloned())
     }
 
@@ -325,27 +325,23 @@ impl Tx for MemoryTx<'_> {
         })
     }
 
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+    fn usage(&mut self, party: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let live = |end: Time| end > now;
         let st = &self.state;
         Ok(Usage {
-            intents: st
-                .intents
-                .rows
-                .values()
-                .filter(|o| &o.manager == manager && live(o.time().end()))
-                .count() as u64,
+            intents: st.intents.rows.values().filter(|o| &o.party == party && live(o.time().end())).count()
+                as u64,
             constraints: st
                 .constraints
                 .rows
                 .values()
-                .filter(|c| &c.manager == manager && live(c.time().end()))
+                .filter(|c| &c.party == party && live(c.time().end()))
                 .count() as u64,
             subscriptions: st
                 .subscriptions
                 .rows
                 .values()
-                .filter(|s| &s.manager == manager && !s.implicit && live(s.time().end()))
+                .filter(|s| &s.party == party && !s.implicit && live(s.time().end()))
                 .cloned()
                 .collect(),
         })
@@ -441,18 +437,39 @@ impl Tx for MemoryTx<'_> {
         key: RecordKey<'_>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let matches = |r: &Record| match key {
-            RecordKey::All => true,
-            RecordKey::K1(v) => r.k1.as_deref() == Some(v),
-            RecordKey::K2(v) => r.k2.as_deref() == Some(v),
-        };
         Ok(self
             .state
             .records
             .range((kind.to_owned(), String::new())..)
             .take_while(|((k, _), _)| k == kind)
             .map(|(_, r)| r)
-            .filter(|r| matches(r))
+            .filter(|r| key.matches(r))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        use std::ops::Bound;
+        let lower = Bound::Included((kind.to_owned(), String::new()));
+        // Every id of `kind` sorts before `(kind + NUL, "")`.
+        let upper = match before {
+            Some(b) => Bound::Excluded((kind.to_owned(), b.to_owned())),
+            None => Bound::Excluded((format!("{kind}\0"), String::new())),
+        };
+        Ok(self
+            .state
+            .records
+            .range((lower, upper))
+            .rev()
+            .map(|(_, r)| r)
+            .filter(|r| key.matches(r))
             .take(limit)
             .cloned()
             .collect())

@@ -11,7 +11,9 @@ use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
-use deconflict_core::{Ctx, Engine, EngineError, EntityId, Limits, Manager, Ovn, Store, TxMode, UssBaseUrl};
+use deconflict_core::{
+    Ctx, Engine, EngineError, EntityId, Limits, Ovn, PartyName, Store, TxMode, UssBaseUrl,
+};
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -166,7 +168,7 @@ fn preload(store: &dyn Store, g: &mut Gen, n: usize) -> anyhow::Result<()> {
             let id = EntityId::random();
             let oi = OperationalIntent {
                 id,
-                manager: Manager::new(&format!("party-{}", (done + i) % 50))?,
+                party: PartyName::new(&format!("party-{}", (done + i) % 50))?,
                 version: 1,
                 state: IntentState::Accepted,
                 ovn: Ovn::parse(&format!("preload-ovn-{id}"))?,
@@ -238,7 +240,7 @@ impl Setup {
     }
 
     fn ctx(&self, thread: usize) -> anyhow::Result<Ctx> {
-        Ok(Ctx::new(Manager::new(&format!("bench-{thread}"))?, Time::from_micros(self.now)))
+        Ok(Ctx::new(PartyName::new(&format!("bench-{thread}"))?, Time::from_micros(self.now)))
     }
 
     /// Runs `per_thread` operations on each of `threads` threads (thread `i`

@@ -1,7 +1,7 @@
 //! `deconflict bench load`: an HTTP load generator for the F3548 API of one
 //! or several running servers (replicas). Each client plays a USS: it
 //! creates operational intents (on a 409 it learns the missing OVNs, as a
-//! USS would from their managers, here from what the other clients filed,
+//! USS would from their parties, here from what the other clients filed,
 //! and tries again once), updates and deletes its own, queries areas, and
 //! creates and deletes subscriptions, over a region, with tokens signed by
 //! the development key the servers trust (`serve --dev`). Each concurrency

@@ -150,8 +150,8 @@ pub struct ServeArgs {
     pub poll_interval_ms: u64,
     /// Tactical: a party that does not want to see conflicts between two of
     /// its own tracks (repeatable; everyone else sees their own).
-    #[arg(long = "hide-own-conflicts", env = "DECONF_HIDE_OWN_CONFLICTS", value_delimiter = ',', value_parser = |s: &str| deconflict_core::Manager::new(s.trim()).map_err(|e| format!("--hide-own-conflicts {s:?}: {e}")))]
-    pub hide_own_conflicts: Vec<deconflict_core::Manager>,
+    #[arg(long = "hide-own-conflicts", env = "DECONF_HIDE_OWN_CONFLICTS", value_delimiter = ',', value_parser = |s: &str| deconflict_core::PartyName::new(s.trim()).map_err(|e| format!("--hide-own-conflicts {s:?}: {e}")))]
+    pub hide_own_conflicts: Vec<deconflict_core::PartyName>,
     /// Tactical: share the live picture with the other replicas through this
     /// Redis (`redis://host:port`), on the stream `--exchange-stream`.
     #[arg(long, env = "DECONF_EXCHANGE_REDIS")]

@@ -11,7 +11,7 @@ use crate::paths::DataDirArg;
 /// Flags of `token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The subject: the party (manager) the token speaks for.
+    /// The subject: the party the token speaks for.
     #[arg(long)]
     pub sub: String,
     /// Space-separated scopes, e.g. "utm.strategic_coordination".

@@ -87,8 +87,8 @@ pub(crate) async fn scan(live: &LiveService) -> (ScanSummary, Vec<AlertEvent>) {
 /// Expires stale tracks; returns their ids and the live picture (sorted by id).
 fn snapshot(live: &LiveService, now: Timestamp) -> (Vec<TrackId>, Vec<TrackState>) {
     let mut p = live.picture();
-    let gone = p.store.expire(now);
-    (gone.iter().map(|s| s.id).collect(), p.store.snapshot())
+    let gone = p.tracks.expire(now);
+    (gone.iter().map(|s| s.id).collect(), p.tracks.snapshot())
 }
 
 /// Predicts conflicts on a blocking thread (the scan may use every core).
@@ -130,7 +130,7 @@ fn concerned(los: &[tactical::AlertEvent], nc: &[ConformanceEvent]) -> HashSet<T
 }
 
 fn track_ref(live: &LiveService, names: &Names, id: TrackId, party: PartyId) -> TrackRef {
-    let party_name = |p: PartyId| live.manager(p).map_or_else(|| format!("#{}", p.0), |m| m.to_string());
+    let party_name = |p: PartyId| live.party_name(p).map_or_else(|| format!("#{}", p.0), |m| m.to_string());
     match names.get(&id) {
         Some((p, n)) => TrackRef { party: party_name(*p), id: n.clone() },
         None => TrackRef { party: party_name(party), id: format!("#{}", id.0) },
@@ -184,7 +184,7 @@ fn apply(
 /// which differ from one replica to the next.
 fn first_track(live: &LiveService, ev: &tactical::AlertEvent, names: &Names) -> TrackId {
     let c = &ev.alert().conflict;
-    let key = |id: TrackId| names.get(&id).map(|(p, n)| (live.manager(*p), n.clone()));
+    let key = |id: TrackId| names.get(&id).map(|(p, n)| (live.party_name(*p), n.clone()));
     if key(c.b) < key(c.a) { c.b } else { c.a }
 }
 

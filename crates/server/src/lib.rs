@@ -41,7 +41,7 @@ pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
 use crate::handlers::operations;
-use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
+use crate::handlers::{availability, constraints, events, intents, interuss, ops, reports, subscriptions};
 
 /// Every route, in one place, with the layers `cfg` asks for.
 pub fn router(state: AppState, cfg: &Config) -> Router {
@@ -67,11 +67,11 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route(&format!("{SUB}/{{subscriptionid}}/"), put(empty_version).delete(empty_version))
         .route("/dss/v1/reports", post(reports::make))
         .route("/dss/v1/uss_availability/{uss_id}", get(availability::get).put(availability::set))
-        .route("/aux/v1/version", get(aux::version))
-        .route("/aux/v1/validate_oauth", get(aux::validate_oauth))
-        .route("/aux/v1/pool", get(aux::pool))
-        .route("/aux/v1/pool/dss_instances", get(aux::dss_instances))
-        .route("/aux/v1/pool/dss_instances/heartbeat", put(aux::heartbeat))
+        .route("/aux/v1/version", get(interuss::version))
+        .route("/aux/v1/validate_oauth", get(interuss::validate_oauth))
+        .route("/aux/v1/pool", get(interuss::pool))
+        .route("/aux/v1/pool/dss_instances", get(interuss::dss_instances))
+        .route("/aux/v1/pool/dss_instances/heartbeat", put(interuss::heartbeat))
         .route("/v1/openapi.json", get(openapi::openapi_json))
         .route("/v1/events/stream", get(events::stream))
         .route("/v1/audit", get(events::export))

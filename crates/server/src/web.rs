@@ -178,7 +178,7 @@ pub async fn dev_token(
         ));
     };
     let party =
-        deconflict_core::Manager::new(q.party.trim()).map_err(|e| ApiError::bad(format!("party: {e}")))?;
+        deconflict_core::PartyName::new(q.party.trim()).map_err(|e| ApiError::bad(format!("party: {e}")))?;
     let req = TokenRequest {
         sub: party.to_string(),
         scopes: scope::PARTY_DEFAULT.iter().map(|s| (*s).to_owned()).collect(),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 
 /// The wire format of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -154,7 +154,7 @@ pub struct SourceSpec {
     /// Where its bytes come from.
     pub target: Target,
     /// Every track received from it belongs to this party.
-    pub party: Manager,
+    pub party: PartyName,
     text: String,
 }
 
@@ -172,7 +172,7 @@ impl SourceSpec {
         let (target, party) = s
             .rsplit_once('=')
             .ok_or_else(|| format!("--{flag} {s:?}: expected TARGET=PARTY, e.g. {example}"))?;
-        let party = Manager::new(party.trim()).map_err(|e| format!("--{flag} {s:?}: party: {e}"))?;
+        let party = PartyName::new(party.trim()).map_err(|e| format!("--{flag} {s:?}: party: {e}"))?;
         let target = target.trim();
         let bad = |what: String| format!("--{flag} {s:?}: {what}; e.g. {example}");
         let target = match kind {

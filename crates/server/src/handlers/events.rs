@@ -87,7 +87,7 @@ pub async fn stream(
     ApiQuery(q): ApiQuery<After>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let mut after = resume_point(&headers, &q)?;
-    let party = authed.manager.to_string();
+    let party = authed.party.to_string();
     let slot = state.streams.acquire(&party)?;
     // Subscribe before replaying, so nothing sealed meanwhile is missed.
     let mut live = state.feed.subscribe();
@@ -177,11 +177,11 @@ pub async fn export(
     })
     .await
     .map_err(|e| ApiError::Internal(format!("audit task failed: {e}")))?
-    .map_err(|e| ApiError::from_engine(e.into(), &authed.manager))?;
+    .map_err(|e| ApiError::from_engine(e.into(), &authed.party))?;
     let slice = if authed.roles().has(deconflict_core::Role::Auditor) {
         audit::Slice::full(&entries, &checkpoints)
     } else {
-        audit::Slice::for_party(&entries, &checkpoints, authed.manager.as_str())
+        audit::Slice::for_party(&entries, &checkpoints, authed.party.as_str())
     };
     let body = audit::export::write_export(&slice, &[state.feed.public_key()]);
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())

@@ -379,3 +379,23 @@ pub async fn next_event(
         buf.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
+
+/// The value of the test service variable `var` (`DECONF_TEST_PG_URL`,
+/// `DECONF_TEST_REDIS_URL`), or `None` after a visible `SKIPPED:` line naming
+/// the test: a test that cannot run is reported as skipped, not passed.
+/// Under `CI=true` a missing variable fails the test instead (`.ci/run`
+/// starts both services).
+pub fn service_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            let test = std::thread::current().name().unwrap_or("?").to_owned();
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{var} must be set under CI=true ({test}); .ci/run starts PostgreSQL and Redis"
+            );
+            eprintln!("SKIPPED: {var} not set ({test})");
+            None
+        }
+    }
+}
