@@ -48,7 +48,7 @@ pub use alerts::{ALERT_RAISED, RaisedAlert};
 pub use lines::{LineSpec, check_line_id};
 pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft, TEMPLATES};
-pub(crate) use messages::{conflict_thread_tx, refusal_thread};
+pub(crate) use messages::{conflict_thread_tx, delivery_id, key_id, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
 pub use webhooks::{WebhookBatch, backoff_us, lease_name};

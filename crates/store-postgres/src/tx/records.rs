@@ -31,6 +31,9 @@ pub(super) const RECORDS_BY_K1: &str =
     concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id LIMIT $3");
 pub(super) const RECORDS_BY_K2: &str =
     concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id LIMIT $3");
+/// The primary key, from just above a cursor.
+pub(super) const RECORDS_AFTER: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3");
 /// The partial index `records_due`.
 pub(super) const RECORDS_DUE: &str = concat!(
     "SELECT ",
