@@ -26,6 +26,7 @@
 //! - `webhook_cursor`: party
 
 mod alerts;
+mod gauges;
 mod lines;
 mod liveness;
 mod messages;
@@ -45,6 +46,7 @@ use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
 pub use alerts::{ALERT_RAISED, RaisedAlert};
+pub use gauges::HotlineGauges;
 pub use lines::{LineSpec, check_line_id};
 pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft, TEMPLATES};
