@@ -29,7 +29,8 @@ fn stop(mut child: Child) {
     child.wait().unwrap();
 }
 
-fn token(data: &Path) -> String {
+/// An alpha token (strategic coordination, its audit slice) from the key in `data`.
+pub(super) fn token(data: &Path) -> String {
     let scopes = "utm.strategic_coordination deconflict.audit.read";
     let data = data.to_str().unwrap();
     stdout(&run(&["token", "--sub", "alpha", "--scope", scopes, "--aud", "127.0.0.1", "--data-dir", data]))

@@ -15,6 +15,7 @@ mod deploy;
 mod docs;
 mod logs;
 mod ops_metrics;
+mod pg_dump;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
@@ -48,6 +49,16 @@ fn spawn_listening(cmd: &mut Command, port: u16) -> Child {
         std::thread::sleep(Duration::from_millis(50));
     }
     child
+}
+
+/// A server process killed when dropped, so a failing test leaves none behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 struct Server {

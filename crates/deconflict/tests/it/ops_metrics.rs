@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{BIN, free_port, run, spawn_listening, stdout};
+use super::{BIN, KillOnDrop, free_port, run, spawn_listening, stdout};
 
 fn serve(data: &Path, port: u16, sbs: u16) -> Child {
     spawn_listening(
@@ -145,15 +145,6 @@ fn the_operations_gauges_follow_lines_acknowledgements_tracks_and_the_seal_lag()
     api.wait_for(&admin, "deconflict_hotline_overdue_acks", |v| v == 0.0);
     let text = api.wait_for(&admin, "deconflict_hotline_awaiting_ack", |v| v == 0.0);
     promtool_check(&text);
-}
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn promtool_check(text: &str) {
