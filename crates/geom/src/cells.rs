@@ -32,12 +32,25 @@ pub(crate) const MAX_FLOOD_CELLS: usize = 20_000;
 pub(crate) fn cover(fp: &Footprint, resolution: u8) -> Result<Vec<u64>, GeomError> {
     let res = Resolution::try_from(resolution).map_err(|_| GeomError::InvalidResolution(resolution))?;
     if sphere::near_pole(&fp.bounds()).is_some() {
-        return flood(fp, res);
+        return flood(fp, res, 0.0, MAX_FLOOD_CELLS);
     }
     match tile(fp, res)? {
         Some(cells) => Ok(cells),
-        None => flood(fp, res),
+        None => flood(fp, res, 0.0, MAX_FLOOD_CELLS),
     }
+}
+
+/// Every H3 cell at `resolution` that meets the footprint grown by
+/// `buffer_m` metres (possibly a few more), sorted; by [`flood`], which works
+/// on the sphere, so poles and the antimeridian need nothing special.
+pub(crate) fn cover_within(
+    fp: &Footprint,
+    resolution: u8,
+    buffer_m: f64,
+    max_cells: usize,
+) -> Result<Vec<u64>, GeomError> {
+    let res = Resolution::try_from(resolution).map_err(|_| GeomError::InvalidResolution(resolution))?;
+    flood(fp, res, buffer_m.max(0.0), max_cells)
 }
 
 /// The outline (polygon edges densified every 1 km along their great
@@ -85,10 +98,12 @@ fn tile(fp: &Footprint, res: Resolution) -> Result<Option<Vec<u64>>, GeomError> 
 
 /// Breadth-first walk from the cell of a point of the footprint (a polygon's
 /// first vertex, a circle's centre) over neighbouring cells, keeping those
-/// whose circumscribing disc meets the footprint. The cells that really
-/// intersect a (connected) footprint are connected through neighbours and all
-/// pass the disc test, so the walk reaches every one of them.
-fn flood(fp: &Footprint, res: Resolution) -> Result<Vec<u64>, GeomError> {
+/// whose circumscribing disc comes within `buffer_m` of the footprint. The
+/// cells that really meet the (connected) footprint grown by `buffer_m` are
+/// connected through neighbours and all pass the disc test, so the walk
+/// reaches every one of them. More than `max_cells` is
+/// [`GeomError::TooManyCells`].
+fn flood(fp: &Footprint, res: Resolution, buffer_m: f64, max_cells: usize) -> Result<Vec<u64>, GeomError> {
     let start = match fp {
         Footprint::Polygon(p) => p.vertices()[0],
         Footprint::Circle(c) => c.center(),
@@ -98,18 +113,14 @@ fn flood(fp: &Footprint, res: Resolution) -> Result<Vec<u64>, GeomError> {
     let mut todo = vec![seed];
     let mut out = Vec::new();
     while let Some(cell) = todo.pop() {
-        if !disc_meets(fp, cell)? {
+        if !disc_meets(fp, cell, buffer_m)? {
             continue;
         }
         out.push(u64::from(cell));
-        if out.len() > MAX_FLOOD_CELLS {
+        if out.len() > max_cells {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let estimated = (fp.area_m2() / res.area_m2()).ceil().max(out.len() as f64) as usize;
-            return Err(GeomError::TooManyCells {
-                resolution: u8::from(res),
-                estimated,
-                max: MAX_FLOOD_CELLS,
-            });
+            return Err(GeomError::TooManyCells { resolution: u8::from(res), estimated, max: max_cells });
         }
         let around: Vec<CellIndex> = cell.grid_disk(1);
         for n in around {
@@ -122,20 +133,20 @@ fn flood(fp: &Footprint, res: Resolution) -> Result<Vec<u64>, GeomError> {
     Ok(out)
 }
 
-/// Whether the footprint meets a disc about the cell's centre that surely
-/// contains the cell. H3 cell edges are great-circle arcs between the
+/// Whether the footprint comes within `buffer_m` of a disc about the cell's
+/// centre that surely contains the cell. H3 cell edges are great-circle arcs between the
 /// boundary vertices (gnomonic on each icosahedron face), so no point of the
 /// cell is farther from its centre, in spherical angle, than the farthest
 /// vertex; a spherical angle `θ` spans at most `θ·N_MAX` metres of WGS84
 /// geodesic.
-fn disc_meets(fp: &Footprint, cell: CellIndex) -> Result<bool, GeomError> {
+fn disc_meets(fp: &Footprint, cell: CellIndex, buffer_m: f64) -> Result<bool, GeomError> {
     let centre = our_latlng(h3o::LatLng::from(cell))?;
     let c = sphere::to_vec(centre);
     let mut theta = 0.0_f64;
     for v in cell.boundary().iter() {
         theta = theta.max(sphere::angle(c, sphere::to_vec(our_latlng(*v)?)));
     }
-    let r = theta * sphere::N_MAX * (1.0 + 1e-9) + TOUCH_TOLERANCE_M;
+    let r = theta * sphere::N_MAX * (1.0 + 1e-9) + TOUCH_TOLERANCE_M + buffer_m;
     Ok(match fp {
         Footprint::Circle(k) => k.center().distance_m(&centre) <= k.radius_m() + r,
         Footprint::Polygon(p) => polygon_within(p, centre, r),
@@ -212,7 +223,7 @@ mod tests {
             assert!(b.max_lat > 89.0 || b.min_lat < -89.0);
             for r in [DEFAULT_CELL_RESOLUTION, 9] {
                 let cells = fp.cells(r).unwrap();
-                assert_eq!(cells, flood(fp, res(r)).unwrap());
+                assert_eq!(cells, flood(fp, res(r), 0.0, MAX_FLOOD_CELLS).unwrap());
                 assert!(cells.windows(2).all(|w| w[0] < w[1]), "sorted, deduplicated");
                 let from = match fp {
                     Footprint::Circle(c) => c.center(),
@@ -233,7 +244,7 @@ mod tests {
         ];
         for fp in &cases {
             let tiled = tile(fp, res(DEFAULT_CELL_RESOLUTION)).unwrap().unwrap();
-            let flooded = flood(fp, res(DEFAULT_CELL_RESOLUTION)).unwrap();
+            let flooded = flood(fp, res(DEFAULT_CELL_RESOLUTION), 0.0, MAX_FLOOD_CELLS).unwrap();
             let from = match fp {
                 Footprint::Circle(c) => c.center(),
                 Footprint::Polygon(p) => p.vertices()[0],

@@ -112,6 +112,34 @@ impl Footprint {
     pub fn cells(&self, resolution: u8) -> Result<Vec<u64>, GeomError> {
         crate::cells::cover(self, resolution)
     }
+
+    /// The H3 cells that meet the footprint grown by `buffer_m` metres (every
+    /// cell with a point within `buffer_m` of the footprint, possibly a few
+    /// more), sorted. Found by walking from neighbour to neighbour on the
+    /// sphere (a cell is kept when a disc surely containing it comes within
+    /// the buffer), so it needs nothing special at the poles or across ±180°;
+    /// it costs one distance test per cell, hence the caller's `max_cells`.
+    ///
+    /// # Errors
+    /// [`GeomError::InvalidResolution`] if `resolution > 15`;
+    /// [`GeomError::TooManyCells`] past `max_cells` cells.
+    ///
+    /// ```
+    /// use geom::*;
+    /// let fp = Footprint::Circle(Circle::new(LatLng::new(46.5, 6.6)?, 100.0)?);
+    /// let near = fp.cells_within(9, 0.0, 1_000)?;
+    /// let grown = fp.cells_within(9, 500.0, 1_000)?;
+    /// assert!(near.iter().all(|c| grown.binary_search(c).is_ok()) && grown.len() > near.len());
+    /// # Ok::<(), GeomError>(())
+    /// ```
+    pub fn cells_within(
+        &self,
+        resolution: u8,
+        buffer_m: f64,
+        max_cells: usize,
+    ) -> Result<Vec<u64>, GeomError> {
+        crate::cells::cover_within(self, resolution, buffer_m, max_cells)
+    }
 }
 
 /// Outline of a polygon in (lng, lat) degrees with edges densified so that
