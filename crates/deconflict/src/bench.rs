@@ -6,13 +6,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::output::progress;
 use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
 use deconflict_core::{Ctx, Engine, EngineError, EntityId, Limits, Manager, Ovn, Store, TxMode, UssBaseUrl};
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -153,15 +153,6 @@ impl BenchStore {
         }
         Ok(())
     }
-}
-
-fn progress(n: usize, what: &str) -> ProgressBar {
-    let pb = ProgressBar::new(n as u64);
-    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
-        pb.set_style(style);
-    }
-    pb.set_message(what.to_owned());
-    pb
 }
 
 fn preload(store: &dyn Store, g: &mut Gen, n: usize) -> anyhow::Result<()> {

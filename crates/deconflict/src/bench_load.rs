@@ -502,12 +502,26 @@ async fn level_run(
             tally
         }));
     }
+    // Seconds of the level on stderr (hidden when it is not a terminal).
+    let pb = crate::output::progress((a.warmup + a.duration).ceil() as usize, &format!("{n} clients"));
+    let ticker = tokio::spawn({
+        let pb = pb.clone();
+        async move {
+            let mut every = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                every.tick().await;
+                pb.set_position(start.elapsed().as_secs());
+            }
+        }
+    });
     let mut tally = Tally::default();
     for t in tasks {
         if let Ok(one) = t.await {
             tally.merge(one);
         }
     }
+    ticker.abort();
+    pb.finish_and_clear();
     (tally, Duration::from_secs_f64(a.duration))
 }
 

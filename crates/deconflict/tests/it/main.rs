@@ -13,7 +13,9 @@ mod backup;
 mod bench_pg;
 mod deploy;
 mod docs;
+mod intent_cli;
 mod logs;
+mod native_cli;
 mod ops_metrics;
 mod pg_dump;
 mod settings;
@@ -155,12 +157,11 @@ fn file_list_delete_through_the_cli() {
             &[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()
         ));
     assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
-    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
-    let line = listed.lines().next().unwrap();
-    let fields: Vec<&str> = line.split('\t').collect();
-    assert_eq!(fields[1], "alpha", "{listed}");
-    let id = fields[0];
-    let ovn = fields[4].trim_start_matches("ovn=");
+    let listed = intents(&conn, "46.96", "7.44");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["manager"], "alpha", "{listed:?}");
+    let id = listed[0]["id"].as_str().unwrap();
+    let ovn = listed[0]["ovn"].as_str().unwrap();
     // A second party filing over it without the key is refused, and the CLI says why.
     let tok_b = token(dir.path(), "bravo");
     let out = Command::new(BIN)
@@ -179,10 +180,11 @@ fn file_list_delete_through_the_cli() {
         .unwrap();
     assert!(!out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("refused 409") && text.contains(id), "{text}");
-    run(&[&["intent", "delete", id, ovn][..], &conn].concat());
-    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
-    assert!(listed.trim().is_empty(), "{listed}");
+    assert!(text.contains("refused with 409 Conflict") && text.contains(id), "{text}");
+    run(&[&["intent", "delete", "--id", id, "--ovn", ovn][..], &conn].concat());
+    assert!(intents(&conn, "46.96", "7.44").is_empty());
+    let human = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
+    assert_eq!(human, "no intents\n");
 }
 
 #[test]
@@ -218,6 +220,13 @@ fn acknowledged_intents_survive_kill_9() {
         .concat()));
         assert!(listed.contains(id.as_str()), "intent {id} lost after kill -9: {listed}");
     }
+}
+
+/// The intents `intent list --json` prints around a point.
+fn intents(conn: &[&str], lat: &str, lng: &str) -> Vec<serde_json::Value> {
+    let out = stdout(&run(&[&["intent", "list", "--json", "--lat", lat, "--lng", lng][..], conn].concat()));
+    let body: serde_json::Value = serde_json::from_str(&out).unwrap();
+    body["operational_intent_references"].as_array().unwrap().clone()
 }
 
 fn fetch(url: &str, token: Option<&str>) -> String {
@@ -263,25 +272,8 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
         "http://alpha.example",
     ]);
     // A second intent over the first (with its key), so the log spans several pages below.
-    let listed = stdout(&run(&[
-        "intent",
-        "list",
-        "--lat",
-        "46.96",
-        "--lng",
-        "7.44",
-        "--server",
-        &server.base,
-        "--token",
-        &tok,
-    ]));
-    let ovn = listed
-        .lines()
-        .next()
-        .and_then(|l| l.split('\t').nth(4))
-        .unwrap()
-        .trim_start_matches("ovn=")
-        .to_owned();
+    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let ovn = intents(&conn, "46.96", "7.44")[0]["ovn"].as_str().unwrap().to_owned();
     run(&[
         "intent",
         "file",

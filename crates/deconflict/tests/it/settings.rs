@@ -145,12 +145,25 @@ fn user_errors_say_what_to_write_instead() {
         (&["token", "--sub", "a", "--ttl-s", "7200"][..], "1 to 3600 seconds"),
         (&["token", "--sub", "a", "--ttl-s", "-1"][..], "is negative"),
         (
-            &["intent", "delete", "id", "ovn", "--token", "t", "--server", "127.0.0.1:8080"][..],
+            &["intent", "delete", "--id", "id", "--token", "t", "--server", "127.0.0.1:8080"][..],
             "write http://127.0.0.1:8080",
         ),
         (&["serve", "--listen", "localhost"][..], "has no port"),
+        (
+            &["tactical", "replay", "--input", "x.csv", "--server", "localhost:8080"][..],
+            "write http://localhost:8080",
+        ),
+        (
+            &["party", "list", "--server", "http://127.0.0.1:1"][..],
+            "no token: give --token or set DECONF_TOKEN",
+        ),
     ] {
-        let out = Command::new(BIN).args(args).env("RUST_BACKTRACE", "1").output().unwrap();
+        let out = Command::new(BIN)
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("DECONF_TOKEN")
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("stack backtrace"), "{args:?}: {err}");
