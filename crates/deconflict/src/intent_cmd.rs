@@ -1,4 +1,4 @@
-//! `deconflict intent file|list|update|activate|delete`: the caller's
+//! `deconflict intent file|list|export|update|activate|delete`: the caller's
 //! operational intents on a running server (F3548 endpoints; the native
 //! `/v1/operations` for the volumes of one's own). Changes by id go through
 //! [`crate::intent_change`].
@@ -76,6 +76,22 @@ pub enum IntentCmd {
         /// Only the caller's own intents.
         #[arg(long)]
         mine: bool,
+    },
+    /// Write what this party sees around a point as GeoJSON (the format `file`
+    /// reads): its own operations in full, others' parts in its airspace.
+    Export {
+        /// Latitude, degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude, degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lng: f64,
+        /// Radius in metres (the server refuses areas over its limit, 2,500 km² by default).
+        #[arg(long, default_value_t = 10_000.0)]
+        radius_m: f64,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Change one of the caller's intents in place, with its current OVN
     /// (fetched): new volumes from a GeoJSON file, or a new state.
@@ -280,6 +296,28 @@ async fn list(conn: &Conn, format: Format, args: &ListArgs<'_>) -> anyhow::Resul
     Ok(())
 }
 
+/// Writes what the caller sees over a circle as GeoJSON, to `out` or standard output.
+async fn export(conn: &Conn, lat: f64, lng: f64, radius_m: f64, out: Option<&Path>) -> anyhow::Result<()> {
+    let area = json!({ "volume": { "outline_circle": {
+        "center": { "lat": lat, "lng": lng }, "radius": { "value": radius_m, "units": "M" } } } });
+    let body = conn
+        .client()?
+        .post("/v1/operations/query", &json!({ "area": area }))
+        .await?
+        .ok("exporting what this party sees")?;
+    let text = serde_json::to_string_pretty(&geojson_intent::export(&body))?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
+            let n = body["operations"].as_array().map_or(0, Vec::len);
+            eprintln!("wrote {n} operation(s) to {}", path.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
 /// The filters of `intent list`.
 struct ListArgs<'a> {
     lat: f64,
@@ -309,6 +347,9 @@ pub fn run(conn: &Conn, format: Format, cmd: IntentCmd) -> anyhow::Result<()> {
                     mine,
                 };
                 list(conn, format, &args).await
+            }
+            IntentCmd::Export { lat, lng, radius_m, out } => {
+                export(conn, lat, lng, radius_m, out.as_deref()).await
             }
             IntentCmd::Update { change: c, file, intent, state } => {
                 let extents = file.map(|f| extents_of(&f, intent.as_deref())).transpose()?;

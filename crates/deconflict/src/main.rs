@@ -10,6 +10,7 @@ mod check_cmd;
 mod cli_values;
 mod client;
 mod demo;
+mod demo_picture;
 mod docs_cmd;
 mod events_cmd;
 mod geojson_intent;

@@ -165,9 +165,7 @@ impl Config {
         if let Some(path) = &self.parties_file {
             keys.extend(party_keys(path)?);
         }
-        if self.dev {
-            let dev = DevKey::load_or_create(&self.dev_key)
-                .map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))?;
+        if let Some(dev) = self.dev_signer()? {
             keys.push(
                 dev.trusted_key().map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))?,
             );
@@ -175,12 +173,30 @@ impl Config {
         if keys.is_empty() {
             return Err(ConfigError::NoKeys);
         }
-        let audiences = if self.audiences.is_empty() {
+        Verifier::new(keys, self.accepted_audiences(), crate::auth::DEFAULT_MAX_EXP_AHEAD)
+            .map_err(ConfigError::Verifier)
+    }
+
+    /// The development key, loaded or created, when `dev` is set.
+    ///
+    /// # Errors
+    /// When the key file is unusable.
+    pub fn dev_signer(&self) -> Result<Option<DevKey>, ConfigError> {
+        if !self.dev {
+            return Ok(None);
+        }
+        DevKey::load_or_create(&self.dev_key)
+            .map(Some)
+            .map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))
+    }
+
+    /// The accepted token audiences: `audiences`, or localhost and 127.0.0.1.
+    pub fn accepted_audiences(&self) -> Vec<String> {
+        if self.audiences.is_empty() {
             vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
         } else {
             self.audiences.clone()
-        };
-        Verifier::new(keys, audiences, crate::auth::DEFAULT_MAX_EXP_AHEAD).map_err(ConfigError::Verifier)
+        }
     }
 }
 

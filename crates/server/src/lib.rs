@@ -22,6 +22,7 @@ pub mod purge;
 pub mod retention;
 pub mod state;
 pub mod tasks;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -99,6 +100,10 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route("/v1/tracks", post(handlers::tracks::post).get(handlers::tracks::list))
         .route("/v1/alerts", get(handlers::alerts::list))
         .route("/v1/alerts/stream", get(handlers::alerts::stream))
+        .route("/", get(web::index))
+        .route("/docs", get(web::docs))
+        .route("/web/dev-token", get(web::dev_token))
+        .route("/web/{*path}", get(web::file))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
@@ -188,6 +193,10 @@ pub async fn build_state(
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
         dss_instance_id: cfg.dss_instance_id.as_str().into(),
+        dev_tokens: cfg.dev_signer()?.map(|key| web::DevTokens {
+            key: Arc::new(key),
+            audience: cfg.accepted_audiences().into_iter().next().unwrap_or_else(|| "localhost".to_owned()),
+        }),
     };
     // This replica is a DSS instance of the pool; the first one to start
     // makes the pool's DAR id.

@@ -35,6 +35,8 @@ pub struct AppState {
     pub streams: StreamSlots,
     /// This replica's id among the pool's DSS instances.
     pub dss_instance_id: Arc<str>,
+    /// Signs development tokens for the web page (`--dev` only).
+    pub dev_tokens: Option<crate::web::DevTokens>,
 }
 
 /// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)

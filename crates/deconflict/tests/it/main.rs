@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 mod backup;
 mod bench_pg;
+mod browser;
 mod deploy;
 mod docs;
 mod intent_cli;
@@ -121,7 +122,7 @@ fn token_with(dir: &Path, sub: &str, scope: &str) -> String {
 
 #[test]
 fn demo_plays_the_scenario() {
-    let out = run(&["demo"]);
+    let out = run(&["demo", "--once"]);
     let text = stdout(&out);
     for expected in [
         "late = true",
@@ -162,6 +163,20 @@ fn file_list_delete_through_the_cli() {
     assert_eq!(listed[0]["manager"], "alpha", "{listed:?}");
     let id = listed[0]["id"].as_str().unwrap();
     let ovn = listed[0]["ovn"].as_str().unwrap();
+    // The export is what the party sees, in the format `intent file` reads.
+    let out_file = dir.path().join("export.geojson");
+    run(&[
+        &["intent", "export", "--lat", "46.96", "--lng", "7.44", "--out", out_file.to_str().unwrap()][..],
+        &conn,
+    ]
+    .concat());
+    let exported: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let features = exported["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2, "{exported}");
+    assert!(features.iter().all(|f| f["properties"]["intent"] == id && f["properties"]["own"] == true));
+    assert_eq!(features[0]["geometry"]["type"], "Polygon", "{exported}");
+    assert_eq!(features[1]["properties"]["radius_m"], 800.0, "{exported}");
+    assert_eq!(features[0]["properties"]["altitude_upper_m"], 650.0, "{exported}");
     // A second party filing over it without the key is refused, and the CLI says why.
     let tok_b = token(dir.path(), "bravo");
     let out = Command::new(BIN)

@@ -171,9 +171,9 @@ fn user_errors_say_what_to_write_instead() {
 }
 
 #[test]
-fn demo_keep_prints_tokens_its_server_accepts() {
+fn demo_keeps_serving_and_prints_tokens_its_server_accepts() {
     use std::io::BufRead as _;
-    let mut child = Command::new(BIN).args(["demo", "--keep"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(BIN).args(["demo"]).stdout(Stdio::piped()).spawn().unwrap();
     // The reader stays open until the demo is killed, so it never writes to a closed pipe.
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut base, mut token) = (None, None);

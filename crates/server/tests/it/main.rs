@@ -23,3 +23,4 @@ mod strict_input;
 mod tactical;
 mod tls;
 mod trust;
+mod web;
