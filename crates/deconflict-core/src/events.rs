@@ -115,6 +115,8 @@ event_kinds! {
     NoticeAcked => "notice.acked",
     /// A new loss of separation between two parties' tracks (both owners).
     AlertRaised => "alert.raised",
+    /// A retention pass forgot old history (auditors only): the cutoff and what it removed.
+    RetentionApplied => "retention.applied",
 }
 
 impl std::fmt::Display for EventKind {

@@ -24,6 +24,7 @@ pub mod pool;
 pub mod quota;
 pub mod records;
 pub mod reports;
+pub mod retention;
 pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]

@@ -92,6 +92,8 @@ enum Undo {
     Availability(PartyName, Option<AvailabilityRecord>),
     Appended(i64),
     Sealed(i64, NewEvent, u64),
+    /// A sealed entry as it was before its body was forgotten.
+    Entry(audit::Entry),
     Checkpoint(u64, Option<audit::Checkpoint>),
     Lease(String, Option<(String, Time)>),
     Record((String, String), Option<Record>),
@@ -181,6 +183,9 @@ impl Drop for MemoryTx<'_> {
                 }
                 Undo::Appended(id) => {
                     self.state.pending.remove(&id);
+                }
+                Undo::Entry(e) => {
+                    self.state.sealed.insert(e.seq, e);
                 }
                 Undo::Sealed(id, event, seq) => {
                     self.state.sealed.remove(&seq);
@@ -384,6 +389,22 @@ impl Tx for MemoryTx<'_> {
         Ok(self.state.sealed.range(seq.saturating_add(1)..).take(limit).map(|(_, e)| e.clone()).collect())
     }
 
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for seq in after.saturating_add(1)..=through {
+            let Some(e) = self.state.sealed.get_mut(&seq) else { break };
+            let old = e.clone();
+            e.actor.clear();
+            e.kind.clear();
+            e.subject = None;
+            e.parties.clear();
+            e.payload.clear();
+            self.undo.push(Undo::Entry(old));
+            n += 1;
+        }
+        Ok(n)
+    }
+
     fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError> {
         let old = self.state.checkpoints.insert(checkpoint.seq, *checkpoint);
         self.undo.push(Undo::Checkpoint(checkpoint.seq, old));
@@ -488,6 +509,19 @@ impl Tx for MemoryTx<'_> {
         due.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
         due.truncate(limit);
         Ok(due)
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError> {
+        use std::ops::Bound;
+        let from = Bound::Excluded((kind.to_owned(), after.to_owned()));
+        Ok(self
+            .state
+            .records
+            .range((from, Bound::Unbounded))
+            .take_while(|((k, _), _)| k == kind)
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect())
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

@@ -256,6 +256,13 @@ pub trait Tx {
     fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError>;
     /// Checkpoints with sequence numbers above `seq`, in order.
     fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError>;
+    /// Forgets the bodies of the sealed entries with sequence numbers in
+    /// `after + 1 ..= through`: their actor, kind and payload become empty,
+    /// subject and parties none; `seq`, timestamp, salt, `prev_hash` and
+    /// `hash` stay, so the chain and its checkpoints still verify. Returns how
+    /// many entries it changed. (Which entries is decided once, in
+    /// [`crate::retention`].)
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError>;
     /// Takes or renews the lease `name` for `holder` until `now + ttl_us`, if it
     /// is free, expired, or already `holder`'s. Used so that one replica at a
     /// time seals the audit log.
@@ -285,6 +292,9 @@ pub trait Tx {
     /// Up to `limit` records of `kind` whose `due` is at or before `before`, by
     /// increasing due time (then id).
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of `kind` whose id is above `after` in byte
+    /// order, by increasing id: a cursor through a whole kind.
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError>;
 
     /// Locks the area of `area` for the rest of this [`TxMode::AreaWrite`]
     /// transaction: a concurrent transaction locking an area that shares an

@@ -785,6 +785,88 @@ pub fn records_newest_first_resume_below_the_cursor(store: &dyn Store) {
     }
 }
 
+/// `records_after` lists one kind from just above a cursor, in byte order
+/// of ids, so a caller can walk a whole kind page by page.
+pub fn records_after_is_a_cursor(store: &dyn Store) {
+    let ids = ["b", "a", "é", "a b", "ab", "B"];
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for id in ids {
+        tx.put_record(&record("k", id, None, None, None)).expect("put");
+    }
+    tx.put_record(&record("l", "c", None, None, None)).expect("put");
+    tx.commit().expect("commit");
+    let mut want: Vec<&str> = ids.to_vec();
+    want.sort_unstable();
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let mut walked = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = tx.records_after("k", &after, 4).expect("page");
+        walked.extend(page.iter().map(|r| r.id.clone()));
+        match page.last() {
+            Some(last) if page.len() == 4 => after.clone_from(&last.id),
+            _ => break,
+        }
+    }
+    assert_eq!(walked, want, "every id once, in byte order, no other kind");
+    assert_eq!(
+        tx.records_after("k", "a", 2).expect("page").iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a b", "ab"]
+    );
+    assert_eq!(tx.records_after("k", "é", 10).expect("page"), vec![], "nothing above the last");
+    assert_eq!(tx.records_after("k", "", 1).expect("page"), vec![record("k", "B", None, None, None)]);
+}
+
+/// `forget_sealed` empties the bodies of exactly the entries of its range,
+/// keeps their links (the chain and its checkpoints still verify as a
+/// slice), leaves later entries whole, and is rolled back with its transaction.
+pub fn forgotten_entries_keep_their_links(store: &dyn Store) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for n in 0..5 {
+        tx.append_event(&new_event(n, Some("s"), &["alice", "bob"], &format!("{{\"n\":{n}}}")))
+            .expect("append");
+    }
+    tx.commit().expect("commit");
+    let key = audit::ServiceKey::generate().expect("key");
+    crate::ledger::seal_once(store, &key, "a", Time::from_micros(T0), 100).expect("seal");
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let before = tx.sealed_after(0, 100).expect("sealed");
+    drop(tx);
+
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.forget_sealed(0, 2).expect("forget"), 2);
+    drop(tx);
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    assert_eq!(tx.sealed_after(0, 100).expect("sealed"), before, "rolled back");
+    drop(tx);
+
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.forget_sealed(0, 2).expect("forget"), 2);
+    assert_eq!(tx.forget_sealed(2, 3).expect("forget"), 1);
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let after = tx.sealed_after(0, 100).expect("sealed");
+    assert_eq!(after.len(), before.len());
+    for (a, b) in after.iter().zip(&before) {
+        assert_eq!(
+            (a.seq, a.timestamp, a.salt, a.prev_hash, a.hash),
+            (b.seq, b.timestamp, b.salt, b.prev_hash, b.hash)
+        );
+        if a.seq <= 3 {
+            assert!(a.actor.is_empty() && a.kind.is_empty() && a.payload.is_empty(), "{a:?}");
+            assert_eq!((a.subject.as_deref(), a.parties.len()), (None, 0));
+        } else {
+            assert_eq!(a, b, "entries after the range are whole");
+        }
+    }
+    assert_eq!(tx.last_sealed().expect("last").as_ref(), before.last());
+    let checkpoints = tx.checkpoints_after(0).expect("checkpoints");
+    let slice = audit::Slice::filtered(&after, &checkpoints, |e| e.seq > 3);
+    let report = audit::verify_slice(&slice, &[key.public_key()]).expect("the chain still verifies");
+    assert!(report.fully_signed(), "{report}");
+    assert_eq!((report.links_checked, report.entries_checked), (5, 2));
+}
+
 /// What a write transaction is good for once the store said [`StoreError::Retry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterRetry {
@@ -1057,7 +1139,8 @@ macro_rules! store_conformance {
             leases_are_exclusive_until_they_expire records_round_trip_and_lookups
             entries_come_back_exactly_as_sealed checkpoints_round_trip
             record_ids_are_in_byte_order_and_bodies_exact records_newest_first_resume_below_the_cursor
-            area_writes_lock_and_bump);
+            area_writes_lock_and_bump
+            records_after_is_a_cursor forgotten_entries_keep_their_links);
     };
     (@each $make:expr; $($check:ident)*) => {
         $(

@@ -305,6 +305,9 @@ fn nc_ongoing(active: &mut BTreeMap<AlertId, AlertEvent>, touched: &HashSet<Aler
 fn record_metrics(live: &LiveService, s: &ScanSummary, started: Instant) {
     let elapsed = started.elapsed();
     metrics::gauge!("deconflict_tracks").set(s.tracks as f64);
+    for (source, n) in live.tracks_by_origin() {
+        metrics::gauge!("deconflict_source_tracks", "source" => source).set(n as f64);
+    }
     metrics::histogram!("deconflict_tactical_scan_duration_seconds").record(elapsed.as_secs_f64());
     if elapsed > live.config().scan_interval {
         tracing::warn!(

@@ -29,6 +29,20 @@ pub(crate) struct Picture {
     pub(crate) keys: TrackKeys,
     /// Tracks whose latest report came through the exchange.
     pub(crate) remote: HashSet<TrackId>,
+    /// The receiver source (its label) of tracks whose latest report came
+    /// from one; a local track not here was reported through the API.
+    pub(crate) sourced: HashMap<TrackId, Arc<str>>,
+}
+
+/// Where a batch of reports came from.
+#[derive(Debug, Clone, Copy)]
+enum Origin<'a> {
+    /// `POST /v1/tracks` (or a replay).
+    Api,
+    /// A receiver source, by label.
+    Source(&'a Arc<str>),
+    /// Another replica, through the exchange.
+    Remote,
 }
 
 #[derive(Debug)]
@@ -86,7 +100,12 @@ impl LiveService {
                 config,
                 engine,
                 clock,
-                picture: Mutex::new(Picture { tracks, keys: TrackKeys::default(), remote: HashSet::new() }),
+                picture: Mutex::new(Picture {
+                    tracks,
+                    keys: TrackKeys::default(),
+                    remote: HashSet::new(),
+                    sourced: HashMap::new(),
+                }),
                 parties: RwLock::new(Parties::default()),
                 scan: tokio::sync::Mutex::new(scan),
                 active: RwLock::new(BTreeMap::new()),
@@ -134,7 +153,18 @@ impl LiveService {
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
     ) -> Ingested {
-        self.ingest_from(party, reports, false)
+        self.ingest_from(party, reports, Origin::Api)
+    }
+
+    /// [`LiveService::ingest`] of reports decoded by the receiver source
+    /// labelled `source` (counted per source in `deconflict_source_tracks`).
+    pub fn ingest_via(
+        &self,
+        party: PartyId,
+        source: &Arc<str>,
+        reports: impl IntoIterator<Item = (String, TrackState)>,
+    ) -> Ingested {
+        self.ingest_from(party, reports, Origin::Source(source))
     }
 
     /// [`LiveService::ingest`] of reports another replica received (never sent on again).
@@ -143,15 +173,16 @@ impl LiveService {
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
     ) -> Ingested {
-        self.ingest_from(party, reports, true)
+        self.ingest_from(party, reports, Origin::Remote)
     }
 
     fn ingest_from(
         &self,
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
-        remote: bool,
+        origin: Origin<'_>,
     ) -> Ingested {
+        let remote = matches!(origin, Origin::Remote);
         let share = self.inner.exchange.enabled() && !remote;
         let mut outgoing = Vec::new();
         let mut out = Ingested::default();
@@ -168,6 +199,14 @@ impl LiveService {
                             p.remote.insert(state.id);
                         } else {
                             p.remote.remove(&state.id);
+                        }
+                        match origin {
+                            Origin::Source(label) => {
+                                p.sourced.insert(state.id, label.clone());
+                            }
+                            Origin::Api | Origin::Remote => {
+                                p.sourced.remove(&state.id);
+                            }
                         }
                         if share {
                             outgoing.push(Outgoing { party, name, state });
@@ -204,6 +243,24 @@ impl LiveService {
     /// Number of live tracks (local and remote).
     pub fn track_count(&self) -> usize {
         lock(&self.inner.picture).tracks.len()
+    }
+
+    /// Live tracks by where their latest report came from: each configured
+    /// source by label (zero included), `api` and `exchange`.
+    pub fn tracks_by_origin(&self) -> Vec<(String, usize)> {
+        let labels: Vec<Arc<str>> = self.sources().iter().map(|s| s.origin().clone()).collect();
+        let p = lock(&self.inner.picture);
+        let mut per: HashMap<&str, usize> = HashMap::new();
+        for label in p.sourced.values() {
+            *per.entry(&**label).or_default() += 1;
+        }
+        let mut out: Vec<(String, usize)> =
+            labels.iter().map(|l| (l.to_string(), per.get(&**l).copied().unwrap_or(0))).collect();
+        let exchange = p.remote.len();
+        let api = p.tracks.len().saturating_sub(exchange + p.sourced.len());
+        out.push(("api".to_owned(), api));
+        out.push(("exchange".to_owned(), exchange));
+        out
     }
 
     /// Whether `party` sees conflicts between two of its own tracks when it
@@ -303,6 +360,7 @@ impl LiveService {
             if p.tracks.get(*id).is_none() {
                 p.keys.forget(*id);
                 p.remote.remove(id);
+                p.sourced.remove(id);
             }
         }
     }

@@ -222,3 +222,35 @@ async fn expired_tracks_end_their_alerts_and_their_names() {
     };
     assert!(live.tracks_of(alice).is_empty());
 }
+
+#[tokio::test]
+async fn tracks_are_counted_by_the_source_of_their_latest_report() {
+    use crate::source::{SourceKind, SourceSpec};
+    let config = LiveConfig {
+        sources: vec![
+            SourceSpec::parse(SourceKind::SbsListen, "127.0.0.1:0=radar").unwrap(),
+            SourceSpec::parse(SourceKind::BeastListen, "127.0.0.1:0=radar").unwrap(),
+        ],
+        ..LiveConfig::default()
+    };
+    let (live, clock) = service(config);
+    let sources = live.sources();
+    let (sbs, beast) = (sources[0].origin().clone(), sources[1].origin().clone());
+    let radar = party(&live, "radar");
+    live.ingest_via(radar, &sbs, [("R1".to_owned(), state(&clock, 46.0, 7.0, 90.0))]);
+    live.ingest_via(radar, &sbs, [("R2".to_owned(), state(&clock, 46.0, 8.0, 90.0))]);
+    live.ingest(radar, [("A1".to_owned(), state(&clock, 47.0, 7.0, 90.0))]);
+    let counts = |live: &LiveService| live.tracks_by_origin().into_iter().collect::<Vec<_>>();
+    let by = |label: &str, n: usize| (label.to_owned(), n);
+    assert_eq!(counts(&live), vec![by(&sbs, 2), by(&beast, 0), by("api", 1), by("exchange", 0)]);
+    // A track's latest report decides: R2 now comes through the API, A1 from another replica.
+    step(&clock, 1);
+    live.ingest(radar, [("R2".to_owned(), state(&clock, 46.0, 8.01, 90.0))]);
+    live.ingest_remote(radar, [("A1".to_owned(), state(&clock, 47.0, 7.01, 90.0))]);
+    assert_eq!(counts(&live), vec![by(&sbs, 1), by(&beast, 0), by("api", 1), by("exchange", 1)]);
+    // Expired tracks leave every count.
+    step(&clock, 120);
+    live.scan_once().await;
+    assert_eq!(live.track_count(), 0);
+    assert_eq!(counts(&live), vec![by(&sbs, 0), by(&beast, 0), by("api", 0), by("exchange", 0)]);
+}

@@ -31,6 +31,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often ended entities are purged.
     pub purge_interval: Duration,
+    /// How much history (coordination records, audit bodies) to keep; `None`
+    /// keeps everything (see `deconflict_core::retention`).
+    pub retention: Option<Duration>,
+    /// How often retention runs when it is on.
+    pub retention_interval: Duration,
     /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
     pub live: live::LiveConfig,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
@@ -85,6 +90,8 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
+            retention: None,
+            retention_interval: Duration::from_secs(3600),
             live: live::LiveConfig::default(),
             audit_key: PathBuf::from("deconflict-audit-key.pem"),
             seal_interval: Duration::from_millis(200),

@@ -184,6 +184,35 @@ pub async fn refresh_metrics(state: &AppState) {
     }
 }
 
+/// Most pending events the seal-lag gauge counts (it reads them).
+const BACKLOG_CAP: usize = 1000;
+
+/// Publishes the operations gauges: lines by state, acknowledgements owed
+/// and overdue (`deconflict_lines`, `deconflict_hotline_awaiting_ack`,
+/// `deconflict_hotline_overdue_acks`), and the audit log's seal lag
+/// (`deconflict_audit_unsealed`, `deconflict_audit_unsealed_age_seconds`).
+pub async fn refresh_gauges(state: &AppState) {
+    let now = state.clock.now();
+    let read = blocking(state, move |e| {
+        Ok((e.coord().gauges(now)?, deconflict_core::ledger::backlog(&**e.store(), BACKLOG_CAP)?))
+    })
+    .await;
+    let (g, backlog) = match read {
+        Ok(v) => v,
+        Err(e) => return tracing::warn!(error = ?e, "reading the operations gauges failed"),
+    };
+    for (line_state, n) in
+        [("active", g.lines_active), ("suspended", g.lines_suspended), ("dead", g.lines_dead)]
+    {
+        metrics::gauge!("deconflict_lines", "state" => line_state).set(n as f64);
+    }
+    metrics::gauge!("deconflict_hotline_awaiting_ack").set(g.awaiting_ack as f64);
+    metrics::gauge!("deconflict_hotline_overdue_acks").set(g.overdue_ack as f64);
+    metrics::gauge!("deconflict_audit_unsealed").set(backlog.pending as f64);
+    let age_us = backlog.oldest.map_or(0, |t| now.as_micros().saturating_sub(t.as_micros()).max(0));
+    metrics::gauge!("deconflict_audit_unsealed_age_seconds").set(age_us as f64 / 1e6);
+}
+
 /// Marks a message delivered when its `message.sent` entry went out on
 /// `party`'s live stream (call after the stream wrote `entry`).
 pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entry) {
@@ -227,7 +256,7 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// One hotline pass: escalation, liveness, then the notice metrics.
+/// One hotline pass: escalation, liveness, then the notice metrics and the operations gauges.
 ///
 /// # Errors
 /// When the store fails (the pass after it runs on time).
@@ -235,5 +264,6 @@ pub async fn coord_pass(state: &AppState) -> Result<(), TaskError> {
     escalate_due(state).await?;
     liveness_due(state).await?;
     refresh_metrics(state).await;
+    refresh_gauges(state).await;
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod net;
 pub mod openapi;
 pub mod purge;
+pub mod retention;
 pub mod state;
 pub mod tasks;
 pub mod web;
@@ -276,6 +277,13 @@ fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRunt
         let s = s.clone();
         async move { purge::purge_once(&s).await }
     });
+    if let Some(keep) = cfg.retention {
+        let s = state.clone();
+        bg.every("retention", cfg.retention_interval, move || {
+            let s = s.clone();
+            async move { retention::retention_once(&s, keep).await.map(|_| ()) }
+        });
+    }
     let s = state.clone();
     bg.every("hotline", cfg.coord_interval, move || {
         let s = s.clone();

@@ -35,13 +35,13 @@ use entities::{
 };
 use events::{
     CHECKPOINT_PUT, CHECKPOINTS_AFTER, EVENT_APPEND, EVENT_IS_PENDING, EVENT_LAST_SEALED, EVENT_SEAL,
-    EVENTS_SEALED_AFTER, EVENTS_UNSEALED, LEASE_ACQUIRE, after_bound, checkpoint_from_row, entry_from_row,
-    pending_from_row, seq_param,
+    EVENTS_FORGET, EVENTS_SEALED_AFTER, EVENTS_UNSEALED, LEASE_ACQUIRE, after_bound, checkpoint_from_row,
+    entry_from_row, pending_from_row, seq_param,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_ALL_REV, RECORDS_ALL_REV_BEFORE,
-    RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2, RECORDS_BY_K2_REV,
-    RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, record_from_row,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_AFTER, RECORDS_ALL, RECORDS_ALL_REV,
+    RECORDS_ALL_REV_BEFORE, RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2,
+    RECORDS_BY_K2_REV, RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, record_from_row,
 };
 
 // ---------------------------------------------------------------------------
@@ -514,6 +514,10 @@ impl Tx for PgTx<'_> {
         rows.iter().map(entry_from_row).collect()
     }
 
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.execute(EVENTS_FORGET, &[&after_bound(after), &after_bound(through)])
+    }
+
     fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
         let seq = seq_param(c.seq)?;
         self.execute(
@@ -592,6 +596,11 @@ impl Tx for PgTx<'_> {
 
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError> {
         let rows = self.query(RECORDS_DUE, &[&kind, &before.as_micros(), &limit_param(limit)])?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError> {
+        let rows = self.query(RECORDS_AFTER, &[&kind, &after, &limit_param(limit)])?;
         rows.iter().map(record_from_row).collect()
     }
 

@@ -33,14 +33,14 @@ use entities::{
     read_subscription,
 };
 use events::{
-    ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, LAST_SEALED, PUT_CHECKPOINT,
-    SEAL_EVENT, SEALED_AFTER, UNSEALED_EVENTS, after_bound, parties_json, read_checkpoint, read_entry,
-    read_pending, seq_column,
+    ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, FORGET_SEALED, LAST_SEALED,
+    PUT_CHECKPOINT, SEAL_EVENT, SEALED_AFTER, UNSEALED_EVENTS, after_bound, parties_json, read_checkpoint,
+    read_entry, read_pending, seq_column,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_ALL_REV, RECORDS_ALL_REV_BEFORE,
-    RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2, RECORDS_BY_K2_REV,
-    RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, read_record,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_AFTER, RECORDS_ALL, RECORDS_ALL_REV,
+    RECORDS_ALL_REV_BEFORE, RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2,
+    RECORDS_BY_K2_REV, RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, read_record,
 };
 
 // ---------------------------------------------------------------------------
@@ -440,6 +440,17 @@ impl<L: Lease> Tx for SqliteTx<L> {
         self.fetch_all(SEALED_AFTER, [after_bound(seq), limit(n)], read_entry)
     }
 
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.writable()?;
+        let n = self
+            .conn
+            .prepare_cached(FORGET_SEALED)
+            .store()?
+            .execute(params![after_bound(after), after_bound(through)])
+            .store()?;
+        Ok(n as u64)
+    }
+
     fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
         self.writable()?;
         self.conn
@@ -533,6 +544,10 @@ impl<L: Lease> Tx for SqliteTx<L> {
 
     fn records_due(&mut self, kind: &str, before: Time, n: usize) -> Result<Vec<Record>, StoreError> {
         self.fetch_all(RECORDS_DUE, params![kind, before.as_micros(), limit(n)], read_record)
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, n: usize) -> Result<Vec<Record>, StoreError> {
+        self.fetch_all(RECORDS_AFTER, params![kind, after, limit(n)], read_record)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

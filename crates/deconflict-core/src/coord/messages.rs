@@ -50,6 +50,22 @@ pub struct MessageDraft {
     pub idempotency_key: Option<String>,
 }
 
+impl MessageDraft {
+    /// A plain message of `priority` to every other party on the line.
+    pub fn new(priority: Priority, text: impl Into<String>) -> Self {
+        Self {
+            priority,
+            text: text.into(),
+            refs: Refs::default(),
+            template: None,
+            fields: BTreeMap::new(),
+            reply_to: None,
+            to: None,
+            idempotency_key: None,
+        }
+    }
+}
+
 /// What one escalation pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EscalationReport {
@@ -91,11 +107,11 @@ fn check_operator(operator: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-fn delivery_id(message_id: MessageId, recipient: &PartyName) -> String {
+pub(crate) fn delivery_id(message_id: MessageId, recipient: &PartyName) -> String {
     format!("{message_id}:{recipient}")
 }
 
-fn key_id(sender: &PartyName, key: &str) -> String {
+pub(crate) fn key_id(sender: &PartyName, key: &str) -> String {
     format!("{}:{sender}/{key}", sender.as_str().len())
 }
 

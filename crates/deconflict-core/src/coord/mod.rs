@@ -32,6 +32,7 @@
 
 mod alerts;
 mod events;
+mod gauges;
 pub mod ids;
 mod lines;
 mod liveness;
@@ -58,11 +59,12 @@ use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
 pub use alerts::RaisedAlert;
+pub use gauges::HotlineGauges;
 pub use ids::{CheckId, CoordIdError, LineId, MessageId, NoticeId, ThreadId};
 pub use lines::LineSpec;
 pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft};
-pub(crate) use messages::{conflict_thread_tx, refusal_thread};
+pub(crate) use messages::{conflict_thread_tx, delivery_id, key_id, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
 pub use page::Page;

@@ -1,7 +1,6 @@
 //! The coordination state machines on the memory store.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use geom::Time;
@@ -87,16 +86,7 @@ fn setup() -> Engine {
 }
 
 fn draft(priority: Priority, text: &str) -> MessageDraft {
-    MessageDraft {
-        priority,
-        text: text.into(),
-        refs: Refs::default(),
-        template: None,
-        fields: BTreeMap::new(),
-        reply_to: None,
-        to: None,
-        idempotency_key: None,
-    }
+    MessageDraft::new(priority, text)
 }
 
 #[test]

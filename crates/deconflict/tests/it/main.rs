@@ -17,6 +17,8 @@ mod docs;
 mod intent_cli;
 mod logs;
 mod native_cli;
+mod ops_metrics;
+mod pg_dump;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
@@ -40,6 +42,28 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Starts `cmd` (a `deconflict serve`, logging warnings only, output
+/// discarded) and waits until it accepts connections on `port`.
+fn spawn_listening(cmd: &mut Command, port: u16) -> Child {
+    let child = cmd.env("DECONF_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// A server process killed when dropped, so a failing test leaves none behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -47,25 +71,18 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, port: u16) -> Self {
-        let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--allow-http-base-urls"])
-            .arg("--store")
-            .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
-            .arg("--dev-key")
-            .arg(dir.join("dev.pem"))
-            .arg("--audit-key")
-            .arg(dir.join("audit.pem"))
-            .env("DECONF_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = spawn_listening(
+            Command::new(BIN)
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--allow-http-base-urls"])
+                .arg("--store")
+                .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
+                .arg("--dev-key")
+                .arg(dir.join("dev.pem"))
+                .arg("--audit-key")
+                .arg(dir.join("audit.pem")),
+            port,
+        );
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         Self { child, base }
     }
 
@@ -362,26 +379,19 @@ fn the_cli_talks_to_an_https_server_it_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = certificates(dir.path());
     let port = free_port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--store", "memory"])
-        .arg("--dev-key")
-        .arg(dir.path().join("dev.pem"))
-        .arg("--audit-key")
-        .arg(dir.path().join("audit.pem"))
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("DECONF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--store", "memory"])
+            .arg("--dev-key")
+            .arg(dir.path().join("dev.pem"))
+            .arg("--audit-key")
+            .arg(dir.path().join("audit.pem"))
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key),
+        port,
+    );
     let base = format!("https://127.0.0.1:{port}");
     let tok = token(dir.path(), "alpha");
     let list = ["intent", "list", "--lat", "46.96", "--lng", "7.44", "--server", &base, "--token", &tok];

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{BIN, free_port};
+use super::{BIN, free_port, spawn_listening};
 
 /// Starts `serve` with `args` and `env`, and returns which of `ports` it
 /// listens on (the first to accept), killing it afterwards.
@@ -105,20 +105,13 @@ fn token_finds_the_servers_key_in_the_data_directory_and_never_makes_one() {
     // A server started with DECONF_DEV=1 (as users write booleans) creates
     // it; a token made from another working directory is accepted by it.
     let port = free_port();
-    let mut server = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(&data)
-        .env("DECONF_DEV", "1")
-        .env("DECONF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(&data)
+            .env("DECONF_DEV", "1"),
+        port,
+    );
     let elsewhere = tempfile::tempdir().unwrap();
     let out = token_cmd(&data).current_dir(elsewhere.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use deconflict_core::PartyName;
 
@@ -284,6 +284,8 @@ pub struct SourceStatus {
     /// The source.
     pub spec: SourceSpec,
     label: String,
+    /// The label, shared by the tracks this source reported last.
+    origin: Arc<str>,
     totals: Mutex<Counters>,
     connects: AtomicU64,
     connected: AtomicBool,
@@ -297,6 +299,7 @@ impl SourceStatus {
         let label = spec.label();
         Self {
             spec,
+            origin: label.as_str().into(),
             label,
             totals: Mutex::new(Counters::default()),
             connects: AtomicU64::new(0),
@@ -304,6 +307,11 @@ impl SourceStatus {
             local_addr: Mutex::new(None),
             changed: tokio::sync::watch::channel(0).0,
         }
+    }
+
+    /// The source's label (its flag and value), as tracks carry it.
+    pub fn origin(&self) -> &Arc<str> {
+        &self.origin
     }
 
     /// Adds a decoder's counts (and resets them), and exports them as metrics:

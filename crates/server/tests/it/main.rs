@@ -18,6 +18,7 @@ mod poles;
 mod purge;
 mod replicas;
 mod restart;
+mod retention;
 mod strict_input;
 mod tactical;
 mod tls;

@@ -59,6 +59,9 @@ pub(super) const RECORDS_BY_K2_REV_BEFORE: &str = concat!(
     record_columns!(),
     " FROM records WHERE kind = ?1 AND k2 = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
 );
+// The primary key, from just above a cursor.
+pub(super) const RECORDS_AFTER: &str =
+    concat!("SELECT ", record_columns!(), " FROM records WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
 // The partial index `records_due`.
 pub(super) const RECORDS_DUE: &str = concat!(
     "SELECT ",

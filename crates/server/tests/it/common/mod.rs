@@ -205,6 +205,16 @@ impl TestServer {
 
     /// A development token for `sub` with `scopes`.
     pub fn token(&self, sub: &str, scopes: &[&str]) -> String {
+        self.token_issued_at(sub, scopes, chrono::Utc::now().timestamp())
+    }
+
+    /// A development token issued at the server clock's time (for a manual
+    /// clock moved days ahead).
+    pub fn token_on_clock(&self, sub: &str, scopes: &[&str]) -> String {
+        self.token_issued_at(sub, scopes, self.clock.now().as_micros() / 1_000_000)
+    }
+
+    fn token_issued_at(&self, sub: &str, scopes: &[&str], unix_s: i64) -> String {
         let key = DevKey::load_or_create(&self.dev_key).unwrap();
         let req = TokenRequest {
             sub: sub.into(),
@@ -212,7 +222,7 @@ impl TestServer {
             audience: "localhost".into(),
             ttl: Duration::from_secs(3600),
         };
-        key.sign(&req, chrono::Utc::now().timestamp()).unwrap()
+        key.sign(&req, unix_s).unwrap()
     }
 
     /// Sends a request with an optional token and JSON body.
@@ -269,7 +279,7 @@ impl TestServer {
 
     /// `/metrics` as the operator reads it.
     pub async fn metrics(&self) -> String {
-        let admin = self.token("ops", &["deconflict.admin"]);
+        let admin = self.token_on_clock("ops", &["deconflict.admin"]);
         let resp = self.http.get(format!("{}/metrics", self.base)).bearer_auth(admin).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         resp.text().await.unwrap()
