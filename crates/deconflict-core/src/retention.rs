@@ -33,11 +33,12 @@
 //! own retention. Nothing here is reachable through the API: only the
 //! server's background task runs it.
 
+use geom::Time;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::coord::model::{Check, CheckResult, Delivery, Message, Notice};
-use crate::coord::{decode, emit, kind, load, save};
+use crate::coord::{ConflictThreadState, decode, emit, kind, load, save};
 use crate::engine::{Deadline, Engine, EngineError};
 use crate::events::EventKind;
 use crate::ids::PartyName;
@@ -130,25 +131,23 @@ impl Engine {
     /// # Errors
     /// [`EngineError::Store`] when the store fails (batches already
     /// committed stay purged).
-    pub fn purge_history(&self, now: geom::Time, keep_us: i64) -> Result<HistoryPurge, EngineError> {
-        let cutoff = now.as_micros().saturating_sub(keep_us.max(0));
+    pub fn purge_history(&self, now: Time, keep_us: i64) -> Result<HistoryPurge, EngineError> {
+        let cutoff = now.saturating_add_micros(-keep_us.max(0));
         let mut out = HistoryPurge::default();
         let oldest_kept = self.purge_messages(cutoff, &mut out)?;
         out.checks = self.purge_scan(kind::CHECK, |r| {
             let c: Check = decode(r)?;
-            Ok(c.result != CheckResult::Open && c.started_at.as_micros() < cutoff)
+            Ok(c.result != CheckResult::Open && c.started_at < cutoff)
         })?;
-        out.notices =
-            self.purge_scan(kind::NOTICE, |r| Ok(decode::<Notice>(r)?.notified_at.as_micros() < cutoff))?;
+        out.notices = self.purge_scan(kind::NOTICE, |r| Ok(decode::<Notice>(r)?.notified_at < cutoff))?;
         out.threads = self.purge_scan(kind::CONFLICT_THREAD, |r| {
-            let v: serde_json::Value = decode(r)?;
-            Ok(v["last_posted_us"].as_i64().is_some_and(|t| t < cutoff))
+            Ok(decode::<ConflictThreadState>(r)?.last_posted < cutoff)
         })?;
         let audit_cutoff = oldest_kept.map_or(cutoff, |t| t.min(cutoff));
         self.forget_entries(audit_cutoff, &mut out)?;
         if out.anything() {
             let payload = json!({
-                "cutoff_us": cutoff,
+                "cutoff_us": cutoff.as_micros(),
                 "forgotten_through": out.forgotten_through,
                 "entries": out.entries,
                 "messages": out.messages,
@@ -165,19 +164,19 @@ impl Engine {
     }
 
     /// Deletes old messages that await nothing; returns when the oldest kept one was sent.
-    fn purge_messages(&self, cutoff: i64, out: &mut HistoryPurge) -> Result<Option<i64>, EngineError> {
+    fn purge_messages(&self, cutoff: Time, out: &mut HistoryPurge) -> Result<Option<Time>, EngineError> {
         let mut after = String::new();
-        let mut oldest_kept: Option<i64> = None;
+        let mut oldest_kept: Option<Time> = None;
         loop {
             // Message ids are UUIDv7: listing by id is listing by age.
             let (counts, next, done) = self.write(&Deadline::NONE, |tx| {
                 let page = tx.records_after(kind::MESSAGE, &after, BATCH)?;
-                let (mut deleted, mut deliveries, mut kept, mut oldest) = (0, 0, 0, None::<i64>);
+                let (mut deleted, mut deliveries, mut kept, mut oldest) = (0, 0, 0, None::<Time>);
                 let mut next = after.clone();
                 let mut done = page.len() < BATCH;
                 for r in &page {
                     let m: Message = decode(r)?;
-                    if m.sent_at.as_micros() >= cutoff {
+                    if m.sent_at >= cutoff {
                         done = true;
                         break;
                     }
@@ -190,7 +189,7 @@ impl Engine {
                     let ds = ds.iter().map(decode::<Delivery>).collect::<Result<Vec<_>, _>>()?;
                     if awaited(tx, &m, &ds)? {
                         kept += 1;
-                        oldest = Some(oldest.map_or(m.sent_at.as_micros(), |o| o.min(m.sent_at.as_micros())));
+                        oldest = Some(oldest.map_or(m.sent_at, |o| o.min(m.sent_at)));
                         continue;
                     }
                     for d in &ds {
@@ -249,12 +248,12 @@ impl Engine {
 
     /// Forgets the bodies of the entries timestamped before `cutoff`, a batch
     /// per transaction, moving the `forgotten` mark with them.
-    fn forget_entries(&self, cutoff: i64, out: &mut HistoryPurge) -> Result<(), EngineError> {
+    fn forget_entries(&self, cutoff: Time, out: &mut HistoryPurge) -> Result<(), EngineError> {
         loop {
             let (n, through, more) = self.write(&Deadline::NONE, |tx| {
                 let from = forgotten_through(tx)?;
                 let page = tx.sealed_after(from, BATCH)?;
-                let old = page.iter().take_while(|e| e.timestamp < cutoff).count();
+                let old = page.iter().take_while(|e| e.timestamp < cutoff.as_micros()).count();
                 let Some(last) = old.checked_sub(1).map(|i| page[i].seq) else {
                     return Ok((0, from, false));
                 };

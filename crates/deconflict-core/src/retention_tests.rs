@@ -148,7 +148,12 @@ fn finished_checks_go_open_ones_stay_and_notices_and_threads_by_age() {
     let mut tx = e.store().begin(TxMode::Write).unwrap();
     let checks = tx.records_after(kind::CHECK, "", 10).unwrap();
     assert_eq!(checks.len(), 2);
-    for (id, notified, posted) in [("old", T0, T0), ("new", T0 + 3 * DAY, T0 + 3 * DAY)] {
+    // (label, when notified, when last posted, the thread's message id)
+    let old_thread = "01890a5d-ac96-774b-bcce-b302099a8057";
+    let new_thread = "01890a5d-ac96-774b-bcce-b302099a8058";
+    for (id, notified, posted, thread_id) in
+        [("old", T0, T0, old_thread), ("new", T0 + 3 * DAY, T0 + 3 * DAY, new_thread)]
+    {
         let notice = crate::coord::Notice {
             intent_id: EntityId::random(),
             line_id: ab(),
@@ -164,7 +169,7 @@ fn finished_checks_go_open_ones_stay_and_notices_and_threads_by_age() {
         };
         save(&mut *tx, kind::NOTICE, &format!("{id}:bravo"), &notice, (Some("bravo"), Some("alpha")), None)
             .unwrap();
-        let thread = json!({ "thread_id": id, "last_posted_us": posted });
+        let thread = json!({ "thread_id": thread_id, "last_posted_us": posted });
         save(&mut *tx, kind::CONFLICT_THREAD, &format!("ab:{id}"), &thread, (Some("ab"), None), None)
             .unwrap();
     }

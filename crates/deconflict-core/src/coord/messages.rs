@@ -81,10 +81,11 @@ struct MessageKey {
 
 /// Body of a `conflict_thread` record.
 #[derive(Debug, Serialize, Deserialize)]
-struct ConflictThreadState {
+pub(crate) struct ConflictThreadState {
     thread_id: ThreadId,
+    /// When the thread was last posted to (retention goes by it).
     #[serde(rename = "last_posted_us", with = "us")]
-    last_posted: Time,
+    pub(crate) last_posted: Time,
 }
 
 fn check_message_text(text: &str) -> Result<(), EngineError> {

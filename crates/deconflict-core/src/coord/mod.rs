@@ -64,7 +64,7 @@ pub use ids::{CheckId, CoordIdError, LineId, MessageId, NoticeId, ThreadId};
 pub use lines::LineSpec;
 pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft};
-pub(crate) use messages::{conflict_thread_tx, delivery_id, key_id, refusal_thread};
+pub(crate) use messages::{ConflictThreadState, conflict_thread_tx, delivery_id, key_id, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
 pub use page::Page;
