@@ -327,6 +327,11 @@ fn converging_tracks_show_in_alert_list_and_follow() {
     let follower = Follower::spawn(&[&["alert", "follow", "--count", "1", "--json"][..], &as_alpha].concat());
     let event = json_of(&follower.wait_for("loss_of_separation"));
     assert_eq!(event["id"], alerts["alerts"][0]["id"], "{event}");
+    // Without --json, one line per event: the alert id, its kind and the two tracks.
+    let follower = Follower::spawn(&[&["alert", "follow", "--count", "1"][..], &as_alpha].concat());
+    let line = follower.wait_for("loss_of_separation");
+    let id = alerts["alerts"][0]["id"].as_str().unwrap();
+    assert!(line.contains(id) && line.contains("alpha/A1 x bravo/B1"), "{line}");
 }
 
 #[test]
