@@ -253,6 +253,22 @@ fn two_parties_a_line_and_an_acknowledged_message_from_the_cli() {
     let copies =
         inbox["messages"].as_array().unwrap().iter().filter(|m| m["text"] == "FL300 released").count();
     assert_eq!(copies, 1, "one message, not two: {inbox}");
+    // A template fills the standard text from its fields, addressed with --to;
+    // a template missing a required field is refused, in one line.
+    let vacate = ["message", "send", "ab", "traffic", "--template", "request_to_vacate", "--to", "bravo"];
+    let sent = cli(
+        &as_alpha,
+        &[&vacate[..], &["--field", "where=sector 4", "--field", "until=12:00Z", "--json"]].concat(),
+    );
+    assert!(
+        sent.contains("sector 4") && sent.contains("12:00Z") && sent.contains("request_to_vacate"),
+        "{sent}"
+    );
+    let (_, err) = fails(&[&vacate[..], &["--field", "where=sector 4"], &as_alpha[..]].concat());
+    assert!(
+        err.starts_with("error: sending on line ab: refused with 400 Bad Request: ") && err.contains("until"),
+        "{err}"
+    );
     let hb = cli(&as_alpha, &["line", "heartbeat", "ab"]);
     assert!(hb.starts_with("heartbeat on line ab at 20"), "{hb}");
 }
