@@ -153,8 +153,8 @@ pub struct EnvelopeContext<'a> {
 
 impl EnvelopeContext<'_> {
     /// Tag, then each field with its length (so no two contexts encode alike).
-    fn encode(&self) -> Vec<u8> {
-        let mut out = b"deconflict/blind/envelope/1".to_vec();
+    fn encode(&self, tag: &[u8]) -> Vec<u8> {
+        let mut out = tag.to_vec();
         for s in [self.line, self.sender, self.recipient] {
             out.extend_from_slice(&(s.len() as u64).to_be_bytes());
             out.extend_from_slice(s.as_bytes());
@@ -223,6 +223,34 @@ fn envelope_cipher(
 /// constant nonce is safe.
 const NONCE: [u8; 12] = [0; 12];
 
+const ENVELOPE_TAG: &[u8] = b"deconflict/blind/envelope/1";
+const MESSAGE_TAG: &[u8] = b"deconflict/blind/geometry/1";
+/// Largest message [`seal_message`] seals (bytes).
+pub const MAX_MESSAGE: usize = 1 << 20;
+
+fn seal_with(
+    tag: &[u8],
+    plaintext: &[u8],
+    ctx: &EnvelopeContext<'_>,
+    sender: &PartySecretKey,
+    recipient: &PartyPublicKey,
+    rng: &mut impl CryptoRng,
+) -> Result<([u8; 32], Vec<u8>), KeyError> {
+    let eph = PartySecretKey::generate(rng);
+    let eph_pub = eph.public();
+    let their = PublicKey::from(recipient.0);
+    let (d1, d2) = (eph.0.diffie_hellman(&their), sender.0.diffie_hellman(&their));
+    if !d1.was_contributory() || !d2.was_contributory() {
+        return Err(KeyError::WeakKey(ctx.recipient.to_owned()));
+    }
+    let cipher = envelope_cipher(d1.as_bytes(), d2.as_bytes(), &eph_pub.0, &sender.public(), recipient);
+    let mut buf = Zeroizing::new(plaintext.to_vec());
+    cipher.encrypt_in_place(&Nonce::from(NONCE), &ctx.encode(tag), &mut *buf).map_err(|_| {
+        KeyError::Length { what: "sealed message", expected: MAX_MESSAGE, got: plaintext.len() }
+    })?;
+    Ok((eph_pub.0, buf.to_vec()))
+}
+
 /// Seals `key` to `recipient` under `ctx`, authenticated by `sender`.
 ///
 /// # Errors
@@ -234,18 +262,45 @@ pub fn seal(
     recipient: &PartyPublicKey,
     rng: &mut impl CryptoRng,
 ) -> Result<Envelope, KeyError> {
-    let eph = PartySecretKey::generate(rng);
-    let eph_pub = eph.public();
-    let their = PublicKey::from(recipient.0);
-    let (d1, d2) = (eph.0.diffie_hellman(&their), sender.0.diffie_hellman(&their));
-    if !d1.was_contributory() || !d2.was_contributory() {
-        return Err(KeyError::WeakKey(ctx.recipient.to_owned()));
+    let (ephemeral, sealed) = seal_with(ENVELOPE_TAG, &key.to_bytes()[..], ctx, sender, recipient, rng)?;
+    Ok(Envelope { ephemeral, sealed: fixed("envelope", &sealed)? })
+}
+
+/// Seals any bytes (a party's exact geometry) to `recipient`, the same way
+/// as a line key but under its own tag, so neither passes for the other.
+/// The result is the ephemeral public key followed by the ciphertext.
+///
+/// # Errors
+/// [`KeyError::WeakKey`]; [`KeyError::Length`] over [`MAX_MESSAGE`] bytes.
+pub fn seal_message(
+    plaintext: &[u8],
+    ctx: &EnvelopeContext<'_>,
+    sender: &PartySecretKey,
+    recipient: &PartyPublicKey,
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, KeyError> {
+    if plaintext.len() > MAX_MESSAGE {
+        return Err(KeyError::Length { what: "sealed message", expected: MAX_MESSAGE, got: plaintext.len() });
     }
-    let cipher = envelope_cipher(d1.as_bytes(), d2.as_bytes(), &eph_pub.0, &sender.public(), recipient);
-    let mut buf = Zeroizing::new(key.to_bytes().to_vec());
-    // Encrypting 32 bytes with ChaCha20-Poly1305 cannot fail.
-    cipher.encrypt_in_place(&Nonce::from(NONCE), &ctx.encode(), &mut *buf).unwrap_or_else(|_| unreachable!());
-    Ok(Envelope { ephemeral: eph_pub.0, sealed: fixed("envelope", &buf)? })
+    let (ephemeral, sealed) = seal_with(MESSAGE_TAG, plaintext, ctx, sender, recipient, rng)?;
+    Ok([&ephemeral[..], &sealed[..]].concat())
+}
+
+/// Opens what [`seal_message`] made.
+///
+/// # Errors
+/// [`KeyError::Refused`] for any other recipient, sender, context or bytes.
+pub fn open_message(
+    sealed: &[u8],
+    ctx: &EnvelopeContext<'_>,
+    recipient: &PartySecretKey,
+    sender: &PartyPublicKey,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    if sealed.len() < 32 + 16 {
+        return Err(KeyError::Length { what: "sealed message", expected: 48, got: sealed.len() });
+    }
+    let (e, body) = sealed.split_at(32);
+    open_with(MESSAGE_TAG, fixed("sealed message", e)?, body, ctx, recipient, sender)
 }
 
 /// Opens an envelope sealed to `recipient` by the holder of `sender`'s
@@ -261,12 +316,25 @@ pub fn open(
     recipient: &PartySecretKey,
     sender: &PartyPublicKey,
 ) -> Result<LineKey, KeyError> {
+    let buf = open_with(ENVELOPE_TAG, envelope.ephemeral, &envelope.sealed, ctx, recipient, sender)?;
+    let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(fixed("line key", &buf)?);
+    Ok(LineKey::new(*bytes))
+}
+
+fn open_with(
+    tag: &[u8],
+    ephemeral: [u8; 32],
+    sealed: &[u8],
+    ctx: &EnvelopeContext<'_>,
+    recipient: &PartySecretKey,
+    sender: &PartyPublicKey,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let refused = || KeyError::Refused {
         line: ctx.line.to_owned(),
         epoch: ctx.epoch.0,
         recipient: ctx.recipient.to_owned(),
     };
-    let d1 = recipient.0.diffie_hellman(&PublicKey::from(envelope.ephemeral));
+    let d1 = recipient.0.diffie_hellman(&PublicKey::from(ephemeral));
     let d2 = recipient.0.diffie_hellman(&PublicKey::from(sender.0));
     if !d2.was_contributory() {
         return Err(KeyError::WeakKey(ctx.sender.to_owned()));
@@ -274,12 +342,10 @@ pub fn open(
     if !d1.was_contributory() {
         return Err(refused());
     }
-    let cipher =
-        envelope_cipher(d1.as_bytes(), d2.as_bytes(), &envelope.ephemeral, sender, &recipient.public());
-    let mut buf = Zeroizing::new(envelope.sealed.to_vec());
-    cipher.decrypt_in_place(&Nonce::from(NONCE), &ctx.encode(), &mut *buf).map_err(|_| refused())?;
-    let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(fixed("line key", &buf)?);
-    Ok(LineKey::new(*bytes))
+    let cipher = envelope_cipher(d1.as_bytes(), d2.as_bytes(), &ephemeral, sender, &recipient.public());
+    let mut buf = Zeroizing::new(sealed.to_vec());
+    cipher.decrypt_in_place(&Nonce::from(NONCE), &ctx.encode(tag), &mut *buf).map_err(|_| refused())?;
+    Ok(buf)
 }
 
 /// A line member as the rotating party knows it.

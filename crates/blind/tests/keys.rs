@@ -160,3 +160,21 @@ fn rotation_refuses_empty_and_repeated_members() {
         KeyError::DuplicateMember("a".into())
     );
 }
+
+#[test]
+fn sealed_geometry_opens_for_its_recipient_and_never_as_a_line_key() {
+    let (alpha, bravo, charlie) = (party(1), party(2), party(3));
+    let c = ctx("ab", 0, "bravo", "alpha");
+    let text = br#"{"type":"Polygon","coordinates":[[[6.6,46.5],[6.7,46.5],[6.7,46.6],[6.6,46.5]]]}"#;
+    let sealed =
+        blind::keys::seal_message(text, &c, &bravo, &alpha.public(), &mut StdRng::seed_from_u64(3)).unwrap();
+    assert!(!sealed.windows(5).any(|w| w == b"46.5,"), "no plaintext in the sealed bytes");
+    assert_eq!(&blind::keys::open_message(&sealed, &c, &alpha, &bravo.public()).unwrap()[..], &text[..]);
+    assert!(blind::keys::open_message(&sealed, &c, &charlie, &bravo.public()).is_err());
+    // A 32-byte message sealed as geometry does not open as a line key envelope.
+    let short =
+        blind::keys::seal_message(&[9; 32], &c, &bravo, &alpha.public(), &mut StdRng::seed_from_u64(4))
+            .unwrap();
+    let as_envelope = Envelope::from_bytes(&short).unwrap();
+    assert!(open(&as_envelope, &c, &alpha, &bravo.public()).is_err());
+}
