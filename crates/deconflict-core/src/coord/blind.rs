@@ -418,8 +418,11 @@ impl super::Coord<'_> {
     /// `NotFound`, `Forbidden`, `Store`.
     pub fn blind_line(&self, ctx: &Ctx, line: &LineId) -> Result<BlindLine, EngineError> {
         self.engine.read_tx(|tx| {
-            line_for(tx, line, &ctx.caller)?;
-            load_blind_line(tx, line)
+            let l = line_for(tx, line, &ctx.caller)?;
+            let mut b = load_blind_line(tx, line)?;
+            // A party taken off the line is no member any more.
+            b.members.retain(|p, _| l.has(p));
+            Ok(b)
         })
     }
 
