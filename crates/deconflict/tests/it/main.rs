@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 mod backup;
 mod bench_pg;
+mod blind_cli;
 mod browser;
 mod deploy;
 mod docs;
