@@ -66,8 +66,39 @@ pub enum BlindCmd {
         #[arg(long = "key")]
         keys: Vec<String>,
     },
+    /// Replace one of this party's blind operations with the GeoJSON's volumes.
+    Update {
+        /// The operation.
+        #[arg(long)]
+        id: String,
+        /// GeoJSON as `intent file` reads it.
+        file: PathBuf,
+        /// The line.
+        #[arg(long)]
+        line: String,
+        /// OVN of a conflicting blind operation (repeatable), given by its owner.
+        #[arg(long = "key")]
+        keys: Vec<String>,
+    },
     /// The matches of this party's operations, decoded here into cells, slots and bands.
     Matches,
+    /// Send a file (the exact geometry) sealed here to one party of a line.
+    SendGeometry {
+        /// The file to send as it is.
+        file: PathBuf,
+        /// The recipient.
+        #[arg(long)]
+        to: String,
+        /// A line both are on (the recipient's key is the one published there).
+        #[arg(long)]
+        line: String,
+    },
+    /// Geometry sealed to this party on a line, opened here and printed.
+    Received {
+        /// The line whose members' keys authenticate the senders.
+        #[arg(long)]
+        line: String,
+    },
     /// End one of this party's blind operations.
     End {
         /// The operation.
@@ -197,6 +228,57 @@ fn describe(p: &Place) -> (String, String, String) {
     (format!("{:x}", p.cell), format!("{}–{}", t(s), t(e)), format!("{lo:.0}–{hi:.0} m"))
 }
 
+/// Files (or, with `replacing`, updates) the file's volumes as one blind operation.
+#[allow(clippy::too_many_arguments)]
+async fn file_op(
+    c: &Client,
+    data: &DataDirArg,
+    format: Format,
+    me: &str,
+    secret: &PartySecretKey,
+    replacing: Option<(&str, &str)>,
+    file: &Path,
+    line: &str,
+    keys: &[String],
+) -> anyhow::Result<()> {
+    let (vols, start, end) = volumes(file)?;
+    let (epoch, key) = line_key(c, line, me, secret).await?;
+    let op = BlindOperation::new(&key, Epoch(epoch), &LinePolicy::default(), &vols, &mut rand::rng())?;
+    let tokens: Vec<String> = op.tokens().iter().map(|t: &Token| hex(&t.0)).collect();
+    let body = json!({
+        "line": line, "epoch": epoch, "tokens": tokens, "keys": keys,
+        "time_start": server::dto::format_time(start), "time_end": server::dto::format_time(end),
+    });
+    let reply = match replacing {
+        Some((id, ovn)) => c.put(&format!("/v1/blind/operations/{id}/{ovn}"), &body).await?,
+        None => c.post("/v1/blind/operations", &body).await?,
+    };
+    if reply.status == reqwest::StatusCode::CONFLICT {
+        for m in reply.body["missing"].as_array().into_iter().flatten() {
+            eprintln!(
+                "conflicts with {}'s blind operation {} at {} of your places",
+                field(m, "other_party"),
+                field(m, "other_operation"),
+                m["my_tokens"].as_array().map_or(0, Vec::len)
+            );
+        }
+    }
+    let v = reply.ok(&format!("filing {}", file.display()))?;
+    let id = field(&v, "id");
+    save_origins(data, &id, &op)?;
+    format.print(&v, |v| {
+        println!(
+            "{} blind operation {id} (OVN {}) on line {line}: {} tokens ({} real), {} match(es)",
+            if replacing.is_some() { "updated" } else { "filed" },
+            field(v, "ovn"),
+            op.tokens().len(),
+            op.real_count(),
+            v["matches"].as_array().map_or(0, Vec::len)
+        );
+    });
+    Ok(())
+}
+
 /// The party a bearer token speaks for (its `sub`; the server checks the signature).
 fn token_sub(conn: &Conn) -> anyhow::Result<String> {
     let token = conn.token.as_deref().context("a token is needed (--token or DECONF_TOKEN)")?;
@@ -264,38 +346,54 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 });
             }
             BlindCmd::File { file, line, keys } => {
-                let (vols, start, end) = volumes(&file)?;
-                let (epoch, key) = line_key(&c, &line, me, &secret).await?;
-                let op =
-                    BlindOperation::new(&key, Epoch(epoch), &LinePolicy::default(), &vols, &mut rand::rng())?;
-                let tokens: Vec<String> = op.tokens().iter().map(|t: &Token| hex(&t.0)).collect();
-                let body = json!({
-                    "line": line, "epoch": epoch, "tokens": tokens, "keys": keys,
-                    "time_start": server::dto::format_time(start), "time_end": server::dto::format_time(end),
-                });
-                let reply = c.post("/v1/blind/operations", &body).await?;
-                if reply.status == reqwest::StatusCode::CONFLICT {
-                    for m in reply.body["missing"].as_array().into_iter().flatten() {
-                        eprintln!(
-                            "conflicts with {}'s blind operation {} at {} of your places",
-                            field(m, "other_party"),
-                            field(m, "other_operation"),
-                            m["my_tokens"].as_array().map_or(0, Vec::len)
-                        );
-                    }
-                }
-                let v = reply.ok(&format!("filing {}", file.display()))?;
-                let id = field(&v, "id");
-                save_origins(data, &id, &op)?;
+                file_op(&c, data, format, me, &secret, None, &file, &line, &keys).await?;
+            }
+            BlindCmd::Update { id, file, line, keys } => {
+                let op = c
+                    .get(&format!("/v1/blind/operations/{id}"))
+                    .await?
+                    .ok(&format!("blind operation {id}"))?;
+                let ovn = field(&op, "ovn");
+                file_op(&c, data, format, me, &secret, Some((&id, &ovn)), &file, &line, &keys).await?;
+            }
+            BlindCmd::SendGeometry { file, to, line } => {
+                let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                let state = line_state(&c, &line).await?;
+                let member =
+                    state["members"].as_array().into_iter().flatten().find(|m| m["party"] == to.as_str());
+                let Some(member) = member else { bail!("{to} has no blind key on line {line}") };
+                let ctx = EnvelopeContext { line: &line, epoch: Epoch(0), sender: me, recipient: &to };
+                let sealed =
+                    blind::keys::seal_message(&text, &ctx, &secret, &public_of(member)?, &mut rand::rng())?;
+                let body = json!({ "line": line, "to": to, "sealed": B64.encode(&sealed) });
+                let v =
+                    c.post("/v1/blind/sealed", &body).await?.ok(&format!("sending {}", file.display()))?;
                 format.print(&v, |v| {
                     println!(
-                        "filed blind operation {id} (OVN {}) on line {line}: {} tokens ({} real), {} match(es)",
-                        field(v, "ovn"),
-                        op.tokens().len(),
-                        op.real_count(),
-                        v["matches"].as_array().map_or(0, Vec::len)
+                        "sent {} sealed to {to} ({} bytes): {}",
+                        file.display(),
+                        sealed.len(),
+                        field(v, "id")
                     );
                 });
+            }
+            BlindCmd::Received { line } => {
+                let state = line_state(&c, &line).await?;
+                let v = c.get("/v1/blind/sealed").await?.ok("sealed geometry")?;
+                for g in v["sealed"].as_array().into_iter().flatten().filter(|g| g["line"] == line.as_str()) {
+                    let from = field(g, "from");
+                    let member = state["members"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|m| m["party"] == from.as_str());
+                    let Some(member) = member else { bail!("{from} has no blind key on line {line}") };
+                    let bytes =
+                        B64.decode(g["sealed"].as_str().unwrap_or_default()).context("sealed: not base64")?;
+                    let ctx = EnvelopeContext { line: &line, epoch: Epoch(0), sender: &from, recipient: me };
+                    let text = blind::keys::open_message(&bytes, &ctx, &secret, &public_of(member)?)?;
+                    println!("from {from} at {}:\n{}", field(g, "sent_at"), String::from_utf8_lossy(&text));
+                }
             }
             BlindCmd::Matches => {
                 let v = c.get("/v1/blind/matches").await?.ok("matches")?;

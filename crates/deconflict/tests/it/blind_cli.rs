@@ -66,6 +66,7 @@ fn two_parties_file_blind_operations_and_decode_their_match_locally() {
     let out = cli(&alpha, da, &["blind", "file", &fa, "--line", "ab"]);
     assert!(out.starts_with("filed blind operation ") && out.ends_with("0 match(es)\n"), "{out}");
     let ovn = out.split("(OVN ").nth(1).unwrap().split(')').next().unwrap().to_owned();
+    let alpha_id = out.split_whitespace().nth(3).unwrap().to_owned();
 
     // Bravo without alpha's OVN: refused, told how many of its places conflict.
     let refused = Command::new(BIN)
@@ -89,11 +90,29 @@ fn two_parties_file_blind_operations_and_decode_their_match_locally() {
             "{table}"
         );
     }
+    // Bravo moves its operation away: updated, no match any more.
+    let b_id = out.split_whitespace().nth(3).unwrap().to_owned();
+    let far = write(dir.path(), "far.geojson", &feature(7.6012, 46.8014));
+    let out = cli(&bravo, db, &["blind", "update", "--id", &b_id, &far, "--line", "ab"]);
+    assert!(
+        out.starts_with(&format!("updated blind operation {b_id}")) && out.ends_with("0 match(es)\n"),
+        "{out}"
+    );
+    assert!(cli(&alpha, da, &["blind", "matches"]).contains("no matches"));
+
+    // Exact geometry sealed to alpha, relayed, opened by alpha only.
+    let out = cli(&bravo, db, &["blind", "send-geometry", &far, "--to", "alpha", "--line", "ab"]);
+    assert!(out.starts_with("sent ") && out.contains("sealed to alpha"), "{out}");
+    let got = cli(&alpha, da, &["blind", "received", "--line", "ab"]);
+    assert!(got.starts_with("from bravo at ") && got.contains("[7.6012, 46.8014]"), "{got}");
+    let out = cli(&alpha, da, &["blind", "end", &alpha_id]);
+    assert!(out.ends_with(": ended\n"), "{out}");
+
     // The data never left: the store holds neither coordinate.
     drop(server);
     let db_bytes = std::fs::read(dir.path().join("db.sqlite")).unwrap();
     let text = String::from_utf8_lossy(&db_bytes);
-    for c in ["7.4512", "46.9487", "7.4531", "46.9491"] {
+    for c in ["7.4512", "46.9487", "7.4531", "46.9491", "7.6012", "46.8014"] {
         assert!(!text.contains(c), "the store holds {c}");
     }
 }
