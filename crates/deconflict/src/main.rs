@@ -11,6 +11,7 @@ mod check_cmd;
 mod cli_values;
 mod client;
 mod demo;
+mod demo_blind;
 mod demo_picture;
 mod docs_cmd;
 mod events_cmd;
