@@ -370,7 +370,7 @@ fn write_tokens(tx: &mut dyn Tx, op: &BlindOp) -> Result<(), EngineError> {
 }
 
 fn delete_tokens_and_matches(tx: &mut dyn Tx, op: &str) -> Result<(), EngineError> {
-    for r in tx.records_by(kind::TOKEN, RecordKey::K2(op), usize::MAX)? {
+    for r in tx.records_by(kind::TOKEN, RecordKey::K2(op), blind::LinePolicy::MAX_TOKENS)? {
         tx.delete_record(kind::TOKEN, &r.id)?;
     }
     for key in [RecordKey::K1(op), RecordKey::K2(op)] {
