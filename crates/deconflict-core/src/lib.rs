@@ -12,6 +12,7 @@
 //! - Exact geometry decides; stores only return candidates.
 //! - A write either commits whole or leaves the store as it was.
 
+pub mod app;
 pub mod codec;
 pub mod coord;
 pub mod engine;
@@ -29,10 +30,13 @@ pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
+pub mod txn;
 pub mod visibility;
 
+pub use app::App;
 pub use engine::{Ctx, Engine, EngineError, Limits};
 pub use ids::{EntityId, IdError, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
 pub use roles::{Role, Roles};
 pub use store::{Store, StoreError, Tx, TxMode, Usage};
+pub use txn::{Deadline, Runner};

@@ -17,9 +17,8 @@ const ADMIN: &str = "deconflict.admin";
 const DAY_US: i64 = 86_400_000_000;
 
 async fn seal(s: &TestServer) {
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store.clone(), &s.clock).await.unwrap();
-    s.state.feed.follow(store).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
+    s.state.feed.follow(&s.state.app).await.unwrap();
 }
 
 /// `token`'s audit export, verified against the published key.
