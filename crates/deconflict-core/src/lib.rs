@@ -1,6 +1,8 @@
 //! The strategic core of deconflict: the domain model (operational intents,
 //! constraints, subscriptions, availability), the engine that applies the
-//! ASTM F3548-21 rules to them, and the [`Store`] trait that backends implement.
+//! ASTM F3548-21 rules to them, coordination between command posts
+//! ([`coord`]), the application layer that composes the two ([`App`]), the one
+//! transaction runner ([`Runner`]) and the [`Store`] trait that backends implement.
 //!
 //! It owns every decision about *who may write what*: the awareness (key) rule,
 //! ownership, OVNs, subscriptions and their notification indexes. It knows
@@ -10,7 +12,8 @@
 //! Invariants:
 //! - No IO here except through [`Store`]; time is passed in ([`engine::Ctx::now`]).
 //! - Exact geometry decides; stores only return candidates.
-//! - A write either commits whole or leaves the store as it was.
+//! - A write either commits whole or leaves the store as it was; every
+//!   transaction runs through [`Runner`] (the sealer excepted, see [`ledger`]).
 
 pub mod app;
 pub mod codec;

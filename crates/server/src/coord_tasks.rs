@@ -194,7 +194,10 @@ const BACKLOG_CAP: usize = 1000;
 pub async fn refresh_gauges(state: &AppState) {
     let now = state.clock.now();
     let read = blocking(state, move |e| {
-        Ok((e.coord().gauges(now)?, deconflict_core::ledger::backlog(&**e.runner().store(), BACKLOG_CAP)?))
+        Ok((
+            e.coord().gauges(now)?,
+            e.runner().read(|tx| Ok(deconflict_core::ledger::backlog(tx, BACKLOG_CAP)?))?,
+        ))
     })
     .await;
     let (g, backlog) = match read {

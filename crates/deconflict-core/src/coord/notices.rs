@@ -105,7 +105,7 @@ pub(crate) fn on_intent_created(
             notice: &notice,
             intent: ev::NoticedIntent {
                 id: intent.id,
-                manager: giver,
+                party: giver,
                 time_start,
                 time_end: intent.time().end(),
                 uss_base_url: intent.uss_base_url.as_str(),

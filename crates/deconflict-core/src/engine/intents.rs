@@ -361,7 +361,7 @@ pub(crate) fn refusal_event(
 fn disclosed<'a>(entities: &[(EntityId, &'a PartyName)]) -> Vec<events::Disclosed<'a>> {
     entities
         .iter()
-        .map(|(id, party)| events::Disclosed { id: id.to_string(), manager: party.as_str() })
+        .map(|(id, party)| events::Disclosed { id: id.to_string(), party: party.as_str() })
         .collect()
 }
 
