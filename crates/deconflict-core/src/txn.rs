@@ -180,3 +180,80 @@ fn backoff(attempt: u32) -> Duration {
     let jitter = u64::from(rand::random::<u8>() % 4);
     Duration::from_millis(base + jitter)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::records::Record;
+
+    /// The memory store, whose first `lost` transactions lose a race.
+    #[derive(Debug, Default)]
+    struct Racy {
+        inner: MemoryStore,
+        lost: AtomicU32,
+    }
+
+    impl Store for Racy {
+        fn begin(&self, mode: TxMode) -> Result<Box<dyn Tx + '_>, StoreError> {
+            if self.lost.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                return Err(StoreError::Retry);
+            }
+            self.inner.begin(mode)
+        }
+
+        fn kind(&self) -> &'static str {
+            "memory (racy)"
+        }
+    }
+
+    fn runner(lost: u32, max_attempts: u32) -> Runner {
+        let store = Racy { inner: MemoryStore::new(), lost: AtomicU32::new(lost) };
+        Runner::new(Arc::new(store), max_attempts)
+    }
+
+    fn note(tx: &mut dyn Tx) -> Result<(), EngineError> {
+        let record =
+            Record { kind: "note".into(), id: "n".into(), body: "{}".into(), k1: None, k2: None, due: None };
+        Ok(tx.put_record(&record)?)
+    }
+
+    fn noted(r: &Runner) -> bool {
+        r.read(|tx| Ok(tx.record("note", "n")?.is_some())).unwrap()
+    }
+
+    #[test]
+    fn a_lost_race_is_run_again_and_counted() {
+        let r = runner(2, 8);
+        r.write(&Deadline::NONE, note).unwrap();
+        assert!(noted(&r));
+        assert_eq!(r.retries(), 2);
+    }
+
+    #[test]
+    fn losing_every_attempt_is_contention() {
+        let r = runner(6, 3); // both writes lose all three attempts
+        assert!(matches!(r.write(&Deadline::NONE, note), Err(EngineError::Contention { area: false })));
+        assert!(matches!(r.write_area(&Deadline::NONE, note), Err(EngineError::Contention { area: true })));
+        assert_eq!(r.retries(), 4, "two runs again per write");
+        assert!(!noted(&r));
+    }
+
+    #[test]
+    fn nothing_commits_once_the_request_is_abandoned() {
+        let r = runner(0, 8);
+        let gone = Arc::new(AtomicBool::new(false));
+        let deadline = Deadline::NONE.or_abandoned(gone.clone());
+        let result = r.write(&deadline, |tx| {
+            note(tx)?;
+            gone.store(true, Ordering::Release); // the client leaves while the write runs
+            Ok(())
+        });
+        assert!(matches!(result, Err(EngineError::Abandoned)), "{result:?}");
+        assert_eq!(r.abandoned_writes(), 1);
+        assert!(!noted(&r), "rolled back");
+    }
+}
