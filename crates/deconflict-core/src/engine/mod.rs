@@ -1,11 +1,13 @@
 //! The strategic engine: every F3548 rule about who may write what, the
 //! awareness ("key") rule, subscriptions and their notifications.
 //!
-//! Each public method runs in one store transaction that it commits only when
-//! the whole change is valid; a conflict between concurrent writers is retried
-//! from the start, and a request whose deadline has passed is rolled back
-//! instead of committed. The engine is synchronous: the server calls it on a
-//! blocking thread.
+//! Each public method runs in one store transaction of its [`Runner`], committed
+//! only when the whole change is valid; a conflict between concurrent writers is
+//! retried from the start, and a request whose deadline has passed is rolled back
+//! instead of committed. Filing an intent, which also gives notice over the
+//! hotline, is [`crate::app::App::put_intent`]: the engine knows nothing of
+//! coordination. The engine is synchronous: the server calls it on a blocking
+//! thread.
 
 mod availability;
 mod constraints;
