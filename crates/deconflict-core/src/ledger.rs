@@ -2,10 +2,14 @@
 //! the new head. One replica at a time holds the sealer lease; sealing order is
 //! the order in which events became visible, so a slow transaction that commits
 //! late simply gets a later sequence number.
+//!
+//! A sealing pass is one write transaction tried once, not through
+//! [`crate::txn::Runner`]: a conflict means another replica is sealing, so
+//! there is nothing to retry.
 
 use geom::Time;
 
-use crate::store::{Store, StoreError, TxMode};
+use crate::store::{Store, StoreError, Tx, TxMode};
 
 /// Name of the lease that makes one replica the sealer.
 pub const SEALER_LEASE: &str = "audit-sealer";
@@ -76,12 +80,11 @@ pub struct Backlog {
 }
 
 /// The events not yet sealed, counted up to `cap`, and the oldest one's time:
-/// the audit log's seal lag.
+/// the audit log's seal lag (read in `tx`, e.g. [`crate::txn::Runner::read`]).
 ///
 /// # Errors
 /// The store's error.
-pub fn backlog(store: &dyn Store, cap: usize) -> Result<Backlog, StoreError> {
-    let mut tx = store.begin(TxMode::Read)?;
+pub fn backlog(tx: &mut dyn Tx, cap: usize) -> Result<Backlog, StoreError> {
     let pending = tx.unsealed_events(cap)?;
     Ok(Backlog { pending: pending.len(), oldest: pending.iter().map(|p| p.event.at).min() })
 }

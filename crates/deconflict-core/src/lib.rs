@@ -1,6 +1,8 @@
 //! The strategic core of deconflict: the domain model (operational intents,
 //! constraints, subscriptions, availability), the engine that applies the
-//! ASTM F3548-21 rules to them, and the [`Store`] trait that backends implement.
+//! ASTM F3548-21 rules to them, coordination between command posts
+//! ([`coord`]), the application layer that composes the two ([`App`]), the one
+//! transaction runner ([`Runner`]) and the [`Store`] trait that backends implement.
 //!
 //! It owns every decision about *who may write what*: the awareness (key) rule,
 //! ownership, OVNs, subscriptions and their notification indexes. It knows
@@ -10,8 +12,10 @@
 //! Invariants:
 //! - No IO here except through [`Store`]; time is passed in ([`engine::Ctx::now`]).
 //! - Exact geometry decides; stores only return candidates.
-//! - A write either commits whole or leaves the store as it was.
+//! - A write either commits whole or leaves the store as it was; every
+//!   transaction runs through [`Runner`] (the sealer excepted, see [`ledger`]).
 
+pub mod app;
 pub mod codec;
 pub mod coord;
 pub mod engine;
@@ -29,10 +33,13 @@ pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
+pub mod txn;
 pub mod visibility;
 
+pub use app::App;
 pub use engine::{Ctx, Engine, EngineError, Limits};
 pub use ids::{EntityId, IdError, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
 pub use roles::{Role, Roles};
 pub use store::{Store, StoreError, Tx, TxMode, Usage};
+pub use txn::{Deadline, Runner};

@@ -9,8 +9,9 @@ use geom::Time;
 use serde::{Deserialize, Serialize};
 
 use crate::coord::{load, save};
-use crate::engine::{Ctx, Deadline, Engine, EngineError};
+use crate::engine::{Ctx, Engine, EngineError};
 use crate::records::RecordKey;
+use crate::txn::Deadline;
 
 /// Record kind of the pool's DAR id (one record, id [`DAR_ID`]).
 const POOL: &str = "pool";
@@ -80,7 +81,7 @@ impl Engine {
     /// `BadRequest` for an unusable id, `Store`.
     pub fn join_pool(&self, id: &str, new_dar_id: &str) -> Result<String, EngineError> {
         check_id(id)?;
-        self.write_tx(&Deadline::NONE, |tx| {
+        self.runner().write(&Deadline::NONE, |tx| {
             if load::<DssInstance>(tx, INSTANCE, id)?.is_none() {
                 let instance = DssInstance { id: id.to_owned(), most_recent_heartbeat: None };
                 save(tx, INSTANCE, id, &instance, (None, None), None)?;
@@ -100,7 +101,7 @@ impl Engine {
     /// # Errors
     /// `NotFound` before any replica joined, `Store`.
     pub fn dar_id(&self) -> Result<String, EngineError> {
-        self.read_tx(|tx| {
+        self.runner().read(|tx| {
             load::<Dar>(tx, POOL, DAR_ID)?
                 .map(|d| d.id)
                 .ok_or_else(|| EngineError::NotFound("no DSS instance has joined the pool yet".into()))
@@ -112,7 +113,7 @@ impl Engine {
     /// # Errors
     /// `Store`.
     pub fn dss_instances(&self) -> Result<Vec<DssInstance>, EngineError> {
-        self.read_tx(|tx| {
+        self.runner().read(|tx| {
             tx.records_by(INSTANCE, RecordKey::All, MAX_INSTANCES)?.iter().map(crate::coord::decode).collect()
         })
     }
@@ -132,7 +133,7 @@ impl Engine {
         if beat.source.is_empty() {
             return Err(EngineError::BadRequest("a heartbeat needs a source".into()));
         }
-        self.write_tx(&ctx.deadline, |tx| {
+        self.runner().write(&ctx.deadline, |tx| {
             let previous = load::<DssInstance>(tx, INSTANCE, id)?.and_then(|i| i.most_recent_heartbeat);
             let heartbeat = Heartbeat {
                 timestamp_us: beat.timestamp.unwrap_or(ctx.now).as_micros(),

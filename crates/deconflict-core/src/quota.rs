@@ -154,6 +154,26 @@ impl Quotas {
         );
         Err(exceeded(Quota::SubscriptionArea, party, detail, HOLDING_RETRY_AFTER_S))
     }
+
+    /// Counts one write of `party` under the per-minute `quota` in `rates`,
+    /// or 429; a holding quota is not counted here.
+    ///
+    /// # Errors
+    /// [`EngineError::QuotaExceeded`].
+    pub fn take_rate(
+        &self,
+        rates: &Rates,
+        party: &PartyName,
+        quota: Quota,
+        now: Time,
+    ) -> Result<(), EngineError> {
+        let limit = match quota {
+            Quota::MessagesPerMinute => self.messages_per_minute,
+            Quota::ReportsPerMinute => self.reports_per_minute,
+            _ => return Ok(()),
+        };
+        rates.take(party, quota, limit, now)
+    }
 }
 
 /// Fixed one-minute windows of writes per (party, quota), in this process.

@@ -46,11 +46,11 @@ impl Engine {
         if exchange.len() > MAX_REPORT_BYTES {
             return Err(EngineError::ReportTooLarge { bytes: exchange.len(), limit: MAX_REPORT_BYTES });
         }
-        self.take_rate(ctx, Quota::ReportsPerMinute)?;
+        self.limits().quotas.take_rate(self.rates(), &ctx.caller, Quota::ReportsPerMinute, ctx.now)?;
         let id = uuid::Uuid::now_v7().to_string();
         let due = ctx.now.as_micros().saturating_add(self.limits().report_retention_us);
         let digest: String = Sha256::digest(exchange.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        self.write(&ctx.deadline, |tx| {
+        self.runner().write(&ctx.deadline, |tx| {
             tx.put_record(&Record {
                 kind: KIND.to_owned(),
                 id: id.clone(),
@@ -81,7 +81,7 @@ impl Engine {
         const BATCH: usize = 500;
         let mut total = 0;
         loop {
-            let n = self.write(&crate::engine::Deadline::NONE, |tx| {
+            let n = self.runner().write(&crate::txn::Deadline::NONE, |tx| {
                 let due = tx.records_due(KIND, now, BATCH)?;
                 for r in &due {
                     tx.delete_record(KIND, &r.id)?;
@@ -122,12 +122,12 @@ mod tests {
         let filed = e.file_report(&ctx, r#"{"exchange":{}}"#).unwrap();
         e.file_report(&ctx, "{}").unwrap();
         assert!(matches!(e.file_report(&ctx, "{}"), Err(EngineError::QuotaExceeded { .. })));
-        let mut tx = e.store().begin(TxMode::Read).unwrap();
+        let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
         assert_eq!(tx.record(KIND, &filed.id).unwrap().unwrap().body, r#"{"exchange":{}}"#);
         drop(tx);
         assert_eq!(e.purge_reports(geom::Time::from_micros(T0 + 999_999)).unwrap(), 0);
         assert_eq!(e.purge_reports(geom::Time::from_micros(T0 + 1_000_000)).unwrap(), 2);
-        let mut tx = e.store().begin(TxMode::Read).unwrap();
+        let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
         assert!(tx.record(KIND, &filed.id).unwrap().is_none());
     }
 }

@@ -39,11 +39,12 @@ use serde_json::json;
 
 use crate::coord::model::{Check, CheckResult, Delivery, Message, Notice};
 use crate::coord::{ConflictThreadState, decode, emit, kind, load, save};
-use crate::engine::{Deadline, Engine, EngineError};
+use crate::engine::{Engine, EngineError};
 use crate::events::EventKind;
 use crate::ids::PartyName;
 use crate::records::RecordKey;
 use crate::store::{StoreError, Tx};
+use crate::txn::Deadline;
 
 /// Record kind of what retention keeps about itself.
 pub const KIND: &str = "audit_retention";
@@ -156,7 +157,7 @@ impl Engine {
                 "notices": out.notices,
                 "threads": out.threads,
             });
-            self.write(&Deadline::NONE, |tx| {
+            self.runner().write(&Deadline::NONE, |tx| {
                 emit(tx, now, RETENTION_APPLIED, &PartyName::service(), KIND, std::iter::empty(), &payload)
             })?;
         }
@@ -169,7 +170,7 @@ impl Engine {
         let mut oldest_kept: Option<Time> = None;
         loop {
             // Message ids are UUIDv7: listing by id is listing by age.
-            let (counts, next, done) = self.write(&Deadline::NONE, |tx| {
+            let (counts, next, done) = self.runner().write(&Deadline::NONE, |tx| {
                 let page = tx.records_after(kind::MESSAGE, &after, BATCH)?;
                 let (mut deleted, mut deliveries, mut kept, mut oldest) = (0, 0, 0, None::<Time>);
                 let mut next = after.clone();
@@ -227,7 +228,7 @@ impl Engine {
         let mut after = String::new();
         let mut total = 0;
         loop {
-            let (n, next, done) = self.write(&Deadline::NONE, |tx| {
+            let (n, next, done) = self.runner().write(&Deadline::NONE, |tx| {
                 let page = tx.records_after(kind, &after, BATCH)?;
                 let mut n = 0;
                 for r in &page {
@@ -250,7 +251,7 @@ impl Engine {
     /// per transaction, moving the `forgotten` mark with them.
     fn forget_entries(&self, cutoff: Time, out: &mut HistoryPurge) -> Result<(), EngineError> {
         loop {
-            let (n, through, more) = self.write(&Deadline::NONE, |tx| {
+            let (n, through, more) = self.runner().write(&Deadline::NONE, |tx| {
                 let from = forgotten_through(tx)?;
                 let page = tx.sealed_after(from, BATCH)?;
                 let old = page.iter().take_while(|e| e.timestamp < cutoff.as_micros()).count();

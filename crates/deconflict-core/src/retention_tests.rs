@@ -7,6 +7,7 @@ use std::sync::Arc;
 use geom::Time;
 
 use super::*;
+use crate::App;
 use crate::coord::{LineId, LineSpec, MessageDraft, MessageId, Party, Policy, Priority};
 use crate::engine::{Ctx, Limits};
 use crate::ids::EntityId;
@@ -21,8 +22,8 @@ fn at(who: &str, t: i64) -> Ctx {
 }
 
 /// Alpha and bravo on line `ab`, set up an hour before [`T0`].
-fn setup() -> Engine {
-    let e = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
+fn setup() -> App {
+    let e = App::new(Arc::new(MemoryStore::new()), Limits::default());
     let admin = at("admin", T0 - HOUR).with_roles(crate::Roles::NONE.with(crate::Role::Operator));
     for name in ["alpha", "bravo"] {
         let party = Party {
@@ -46,19 +47,19 @@ fn ab() -> LineId {
     LineId::parse("ab").unwrap()
 }
 
-fn send(e: &Engine, t: i64, priority: Priority, text: &str, key: Option<&str>) -> MessageId {
+fn send(e: &App, t: i64, priority: Priority, text: &str, key: Option<&str>) -> MessageId {
     let draft = MessageDraft { idempotency_key: key.map(str::to_owned), ..MessageDraft::new(priority, text) };
     e.coord().send_message(&at("alpha", t), &ab(), &draft).unwrap().view.message.id
 }
 
-fn exists(e: &Engine, kind: &str, id: impl std::fmt::Display) -> bool {
-    e.store().begin(TxMode::Read).unwrap().record(kind, &id.to_string()).unwrap().is_some()
+fn exists(e: &App, kind: &str, id: impl std::fmt::Display) -> bool {
+    e.runner().store().begin(TxMode::Read).unwrap().record(kind, &id.to_string()).unwrap().is_some()
 }
 
 /// Seals what is pending; returns the whole log and its checkpoints.
-fn sealed(e: &Engine, key: &audit::ServiceKey, now: i64) -> (Vec<audit::Entry>, Vec<audit::Checkpoint>) {
-    crate::ledger::seal_once(&**e.store(), key, "r", Time::from_micros(now), usize::MAX).unwrap();
-    let mut tx = e.store().begin(TxMode::Read).unwrap();
+fn sealed(e: &App, key: &audit::ServiceKey, now: i64) -> (Vec<audit::Entry>, Vec<audit::Checkpoint>) {
+    crate::ledger::seal_once(&**e.runner().store(), key, "r", Time::from_micros(now), usize::MAX).unwrap();
+    let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
     (tx.sealed_after(0, usize::MAX).unwrap(), tx.checkpoints_after(0).unwrap())
 }
 
@@ -74,7 +75,7 @@ fn old_history_goes_awaited_messages_stay_and_the_chain_verifies() {
     let now = T0 + 2 * DAY + HOUR;
     sealed(&e, &key, now);
 
-    let r = e.purge_history(Time::from_micros(now), DAY).unwrap();
+    let r = e.engine().purge_history(Time::from_micros(now), DAY).unwrap();
     assert_eq!((r.messages, r.messages_kept), (2, 1), "{r:?}");
     assert_eq!(r.deliveries, 2, "one delivery (to bravo) each");
     assert!(!exists(&e, kind::MESSAGE, fyi) && !exists(&e, kind::MESSAGE, answered));
@@ -98,12 +99,12 @@ fn old_history_goes_awaited_messages_stay_and_the_chain_verifies() {
 
     // Once acknowledged it goes, and so do the bodies of everything before the cutoff.
     e.coord().ack_message(&at("bravo", now), owed, "Lt Smith").unwrap();
-    let r = e.purge_history(Time::from_micros(now), DAY).unwrap();
+    let r = e.engine().purge_history(Time::from_micros(now), DAY).unwrap();
     assert_eq!((r.messages, r.messages_kept), (1, 0), "{r:?}");
     let (entries, checkpoints_now) = sealed(&e, &key, now);
     let old = entries.iter().take_while(|en| en.timestamp < now - DAY).count() as u64;
     assert_eq!(r.forgotten_through, old);
-    let mut tx = e.store().begin(TxMode::Read).unwrap();
+    let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
     assert_eq!(forgotten_through(&mut *tx).unwrap(), old);
     drop(tx);
     for en in &entries[..usize::try_from(old).unwrap()] {
@@ -132,7 +133,7 @@ fn old_history_goes_awaited_messages_stay_and_the_chain_verifies() {
 
     // A second pass with nothing new to do changes nothing and logs nothing.
     let before = entries.len();
-    let r = e.purge_history(Time::from_micros(now), DAY).unwrap();
+    let r = e.engine().purge_history(Time::from_micros(now), DAY).unwrap();
     assert_eq!(r, HistoryPurge { forgotten_through: old, ..HistoryPurge::default() });
     assert_eq!(sealed(&e, &key, now).0.len(), before);
 }
@@ -145,7 +146,7 @@ fn finished_checks_go_open_ones_stay_and_notices_and_threads_by_age() {
     // It fails at its deadline (nobody acknowledged); the next one starts an hour later.
     assert_eq!(e.coord().liveness_due(Time::from_micros(T0 + 600_000_000)).unwrap().failed, 1);
     assert_eq!(e.coord().liveness_due(Time::from_micros(T0 + 3 * DAY)).unwrap().started, 1);
-    let mut tx = e.store().begin(TxMode::Write).unwrap();
+    let mut tx = e.runner().store().begin(TxMode::Write).unwrap();
     let checks = tx.records_after(kind::CHECK, "", 10).unwrap();
     assert_eq!(checks.len(), 2);
     // (label, when notified, when last posted, the thread's message id)
@@ -176,9 +177,9 @@ fn finished_checks_go_open_ones_stay_and_notices_and_threads_by_age() {
     tx.commit().unwrap();
 
     let now = T0 + 3 * DAY + HOUR;
-    let r = e.purge_history(Time::from_micros(now), DAY).unwrap();
+    let r = e.engine().purge_history(Time::from_micros(now), DAY).unwrap();
     assert_eq!((r.checks, r.notices, r.threads, r.messages), (1, 1, 1, 1), "{r:?}");
-    let mut tx = e.store().begin(TxMode::Read).unwrap();
+    let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
     let left = tx.records_after(kind::CHECK, "", 10).unwrap();
     assert_eq!(
         left.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
@@ -192,6 +193,6 @@ fn finished_checks_go_open_ones_stay_and_notices_and_threads_by_age() {
     drop(tx);
     // The failed check's message is owed nothing any more: it went too; the
     // open check's message stays while its acknowledgements are awaited.
-    let r = e.purge_history(Time::from_micros(now + 3 * DAY), DAY).unwrap();
+    let r = e.engine().purge_history(Time::from_micros(now + 3 * DAY), DAY).unwrap();
     assert_eq!(r.messages_kept, 1, "the open check's message: {r:?}");
 }

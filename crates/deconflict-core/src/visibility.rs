@@ -48,7 +48,7 @@ use crate::events::{EventKind, NewEvent};
 use crate::ids::{EntityId, PartyName};
 use crate::model::{IntentState, OperationalIntent};
 use crate::records::Record;
-use crate::store::{AreaQuery, StoreError, Tx, TxMode};
+use crate::store::{AreaQuery, StoreError, Tx};
 
 /// Record kind of operation details.
 pub const DETAILS_KIND: &str = "intent_details";
@@ -163,7 +163,7 @@ pub fn visible_operation(
     view_of(tx, caller, &mine, oi)?.ok_or_else(not_found)
 }
 
-/// [`visible_operations`] in a read transaction of `engine`'s store, for
+/// [`visible_operations`] in a read transaction of `engine`'s runner, for
 /// `ctx.caller` at `ctx.now`.
 ///
 /// # Errors
@@ -178,19 +178,19 @@ pub fn query_operations(
         return Err(EngineError::BadRequest("area must contain at least one volume".into()));
     }
     engine.check_area(area)?;
-    let mut tx = engine.store().begin(TxMode::Read)?;
-    let found = visible_operations(&mut *tx, &ctx.caller, area, ctx.now)?;
-    engine.check_count(found.len())?;
-    Ok(found)
+    engine.runner().read(|tx| {
+        let found = visible_operations(tx, &ctx.caller, area, ctx.now)?;
+        engine.check_count(found.len())?;
+        Ok(found)
+    })
 }
 
-/// [`visible_operation`] in a read transaction of `engine`'s store.
+/// [`visible_operation`] in a read transaction of `engine`'s runner.
 ///
 /// # Errors
 /// As [`visible_operation`].
 pub fn operation(engine: &Engine, ctx: &Ctx, id: EntityId) -> Result<VisibleOperation, EngineError> {
-    let mut tx = engine.store().begin(TxMode::Read)?;
-    visible_operation(&mut *tx, &ctx.caller, id, ctx.now)
+    engine.runner().read(|tx| visible_operation(tx, &ctx.caller, id, ctx.now))
 }
 
 /// Payload of `intent.details_set`: a digest of the details, not their text.
@@ -216,7 +216,7 @@ pub fn set_details(
     details: &IntentDetails,
 ) -> Result<(), EngineError> {
     validate(details)?;
-    engine.write(&ctx.deadline, |tx| {
+    engine.runner().write(&ctx.deadline, |tx| {
         let oi = tx.intent(id)?.ok_or_else(|| EngineError::NotFound(format!("operation {id} not found")))?;
         if oi.party != ctx.caller {
             return Err(EngineError::Forbidden(format!(

@@ -5,25 +5,27 @@ use std::sync::Arc;
 use geom::Footprint;
 
 use super::*;
+use crate::App;
 use crate::engine::{Limits, PutIntent, PutSubscription, SubscriptionChoice};
 use crate::ids::{Ovn, SubscriptionId};
 use crate::memory::MemoryStore;
+use crate::store::TxMode;
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(MemoryStore::new()), Limits::default())
+fn engine() -> App {
+    App::new(Arc::new(MemoryStore::new()), Limits::default())
 }
 
 fn ctx(who: &str) -> Ctx {
     Ctx::new(manager(who), Time::from_micros(T0))
 }
 
-fn file(e: &Engine, who: &str, v: Volume4D, key: Vec<Ovn>) -> OperationalIntent {
+fn file(e: &App, who: &str, v: Volume4D, key: Vec<Ovn>) -> OperationalIntent {
     let p = PutIntent { key, ..crate::testsuite::put_params(who, vec![v]) };
     e.put_intent(&ctx(who), EntityId::random(), None, &p).unwrap().intent.intent
 }
 
-fn subscribe(e: &Engine, who: &str, footprint: Footprint, alt: (f64, f64)) {
+fn subscribe(e: &App, who: &str, footprint: Footprint, alt: (f64, f64)) {
     let p = PutSubscription {
         footprint,
         altitude: AltitudeRange::new(alt.0, alt.1).unwrap(),
@@ -33,7 +35,7 @@ fn subscribe(e: &Engine, who: &str, footprint: Footprint, alt: (f64, f64)) {
         notify_for_intents: true,
         notify_for_constraints: false,
     };
-    e.put_subscription(&ctx(who), SubscriptionId::random(), None, &p).unwrap();
+    e.engine().put_subscription(&ctx(who), SubscriptionId::random(), None, &p).unwrap();
 }
 
 fn details(purpose: &str, contact: &str) -> IntentDetails {
@@ -44,8 +46,8 @@ fn everywhere() -> Vec<Volume4D> {
     vec![volume(square(46.0, 7.0, 0.2), (-100.0, 5000.0), T0, T0 + 10 * HOUR)]
 }
 
-fn query(e: &Engine, who: &str) -> Vec<VisibleOperation> {
-    query_operations(e, &ctx(who), &everywhere()).unwrap()
+fn query(e: &App, who: &str) -> Vec<VisibleOperation> {
+    query_operations(e.engine(), &ctx(who), &everywhere()).unwrap()
 }
 
 fn area_of(parts: &[VisiblePart]) -> f64 {
@@ -65,7 +67,7 @@ fn box_area(lat0: f64, lng0: f64, lat1: f64, lng1: f64) -> f64 {
 /// A and B overlap (A: 46.00±0.01, B: 46.01±0.01 → overlap band
 /// 46.00..46.01); C is far away with a subscription over A's south-west.
 struct World {
-    e: Engine,
+    e: App,
     a: OperationalIntent,
     b: OperationalIntent,
     c: OperationalIntent,
@@ -84,7 +86,7 @@ fn world() -> World {
     subscribe(&e, "carol", square(45.995, 6.995, 0.004), (50.0, 60.0));
     for (who, oi) in [("alice", &a), ("bob", &b), ("carol", &c)] {
         set_details(
-            &e,
+            e.engine(),
             &ctx(who),
             oi.id,
             &details(&format!("{who}'s secret purpose"), &format!("tel:{who}")),
@@ -106,7 +108,7 @@ fn own_operations_in_full() {
         let View::Own { volumes, purpose } = &own[0].view else { panic!() };
         assert_eq!(volumes, &oi.extents);
         assert_eq!(purpose.as_deref(), Some(format!("{who}'s secret purpose").as_str()));
-        assert_eq!(operation(&w.e, &ctx(who), oi.id).unwrap(), *own[0]);
+        assert_eq!(operation(w.e.engine(), &ctx(who), oi.id).unwrap(), *own[0]);
     }
 }
 
@@ -130,7 +132,7 @@ fn the_three_party_matrix() {
     let got = area_of(parts);
     assert!((got - overlap).abs() / overlap < 1e-6, "{got} vs {overlap}");
     assert!(seen.iter().all(|v| v.id != w.c.id), "alice sees nothing of carol");
-    assert_eq!(operation(&w.e, &ctx("alice"), w.b.id).unwrap(), *bob);
+    assert_eq!(operation(w.e.engine(), &ctx("alice"), w.b.id).unwrap(), *bob);
 
     // Bob symmetrically sees Alice's overlap part.
     let seen = query(&w.e, "bob");
@@ -143,8 +145,8 @@ fn the_three_party_matrix() {
     // south-west corner tells her of changes there, it shows no geometry.
     let seen = query(&w.e, "carol");
     assert_eq!(seen.iter().map(|v| v.id).collect::<Vec<_>>(), vec![w.c.id]);
-    assert!(matches!(operation(&w.e, &ctx("carol"), w.b.id), Err(EngineError::NotFound(_))));
-    assert!(matches!(operation(&w.e, &ctx("carol"), w.a.id), Err(EngineError::NotFound(_))));
+    assert!(matches!(operation(w.e.engine(), &ctx("carol"), w.b.id), Err(EngineError::NotFound(_))));
+    assert!(matches!(operation(w.e.engine(), &ctx("carol"), w.a.id), Err(EngineError::NotFound(_))));
 }
 
 #[test]
@@ -153,7 +155,7 @@ fn a_constraint_the_party_manages_shows_what_it_covers() {
     // Carol restricts a 0.008° square inside Alice's, 50–60 m.
     let corner = volume(square(45.995, 6.995, 0.004), (50.0, 60.0), T0, T0 + 3 * HOUR);
     let p = crate::engine::PutConstraint { extents: vec![corner], uss_base_url: url("carol.example") };
-    w.e.put_constraint(&ctx("carol"), EntityId::random(), None, &p).unwrap();
+    w.e.engine().put_constraint(&ctx("carol"), EntityId::random(), None, &p).unwrap();
     let seen = query(&w.e, "carol");
     assert!(seen.iter().all(|v| v.id != w.b.id));
     let alice = seen.iter().find(|v| v.id == w.a.id).unwrap();
@@ -164,36 +166,36 @@ fn a_constraint_the_party_manages_shows_what_it_covers() {
     assert_eq!(parts[0].time, *w.a.extents[0].time());
     let corner_area = square(45.995, 6.995, 0.004).area_m2();
     assert!((area_of(parts) - corner_area).abs() / corner_area < 1e-6);
-    assert_eq!(operation(&w.e, &ctx("carol"), w.a.id).unwrap(), *alice);
+    assert_eq!(operation(w.e.engine(), &ctx("carol"), w.a.id).unwrap(), *alice);
 }
 
 #[test]
 fn invisible_is_indistinguishable_from_missing() {
     let w = world();
-    let hidden = operation(&w.e, &ctx("alice"), w.c.id).unwrap_err().to_string();
+    let hidden = operation(w.e.engine(), &ctx("alice"), w.c.id).unwrap_err().to_string();
     let missing_id = EntityId::random();
-    let missing = operation(&w.e, &ctx("alice"), missing_id).unwrap_err().to_string();
+    let missing = operation(w.e.engine(), &ctx("alice"), missing_id).unwrap_err().to_string();
     assert_eq!(hidden.replace(&w.c.id.to_string(), "X"), missing.replace(&missing_id.to_string(), "X"));
 }
 
 #[test]
 fn details_are_owner_only_and_bounded() {
     let w = world();
-    let r = set_details(&w.e, &ctx("bob"), w.a.id, &details("x", "y"));
+    let r = set_details(w.e.engine(), &ctx("bob"), w.a.id, &details("x", "y"));
     assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
-    let r = set_details(&w.e, &ctx("bob"), EntityId::random(), &details("x", "y"));
+    let r = set_details(w.e.engine(), &ctx("bob"), EntityId::random(), &details("x", "y"));
     assert!(matches!(r, Err(EngineError::NotFound(_))), "{r:?}");
     let long = "é".repeat(MAX_PURPOSE_BYTES / 2 + 1);
-    let r = set_details(&w.e, &ctx("alice"), w.a.id, &details(&long, "y"));
+    let r = set_details(w.e.engine(), &ctx("alice"), w.a.id, &details(&long, "y"));
     assert!(matches!(r, Err(EngineError::BadRequest(_))), "{r:?}");
     let ok = "é".repeat(MAX_CONTACT_CHARS);
-    set_details(&w.e, &ctx("alice"), w.a.id, &details("", &ok)).unwrap();
-    let r = set_details(&w.e, &ctx("alice"), w.a.id, &details("", &format!("{ok}x")));
+    set_details(w.e.engine(), &ctx("alice"), w.a.id, &details("", &ok)).unwrap();
+    let r = set_details(w.e.engine(), &ctx("alice"), w.a.id, &details("", &format!("{ok}x")));
     assert!(matches!(r, Err(EngineError::BadRequest(_))), "{r:?}");
-    let r = set_details(&w.e, &ctx("alice"), w.a.id, &details("", "a\nb"));
+    let r = set_details(w.e.engine(), &ctx("alice"), w.a.id, &details("", "a\nb"));
     assert!(matches!(r, Err(EngineError::BadRequest(_))), "{r:?}");
     // The event is the owner's only, and carries no text.
-    let mut tx = w.e.store().begin(TxMode::Read).unwrap();
+    let mut tx = w.e.runner().store().begin(TxMode::Read).unwrap();
     let events = tx.unsealed_events(1000).unwrap();
     let set: Vec<_> = events
         .iter()
@@ -211,8 +213,8 @@ fn details_do_not_survive_a_new_incarnation() {
     let e = engine();
     let v = volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + 2 * HOUR);
     let a = file(&e, "alice", v.clone(), vec![]);
-    set_details(&e, &ctx("alice"), a.id, &details("secret", "tel:alice")).unwrap();
-    e.delete_intent(&ctx("alice"), a.id, &a.ovn).unwrap();
+    set_details(e.engine(), &ctx("alice"), a.id, &details("secret", "tel:alice")).unwrap();
+    e.engine().delete_intent(&ctx("alice"), a.id, &a.ovn).unwrap();
     let p = PutIntent {
         extents: vec![v],
         key: vec![],
@@ -222,7 +224,7 @@ fn details_do_not_survive_a_new_incarnation() {
         requested_ovn_suffix: None,
     };
     e.put_intent(&ctx("mallory"), a.id, None, &p).unwrap();
-    let seen = operation(&e, &ctx("mallory"), a.id).unwrap();
+    let seen = operation(e.engine(), &ctx("mallory"), a.id).unwrap();
     assert_eq!(seen.contact, None);
     assert_eq!(seen.view, View::Own { volumes: p.extents, purpose: None });
 }
@@ -234,11 +236,11 @@ fn ended_and_disjoint_in_time_are_invisible() {
     // Same place, later: no time overlap, so no need to know.
     let b = file(&e, "bob", volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0 + HOUR, T0 + 2 * HOUR), vec![]);
     assert!(query(&e, "alice").iter().all(|v| v.id != b.id));
-    assert!(matches!(operation(&e, &ctx("alice"), b.id), Err(EngineError::NotFound(_))));
+    assert!(matches!(operation(e.engine(), &ctx("alice"), b.id), Err(EngineError::NotFound(_))));
     // Once Alice's operation has ended, nothing grants her a view either.
     let later = Ctx::new(manager("alice"), Time::from_micros(T0 + HOUR + 1));
-    assert!(matches!(operation(&e, &later, b.id), Err(EngineError::NotFound(_))));
-    assert!(operation(&e, &later, a.id).is_ok(), "own, even ended");
+    assert!(matches!(operation(e.engine(), &later, b.id), Err(EngineError::NotFound(_))));
+    assert!(operation(e.engine(), &later, a.id).is_ok(), "own, even ended");
 }
 
 #[test]
@@ -248,7 +250,7 @@ fn implicit_subscriptions_do_not_widen_the_view() {
     let b =
         file(&e, "bob", volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR), vec![a.ovn.clone()]);
     // One part (Alice's intent), not two (its implicit subscription too).
-    let seen = operation(&e, &ctx("alice"), b.id).unwrap();
+    let seen = operation(e.engine(), &ctx("alice"), b.id).unwrap();
     let View::Other { parts } = seen.view else { panic!() };
     assert_eq!(parts.len(), 1);
     assert_eq!(seen.contact, None);
@@ -257,7 +259,10 @@ fn implicit_subscriptions_do_not_widen_the_view() {
 #[test]
 fn empty_or_huge_areas_are_refused() {
     let e = engine();
-    assert!(matches!(query_operations(&e, &ctx("alice"), &[]), Err(EngineError::BadRequest(_))));
+    assert!(matches!(query_operations(e.engine(), &ctx("alice"), &[]), Err(EngineError::BadRequest(_))));
     let huge = vec![volume(square(46.0, 7.0, 5.0), (0.0, 120.0), T0, T0 + HOUR)];
-    assert!(matches!(query_operations(&e, &ctx("alice"), &huge), Err(EngineError::AreaTooLarge { .. })));
+    assert!(matches!(
+        query_operations(e.engine(), &ctx("alice"), &huge),
+        Err(EngineError::AreaTooLarge { .. })
+    ));
 }

@@ -11,9 +11,7 @@ use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
-use deconflict_core::{
-    Ctx, Engine, EngineError, EntityId, Limits, Ovn, PartyName, Store, TxMode, UssBaseUrl,
-};
+use deconflict_core::{App, Ctx, EngineError, EntityId, Limits, Ovn, PartyName, Store, TxMode, UssBaseUrl};
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -205,13 +203,13 @@ fn stats(name: &str, mut samples: Vec<Duration>, wall: Duration) {
 /// Files `p` with a complete key (found by a query first, not timed), again
 /// if a concurrent writer got in between (409); returns the time of the
 /// successful create alone and how many attempts were refused.
-fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result<(Duration, u32)> {
+fn timed_create(app: &App, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result<(Duration, u32)> {
     let mut refused = 0;
     loop {
-        let keys = engine.query_intents(ctx, &p.extents[0]).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let keys = app.engine().query_intents(ctx, &p.extents[0]).map_err(|e| anyhow::anyhow!("{e}"))?;
         p.key = keys.into_iter().map(|v| v.intent.ovn).collect();
         let start = Instant::now();
-        match engine.put_intent(ctx, EntityId::random(), None, p) {
+        match app.put_intent(ctx, EntityId::random(), None, p) {
             Ok(_) => return Ok((start.elapsed(), refused)),
             Err(EngineError::MissingKeys(_) | EngineError::Contention { .. }) if refused < 20 => refused += 1,
             Err(e) => anyhow::bail!("{e}"),
@@ -221,7 +219,7 @@ fn timed_create(engine: &Engine, ctx: &Ctx, p: &mut PutIntent) -> anyhow::Result
 
 /// What every bench thread needs.
 struct Setup {
-    engines: Vec<Engine>,
+    apps: Vec<App>,
     now: i64,
     seed: u64,
     url: UssBaseUrl,
@@ -252,7 +250,7 @@ impl Setup {
         op: F,
     ) -> anyhow::Result<(Vec<Duration>, u32, Duration)>
     where
-        F: Fn(&Engine, &Ctx, &mut Gen, usize) -> anyhow::Result<(Duration, u32)> + Sync,
+        F: Fn(&App, &Ctx, &mut Gen, usize) -> anyhow::Result<(Duration, u32)> + Sync,
     {
         let wall = Instant::now();
         let results: Vec<anyhow::Result<(Vec<Duration>, u32)>> = std::thread::scope(|scope| {
@@ -260,7 +258,7 @@ impl Setup {
                 .map(|t| {
                     let op = &op;
                     scope.spawn(move || {
-                        let engine = &self.engines[t % self.engines.len()];
+                        let app = &self.apps[t % self.apps.len()];
                         let ctx = self.ctx(t)?;
                         let mut g = Gen {
                             rng: StdRng::seed_from_u64(self.seed ^ ((t as u64 + 1) * 7919)),
@@ -269,7 +267,7 @@ impl Setup {
                         let mut samples = Vec::with_capacity(per_thread);
                         let mut refused = 0;
                         for i in 0..per_thread {
-                            let (d, r) = op(engine, &ctx, &mut g, i * threads + t)?;
+                            let (d, r) = op(app, &ctx, &mut g, i * threads + t)?;
                             samples.push(d);
                             refused += r;
                         }
@@ -296,7 +294,7 @@ impl Setup {
 fn strategic(a: &StrategicArgs) -> anyhow::Result<()> {
     let bench = BenchStore::new(&a.store)?;
     let outcome = strategic_on(a, &bench);
-    // Dropping the engines closes their pools before the schema is removed.
+    // Dropping the apps closes their pools before the schema is removed.
     bench.finish()?;
     outcome
 }
@@ -317,26 +315,27 @@ fn strategic_on(a: &StrategicArgs, bench: &BenchStore) -> anyhow::Result<()> {
     preload(&*store, &mut g, a.intents)?;
     println!("preload: {:.1} s", t.elapsed().as_secs_f64());
     let limits = Limits { max_results: usize::MAX, ..Limits::default() };
-    let mut engines = vec![Engine::new(store, limits.clone())];
+    let mut apps = vec![App::new(store, limits.clone())];
     for _ in 1..a.replicas.max(1) {
         // Another replica: its own connection pool to the same database (a
         // PostgreSQL URL), or the same store in this process otherwise.
-        let replica = if bench.is_shared_database() { bench.open()? } else { engines[0].store().clone() };
-        engines.push(Engine::new(replica, limits.clone()));
+        let replica =
+            if bench.is_shared_database() { bench.open()? } else { apps[0].runner().store().clone() };
+        apps.push(App::new(replica, limits.clone()));
     }
-    let setup = Setup { engines, now, seed: a.seed, url: UssBaseUrl::parse("https://bench.example", false)? };
+    let setup = Setup { apps, now, seed: a.seed, url: UssBaseUrl::parse("https://bench.example", false)? };
     let threads = a.threads.max(1);
     let per_thread = (a.ops / threads).max(1);
 
-    let (samples, refused, wall) = setup.run(threads, per_thread, |engine, ctx, g, _| {
+    let (samples, refused, wall) = setup.run(threads, per_thread, |app, ctx, g, _| {
         let mut p = setup.put(vec![g.volume()?]);
-        timed_create(engine, ctx, &mut p)
+        timed_create(app, ctx, &mut p)
     })?;
     stats("create (with key check)", samples, wall);
     report_refused(refused);
 
     let found = std::sync::atomic::AtomicUsize::new(0);
-    let (samples, _, wall) = setup.run(threads, per_thread, |engine, ctx, g, _| {
+    let (samples, _, wall) = setup.run(threads, per_thread, |app, ctx, g, _| {
         let (lat, lng) = g.point();
         let area = Volume4D::new(
             Footprint::Circle(Circle::new(LatLng::new(lat, lng)?, 5_000.0)?),
@@ -344,7 +343,7 @@ fn strategic_on(a: &StrategicArgs, bench: &BenchStore) -> anyhow::Result<()> {
             TimeWindow::unbounded(),
         );
         let start = Instant::now();
-        let n = engine.query_intents(ctx, &area).map_err(|e| anyhow::anyhow!("{e}"))?.len();
+        let n = app.engine().query_intents(ctx, &area).map_err(|e| anyhow::anyhow!("{e}"))?.len();
         found.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         Ok((start.elapsed(), 0))
     })?;
@@ -357,10 +356,10 @@ fn strategic_on(a: &StrategicArgs, bench: &BenchStore) -> anyhow::Result<()> {
     // overlaps in time; concurrent writers race and retry with the new keys.
     let (lat, lng) = g.point();
     let busy_per_thread = (a.ops.min(1_000) / threads).max(1);
-    let (samples, refused, wall) = setup.run(threads, busy_per_thread, |engine, ctx, g, i| {
+    let (samples, refused, wall) = setup.run(threads, busy_per_thread, |app, ctx, g, i| {
         let slot = (i as i64 * 10) % (23 * 60) + 5;
         let mut p = setup.put(vec![g.volume_at(lat, lng, slot)?]);
-        timed_create(engine, ctx, &mut p)
+        timed_create(app, ctx, &mut p)
     })?;
     stats("busy cell create", samples, wall);
     report_refused(refused);

@@ -404,9 +404,8 @@ async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -
     crate::demo_blind::act(&p.alpha, &p.bravo, &p.charlie, c.clock.now()).await?;
 
     section("Every party verifies its slice of the signed audit log");
-    let store = state.engine.store().clone();
-    state.feed.seal(store.clone(), &state.clock).await?;
-    state.feed.follow(store).await?;
+    state.feed.seal(&state.app, &state.clock).await?;
+    state.feed.follow(&state.app).await?;
     let key = p.charlie.get("/v1/audit/key").await?;
     let trusted: audit::PublicKey =
         s(&key.body, "public_key_hex").parse().map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -96,7 +96,7 @@ pub(crate) async fn prepare(
     now: Time,
 ) -> Checked {
     let keys: BTreeSet<OperationKey> = tracks.iter().filter_map(|s| s.intent).collect();
-    let (mut intents, failed) = fetch(live.engine(), cache, keys, now).await;
+    let (mut intents, failed) = fetch(live.app().engine(), cache, keys, now).await;
     intents.0.remove(&FOREIGN);
     let owners: HashMap<OperationKey, PartyId> =
         intents.0.iter().map(|(k, i)| (*k, live.party(&i.owner))).collect();

@@ -66,13 +66,13 @@ pub(crate) async fn post(live: &LiveService, now: Time, notices: Vec<Notice>) {
     if notices.is_empty() {
         return;
     }
-    let engine = live.engine().clone();
+    let app = live.app().clone();
     let posted = tokio::task::spawn_blocking(move || {
         notices
             .iter()
             .map(|n| match (&n.alert.thread, n.resumed) {
-                (Some(t), true) => engine.coord().conflict_thread(now, t),
-                _ => engine.coord().alert_raised(now, &n.alert),
+                (Some(t), true) => app.coord().conflict_thread(now, t),
+                _ => app.coord().alert_raised(now, &n.alert),
             })
             .collect::<Vec<_>>()
     })

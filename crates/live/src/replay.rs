@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Engine, Limits, MemoryStore, PartyName};
+use deconflict_core::{App, Limits, MemoryStore, PartyName};
 use feeds::adsb;
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::BeastFramer;
@@ -250,8 +250,8 @@ pub async fn run(recording: &[Recorded], opts: &ReplayOptions, mut on: impl FnMu
     let stale_us = i64::try_from(opts.live.stale_after.as_micros()).unwrap_or(i64::MAX);
     let (t0, t_end) = (first.state.time.as_micros(), last.state.time.as_micros());
     let clock = Clock::manual(t0);
-    let engine = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
-    let live = LiveService::new(opts.live.clone(), engine, clock.clone());
+    let app = App::new(Arc::new(MemoryStore::new()), Limits::default());
+    let live = LiveService::new(opts.live.clone(), app, clock.clone());
     let party = PartyName::new("replay").map(|m| live.party(&m)).unwrap_or(PartyId(0));
     let mut names = std::collections::BTreeSet::new();
     let mut pairs = std::collections::BTreeSet::new();

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockWriteGuard};
 
-use deconflict_core::{Engine, PartyName};
+use deconflict_core::{App, PartyName};
 use tactical::{PartyId, PictureConfig, TrackId, TrackPicture, TrackState, UpdateOutcome};
 use tokio::sync::{broadcast, watch};
 
@@ -48,7 +48,7 @@ enum Origin<'a> {
 #[derive(Debug)]
 struct Inner {
     config: LiveConfig,
-    engine: Engine,
+    app: App,
     clock: Clock,
     picture: Mutex<Picture>,
     parties: RwLock<Parties>,
@@ -82,9 +82,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl LiveService {
-    /// An empty picture over `engine` (intents for conformance, lines for
+    /// An empty picture over `app` (intents for conformance, lines for
     /// alert threads, the audit log) on `clock`.
-    pub fn new(config: LiveConfig, engine: Engine, clock: Clock) -> Self {
+    pub fn new(config: LiveConfig, app: App, clock: Clock) -> Self {
         let tracks = TrackPicture::new(PictureConfig {
             max_age: config.stale_after,
             history_len: 4,
@@ -98,7 +98,7 @@ impl LiveService {
         Self {
             inner: Arc::new(Inner {
                 config,
-                engine,
+                app,
                 clock,
                 picture: Mutex::new(Picture {
                     tracks,
@@ -127,9 +127,9 @@ impl LiveService {
         &self.inner.clock
     }
 
-    /// The strategic engine (intents, lines, audit).
-    pub fn engine(&self) -> &Engine {
-        &self.inner.engine
+    /// The application (intents, lines, audit).
+    pub fn app(&self) -> &App {
+        &self.inner.app
     }
 
     /// The party number of `name` (assigned on first sight).

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use deconflict_core::coord::{LineId, LineSpec, Party, Policy};
 use deconflict_core::events::EventKind;
-use deconflict_core::{Ctx, Engine, Limits, MemoryStore, PartyName, Role, Roles, TxMode};
+use deconflict_core::{App, Ctx, Limits, MemoryStore, PartyName, Role, Roles, TxMode};
 use tactical::{
     Altitude, DegreesTrue, FeetPerMinute, Knots, PartyId, Position, Severity, Timestamp, TrackId, TrackState,
 };
@@ -20,8 +20,8 @@ const T0: i64 = 1_700_000_000_000_000;
 
 fn service(config: LiveConfig) -> (LiveService, Clock) {
     let clock = Clock::manual(T0);
-    let engine = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
-    (LiveService::new(config, engine, clock.clone()), clock)
+    let app = App::new(Arc::new(MemoryStore::new()), Limits::default());
+    (LiveService::new(config, app, clock.clone()), clock)
 }
 
 fn state(clock: &Clock, lat: f64, lon: f64, trk: f64) -> TrackState {
@@ -129,8 +129,8 @@ async fn own_conflicts_are_shown_to_their_owner_only_unless_turned_off() {
     assert_eq!(live.alerts_for(quiet, Some(true)).len(), 1, "unless it asks");
 }
 
-fn unsealed(engine: &Engine) -> Vec<(Option<EventKind>, Vec<String>, String)> {
-    let mut tx = engine.store().begin(TxMode::Read).unwrap();
+fn unsealed(app: &App) -> Vec<(Option<EventKind>, Vec<String>, String)> {
+    let mut tx = app.runner().store().begin(TxMode::Read).unwrap();
     tx.unsealed_events(10_000)
         .unwrap()
         .into_iter()
@@ -138,7 +138,7 @@ fn unsealed(engine: &Engine) -> Vec<(Option<EventKind>, Vec<String>, String)> {
         .collect()
 }
 
-fn line_between(engine: &Engine, a: &str, b: &str) {
+fn line_between(app: &App, a: &str, b: &str) {
     let admin = Ctx::new(PartyName::new("admin").unwrap(), geom::Time::from_micros(T0))
         .with_roles(Roles::NONE.with(Role::Operator));
     let (a, b) = (PartyName::new(a).unwrap(), PartyName::new(b).unwrap());
@@ -149,16 +149,16 @@ fn line_between(engine: &Engine, a: &str, b: &str) {
             webhook_url: None,
             updated_at: geom::Time::from_micros(0),
         };
-        engine.coord().put_party(&admin, party).unwrap();
+        app.coord().put_party(&admin, party).unwrap();
     }
     let spec = LineSpec { name: "line".into(), parties: vec![a, b], policy: Policy::default() };
-    engine.coord().put_line(&admin, &LineId::parse("ab").unwrap(), &spec).unwrap();
+    app.coord().put_line(&admin, &LineId::parse("ab").unwrap(), &spec).unwrap();
 }
 
 #[tokio::test]
 async fn a_new_cross_party_alert_is_recorded_once_with_its_thread() {
     let (live, clock) = service(LiveConfig::default());
-    line_between(live.engine(), "alice", "bob");
+    line_between(live.app(), "alice", "bob");
     let (alice, bob) = (party(&live, "alice"), party(&live, "bob"));
     for _ in 0..2 {
         head_on(&live, &clock, (alice, "A1"), (bob, "B1"));
@@ -169,7 +169,7 @@ async fn a_new_cross_party_alert_is_recorded_once_with_its_thread() {
         live.scan_once().await; // ongoing: nothing more recorded
         step(&clock, 1);
     }
-    let events = unsealed(live.engine());
+    let events = unsealed(live.app());
     let raised: Vec<_> = events.iter().filter(|e| e.0 == Some(EventKind::AlertRaised)).collect();
     assert_eq!(raised.len(), 1, "{events:?}");
     assert_eq!(raised[0].1, ["alice", "bob"]);
@@ -188,7 +188,7 @@ async fn the_replica_that_received_the_first_track_records_the_alert() {
     // Here alice's A1 (the pair's first track by owner) came from another
     // replica: this one raises the alert but leaves the record to that one.
     let (live, clock) = service(LiveConfig::default());
-    line_between(live.engine(), "alice", "bob");
+    line_between(live.app(), "alice", "bob");
     let (alice, bob) = (party(&live, "alice"), party(&live, "bob"));
     for _ in 0..2 {
         live.ingest_remote(alice, [("A1".to_owned(), state(&clock, 46.0, 7.0, 90.0))]);
@@ -197,7 +197,7 @@ async fn the_replica_that_received_the_first_track_records_the_alert() {
         step(&clock, 5);
     }
     assert_eq!(live.alerts_for(bob, None).len(), 1);
-    let kinds: Vec<Option<EventKind>> = unsealed(live.engine()).into_iter().map(|e| e.0).collect();
+    let kinds: Vec<Option<EventKind>> = unsealed(live.app()).into_iter().map(|e| e.0).collect();
     assert!(
         !kinds.iter().any(|k| matches!(k, Some(EventKind::AlertRaised | EventKind::MessageSent))),
         "{kinds:?}"

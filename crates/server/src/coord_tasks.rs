@@ -21,7 +21,7 @@ use deconflict_core::coord::{
     DeliveryChannel, EscalationReport, LivenessReport, MessageId, Party, WebhookBatch,
 };
 use deconflict_core::events::EventKind;
-use deconflict_core::{Engine, EngineError};
+use deconflict_core::{App, EngineError};
 
 use crate::state::AppState;
 use crate::tasks::TaskError;
@@ -58,12 +58,12 @@ impl CoordRuntime {
     }
 }
 
-/// Runs an engine call without a request on a blocking thread.
+/// Runs an application call without a request on a blocking thread.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    f: impl FnOnce(&App) -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, TaskError> {
-    crate::tasks::blocking(&state.engine, f).await
+    crate::tasks::blocking(&state.app, f).await
 }
 
 /// Escalates every overdue urgent or flash delivery (see the module docs).
@@ -194,7 +194,10 @@ const BACKLOG_CAP: usize = 1000;
 pub async fn refresh_gauges(state: &AppState) {
     let now = state.clock.now();
     let read = blocking(state, move |e| {
-        Ok((e.coord().gauges(now)?, deconflict_core::ledger::backlog(&**e.store(), BACKLOG_CAP)?))
+        Ok((
+            e.coord().gauges(now)?,
+            e.runner().read(|tx| Ok(deconflict_core::ledger::backlog(tx, BACKLOG_CAP)?))?,
+        ))
     })
     .await;
     let (g, backlog) = match read {
@@ -249,10 +252,8 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         })
         .collect::<Result<Vec<_>, String>>()?;
     let now = state.clock.now();
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || engine.coord().load_parties(now, &parties))
+    blocking(state, move |app| app.coord().load_parties(now, &parties))
         .await
-        .map_err(|e| format!("{}: {e}", path.display()))?
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use deconflict_core::ledger::seal_once;
-use deconflict_core::{Store, StoreError, TxMode};
+use deconflict_core::{App, StoreError};
 use tokio::sync::broadcast;
 
 use crate::state::Clock;
+use crate::tasks::{TaskError, blocking};
 
 /// How many sealed entries the follower reads per query.
 const PAGE: usize = 500;
@@ -71,14 +72,15 @@ impl Feed {
     ///
     /// # Errors
     /// The store's error.
-    pub async fn seal(&self, store: Arc<dyn Store>, clock: &Clock) -> Result<usize, StoreError> {
+    pub async fn seal(&self, app: &App, clock: &Clock) -> Result<usize, TaskError> {
         let (key, replica, now) = (self.key.clone(), self.replica.clone(), clock.now());
-        let task = tokio::task::spawn_blocking(move || {
+        blocking(app, move |app| {
+            let store = app.runner().store();
             let mut total = 0;
             loop {
                 // Another replica sealing at the same moment makes ours a Retry:
                 // it holds the lease, so there is nothing for us to do now.
-                let r = match seal_once(&*store, &key, &replica, now, PAGE) {
+                let r = match seal_once(&**store, &key, &replica, now, PAGE) {
                     Err(StoreError::Retry) => return Ok(total),
                     other => other?,
                 };
@@ -87,25 +89,20 @@ impl Feed {
                     return Ok(total);
                 }
             }
-        });
-        task.await.map_err(|e| StoreError::backend(format!("sealer task failed: {e}")))?
+        })
+        .await
     }
 
     /// Reads newly sealed entries from the store and broadcasts them.
     ///
     /// # Errors
     /// The store's error.
-    pub async fn follow(&self, store: Arc<dyn Store>) -> Result<usize, StoreError> {
+    pub async fn follow(&self, app: &App) -> Result<usize, TaskError> {
         let mut total = 0;
         loop {
             let after = self.followed();
-            let store = store.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let mut tx = store.begin(TxMode::Read)?;
-                tx.sealed_after(after, PAGE)
-            })
-            .await
-            .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
+            let page =
+                blocking(app, move |app| app.runner().read(|tx| Ok(tx.sealed_after(after, PAGE)?))).await?;
             let n = page.len();
             for entry in page {
                 self.followed.store(entry.seq, Ordering::SeqCst);
@@ -125,13 +122,8 @@ impl Feed {
     ///
     /// # Errors
     /// The store's error.
-    pub async fn start_at_head(&self, store: Arc<dyn Store>) -> Result<(), StoreError> {
-        let head = tokio::task::spawn_blocking(move || {
-            let mut tx = store.begin(TxMode::Read)?;
-            tx.last_sealed()
-        })
-        .await
-        .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
+    pub async fn start_at_head(&self, app: &App) -> Result<(), TaskError> {
+        let head = blocking(app, |app| app.runner().read(|tx| Ok(tx.last_sealed()?))).await?;
         self.followed.store(head.map_or(0, |e| e.seq), Ordering::SeqCst);
         Ok(())
     }
@@ -141,12 +133,12 @@ impl Feed {
     ///
     /// # Errors
     /// When the store fails.
-    pub async fn pass(&self, store: Arc<dyn Store>, clock: &Clock) -> Result<(), crate::tasks::TaskError> {
-        let n = self.seal(store.clone(), clock).await?;
+    pub async fn pass(&self, app: &App, clock: &Clock) -> Result<(), TaskError> {
+        let n = self.seal(app, clock).await?;
         if n > 0 {
             metrics::counter!("deconflict_audit_sealed_total").increment(n as u64);
         }
-        self.follow(store).await?;
+        self.follow(app).await?;
         Ok(())
     }
 }

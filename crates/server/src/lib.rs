@@ -30,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
-use deconflict_core::Engine;
+use deconflict_core::App;
 use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 use tracing::Level;
@@ -190,12 +190,12 @@ pub async fn build_state(
     metrics::install();
     let verifier = cfg.verifier()?;
     let feed = feed::Feed::new(feed::load_or_create_key(&cfg.audit_key)?);
-    feed.start_at_head(store.clone()).await.map_err(ConfigError::Store)?;
-    let engine = Engine::new(store, cfg.limits.clone());
+    let app = App::new(store, cfg.limits.clone());
+    feed.start_at_head(&app).await.map_err(|e| ConfigError::Store(e.into_store()))?;
     let state = AppState {
         feed,
-        live: live::LiveService::new(cfg.live.clone(), engine.clone(), clock.clone()),
-        engine,
+        live: live::LiveService::new(cfg.live.clone(), app.clone(), clock.clone()),
+        app,
         verifier: Arc::new(verifier),
         clock,
         request_timeout: cfg.request_timeout,
@@ -210,17 +210,11 @@ pub async fn build_state(
     };
     // This replica is a DSS instance of the pool; the first one to start
     // makes the pool's DAR id.
-    let (engine, id) = (state.engine.clone(), cfg.dss_instance_id.clone());
-    let dar = uuid::Uuid::new_v4().to_string();
-    let joined = tokio::task::spawn_blocking(move || engine.join_pool(&id, &dar)).await;
-    let failed = |e: String| {
-        ConfigError::Store(deconflict_core::StoreError::backend(format!("joining the pool: {e}")))
-    };
-    match joined.map_err(|e| failed(e.to_string()))? {
-        Ok(_) => {}
-        Err(deconflict_core::EngineError::Store(e)) => return Err(ConfigError::Store(e)),
-        Err(e) => return Err(failed(e.to_string())),
-    }
+    let (id, dar) = (cfg.dss_instance_id.clone(), uuid::Uuid::new_v4().to_string());
+    tasks::blocking(&state.app, move |app| app.engine().join_pool(&id, &dar)).await.map_err(|e| match e {
+        tasks::TaskError::Engine(deconflict_core::EngineError::Store(e)) => ConfigError::Store(e),
+        e => ConfigError::Store(deconflict_core::StoreError::backend(format!("joining the pool: {e}"))),
+    })?;
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;
         tracing::info!(path = %path.display(), written = n, "loaded the party registry");
@@ -280,7 +274,7 @@ fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRunt
     let s = state.clone();
     bg.every("audit", cfg.seal_interval, move || {
         let s = s.clone();
-        async move { s.feed.pass(s.engine.store().clone(), &s.clock).await }
+        async move { s.feed.pass(&s.app, &s.clock).await }
     });
     let s = state.clone();
     bg.every("purge", cfg.purge_interval, move || {

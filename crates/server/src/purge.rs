@@ -10,7 +10,8 @@ use crate::tasks::{TaskError, blocking};
 /// When the store fails.
 pub async fn purge_once(state: &AppState) -> Result<(), TaskError> {
     let now = state.clock.now();
-    let (purged, reports, counts) = blocking(&state.engine, move |engine| {
+    let (purged, reports, counts) = blocking(&state.app, move |app| {
+        let engine = app.engine();
         Ok((engine.purge_expired(now)?, engine.purge_reports(now)?, engine.counts()?))
     })
     .await?;

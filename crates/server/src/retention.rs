@@ -17,7 +17,7 @@ use crate::tasks::{TaskError, blocking};
 pub async fn retention_once(state: &AppState, keep: Duration) -> Result<HistoryPurge, TaskError> {
     let now = state.clock.now();
     let keep_us = i64::try_from(keep.as_micros()).unwrap_or(i64::MAX);
-    let r = blocking(&state.engine, move |engine| engine.purge_history(now, keep_us)).await?;
+    let r = blocking(&state.app, move |app| app.engine().purge_history(now, keep_us)).await?;
     for (kind, n) in [
         ("message", r.messages),
         ("delivery", r.deliveries),

@@ -1,10 +1,10 @@
-//! Shared state of one server: the engine, the token verifier, the clock and
+//! Shared state of one server: the application, the token verifier, the clock and
 //! the request settings. Cheap to clone (everything is behind `Arc`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Ctx, Engine, EngineError};
+use deconflict_core::{App, Ctx, EngineError};
 
 use crate::auth::Verifier;
 use crate::error::ApiError;
@@ -17,8 +17,8 @@ pub use live::Clock;
 /// Everything a handler needs.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The strategic engine over the configured store.
-    pub engine: Engine,
+    /// The application (strategic engine and coordination) over the configured store.
+    pub app: App,
     /// Verifies bearer tokens.
     pub verifier: Arc<Verifier>,
     /// The clock.
@@ -96,15 +96,15 @@ impl Drop for StreamSlot {
 }
 
 impl AppState {
-    /// Runs an engine call for `authed` on a blocking thread, with the request
-    /// deadline, and maps its refusal to an HTTP error.
+    /// Runs an application call for `authed` on a blocking thread, with the
+    /// request deadline, and maps its refusal to an HTTP error.
     ///
     /// # Errors
     /// The engine's refusal as an [`ApiError`].
     pub async fn run<T, F>(&self, authed: &Authed, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Engine, &Ctx) -> Result<T, EngineError> + Send + 'static,
+        F: FnOnce(&App, &Ctx) -> Result<T, EngineError> + Send + 'static,
     {
         let mut ctx = Ctx::new(authed.party.clone(), self.clock.now())
             .with_roles(authed.roles())
@@ -114,9 +114,9 @@ impl AppState {
         // nothing more for it (DSS0215).
         let guard = AbandonOnDrop::new();
         ctx.deadline = ctx.deadline.or_abandoned(guard.flag.clone());
-        let engine = self.engine.clone();
+        let app = self.app.clone();
         let viewer = authed.party.clone();
-        let result = tokio::task::spawn_blocking(move || f(&engine, &ctx)).await;
+        let result = tokio::task::spawn_blocking(move || f(&app, &ctx)).await;
         guard.disarm();
         result
             .map_err(|e| ApiError::Internal(format!("engine task failed: {e}")))?

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use deconflict_core::{Engine, EngineError, StoreError};
+use deconflict_core::{App, EngineError, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -28,18 +28,26 @@ pub enum TaskError {
     Join(String),
 }
 
-/// Runs `f` on the engine on a blocking thread (the store is synchronous).
+impl TaskError {
+    /// The store's error behind this failure, or a backend error naming it.
+    pub fn into_store(self) -> StoreError {
+        match self {
+            TaskError::Store(e) | TaskError::Engine(EngineError::Store(e)) => e,
+            other => StoreError::backend(other.to_string()),
+        }
+    }
+}
+
+/// Runs `f` on the application on a blocking thread (the store is synchronous).
 ///
 /// # Errors
 /// What `f` returns, or [`TaskError::Join`].
 pub async fn blocking<T: Send + 'static>(
-    engine: &Engine,
-    f: impl FnOnce(&Engine) -> Result<T, EngineError> + Send + 'static,
+    app: &App,
+    f: impl FnOnce(&App) -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, TaskError> {
-    let engine = engine.clone();
-    Ok(tokio::task::spawn_blocking(move || f(&engine))
-        .await
-        .map_err(|e| TaskError::Join(e.to_string()))??)
+    let app = app.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&app)).await.map_err(|e| TaskError::Join(e.to_string()))??)
 }
 
 /// The running background tasks of one replica.

@@ -7,9 +7,10 @@ use geom::Time;
 
 use super::events::{AlertRaised, AlertTrack};
 use super::{ConflictThread, Coord, conflict_thread_tx, emit};
-use crate::engine::{Deadline, EngineError};
+use crate::engine::EngineError;
 use crate::events::EventKind;
 use crate::ids::PartyName;
+use crate::txn::Deadline;
 
 /// A new loss-of-separation alert between two parties' tracks, as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +46,7 @@ impl Coord<'_> {
             severity: alert.severity,
         };
         let parties = alert.tracks.iter().map(|(p, _)| p);
-        self.engine.write_tx(&Deadline::NONE, |tx| {
+        self.runner.write(&Deadline::NONE, |tx| {
             emit(
                 tx,
                 now,

@@ -417,7 +417,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
     pub fn blind_line(&self, ctx: &Ctx, line: &LineId) -> Result<BlindLine, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let l = line_for(tx, line, &ctx.caller)?;
             let mut b = load_blind_line(tx, line)?;
             // A party taken off the line is no member any more.
@@ -436,7 +436,7 @@ impl super::Coord<'_> {
         let public = blind::keys::PartyPublicKey::from_bytes(key)
             .map_err(|e| EngineError::BadRequest(e.to_string()))?;
         let encoded = B64.encode(public.as_bytes());
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let l = line_for(tx, line, &ctx.caller)?;
             let mut b = load_blind_line(tx, line)?;
             b.members.insert(ctx.caller.clone(), encoded.clone());
@@ -463,7 +463,7 @@ impl super::Coord<'_> {
         epoch: u64,
         envelopes: &BTreeMap<PartyName, Vec<u8>>,
     ) -> Result<BlindLine, EngineError> {
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let l = line_for(tx, line, &ctx.caller)?;
             let mut b = load_blind_line(tx, line)?;
             if epoch != b.epoch + 1 {
@@ -523,7 +523,7 @@ impl super::Coord<'_> {
         line: &LineId,
         epoch: Option<u64>,
     ) -> Result<(u64, PartyName, Vec<u8>), EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             line_for(tx, line, &ctx.caller)?;
             let epoch = match epoch {
                 Some(e) => e,
@@ -578,7 +578,7 @@ impl super::Coord<'_> {
         let mut tokens: Vec<String> = draft.tokens.iter().map(|t| hex(t)).collect();
         tokens.sort_unstable();
         tokens.dedup();
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             line_for(tx, line, &ctx.caller)?;
             let b = load_blind_line(tx, line)?;
             if b.epoch == 0 || draft.epoch != b.epoch {
@@ -708,7 +708,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Stale` for a wrong OVN; `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn blind_end(&self, ctx: &Ctx, id: &str, ovn: &str) -> Result<BlindOp, EngineError> {
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let mut op = own_op(tx, ctx, id)?;
             if op.ovn != ovn {
                 return Err(EngineError::Stale(format!(
@@ -733,7 +733,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
     pub fn blind_op(&self, ctx: &Ctx, id: &str) -> Result<BlindOp, EngineError> {
-        self.engine.read_tx(|tx| own_op(tx, ctx, id))
+        self.runner.read(|tx| own_op(tx, ctx, id))
     }
 
     /// The caller's own blind operations (newest last).
@@ -741,7 +741,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn blind_ops(&self, ctx: &Ctx) -> Result<Vec<BlindOp>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             tx.records_by(kind::OP, RecordKey::K2(ctx.caller.as_str()), super::MAX_LIST)?
                 .iter()
                 .map(decode)
@@ -755,7 +755,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn blind_matches(&self, ctx: &Ctx) -> Result<Vec<BlindMatchView>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let mut out = Vec::new();
             let ops = tx.records_by(kind::OP, RecordKey::K2(ctx.caller.as_str()), super::MAX_LIST)?;
             for r in ops {
@@ -800,7 +800,7 @@ impl super::Coord<'_> {
         if *to == ctx.caller {
             return bad("to: sealing geometry to oneself");
         }
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let l = line_for(tx, line, &ctx.caller)?;
             if !l.has(to) {
                 return bad(format!("to: {to} is not on line {line}"));
@@ -825,7 +825,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn blind_sealed_inbox(&self, ctx: &Ctx) -> Result<Vec<SealedGeometry>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             tx.records_by(kind::SEALED, RecordKey::K1(ctx.caller.as_str()), super::MAX_LIST)?
                 .iter()
                 .map(decode)

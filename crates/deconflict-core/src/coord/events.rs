@@ -170,7 +170,8 @@ pub(super) struct MessageEscalated<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct NoticedIntent<'a> {
     pub(super) id: EntityId,
-    pub(super) manager: &'a PartyName,
+    #[serde(rename = "manager")]
+    pub(super) party: &'a PartyName,
     #[serde(rename = "time_start_us", with = "us")]
     pub(super) time_start: Time,
     #[serde(rename = "time_end_us", with = "us")]

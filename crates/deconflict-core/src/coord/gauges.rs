@@ -27,7 +27,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn gauges(&self, now: geom::Time) -> Result<HotlineGauges, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let mut g = HotlineGauges::default();
             for r in tx.records_by(kind::LINE, RecordKey::All, MAX_LIST)? {
                 match decode::<Line>(&r)?.state {

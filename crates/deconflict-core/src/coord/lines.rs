@@ -118,7 +118,7 @@ pub(crate) fn view(tx: &mut dyn Tx, line: Line) -> Result<LineView, EngineError>
 
 impl Coord<'_> {
     fn allow_http(&self) -> bool {
-        self.engine.limits().allow_http_base_urls
+        self.limits.allow_http_base_urls
     }
 
     /// Creates or replaces a party (the operator only). Returns the party and
@@ -130,7 +130,7 @@ impl Coord<'_> {
         require_operator(ctx, "register parties")?;
         check_party(&party, self.allow_http())?;
         party.updated_at = ctx.now;
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let created = tx.record(kind::PARTY, party.name.as_str())?.is_none();
             write_party(tx, &party, &ctx.caller)?;
             Ok((party.clone(), created))
@@ -158,7 +158,7 @@ impl Coord<'_> {
             )));
         }
         check_webhook(url.as_deref(), self.allow_http())?;
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let mut p: Party = load(tx, kind::PARTY, party.as_str())?
                 .ok_or_else(|| EngineError::NotFound(format!("party {party} is not registered")))?;
             p.webhook_url.clone_from(&url);
@@ -178,7 +178,7 @@ impl Coord<'_> {
             check_party(p, self.allow_http())
                 .map_err(|e| EngineError::BadRequest(format!("parties[{i}]: {e}")))?;
         }
-        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+        self.runner.write(&crate::txn::Deadline::NONE, |tx| {
             let mut written = 0;
             for p in parties {
                 let old: Option<Party> = load(tx, kind::PARTY, p.name.as_str())?;
@@ -200,8 +200,8 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn parties(&self) -> Result<Vec<Party>, EngineError> {
-        self.engine
-            .read_tx(|tx| tx.records_by(kind::PARTY, RecordKey::All, MAX_LIST)?.iter().map(decode).collect())
+        self.runner
+            .read(|tx| tx.records_by(kind::PARTY, RecordKey::All, MAX_LIST)?.iter().map(decode).collect())
     }
 
     /// Creates or updates line `id` (the operator only). Returns it and whether it was created.
@@ -222,7 +222,7 @@ impl Coord<'_> {
             return bad(p);
         }
         let now = ctx.now;
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             for p in &parties {
                 if tx.record(kind::PARTY, p.as_str())?.is_none() {
                     return bad(format!(
@@ -278,7 +278,7 @@ impl Coord<'_> {
     /// `Store`.
     pub fn lines(&self, ctx: &Ctx) -> Result<Vec<LineView>, EngineError> {
         let all = ctx.roles.has(Role::Operator);
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             all_lines(tx)?.into_iter().filter(|l| all || l.has(&ctx.caller)).map(|l| view(tx, l)).collect()
         })
     }
@@ -288,7 +288,7 @@ impl Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
     pub fn line(&self, ctx: &Ctx, id: &LineId) -> Result<LineView, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let line = readable_line(tx, ctx, id)?;
             view(tx, line)
         })
@@ -303,7 +303,7 @@ impl Coord<'_> {
     pub fn suspend_line(&self, ctx: &Ctx, id: &LineId, why: &str) -> Result<LineView, EngineError> {
         check_text("why", why, 1000)?;
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, by)?;
             if let LineState::Suspended { by: who, why: reason, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is already suspended by {who}: {reason}")));
@@ -330,7 +330,7 @@ impl Coord<'_> {
             check_text("why", w, 1000)?;
         }
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let mut line = line_for(tx, id, by)?;
             let LineState::Suspended { by: suspended_by, at, why: suspended_why } = line.state.clone() else {
                 return Err(EngineError::Stale(format!(
@@ -361,7 +361,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn heartbeat(&self, ctx: &Ctx, id: &LineId) -> Result<Heartbeat, EngineError> {
         let (now, by) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let line = line_for(tx, id, by)?;
             let hb = touch_heartbeat(tx, id, by, now, HeartbeatSource::Heartbeat)?;
             let payload: &ev::LineHeartbeat = &hb;

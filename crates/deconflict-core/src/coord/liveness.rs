@@ -170,7 +170,7 @@ impl Coord<'_> {
     pub fn liveness_due(&self, now: Time) -> Result<LivenessReport, EngineError> {
         let mut report = LivenessReport::default();
         loop {
-            let (n, failed) = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+            let (n, failed) = self.runner.write(&crate::txn::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::CHECK, now, BATCH)?;
                 let mut failed = 0;
                 for r in &due {
@@ -187,7 +187,7 @@ impl Coord<'_> {
             }
         }
         loop {
-            let n = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+            let n = self.runner.write(&crate::txn::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::LINE, now, BATCH)?;
                 for r in &due {
                     let mut line: Line = decode(r)?;
@@ -214,7 +214,7 @@ impl Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden`, `Stale` (suspended line, 409), `Timeout`, `Store`.
     pub fn start_exercise(&self, ctx: &Ctx, id: &LineId) -> Result<Check, EngineError> {
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let line = line_for(tx, id, &ctx.caller)?;
             if let LineState::Suspended { by, why, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is suspended by {by}: {why}")));
@@ -235,7 +235,7 @@ impl Coord<'_> {
         before: Option<CheckId>,
         limit: usize,
     ) -> Result<Page<Check, CheckId>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             super::lines::readable_line(tx, ctx, id)?;
             let list = (kind::CHECK, RecordKey::K1(id.as_str()));
             let keep = |_: &mut dyn Tx, r: &Record| decode(r).map(Some);

@@ -262,9 +262,14 @@ impl Coord<'_> {
         {
             return bad("idempotency_key must be 1 to 200 characters without control characters");
         }
-        self.engine.take_rate(ctx, crate::quota::Quota::MessagesPerMinute)?;
+        self.limits.quotas.take_rate(
+            self.rates,
+            &ctx.caller,
+            crate::quota::Quota::MessagesPerMinute,
+            ctx.now,
+        )?;
         let id = MessageId::new();
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             if let Some(k) = &draft.idempotency_key
                 && let Some(first) = load::<MessageKey>(tx, kind::MESSAGE_KEY, &key_id(sender, k))?
             {
@@ -353,7 +358,7 @@ impl Coord<'_> {
     pub fn ack_message(&self, ctx: &Ctx, id: MessageId, operator: &str) -> Result<MessageView, EngineError> {
         check_operator(operator)?;
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, caller, "acknowledge")?;
             if d.acked_at.is_none() {
@@ -393,7 +398,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn read_message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
             let mut d = own_delivery(tx, &message, caller, "mark read")?;
             if d.read_at.is_none() {
@@ -421,7 +426,7 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
         let caller = &ctx.caller;
-        let view = self.engine.read_tx(|tx| {
+        let view = self.runner.read(|tx| {
             let message = load_message(tx, id)?;
             if &message.sender != caller {
                 own_delivery(tx, &message, caller, "read").map_err(|_| {
@@ -453,7 +458,7 @@ impl Coord<'_> {
         limit: usize,
     ) -> Result<Page<MessageView, MessageId>, EngineError> {
         let caller = &ctx.caller;
-        let mut page = self.engine.read_tx(|tx| {
+        let mut page = self.runner.read(|tx| {
             let list = (kind::DELIVERY, RecordKey::K1(caller.as_str()));
             let before = before.map(|m| delivery_id(m, caller));
             let keep = |tx: &mut dyn Tx, r: &Record| {
@@ -486,7 +491,7 @@ impl Coord<'_> {
         if pending.is_empty() {
             return Ok(());
         }
-        let fresh = self.engine.write_tx(&ctx.deadline, |tx| {
+        let fresh = self.runner.write(&ctx.deadline, |tx| {
             let mut out = Vec::with_capacity(pending.len());
             for &id in &pending {
                 if let Some(mut d) = load_delivery(tx, id, caller)? {
@@ -525,7 +530,7 @@ impl Coord<'_> {
     ) -> Result<Page<MessageView, MessageId>, EngineError> {
         let caller = &ctx.caller;
         let operator = ctx.roles.has(crate::Role::Operator);
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             super::lines::readable_line(tx, ctx, line_id)?;
             let thread = thread.map(|t| t.to_string());
             let key = match &thread {
@@ -556,9 +561,8 @@ impl Coord<'_> {
         message_id: MessageId,
         via: DeliveryChannel,
     ) -> Result<bool, EngineError> {
-        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
-            mark_delivered_tx(tx, now, recipient, message_id, via)
-        })
+        self.runner
+            .write(&crate::txn::Deadline::NONE, |tx| mark_delivered_tx(tx, now, recipient, message_id, via))
     }
 
     /// Escalates every urgent or flash delivery whose acknowledgement deadline
@@ -571,7 +575,7 @@ impl Coord<'_> {
         const BATCH: usize = 200;
         let mut report = EscalationReport::default();
         loop {
-            let n = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+            let n = self.runner.write(&crate::txn::Deadline::NONE, |tx| {
                 let due = tx.records_due(kind::DELIVERY, now, BATCH)?;
                 let mut n = 0;
                 for r in &due {
@@ -597,7 +601,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Timeout`, `Store`.
     pub fn conflict_thread(&self, now: Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
-        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| conflict_thread_tx(tx, now, conflict))
+        self.runner.write(&crate::txn::Deadline::NONE, |tx| conflict_thread_tx(tx, now, conflict))
     }
 }
 
@@ -616,8 +620,8 @@ pub struct ConflictThread {
     pub refs: Refs,
 }
 
-/// [`Coord::conflict_thread`] inside an existing transaction (the engine calls
-/// it with the record of a 409 refusal, so both commit together).
+/// [`Coord::conflict_thread`] inside an existing transaction (the application
+/// layer calls it with the record of a 409 refusal, so both commit together).
 pub(crate) fn conflict_thread_tx(
     tx: &mut dyn Tx,
     now: Time,

@@ -12,9 +12,9 @@
 //! cannot later claim a message came late or a line was alive when the log
 //! says otherwise.
 //!
-//! Each change is one write transaction through [`Engine::write_tx`]
+//! Each change is one write transaction through [`Runner::write`]
 //! (retried on conflicts, never committed after the deadline); reads are read
-//! transactions. Time is always passed in.
+//! transactions ([`Runner::read`]). Time is always passed in.
 //!
 //! Records (kind: id — k1, k2, due):
 //! - `party`: name
@@ -54,11 +54,13 @@ use std::fmt::Display;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::engine::{Engine, EngineError};
+use crate::engine::{EngineError, Limits};
 use crate::events::{EventKind, NewEvent};
 use crate::ids::PartyName;
+use crate::quota::Rates;
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
+use crate::txn::Runner;
 
 pub use alerts::RaisedAlert;
 pub use gauges::HotlineGauges;
@@ -68,7 +70,8 @@ pub use liveness::LivenessReport;
 pub use messages::{ConflictThread, EscalationReport, MessageDraft};
 pub(crate) use messages::{ConflictThreadState, conflict_thread_tx, delivery_id, key_id, refusal_thread};
 pub use model::*;
-pub use notices::{NoticeList, on_intent_created};
+pub use notices::NoticeList;
+pub(crate) use notices::on_intent_created;
 pub use page::Page;
 pub use templates::{Template, TemplateError, UnknownTemplate};
 pub use webhooks::{WebhookBatch, backoff_us, lease_name};
@@ -116,16 +119,21 @@ fn plus_s(t: geom::Time, s: i64) -> geom::Time {
     t.saturating_add_micros(s.saturating_mul(SECOND_US))
 }
 
-/// The coordination features over an engine's store.
+/// The coordination features: lines, hotline, notices, liveness and webhook
+/// cursors, over the application's transaction runner
+/// ([`crate::app::App::coord`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Coord<'a> {
-    engine: &'a Engine,
+    runner: &'a Runner,
+    limits: &'a Limits,
+    rates: &'a Rates,
 }
 
-impl Engine {
-    /// Lines, hotline, notices, liveness and webhook cursors over this engine's store.
-    pub fn coord(&self) -> Coord<'_> {
-        Coord { engine: self }
+impl<'a> Coord<'a> {
+    /// The coordination features over `runner`, under `limits` (URL rules,
+    /// quotas) with the per-party write rates `rates`.
+    pub(crate) fn new(runner: &'a Runner, limits: &'a Limits, rates: &'a Rates) -> Self {
+        Self { runner, limits, rates }
     }
 }
 

@@ -55,7 +55,11 @@ fn save_notice(tx: &mut dyn Tx, id: &str, notice: &Notice) -> Result<(), EngineE
 ///
 /// # Errors
 /// `Store`.
-pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent) -> Result<(), EngineError> {
+pub(crate) fn on_intent_created(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    intent: &OperationalIntent,
+) -> Result<(), EngineError> {
     let giver = &intent.party;
     let mut strictest: BTreeMap<PartyName, (LineId, i64)> = BTreeMap::new();
     for line in all_lines(tx)? {
@@ -101,7 +105,7 @@ pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent)
             notice: &notice,
             intent: ev::NoticedIntent {
                 id: intent.id,
-                manager: giver,
+                party: giver,
                 time_start,
                 time_end: intent.time().end(),
                 uss_base_url: intent.uss_base_url.as_str(),
@@ -135,7 +139,7 @@ impl Coord<'_> {
             return bad("operator must be 1 to 200 characters without control characters");
         }
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.engine.write_tx(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let key = notice_key(intent_id, caller);
             let id = match load::<NoticeKey>(tx, kind::NOTICE_KEY, &key)? {
                 Some(k) => k.notice_id.to_string(),
@@ -163,7 +167,7 @@ impl Coord<'_> {
     /// `Store`.
     pub fn notices(&self, ctx: &Ctx) -> Result<NoticeList, EngineError> {
         let caller = ctx.caller.as_str();
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let mut received: Vec<Notice> = tx
                 .records_by(kind::NOTICE, RecordKey::K1(caller), MAX_LIST)?
                 .iter()
@@ -185,7 +189,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn notice_stats(&self) -> Result<Vec<NoticeStats>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             tx.records_by(kind::NOTICE_STATS, RecordKey::All, MAX_LIST)?.iter().map(decode).collect()
         })
     }

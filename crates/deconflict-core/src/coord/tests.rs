@@ -6,7 +6,8 @@ use std::sync::Arc;
 use geom::Time;
 
 use super::*;
-use crate::engine::{Ctx, Engine, EngineError, Limits, PutIntent};
+use crate::App;
+use crate::engine::{Ctx, EngineError, Limits, PutIntent};
 use crate::events::EventKind;
 use crate::ids::EntityId;
 use crate::memory::MemoryStore;
@@ -15,8 +16,8 @@ use crate::testsuite::{HOUR, T0, manager, square, volume};
 
 const S: i64 = 1_000_000;
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(MemoryStore::new()), Limits::default())
+fn engine() -> App {
+    App::new(Arc::new(MemoryStore::new()), Limits::default())
 }
 
 /// The operator's context.
@@ -29,8 +30,8 @@ fn at(who: &str, t: i64) -> Ctx {
 }
 
 /// Events appended so far: (kind, parties, payload).
-fn events(e: &Engine) -> Vec<(EventKind, Vec<String>, serde_json::Value)> {
-    let mut tx = e.store().begin(TxMode::Read).unwrap();
+fn events(e: &App) -> Vec<(EventKind, Vec<String>, serde_json::Value)> {
+    let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
     tx.unsealed_events(100_000)
         .unwrap()
         .into_iter()
@@ -41,7 +42,7 @@ fn events(e: &Engine) -> Vec<(EventKind, Vec<String>, serde_json::Value)> {
         .collect()
 }
 
-fn kinds(e: &Engine) -> Vec<EventKind> {
+fn kinds(e: &App) -> Vec<EventKind> {
     events(e).into_iter().map(|(k, _, _)| k).collect()
 }
 
@@ -67,7 +68,7 @@ fn names(parties: &[crate::PartyName]) -> Vec<&str> {
 }
 
 /// Alpha and bravo on line `ab` (defaults), charlie registered but not on it.
-fn setup() -> Engine {
+fn setup() -> App {
     let e = engine();
     let admin = operator(T0);
     for p in ["alpha", "bravo", "charlie"] {
@@ -312,7 +313,7 @@ fn suspension_records_who_when_why_and_stops_traffic_and_checks() {
     assert_eq!(payload["by"], "alpha");
 }
 
-fn ack_check(e: &Engine, who: &str, t: i64) {
+fn ack_check(e: &App, who: &str, t: i64) {
     let inbox = e.coord().inbox(&at(who, t), true, None, 10).unwrap().items;
     let check = inbox.iter().find(|m| m.message.kind == MessageKind::CommCheck).unwrap();
     e.coord().ack_message(&at(who, t), check.message.id, "duty officer").unwrap();
@@ -443,7 +444,7 @@ fn webhook_cursor_backs_off_and_never_moves_back() {
     e.coord().put_party(&admin, p).unwrap();
     // Seal so there is something to read.
     let key = audit::ServiceKey::generate().unwrap();
-    crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
+    crate::ledger::seal_once(&**e.runner().store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
     let now = Time::from_micros(T0);
     let batch = e.coord().webhook_batch(&manager("alpha"), "r1", now, 30 * S, 100).unwrap().unwrap();
     assert_eq!(batch.entries.len(), 1, "party.updated");
@@ -492,7 +493,7 @@ fn only_the_party_or_the_operator_sets_its_webhook_and_a_receipt_needs_its_own_e
     // A message from Bravo, read for Alpha's webhook...
     let sent = e.coord().send_message(&at("bravo", T0), &ab(), &draft(Priority::Urgent, "hello")).unwrap();
     let key = audit::ServiceKey::generate().unwrap();
-    crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
+    crate::ledger::seal_once(&**e.runner().store(), &key, "r1", Time::from_micros(T0), 100).unwrap();
     let now = Time::from_micros(T0 + S);
     let batch = e.coord().webhook_batch(&manager("alpha"), "r1", now, 30 * S, 100).unwrap().unwrap();
     assert!(batch.entries.iter().any(|en| en.kind == EventKind::MessageSent.name()));
@@ -502,13 +503,13 @@ fn only_the_party_or_the_operator_sets_its_webhook_and_a_receipt_needs_its_own_e
         .set_webhook(&operator(T0 + S), &manager("alpha"), Some("https://alpha.example/new".into()))
         .unwrap();
     e.coord().webhook_done(&batch, "r1", now, 30 * S, batch.entries.len(), None).unwrap();
-    let receipt = |e: &Engine| {
+    let receipt = |e: &App| {
         let v = e.coord().message(&at("bravo", T0 + 2 * S), sent.view.message.id).unwrap();
         v.deliveries[0].delivered_via
     };
     assert_eq!(receipt(&e), None);
     // The next batch goes to the new URL, and its 2xx is a receipt.
-    crate::ledger::seal_once(&**e.store(), &key, "r1", Time::from_micros(T0 + S), 100).unwrap();
+    crate::ledger::seal_once(&**e.runner().store(), &key, "r1", Time::from_micros(T0 + S), 100).unwrap();
     let batch = e.coord().webhook_batch(&manager("alpha"), "r1", now, 30 * S, 100).unwrap().unwrap();
     assert_eq!(batch.url, "https://alpha.example/new");
     e.coord().webhook_done(&batch, "r1", now, 30 * S, batch.entries.len(), None).unwrap();

@@ -52,7 +52,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn webhook_parties(&self) -> Result<Vec<Party>, EngineError> {
-        self.engine.read_tx(|tx| {
+        self.runner.read(|tx| {
             let all: Vec<Party> = tx
                 .records_by(kind::PARTY, RecordKey::All, MAX_LIST)?
                 .iter()
@@ -76,7 +76,7 @@ impl Coord<'_> {
         ttl_us: i64,
         scan: usize,
     ) -> Result<Option<WebhookBatch>, EngineError> {
-        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+        self.runner.write(&crate::txn::Deadline::NONE, |tx| {
             let Some(p) = load::<Party>(tx, kind::PARTY, party.as_str())? else { return Ok(None) };
             let Some(url) = p.webhook_url else { return Ok(None) };
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
@@ -113,7 +113,7 @@ impl Coord<'_> {
         error: Option<&str>,
     ) -> Result<(), EngineError> {
         let party = &batch.party;
-        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
+        self.runner.write(&crate::txn::Deadline::NONE, |tx| {
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
                 return Ok(());
             }
@@ -157,6 +157,6 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn webhook_cursor(&self, party: &PartyName) -> Result<WebhookCursor, EngineError> {
-        self.engine.read_tx(|tx| cursor(tx, party))
+        self.runner.read(|tx| cursor(tx, party))
     }
 }

@@ -85,7 +85,7 @@ impl Engine {
                 ctx.caller
             )));
         }
-        self.write(&ctx.deadline, |tx| {
+        self.runner.write(&ctx.deadline, |tx| {
             let current = tx.availability(uss)?;
             let current_version = current.as_ref().map_or("", |r| r.version.as_str());
             if current_version != old_version {
@@ -117,7 +117,7 @@ impl Engine {
     /// # Errors
     /// `Store`.
     pub fn availability(&self, uss: &PartyName) -> Result<AvailabilityRecord, EngineError> {
-        self.read(|tx| {
+        self.runner.read(|tx| {
             Ok(tx.availability(uss)?.unwrap_or(AvailabilityRecord {
                 uss: uss.clone(),
                 availability: Availability::Unknown,

@@ -62,7 +62,7 @@ impl Engine {
             ));
         }
         self.check_area(&p.extents)?;
-        self.write_area(&ctx.deadline, |tx| {
+        self.runner.write_area(&ctx.deadline, |tx| {
             let old = tx.constraint(id)?;
             let mut area = p.extents.clone();
             area.extend(old.iter().flat_map(|o| o.extents.iter().cloned()));
@@ -126,7 +126,7 @@ impl Engine {
         id: EntityId,
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
-        self.write_area(&ctx.deadline, |tx| {
+        self.runner.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
@@ -160,7 +160,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Store`.
     pub fn constraint(&self, id: EntityId) -> Result<ConstraintView, EngineError> {
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let constraint = tx
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
@@ -176,7 +176,7 @@ impl Engine {
     pub fn query_constraints(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<ConstraintView>, EngineError> {
         let area = std::slice::from_ref(area);
         self.check_area(area)?;
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let found = intersecting_constraints(tx, area, ctx.now)?;
             self.check_count(found.len())?;
             constraint_views(tx, found)

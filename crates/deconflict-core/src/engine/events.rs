@@ -16,7 +16,8 @@ pub const SERVICE_ACTOR: &str = "deconflict";
 #[derive(Debug, Serialize)]
 pub(crate) struct IntentSummary<'a> {
     id: String,
-    manager: &'a str,
+    #[serde(rename = "manager")]
+    party: &'a str,
     version: i32,
     state: &'static str,
     time_start_us: i64,
@@ -30,7 +31,7 @@ impl<'a> IntentSummary<'a> {
         let t = oi.time();
         Self {
             id: oi.id.to_string(),
-            manager: oi.party.as_str(),
+            party: oi.party.as_str(),
             version: oi.version,
             state: oi.state.as_str(),
             time_start_us: t.start().as_micros(),
@@ -45,7 +46,8 @@ impl<'a> IntentSummary<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct ConstraintSummary<'a> {
     id: String,
-    manager: &'a str,
+    #[serde(rename = "manager")]
+    party: &'a str,
     version: i32,
     time_start_us: i64,
     time_end_us: i64,
@@ -57,7 +59,7 @@ impl<'a> ConstraintSummary<'a> {
         let t = c.time();
         Self {
             id: c.id.to_string(),
-            manager: c.party.as_str(),
+            party: c.party.as_str(),
             version: c.version,
             time_start_us: t.start().as_micros(),
             time_end_us: t.end().as_micros(),
@@ -115,7 +117,8 @@ struct Change<'a, E> {
 #[derive(Debug, Serialize)]
 pub(super) struct Disclosed<'a> {
     pub(super) id: String,
-    pub(super) manager: &'a str,
+    #[serde(rename = "manager")]
+    pub(super) party: &'a str,
 }
 
 /// Payload of `intent.refused_missing_key`.

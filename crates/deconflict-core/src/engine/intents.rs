@@ -14,8 +14,8 @@ use super::{
     error::AirspaceConflict,
     events,
 };
-use crate::events::EventKind;
-use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
+use crate::events::{EventKind, NewEvent};
+use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
 use crate::store::{AreaQuery, Tx};
 
@@ -74,72 +74,17 @@ pub struct ChangeIntent {
 }
 
 impl Engine {
-    /// Creates (`ovn` = `None`) or updates (`ovn` = the current OVN) an intent.
+    /// The checks of a create or update that need no store: extents, times,
+    /// OVN suffix, area, duration, state and scope.
     ///
     /// # Errors
-    /// 400-class [`EngineError::BadRequest`] for rule violations, `Forbidden` for
-    /// another owner's intent or an off-nominal state without the conformance
-    /// scope, `Stale` for an old OVN, `AlreadyExists`, `MissingKeys` when the key
-    /// lacks an intersecting entity's OVN, `AreaTooLarge`, `Timeout`, `Store`.
-    pub fn put_intent(
+    /// `BadRequest`, `Forbidden`, `AreaTooLarge`, `DurationTooLong`.
+    pub(crate) fn validate_intent(
         &self,
         ctx: &Ctx,
-        id: EntityId,
-        ovn: Option<&Ovn>,
+        creating: bool,
         p: &PutIntent,
-    ) -> Result<ChangeIntent, EngineError> {
-        self.validate_intent(ctx, ovn.is_none(), p)?;
-        let result = self.write_area(&ctx.deadline, |tx| self.put_intent_tx(tx, ctx, id, ovn, p));
-        if let Err(EngineError::MissingKeys(conflict)) = &result {
-            self.record_refusal(ctx, id, conflict);
-        }
-        result
-    }
-
-    /// Records, in a transaction of its own, that `ctx.caller` was refused and
-    /// shown the references in `conflict` (a disclosure both sides may see),
-    /// and opens a thread on the line between the caller and each party of a
-    /// conflicting intent.
-    /// Best effort: the refusal stands even if this record cannot be written.
-    fn record_refusal(&self, ctx: &Ctx, id: EntityId, conflict: &AirspaceConflict) {
-        let missing_intents: Vec<_> = conflict.missing_intents.iter().map(|v| &v.intent).collect();
-        let missing_constraints: Vec<_> =
-            conflict.missing_constraints.iter().map(|v| &v.constraint).collect();
-        let mut others: Vec<String> = missing_intents.iter().map(|o| o.party.to_string()).collect();
-        others.extend(missing_constraints.iter().map(|c| c.party.to_string()));
-        let payload = events::Refusal {
-            requested: id.to_string(),
-            missing_operational_intents: missing_intents
-                .iter()
-                .map(|o| events::Disclosed { id: o.id.to_string(), manager: o.party.as_str() })
-                .collect(),
-            missing_constraints: missing_constraints
-                .iter()
-                .map(|c| events::Disclosed { id: c.id.to_string(), manager: c.party.as_str() })
-                .collect(),
-        };
-        let threads: Vec<_> = missing_intents
-            .iter()
-            .map(|o| {
-                crate::coord::refusal_thread(
-                    ctx.caller.as_str(),
-                    &id.to_string(),
-                    o.party.as_str(),
-                    &o.id.to_string(),
-                )
-            })
-            .collect();
-        let _ = self.write(&ctx.deadline, |tx| {
-            let kind = EventKind::IntentRefusedMissingKey;
-            tx.append_event(&events::private(ctx, kind, id.to_string(), &others, &payload)?)?;
-            for thread in &threads {
-                crate::coord::conflict_thread_tx(tx, ctx.now, thread)?;
-            }
-            Ok(())
-        });
-    }
-
-    fn validate_intent(&self, ctx: &Ctx, creating: bool, p: &PutIntent) -> Result<(), EngineError> {
+    ) -> Result<(), EngineError> {
         let bad = |m: String| Err(EngineError::BadRequest(m));
         if p.extents.is_empty() {
             return bad("extents must contain at least one volume".into());
@@ -179,14 +124,23 @@ impl Engine {
         Ok(())
     }
 
-    fn put_intent_tx(
+    /// Creates (`ovn` = `None`) or updates (`ovn` = the current OVN) an
+    /// intent in the area write `tx`, after [`Engine::validate_intent`]; with
+    /// whether it was created. The application files intents through
+    /// [`crate::app::App::put_intent`], which adds the coordination side.
+    ///
+    /// # Errors
+    /// `Forbidden` for another owner's intent, `Stale` for an old OVN,
+    /// `AlreadyExists`, `BadRequest`, `MissingKeys` when the key lacks an
+    /// intersecting entity's OVN, `QuotaExceeded`, `Store`.
+    pub(crate) fn put_intent_tx(
         &self,
         tx: &mut dyn Tx,
         ctx: &Ctx,
         id: EntityId,
         ovn: Option<&Ovn>,
         p: &PutIntent,
-    ) -> Result<ChangeIntent, EngineError> {
+    ) -> Result<(ChangeIntent, bool), EngineError> {
         let old = tx.intent(id)?;
         // Everything this write reads or changes lies in the new and old extents.
         let mut area = p.extents.clone();
@@ -246,14 +200,12 @@ impl Engine {
         let notified = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
         let entity = events::IntentSummary::new(&intent);
         tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
-        if kind == EventKind::IntentCreated {
-            crate::coord::on_intent_created(tx, ctx, &intent)?;
-        }
         let uss_availability = availability_of(tx, &intent.party)?;
-        Ok(ChangeIntent {
+        let change = ChangeIntent {
             intent: IntentView { intent, uss_availability },
             subscribers: notified.subscribers,
-        })
+        };
+        Ok((change, kind == EventKind::IntentCreated))
     }
 
     /// Finds, checks or creates the subscription the intent will use, and writes
@@ -321,7 +273,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Forbidden` (another owner's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
-        self.write_area(&ctx.deadline, |tx| {
+        self.runner.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
@@ -358,7 +310,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Store`.
     pub fn intent(&self, id: EntityId) -> Result<IntentView, EngineError> {
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let intent = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
@@ -374,12 +326,43 @@ impl Engine {
     pub fn query_intents(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<IntentView>, EngineError> {
         let area = std::slice::from_ref(area);
         self.check_area(area)?;
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let found = intersecting_intents(tx, area, ctx.now)?;
             self.check_count(found.len())?;
             intent_views(tx, found)
         })
     }
+}
+
+/// The `intent.refused_missing_key` event of a 409: `ctx.caller` was refused
+/// intent `id` and shown the references in `conflict`, a disclosure the
+/// caller and the owner of each shown entity may see in the audit log.
+///
+/// # Errors
+/// `Store` when the payload cannot be encoded.
+pub(crate) fn refusal_event(
+    ctx: &Ctx,
+    id: EntityId,
+    conflict: &AirspaceConflict,
+) -> Result<NewEvent, EngineError> {
+    let intents: Vec<_> = conflict.missing_intents.iter().map(|v| (v.intent.id, &v.intent.party)).collect();
+    let constraints: Vec<_> =
+        conflict.missing_constraints.iter().map(|v| (v.constraint.id, &v.constraint.party)).collect();
+    let payload = events::Refusal {
+        requested: id.to_string(),
+        missing_operational_intents: disclosed(&intents),
+        missing_constraints: disclosed(&constraints),
+    };
+    let others: Vec<String> =
+        intents.iter().chain(&constraints).map(|(_, party)| party.to_string()).collect();
+    Ok(events::private(ctx, EventKind::IntentRefusedMissingKey, id.to_string(), &others, &payload)?)
+}
+
+fn disclosed<'a>(entities: &[(EntityId, &'a PartyName)]) -> Vec<events::Disclosed<'a>> {
+    entities
+        .iter()
+        .map(|(id, party)| events::Disclosed { id: id.to_string(), party: party.as_str() })
+        .collect()
 }
 
 /// Live intents whose volumes intersect `area` exactly, by id.

@@ -1,11 +1,13 @@
 //! The strategic engine: every F3548 rule about who may write what, the
 //! awareness ("key") rule, subscriptions and their notifications.
 //!
-//! Each public method runs in one store transaction that it commits only when
-//! the whole change is valid; a conflict between concurrent writers is retried
-//! from the start, and a request whose deadline has passed is rolled back
-//! instead of committed. The engine is synchronous: the server calls it on a
-//! blocking thread.
+//! Each public method runs in one store transaction of its [`Runner`], committed
+//! only when the whole change is valid; a conflict between concurrent writers is
+//! retried from the start, and a request whose deadline has passed is rolled back
+//! instead of committed. Filing an intent, which also gives notice over the
+//! hotline, is [`crate::app::App::put_intent`]: the engine knows nothing of
+//! coordination. The engine is synchronous: the server calls it on a blocking
+//! thread.
 
 mod availability;
 mod constraints;
@@ -18,8 +20,7 @@ mod purge;
 mod subscriptions;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use geom::{Time, Volume4D};
 
@@ -30,7 +31,8 @@ pub use notify::SubscriberToNotify;
 pub use subscriptions::{PutSubscription, PutSubscriptionResult, SubscriptionView};
 
 use crate::ids::PartyName;
-use crate::store::{Store, StoreError, Tx, TxMode};
+use crate::store::{Store, Tx};
+use crate::txn::{Deadline, Runner};
 
 const MINUTE_US: i64 = 60_000_000;
 const HOUR_US: i64 = 60 * MINUTE_US;
@@ -92,39 +94,6 @@ pub struct Ctx {
     pub deadline: Deadline,
 }
 
-/// When a write may no longer be committed: after an instant, or once the
-/// request was abandoned (its client went away, so nobody would learn the
-/// outcome). DSS0215: a write is answered only after its commit, and never
-/// committed after its answer was given up.
-#[derive(Debug, Clone, Default)]
-pub struct Deadline {
-    at: Option<Instant>,
-    abandoned: Option<Arc<AtomicBool>>,
-}
-
-impl Deadline {
-    /// No deadline (background work).
-    pub const NONE: Deadline = Deadline { at: None, abandoned: None };
-
-    /// This deadline, also passed once `abandoned` is set.
-    #[must_use]
-    pub fn or_abandoned(mut self, abandoned: Arc<AtomicBool>) -> Self {
-        self.abandoned = Some(abandoned);
-        self
-    }
-
-    /// Why nothing may be committed now, if so.
-    fn passed(&self) -> Option<EngineError> {
-        if self.abandoned.as_ref().is_some_and(|a| a.load(Ordering::Acquire)) {
-            Some(EngineError::Abandoned)
-        } else if self.at.is_some_and(|d| Instant::now() >= d) {
-            Some(EngineError::Timeout)
-        } else {
-            None
-        }
-    }
-}
-
 impl Ctx {
     /// A context for `caller` at `now` with no role and no deadline.
     pub fn new(caller: PartyName, now: Time) -> Self {
@@ -140,49 +109,36 @@ impl Ctx {
 
     /// The same context with a deadline `budget` from now.
     pub fn with_budget(mut self, budget: Duration) -> Self {
-        self.deadline.at = Some(Instant::now() + budget);
+        self.deadline = self.deadline.within(budget);
         self
     }
 }
 
-/// The strategic engine over one store.
+/// The strategic engine over one store: the F3548 rules. Its transactions
+/// run through its [`Runner`].
 #[derive(Debug, Clone)]
 pub struct Engine {
-    store: Arc<dyn Store>,
+    runner: Runner,
     limits: Limits,
     /// Per-party write rates of this process (see [`crate::quota`]).
     rates: Arc<crate::quota::Rates>,
-    /// Write transactions run again because a concurrent writer won.
-    retries: Arc<std::sync::atomic::AtomicU64>,
-    /// Writes not committed because their request was abandoned.
-    abandoned: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Engine {
     /// An engine over `store` with `limits`.
     pub fn new(store: Arc<dyn Store>, limits: Limits) -> Self {
-        Self { store, limits, rates: Arc::default(), retries: Arc::default(), abandoned: Arc::default() }
+        Self { runner: Runner::new(store, limits.max_attempts), limits, rates: Arc::default() }
     }
 
-    /// How many write transactions of this engine (and its clones) were run
-    /// again since it was made, because a concurrent writer won the race.
-    pub fn retries(&self) -> u64 {
-        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+    /// The transaction runner over the engine's store, shared with the
+    /// other services of the application ([`crate::app::App`]).
+    pub fn runner(&self) -> &Runner {
+        &self.runner
     }
 
-    /// Writes this engine did not commit because their request was abandoned.
-    pub fn abandoned_writes(&self) -> u64 {
-        self.abandoned.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Why nothing may be committed under `deadline` now, if so (counted
-    /// when the request was abandoned).
-    fn stop(&self, deadline: &Deadline) -> Option<EngineError> {
-        let passed = deadline.passed();
-        if matches!(passed, Some(EngineError::Abandoned)) {
-            self.abandoned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        passed
+    /// Per-party write rates of this process.
+    pub(crate) fn rates(&self) -> &crate::quota::Rates {
+        &self.rates
     }
 
     /// 429 unless the caller may create one more entity counted by `quota`,
@@ -196,118 +152,9 @@ impl Engine {
         self.limits.quotas.check_count(quota, &ctx.caller, &tx.usage(&ctx.caller, ctx.now)?)
     }
 
-    /// Counts one write of the caller under a per-minute `quota`, or 429.
-    ///
-    /// # Errors
-    /// [`EngineError::QuotaExceeded`].
-    pub fn take_rate(&self, ctx: &Ctx, quota: crate::quota::Quota) -> Result<(), EngineError> {
-        let q = &self.limits.quotas;
-        let limit = match quota {
-            crate::quota::Quota::MessagesPerMinute => q.messages_per_minute,
-            crate::quota::Quota::ReportsPerMinute => q.reports_per_minute,
-            _ => return Ok(()),
-        };
-        self.rates.take(&ctx.caller, quota, limit, ctx.now)
-    }
-
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
-    }
-
-    /// The store behind the engine.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    /// Runs `f` in a read transaction.
-    pub(crate) fn read<T>(
-        &self,
-        f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        let mut tx = self.store.begin(TxMode::Read)?;
-        f(&mut *tx)
-    }
-
-    /// Runs `f` in a write transaction and commits it, retrying from the start
-    /// when the store reports a conflict with a concurrent writer. Nothing is
-    /// committed once `deadline` has passed.
-    pub(crate) fn write<T>(
-        &self,
-        deadline: &Deadline,
-        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        self.write_in(TxMode::Write, deadline, f)
-    }
-
-    /// [`Engine::write`] for a change of strategic entities, whose
-    /// transaction ([`TxMode::AreaWrite`]) conflicts with another only when
-    /// their areas share a cell: `f` locks each area ([`Tx::lock_area`])
-    /// before it reads or writes there.
-    pub(crate) fn write_area<T>(
-        &self,
-        deadline: &Deadline,
-        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        self.write_in(TxMode::AreaWrite, deadline, f)
-    }
-
-    fn write_in<T>(
-        &self,
-        mode: TxMode,
-        deadline: &Deadline,
-        mut f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        for attempt in 0..self.limits.max_attempts.max(1) {
-            if attempt > 0 {
-                self.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                std::thread::sleep(backoff(attempt));
-            }
-            if let Some(passed) = self.stop(deadline) {
-                return Err(passed);
-            }
-            let mut tx = match self.store.begin(mode) {
-                Err(StoreError::Retry) => continue,
-                other => other?,
-            };
-            let value = match f(&mut *tx) {
-                Err(EngineError::Store(StoreError::Retry)) => continue,
-                other => other?,
-            };
-            if let Some(passed) = self.stop(deadline) {
-                return Err(passed);
-            }
-            match tx.commit() {
-                Ok(()) => return Ok(value),
-                Err(StoreError::Retry) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(EngineError::Contention { area: mode == TxMode::AreaWrite })
-    }
-
-    /// The engine's write transaction for modules outside it (e.g. [`crate::coord`]):
-    /// one write transaction, retried on conflicts, never committed after `deadline`.
-    ///
-    /// # Errors
-    /// What `f` returns, `Contention`, `Timeout` or `Store`.
-    pub fn write_tx<T>(
-        &self,
-        deadline: &Deadline,
-        f: impl FnMut(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        self.write(deadline, f)
-    }
-
-    /// The engine's read transaction for modules outside it.
-    ///
-    /// # Errors
-    /// What `f` returns, or `Store`.
-    pub fn read_tx<T>(
-        &self,
-        f: impl FnOnce(&mut dyn Tx) -> Result<T, EngineError>,
-    ) -> Result<T, EngineError> {
-        self.read(f)
     }
 
     /// Entity counts, for metrics.
@@ -315,7 +162,7 @@ impl Engine {
     /// # Errors
     /// [`EngineError::Store`] when the store fails.
     pub fn counts(&self) -> Result<crate::model::EntityCounts, EngineError> {
-        self.read(|tx| Ok(tx.counts()?))
+        self.runner.read(|tx| Ok(tx.counts()?))
     }
 
     /// Rejects volumes whose footprints together are larger than the limit (413).
@@ -362,12 +209,6 @@ fn bounds_area_m2(b: &geom::LatLngBounds) -> f64 {
     let dlng = (b.max_lng - b.min_lng).to_radians().abs();
     let band = (b.max_lat.to_radians().sin() - b.min_lat.to_radians().sin()).abs();
     A * A / (1.0 - E2) * dlng * band
-}
-
-fn backoff(attempt: u32) -> Duration {
-    let base = 2u64.saturating_pow(attempt.min(6));
-    let jitter = u64::from(rand::random::<u8>() % 4);
-    Duration::from_millis(base + jitter)
 }
 
 #[cfg(test)]

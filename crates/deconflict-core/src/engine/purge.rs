@@ -24,7 +24,7 @@ impl Engine {
     pub fn purge_expired(&self, now: Time) -> Result<PurgeCounts, EngineError> {
         let mut total = PurgeCounts::default();
         loop {
-            let batch = self.write(&crate::engine::Deadline::NONE, |tx| purge_batch(tx, now))?;
+            let batch = self.runner.write(&crate::txn::Deadline::NONE, |tx| purge_batch(tx, now))?;
             total.intents += batch.intents;
             total.constraints += batch.constraints;
             total.subscriptions += batch.subscriptions;

@@ -75,7 +75,7 @@ impl Engine {
         self.check_area(&[Volume4D::new(p.footprint.clone(), p.altitude, TimeWindow::unbounded())])?;
         let quotas = &self.limits.quotas;
         let new_km2 = p.footprint.area_m2() / 1e6;
-        self.write_area(&ctx.deadline, |tx| {
+        self.runner.write_area(&ctx.deadline, |tx| {
             let old = tx.subscription(id)?;
             let volume = self.subscription_volume(ctx, p, old.as_ref())?;
             let mut area = vec![volume.clone()];
@@ -214,7 +214,7 @@ impl Engine {
         id: SubscriptionId,
         version: &str,
     ) -> Result<SubscriptionView, EngineError> {
-        self.write_area(&ctx.deadline, |tx| {
+        self.runner.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .subscription(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
@@ -250,7 +250,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Forbidden` (another owner's), `Store`.
     pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let subscription = tx
                 .subscription(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
@@ -271,7 +271,7 @@ impl Engine {
     ) -> Result<Vec<SubscriptionView>, EngineError> {
         let area = std::slice::from_ref(area);
         self.check_area(area)?;
-        self.read(|tx| {
+        self.runner.read(|tx| {
             let mut found: Vec<_> = tx
                 .subscriptions_in(&AreaQuery::new(area))?
                 .into_iter()

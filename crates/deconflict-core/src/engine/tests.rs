@@ -8,16 +8,18 @@ use std::time::Duration;
 use geom::Time;
 
 use super::*;
+use crate::App;
 use crate::events::EventKind;
 use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::memory::MemoryStore;
 use crate::model::{Availability, IntentState};
+use crate::store::TxMode;
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
 
 crate::store_conformance!(Box::new(MemoryStore::new()));
 
-fn engine() -> Engine {
-    Engine::new(Arc::new(MemoryStore::new()), Limits::default())
+fn engine() -> App {
+    App::new(Arc::new(MemoryStore::new()), Limits::default())
 }
 
 fn ctx(who: &str) -> Ctx {
@@ -42,7 +44,7 @@ fn second_party_needs_the_first_partys_key() {
     assert_eq!(conflict.missing_intents.len(), 1);
     assert_eq!(conflict.missing_intents[0].intent.id, a.intent.intent.id);
     // Nothing was written by the refused attempt.
-    assert!(matches!(e.intent(bob_id), Err(EngineError::NotFound(_))));
+    assert!(matches!(e.engine().intent(bob_id), Err(EngineError::NotFound(_))));
     p.key = vec![a.intent.intent.ovn.clone()];
     let b = e.put_intent(&ctx("bob"), bob_id, None, &p).unwrap();
     assert_eq!(b.intent.intent.version, 1);
@@ -70,7 +72,7 @@ fn updates_need_the_current_ovn_and_the_owner() {
     assert!(matches!(stale, Err(EngineError::Stale(_))), "{stale:?}");
     let theft = e.put_intent(&ctx("mallory"), id, Some(&second.ovn), &put(46.0, "mallory"));
     assert!(matches!(theft, Err(EngineError::Forbidden(_))), "{theft:?}");
-    let delete = e.delete_intent(&ctx("mallory"), id, &second.ovn);
+    let delete = e.engine().delete_intent(&ctx("mallory"), id, &second.ovn);
     assert!(matches!(delete, Err(EngineError::Forbidden(_))), "{delete:?}");
     let again = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice"));
     assert!(matches!(again, Err(EngineError::AlreadyExists(_))), "{again:?}");
@@ -106,11 +108,11 @@ fn implicit_subscription_lives_and_dies_with_its_intent() {
     let id = EntityId::random();
     let oi = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice")).unwrap().intent.intent;
     let sid = oi.subscription_id.unwrap();
-    let sub = e.subscription(&ctx("alice"), sid).unwrap();
+    let sub = e.engine().subscription(&ctx("alice"), sid).unwrap();
     assert!(sub.subscription.implicit);
     assert_eq!(sub.dependent_intents, vec![id]);
-    e.delete_intent(&ctx("alice"), id, &oi.ovn).unwrap();
-    assert!(matches!(e.subscription(&ctx("alice"), sid), Err(EngineError::NotFound(_))));
+    e.engine().delete_intent(&ctx("alice"), id, &oi.ovn).unwrap();
+    assert!(matches!(e.engine().subscription(&ctx("alice"), sid), Err(EngineError::NotFound(_))));
 }
 
 fn explicit(who: &str, lat: f64) -> PutSubscription {
@@ -129,7 +131,7 @@ fn explicit(who: &str, lat: f64) -> PutSubscription {
 fn subscribers_get_increasing_notification_indexes() {
     let e = engine();
     let sid = SubscriptionId::random();
-    let created = e.put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
+    let created = e.engine().put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
     assert_eq!(created.subscription.subscription.notification_index, 0);
     let id = EntityId::random();
     let mut p = put(46.0, "alice");
@@ -141,7 +143,7 @@ fn subscribers_get_increasing_notification_indexes() {
     assert_eq!(carol(&first), Some(vec![(sid, 1)]));
     let second = e.put_intent(&ctx("alice"), id, Some(&first.intent.intent.ovn), &p).unwrap();
     assert_eq!(carol(&second), Some(vec![(sid, 2)]));
-    let gone = e.delete_intent(&ctx("alice"), id, &second.intent.intent.ovn).unwrap();
+    let gone = e.engine().delete_intent(&ctx("alice"), id, &second.intent.intent.ovn).unwrap();
     assert_eq!(carol(&gone), Some(vec![(sid, 3)]));
     // Far away: not notified.
     let far = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(48.0, "alice")).unwrap();
@@ -154,32 +156,41 @@ fn subscription_rules() {
     let sid = SubscriptionId::random();
     let mut p = explicit("carol", 46.0);
     p.notify_for_intents = false;
-    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    assert!(matches!(
+        e.engine().put_subscription(&ctx("carol"), sid, None, &p),
+        Err(EngineError::BadRequest(_))
+    ));
     p.notify_for_intents = true;
     p.end = Some(Time::from_micros(T0 + 25 * HOUR));
-    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    assert!(matches!(
+        e.engine().put_subscription(&ctx("carol"), sid, None, &p),
+        Err(EngineError::BadRequest(_))
+    ));
     p.end = None;
     p.start = Some(Time::from_micros(T0 - HOUR));
-    assert!(matches!(e.put_subscription(&ctx("carol"), sid, None, &p), Err(EngineError::BadRequest(_))));
+    assert!(matches!(
+        e.engine().put_subscription(&ctx("carol"), sid, None, &p),
+        Err(EngineError::BadRequest(_))
+    ));
     p.start = None;
-    let s = e.put_subscription(&ctx("carol"), sid, None, &p).unwrap().subscription.subscription;
+    let s = e.engine().put_subscription(&ctx("carol"), sid, None, &p).unwrap().subscription.subscription;
     assert_eq!(s.time().end().as_micros() - s.time().start().as_micros(), 24 * HOUR);
-    let r = e.delete_subscription(&ctx("dave"), sid, &s.version);
+    let r = e.engine().delete_subscription(&ctx("dave"), sid, &s.version);
     assert!(matches!(r, Err(EngineError::Forbidden(_))), "{r:?}");
-    let r = e.delete_subscription(&ctx("carol"), sid, "stale");
+    let r = e.engine().delete_subscription(&ctx("carol"), sid, "stale");
     assert!(matches!(r, Err(EngineError::Stale(_))), "{r:?}");
     // Own subscriptions only in queries.
     let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
-    assert_eq!(e.query_subscriptions(&ctx("carol"), &area).unwrap().len(), 1);
-    assert_eq!(e.query_subscriptions(&ctx("dave"), &area).unwrap().len(), 0);
-    e.delete_subscription(&ctx("carol"), sid, &s.version).unwrap();
+    assert_eq!(e.engine().query_subscriptions(&ctx("carol"), &area).unwrap().len(), 1);
+    assert_eq!(e.engine().query_subscriptions(&ctx("dave"), &area).unwrap().len(), 0);
+    e.engine().delete_subscription(&ctx("carol"), sid, &s.version).unwrap();
 }
 
 #[test]
 fn explicit_subscription_must_cover_the_intent() {
     let e = engine();
     let sid = SubscriptionId::random();
-    e.put_subscription(&ctx("alice"), sid, None, &explicit("alice", 46.0)).unwrap();
+    e.engine().put_subscription(&ctx("alice"), sid, None, &explicit("alice", 46.0)).unwrap();
     let mut p = put(46.0, "alice");
     p.subscription = SubscriptionChoice::Existing(sid);
     e.put_intent(&ctx("alice"), EntityId::random(), None, &p).unwrap();
@@ -195,6 +206,7 @@ fn explicit_subscription_must_cover_the_intent() {
 fn constraints_are_in_the_key_only_for_constraint_processors() {
     let e = engine();
     let c = e
+        .engine()
         .put_constraint(
             &ctx("authority"),
             EntityId::random(),
@@ -221,13 +233,13 @@ fn timeouts_commit_nothing() {
     let id = EntityId::random();
     let late = ctx("alice").with_budget(Duration::ZERO);
     assert!(matches!(e.put_intent(&late, id, None, &put(46.0, "alice")), Err(EngineError::Timeout)));
-    assert!(matches!(e.intent(id), Err(EngineError::NotFound(_))));
+    assert!(matches!(e.engine().intent(id), Err(EngineError::NotFound(_))));
 }
 
 #[test]
 fn limits_are_errors_not_truncation() {
     let limits = Limits { max_results: 2, ..Limits::default() };
-    let e = Engine::new(Arc::new(MemoryStore::new()), limits);
+    let e = App::new(Arc::new(MemoryStore::new()), limits);
     for _ in 0..3 {
         let mut p = put(46.0, "alice");
         p.state = IntentState::Accepted;
@@ -235,6 +247,7 @@ fn limits_are_errors_not_truncation() {
         // Each must show awareness of the ones before it.
         let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
         p.key = e
+            .runner()
             .store()
             .begin(crate::store::TxMode::Read)
             .and_then(|mut tx| tx.intents_in(&crate::store::AreaQuery::new(std::slice::from_ref(&area))))
@@ -245,29 +258,29 @@ fn limits_are_errors_not_truncation() {
         e.put_intent(&ctx("alice"), EntityId::random(), None, &p).unwrap();
     }
     let area = volume(square(46.0, 7.0, 0.1), (0.0, 1000.0), T0, T0 + HOUR);
-    let r = e.query_intents(&ctx("bob"), &area);
+    let r = e.engine().query_intents(&ctx("bob"), &area);
     assert!(matches!(r, Err(EngineError::TooManyResults { limit: 2 })), "{r:?}");
     let huge = volume(square(46.0, 7.0, 1.0), (0.0, 1000.0), T0, T0 + HOUR);
-    assert!(matches!(e.query_intents(&ctx("bob"), &huge), Err(EngineError::AreaTooLarge { .. })));
+    assert!(matches!(e.engine().query_intents(&ctx("bob"), &huge), Err(EngineError::AreaTooLarge { .. })));
 }
 
 #[test]
 fn availability_versions() {
     let e = engine();
     let uss = PartyName::new("alice").unwrap();
-    assert_eq!(e.availability(&uss).unwrap().availability, Availability::Unknown);
+    assert_eq!(e.engine().availability(&uss).unwrap().availability, Availability::Unknown);
     // A party that is not an arbitrator cannot mark another USS down.
     assert!(matches!(
-        e.set_availability(&ctx("bob"), &uss, "", Availability::Down),
+        e.engine().set_availability(&ctx("bob"), &uss, "", Availability::Down),
         Err(EngineError::Forbidden(_))
     ));
     let arbiter = ctx("arbiter").with_roles(crate::Roles::NONE.with(crate::Role::Arbitrator));
-    let r = e.set_availability(&arbiter, &uss, "", Availability::Down).unwrap();
+    let r = e.engine().set_availability(&arbiter, &uss, "", Availability::Down).unwrap();
     assert!(matches!(
-        e.set_availability(&arbiter, &uss, "", Availability::Normal),
+        e.engine().set_availability(&arbiter, &uss, "", Availability::Normal),
         Err(EngineError::Stale(_))
     ));
-    e.set_availability(&arbiter, &uss, &r.version, Availability::Normal).unwrap();
+    e.engine().set_availability(&arbiter, &uss, &r.version, Availability::Normal).unwrap();
     let oi = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
     e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();
@@ -275,6 +288,7 @@ fn availability_versions() {
     // A query reports each intent with its own owner's availability.
     let area = volume(square(46.1, 7.0, 0.15), (0.0, 1000.0), T0, T0 + HOUR);
     let mut seen: Vec<(String, Availability)> = e
+        .engine()
         .query_intents(&ctx("carol"), &area)
         .unwrap()
         .into_iter()
@@ -310,13 +324,13 @@ fn purge_removes_what_ended_with_its_implicit_subscription_and_nothing_live() {
         notify_for_intents: true,
         notify_for_constraints: false,
     };
-    e.put_subscription(&ctx("carol"), SubscriptionId::random(), None, &sub).unwrap();
-    assert_eq!(e.counts().unwrap().subscriptions, 3);
-    let counts = e.purge_expired(Time::from_micros(T0 + 2 * HOUR)).unwrap();
+    e.engine().put_subscription(&ctx("carol"), SubscriptionId::random(), None, &sub).unwrap();
+    assert_eq!(e.engine().counts().unwrap().subscriptions, 3);
+    let counts = e.engine().purge_expired(Time::from_micros(T0 + 2 * HOUR)).unwrap();
     assert_eq!((counts.intents, counts.constraints, counts.subscriptions), (1, 0, 2));
-    assert!(matches!(e.intent(ended.intent.intent.id), Err(EngineError::NotFound(_))));
-    e.intent(live.intent.intent.id).unwrap();
-    let mut tx = e.store().begin(TxMode::Read).unwrap();
+    assert!(matches!(e.engine().intent(ended.intent.intent.id), Err(EngineError::NotFound(_))));
+    e.engine().intent(live.intent.intent.id).unwrap();
+    let mut tx = e.runner().store().begin(TxMode::Read).unwrap();
     let sid = live.intent.intent.subscription_id.unwrap();
     assert!(tx.subscription(sid).unwrap().is_some(), "a live intent keeps its implicit subscription");
     assert_eq!(tx.counts().unwrap().subscriptions, 1);
@@ -325,13 +339,13 @@ fn purge_removes_what_ended_with_its_implicit_subscription_and_nothing_live() {
 #[test]
 fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     let store = Arc::new(MemoryStore::new());
-    let e = Engine::new(store.clone(), Limits::default());
+    let e = App::new(store.clone(), Limits::default());
     let sid = SubscriptionId::random();
-    e.put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
+    e.engine().put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
     let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
     let bob_id = EntityId::random();
     assert!(e.put_intent(&ctx("bob"), bob_id, None, &put(46.0, "bob")).is_err());
-    e.delete_intent(&ctx("alice"), a.intent.intent.id, &a.intent.intent.ovn).unwrap();
+    e.engine().delete_intent(&ctx("alice"), a.intent.intent.id, &a.intent.intent.ovn).unwrap();
 
     let key = audit::ServiceKey::generate().unwrap();
     let report = crate::ledger::seal_once(&*store, &key, "me", Time::from_micros(T0), 100).unwrap();
@@ -394,7 +408,7 @@ fn quick_area_bound_holds_above_45_degrees() {
         * (b.max_lat.to_radians().sin() - b.min_lat.to_radians().sin());
     assert!(equatorial < limit, "fixture: the old bound {equatorial} m² was under the limit");
     assert!(bounds_area_m2(&b) >= exact, "{} < {exact}", bounds_area_m2(&b));
-    let r = engine().query_intents(&ctx("bob"), &volume(fp, (0.0, 100.0), T0, T0 + HOUR));
+    let r = engine().engine().query_intents(&ctx("bob"), &volume(fp, (0.0, 100.0), T0, T0 + HOUR));
     assert!(matches!(r, Err(EngineError::AreaTooLarge { .. })), "{r:?}");
 }
 
@@ -420,7 +434,7 @@ fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
             let half_lat = half_km / 111.0;
             let area = volume(square(lat, 7.0, half_lat), (0.0, 100.0), T0, T0 + HOUR);
             let exact = area.footprint().area_m2();
-            let r = e.query_intents(&ctx("bob"), &area);
+            let r = e.engine().query_intents(&ctx("bob"), &area);
             assert_eq!(
                 matches!(r, Err(EngineError::AreaTooLarge { .. })),
                 exact > Limits::default().max_area_m2,
@@ -433,7 +447,7 @@ fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
 #[test]
 fn holding_quotas_bound_creates_not_updates() {
     let quotas = crate::quota::Quotas { operations: 2, constraints: 1, ..Default::default() };
-    let e = Engine::new(Arc::new(MemoryStore::new()), Limits { quotas, ..Limits::default() });
+    let e = App::new(Arc::new(MemoryStore::new()), Limits { quotas, ..Limits::default() });
     let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
     e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.5, "alice")).unwrap();
     let err = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(47.0, "alice")).unwrap_err();
@@ -441,7 +455,7 @@ fn holding_quotas_bound_creates_not_updates() {
         matches!(err, EngineError::QuotaExceeded { quota: crate::quota::Quota::Operations, .. }),
         "{err:?}"
     );
-    assert_eq!(e.counts().unwrap().intents, 2, "nothing written");
+    assert_eq!(e.engine().counts().unwrap().intents, 2, "nothing written");
     // An update of one it holds is not a new one; another party has its own quota.
     let id = a.intent.intent.id;
     e.put_intent(&ctx("alice"), id, Some(&a.intent.intent.ovn), &put(46.0, "alice")).unwrap();
@@ -456,9 +470,9 @@ fn holding_quotas_bound_creates_not_updates() {
         extents: vec![volume(square(lat, 8.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)],
         uss_base_url: crate::testsuite::url("alice.example"),
     };
-    e.put_constraint(&ctx("alice"), EntityId::random(), None, &c(46.0)).unwrap();
+    e.engine().put_constraint(&ctx("alice"), EntityId::random(), None, &c(46.0)).unwrap();
     assert!(matches!(
-        e.put_constraint(&ctx("alice"), EntityId::random(), None, &c(47.0)),
+        e.engine().put_constraint(&ctx("alice"), EntityId::random(), None, &c(47.0)),
         Err(EngineError::QuotaExceeded { quota: crate::quota::Quota::Constraints, .. })
     ));
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Engine, Limits, MemoryStore, PartyName};
+use deconflict_core::{App, Limits, MemoryStore, PartyName};
 use live::{Clock, LiveConfig, LiveRuntime, LiveService, SourceKind, SourceSpec, SourceStatus};
 
 /// One row of `afr34zg_adsb.csv`: a real DF17 frame and the reference decoder's values.
@@ -56,8 +56,8 @@ pub async fn start_with(sources: &[(SourceKind, String)], base: LiveConfig) -> (
         sources: sources.iter().map(|(k, s)| SourceSpec::parse(*k, s).unwrap()).collect(),
         ..base
     };
-    let engine = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
-    let live = LiveService::new(config, engine, Clock::system());
+    let app = App::new(Arc::new(MemoryStore::new()), Limits::default());
+    let live = LiveService::new(config, app, Clock::system());
     let rt = LiveRuntime::bind(live.clone()).await.unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(rt.run(stopped));

@@ -91,7 +91,9 @@ pub struct OperationDto {
     /// The operational intent id.
     pub id: String,
     /// Who filed it.
-    pub manager: String,
+    // `manager` on the wire, as in F3548 references.
+    #[serde(rename = "manager")]
+    pub party: String,
     /// F3548 state.
     pub state: String,
     /// Whether it is the caller's own.
@@ -121,7 +123,7 @@ impl OperationDto {
         };
         Self {
             id: op.id.to_string(),
-            manager: op.party.to_string(),
+            party: op.party.to_string(),
             state: op.state.as_str().to_owned(),
             own: op.own(),
             contact: op.contact.clone(),

@@ -29,7 +29,8 @@ pub async fn set(
         ApiError::bad(format!("availability {:?} is not one of Unknown, Normal, Down", body.availability))
     })?;
     let old = body.old_version;
-    let r = state.run(&authed, move |e, ctx| e.set_availability(ctx, &uss, &old, availability)).await?;
+    let r =
+        state.run(&authed, move |e, ctx| e.engine().set_availability(ctx, &uss, &old, availability)).await?;
     Ok(Json(AvailabilityDto::new(&r)))
 }
 
@@ -41,6 +42,6 @@ pub async fn get(
 ) -> Result<Json<AvailabilityDto>, ApiError> {
     authed.require(scope::AVAILABILITY_READ)?;
     let uss = uss(&uss_id)?;
-    let r = state.run(&authed, move |e, _| e.availability(&uss)).await?;
+    let r = state.run(&authed, move |e, _| e.engine().availability(&uss)).await?;
     Ok(Json(AvailabilityDto::new(&r)))
 }

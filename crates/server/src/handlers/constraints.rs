@@ -35,7 +35,7 @@ pub async fn create(
     let id = entity_id(&id)?;
     let params = put_params(&state, &body)?;
     let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.put_constraint(ctx, id, None, &params)).await?;
+    let change = state.run(&authed, move |e, ctx| e.engine().put_constraint(ctx, id, None, &params)).await?;
     Ok((StatusCode::CREATED, Json(ChangeConstraintDto::new(&change, &viewer))))
 }
 
@@ -51,7 +51,8 @@ pub async fn update(
     let current = ovn(&ovn_text)?;
     let params = put_params(&state, &body)?;
     let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.put_constraint(ctx, id, Some(&current), &params)).await?;
+    let change =
+        state.run(&authed, move |e, ctx| e.engine().put_constraint(ctx, id, Some(&current), &params)).await?;
     Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
 }
 
@@ -67,7 +68,7 @@ pub async fn delete(
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
     let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.delete_constraint(ctx, id, &current)).await?;
+    let change = state.run(&authed, move |e, ctx| e.engine().delete_constraint(ctx, id, &current)).await?;
     Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
 }
 
@@ -80,7 +81,7 @@ pub async fn get(
     authed.require(scope::CONSTRAINTS_READ)?;
     let id = entity_id(&id)?;
     let viewer = authed.party.clone();
-    let c = state.run(&authed, move |e, _| e.constraint(id)).await?;
+    let c = state.run(&authed, move |e, _| e.engine().constraint(id)).await?;
     Ok(Json(GetConstraintDto { constraint_reference: ConstraintRefDto::new(&c, &viewer) }))
 }
 
@@ -93,7 +94,7 @@ pub async fn query(
     authed.require(scope::CONSTRAINTS_READ)?;
     let area = area(&body)?;
     let viewer = authed.party.clone();
-    let found = state.run(&authed, move |e, ctx| e.query_constraints(ctx, &area)).await?;
+    let found = state.run(&authed, move |e, ctx| e.engine().query_constraints(ctx, &area)).await?;
     Ok(Json(QueryConstraintsDto {
         constraint_references: found.iter().map(|c| ConstraintRefDto::new(c, &viewer)).collect(),
     }))

@@ -17,7 +17,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use deconflict_core::TxMode;
 use deconflict_core::retention;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -93,19 +92,16 @@ pub async fn stream(
     // Subscribe before replaying, so nothing sealed meanwhile is missed.
     let mut live = state.feed.subscribe();
     let (out, rx) = mpsc::channel::<Event>(256);
-    let store = state.engine.store().clone();
     let state = state.clone();
     tokio::spawn(async move {
         let _slot = slot; // held while the stream is open
         // Replay what the store has after the resume point.
         loop {
-            let s = store.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let mut tx = s.begin(TxMode::Read)?;
-                tx.sealed_after(after, 500)
+            let page = crate::tasks::blocking(&state.app, move |app| {
+                app.runner().read(|tx| Ok(tx.sealed_after(after, 500)?))
             })
             .await;
-            let Ok(Ok(page)) = page else { return };
+            let Ok(page) = page else { return };
             let done = page.len() < 500;
             for e in page {
                 after = e.seq;
@@ -167,19 +163,18 @@ pub async fn export(
     authed.require(&[&[scope::AUDIT_READ], &[scope::AUDIT_ALL]])?;
     let after = q.after.unwrap_or(0);
     let limit = super::limit(q.limit, 10_000, 10_000)?;
-    let store = state.engine.store().clone();
-    let (entries, checkpoints, forgotten) = tokio::task::spawn_blocking(move || {
-        let mut tx = store.begin(TxMode::Read)?;
-        let entries = tx.sealed_after(after, limit)?;
-        let last = entries.last().map_or(after, |e| e.seq);
-        let checkpoints: Vec<_> =
-            tx.checkpoints_after(after)?.into_iter().filter(|c| c.seq <= last).collect();
-        let forgotten = retention::forgotten_through(&mut *tx)?;
-        Ok::<_, deconflict_core::EngineError>((entries, checkpoints, forgotten))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("audit task failed: {e}")))?
-    .map_err(|e| ApiError::from_engine(e, &authed.party))?;
+    let (entries, checkpoints, forgotten) = state
+        .run(&authed, move |app, _| {
+            app.runner().read(|tx| {
+                let entries = tx.sealed_after(after, limit)?;
+                let last = entries.last().map_or(after, |e| e.seq);
+                let checkpoints: Vec<_> =
+                    tx.checkpoints_after(after)?.into_iter().filter(|c| c.seq <= last).collect();
+                let forgotten = retention::forgotten_through(tx)?;
+                Ok((entries, checkpoints, forgotten))
+            })
+        })
+        .await?;
     // Entries whose bodies retention forgot are links only, for everyone.
     let slice = if authed.roles().has(deconflict_core::Role::Auditor) {
         retention::audit_slice(&entries, &checkpoints, forgotten, |_| true)

@@ -30,7 +30,7 @@ pub(crate) fn ovn(s: &str) -> Result<Ovn, ApiError> {
 
 /// Parses a base URL field.
 pub(crate) fn base_url(state: &AppState, s: &str, field: &str) -> Result<UssBaseUrl, ApiError> {
-    UssBaseUrl::parse(s, state.engine.limits().allow_http_base_urls)
+    UssBaseUrl::parse(s, state.app.limits().allow_http_base_urls)
         .map_err(|e| ApiError::bad(format!("{field}: {e}")))
 }
 
@@ -117,7 +117,7 @@ pub async fn delete(
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
     let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.delete_intent(ctx, id, &current)).await?;
+    let change = state.run(&authed, move |e, ctx| e.engine().delete_intent(ctx, id, &current)).await?;
     Ok(Json(ChangeIntentDto::new(&change, &viewer)))
 }
 
@@ -130,7 +130,7 @@ pub async fn get(
     authed.require(scope::INTENTS_READ)?;
     let id = entity_id(&id)?;
     let viewer = authed.party.clone();
-    let view = state.run(&authed, move |e, _| e.intent(id)).await?;
+    let view = state.run(&authed, move |e, _| e.engine().intent(id)).await?;
     Ok(Json(GetIntentDto { operational_intent_reference: IntentRefDto::new(&view, &viewer) }))
 }
 
@@ -143,7 +143,7 @@ pub async fn query(
     authed.require(scope::INTENTS_READ)?;
     let area = area(&body)?;
     let viewer = authed.party.clone();
-    let found = state.run(&authed, move |e, ctx| e.query_intents(ctx, &area)).await?;
+    let found = state.run(&authed, move |e, ctx| e.engine().query_intents(ctx, &area)).await?;
     Ok(Json(QueryIntentsDto {
         operational_intent_references: found.iter().map(|v| IntentRefDto::new(v, &viewer)).collect(),
     }))

@@ -85,7 +85,7 @@ pub struct PoolDto {
     security(("bearer" = ["interuss.pool_status.read"])))]
 pub async fn pool(State(state): State<AppState>, authed: Authed) -> Result<Json<PoolDto>, ApiError> {
     authed.require(&[&[scope::POOL_READ]])?;
-    let dar_id = state.run(&authed, |e, _| e.dar_id()).await?;
+    let dar_id = state.run(&authed, |e, _| e.engine().dar_id()).await?;
     Ok(Json(PoolDto { dar_id }))
 }
 
@@ -149,7 +149,7 @@ pub async fn dss_instances(
     authed: Authed,
 ) -> Result<Json<DssInstancesDto>, ApiError> {
     authed.require(&[&[scope::POOL_READ]])?;
-    let list = state.run(&authed, |e, _| e.dss_instances()).await?;
+    let list = state.run(&authed, |e, _| e.engine().dss_instances()).await?;
     Ok(Json(DssInstancesDto::new(&list)))
 }
 
@@ -194,6 +194,6 @@ pub async fn heartbeat(
         next_expected_before: time("next_heartbeat_expected_before", q.next_heartbeat_expected_before)?,
     };
     let id = state.dss_instance_id.clone();
-    let list = state.run(&authed, move |e, ctx| e.heartbeat(ctx, &id, &beat)).await?;
+    let list = state.run(&authed, move |e, ctx| e.engine().heartbeat(ctx, &id, &beat)).await?;
     Ok((StatusCode::CREATED, Json(DssInstancesDto::new(&list))))
 }

@@ -40,7 +40,9 @@ pub async fn query(
     authed.require(READ)?;
     let area = body.area()?;
     let found = state
-        .run(&authed, move |e, ctx| visibility::query_operations(e, ctx, std::slice::from_ref(&area)))
+        .run(&authed, move |e, ctx| {
+            visibility::query_operations(e.engine(), ctx, std::slice::from_ref(&area))
+        })
         .await?;
     Ok(Json(OperationsDto { operations: found.iter().map(OperationDto::new).collect() }))
 }
@@ -64,7 +66,7 @@ pub async fn get(
 ) -> Result<Json<OperationDto>, ApiError> {
     authed.require(READ)?;
     let id = entity_id(&id)?;
-    let op = state.run(&authed, move |e, ctx| visibility::operation(e, ctx, id)).await?;
+    let op = state.run(&authed, move |e, ctx| visibility::operation(e.engine(), ctx, id)).await?;
     Ok(Json(OperationDto::new(&op)))
 }
 
@@ -93,8 +95,8 @@ pub async fn set_details(
     let details = body.into();
     let op = state
         .run(&authed, move |e, ctx| {
-            visibility::set_details(e, ctx, id, &details)?;
-            visibility::operation(e, ctx, id)
+            visibility::set_details(e.engine(), ctx, id, &details)?;
+            visibility::operation(e.engine(), ctx, id)
         })
         .await?;
     Ok(Json(OperationDto::new(&op)))

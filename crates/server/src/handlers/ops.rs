@@ -66,16 +66,14 @@ pub async fn healthz_admin(State(state): State<AppState>) -> Result<Json<Health>
 }
 
 async fn health(state: &AppState, detailed: bool) -> Result<Json<Health>, ApiError> {
-    let engine = state.engine.clone();
-    let counts = tokio::task::spawn_blocking(move || engine.counts())
+    let counts = crate::tasks::blocking(&state.app, |app| app.engine().counts())
         .await
-        .map_err(|e| ApiError::Internal(format!("health task failed: {e}")))?
         .map_err(|e| ApiError::Unavailable(format!("store does not answer: {e}")))?;
     crate::metrics::set_entity_counts(&counts);
     let only = |v: u64| detailed.then_some(v);
     Ok(Json(Health {
         status: "ok",
-        store: detailed.then(|| state.engine.store().kind()),
+        store: detailed.then(|| state.app.runner().store().kind()),
         operational_intents: only(counts.intents),
         constraints: only(counts.constraints),
         subscriptions: only(counts.subscriptions),
@@ -102,8 +100,9 @@ pub async fn metrics(
 /// `GET /metrics` of the admin listener: no token.
 pub async fn metrics_admin(State(state): State<AppState>) -> impl IntoResponse {
     // Write transactions run again because a concurrent writer won (the
-    // engine counts them; with several servers in one process, the last asks).
-    ::metrics::counter!("deconflict_tx_retries_total").absolute(state.engine.retries());
-    ::metrics::counter!("deconflict_writes_abandoned_total").absolute(state.engine.abandoned_writes());
+    // runner counts them; with several servers in one process, the last asks).
+    let runner = state.app.runner();
+    ::metrics::counter!("deconflict_tx_retries_total").absolute(runner.retries());
+    ::metrics::counter!("deconflict_writes_abandoned_total").absolute(runner.abandoned_writes());
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], crate::metrics::render())
 }

@@ -69,7 +69,7 @@ pub async fn make(
     let exchange = body.exchange.ok_or_else(|| ApiError::bad("exchange is required"))?;
     let exchange = serde_json::to_value(&exchange).map_err(|e| ApiError::Internal(e.to_string()))?;
     let text = exchange.to_string();
-    let filed = state.run(&authed, move |e, ctx| e.file_report(ctx, &text)).await?;
+    let filed = state.run(&authed, move |e, ctx| e.engine().file_report(ctx, &text)).await?;
     tracing::info!(report_id = %filed.id, reporter = %authed.party, bytes = filed.bytes, "DSS report stored");
     Ok((StatusCode::CREATED, Json(ReportOut { report_id: filed.id, exchange })))
 }

@@ -48,8 +48,9 @@ async fn put(
     let id = subscription_id(&id)?;
     let params = put_params(&state, &body)?;
     let viewer = authed.party.clone();
-    let r =
-        state.run(&authed, move |e, ctx| e.put_subscription(ctx, id, version.as_deref(), &params)).await?;
+    let r = state
+        .run(&authed, move |e, ctx| e.engine().put_subscription(ctx, id, version.as_deref(), &params))
+        .await?;
     Ok(Json(PutSubscriptionResponseDto::new(&r, &viewer)))
 }
 
@@ -83,7 +84,7 @@ pub async fn delete(
 ) -> Result<Json<GetSubscriptionDto>, ApiError> {
     authed.require(scope::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;
-    let v = state.run(&authed, move |e, ctx| e.delete_subscription(ctx, id, &version)).await?;
+    let v = state.run(&authed, move |e, ctx| e.engine().delete_subscription(ctx, id, &version)).await?;
     Ok(Json(GetSubscriptionDto { subscription: SubscriptionDto::new(&v) }))
 }
 
@@ -95,7 +96,7 @@ pub async fn get(
 ) -> Result<Json<GetSubscriptionDto>, ApiError> {
     authed.require(scope::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;
-    let v = state.run(&authed, move |e, ctx| e.subscription(ctx, id)).await?;
+    let v = state.run(&authed, move |e, ctx| e.engine().subscription(ctx, id)).await?;
     Ok(Json(GetSubscriptionDto { subscription: SubscriptionDto::new(&v) }))
 }
 
@@ -107,6 +108,6 @@ pub async fn query(
 ) -> Result<Json<QuerySubscriptionsDto>, ApiError> {
     authed.require(scope::SUBSCRIPTIONS)?;
     let area = area(&body)?;
-    let found = state.run(&authed, move |e, ctx| e.query_subscriptions(ctx, &area)).await?;
+    let found = state.run(&authed, move |e, ctx| e.engine().query_subscriptions(ctx, &area)).await?;
     Ok(Json(QuerySubscriptionsDto { subscriptions: found.iter().map(SubscriptionDto::new).collect() }))
 }

@@ -8,9 +8,8 @@ const AUDIT: &str = "deconflict.audit.read";
 const AUDIT_ALL: &str = "deconflict.audit.all";
 
 async fn seal(s: &TestServer) {
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store.clone(), &s.clock).await.unwrap();
-    s.state.feed.follow(store).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
+    s.state.feed.follow(&s.state.app).await.unwrap();
 }
 
 async fn export(s: &TestServer, token: &str) -> String {

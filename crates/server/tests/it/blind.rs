@@ -326,8 +326,7 @@ async fn a_blind_exchange_finds_the_conflict_and_leaves_no_key_or_place_with_the
     assert_eq!(&opened[..], geometry.as_bytes());
 
     // The match is in both parties' audit slices; never the tokens.
-    let store = w.s.state.engine.store().clone();
-    w.s.state.feed.seal(store, &w.s.clock).await.unwrap();
+    w.s.state.feed.seal(&w.s.state.app, &w.s.clock).await.unwrap();
     for p in [&w.alpha, &w.bravo] {
         let resp = w.s.http.get(format!("{}/v1/audit", w.s.base)).bearer_auth(&p.token).send().await.unwrap();
         let export = audit::export::parse_export(&resp.text().await.unwrap()).unwrap();

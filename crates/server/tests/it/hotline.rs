@@ -39,9 +39,8 @@ impl Ctx {
 
     /// Seals pending events and pushes them to this replica's streams.
     async fn seal(&self) {
-        let store = self.s.state.engine.store().clone();
-        self.s.state.feed.seal(store.clone(), &self.s.clock).await.unwrap();
-        self.s.state.feed.follow(store).await.unwrap();
+        self.s.state.feed.seal(&self.s.state.app, &self.s.clock).await.unwrap();
+        self.s.state.feed.follow(&self.s.state.app).await.unwrap();
     }
 
     /// Kinds of the events in `token`'s verified audit slice.
@@ -260,7 +259,7 @@ async fn webhooks_deliver_at_least_once_with_backoff_and_set_delivered_at() {
     // No retry before the backoff (1 s of the manual clock), however often we try.
     server::coord_tasks::deliver_webhooks_once(&c.s.state).await.unwrap();
     let cursor =
-        c.s.state.engine.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
+        c.s.state.app.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
     assert_eq!(cursor.attempts, 1);
     assert_eq!(cursor.next_attempt, geom::Time::from_micros(c.t0 + S));
     assert_eq!(seen.lock().unwrap().len(), 1);

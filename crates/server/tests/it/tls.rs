@@ -150,8 +150,7 @@ async fn webhooks_are_delivered_over_https_to_a_verified_receiver() {
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{sent}");
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store, &s.clock).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
     let report = server::coord_tasks::deliver_webhooks_once(&s.state).await.unwrap();
     assert_eq!(report.failed, 0);
     assert!(seen.lock().unwrap().iter().any(|e| e["kind"] == "message.sent"));
@@ -190,14 +189,13 @@ async fn a_webhook_receiver_the_server_cannot_verify_gets_nothing() {
     let body = json!({ "display_name": "bravo", "webhook_url": hook });
     let (st, r) = s.call(Method::PUT, "/v1/parties/bravo", Some(&admin), Some(&body)).await;
     assert_eq!(st, StatusCode::CREATED, "{r}");
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store, &s.clock).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
     // (The periodic pass may have made the attempt first: either way it failed.)
     let report = server::coord_tasks::deliver_webhooks_once(&s.state).await.unwrap();
     assert_eq!(report.delivered, 0);
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
     let cursor =
-        s.state.engine.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
+        s.state.app.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
     assert!(
         cursor.attempts >= 1 && cursor.last_error.as_deref().is_some_and(|e| !e.is_empty()),
         "{cursor:?}"

@@ -119,8 +119,7 @@ async fn a_party_can_neither_administer_nor_read_lines_it_is_not_on() {
     assert_eq!((st, v["messages"][0]["text"].as_str()), (StatusCode::OK, Some("private")), "{v}");
     // Its audit slice carries no full entry of Alpha and Charlie's message
     // (sealed first: the export reads only the sealed log).
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store, &s.clock).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
     let (st, text) = s.call(Method::GET, "/v1/audit", Some(&bravo), None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(!text.to_string().contains("private"), "{text}");
@@ -207,8 +206,7 @@ async fn a_subscription_does_not_widen_the_view() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
-    let store = s.state.engine.store().clone();
-    s.state.feed.seal(store.clone(), &s.clock).await.unwrap();
+    s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
     let resp = s.http.get(format!("{}/v1/audit", s.base)).bearer_auth(&mallory).send().await.unwrap();
     let slice = resp.text().await.unwrap();
     assert!(slice.contains("intent.updated"), "Mallory is told of the change: {slice}");

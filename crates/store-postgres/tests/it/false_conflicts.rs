@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 
 use deconflict_core::testsuite::{HOUR, T0, put_params, square, volume};
-use deconflict_core::{Ctx, Engine, EngineError, EntityId, Limits, Store};
+use deconflict_core::{App, Ctx, EngineError, EntityId, Limits, Store};
 use geom::Time;
 use store_postgres::PgOptions;
 
@@ -26,7 +26,7 @@ fn spot(n: usize) -> (f64, f64) {
 
 /// Runs `THREADS × CREATES_PER_THREAD` creates spread over `engines` and
 /// returns (refusals, retries).
-fn race(engines: &[Engine]) -> (u32, u64) {
+fn race(engines: &[App]) -> (u32, u64) {
     let start = Barrier::new(THREADS);
     let refused = AtomicU32::new(0);
     std::thread::scope(|s| {
@@ -51,13 +51,13 @@ fn race(engines: &[Engine]) -> (u32, u64) {
             });
         }
     });
-    (refused.load(Ordering::SeqCst), engines.iter().map(Engine::retries).sum())
+    (refused.load(Ordering::SeqCst), engines.iter().map(|a| a.runner().retries()).sum())
 }
 
-fn engine(schema: &TestSchema) -> Engine {
+fn engine(schema: &TestSchema) -> App {
     let opts = PgOptions { pool_size: THREADS, ..schema.opts() };
     let store: Arc<dyn Store> = Arc::new(schema.store(opts));
-    Engine::new(store, Limits::default())
+    App::new(store, Limits::default())
 }
 
 #[test]

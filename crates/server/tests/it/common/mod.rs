@@ -106,6 +106,8 @@ pub struct Options {
     pub dss_instance_id: Option<String>,
     /// Browser origins allowed by CORS.
     pub cors_origins: Vec<reqwest::header::HeaderValue>,
+    /// How often the hotline passes run (the server's default when `None`).
+    pub coord_interval: Option<Duration>,
 }
 
 impl Default for Options {
@@ -131,6 +133,7 @@ impl Default for Options {
             request_timeout: None,
             dss_instance_id: None,
             cors_origins: Vec::new(),
+            coord_interval: None,
         }
     }
 }
@@ -169,6 +172,9 @@ impl TestServer {
         }
         if let Some(t) = opts.request_timeout {
             cfg.request_timeout = t;
+        }
+        if let Some(t) = opts.coord_interval {
+            cfg.coord_interval = t;
         }
         cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
