@@ -88,7 +88,7 @@ impl Feed {
                 }
             }
         });
-        task.await.map_err(|e| StoreError::backend(format!("sealer task failed: {e}")))?
+        task.await.map_err(|e| StoreError::backend("sealer task failed", e))?
     }
 
     /// Reads newly sealed entries from the store and broadcasts them.
@@ -105,7 +105,7 @@ impl Feed {
                 tx.sealed_after(after, PAGE)
             })
             .await
-            .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
+            .map_err(|e| StoreError::backend("follower task failed", e))??;
             let n = page.len();
             for entry in page {
                 self.followed.store(entry.seq, Ordering::SeqCst);
@@ -131,7 +131,7 @@ impl Feed {
             tx.last_sealed()
         })
         .await
-        .map_err(|e| StoreError::backend(format!("follower task failed: {e}")))??;
+        .map_err(|e| StoreError::backend("follower task failed", e))??;
         self.followed.store(head.map_or(0, |e| e.seq), Ordering::SeqCst);
         Ok(())
     }

@@ -203,13 +203,13 @@ pub async fn build_state(
     let (engine, id) = (state.engine.clone(), cfg.dss_instance_id.clone());
     let dar = uuid::Uuid::new_v4().to_string();
     let joined = tokio::task::spawn_blocking(move || engine.join_pool(&id, &dar)).await;
-    let failed = |e: String| {
-        ConfigError::Store(deconflict_core::StoreError::backend(format!("joining the pool: {e}")))
-    };
-    match joined.map_err(|e| failed(e.to_string()))? {
+    let failed = |e| ConfigError::Store(deconflict_core::StoreError::backend("joining the pool", e));
+    match joined.map_err(failed)? {
         Ok(_) => {}
         Err(deconflict_core::EngineError::Store(e)) => return Err(ConfigError::Store(e)),
-        Err(e) => return Err(failed(e.to_string())),
+        Err(e) => {
+            return Err(ConfigError::Store(deconflict_core::StoreError::backend("joining the pool", e)));
+        }
     }
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;

@@ -14,8 +14,6 @@ use crate::memory::MemoryStore;
 use crate::model::{Availability, IntentState};
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
 
-crate::store_conformance!(Box::new(MemoryStore::new()));
-
 fn engine() -> Engine {
     Engine::new(Arc::new(MemoryStore::new()), Limits::default())
 }

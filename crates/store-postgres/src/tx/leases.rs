@@ -1,0 +1,28 @@
+//! Leases (one holder at a time until expiry): the SQL and the method.
+
+use deconflict_core::StoreError;
+use geom::Time;
+
+use super::PgTx;
+
+/// Takes the lease if it is free, expired (`until <= now`) or already ours, in
+/// one statement; returns a row exactly when we hold it afterwards. A rival
+/// transaction holding the row makes this wait for it, then fail with `40001`.
+const LEASE_ACQUIRE: &str = "INSERT INTO leases AS l (name, holder, until) VALUES ($1, $2, $3) \
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until \
+     WHERE l.holder = EXCLUDED.holder OR l.until <= $4 \
+     RETURNING holder";
+
+impl PgTx<'_> {
+    pub(super) fn acquire_lease(
+        &mut self,
+        name: &str,
+        holder: &str,
+        now: Time,
+        ttl_us: i64,
+    ) -> Result<bool, StoreError> {
+        let until = now.saturating_add_micros(ttl_us).as_micros();
+        let rows = self.query(LEASE_ACQUIRE, &[&name, &holder, &until, &now.as_micros()])?;
+        Ok(!rows.is_empty())
+    }
+}
