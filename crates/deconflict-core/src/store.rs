@@ -290,6 +290,20 @@ pub enum EntityKind {
     Subscription,
 }
 
+/// A request for a lease, as [`Tx::acquire_lease`] hands it to a backend
+/// (through [`crate::impl_tx!`]): the expiry is computed here, once.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseClaim<'a> {
+    /// The lease.
+    pub name: &'a str,
+    /// Who wants it.
+    pub holder: &'a str,
+    /// The time of the request: a lease whose expiry is at or before it is free.
+    pub now: Time,
+    /// Until when the holder keeps it if it gets it.
+    pub until: Time,
+}
+
 /// A storage backend. Cheap to share behind an `Arc`.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Opens a transaction. A write transaction is serialisable: if it commits,
@@ -552,7 +566,8 @@ macro_rules! impl_tx {
             }
             fn acquire_lease(&mut self, name: &str, holder: &str, now: ::geom::Time, ttl_us: i64)
                 -> Result<bool, $crate::store::StoreError> {
-                <$ty>::acquire_lease(self, name, holder, now, ttl_us)
+                let until = now.saturating_add_micros(ttl_us);
+                <$ty>::acquire_lease(self, &$crate::store::LeaseClaim { name, holder, now, until })
             }
             fn record(&mut self, kind: &str, id: &str)
                 -> Result<Option<$crate::records::Record>, $crate::store::StoreError> {

@@ -1,7 +1,7 @@
 //! Leases (one holder at a time until expiry): the SQL and the method.
 
 use deconflict_core::StoreError;
-use geom::Time;
+use deconflict_core::store::LeaseClaim;
 
 use super::PgTx;
 
@@ -14,15 +14,9 @@ const LEASE_ACQUIRE: &str = "INSERT INTO leases AS l (name, holder, until) VALUE
      RETURNING holder";
 
 impl PgTx<'_> {
-    pub(super) fn acquire_lease(
-        &mut self,
-        name: &str,
-        holder: &str,
-        now: Time,
-        ttl_us: i64,
-    ) -> Result<bool, StoreError> {
-        let until = now.saturating_add_micros(ttl_us).as_micros();
-        let rows = self.query(LEASE_ACQUIRE, &[&name, &holder, &until, &now.as_micros()])?;
+    pub(super) fn acquire_lease(&mut self, c: &LeaseClaim<'_>) -> Result<bool, StoreError> {
+        let (until, now) = (c.until.as_micros(), c.now.as_micros());
+        let rows = self.query(LEASE_ACQUIRE, &[&c.name, &c.holder, &until, &now])?;
         Ok(!rows.is_empty())
     }
 }

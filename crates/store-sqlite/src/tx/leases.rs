@@ -1,7 +1,7 @@
 //! Leases (one holder at a time until expiry): the SQL and the method.
 
 use deconflict_core::StoreError;
-use geom::Time;
+use deconflict_core::store::LeaseClaim;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Lease, SqliteTx};
@@ -15,18 +15,13 @@ const ACQUIRE_LEASE: &str = "INSERT INTO leases (name, holder, until) VALUES (?1
     RETURNING holder";
 
 impl<L: Lease> SqliteTx<L> {
-    pub(super) fn acquire_lease(
-        &mut self,
-        name: &str,
-        holder: &str,
-        now: Time,
-        ttl_us: i64,
-    ) -> Result<bool, StoreError> {
+    pub(super) fn acquire_lease(&mut self, c: &LeaseClaim<'_>) -> Result<bool, StoreError> {
         self.writable()?;
-        let until = now.saturating_add_micros(ttl_us).as_micros();
         let mut stmt = self.conn.prepare_cached(ACQUIRE_LEASE).store()?;
         let held = stmt
-            .query_row(params![name, holder, until, now.as_micros()], |r| r.get::<_, String>(0))
+            .query_row(params![c.name, c.holder, c.until.as_micros(), c.now.as_micros()], |r| {
+                r.get::<_, String>(0)
+            })
             .optional()
             .store()?;
         Ok(held.is_some())
