@@ -86,12 +86,12 @@ struct State {
     intents: Table<EntityId, OperationalIntent>,
     constraints: Table<EntityId, Constraint>,
     subscriptions: Table<SubscriptionId, Subscription>,
-    availability: HashMap<PartyName, AvailabilityRecord>,
+    availability: BTreeMap<PartyName, AvailabilityRecord>,
     pending: BTreeMap<i64, NewEvent>,
     next_event_id: i64,
     sealed: BTreeMap<u64, audit::Entry>,
     checkpoints: BTreeMap<u64, audit::Checkpoint>,
-    leases: HashMap<String, (String, Time)>,
+    leases: BTreeMap<String, (String, Time)>,
     records: BTreeMap<(String, String), Record>,
 }
 
@@ -130,12 +130,12 @@ impl MemoryStore {
                 intents: Table::new(),
                 constraints: Table::new(),
                 subscriptions: Table::new(),
-                availability: HashMap::new(),
+                availability: BTreeMap::new(),
                 pending: BTreeMap::new(),
                 next_event_id: 1,
                 sealed: BTreeMap::new(),
                 checkpoints: BTreeMap::new(),
-                leases: HashMap::new(),
+                leases: BTreeMap::new(),
                 records: BTreeMap::new(),
             }),
         }
@@ -176,6 +176,14 @@ impl MemoryTx<'_> {
     }
 }
 
+/// Sets `key` in `map` back to what it was: `old`, or absent.
+fn put_back<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, old: Option<V>) {
+    match old {
+        Some(v) => map.insert(key, v),
+        None => map.remove(&key),
+    };
+}
+
 impl Drop for MemoryTx<'_> {
     fn drop(&mut self) {
         if self.committed {
@@ -202,38 +210,10 @@ impl Drop for MemoryTx<'_> {
                     self.state.sealed.remove(&seq);
                     self.state.pending.insert(id, event);
                 }
-                Undo::Checkpoint(seq, old) => match old {
-                    Some(c) => {
-                        self.state.checkpoints.insert(seq, c);
-                    }
-                    None => {
-                        self.state.checkpoints.remove(&seq);
-                    }
-                },
-                Undo::Lease(name, old) => match old {
-                    Some(l) => {
-                        self.state.leases.insert(name, l);
-                    }
-                    None => {
-                        self.state.leases.remove(&name);
-                    }
-                },
-                Undo::Record(key, old) => match old {
-                    Some(r) => {
-                        self.state.records.insert(key, r);
-                    }
-                    None => {
-                        self.state.records.remove(&key);
-                    }
-                },
-                Undo::Availability(uss, v) => match v {
-                    Some(r) => {
-                        self.state.availability.insert(uss, r);
-                    }
-                    None => {
-                        self.state.availability.remove(&uss);
-                    }
-                },
+                Undo::Checkpoint(seq, old) => put_back(&mut self.state.checkpoints, seq, old),
+                Undo::Lease(name, old) => put_back(&mut self.state.leases, name, old),
+                Undo::Record(key, old) => put_back(&mut self.state.records, key, old),
+                Undo::Availability(uss, old) => put_back(&mut self.state.availability, uss, old),
             }
         }
     }

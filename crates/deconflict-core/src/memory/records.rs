@@ -1,5 +1,7 @@
 //! Generic records in the memory store, kept in one map ordered by (kind, id).
 
+use std::ops::Bound;
+
 use geom::Time;
 
 use super::*;
@@ -29,18 +31,9 @@ impl MemoryTx<'_> {
         &mut self,
         kind: &str,
         key: RecordKey<'_>,
-        limit: usize,
+        n: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        Ok(self
-            .state
-            .records
-            .range((kind.to_owned(), String::new())..)
-            .take_while(|((k, _), _)| k == kind)
-            .map(|(_, r)| r)
-            .filter(|r| key.matches(r))
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(self.state.records_below(kind, None).filter(|r| key.matches(r)).take(n).cloned().collect())
     }
 
     pub(super) fn records_by_rev(
@@ -48,44 +41,21 @@ impl MemoryTx<'_> {
         kind: &str,
         key: RecordKey<'_>,
         before: Option<&str>,
-        limit: usize,
+        n: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        use std::ops::Bound;
-        let lower = Bound::Included((kind.to_owned(), String::new()));
-        // Every id of `kind` sorts before `(kind + NUL, "")`.
-        let upper = match before {
-            Some(b) => Bound::Excluded((kind.to_owned(), b.to_owned())),
-            None => Bound::Excluded((format!("{kind}\0"), String::new())),
-        };
-        Ok(self
-            .state
-            .records
-            .range((lower, upper))
-            .rev()
-            .map(|(_, r)| r)
-            .filter(|r| key.matches(r))
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(self.state.records_below(kind, before).rev().filter(|r| key.matches(r)).take(n).cloned().collect())
     }
 
     pub(super) fn records_due(
         &mut self,
         kind: &str,
         before: Time,
-        limit: usize,
+        n: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut due: Vec<Record> = self
-            .state
-            .records
-            .range((kind.to_owned(), String::new())..)
-            .take_while(|((k, _), _)| k == kind)
-            .map(|(_, r)| r)
-            .filter(|r| r.due.is_some_and(|d| d <= before))
-            .cloned()
-            .collect();
+        let due = |r: &&Record| r.due.is_some_and(|d| d <= before);
+        let mut due: Vec<Record> = self.state.records_below(kind, None).filter(due).cloned().collect();
         due.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
-        due.truncate(limit);
+        due.truncate(n);
         Ok(due)
     }
 
@@ -93,17 +63,28 @@ impl MemoryTx<'_> {
         &mut self,
         kind: &str,
         after: &str,
-        limit: usize,
+        n: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        use std::ops::Bound;
         let from = Bound::Excluded((kind.to_owned(), after.to_owned()));
-        Ok(self
-            .state
-            .records
-            .range((from, Bound::Unbounded))
-            .take_while(|((k, _), _)| k == kind)
-            .take(limit)
-            .map(|(_, r)| r.clone())
-            .collect())
+        let of_kind = self.state.records.range((from, Bound::Unbounded)).take_while(|((k, _), _)| k == kind);
+        Ok(of_kind.take(n).map(|(_, r)| r.clone()).collect())
+    }
+}
+
+impl State {
+    /// The records of `kind` whose id is below `before` (all of them when
+    /// `None`), by increasing id.
+    fn records_below<'s>(
+        &'s self,
+        kind: &str,
+        before: Option<&str>,
+    ) -> impl DoubleEndedIterator<Item = &'s Record> + use<'s> {
+        let lower = Bound::Included((kind.to_owned(), String::new()));
+        // Every id of `kind` sorts before `(kind + NUL, "")`.
+        let upper = match before {
+            Some(b) => Bound::Excluded((kind.to_owned(), b.to_owned())),
+            None => Bound::Excluded((format!("{kind}\0"), String::new())),
+        };
+        self.records.range((lower, upper)).map(|(_, r)| r)
     }
 }
