@@ -4,8 +4,9 @@
 //! uncommitted restores what it changed.
 //!
 //! This module holds the tables, the transaction and its undo log; each
-//! area's methods are in its own module ([`strategic`], [`events`],
-//! [`leases`], [`records`]), bound to [`Tx`] by [`crate::impl_tx!`].
+//! area's methods are in a module of their own (`strategic`, `events`,
+//! `leases`, `records`, as in the SQL stores), bound to [`Tx`] by
+//! [`crate::impl_tx!`]; `tests` runs the conformance suite on it.
 
 mod events;
 mod leases;

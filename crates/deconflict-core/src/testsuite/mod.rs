@@ -1,10 +1,15 @@
-//! The store conformance suite: one set of checks every [`Store`] backend must
-//! pass, so memory, SQLite and PostgreSQL cannot drift apart. A backend's tests
-//! call [`store_conformance!`](crate::store_conformance) with an expression that
-//! makes a fresh, empty store; each check becomes its own `#[test]`.
+//! The store conformance suite: one set of checks every [`Store`](crate::Store)
+//! backend must pass, so memory, SQLite and PostgreSQL cannot drift apart. A
+//! backend's tests call [`store_conformance!`](crate::store_conformance) with
+//! an expression that makes a fresh, empty store; each check becomes its own
+//! `#[test]`, in a module per area.
 //!
-//! Also home to the small fixture builders the checks (and backends' own tests)
-//! use. Checks panic with a message on failure, like any test.
+//! The checks are written by area, each generic over `&dyn Store`:
+//! strategic entities, events and the audit chain, leases, records, and the
+//! upgrades from older schemas (which each backend prepares itself, then
+//! calls). Also home to the small fixture builders the checks (and
+//! backends' own tests) use. Checks panic with a message on failure, like
+//! any test.
 
 #![allow(clippy::missing_panics_doc)]
 
