@@ -145,6 +145,23 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The underlying error itself (the driver's, the decoder's, ...), for a
+    /// caller that downcasts it: [`std::error::Error::source`] gives the
+    /// shared [`Source`] that holds it. `None` for the variants without one
+    /// and for those whose source is another `StoreError` (`Aborted`,
+    /// `Migration`: ask that one).
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            StoreError::Unavailable { source, .. }
+            | StoreError::OutcomeUnknown { source, .. }
+            | StoreError::Corrupt { source, .. }
+            | StoreError::Settings { source, .. } => source.as_deref(),
+            StoreError::Encode { source, .. } | StoreError::Backend { source, .. } => Some(&**source),
+            StoreError::Chain(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// A backend error caused by `source`.
     pub fn backend(
         message: impl Into<String>,
