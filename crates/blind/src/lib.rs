@@ -62,6 +62,7 @@
 
 mod cover;
 mod error;
+pub mod keys;
 mod operation;
 mod policy;
 mod separation;

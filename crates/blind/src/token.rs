@@ -27,6 +27,21 @@ impl LineKey {
     pub const fn new(bytes: [u8; 32]) -> Self {
         LineKey(bytes)
     }
+
+    /// A fresh random key from `rng`.
+    pub fn generate(rng: &mut impl rand::CryptoRng) -> Self {
+        let mut b = [0_u8; 32];
+        rng.fill_bytes(&mut b);
+        let key = LineKey(b);
+        b.zeroize();
+        key
+    }
+
+    /// Its 32 bytes (to seal or keep locally), wiped when dropped.
+    #[must_use]
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        zeroize::Zeroizing::new(self.0)
+    }
 }
 
 impl fmt::Debug for LineKey {

@@ -117,6 +117,22 @@ event_kinds! {
     AlertRaised => "alert.raised",
     /// A retention pass forgot old history (auditors only): the cutoff and what it removed.
     RetentionApplied => "retention.applied",
+    /// A party published its public key for blind operations on a line (the line's parties).
+    BlindKeyPublished => "blind.key_published",
+    /// A party sealed a new epoch's line key to the line's keyed members (who, never the key).
+    BlindEpochRotated => "blind.epoch_rotated",
+    /// A blind operation was filed: owner, epoch, validity and token count, no place (its owner).
+    BlindFiled => "blind.filed",
+    /// A blind operation's tokens or validity changed (its owner).
+    BlindUpdated => "blind.updated",
+    /// A blind operation was ended (its owner).
+    BlindEnded => "blind.ended",
+    /// Two parties' blind operations share tokens (both owners; the count, never the tokens).
+    BlindMatched => "blind.matched",
+    /// A blind filing matched an operation whose OVN it did not show (both owners).
+    BlindRefusedMissingKey => "blind.refused_missing_key",
+    /// A party relayed exact geometry sealed to another (size only; both).
+    BlindGeometrySent => "blind.geometry_sent",
 }
 
 impl std::fmt::Display for EventKind {

@@ -38,6 +38,8 @@ pub enum Quota {
     MessagesPerMinute,
     /// F3548 reports filed per minute.
     ReportsPerMinute,
+    /// Blind operations filed or updated per minute.
+    BlindFilingsPerMinute,
 }
 
 impl Quota {
@@ -50,6 +52,7 @@ impl Quota {
             Quota::SubscriptionArea => "subscription_area_km2",
             Quota::MessagesPerMinute => "messages_per_minute",
             Quota::ReportsPerMinute => "reports_per_minute",
+            Quota::BlindFilingsPerMinute => "blind_filings_per_minute",
         }
     }
 }

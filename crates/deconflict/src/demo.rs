@@ -14,7 +14,9 @@
 //! 6. The hotline: an urgent message acknowledged, a flash message that escalates.
 //! 7. A communication check on the line.
 //! 8. Live tracks converge: both parties are alerted, Charlie is not.
-//! 9. Every party verifies its slice of the signed audit log offline.
+//! 9. Blind operations: Alpha and Bravo share a line key sealed through the
+//!    service, file tokens and find their conflict; Charlie sees nothing.
+//! 10. Every party verifies its slice of the signed audit log offline.
 //!
 //! The scenario's clock starts [`LEAD_S`] in the past, so that when it is
 //! done it has caught up with the real clock; from then on it follows the real
@@ -397,6 +399,9 @@ async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -
             );
         }
     }
+
+    section("Blind operations: a conflict found, no geometry shown to the service or Charlie");
+    crate::demo_blind::act(&p.alpha, &p.bravo, &p.charlie, c.clock.now()).await?;
 
     section("Every party verifies its slice of the signed audit log");
     let store = state.engine.store().clone();

@@ -6,10 +6,12 @@ mod audit_cmd;
 mod backup_cmd;
 mod bench;
 mod bench_load;
+mod blind_cmd;
 mod check_cmd;
 mod cli_values;
 mod client;
 mod demo;
+mod demo_blind;
 mod demo_picture;
 mod docs_cmd;
 mod events_cmd;
@@ -100,6 +102,17 @@ enum Command {
         format: output::Format,
         #[command(subcommand)]
         cmd: notice_cmd::NoticeCmd,
+    },
+    /// Blind operations: keys, filing (tokens computed locally), matches decoded locally.
+    Blind {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(flatten)]
+        data: blind_cmd::BlindData,
+        #[command(subcommand)]
+        cmd: blind_cmd::BlindCmd,
     },
     /// Communication checks of a line: list, run an exercise.
     Check {
@@ -206,6 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Message { conn, format, cmd } => message_cmd::run(&conn, format, cmd),
         Command::Notice { conn, format, cmd } => notice_cmd::run(&conn, format, cmd),
         Command::Check { conn, format, cmd } => check_cmd::run(&conn, format, cmd),
+        Command::Blind { conn, format, data, cmd } => blind_cmd::run(&conn, &data, format, cmd),
         Command::Alert { conn, format, cmd } => alert_cmd::run(&conn, format, cmd),
         Command::Events { conn, format, cmd } => events_cmd::run(&conn, format, cmd),
         Command::Audit { cmd } => audit_cmd::run(cmd),

@@ -85,6 +85,15 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route("/v1/lines/{id}/suspend", post(handlers::lines::suspend))
         .route("/v1/lines/{id}/resume", post(handlers::lines::resume))
         .route("/v1/lines/{id}/heartbeat", post(handlers::lines::heartbeat))
+        .route("/v1/lines/{id}/blind", get(handlers::blind::line))
+        .route("/v1/lines/{id}/blind/key", put(handlers::blind::publish_key))
+        .route("/v1/lines/{id}/blind/epochs", post(handlers::blind::rotate))
+        .route("/v1/lines/{id}/blind/envelope", get(handlers::blind::envelope))
+        .route("/v1/blind/operations", post(handlers::blind::file).get(handlers::blind::list))
+        .route("/v1/blind/operations/{id}", get(handlers::blind::get))
+        .route("/v1/blind/operations/{id}/{ovn}", put(handlers::blind::update).delete(handlers::blind::end))
+        .route("/v1/blind/matches", get(handlers::blind::matches))
+        .route("/v1/blind/sealed", post(handlers::blind::send_sealed).get(handlers::blind::sealed_inbox))
         .route("/v1/lines/{id}/exercise", post(handlers::lines::exercise))
         .route("/v1/lines/{id}/checks", get(handlers::lines::checks))
         .route("/v1/lines/{id}/messages", get(handlers::lines::messages).post(handlers::messages::send))
@@ -192,6 +201,7 @@ pub async fn build_state(
         request_timeout: cfg.request_timeout,
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
+        blind: Arc::new(deconflict_core::coord::blind::BlindLimits::default()),
         dss_instance_id: cfg.dss_instance_id.as_str().into(),
         dev_tokens: cfg.dev_signer()?.map(|key| web::DevTokens {
             key: Arc::new(key),

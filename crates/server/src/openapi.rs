@@ -9,7 +9,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::handlers::{events, interuss, lines, messages, notices, operations, ops, parties, tracks};
+use crate::handlers::{blind, events, interuss, lines, messages, notices, operations, ops, parties, tracks};
 
 /// The native API description.
 #[derive(Debug, OpenApi)]
@@ -36,6 +36,18 @@ use crate::handlers::{events, interuss, lines, messages, notices, operations, op
         lines::suspend,
         lines::resume,
         lines::heartbeat,
+        blind::line,
+        blind::publish_key,
+        blind::rotate,
+        blind::envelope,
+        blind::file,
+        blind::update,
+        blind::end,
+        blind::list,
+        blind::get,
+        blind::matches,
+        blind::send_sealed,
+        blind::sealed_inbox,
         lines::exercise,
         lines::checks,
         lines::messages,
@@ -68,6 +80,7 @@ use crate::handlers::{events, interuss, lines, messages, notices, operations, op
         (name = "audit", description = "The hash-chained, signed audit log."),
         (name = "parties", description = "The party registry."),
         (name = "lines", description = "Lines between command posts."),
+        (name = "blind", description = "Blind operations: keys relayed, tokens matched, no place ever seen."),
         (name = "messages", description = "The hotline."),
         (name = "notices", description = "Advance notice of operations."),
         (name = "operations", description = "Need-to-know view of operations."),

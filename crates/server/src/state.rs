@@ -37,6 +37,8 @@ pub struct AppState {
     pub dss_instance_id: Arc<str>,
     /// Signs development tokens for the web page (`--dev` only).
     pub dev_tokens: Option<crate::web::DevTokens>,
+    /// Limits of blind filing (token count, rate) of this replica.
+    pub blind: Arc<deconflict_core::coord::blind::BlindLimits>,
 }
 
 /// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)

@@ -29,8 +29,10 @@
 //! - `heartbeat`: `{line}:{party}` — k1 = line
 //! - `conflict_thread`: `{line}:{topic}`
 //! - `webhook_cursor`: party
+//! - the `blind_*` kinds of [`blind`] (blind operations, issue 14)
 
 mod alerts;
+pub mod blind;
 mod events;
 mod gauges;
 pub mod ids;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 mod backends;
 mod backup;
 mod bench_pg;
+mod blind_cli;
 mod browser;
 mod deploy;
 mod docs;
@@ -139,6 +140,10 @@ fn demo_plays_the_scenario() {
         "[  alpha] loss_of_separation alert (new)",
         "[  bravo] loss_of_separation alert (new)",
         "[charlie] no alert (not involved)",
+        "[  bravo] blind operation refused 409",
+        "[  bravo] filed with alpha's OVN: 1 match(es)",
+        "[  alpha] decoded a matched token locally: H3 cell",
+        "[charlie] asks for the line's blind state: 403",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

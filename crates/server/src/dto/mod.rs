@@ -1,6 +1,7 @@
 //! Wire types (DTOs): the JSON the API speaks, kept apart from the domain
 //! types, with conversions that validate on the way in.
 
+pub mod blind;
 pub mod coord;
 pub mod events;
 pub mod geometry;

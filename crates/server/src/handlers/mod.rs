@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod availability;
+pub mod blind;
 pub mod constraints;
 pub mod events;
 pub mod intents;

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod bad_input;
+mod blind;
 mod common;
 mod conformance;
 mod connections;

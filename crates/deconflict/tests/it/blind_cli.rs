@@ -1,0 +1,118 @@
+//! Blind operations from the command line against a real server process:
+//! keys made and published, an epoch sealed, two overlapping operations
+//! filed from GeoJSON, the refusal and the match decoded locally.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::{BIN, Server, free_port, run, stdout, token_with};
+
+fn feature(lng: f64, lat: f64) -> String {
+    format!(
+        r#"{{"type": "Feature", "properties": {{"intent": "blind", "radius_m": 200, "altitude_lower_m": 100,
+          "altitude_upper_m": 200, "time_start": "2031-03-01T08:00:00Z", "time_end": "2031-03-01T09:00:00Z"}},
+          "geometry": {{"type": "Point", "coordinates": [{lng}, {lat}]}}}}"#
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn two_parties_file_blind_operations_and_decode_their_match_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), free_port());
+    let base = server.base.as_str();
+    let admin = token_with(dir.path(), "admin", "deconflict.admin");
+    let scopes = "deconflict.hotline";
+    let alpha = token_with(dir.path(), "alpha", scopes);
+    let bravo = token_with(dir.path(), "bravo", scopes);
+    let (da, db) = (dir.path().join("alpha-data"), dir.path().join("bravo-data"));
+    let (da, db) = (da.to_str().unwrap(), db.to_str().unwrap());
+    let as_admin = ["--server", base, "--token", admin.as_str()];
+    let cli = |tok: &str, data: &str, args: &[&str]| {
+        stdout(&run(&[args, &["--server", base, "--token", tok, "--data-dir", data]].concat()))
+    };
+    for p in ["alpha", "bravo"] {
+        run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
+    }
+    run(&[&["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..], &as_admin]
+        .concat());
+
+    let out = cli(&alpha, da, &["blind", "keygen"]);
+    assert!(out.starts_with("blind key in "), "{out}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(Path::new(da).join("blind-key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second keygen refuses to overwrite the key.
+    let again = Command::new(BIN).args(["blind", "keygen", "--data-dir", da]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"), "{again:?}");
+    cli(&bravo, db, &["blind", "keygen"]);
+    cli(&alpha, da, &["blind", "join", "--line", "ab"]);
+    let out = cli(&bravo, db, &["blind", "join", "--line", "ab"]);
+    assert!(out.contains("alpha") && out.contains("bravo"), "{out}");
+    let out = cli(&alpha, da, &["blind", "rotate", "--line", "ab"]);
+    assert!(out.starts_with("line ab at epoch 1: key sealed to"), "{out}");
+
+    let fa = write(dir.path(), "a.geojson", &feature(7.4512, 46.9487));
+    let fb = write(dir.path(), "b.geojson", &feature(7.4531, 46.9491));
+    let out = cli(&alpha, da, &["blind", "file", &fa, "--line", "ab"]);
+    assert!(out.starts_with("filed blind operation ") && out.ends_with("0 match(es)\n"), "{out}");
+    let ovn = out.split("(OVN ").nth(1).unwrap().split(')').next().unwrap().to_owned();
+    let alpha_id = out.split_whitespace().nth(3).unwrap().to_owned();
+
+    // Bravo without alpha's OVN: refused, told how many of its places conflict.
+    let refused = Command::new(BIN)
+        .args(["blind", "file", &fb, "--line", "ab", "--server", base, "--token", &bravo, "--data-dir", db])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("conflicts with alpha's blind operation") && err.contains("409"), "{err}");
+    let out = cli(&bravo, db, &["blind", "file", &fb, "--line", "ab", "--key", &ovn]);
+    assert!(out.ends_with("1 match(es)\n"), "{out}");
+
+    // Each decodes its own matched tokens into H3 cells, slots and bands.
+    for (tok, data) in [(&alpha, da), (&bravo, db)] {
+        let table = cli(tok, data, &["blind", "matches"]);
+        let rows: Vec<&str> = table.lines().collect();
+        assert!(rows[0].starts_with("OPERATION"), "{table}");
+        assert!(rows.len() > 1, "{table}");
+        assert!(
+            rows[1..].iter().all(|r| r.contains("2031-03-01T0") && r.contains(" m") && r.contains("89")),
+            "{table}"
+        );
+    }
+    // Bravo moves its operation away: updated, no match any more.
+    let b_id = out.split_whitespace().nth(3).unwrap().to_owned();
+    let far = write(dir.path(), "far.geojson", &feature(7.6012, 46.8014));
+    let out = cli(&bravo, db, &["blind", "update", "--id", &b_id, &far, "--line", "ab"]);
+    assert!(
+        out.starts_with(&format!("updated blind operation {b_id}")) && out.ends_with("0 match(es)\n"),
+        "{out}"
+    );
+    assert!(cli(&alpha, da, &["blind", "matches"]).contains("no matches"));
+
+    // Exact geometry sealed to alpha, relayed, opened by alpha only.
+    let out = cli(&bravo, db, &["blind", "send-geometry", &far, "--to", "alpha", "--line", "ab"]);
+    assert!(out.starts_with("sent ") && out.contains("sealed to alpha"), "{out}");
+    let got = cli(&alpha, da, &["blind", "received", "--line", "ab"]);
+    assert!(got.starts_with("from bravo at ") && got.contains("[7.6012, 46.8014]"), "{got}");
+    let out = cli(&alpha, da, &["blind", "end", &alpha_id]);
+    assert!(out.ends_with(": ended\n"), "{out}");
+
+    // The data never left: the store holds neither coordinate.
+    drop(server);
+    let db_bytes = std::fs::read(dir.path().join("db.sqlite")).unwrap();
+    let text = String::from_utf8_lossy(&db_bytes);
+    for c in ["7.4512", "46.9487", "7.4531", "46.9491", "7.6012", "46.8014"] {
+        assert!(!text.contains(c), "the store holds {c}");
+    }
+}
