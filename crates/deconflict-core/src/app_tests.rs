@@ -46,7 +46,7 @@ impl Store for Watched {
     fn begin(&self, mode: TxMode) -> Result<Box<dyn Tx + '_>, StoreError> {
         self.begun.lock().unwrap().push(mode);
         if mode == TxMode::Write && self.fail_writes.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable("injected by the test".into()));
+            return Err(StoreError::unavailable("injected by the test"));
         }
         self.inner.begin(mode)
     }
@@ -128,7 +128,7 @@ fn a_refusal_whose_record_fails_returns_that_failure_and_writes_nothing() {
     let before = store.event_kinds();
     store.fail_writes.store(true, Ordering::SeqCst);
     let err = app.put_intent(&at("bravo"), EntityId::random(), None, &put(46.005, "bravo")).unwrap_err();
-    assert!(matches!(err, EngineError::Store(StoreError::Unavailable(_))), "not the 409: {err:?}");
+    assert!(matches!(err, EngineError::Store(StoreError::Unavailable { .. })), "not the 409: {err:?}");
     store.fail_writes.store(false, Ordering::SeqCst);
     assert_eq!(store.event_kinds(), before, "no refusal event");
     assert_eq!(store.records(kind::CONFLICT_THREAD), 0);

@@ -153,10 +153,7 @@ pub struct PayloadError {
 
 impl From<PayloadError> for crate::store::StoreError {
     fn from(e: PayloadError) -> Self {
-        crate::store::StoreError::backend_with(
-            format!("encoding the payload of a {} event", e.kind),
-            e.source,
-        )
+        crate::store::StoreError::encode(format!("the payload of a {} event", e.kind), e.source)
     }
 }
 

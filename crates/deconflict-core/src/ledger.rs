@@ -58,9 +58,9 @@ pub fn seal_once(
                 parties: p.event.parties.clone(),
                 payload: p.event.payload.clone(),
             })
-            .map_err(|e| StoreError::backend(format!("audit chain: {e}")))?;
+            .map_err(StoreError::Chain)?;
         tx.seal_event(p.id, &entry)?;
-        chain.commit(&entry).map_err(|e| StoreError::backend(format!("audit chain: {e}")))?;
+        chain.commit(&entry).map_err(StoreError::Chain)?;
         last = Some(entry);
     }
     if let Some(entry) = &last {

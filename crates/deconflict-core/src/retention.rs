@@ -260,7 +260,7 @@ impl Engine {
                 };
                 let n = tx.forget_sealed(from, last)?;
                 if n != old as u64 {
-                    return Err(EngineError::Store(StoreError::Corrupt(format!(
+                    return Err(EngineError::Store(StoreError::corrupt(format!(
                         "audit entries {}..={last}: {n} forgotten, {old} expected",
                         from + 1
                     ))));

@@ -8,7 +8,7 @@
 //! intersect the area (a superset). The engine then checks exact geometry, so a
 //! backend may index boxes (memory, SQLite R*Tree) or cells (PostgreSQL GIN).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use geom::{Box4, Time, Volume4D};
 
@@ -19,25 +19,49 @@ use crate::model::{
 };
 use crate::records::{Record, RecordKey};
 
+/// The underlying error of a [`StoreError`] (the driver's, the encoder's, the
+/// operating system's), shared so that a transaction can keep its first
+/// failure and report it again.
+pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+
 /// What went wrong in a store. Each failure a caller may treat differently
-/// has its own variant; backend errors keep the driver's error as their
-/// source.
-#[derive(Debug, thiserror::Error)]
+/// has its own variant; where an underlying error caused it, it is the
+/// variant's [`source`](std::error::Error::source). The API maps the variants
+/// to statuses in one place (`server::error`).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Another transaction wrote what this one read; running it again may succeed
     /// (SQLSTATE 40001/40P01 on PostgreSQL, SQLITE_BUSY on SQLite).
     #[error("transaction conflict, retry")]
     Retry,
     /// The database cannot be reached or is shutting down.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
+    #[error("storage unavailable: {message}")]
+    Unavailable {
+        /// What could not be reached, and why.
+        message: String,
+        /// The driver's or the operating system's error, when there is one.
+        #[source]
+        source: Option<Source>,
+    },
     /// The connection was lost while the commit was under way: the
     /// transaction may or may not have been committed.
-    #[error("the outcome of the commit is unknown: {0}")]
-    OutcomeUnknown(String),
-    /// A stored row could not be decoded.
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
+    #[error("the outcome of the commit is unknown: {message}")]
+    OutcomeUnknown {
+        /// How the connection was lost.
+        message: String,
+        /// The driver's error, when there is one.
+        #[source]
+        source: Option<Source>,
+    },
+    /// A stored row or record could not be decoded.
+    #[error("stored data is corrupt: {message}")]
+    Corrupt {
+        /// Which row, which column, and what is wrong with it.
+        message: String,
+        /// The decoder's error, when there is one.
+        #[source]
+        source: Option<Source>,
+    },
     /// [`Tx::seal_event`] of an event that does not exist or is already sealed.
     #[error("event {id} is not pending")]
     EventNotPending {
@@ -54,9 +78,15 @@ pub enum StoreError {
         /// The entry's sequence number.
         seq: u64,
     },
+    /// The audit chain refused an entry while sealing.
+    #[error("audit chain")]
+    Chain(#[source] audit::AppendError),
     /// A transaction used after one of its statements failed; it was rolled back.
-    #[error("transaction was aborted by an earlier error and has been rolled back: {0}")]
+    #[error("transaction was aborted by an earlier error and has been rolled back")]
     Aborted(#[source] Box<StoreError>),
+    /// A write in a [`TxMode::Read`] transaction.
+    #[error("write attempted in a read-only transaction")]
+    ReadOnly,
     /// A value does not fit the column it is written to.
     #[error("{what} {value} does not fit its column")]
     OutOfRange {
@@ -65,29 +95,123 @@ pub enum StoreError {
         /// The value.
         value: String,
     },
-    /// Anything else the backend reported.
+    /// A value could not be encoded for storage (a record body, an event's
+    /// parties or payload).
+    #[error("encoding {what}")]
+    Encode {
+        /// What was being encoded.
+        what: String,
+        /// The encoder's error.
+        #[source]
+        source: Source,
+    },
+    /// The store was opened with settings it cannot use (a connection
+    /// string, a schema name, TLS files, a backup path).
+    #[error("invalid store settings: {message}")]
+    Settings {
+        /// Which setting, and what is wrong with it.
+        message: String,
+        /// The parser's or the operating system's error, when there is one.
+        #[source]
+        source: Option<Source>,
+    },
+    /// A schema migration failed; nothing of it was applied.
+    #[error("schema migration {version}")]
+    Migration {
+        /// The version it was migrating to.
+        version: i64,
+        /// Why it failed.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// The memory store's lock was poisoned by a panic while it was held.
+    #[error("the memory store's lock is poisoned")]
+    Poisoned,
+    /// A statement that always answers one row answered none.
+    #[error("{query} returned no row")]
+    NoRow {
+        /// The statement.
+        query: &'static str,
+    },
+    /// Anything else the driver reported.
     #[error("storage backend error: {message}")]
     Backend {
         /// What was being done, and what went wrong.
         message: String,
-        /// The driver's error, when there is one.
+        /// The driver's error.
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Source,
     },
 }
 
 impl StoreError {
-    /// A backend error with a message only.
-    pub fn backend(message: impl Into<String>) -> Self {
-        StoreError::Backend { message: message.into(), source: None }
+    /// The underlying error itself (the driver's, the decoder's, ...), for a
+    /// caller that downcasts it: [`std::error::Error::source`] gives the
+    /// shared [`Source`] that holds it. `None` for the variants without one
+    /// and for those whose source is another `StoreError` (`Aborted`,
+    /// `Migration`: ask that one).
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            StoreError::Unavailable { source, .. }
+            | StoreError::OutcomeUnknown { source, .. }
+            | StoreError::Corrupt { source, .. }
+            | StoreError::Settings { source, .. } => source.as_deref(),
+            StoreError::Encode { source, .. } | StoreError::Backend { source, .. } => Some(&**source),
+            StoreError::Chain(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// A backend error caused by `source`.
-    pub fn backend_with(
+    pub fn backend(
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        StoreError::Backend { message: message.into(), source: Some(Box::new(source)) }
+        StoreError::Backend { message: message.into(), source: Arc::new(source) }
+    }
+
+    /// [`StoreError::Unavailable`] with no underlying error.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        StoreError::Unavailable { message: message.into(), source: None }
+    }
+
+    /// [`StoreError::Unavailable`] caused by `source`.
+    pub fn unavailable_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Unavailable { message: message.into(), source: Some(Arc::new(source)) }
+    }
+
+    /// [`StoreError::Corrupt`] with no underlying error.
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        StoreError::Corrupt { message: message.into(), source: None }
+    }
+
+    /// [`StoreError::Corrupt`] caused by `source`.
+    pub fn corrupt_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Corrupt { message: message.into(), source: Some(Arc::new(source)) }
+    }
+
+    /// [`StoreError::Settings`] with no underlying error.
+    pub fn settings(message: impl Into<String>) -> Self {
+        StoreError::Settings { message: message.into(), source: None }
+    }
+
+    /// [`StoreError::Settings`] caused by `source`.
+    pub fn settings_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Settings { message: message.into(), source: Some(Arc::new(source)) }
+    }
+
+    /// [`StoreError::Encode`] of `what`, caused by `source`.
+    pub fn encode(what: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Encode { what: what.into(), source: Arc::new(source) }
     }
 }
 
@@ -181,6 +305,20 @@ pub enum EntityKind {
     Constraint,
     /// Subscriptions.
     Subscription,
+}
+
+/// A request for a lease, as [`Tx::acquire_lease`] hands it to a backend
+/// (through [`crate::impl_tx!`]): the expiry is computed here, once.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseClaim<'a> {
+    /// The lease.
+    pub name: &'a str,
+    /// Who wants it.
+    pub holder: &'a str,
+    /// The time of the request: a lease whose expiry is at or before it is free.
+    pub now: Time,
+    /// Until when the holder keeps it if it gets it.
+    pub until: Time,
 }
 
 /// A storage backend. Cheap to share behind an `Arc`.
@@ -328,4 +466,161 @@ pub trait Tx {
     /// # Errors
     /// [`StoreError::Retry`] when a concurrent transaction won; nothing was written.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Implements [`Tx`] for a backend's transaction type by calling its inherent
+/// methods of the same names and signatures, so that a backend can write each
+/// area's methods next to that area's SQL (one `impl` block per module)
+/// while the trait is bound in one place. The methods with a default
+/// ([`Tx::lock_area`], [`Tx::bump_notification_index`]) are written after the
+/// `;` by the backends that override them.
+///
+/// ```ignore
+/// deconflict_core::impl_tx!(['a] PgTx<'a>;
+///     fn lock_area(&mut self, area: &AreaQuery<'_>) -> Result<(), StoreError> { PgTx::lock_area(self, area) }
+/// );
+/// ```
+#[macro_export]
+macro_rules! impl_tx {
+    ([$($generics:tt)*] $ty:ty; $($overrides:tt)*) => {
+        impl<$($generics)*> $crate::store::Tx for $ty {
+            fn intent(&mut self, id: $crate::ids::EntityId)
+                -> Result<Option<$crate::model::OperationalIntent>, $crate::store::StoreError> {
+                <$ty>::intent(self, id)
+            }
+            fn intents_in(&mut self, area: &$crate::store::AreaQuery<'_>)
+                -> Result<Vec<$crate::model::OperationalIntent>, $crate::store::StoreError> {
+                <$ty>::intents_in(self, area)
+            }
+            fn intents_of_subscription(&mut self, id: $crate::ids::SubscriptionId)
+                -> Result<Vec<$crate::ids::EntityId>, $crate::store::StoreError> {
+                <$ty>::intents_of_subscription(self, id)
+            }
+            fn put_intent(&mut self, intent: &$crate::model::OperationalIntent)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_intent(self, intent)
+            }
+            fn delete_intent(&mut self, id: $crate::ids::EntityId) -> Result<(), $crate::store::StoreError> {
+                <$ty>::delete_intent(self, id)
+            }
+            fn constraint(&mut self, id: $crate::ids::EntityId)
+                -> Result<Option<$crate::model::Constraint>, $crate::store::StoreError> {
+                <$ty>::constraint(self, id)
+            }
+            fn constraints_in(&mut self, area: &$crate::store::AreaQuery<'_>)
+                -> Result<Vec<$crate::model::Constraint>, $crate::store::StoreError> {
+                <$ty>::constraints_in(self, area)
+            }
+            fn put_constraint(&mut self, constraint: &$crate::model::Constraint)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_constraint(self, constraint)
+            }
+            fn delete_constraint(&mut self, id: $crate::ids::EntityId) -> Result<(), $crate::store::StoreError> {
+                <$ty>::delete_constraint(self, id)
+            }
+            fn subscription(&mut self, id: $crate::ids::SubscriptionId)
+                -> Result<Option<$crate::model::Subscription>, $crate::store::StoreError> {
+                <$ty>::subscription(self, id)
+            }
+            fn subscriptions_in(&mut self, area: &$crate::store::AreaQuery<'_>)
+                -> Result<Vec<$crate::model::Subscription>, $crate::store::StoreError> {
+                <$ty>::subscriptions_in(self, area)
+            }
+            fn put_subscription(&mut self, subscription: &$crate::model::Subscription)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_subscription(self, subscription)
+            }
+            fn delete_subscription(&mut self, id: $crate::ids::SubscriptionId)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::delete_subscription(self, id)
+            }
+            fn availability(&mut self, uss: &$crate::ids::PartyName)
+                -> Result<Option<$crate::model::AvailabilityRecord>, $crate::store::StoreError> {
+                <$ty>::availability(self, uss)
+            }
+            fn put_availability(&mut self, record: &$crate::model::AvailabilityRecord)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_availability(self, record)
+            }
+            fn ended_by(&mut self, kind: $crate::store::EntityKind, now: ::geom::Time, limit: usize)
+                -> Result<Vec<::uuid::Uuid>, $crate::store::StoreError> {
+                <$ty>::ended_by(self, kind, now, limit)
+            }
+            fn counts(&mut self) -> Result<$crate::model::EntityCounts, $crate::store::StoreError> {
+                <$ty>::counts(self)
+            }
+            fn usage(&mut self, party: &$crate::ids::PartyName, now: ::geom::Time)
+                -> Result<$crate::store::Usage, $crate::store::StoreError> {
+                <$ty>::usage(self, party, now)
+            }
+            fn append_event(&mut self, event: &$crate::events::NewEvent) -> Result<(), $crate::store::StoreError> {
+                <$ty>::append_event(self, event)
+            }
+            fn unsealed_events(&mut self, limit: usize)
+                -> Result<Vec<$crate::events::PendingEvent>, $crate::store::StoreError> {
+                <$ty>::unsealed_events(self, limit)
+            }
+            fn seal_event(&mut self, id: i64, entry: &::audit::Entry) -> Result<(), $crate::store::StoreError> {
+                <$ty>::seal_event(self, id, entry)
+            }
+            fn last_sealed(&mut self) -> Result<Option<::audit::Entry>, $crate::store::StoreError> {
+                <$ty>::last_sealed(self)
+            }
+            fn sealed_after(&mut self, seq: u64, limit: usize)
+                -> Result<Vec<::audit::Entry>, $crate::store::StoreError> {
+                <$ty>::sealed_after(self, seq, limit)
+            }
+            fn put_checkpoint(&mut self, checkpoint: &::audit::Checkpoint)
+                -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_checkpoint(self, checkpoint)
+            }
+            fn checkpoints_after(&mut self, seq: u64)
+                -> Result<Vec<::audit::Checkpoint>, $crate::store::StoreError> {
+                <$ty>::checkpoints_after(self, seq)
+            }
+            fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, $crate::store::StoreError> {
+                <$ty>::forget_sealed(self, after, through)
+            }
+            fn acquire_lease(&mut self, name: &str, holder: &str, now: ::geom::Time, ttl_us: i64)
+                -> Result<bool, $crate::store::StoreError> {
+                let until = now.saturating_add_micros(ttl_us);
+                <$ty>::acquire_lease(self, &$crate::store::LeaseClaim { name, holder, now, until })
+            }
+            fn record(&mut self, kind: &str, id: &str)
+                -> Result<Option<$crate::records::Record>, $crate::store::StoreError> {
+                <$ty>::record(self, kind, id)
+            }
+            fn put_record(&mut self, record: &$crate::records::Record) -> Result<(), $crate::store::StoreError> {
+                <$ty>::put_record(self, record)
+            }
+            fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), $crate::store::StoreError> {
+                <$ty>::delete_record(self, kind, id)
+            }
+            fn records_by(&mut self, kind: &str, key: $crate::records::RecordKey<'_>, limit: usize)
+                -> Result<Vec<$crate::records::Record>, $crate::store::StoreError> {
+                <$ty>::records_by(self, kind, key, limit)
+            }
+            fn records_by_rev(
+                &mut self,
+                kind: &str,
+                key: $crate::records::RecordKey<'_>,
+                before: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<$crate::records::Record>, $crate::store::StoreError> {
+                <$ty>::records_by_rev(self, kind, key, before, limit)
+            }
+            fn records_due(&mut self, kind: &str, before: ::geom::Time, limit: usize)
+                -> Result<Vec<$crate::records::Record>, $crate::store::StoreError> {
+                <$ty>::records_due(self, kind, before, limit)
+            }
+            fn records_after(&mut self, kind: &str, after: &str, limit: usize)
+                -> Result<Vec<$crate::records::Record>, $crate::store::StoreError> {
+                <$ty>::records_after(self, kind, after, limit)
+            }
+            fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
+                <$ty>::commit(self)
+            }
+            $($overrides)*
+        }
+    };
 }

@@ -359,7 +359,7 @@ fn details_of(tx: &mut dyn Tx, oi: &OperationalIntent) -> Result<Option<IntentDe
         return Ok(None);
     };
     let body: serde_json::Value = serde_json::from_str(&rec.body)
-        .map_err(|e| StoreError::Corrupt(format!("{DETAILS_KIND} {}: {e}", rec.id)))?;
+        .map_err(|e| StoreError::corrupt_by(format!("{DETAILS_KIND} {}: {e}", rec.id), e))?;
     let same_incarnation = body["manager"].as_str() == Some(oi.party.as_str())
         && body["intent_created_us"].as_i64() == Some(oi.created_at.as_micros());
     if !same_incarnation {

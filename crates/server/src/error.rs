@@ -104,16 +104,16 @@ impl ApiError {
                 ApiError::TooManyRequests { message: e.to_string(), retry_after_s }
             }
             e @ (EngineError::Timeout | EngineError::Abandoned) => ApiError::Unavailable(e.to_string()),
-            EngineError::Store(StoreError::OutcomeUnknown(m)) => {
-                tracing::warn!(error = %m, "connection to storage lost during a commit");
+            EngineError::Store(StoreError::OutcomeUnknown { message, .. }) => {
+                tracing::warn!(error = %message, "connection to storage lost during a commit");
                 ApiError::Unavailable(
                     "the connection to storage was lost during the commit: the outcome is unknown (the \
                      write may or may not have been made); read the entity back before trying again"
                         .into(),
                 )
             }
-            EngineError::Store(StoreError::Unavailable(m)) => {
-                tracing::warn!(error = %m, "store unavailable");
+            EngineError::Store(StoreError::Unavailable { message, .. }) => {
+                tracing::warn!(error = %message, "store unavailable");
                 ApiError::Unavailable("storage is unavailable; nothing was written, try again".into())
             }
             EngineError::Store(e) => ApiError::Internal(e.to_string()),

@@ -213,7 +213,7 @@ pub async fn build_state(
     let (id, dar) = (cfg.dss_instance_id.clone(), uuid::Uuid::new_v4().to_string());
     tasks::blocking(&state.app, move |app| app.engine().join_pool(&id, &dar)).await.map_err(|e| match e {
         tasks::TaskError::Engine(deconflict_core::EngineError::Store(e)) => ConfigError::Store(e),
-        e => ConfigError::Store(deconflict_core::StoreError::backend(format!("joining the pool: {e}"))),
+        e => ConfigError::Store(deconflict_core::StoreError::backend("joining the pool", e)),
     })?;
     if let Some(path) = &cfg.parties_file {
         let n = coord_tasks::load_parties_file(&state, path).await.map_err(ConfigError::Parties)?;

@@ -33,7 +33,7 @@ impl TaskError {
     pub fn into_store(self) -> StoreError {
         match self {
             TaskError::Store(e) | TaskError::Engine(EngineError::Store(e)) => e,
-            other => StoreError::backend(other.to_string()),
+            other => StoreError::backend("background work", other),
         }
     }
 }

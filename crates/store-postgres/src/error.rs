@@ -20,7 +20,7 @@ use deconflict_core::codec::CodecError;
 /// * everything else → [`StoreError::Backend`].
 ///
 /// Column values that do not decode are mapped by [`bad_column`] instead.
-pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
+pub(crate) fn from_pg(e: postgres::Error) -> StoreError {
     if let Some(code) = e.code() {
         let code = code.code();
         return match code {
@@ -36,17 +36,18 @@ pub(crate) fn from_pg(e: &postgres::Error) -> StoreError {
             {
                 StoreError::Retry
             }
-            "57014" => {
-                StoreError::Unavailable(format!("PostgreSQL statement cancelled (statement_timeout?): {e}"))
-            }
-            _ if is_connection_code(code) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
-            _ => StoreError::backend(format!("PostgreSQL: {}", describe(e))),
+            "57014" => StoreError::unavailable_by(
+                format!("PostgreSQL statement cancelled (statement_timeout?): {e}"),
+                e,
+            ),
+            _ if is_connection_code(code) => StoreError::unavailable_by(format!("PostgreSQL: {e}"), e),
+            _ => StoreError::backend(format!("PostgreSQL: {}", describe(&e)), e),
         };
     }
-    if connection_lost(e) {
-        StoreError::Unavailable(format!("PostgreSQL connection lost: {}", describe(e)))
+    if connection_lost(&e) {
+        StoreError::unavailable_by(format!("PostgreSQL connection lost: {}", describe(&e)), e)
     } else {
-        StoreError::backend(format!("PostgreSQL: {}", describe(e)))
+        StoreError::backend(format!("PostgreSQL: {}", describe(&e)), e)
     }
 }
 
@@ -60,8 +61,8 @@ pub(crate) const AUDIT_SEQ_INDEX: &str = "events_audit_seq_key";
 /// An error while opening a connection: always [`StoreError::Unavailable`]
 /// (refused, timed out, authentication failed, database missing...), with
 /// where it tried to go (never the password).
-pub(crate) fn connect_error(target: &str, e: &postgres::Error) -> StoreError {
-    StoreError::Unavailable(format!("cannot connect to PostgreSQL at {target}: {}", describe(e)))
+pub(crate) fn connect_error(target: &str, e: postgres::Error) -> StoreError {
+    StoreError::unavailable_by(format!("cannot connect to PostgreSQL at {target}: {}", describe(&e)), e)
 }
 
 /// Whether the connection this error came from can no longer be used and
@@ -111,13 +112,13 @@ fn describe(e: &postgres::Error) -> String {
 
 /// An extents blob that [`deconflict_core::codec::decode`] rejected.
 pub(crate) fn from_codec(table: &str, id: &str, e: &CodecError) -> StoreError {
-    StoreError::Corrupt(format!("{table} {id}: extents: {e}"))
+    StoreError::corrupt_by(format!("{table} {id}: extents: {e}"), e.clone())
 }
 
 /// A stored column that does not decode to its Rust type or is not a valid
 /// domain value.
 pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{table} {id}: column {column}: {why}"))
+    StoreError::corrupt(format!("{table} {id}: column {column}: {why}"))
 }
 
 /// A value that does not fit the column it is written to.
@@ -141,28 +142,7 @@ pub(crate) fn not_this_event(id: i64, seq: u64) -> StoreError {
 /// turn its `COMMIT` into a silent `ROLLBACK`, so it is reported instead.
 pub(crate) fn aborted(first: &StoreError) -> StoreError {
     match first {
-        StoreError::Retry => StoreError::Retry,
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        other => StoreError::Aborted(Box::new(copy(other))),
-    }
-}
-
-/// A copy of a store error (it is not `Clone`), to remember the first failure
-/// of a transaction.
-pub(crate) fn copy(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Retry => StoreError::Retry,
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::OutcomeUnknown(m) => StoreError::OutcomeUnknown(m.clone()),
-        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
-        StoreError::EventNotPending { id } => StoreError::EventNotPending { id: *id },
-        StoreError::EventMismatch { id, seq } => StoreError::EventMismatch { id: *id, seq: *seq },
-        StoreError::Aborted(inner) => StoreError::Aborted(Box::new(copy(inner))),
-        StoreError::OutOfRange { what, value } => StoreError::OutOfRange { what, value: value.clone() },
-        // The driver's error is not Clone: its text stays.
-        StoreError::Backend { message, source } => StoreError::backend(match source {
-            Some(s) => format!("{message}: {s}"),
-            None => message.clone(),
-        }),
+        e @ (StoreError::Retry | StoreError::Unavailable { .. }) => e.clone(),
+        other => StoreError::Aborted(Box::new(other.clone())),
     }
 }

@@ -180,7 +180,8 @@ impl PgStore {
     /// * [`StoreError::Unavailable`] when the database cannot be reached (or
     ///   refuses the login) within the connect timeout, or when its schema
     ///   version is newer than [`SCHEMA_VERSION`] (the message says so);
-    /// * [`StoreError::Backend`] when the URL or the options are invalid or a
+    /// * [`StoreError::Settings`] when the URL or the options are invalid;
+    /// * [`StoreError::Backend`] when a
     ///   migration fails;
     /// * [`StoreError::Retry`] when migrating kept conflicting with another
     ///   replica starting at the same time.
@@ -188,7 +189,7 @@ impl PgStore {
         let (url, tls) = tls::split_url(url)?;
         let mut config: postgres::Config = url
             .parse()
-            .map_err(|e| StoreError::backend(format!("invalid PostgreSQL connection string: {e}")))?;
+            .map_err(|e| StoreError::settings_by(format!("invalid PostgreSQL connection string: {e}"), e))?;
         config.ssl_mode(tls.ssl_mode());
         config.connect_timeout(opts.connect_timeout);
         config.application_name(&opts.application_name);
@@ -220,7 +221,7 @@ impl Store for PgStore {
                 Ok(()) => return Ok(Box::new(PgTx::started(lease, mode))),
                 Err(e) => {
                     lease.note(&e);
-                    let err = from_pg(&e);
+                    let err = from_pg(e);
                     if !(lease.reused && lease.broken) {
                         return Err(err);
                     }
@@ -228,7 +229,7 @@ impl Store for PgStore {
                 }
             }
         }
-        Err(last.unwrap_or_else(|| StoreError::Unavailable("no usable PostgreSQL connection".into())))
+        Err(last.unwrap_or_else(|| StoreError::unavailable("no usable PostgreSQL connection")))
     }
 
     fn kind(&self) -> &'static str {
@@ -258,7 +259,7 @@ fn session_setup(opts: &PgOptions) -> Result<String, StoreError> {
     }
     if let Some(schema) = &opts.schema {
         if schema.is_empty() || schema.contains('\0') {
-            return Err(StoreError::backend(format!("invalid schema name {schema:?}")));
+            return Err(StoreError::settings(format!("invalid schema name {schema:?}")));
         }
         sql.push_str(&format!("SET search_path TO {};\n", quote_ident(schema)));
     }

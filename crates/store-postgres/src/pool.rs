@@ -133,7 +133,7 @@ impl Pool {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(StoreError::Unavailable(format!(
+                return Err(StoreError::unavailable(format!(
                     "all {} PostgreSQL connections to {} stayed busy for {:?}",
                     self.max, self.target, self.acquire_timeout
                 )));
@@ -148,9 +148,9 @@ impl Pool {
             Some(tls) => self.config.connect(tls.clone()),
             None => self.config.connect(NoTls),
         };
-        let mut client = client.map_err(|e| connect_error(&self.target, &e))?;
+        let mut client = client.map_err(|e| connect_error(&self.target, e))?;
         if !self.setup.is_empty() {
-            client.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, &e))?;
+            client.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, e))?;
         }
         Ok(PgConn { client, statements: HashMap::new() })
     }

@@ -61,11 +61,9 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
                 std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
             }
             Err(Failed::Pg(e)) => {
-                return Err(match from_pg(&e) {
-                    StoreError::Backend { message, source } => {
-                        StoreError::Backend { message: format!("schema migration: {message}"), source }
-                    }
-                    other => other,
+                return Err(match from_pg(e) {
+                    e @ (StoreError::Retry | StoreError::Unavailable { .. }) => e,
+                    e => StoreError::Migration { version: i64::from(SCHEMA_VERSION), source: Box::new(e) },
                 });
             }
             Err(Failed::Store(e)) => return Err(e),
@@ -100,7 +98,7 @@ fn try_migrate(client: &mut Client) -> Result<(), Failed> {
     let current: i32 =
         row.try_get(0).map_err(|e| Failed::Store(bad_column("schema_migrations", "max", "version", e)))?;
     if current > SCHEMA_VERSION {
-        return Err(Failed::Store(StoreError::Unavailable(format!(
+        return Err(Failed::Store(StoreError::unavailable(format!(
             "database schema version {current} is newer than this build of deconflict supports \
              (up to {SCHEMA_VERSION}); refusing to use it: run a newer deconflict or restore a backup"
         ))));

@@ -23,9 +23,7 @@ impl ScratchSchema {
     /// When the database cannot be reached or the role may not create schemas.
     pub fn create(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        direct(url)?
-            .batch_execute(&format!("CREATE SCHEMA {}", quote_ident(&name)))
-            .map_err(|e| from_pg(&e))?;
+        direct(url)?.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(&name))).map_err(from_pg)?;
         Ok(Self { url: url.to_owned(), name })
     }
 
@@ -47,7 +45,7 @@ impl ScratchSchema {
     fn drop_now(&self) -> Result<(), StoreError> {
         direct(&self.url)?
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(&self.name)))
-            .map_err(|e| from_pg(&e))
+            .map_err(from_pg)
     }
 }
 
@@ -62,12 +60,13 @@ impl Drop for ScratchSchema {
 /// One connection outside any pool.
 fn direct(url: &str) -> Result<postgres::Client, StoreError> {
     let (url, tls) = tls::split_url(url)?;
-    let mut config: postgres::Config =
-        url.parse().map_err(|e| StoreError::backend(format!("invalid PostgreSQL connection string: {e}")))?;
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::settings_by(format!("invalid PostgreSQL connection string: {e}"), e))?;
     config.ssl_mode(tls.ssl_mode());
     let client = match tls.connector()? {
         Some(c) => config.connect(c),
         None => config.connect(NoTls),
     };
-    client.map_err(|e| from_pg(&e))
+    client.map_err(from_pg)
 }

@@ -46,7 +46,7 @@ pub(crate) struct Settings {
 }
 
 fn bad(m: impl Into<String>) -> StoreError {
-    StoreError::backend(m.into())
+    StoreError::settings(m)
 }
 
 /// `%XX` escapes of a URL query value.
@@ -70,7 +70,7 @@ fn unescape(v: &str) -> Result<String, StoreError> {
 /// Takes `sslmode` and `sslrootcert` out of a `postgres://` URL.
 ///
 /// # Errors
-/// [`StoreError::Backend`] naming an unknown `sslmode`, or `verify-*`
+/// [`StoreError::Settings`] naming an unknown `sslmode`, or `verify-*`
 /// without `sslrootcert`.
 pub(crate) fn split_url(url: &str) -> Result<(String, Settings), StoreError> {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
@@ -119,7 +119,7 @@ impl Settings {
     /// The TLS connector, `None` for `disable`.
     ///
     /// # Errors
-    /// [`StoreError::Backend`] when `sslrootcert` is unusable.
+    /// [`StoreError::Settings`] when `sslrootcert` is unusable.
     pub fn connector(&self) -> Result<Option<MakeRustlsConnect>, StoreError> {
         if self.mode == Mode::Disable {
             return Ok(None);

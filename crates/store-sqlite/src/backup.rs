@@ -16,23 +16,24 @@ use crate::error::SqlResultExt as _;
 /// # Errors
 /// * [`StoreError::Unavailable`] when `source` cannot be opened or `dest`
 ///   cannot be written;
-/// * [`StoreError::Backend`] when `dest` already exists (a backup never
-///   overwrites) or SQLite refuses the copy.
+/// * [`StoreError::Settings`] when `dest` already exists (a backup never
+///   overwrites) or is not valid UTF-8;
+/// * [`StoreError::Backend`] when SQLite refuses the copy.
 pub fn backup_to(source: &Path, dest: &Path) -> Result<(), StoreError> {
     if dest.exists() {
-        return Err(StoreError::backend(format!(
+        return Err(StoreError::settings(format!(
             "{} already exists: a backup never overwrites",
             dest.display()
         )));
     }
     if !source.is_file() {
-        return Err(StoreError::Unavailable(format!("{}: no such database file", source.display())));
+        return Err(StoreError::unavailable(format!("{}: no such database file", source.display())));
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(source, flags).store()?;
     conn.busy_timeout(crate::BUSY_TIMEOUT).store()?;
     let dest_text = dest.to_str().ok_or_else(|| {
-        StoreError::backend(format!("{}: the backup path must be valid UTF-8", dest.display()))
+        StoreError::settings(format!("{}: the backup path must be valid UTF-8", dest.display()))
     })?;
     conn.execute("VACUUM INTO ?1", [dest_text]).store()?;
     Ok(())

@@ -26,16 +26,16 @@ pub(crate) fn from_sqlite(e: rusqlite::Error) -> StoreError {
                 StoreError::Retry
             }
             ErrorCode::SystemIoFailure | ErrorCode::CannotOpen | ErrorCode::DiskFull => {
-                StoreError::Unavailable(e.to_string())
+                StoreError::unavailable_by(e.to_string(), e)
             }
-            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Corrupt(e.to_string()),
-            _ => StoreError::backend_with("SQLite", e),
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::corrupt_by(e.to_string(), e),
+            _ => StoreError::backend("SQLite", e),
         },
         E::FromSqlConversionFailure(..)
         | E::IntegralValueOutOfRange(..)
         | E::Utf8Error(..)
-        | E::InvalidColumnType(..) => StoreError::Corrupt(e.to_string()),
-        _ => StoreError::backend_with("SQLite", e),
+        | E::InvalidColumnType(..) => StoreError::corrupt_by(e.to_string(), e),
+        _ => StoreError::backend("SQLite", e),
     }
 }
 
@@ -45,12 +45,12 @@ const AUDIT_SEQ_UNIQUE: &str = "events.audit_seq";
 
 /// An extents blob that [`deconflict_core::codec::decode`] rejected.
 pub(crate) fn from_codec(table: &str, id: &str, e: CodecError) -> StoreError {
-    StoreError::Corrupt(format!("{table} {id}: extents: {e}"))
+    StoreError::corrupt_by(format!("{table} {id}: extents: {e}"), e)
 }
 
 /// A stored column whose text is not a valid domain value.
 pub(crate) fn bad_column(table: &str, id: &str, column: &str, why: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{table} {id}: column {column}: {why}"))
+    StoreError::corrupt(format!("{table} {id}: column {column}: {why}"))
 }
 
 /// A value that does not fit the column it is written to.
@@ -59,8 +59,8 @@ pub(crate) fn out_of_range(what: &'static str, value: impl std::fmt::Display) ->
 }
 
 /// `parties` that could not be written as JSON.
-pub(crate) fn from_json(e: &serde_json::Error) -> StoreError {
-    StoreError::backend(format!("events: parties: {e}"))
+pub(crate) fn from_json(e: serde_json::Error) -> StoreError {
+    StoreError::encode("events: parties", e)
 }
 
 /// [`Tx::seal_event`](deconflict_core::Tx::seal_event) of an event that does

@@ -127,7 +127,7 @@ impl SqliteStore {
         let mode: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).store()?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unavailable(format!(
+            return Err(StoreError::unavailable(format!(
                 "{}: cannot enable WAL journal mode (got `{mode}`); \
                  the file system may not support shared memory (network file systems do not)",
                 path.display()

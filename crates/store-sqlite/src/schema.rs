@@ -39,17 +39,15 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: i64 =
         tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0)).store()?;
     if current > SCHEMA_VERSION {
-        return Err(StoreError::Unavailable(format!(
+        return Err(StoreError::unavailable(format!(
             "database schema version {current} is newer than this build of deconflict supports \
              (up to {SCHEMA_VERSION}); refusing to open it: run a newer deconflict or restore a backup"
         )));
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.execute_batch(m.sql).map_err(|e| match crate::error::from_sqlite(e) {
-            StoreError::Backend { message, source } => {
-                StoreError::Backend { message: format!("schema migration {}: {message}", m.version), source }
-            }
-            other => other,
+            e @ (StoreError::Retry | StoreError::Unavailable { .. }) => e,
+            e => StoreError::Migration { version: m.version, source: Box::new(e) },
         })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) \

@@ -537,7 +537,7 @@ impl super::Coord<'_> {
                 ))
             })?;
             let bytes = B64.decode(&e.envelope).map_err(|err| {
-                EngineError::Store(crate::StoreError::Corrupt(format!("envelope {id}: {err}")))
+                EngineError::Store(crate::StoreError::corrupt_by(format!("envelope {id}: {err}"), err))
             })?;
             Ok((epoch, e.sender, bytes))
         })

@@ -139,8 +139,9 @@ impl<'a> Coord<'a> {
 
 /// Decodes a record body.
 pub(crate) fn decode<T: DeserializeOwned>(r: &Record) -> Result<T, EngineError> {
-    serde_json::from_str(&r.body)
-        .map_err(|e| EngineError::Store(StoreError::Corrupt(format!("{} record {}: {e}", r.kind, r.id))))
+    serde_json::from_str(&r.body).map_err(|e| {
+        EngineError::Store(StoreError::corrupt_by(format!("{} record {}: {e}", r.kind, r.id), e))
+    })
 }
 
 /// Loads and decodes a record.
@@ -165,7 +166,7 @@ pub(crate) fn save<T: Serialize>(
     due: Option<geom::Time>,
 ) -> Result<(), EngineError> {
     let body = serde_json::to_string(body)
-        .map_err(|e| EngineError::Store(StoreError::backend(format!("encoding {kind} {id}: {e}"))))?;
+        .map_err(|e| EngineError::Store(StoreError::encode(format!("{kind} {id}"), e)))?;
     tx.put_record(&Record {
         kind: kind.to_owned(),
         id: id.to_owned(),

@@ -16,8 +16,6 @@ use crate::model::{Availability, IntentState};
 use crate::store::TxMode;
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
 
-crate::store_conformance!(Box::new(MemoryStore::new()));
-
 fn engine() -> App {
     App::new(Arc::new(MemoryStore::new()), Limits::default())
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod backends;
 mod backup;
 mod bench_pg;
 mod blind_cli;

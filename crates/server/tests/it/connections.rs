@@ -224,7 +224,10 @@ async fn shutdown_drains_within_its_grace_even_with_streams_open() {
         shutdown_grace: Duration::from_millis(300),
         ..server::net::ConnLimits::default()
     };
-    let s = start(conn).await;
+    let store: std::sync::Arc<dyn deconflict_core::Store> =
+        std::sync::Arc::new(deconflict_core::MemoryStore::new());
+    let opts = Options { conn, store: Some(StoreSpec::Shared(store.clone())), ..Options::default() };
+    let s = TestServer::start_with(opts, tempfile::tempdir().unwrap()).await;
     let token = s.token("alice", &[SC]);
     let events = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&token).send().await.unwrap();
     let alerts = s
@@ -238,8 +241,7 @@ async fn shutdown_drains_within_its_grace_even_with_streams_open() {
     // A write acknowledged before shutdown is committed.
     let (st, _) = s.put_intent(&format!("{OIR}/{}", new_id()), "alice", here(), &[]).await;
     assert_eq!(st, StatusCode::CREATED);
-    let dir = tokio::time::timeout(HUNG, s.stop()).await.expect("the server did not stop with streams open");
-    let store = StoreSpec::Sqlite(dir.path().join("test.sqlite")).open(None);
+    tokio::time::timeout(HUNG, s.stop()).await.expect("the server did not stop with streams open");
     let mut tx = store.begin(deconflict_core::TxMode::Read).unwrap();
     assert_eq!(tx.counts().unwrap().intents, 1);
 }

@@ -217,7 +217,7 @@ async fn constraints_availability_reports_aux_ops() {
     let admin = s.token("ops", &["deconflict.admin"]);
     let (st, h) = s.call(Method::GET, "/healthz", Some(&admin), None).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(h["store"], "sqlite");
+    assert_eq!(h["store"], "memory", "the store the test server runs on");
     let text = s.metrics().await;
     assert!(text.contains("deconflict_http_requests_total"), "{text}");
     assert!(text.contains("deconflict_entities"), "{text}");

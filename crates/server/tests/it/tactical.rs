@@ -513,7 +513,10 @@ async fn sbs_bind_errors_fail_start_up() {
     cfg.live.sources = vec![
         SourceSpec::parse(SourceKind::SbsListen, &format!("{}=radar", taken.local_addr().unwrap())).unwrap(),
     ];
-    let state = server::build_state(&cfg, StoreSpec::Memory.open(None), Clock::system()).await.unwrap();
+    let state =
+        server::build_state(&cfg, std::sync::Arc::new(deconflict_core::MemoryStore::new()), Clock::system())
+            .await
+            .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = tokio::time::timeout(
         Duration::from_secs(5),

@@ -1,12 +1,12 @@
-//! Events, the audit log and its checkpoints, and leases: their SQL, and
-//! the decoding of their rows.
+//! Events, the audit log and its checkpoints: their SQL, the decoding of
+//! their rows, and the transaction's methods that use them.
 
 use deconflict_core::StoreError;
 use deconflict_core::events::{NewEvent, PendingEvent};
 use postgres::Row;
 
-use super::{get, time};
-use crate::error::{bad_column, out_of_range};
+use super::{PgTx, get, limit_param, time};
+use crate::error::{bad_column, not_pending, not_this_event, out_of_range};
 
 // ---------------------------------------------------------------------------
 
@@ -49,14 +49,6 @@ pub(super) const CHECKPOINT_PUT: &str = "INSERT INTO audit_checkpoints (seq, has
      key_id = EXCLUDED.key_id, signature = EXCLUDED.signature";
 pub(super) const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id, signature FROM audit_checkpoints \
      WHERE seq > $1 ORDER BY seq";
-
-/// Takes the lease if it is free, expired (`until <= now`) or already ours, in
-/// one statement; returns a row exactly when we hold it afterwards. A rival
-/// transaction holding the row makes this wait for it, then fail with `40001`.
-pub(super) const LEASE_ACQUIRE: &str = "INSERT INTO leases AS l (name, holder, until) VALUES ($1, $2, $3) \
-     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until \
-     WHERE l.holder = EXCLUDED.holder OR l.until <= $4 \
-     RETURNING holder";
 
 // ---------------------------------------------------------------------------
 // Column decoding.
@@ -125,4 +117,74 @@ pub(super) fn checkpoint_from_row(row: &Row) -> Result<audit::Checkpoint, StoreE
         key_id: audit::KeyId(fixed(row, T, name, "key_id")?),
         signature: fixed(row, T, name, "signature")?,
     })
+}
+
+impl PgTx<'_> {
+    pub(super) fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {
+        let at = e.at.as_micros();
+        self.execute(EVENT_APPEND, &[&at, &e.kind, &e.actor, &e.subject, &e.parties, &e.payload])?;
+        Ok(())
+    }
+
+    pub(super) fn unsealed_events(&mut self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        let rows = self.query(EVENTS_UNSEALED, &[&limit_param(limit)])?;
+        rows.iter().map(pending_from_row).collect()
+    }
+
+    pub(super) fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
+        let seq = seq_param(entry.seq)?;
+        let sealed = self.execute(
+            EVENT_SEAL,
+            &[
+                &id,
+                &seq,
+                &entry.timestamp,
+                &entry.salt.as_slice(),
+                &entry.prev_hash.as_slice(),
+                &entry.hash.as_slice(),
+                &entry.parties,
+                &entry.kind,
+                &entry.actor,
+                &entry.subject,
+                &entry.payload,
+            ],
+        )?;
+        if sealed == 1 {
+            return Ok(());
+        }
+        let rows = self.query(EVENT_IS_PENDING, &[&id])?;
+        let pending = match rows.first() {
+            Some(row) => get::<bool>(row, "events", &id.to_string(), "pending")?,
+            None => false,
+        };
+        Err(if pending { not_this_event(id, entry.seq) } else { not_pending(id) })
+    }
+
+    pub(super) fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {
+        let rows = self.query(EVENT_LAST_SEALED, &[])?;
+        rows.first().map(entry_from_row).transpose()
+    }
+
+    pub(super) fn sealed_after(&mut self, seq: u64, limit: usize) -> Result<Vec<audit::Entry>, StoreError> {
+        let rows = self.query(EVENTS_SEALED_AFTER, &[&after_bound(seq), &limit_param(limit)])?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    pub(super) fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.execute(EVENTS_FORGET, &[&after_bound(after), &after_bound(through)])
+    }
+
+    pub(super) fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
+        let seq = seq_param(c.seq)?;
+        self.execute(
+            CHECKPOINT_PUT,
+            &[&seq, &c.hash.as_slice(), &c.timestamp, &c.key_id.0.as_slice(), &c.signature.as_slice()],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError> {
+        let rows = self.query(CHECKPOINTS_AFTER, &[&after_bound(seq)])?;
+        rows.iter().map(checkpoint_from_row).collect()
+    }
 }

@@ -1,11 +1,12 @@
-//! Generic records: their SQL, and the decoding of their rows.
+//! Generic records: their SQL, the decoding of their rows, and the
+//! transaction's methods that use them.
 
 use deconflict_core::StoreError;
-use deconflict_core::records::Record;
+use deconflict_core::records::{Record, RecordKey};
 use geom::Time;
 use postgres::Row;
 
-use super::get;
+use super::{PgTx, get, limit_param};
 
 // ---------------------------------------------------------------------------
 
@@ -77,4 +78,76 @@ pub(super) fn record_from_row(row: &Row) -> Result<Record, StoreError> {
         kind,
         id,
     })
+}
+
+impl PgTx<'_> {
+    pub(super) fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let rows = self.query(RECORD_GET, &[&kind, &id])?;
+        rows.first().map(record_from_row).transpose()
+    }
+
+    pub(super) fn put_record(&mut self, r: &Record) -> Result<(), StoreError> {
+        let due = r.due.map(Time::as_micros);
+        self.execute(RECORD_PUT, &[&r.kind, &r.id, &r.body, &r.k1, &r.k2, &due])?;
+        Ok(())
+    }
+
+    pub(super) fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
+        self.execute(RECORD_DELETE, &[&kind, &id])?;
+        Ok(())
+    }
+
+    pub(super) fn records_by(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = limit_param(limit);
+        let rows = match key {
+            RecordKey::All => self.query(RECORDS_ALL, &[&kind, &limit])?,
+            RecordKey::K1(k) => self.query(RECORDS_BY_K1, &[&kind, &k, &limit])?,
+            RecordKey::K2(k) => self.query(RECORDS_BY_K2, &[&kind, &k, &limit])?,
+        };
+        rows.iter().map(record_from_row).collect()
+    }
+
+    pub(super) fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = limit_param(limit);
+        let rows = match (key, before) {
+            (RecordKey::All, None) => self.query(RECORDS_ALL_REV, &[&kind, &limit])?,
+            (RecordKey::All, Some(b)) => self.query(RECORDS_ALL_REV_BEFORE, &[&kind, &b, &limit])?,
+            (RecordKey::K1(k), None) => self.query(RECORDS_BY_K1_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K1(k), Some(b)) => self.query(RECORDS_BY_K1_REV_BEFORE, &[&kind, &k, &b, &limit])?,
+            (RecordKey::K2(k), None) => self.query(RECORDS_BY_K2_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K2(k), Some(b)) => self.query(RECORDS_BY_K2_REV_BEFORE, &[&kind, &k, &b, &limit])?,
+        };
+        rows.iter().map(record_from_row).collect()
+    }
+
+    pub(super) fn records_due(
+        &mut self,
+        kind: &str,
+        before: Time,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let rows = self.query(RECORDS_DUE, &[&kind, &before.as_micros(), &limit_param(limit)])?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    pub(super) fn records_after(
+        &mut self,
+        kind: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let rows = self.query(RECORDS_AFTER, &[&kind, &after, &limit_param(limit)])?;
+        rows.iter().map(record_from_row).collect()
+    }
 }

@@ -207,7 +207,10 @@ fn corrupt_extents_are_reported_as_corrupt() {
         .expect("damage the row");
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let err = tx.intent(oi.id).expect_err("cannot decode");
-    assert!(matches!(err, StoreError::Corrupt(ref m) if m.contains(&oi.id.to_string())), "got {err:?}");
+    assert!(
+        matches!(err, StoreError::Corrupt { message: ref m, .. } if m.contains(&oi.id.to_string())),
+        "got {err:?}"
+    );
     store
         .schema
         .admin()

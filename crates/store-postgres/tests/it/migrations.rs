@@ -63,7 +63,7 @@ fn newer_schema_is_refused() {
         .expect("pretend a newer build migrated");
     let err = PgStore::connect(&schema.url, schema.opts()).expect_err("must refuse");
     match err {
-        StoreError::Unavailable(m) => assert!(m.contains("newer"), "{m}"),
+        StoreError::Unavailable { message: m, .. } => assert!(m.contains("newer"), "{m}"),
         other => panic!("expected Unavailable, got {other:?}"),
     }
 }

@@ -4,7 +4,7 @@
 
 use deconflict_core::records::RecordKey;
 use deconflict_core::testsuite::{T0, record};
-use deconflict_core::{Store, TxMode};
+use deconflict_core::{Store, StoreError, TxMode};
 use geom::Time;
 
 use crate::fresh_pg_store;
@@ -152,4 +152,24 @@ fn record_queries_are_index_scans() {
     let due = tx.records_due("message", Time::from_micros(T0 + 1000), 1000).expect("due");
     assert_eq!(due.len(), (0..=1000).filter(|n| n % 2 == 0 && n % 3 != 0).count());
     assert!(due.windows(2).all(|w| w[0].due < w[1].due));
+}
+
+/// A statement that fails aborts the transaction: its commit is refused as
+/// `Aborted`, whose source is the first failure, whose cause in turn is the
+/// driver's error (kept, not flattened into text, when the error is cloned).
+#[test]
+fn a_failed_statement_aborts_the_transaction_and_keeps_its_cause() {
+    let Some(store) = fresh_pg_store() else { return };
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    let first =
+        tx.put_record(&record("line", "nul\0inside", None, None, None)).expect_err("TEXT holds no NUL");
+    assert!(matches!(first, StoreError::Backend { .. }), "got {first:?}");
+    let err = tx.commit().expect_err("the transaction is aborted");
+    let StoreError::Aborted(inner) = &err else { panic!("expected Aborted, got {err:?}") };
+    assert!(matches!(**inner, StoreError::Backend { .. }), "got {inner:?}");
+    assert!(std::error::Error::source(&**inner).is_some(), "the first failure has a source");
+    let driver = inner.cause().expect("the driver's error is kept");
+    assert!(driver.downcast_ref::<postgres::Error>().is_some(), "got {driver:?}");
+    let mut read = store.begin(TxMode::Read).expect("begin");
+    assert!(read.records_by("line", RecordKey::All, 10).expect("read").is_empty(), "nothing was written");
 }

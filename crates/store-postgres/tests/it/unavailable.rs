@@ -26,7 +26,8 @@ fn nothing_listening_is_unavailable() {
     let err = PgStore::connect(&url, opts).expect_err("nothing listens there");
     assert!(started.elapsed() < Duration::from_secs(10), "connect must give up quickly");
     match &err {
-        StoreError::Unavailable(msg) => {
+        StoreError::Unavailable { message: msg, source } => {
+            assert!(source.is_some(), "the driver's error is the source");
             assert!(msg.contains("127.0.0.1"), "the message names the target: {msg}");
             assert!(!msg.contains("secret"), "the message must not leak the password: {msg}");
         }
@@ -35,9 +36,9 @@ fn nothing_listening_is_unavailable() {
 }
 
 #[test]
-fn bad_connection_string_is_backend_error() {
+fn bad_connection_string_is_a_settings_error() {
     let err = PgStore::connect("postgres://[not a url", PgOptions::default()).expect_err("invalid");
-    assert!(matches!(err, StoreError::Backend { .. }), "got {err:?}");
+    assert!(matches!(err, StoreError::Settings { source: Some(_), .. }), "got {err:?}");
 }
 
 /// Wrong password: the server answers, but refuses: Unavailable too.
@@ -55,7 +56,7 @@ fn refused_login_is_unavailable() {
     let db = config.get_dbname().unwrap_or("postgres");
     let bad = format!("host={host} port={port} user={user} dbname={db} password=definitely-not-the-password");
     let err = PgStore::connect(&bad, PgOptions::default()).expect_err("wrong password");
-    assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "got {err:?}");
 }
 
 fn terminate_sessions(schema: &TestSchema) -> i64 {
@@ -101,9 +102,9 @@ fn connection_lost_mid_transaction_is_unavailable() {
     tx.intent(EntityId::random()).expect("first read works");
     terminate_sessions(&store.schema);
     let err = tx.intent(EntityId::random()).expect_err("the session is gone");
-    assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "got {err:?}");
     let err = tx.commit().expect_err("cannot commit on a dead session");
-    assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "got {err:?}");
     let mut tx = store.begin(TxMode::Read).expect("a fresh connection");
     assert_eq!(tx.counts().expect("counts").intents, 0);
 }
@@ -119,7 +120,7 @@ fn connection_lost_at_commit_is_outcome_unknown() {
     tx.put_intent(&oi).expect("put");
     terminate_sessions(&store.schema);
     let err = tx.commit().expect_err("cannot commit on a dead session");
-    assert!(matches!(err, StoreError::OutcomeUnknown(_)), "got {err:?}");
+    assert!(matches!(err, StoreError::OutcomeUnknown { .. }), "got {err:?}");
     let mut tx = store.begin(TxMode::Read).expect("a fresh connection");
     assert_eq!(tx.intent(oi.id).expect("read back"), None, "here the server had rolled it back");
 }
@@ -141,11 +142,14 @@ fn statement_timeout_is_unavailable_and_commit_repeats_it() {
 
     let mut tx = store.begin(TxMode::Write).expect("begin");
     let err = tx.intent(EntityId::random()).expect_err("blocked until the timeout");
-    assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("statement")), "got {err:?}");
+    assert!(
+        matches!(err, StoreError::Unavailable { message: ref m, .. } if m.contains("statement")),
+        "got {err:?}"
+    );
     let again = tx.counts().expect_err("the transaction is aborted");
-    assert!(matches!(again, StoreError::Unavailable(_)), "got {again:?}");
+    assert!(matches!(again, StoreError::Unavailable { .. }), "got {again:?}");
     let commit = tx.commit().expect_err("an aborted transaction cannot commit");
-    assert!(matches!(commit, StoreError::Unavailable(_)), "got {commit:?}");
+    assert!(matches!(commit, StoreError::Unavailable { .. }), "got {commit:?}");
     lock_tx.rollback().expect("unlock");
 
     // Same (only) pooled connection, still fine.
@@ -162,7 +166,10 @@ fn exhausted_pool_waits_then_is_unavailable() {
     let store = schema.store(opts);
     let held = store.begin(TxMode::Read).expect("begin");
     let err = store.begin(TxMode::Read).map(|_| ()).expect_err("no connection free");
-    assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("busy")), "got {err:?}");
+    assert!(
+        matches!(err, StoreError::Unavailable { message: ref m, .. } if m.contains("busy")),
+        "got {err:?}"
+    );
     drop(held);
     store.begin(TxMode::Read).expect("free again");
 }

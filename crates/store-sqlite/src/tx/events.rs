@@ -1,13 +1,13 @@
-//! Events, the audit log and its checkpoints, and leases: their SQL, and
-//! the decoding of their rows.
+//! Events, the audit log and its checkpoints: their SQL, the decoding of
+//! their rows, and the transaction's methods that use them.
 
 use deconflict_core::StoreError;
 use deconflict_core::events::{NewEvent, PendingEvent};
 use geom::Time;
-use rusqlite::Row;
+use rusqlite::{OptionalExtension, Row, params};
 
-use super::Decoded;
-use crate::error::{bad_column, from_json, out_of_range};
+use super::{Decoded, Lease, SqliteTx, limit};
+use crate::error::{SqlResultExt, bad_column, from_json, not_pending, not_this_event, out_of_range};
 
 // ---------------------------------------------------------------------------
 // SQL
@@ -53,12 +53,6 @@ pub(super) const PUT_CHECKPOINT: &str = "INSERT INTO audit_checkpoints (seq, has
 pub(super) const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id, signature FROM audit_checkpoints \
     WHERE seq > ?1 ORDER BY seq";
 
-// Takes the lease if it is free, expired (`until <= now`) or already ours;
-// returns a row exactly when we hold it afterwards.
-pub(super) const ACQUIRE_LEASE: &str = "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?3) \
-    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
-     WHERE leases.holder = excluded.holder OR leases.until <= ?4 \
-    RETURNING holder";
 // ---------------------------------------------------------------------------
 // Decoding
 
@@ -73,7 +67,7 @@ pub(super) fn after_bound(seq: u64) -> i64 {
 }
 
 pub(super) fn parties_json(parties: &[String]) -> Result<String, StoreError> {
-    serde_json::to_string(parties).map_err(|e| from_json(&e))
+    serde_json::to_string(parties).map_err(from_json)
 }
 
 fn parties(table: &str, id: &str, json: &str) -> Result<Vec<String>, StoreError> {
@@ -153,4 +147,97 @@ pub(super) fn read_checkpoint(r: &Row<'_>) -> Decoded<audit::Checkpoint> {
             signature: fixed(T, &id, "signature", &signature)?,
         })
     })())
+}
+
+impl<L: Lease> SqliteTx<L> {
+    pub(super) fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(APPEND_EVENT)
+            .store()?
+            .execute(params![
+                e.at.as_micros(),
+                e.kind,
+                e.actor,
+                e.subject,
+                parties_json(&e.parties)?,
+                e.payload
+            ])
+            .store()?;
+        Ok(())
+    }
+
+    pub(super) fn unsealed_events(&mut self, n: usize) -> Result<Vec<PendingEvent>, StoreError> {
+        self.fetch_all(UNSEALED_EVENTS, [limit(n)], read_pending)
+    }
+
+    pub(super) fn seal_event(&mut self, id: i64, entry: &audit::Entry) -> Result<(), StoreError> {
+        self.writable()?;
+        let sealed = self
+            .conn
+            .prepare_cached(SEAL_EVENT)
+            .store()?
+            .execute(params![
+                id,
+                seq_column(entry.seq)?,
+                entry.timestamp,
+                &entry.salt[..],
+                &entry.prev_hash[..],
+                &entry.hash[..],
+                parties_json(&entry.parties)?,
+                entry.kind,
+                entry.actor,
+                entry.subject,
+                entry.payload,
+            ])
+            .store()?;
+        if sealed == 1 {
+            return Ok(());
+        }
+        let pending: Option<bool> = self
+            .conn
+            .prepare_cached(EVENT_IS_PENDING)
+            .store()?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .store()?;
+        Err(match pending {
+            Some(true) => not_this_event(id, entry.seq),
+            _ => not_pending(id),
+        })
+    }
+
+    pub(super) fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(LAST_SEALED).store()?;
+        stmt.query_row([], read_entry).optional().store()?.transpose()
+    }
+
+    pub(super) fn sealed_after(&mut self, seq: u64, n: usize) -> Result<Vec<audit::Entry>, StoreError> {
+        self.fetch_all(SEALED_AFTER, [after_bound(seq), limit(n)], read_entry)
+    }
+
+    pub(super) fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.writable()?;
+        let n = self
+            .conn
+            .prepare_cached(FORGET_SEALED)
+            .store()?
+            .execute(params![after_bound(after), after_bound(through)])
+            .store()?;
+        Ok(n as u64)
+    }
+
+    pub(super) fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(PUT_CHECKPOINT)
+            .store()?
+            .execute(params![seq_column(c.seq)?, &c.hash[..], c.timestamp, &c.key_id.0[..], &c.signature[..]])
+            .store()?;
+        Ok(())
+    }
+
+    pub(super) fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError> {
+        self.fetch_all(CHECKPOINTS_AFTER, [after_bound(seq)], read_checkpoint)
+    }
 }

@@ -1,10 +1,12 @@
-//! Generic records: their SQL, and the decoding of their rows.
-
-use deconflict_core::records::Record;
+//! Generic records: their SQL, the decoding of their rows, and the
+//! transaction's methods that use them.
+use deconflict_core::StoreError;
+use deconflict_core::records::{Record, RecordKey};
 use geom::Time;
-use rusqlite::Row;
+use rusqlite::{OptionalExtension, Row, params};
 
-use super::Decoded;
+use super::{Decoded, Lease, SqliteTx, limit};
+use crate::error::SqlResultExt;
 
 // ---------------------------------------------------------------------------
 // SQL
@@ -81,4 +83,89 @@ pub(super) fn read_record(r: &Row<'_>) -> Decoded<Record> {
         k2: r.get(4)?,
         due: due.map(Time::from_micros),
     }))
+}
+
+impl<L: Lease> SqliteTx<L> {
+    pub(super) fn record(&mut self, kind: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(RECORD_GET).store()?;
+        stmt.query_row([kind, id], read_record).optional().store()?.transpose()
+    }
+
+    pub(super) fn put_record(&mut self, record: &Record) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(RECORD_PUT)
+            .store()?
+            .execute(params![
+                record.kind,
+                record.id,
+                record.body,
+                record.k1,
+                record.k2,
+                record.due.map(Time::as_micros)
+            ])
+            .store()?;
+        Ok(())
+    }
+
+    pub(super) fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn.prepare_cached(RECORD_DELETE).store()?.execute([kind, id]).store()?;
+        Ok(())
+    }
+
+    pub(super) fn records_by(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        match key {
+            RecordKey::All => self.fetch_all(RECORDS_ALL, params![kind, limit(n)], read_record),
+            RecordKey::K1(k) => self.fetch_all(RECORDS_BY_K1, params![kind, k, limit(n)], read_record),
+            RecordKey::K2(k) => self.fetch_all(RECORDS_BY_K2, params![kind, k, limit(n)], read_record),
+        }
+    }
+
+    pub(super) fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let n = limit(n);
+        match (key, before) {
+            (RecordKey::All, None) => self.fetch_all(RECORDS_ALL_REV, params![kind, n], read_record),
+            (RecordKey::All, Some(b)) => {
+                self.fetch_all(RECORDS_ALL_REV_BEFORE, params![kind, b, n], read_record)
+            }
+            (RecordKey::K1(k), None) => self.fetch_all(RECORDS_BY_K1_REV, params![kind, k, n], read_record),
+            (RecordKey::K1(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K1_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
+            (RecordKey::K2(k), None) => self.fetch_all(RECORDS_BY_K2_REV, params![kind, k, n], read_record),
+            (RecordKey::K2(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K2_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
+        }
+    }
+
+    pub(super) fn records_due(
+        &mut self,
+        kind: &str,
+        before: Time,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.fetch_all(RECORDS_DUE, params![kind, before.as_micros(), limit(n)], read_record)
+    }
+
+    pub(super) fn records_after(
+        &mut self,
+        kind: &str,
+        after: &str,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.fetch_all(RECORDS_AFTER, params![kind, after, limit(n)], read_record)
+    }
 }

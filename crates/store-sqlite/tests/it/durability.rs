@@ -116,7 +116,7 @@ fn writes_in_a_read_transaction_are_refused() {
     let store = fresh_store();
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let err = tx.put_intent(&intent("a", vec![volume(square(46.0, 7.0, 0.01), (0.0, 1.0), T0, T0 + 1)]));
-    assert!(matches!(err, Err(StoreError::Backend { .. })), "{err:?}");
+    assert!(matches!(err, Err(StoreError::ReadOnly)), "{err:?}");
 }
 
 #[test]
@@ -133,9 +133,12 @@ fn undecodable_rows_are_corrupt() {
     }
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let got = tx.intent(oi.id);
-    assert!(matches!(&got, Err(StoreError::Corrupt(m)) if m.contains(&oi.id.to_string())), "{got:?}");
+    assert!(
+        matches!(&got, Err(StoreError::Corrupt { message: m, .. }) if m.contains(&oi.id.to_string())),
+        "{got:?}"
+    );
     let got = tx.intents_in(&AreaQuery::new(&extents));
-    assert!(matches!(got, Err(StoreError::Corrupt(_))), "{got:?}");
+    assert!(matches!(got, Err(StoreError::Corrupt { .. })), "{got:?}");
     drop(tx);
     {
         let conn = rusqlite::Connection::open(file(&store)).expect("open");
@@ -147,7 +150,7 @@ fn undecodable_rows_are_corrupt() {
     }
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let got = tx.intent(oi.id);
-    assert!(matches!(&got, Err(StoreError::Corrupt(m)) if m.contains("ovn")), "{got:?}");
+    assert!(matches!(&got, Err(StoreError::Corrupt { message: m, .. }) if m.contains("ovn")), "{got:?}");
 }
 
 #[test]
@@ -156,7 +159,8 @@ fn opening_garbage_or_nowhere_fails_clearly() {
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x42u8; 8192]).expect("write");
     let err = SqliteStore::open(&garbage).expect_err("not a database");
-    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    // SQLite's own error is kept as the source.
+    assert!(matches!(err, StoreError::Corrupt { source: Some(_), .. }), "{err:?}");
     let err = SqliteStore::open(&dir.path().join("no/such/dir/x.db")).expect_err("no directory");
-    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Unavailable { source: Some(_), .. }), "{err:?}");
 }

@@ -43,7 +43,7 @@ fn a_database_from_the_future_is_refused() {
     }
     let err = SqliteStore::open(&path).expect_err("a newer schema must be refused");
     match &err {
-        StoreError::Unavailable(msg) => {
+        StoreError::Unavailable { message: msg, .. } => {
             assert!(msg.contains(&format!("schema version {future}")), "{msg}");
             assert!(msg.contains("newer"), "{msg}");
         }

@@ -2,8 +2,11 @@
 //! to talk HTTP to it.
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use deconflict_core::Store;
 
 use futures_util::StreamExt as _;
 use reqwest::{Method, StatusCode};
@@ -12,6 +15,7 @@ use server::auth::{DevKey, TokenRequest};
 use server::{Clock, Config};
 use tokio::sync::oneshot;
 
+pub mod audit_log;
 pub mod certs;
 pub mod signers;
 
@@ -21,38 +25,36 @@ pub const CM: &str = "utm.constraint_management";
 pub const CMSA: &str = "utm.conformance_monitoring_sa";
 pub const AA: &str = "utm.availability_arbitration";
 
-/// The store a test server runs on (the server itself knows no backend).
-#[derive(Debug, Clone)]
+/// Opens a store for a test server: given the server's directory and the
+/// PostgreSQL schema of [`Options::pg_schema`]; blocking.
+pub type Opener = std::sync::Arc<dyn Fn(&Path, Option<&str>) -> Arc<dyn Store> + Send + Sync>;
+
+/// The store a test server runs on. The server crate knows no backend (and
+/// depends on no store crate, dev-dependencies included): its own tests run
+/// on memory; the tests that need SQLite or PostgreSQL live in the
+/// `deconflict` crate's tests, which include this harness and pass an
+/// [`StoreSpec::Open`] of a real backend.
+#[derive(Clone)]
 pub enum StoreSpec {
-    /// In memory.
+    /// A new in-memory store.
     Memory,
-    /// A SQLite file.
-    Sqlite(PathBuf),
-    /// PostgreSQL at this URL (in `Options::pg_schema`, when given).
-    Postgres(String),
+    /// This store (a test reads it after the server stopped).
+    Shared(Arc<dyn Store>),
+    /// What this opener opens.
+    Open(Opener),
 }
 
 impl StoreSpec {
-    /// Opens it (blocking: call from a blocking thread for PostgreSQL).
-    pub fn open(&self, schema: Option<&str>) -> std::sync::Arc<dyn deconflict_core::Store> {
+    /// Opens it on a blocking thread, in `dir`.
+    pub async fn open_async(&self, dir: &Path, schema: Option<String>) -> Arc<dyn Store> {
         match self {
-            StoreSpec::Memory => std::sync::Arc::new(deconflict_core::MemoryStore::new()),
-            StoreSpec::Sqlite(path) => std::sync::Arc::new(store_sqlite::SqliteStore::open(path).unwrap()),
-            StoreSpec::Postgres(url) => {
-                let opts = store_postgres::PgOptions {
-                    pool_size: 4,
-                    schema: schema.map(str::to_owned),
-                    ..store_postgres::PgOptions::default()
-                };
-                std::sync::Arc::new(store_postgres::PgStore::connect(url, opts).unwrap())
+            StoreSpec::Memory => Arc::new(deconflict_core::MemoryStore::new()),
+            StoreSpec::Shared(store) => store.clone(),
+            StoreSpec::Open(open) => {
+                let (open, dir) = (open.clone(), dir.to_owned());
+                tokio::task::spawn_blocking(move || open(&dir, schema.as_deref())).await.unwrap()
             }
         }
-    }
-
-    /// Opens it on a blocking thread.
-    pub async fn open_async(&self, schema: Option<String>) -> std::sync::Arc<dyn deconflict_core::Store> {
-        let spec = self.clone();
-        tokio::task::spawn_blocking(move || spec.open(schema.as_deref())).await.unwrap()
     }
 }
 
@@ -61,7 +63,6 @@ pub struct TestServer {
     pub base: String,
     pub dir: tempfile::TempDir,
     pub dev_key: PathBuf,
-    pub db: PathBuf,
     pub http: reqwest::Client,
     pub clock: Clock,
     pub state: server::AppState,
@@ -71,7 +72,7 @@ pub struct TestServer {
 
 /// How to start a server.
 pub struct Options {
-    /// The store; `None` is a SQLite file in the server's directory.
+    /// The store; `None` is a new in-memory store.
     pub store: Option<StoreSpec>,
     /// PostgreSQL schema for a `postgres://` store.
     pub pg_schema: Option<String>,
@@ -146,7 +147,6 @@ impl TestServer {
     /// Starts on `dir` (reused across restarts to test durability).
     pub async fn start_with(opts: Options, dir: tempfile::TempDir) -> Self {
         server::net::tls::install_crypto_provider();
-        let db = dir.path().join("test.sqlite");
         let dev_key = opts.dev_key.clone().unwrap_or_else(|| dir.path().join("dev-key.pem"));
         let mut cfg = Config {
             key_files: opts.key_files,
@@ -178,8 +178,8 @@ impl TestServer {
         }
         cfg.limits.quotas = opts.quotas.clone();
         let clock = opts.clock;
-        let spec = opts.store.clone().unwrap_or_else(|| StoreSpec::Sqlite(db.clone()));
-        let store = spec.open_async(opts.pg_schema.clone()).await;
+        let spec = opts.store.clone().unwrap_or(StoreSpec::Memory);
+        let store = spec.open_async(dir.path(), opts.pg_schema.clone()).await;
         let state = server::build_state(&cfg, store, clock.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let scheme = if cfg.tls.is_some() { "https" } else { "http" };
@@ -194,7 +194,7 @@ impl TestServer {
             .unwrap();
         });
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Self { base, dir, dev_key, db, http, clock, state, stop: Some(tx), task: Some(task) }
+        Self { base, dir, dev_key, http, clock, state, stop: Some(tx), task: Some(task) }
     }
 
     /// Stops the server and gives back its directory.

@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use super::common::*;
 
 /// A 4D volume over `outline` (`{"outline_circle": ..}` or
 /// `{"outline_polygon": ..}`), 0–120 m, from 10 to 70 minutes from now.
@@ -108,7 +108,8 @@ async fn pole_and_antimeridian(s: TestServer) {
 
 #[tokio::test]
 async fn pole_and_antimeridian_on_sqlite() {
-    pole_and_antimeridian(TestServer::start().await).await;
+    pole_and_antimeridian(TestServer::start_with(super::on_sqlite(), tempfile::tempdir().unwrap()).await)
+        .await;
 }
 
 #[tokio::test]
@@ -119,7 +120,7 @@ async fn pole_and_antimeridian_in_memory() {
 
 #[tokio::test]
 async fn pole_and_antimeridian_on_postgres() {
-    let Some(url) = crate::replicas::pg_url() else { return };
-    let schema = crate::replicas::Schema::create(&url);
-    pole_and_antimeridian(crate::replicas::replica(&url, &schema, None).await).await;
+    let Some(url) = super::replicas::pg_url() else { return };
+    let schema = super::replicas::Schema::create(&url);
+    pole_and_antimeridian(super::replicas::replica(&url, &schema, None).await).await;
 }

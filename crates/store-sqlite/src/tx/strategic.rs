@@ -1,15 +1,21 @@
 //! Operational intents, constraints, subscriptions and USS availability:
-//! their SQL, and the decoding of their rows.
+//! their SQL, the decoding of their rows, and the transaction's methods
+//! that use them (with the candidate searches and the lookups of purge and
+//! quotas).
 
-use deconflict_core::StoreError;
 use deconflict_core::codec;
 use deconflict_core::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
-use deconflict_core::model::{Constraint, IntentState, OperationalIntent, Subscription};
+use deconflict_core::model::{
+    Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, Subscription,
+};
+use deconflict_core::store::{AreaQuery, EntityKind};
+use deconflict_core::{StoreError, Usage};
 use geom::{Time, Volume4D};
-use rusqlite::Row;
+use rusqlite::{OptionalExtension, Row, params};
 
-use super::Decoded;
-use crate::error::{bad_column, from_codec};
+use super::{Decoded, Lease, SqliteTx, limit};
+use crate::error::{SqlResultExt, bad_column, from_codec};
+use crate::rtree::RBox;
 
 // ---------------------------------------------------------------------------
 // SQL
@@ -263,4 +269,219 @@ pub(super) fn read_subscription(r: &Row<'_>) -> Decoded<Subscription> {
             updated_at: Time::from_micros(updated_at),
         })
     })())
+}
+
+impl<L: Lease> SqliteTx<L> {
+    pub(super) fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError> {
+        self.fetch_one(INTENT_BY_ID, &id.to_string(), read_intent)
+    }
+
+    pub(super) fn intents_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<OperationalIntent>, StoreError> {
+        self.fetch_in(INTENTS_IN, area, read_intent)
+    }
+
+    pub(super) fn intents_of_subscription(
+        &mut self,
+        id: SubscriptionId,
+    ) -> Result<Vec<EntityId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(INTENTS_OF_SUBSCRIPTION).store()?;
+        let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0)).store()?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(entity_id("operational_intents", &row.store()?)?);
+        }
+        Ok(out)
+    }
+
+    pub(super) fn put_intent(&mut self, oi: &OperationalIntent) -> Result<(), StoreError> {
+        self.writable()?;
+        let b = RBox::of_extents(&oi.extents);
+        let t = oi.time();
+        let pk: i64 = self
+            .conn
+            .prepare_cached(UPSERT_INTENT)
+            .store()?
+            .query_row(
+                params![
+                    oi.id.to_string(),
+                    oi.party.as_str(),
+                    oi.version,
+                    oi.state.as_str(),
+                    oi.ovn.as_str(),
+                    oi.uss_base_url.as_str(),
+                    oi.subscription_id.map(|s| s.to_string()),
+                    oi.created_at.as_micros(),
+                    oi.updated_at.as_micros(),
+                    t.start().as_micros(),
+                    t.end().as_micros(),
+                    b.min[2],
+                    b.max[2],
+                    codec::encode(&oi.extents),
+                ],
+                |r| r.get(0),
+            )
+            .store()?;
+        self.index(INDEX_INTENT, pk, &b)
+    }
+
+    pub(super) fn delete_intent(&mut self, id: EntityId) -> Result<(), StoreError> {
+        self.delete(DELETE_INTENT, &id.to_string())
+    }
+
+    pub(super) fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError> {
+        self.fetch_one(CONSTRAINT_BY_ID, &id.to_string(), read_constraint)
+    }
+
+    pub(super) fn constraints_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Constraint>, StoreError> {
+        self.fetch_in(CONSTRAINTS_IN, area, read_constraint)
+    }
+
+    pub(super) fn put_constraint(&mut self, c: &Constraint) -> Result<(), StoreError> {
+        self.writable()?;
+        let b = RBox::of_extents(&c.extents);
+        let t = c.time();
+        let pk: i64 = self
+            .conn
+            .prepare_cached(UPSERT_CONSTRAINT)
+            .store()?
+            .query_row(
+                params![
+                    c.id.to_string(),
+                    c.party.as_str(),
+                    c.version,
+                    c.ovn.as_str(),
+                    c.uss_base_url.as_str(),
+                    c.created_at.as_micros(),
+                    c.updated_at.as_micros(),
+                    t.start().as_micros(),
+                    t.end().as_micros(),
+                    b.min[2],
+                    b.max[2],
+                    codec::encode(&c.extents),
+                ],
+                |r| r.get(0),
+            )
+            .store()?;
+        self.index(INDEX_CONSTRAINT, pk, &b)
+    }
+
+    pub(super) fn delete_constraint(&mut self, id: EntityId) -> Result<(), StoreError> {
+        self.delete(DELETE_CONSTRAINT, &id.to_string())
+    }
+
+    pub(super) fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
+        self.fetch_one(SUBSCRIPTION_BY_ID, &id.to_string(), read_subscription)
+    }
+
+    pub(super) fn subscriptions_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Subscription>, StoreError> {
+        self.fetch_in(SUBSCRIPTIONS_IN, area, read_subscription)
+    }
+
+    pub(super) fn put_subscription(&mut self, s: &Subscription) -> Result<(), StoreError> {
+        self.writable()?;
+        let b = RBox::of_extents(&s.extents);
+        let t = s.time();
+        let pk: i64 = self
+            .conn
+            .prepare_cached(UPSERT_SUBSCRIPTION)
+            .store()?
+            .query_row(
+                params![
+                    s.id.to_string(),
+                    s.party.as_str(),
+                    s.version,
+                    s.notification_index,
+                    s.uss_base_url.as_str(),
+                    s.notify_for_intents,
+                    s.notify_for_constraints,
+                    s.implicit,
+                    s.updated_at.as_micros(),
+                    t.start().as_micros(),
+                    t.end().as_micros(),
+                    b.min[2],
+                    b.max[2],
+                    codec::encode(&s.extents),
+                ],
+                |r| r.get(0),
+            )
+            .store()?;
+        self.index(INDEX_SUBSCRIPTION, pk, &b)
+    }
+
+    pub(super) fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
+        self.delete(DELETE_SUBSCRIPTION, &id.to_string())
+    }
+
+    pub(super) fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
+        self.writable()?;
+        let mut stmt = self.conn.prepare_cached(BUMP_SUBSCRIPTION).store()?;
+        stmt.query_row([id.to_string()], |r| r.get(0)).optional().store()
+    }
+
+    pub(super) fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(AVAILABILITY).store()?;
+        let row = stmt
+            .query_row([uss.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .optional()
+            .store()?;
+        row.map(|(a, version)| {
+            let availability = Availability::parse(&a).ok_or_else(|| {
+                bad_column("uss_availability", uss.as_str(), "availability", format!("unknown value `{a}`"))
+            })?;
+            Ok(AvailabilityRecord { uss: uss.clone(), availability, version })
+        })
+        .transpose()
+    }
+
+    pub(super) fn put_availability(&mut self, record: &AvailabilityRecord) -> Result<(), StoreError> {
+        self.writable()?;
+        self.conn
+            .prepare_cached(UPSERT_AVAILABILITY)
+            .store()?
+            .execute(params![record.uss.as_str(), record.availability.as_str(), record.version])
+            .store()?;
+        Ok(())
+    }
+
+    pub(super) fn ended_by(
+        &mut self,
+        kind: EntityKind,
+        now: Time,
+        n: usize,
+    ) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let sql = match kind {
+            EntityKind::Intent => ENDED_INTENTS,
+            EntityKind::Constraint => ENDED_CONSTRAINTS,
+            EntityKind::Subscription => ENDED_SUBSCRIPTIONS,
+        };
+        let mut stmt = self.conn.prepare_cached(sql).store()?;
+        let rows = stmt.query_map(params![now.as_micros(), limit(n)], |r| r.get::<_, String>(0)).store()?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(entity_id("entities", &row.store()?)?.as_uuid());
+        }
+        Ok(out)
+    }
+
+    pub(super) fn counts(&mut self) -> Result<EntityCounts, StoreError> {
+        let mut stmt = self.conn.prepare_cached(COUNTS).store()?;
+        let (i, c, s): (i64, i64, i64) =
+            stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).store()?;
+        let n = |v: i64| u64::try_from(v).unwrap_or_default();
+        Ok(EntityCounts { intents: n(i), constraints: n(c), subscriptions: n(s) })
+    }
+
+    pub(super) fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
+        let now = now.as_micros();
+        let (i, c): (i64, i64) = self
+            .conn
+            .prepare_cached(USAGE_COUNTS)
+            .store()?
+            .query_row(params![manager.as_str(), now], |r| Ok((r.get(0)?, r.get(1)?)))
+            .store()?;
+        let subscriptions =
+            self.fetch_all(SUBSCRIPTIONS_OF, params![manager.as_str(), now], read_subscription)?;
+        let n = |v: i64| u64::try_from(v).unwrap_or_default();
+        Ok(Usage { intents: n(i), constraints: n(c), subscriptions })
+    }
 }

@@ -1,14 +1,23 @@
 //! Operational intents, constraints, subscriptions and USS availability:
-//! their SQL, and the decoding of their rows.
+//! their SQL, the decoding of their rows, and the transaction's methods
+//! that use them (with the candidate searches, the cell locks of area
+//! writes and the lookups of purge and quotas).
 
 use deconflict_core::codec;
-use deconflict_core::model::{Constraint, IntentState, OperationalIntent, Subscription};
-use deconflict_core::{EntityId, Ovn, PartyName, StoreError, SubscriptionId, UssBaseUrl};
+use deconflict_core::model::{
+    Availability, AvailabilityRecord, Constraint, EntityCounts, IntentState, OperationalIntent, Subscription,
+};
+use deconflict_core::store::{AreaQuery, EntityKind};
+use deconflict_core::{EntityId, Ovn, PartyName, StoreError, SubscriptionId, Usage, UssBaseUrl};
+use geom::Time;
 use postgres::Row;
 use uuid::Uuid;
 
-use super::{get, time};
+use postgres::types::ToSql;
+
+use super::{PgTx, get, limit_param, time};
 use crate::error::{bad_column, from_codec};
+use crate::spatial::{Search, Spatial};
 
 // ---------------------------------------------------------------------------
 // SQL. Column lists are macros so that `concat!` builds `&'static str`s, the
@@ -276,4 +285,311 @@ pub(super) fn subscription_from_row(row: &Row) -> Result<Subscription, StoreErro
 pub(super) fn count(row: &Row, idx: usize) -> Result<u64, StoreError> {
     let n: i64 = row.try_get(idx).map_err(|e| bad_column("counts", "-", &idx.to_string(), e))?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+impl PgTx<'_> {
+    /// The search parameters of `area`, reused while the same area is asked again.
+    fn search(&mut self, area: &AreaQuery<'_>) -> Search {
+        match &self.last_search {
+            Some(s) if s.volumes.as_slice() == area.volumes() => s.clone(),
+            _ => {
+                let s = Search::of(area.volumes());
+                self.last_search = Some(s.clone());
+                s
+            }
+        }
+    }
+
+    /// The derived columns of an entity with `extents`, from the last search
+    /// when it was of the same volumes.
+    fn spatial(&self, extents: &[geom::Volume4D]) -> Spatial {
+        match &self.last_search {
+            Some(s) if s.volumes.as_slice() == extents => s.spatial.clone(),
+            _ => Spatial::of(extents),
+        }
+    }
+
+    /// Rows of one table that may intersect `area`.
+    fn candidates(
+        &mut self,
+        area: &AreaQuery<'_>,
+        by_cells: &'static str,
+        by_box: &'static str,
+    ) -> Result<Vec<Row>, StoreError> {
+        let s = self.search(area);
+        self.lock_cells(s.cells.as_deref())?;
+        let band: [&(dyn ToSql + Sync); 8] = [
+            &s.alt_lower,
+            &s.alt_upper,
+            &s.time_start,
+            &s.time_end,
+            &s.min_lat,
+            &s.max_lat,
+            &s.min_lng,
+            &s.max_lng,
+        ];
+        match &s.cells {
+            Some(cells) => {
+                let mut params: Vec<&(dyn ToSql + Sync)> = band.to_vec();
+                params.push(cells);
+                self.query(by_cells, &params)
+            }
+            None => self.query(by_box, &band),
+        }
+    }
+
+    /// In an area write, locks `cells` (or, with `None`, every cell: the area
+    /// could not be covered) unless this transaction already holds them.
+    fn lock_cells(&mut self, cells: Option<&[i64]>) -> Result<(), StoreError> {
+        if !self.area_write() || self.locked_all {
+            return Ok(());
+        }
+        match cells {
+            None => {
+                self.execute(CELLS_LOCK_ALL, &[])?;
+                self.locked_all = true;
+            }
+            Some(cells) => {
+                let mut new: Vec<i64> = cells.iter().copied().filter(|c| !self.locked.contains(c)).collect();
+                if new.is_empty() {
+                    return Ok(());
+                }
+                new.sort_unstable();
+                new.dedup();
+                self.execute(CELLS_LOCK, &[&new])?;
+                self.locked.extend(new);
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks the cells of a row about to be written.
+    fn lock_written(&mut self, s: &Spatial) -> Result<(), StoreError> {
+        self.lock_cells(s.cells_complete.then_some(s.cells.as_slice()))
+    }
+
+    pub(super) fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError> {
+        let sql = if self.area_write() { INTENT_GET_LOCKED } else { INTENT_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
+        rows.first().map(intent_from_row).transpose()
+    }
+
+    pub(super) fn intents_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<OperationalIntent>, StoreError> {
+        let rows = self.candidates(area, INTENT_BY_CELLS, INTENT_BY_BOX)?;
+        rows.iter().map(intent_from_row).collect()
+    }
+
+    pub(super) fn intents_of_subscription(
+        &mut self,
+        id: SubscriptionId,
+    ) -> Result<Vec<EntityId>, StoreError> {
+        let rows = self.query(INTENT_OF_SUB, &[&id.as_uuid()])?;
+        rows.iter().map(|r| row_id(r, "operational_intents").map(EntityId::from_uuid)).collect()
+    }
+
+    pub(super) fn put_intent(&mut self, oi: &OperationalIntent) -> Result<(), StoreError> {
+        let s = self.spatial(&oi.extents);
+        self.lock_written(&s)?;
+        let blob = codec::encode(&oi.extents);
+        let created = oi.created_at.as_micros();
+        let updated = oi.updated_at.as_micros();
+        let sub = oi.subscription_id.map(|s| s.as_uuid());
+        self.execute(
+            INTENT_PUT,
+            &[
+                &oi.id.as_uuid(),
+                &oi.party.as_str(),
+                &oi.version,
+                &oi.state.as_str(),
+                &oi.ovn.as_str(),
+                &oi.uss_base_url.as_str(),
+                &sub,
+                &created,
+                &updated,
+                &blob,
+                &s.time_start,
+                &s.time_end,
+                &s.alt_lower,
+                &s.alt_upper,
+                &s.min_lat,
+                &s.max_lat,
+                &s.min_lng,
+                &s.max_lng,
+                &s.cells,
+                &s.cells_complete,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn delete_intent(&mut self, id: EntityId) -> Result<(), StoreError> {
+        self.execute(INTENT_DELETE, &[&id.as_uuid()])?;
+        Ok(())
+    }
+
+    pub(super) fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError> {
+        let sql = if self.area_write() { CONSTRAINT_GET_LOCKED } else { CONSTRAINT_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
+        rows.first().map(constraint_from_row).transpose()
+    }
+
+    pub(super) fn constraints_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Constraint>, StoreError> {
+        let rows = self.candidates(area, CONSTRAINT_BY_CELLS, CONSTRAINT_BY_BOX)?;
+        rows.iter().map(constraint_from_row).collect()
+    }
+
+    pub(super) fn put_constraint(&mut self, c: &Constraint) -> Result<(), StoreError> {
+        let s = self.spatial(&c.extents);
+        self.lock_written(&s)?;
+        let blob = codec::encode(&c.extents);
+        let created = c.created_at.as_micros();
+        let updated = c.updated_at.as_micros();
+        self.execute(
+            CONSTRAINT_PUT,
+            &[
+                &c.id.as_uuid(),
+                &c.party.as_str(),
+                &c.version,
+                &c.ovn.as_str(),
+                &c.uss_base_url.as_str(),
+                &created,
+                &updated,
+                &blob,
+                &s.time_start,
+                &s.time_end,
+                &s.alt_lower,
+                &s.alt_upper,
+                &s.min_lat,
+                &s.max_lat,
+                &s.min_lng,
+                &s.max_lng,
+                &s.cells,
+                &s.cells_complete,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn delete_constraint(&mut self, id: EntityId) -> Result<(), StoreError> {
+        self.execute(CONSTRAINT_DELETE, &[&id.as_uuid()])?;
+        Ok(())
+    }
+
+    pub(super) fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
+        let sql = if self.area_write() { SUBSCRIPTION_GET_LOCKED } else { SUBSCRIPTION_GET };
+        let rows = self.query(sql, &[&id.as_uuid()])?;
+        rows.first().map(subscription_from_row).transpose()
+    }
+
+    pub(super) fn subscriptions_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Subscription>, StoreError> {
+        let rows = self.candidates(area, SUBSCRIPTION_BY_CELLS, SUBSCRIPTION_BY_BOX)?;
+        rows.iter().map(subscription_from_row).collect()
+    }
+
+    pub(super) fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
+        let s = self.spatial(&sub.extents);
+        self.lock_written(&s)?;
+        let blob = codec::encode(&sub.extents);
+        let updated = sub.updated_at.as_micros();
+        self.execute(
+            SUBSCRIPTION_PUT,
+            &[
+                &sub.id.as_uuid(),
+                &sub.party.as_str(),
+                &sub.version,
+                &sub.notification_index,
+                &sub.uss_base_url.as_str(),
+                &sub.notify_for_intents,
+                &sub.notify_for_constraints,
+                &sub.implicit,
+                &updated,
+                &blob,
+                &s.time_start,
+                &s.time_end,
+                &s.alt_lower,
+                &s.alt_upper,
+                &s.min_lat,
+                &s.max_lat,
+                &s.min_lng,
+                &s.max_lng,
+                &s.cells,
+                &s.cells_complete,
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
+        self.execute(SUBSCRIPTION_DELETE, &[&id.as_uuid()])?;
+        Ok(())
+    }
+
+    pub(super) fn lock_area(&mut self, area: &AreaQuery<'_>) -> Result<(), StoreError> {
+        if !self.area_write() {
+            return Ok(());
+        }
+        let s = self.search(area);
+        self.lock_cells(s.cells.as_deref())
+    }
+
+    pub(super) fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
+        let rows = self.query(SUBSCRIPTION_BUMP, &[&id.as_uuid()])?;
+        rows.first()
+            .map(|r| get::<i32>(r, "subscriptions", &id.to_string(), "notification_index"))
+            .transpose()
+    }
+
+    pub(super) fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
+        const T: &str = "uss_availability";
+        let rows = self.query(AVAILABILITY_GET, &[&uss.as_str()])?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let a: &str = get(row, T, uss.as_str(), "availability")?;
+        let availability = Availability::parse(a)
+            .ok_or_else(|| bad_column(T, uss.as_str(), "availability", format!("unknown `{a}`")))?;
+        Ok(Some(AvailabilityRecord {
+            uss: uss.clone(),
+            availability,
+            version: get(row, T, uss.as_str(), "version")?,
+        }))
+    }
+
+    pub(super) fn put_availability(&mut self, r: &AvailabilityRecord) -> Result<(), StoreError> {
+        self.execute(AVAILABILITY_PUT, &[&r.uss.as_str(), &r.availability.as_str(), &r.version])?;
+        Ok(())
+    }
+
+    pub(super) fn ended_by(
+        &mut self,
+        kind: EntityKind,
+        now: Time,
+        n: usize,
+    ) -> Result<Vec<uuid::Uuid>, StoreError> {
+        let sql = match kind {
+            EntityKind::Intent => ENDED_INTENTS,
+            EntityKind::Constraint => ENDED_CONSTRAINTS,
+            EntityKind::Subscription => ENDED_SUBSCRIPTIONS,
+        };
+        let rows = self.query(sql, &[&now.as_micros(), &limit_param(n)])?;
+        rows.iter().map(|r| row_id(r, "entities")).collect()
+    }
+
+    pub(super) fn counts(&mut self) -> Result<EntityCounts, StoreError> {
+        let rows = self.query(COUNTS, &[])?;
+        let row = rows.first().ok_or_else(|| StoreError::NoRow { query: "counts" })?;
+        Ok(EntityCounts {
+            intents: count(row, 0)?,
+            constraints: count(row, 1)?,
+            subscriptions: count(row, 2)?,
+        })
+    }
+
+    pub(super) fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
+        let now = now.as_micros();
+        let rows = self.query(USAGE_COUNTS, &[&manager.as_str(), &now])?;
+        let row = rows.first().ok_or_else(|| StoreError::NoRow { query: "usage" })?;
+        let (intents, constraints) = (count(row, 0)?, count(row, 1)?);
+        let rows = self.query(SUBSCRIPTIONS_OF, &[&manager.as_str(), &now])?;
+        let subscriptions = rows.iter().map(subscription_from_row).collect::<Result<_, _>>()?;
+        Ok(Usage { intents, constraints, subscriptions })
+    }
 }

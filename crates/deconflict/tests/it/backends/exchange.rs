@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use server::Clock;
 use server::live::{ExchangeConfig, LiveConfig};
 
-use crate::common::*;
-use crate::replicas::{Relay, Schema, pg_url};
+use super::common::*;
+use super::replicas::{Relay, Schema, pg_url};
 
 const TW: &str = "deconflict.tracks.write";
 const TR: &str = "deconflict.tracks.read";
@@ -60,7 +60,7 @@ async fn pg_replica(
         live: exchanged(url, stream, name),
         ..Options::default()
     };
-    crate::replicas::replica_with(pg, schema, first, base).await
+    super::replicas::replica_with(pg, schema, first, base).await
 }
 
 fn track(id: &str, lat: f64, lon: f64, trk: f64, t: i64) -> Value {

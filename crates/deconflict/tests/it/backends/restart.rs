@@ -3,11 +3,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn restart_keeps_every_acknowledged_entity() {
-    let s = TestServer::start().await;
+    let s = TestServer::start_with(super::on_sqlite(), tempfile::tempdir().unwrap()).await;
     let alice = s.token("alice", &[SC, CM]);
     let mut ids = Vec::new();
     for i in 0..5 {
@@ -32,7 +32,7 @@ async fn restart_keeps_every_acknowledged_entity() {
     assert_eq!(before, (5, 1, 5));
 
     let dir = s.stop().await;
-    let s = TestServer::start_with(Options::default(), dir).await;
+    let s = TestServer::start_with(super::on_sqlite(), dir).await;
     assert_eq!(s.counts().await, before);
     let alice = s.token("alice", &[SC, CM]);
     for id in &ids {

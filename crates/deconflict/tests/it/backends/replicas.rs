@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::common::*;
+use super::common::*;
 
 /// `DECONF_TEST_PG_URL`, or `None` after a `SKIPPED:` line (a failure under `CI=true`).
 pub(crate) fn pg_url() -> Option<String> {
@@ -78,7 +78,7 @@ pub(crate) async fn replica_with(
     base: Options,
 ) -> TestServer {
     let opts = Options {
-        store: Some(StoreSpec::Postgres(url.to_owned())),
+        store: Some(super::postgres(url)),
         pg_schema: Some(schema.name.clone()),
         dev_key: first.map(|s| s.dev_key.clone()),
         audit_key: first.map(|s| s.dir.path().join("audit-key.pem")),
@@ -247,7 +247,7 @@ async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_it
     assert_eq!(st, StatusCode::OK, "{v}");
     // A new replica B resumes Carol's stream where it stopped: nothing is lost.
     let opts = Options {
-        store: Some(StoreSpec::Postgres(url.clone())),
+        store: Some(super::postgres(&url)),
         pg_schema: Some(schema.name.clone()),
         dev_key: Some(a.dev_key.clone()),
         audit_key: Some(a.dir.path().join("audit-key.pem")),
