@@ -24,7 +24,8 @@ pub struct Entry {
     pub timestamp: i64,
     /// Party (or service component) that caused the entry.
     pub actor: String,
-    /// What happened, e.g. `"intent.created"`, `"message.acknowledged"`.
+    /// What happened, e.g. `"intent.created"`, `"message.acked"` (the
+    /// service's kinds are listed in its README).
     pub kind: String,
     /// Id of the object concerned, if any.
     pub subject: Option<String>,

@@ -20,7 +20,7 @@ fn new_entry(i: u64) -> NewEntry {
     NewEntry {
         timestamp: T0 + i64::try_from(i / 3).expect("small") * 1_000,
         actor: actor.into(),
-        kind: if i.is_multiple_of(5) { "message.acknowledged".into() } else { "intent.created".into() },
+        kind: if i.is_multiple_of(5) { "message.acked".into() } else { "intent.created".into() },
         subject: (!i.is_multiple_of(7)).then(|| format!("intent-{i}")),
         parties,
         payload: format!(r#"{{"i":{i},"note":"payload for entry {i}"}}"#),

@@ -16,6 +16,7 @@ pub fn offset(p: LatLng, bearing: f64, d: f64) -> LatLng {
     LatLng::new(q.y().clamp(-90.0, 90.0), lng).unwrap()
 }
 
+/// A circle of radius `r` metres around `c`.
 pub fn circle(c: LatLng, r: f64) -> Footprint {
     Footprint::Circle(Circle::new(c, r).unwrap())
 }
@@ -31,6 +32,7 @@ pub fn star(c: LatLng, radii: &[f64], jitter: f64) -> Option<Footprint> {
     Polygon::new(pts).ok().map(Footprint::Polygon)
 }
 
+/// A volume over `fp` between `lower` and `upper` metres, from `start_us` to `end_us`.
 pub fn volume(fp: Footprint, lower: f64, upper: f64, start_us: i64, end_us: i64) -> Volume4D {
     Volume4D::new(
         fp,

@@ -19,9 +19,9 @@ pub enum IdError {
         "OVN must be 16 to 128 characters from [A-Za-z0-9._~-], got {0} characters or a character outside that set"
     )]
     BadOvn(usize),
-    /// A manager name (the token `sub`) must be non-empty and printable.
-    #[error("manager name must be 1 to 256 printable characters")]
-    BadManager,
+    /// A party name (the token `sub`) must be non-empty and printable.
+    #[error("party name must be 1 to 256 printable characters")]
+    BadParty,
     /// A URL a party gives (USS base URL, webhook) breaks a rule of [`check_url`].
     #[error("URL `{0}` {1}")]
     BadBaseUrl(String, &'static str),
@@ -121,14 +121,14 @@ impl fmt::Display for Ovn {
 
 /// The party that owns an entity: the `sub` claim of the token that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Manager(String);
+pub struct PartyName(String);
 
-impl Manager {
+impl PartyName {
     /// # Errors
-    /// [`IdError::BadManager`] when empty, over 256 characters or containing control characters.
+    /// [`IdError::BadParty`] when empty, over 256 characters or containing control characters.
     pub fn new(s: &str) -> Result<Self, IdError> {
         if s.is_empty() || s.chars().count() > 256 || s.chars().any(char::is_control) {
-            return Err(IdError::BadManager);
+            return Err(IdError::BadParty);
         }
         Ok(Self(s.to_owned()))
     }
@@ -137,11 +137,51 @@ impl Manager {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name the service itself acts and sends under
+    /// ([`crate::engine::events::SERVICE_ACTOR`]); no party may take it.
+    pub fn service() -> Self {
+        Self(crate::engine::events::SERVICE_ACTOR.to_owned())
+    }
+
+    /// Whether this is [`PartyName::service`].
+    pub fn is_service(&self) -> bool {
+        self.0 == crate::engine::events::SERVICE_ACTOR
+    }
 }
 
-impl fmt::Display for Manager {
+impl fmt::Display for PartyName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Record bodies (`crate::coord`) store a party name as its text; reading one
+/// back checks it again.
+impl serde::Serialize for PartyName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PartyName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        PartyName::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Record bodies store an entity id in canonical form; reading one back checks it again.
+impl serde::Serialize for EntityId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EntityId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EntityId::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -65,3 +65,23 @@ pub fn seal_once(
     tx.commit()?;
     Ok(SealReport { leader: true, sealed: pending.len(), head: chain.head().seq })
 }
+
+/// What waits to be sealed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Pending events (counted up to the cap given to [`backlog`]).
+    pub pending: usize,
+    /// When the oldest of them was appended.
+    pub oldest: Option<Time>,
+}
+
+/// The events not yet sealed, counted up to `cap`, and the oldest one's time:
+/// the audit log's seal lag.
+///
+/// # Errors
+/// The store's error.
+pub fn backlog(store: &dyn Store, cap: usize) -> Result<Backlog, StoreError> {
+    let mut tx = store.begin(TxMode::Read)?;
+    let pending = tx.unsealed_events(cap)?;
+    Ok(Backlog { pending: pending.len(), oldest: pending.iter().map(|p| p.event.at).min() })
+}

@@ -24,6 +24,7 @@ pub mod pool;
 pub mod quota;
 pub mod records;
 pub mod reports;
+pub mod retention;
 pub mod roles;
 pub mod store;
 #[cfg(any(test, feature = "testsuite"))]
@@ -31,7 +32,7 @@ pub mod testsuite;
 pub mod visibility;
 
 pub use engine::{Ctx, Engine, EngineError, Limits};
-pub use ids::{EntityId, IdError, Manager, Ovn, SubscriptionId, UssBaseUrl};
+pub use ids::{EntityId, IdError, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 pub use memory::MemoryStore;
 pub use roles::{Role, Roles};
 pub use store::{Store, StoreError, Tx, TxMode, Usage};

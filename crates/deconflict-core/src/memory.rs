@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use geom::{Box4, Index, Time};
 
 use crate::events::{NewEvent, PendingEvent};
-use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::model::{AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription};
 use crate::records::{Record, RecordKey};
 use crate::store::{AreaQuery, EntityKind, Store, StoreError, Tx, TxMode, Usage};
@@ -75,7 +75,7 @@ struct State {
     intents: Table<EntityId, OperationalIntent>,
     constraints: Table<EntityId, Constraint>,
     subscriptions: Table<SubscriptionId, Subscription>,
-    availability: HashMap<Manager, AvailabilityRecord>,
+    availability: HashMap<PartyName, AvailabilityRecord>,
     pending: BTreeMap<i64, NewEvent>,
     next_event_id: i64,
     sealed: BTreeMap<u64, audit::Entry>,
@@ -89,9 +89,11 @@ enum Undo {
     Intent(EntityId, Option<OperationalIntent>),
     Constraint(EntityId, Option<Constraint>),
     Subscription(SubscriptionId, Option<Subscription>),
-    Availability(Manager, Option<AvailabilityRecord>),
+    Availability(PartyName, Option<AvailabilityRecord>),
     Appended(i64),
     Sealed(i64, NewEvent, u64),
+    /// A sealed entry as it was before its body was forgotten.
+    Entry(audit::Entry),
     Checkpoint(u64, Option<audit::Checkpoint>),
     Lease(String, Option<(String, Time)>),
     Record((String, String), Option<Record>),
@@ -181,6 +183,9 @@ impl Drop for MemoryTx<'_> {
                 }
                 Undo::Appended(id) => {
                     self.state.pending.remove(&id);
+                }
+                Undo::Entry(e) => {
+                    self.state.sealed.insert(e.seq, e);
                 }
                 Undo::Sealed(id, event, seq) => {
                     self.state.sealed.remove(&seq);
@@ -289,7 +294,7 @@ impl Tx for MemoryTx<'_> {
         Ok(())
     }
 
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
         Ok(self.state.availability.get(uss).cloned())
     }
 
@@ -325,27 +330,23 @@ impl Tx for MemoryTx<'_> {
         })
     }
 
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+    fn usage(&mut self, party: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let live = |end: Time| end > now;
         let st = &self.state;
         Ok(Usage {
-            intents: st
-                .intents
-                .rows
-                .values()
-                .filter(|o| &o.manager == manager && live(o.time().end()))
-                .count() as u64,
+            intents: st.intents.rows.values().filter(|o| &o.party == party && live(o.time().end())).count()
+                as u64,
             constraints: st
                 .constraints
                 .rows
                 .values()
-                .filter(|c| &c.manager == manager && live(c.time().end()))
+                .filter(|c| &c.party == party && live(c.time().end()))
                 .count() as u64,
             subscriptions: st
                 .subscriptions
                 .rows
                 .values()
-                .filter(|s| &s.manager == manager && !s.implicit && live(s.time().end()))
+                .filter(|s| &s.party == party && !s.implicit && live(s.time().end()))
                 .cloned()
                 .collect(),
         })
@@ -386,6 +387,22 @@ impl Tx for MemoryTx<'_> {
 
     fn sealed_after(&mut self, seq: u64, limit: usize) -> Result<Vec<audit::Entry>, StoreError> {
         Ok(self.state.sealed.range(seq.saturating_add(1)..).take(limit).map(|(_, e)| e.clone()).collect())
+    }
+
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        let mut n = 0;
+        for seq in after.saturating_add(1)..=through {
+            let Some(e) = self.state.sealed.get_mut(&seq) else { break };
+            let old = e.clone();
+            e.actor.clear();
+            e.kind.clear();
+            e.subject = None;
+            e.parties.clear();
+            e.payload.clear();
+            self.undo.push(Undo::Entry(old));
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError> {
@@ -441,18 +458,39 @@ impl Tx for MemoryTx<'_> {
         key: RecordKey<'_>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError> {
-        let matches = |r: &Record| match key {
-            RecordKey::All => true,
-            RecordKey::K1(v) => r.k1.as_deref() == Some(v),
-            RecordKey::K2(v) => r.k2.as_deref() == Some(v),
-        };
         Ok(self
             .state
             .records
             .range((kind.to_owned(), String::new())..)
             .take_while(|((k, _), _)| k == kind)
             .map(|(_, r)| r)
-            .filter(|r| matches(r))
+            .filter(|r| key.matches(r))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        use std::ops::Bound;
+        let lower = Bound::Included((kind.to_owned(), String::new()));
+        // Every id of `kind` sorts before `(kind + NUL, "")`.
+        let upper = match before {
+            Some(b) => Bound::Excluded((kind.to_owned(), b.to_owned())),
+            None => Bound::Excluded((format!("{kind}\0"), String::new())),
+        };
+        Ok(self
+            .state
+            .records
+            .range((lower, upper))
+            .rev()
+            .map(|(_, r)| r)
+            .filter(|r| key.matches(r))
             .take(limit)
             .cloned()
             .collect())
@@ -471,6 +509,19 @@ impl Tx for MemoryTx<'_> {
         due.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
         due.truncate(limit);
         Ok(due)
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError> {
+        use std::ops::Bound;
+        let from = Bound::Excluded((kind.to_owned(), after.to_owned()));
+        Ok(self
+            .state
+            .records
+            .range((from, Bound::Unbounded))
+            .take_while(|((k, _), _)| k == kind)
+            .take(limit)
+            .map(|(_, r)| r.clone())
+            .collect())
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

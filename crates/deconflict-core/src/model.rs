@@ -3,7 +3,7 @@
 
 use geom::{Box4, Time, TimeWindow, Volume4D};
 
-use crate::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
+use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 
 /// F3548 `OperationalIntentState`. `Ended` is not a state: it is a deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,8 +90,8 @@ impl Availability {
 /// Stored availability of one USS, with its opaque version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvailabilityRecord {
-    /// The USS (a manager name).
-    pub uss: Manager,
+    /// The USS (a party name).
+    pub uss: PartyName,
     /// Its declared availability.
     pub availability: Availability,
     /// Opaque version, changes on every write.
@@ -121,10 +121,10 @@ pub fn extents_intersect(a: &[Volume4D], b: &[Volume4D]) -> bool {
 /// full 4D extents it was filed with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperationalIntent {
-    /// Its id, chosen by the manager.
+    /// Its id, chosen by the party.
     pub id: EntityId,
     /// Who filed it.
-    pub manager: Manager,
+    pub party: PartyName,
     /// 1 on creation, +1 on every update.
     pub version: i32,
     /// Current state.
@@ -135,7 +135,7 @@ pub struct OperationalIntent {
     pub extents: Vec<Volume4D>,
     /// Where other USSs fetch the details.
     pub uss_base_url: UssBaseUrl,
-    /// The subscription that keeps its manager informed; an intent in the
+    /// The subscription that keeps its owner informed; an intent in the
     /// Accepted state may have none.
     pub subscription_id: Option<SubscriptionId>,
     /// When it was first filed.
@@ -159,10 +159,10 @@ impl OperationalIntent {
 /// A constraint reference (F3548 `ConstraintReference`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
-    /// Its id, chosen by the manager.
+    /// Its id, chosen by the party.
     pub id: EntityId,
     /// Who filed it.
-    pub manager: Manager,
+    pub party: PartyName,
     /// 1 on creation, +1 on every update.
     pub version: i32,
     /// Current opaque version token.
@@ -194,10 +194,10 @@ impl Constraint {
 /// intents that depend on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
-    /// Its id, chosen by the manager.
+    /// Its id, chosen by the party.
     pub id: SubscriptionId,
     /// Who owns it.
-    pub manager: Manager,
+    pub party: PartyName,
     /// Opaque version, changes on every write.
     pub version: String,
     /// Incremented every time a change is reported to it.

@@ -20,7 +20,7 @@ use std::sync::{Mutex, PoisonError};
 use geom::Time;
 
 use crate::engine::EngineError;
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::store::Usage;
 
 /// One quota.
@@ -97,7 +97,7 @@ impl Default for Quotas {
 const HOLDING_RETRY_AFTER_S: u64 = 60;
 const MINUTE_US: i64 = 60_000_000;
 
-fn exceeded(quota: Quota, party: &Manager, detail: String, retry_after_s: u64) -> EngineError {
+fn exceeded(quota: Quota, party: &PartyName, detail: String, retry_after_s: u64) -> EngineError {
     EngineError::QuotaExceeded { quota, party: party.to_string(), detail, retry_after_s }
 }
 
@@ -107,7 +107,7 @@ impl Quotas {
     ///
     /// # Errors
     /// [`EngineError::QuotaExceeded`].
-    pub fn check_count(&self, quota: Quota, party: &Manager, usage: &Usage) -> Result<(), EngineError> {
+    pub fn check_count(&self, quota: Quota, party: &PartyName, usage: &Usage) -> Result<(), EngineError> {
         let (held, limit) = match quota {
             Quota::Operations => (usage.intents, self.operations),
             Quota::Constraints => (usage.constraints, self.constraints),
@@ -129,7 +129,7 @@ impl Quotas {
     /// [`EngineError::QuotaExceeded`].
     pub fn check_subscription_area(
         &self,
-        party: &Manager,
+        party: &PartyName,
         usage: &Usage,
         replacing: Option<crate::ids::SubscriptionId>,
         new_km2: f64,
@@ -156,7 +156,7 @@ impl Quotas {
 /// Fixed one-minute windows of writes per (party, quota), in this process.
 #[derive(Debug, Default)]
 pub struct Rates {
-    windows: Mutex<HashMap<(Manager, Quota), (i64, u32)>>,
+    windows: Mutex<HashMap<(PartyName, Quota), (i64, u32)>>,
 }
 
 impl Rates {
@@ -165,7 +165,7 @@ impl Rates {
     ///
     /// # Errors
     /// [`EngineError::QuotaExceeded`] with the seconds until the window ends.
-    pub fn take(&self, party: &Manager, quota: Quota, limit: u32, now: Time) -> Result<(), EngineError> {
+    pub fn take(&self, party: &PartyName, quota: Quota, limit: u32, now: Time) -> Result<(), EngineError> {
         let now = now.as_micros();
         let window = now.div_euclid(MINUTE_US) * MINUTE_US;
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);

@@ -34,3 +34,14 @@ pub enum RecordKey<'a> {
     /// Those whose `k2` equals this.
     K2(&'a str),
 }
+
+impl RecordKey<'_> {
+    /// Whether `record` has this key.
+    pub fn matches(&self, record: &Record) -> bool {
+        match *self {
+            RecordKey::All => true,
+            RecordKey::K1(v) => record.k1.as_deref() == Some(v),
+            RecordKey::K2(v) => record.k2.as_deref() == Some(v),
+        }
+    }
+}

@@ -5,11 +5,11 @@
 //! The audit log gets one event that only the reporter sees, with the
 //! report's size and SHA-256, never its content.
 
-use serde_json::json;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Ctx, Engine, EngineError};
-use crate::events::NewEvent;
+use crate::events::{EventKind, NewEvent};
 use crate::quota::Quota;
 use crate::records::Record;
 
@@ -17,6 +17,14 @@ use crate::records::Record;
 pub const KIND: &str = "report";
 /// Largest report accepted, in bytes of JSON (413 above).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
+
+/// Payload of `report.filed`: what was filed, never its content.
+#[derive(Debug, Serialize)]
+struct ReportFiled<'a> {
+    report_id: &'a str,
+    bytes: usize,
+    sha256: &'a str,
+}
 
 /// A stored report's receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,15 +59,15 @@ impl Engine {
                 k2: None,
                 due: Some(geom::Time::from_micros(due)),
             })?;
-            let payload = json!({ "report_id": id, "bytes": exchange.len(), "sha256": digest });
+            let payload = ReportFiled { report_id: &id, bytes: exchange.len(), sha256: &digest };
             tx.append_event(&NewEvent::new(
                 ctx.now,
-                "report.filed",
+                EventKind::ReportFiled,
                 ctx.caller.as_str(),
                 Some(id.clone()),
                 [ctx.caller.to_string()],
                 &payload,
-            ))?;
+            )?)?;
             Ok(())
         })?;
         Ok(Filed { id, bytes: exchange.len() })

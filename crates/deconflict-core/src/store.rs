@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use geom::{Box4, Time, Volume4D};
 
 use crate::events::{NewEvent, PendingEvent};
-use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::model::{
     AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription, extents_bbox,
 };
@@ -161,7 +161,7 @@ pub fn cover_cells(volumes: &[Volume4D]) -> Vec<u64> {
     cells
 }
 
-/// What one manager holds that is still live, for its quotas.
+/// What one party holds that is still live, for its quotas.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
     /// Operational intents not yet ended.
@@ -228,7 +228,7 @@ pub trait Tx {
     fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError>;
 
     /// The availability record of a USS, if one was ever set.
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError>;
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError>;
     /// Inserts or replaces.
     fn put_availability(&mut self, record: &AvailabilityRecord) -> Result<(), StoreError>;
 
@@ -238,8 +238,8 @@ pub trait Tx {
     fn ended_by(&mut self, kind: EntityKind, now: Time, limit: usize) -> Result<Vec<uuid::Uuid>, StoreError>;
     /// How many entities are stored.
     fn counts(&mut self) -> Result<EntityCounts, StoreError>;
-    /// What `manager` holds that ends after `now`.
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError>;
+    /// What `party` holds that ends after `now`.
+    fn usage(&mut self, party: &PartyName, now: Time) -> Result<Usage, StoreError>;
 
     /// Appends an event; it becomes durable with the rest of this transaction.
     fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError>;
@@ -256,6 +256,13 @@ pub trait Tx {
     fn put_checkpoint(&mut self, checkpoint: &audit::Checkpoint) -> Result<(), StoreError>;
     /// Checkpoints with sequence numbers above `seq`, in order.
     fn checkpoints_after(&mut self, seq: u64) -> Result<Vec<audit::Checkpoint>, StoreError>;
+    /// Forgets the bodies of the sealed entries with sequence numbers in
+    /// `after + 1 ..= through`: their actor, kind and payload become empty,
+    /// subject and parties none; `seq`, timestamp, salt, `prev_hash` and
+    /// `hash` stay, so the chain and its checkpoints still verify. Returns how
+    /// many entries it changed. (Which entries is decided once, in
+    /// [`crate::retention`].)
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError>;
     /// Takes or renews the lease `name` for `holder` until `now + ttl_us`, if it
     /// is free, expired, or already `holder`'s. Used so that one replica at a
     /// time seals the audit log.
@@ -271,9 +278,23 @@ pub trait Tx {
     /// Up to `limit` records of `kind` matching `key`, by increasing id.
     fn records_by(&mut self, kind: &str, key: RecordKey<'_>, limit: usize)
     -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of `kind` matching `key` whose id is below `before`
+    /// in byte order (every one when `None`), by decreasing id: the newest
+    /// first when ids are time-ordered (UUIDv7). Listing pages resume with the
+    /// last id of the page before as `before`, so none is skipped or repeated.
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
     /// Up to `limit` records of `kind` whose `due` is at or before `before`, by
     /// increasing due time (then id).
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError>;
+    /// Up to `limit` records of `kind` whose id is above `after` in byte
+    /// order, by increasing id: a cursor through a whole kind.
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError>;
 
     /// Locks the area of `area` for the rest of this [`TxMode::AreaWrite`]
     /// transaction: a concurrent transaction locking an area that shares an

@@ -11,7 +11,7 @@
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 
 use crate::events::NewEvent;
-use crate::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
+use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 use crate::model::{
     Availability, AvailabilityRecord, Constraint, IntentState, OperationalIntent, Subscription,
 };
@@ -65,9 +65,9 @@ pub fn volume(footprint: Footprint, alt: (f64, f64), t0: i64, t1: i64) -> Volume
     )
 }
 
-/// A manager by name.
-pub fn manager(name: &str) -> Manager {
-    Manager::new(name).expect("fixture manager is valid")
+/// A party by name.
+pub fn manager(name: &str) -> PartyName {
+    PartyName::new(name).expect("fixture manager is valid")
 }
 
 /// A base URL by host.
@@ -100,7 +100,7 @@ pub fn intent(who: &str, extents: Vec<Volume4D>) -> OperationalIntent {
     let id = EntityId::random();
     OperationalIntent {
         id,
-        manager: manager(who),
+        party: manager(who),
         version: 1,
         state: IntentState::Accepted,
         ovn: ovn(rand::random::<u32>()),
@@ -116,7 +116,7 @@ pub fn intent(who: &str, extents: Vec<Volume4D>) -> OperationalIntent {
 pub fn constraint(who: &str, extents: Vec<Volume4D>) -> Constraint {
     Constraint {
         id: EntityId::random(),
-        manager: manager(who),
+        party: manager(who),
         version: 1,
         ovn: ovn(rand::random::<u32>()),
         extents,
@@ -130,7 +130,7 @@ pub fn constraint(who: &str, extents: Vec<Volume4D>) -> Constraint {
 pub fn subscription(who: &str, extents: Vec<Volume4D>) -> Subscription {
     Subscription {
         id: SubscriptionId::random(),
-        manager: manager(who),
+        party: manager(who),
         version: "1".into(),
         notification_index: 0,
         extents,
@@ -481,7 +481,7 @@ pub fn ended_by_lists_exactly_what_ended(store: &dyn Store) {
     assert!(tx.ended_by(EntityKind::Intent, Time::from_micros(T0), 10).expect("none").is_empty());
 }
 
-/// A manager's usage counts its own live intents and constraints and lists
+/// A owner's usage counts its own live intents and constraints and lists
 /// its own live explicit subscriptions, nothing of anyone else's.
 pub fn usage_is_per_manager_and_live(store: &dyn Store) {
     let ended = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
@@ -719,6 +719,154 @@ pub fn record_ids_are_in_byte_order_and_bodies_exact(store: &dyn Store) {
     assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), want, "same due: by id");
 }
 
+/// `records_by_rev` lists by decreasing id in byte order (whatever the
+/// database's collation), resumes strictly below the cursor (an id that need
+/// not exist), honours the key and the limit, and pages through everything
+/// without skipping or repeating a record.
+pub fn records_newest_first_resume_below_the_cursor(store: &dyn Store) {
+    // (id, k1, k2)
+    let rows = [
+        ("é", "even", "first"),
+        ("a", "odd", "first"),
+        ("Z", "even", "first"),
+        ("aa", "odd", "first"),
+        ("B", "even", "first"),
+        ("a b", "odd", "last"),
+        ("a-b", "even", "last"),
+        ("ab", "odd", "last"),
+        ("0", "even", "last"),
+        ("~", "odd", "last"),
+    ];
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for (id, k1, k2) in rows {
+        tx.put_record(&record("m", id, Some(k1), Some(k2), None)).expect("put");
+    }
+    // Neighbours of other kinds on both sides never show up.
+    tx.put_record(&record("l", "zz", Some("even"), None, None)).expect("put");
+    tx.put_record(&record("n", "0", Some("even"), None, None)).expect("put");
+    tx.commit().expect("commit");
+    let desc = |keep: &dyn Fn(&(&str, &str, &str)) -> bool| -> Vec<String> {
+        let mut ids: Vec<String> = rows.iter().filter(|r| keep(r)).map(|r| r.0.to_owned()).collect();
+        ids.sort_unstable();
+        ids.reverse();
+        ids
+    };
+    let ids = |rs: Vec<Record>| rs.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let all = desc(&|_| true);
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, None, 100).expect("all")), all);
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, None, 3).expect("limit")), all[..3].to_vec());
+    // Below "a": upper case and digits, not "a" itself.
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, Some("a"), 100).expect("below")), ["Z", "B", "0"]);
+    // A cursor that is no id: "a-a" sorts between "a b" and "a-b".
+    assert_eq!(ids(tx.records_by_rev("m", RecordKey::All, Some("a-a"), 2).expect("between")), ["a b", "a"]);
+    assert!(tx.records_by_rev("m", RecordKey::All, Some(""), 100).expect("none").is_empty());
+    assert_eq!(
+        ids(tx.records_by_rev("m", RecordKey::K1("even"), None, 100).expect("k1")),
+        desc(&|r| r.1 == "even")
+    );
+    assert_eq!(
+        ids(tx.records_by_rev("m", RecordKey::K2("last"), Some("a-b"), 100).expect("k2")),
+        desc(&|r| r.2 == "last" && r.0 < "a-b")
+    );
+    for key in [RecordKey::All, RecordKey::K1("odd"), RecordKey::K2("first")] {
+        let whole = ids(tx.records_by_rev("m", key, None, 100).expect("whole"));
+        let (mut paged, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let page = ids(tx.records_by_rev("m", key, cursor.as_deref(), 3).expect("page"));
+            let done = page.len() < 3;
+            cursor = page.last().cloned();
+            paged.extend(page);
+            if done {
+                break;
+            }
+        }
+        assert_eq!(paged, whole, "{key:?}: the pages join up to the whole listing");
+    }
+}
+
+/// `records_after` lists one kind from just above a cursor, in byte order
+/// of ids, so a caller can walk a whole kind page by page.
+pub fn records_after_is_a_cursor(store: &dyn Store) {
+    let ids = ["b", "a", "é", "a b", "ab", "B"];
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for id in ids {
+        tx.put_record(&record("k", id, None, None, None)).expect("put");
+    }
+    tx.put_record(&record("l", "c", None, None, None)).expect("put");
+    tx.commit().expect("commit");
+    let mut want: Vec<&str> = ids.to_vec();
+    want.sort_unstable();
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let mut walked = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = tx.records_after("k", &after, 4).expect("page");
+        walked.extend(page.iter().map(|r| r.id.clone()));
+        match page.last() {
+            Some(last) if page.len() == 4 => after.clone_from(&last.id),
+            _ => break,
+        }
+    }
+    assert_eq!(walked, want, "every id once, in byte order, no other kind");
+    assert_eq!(
+        tx.records_after("k", "a", 2).expect("page").iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a b", "ab"]
+    );
+    assert_eq!(tx.records_after("k", "é", 10).expect("page"), vec![], "nothing above the last");
+    assert_eq!(tx.records_after("k", "", 1).expect("page"), vec![record("k", "B", None, None, None)]);
+}
+
+/// `forget_sealed` empties the bodies of exactly the entries of its range,
+/// keeps their links (the chain and its checkpoints still verify as a
+/// slice), leaves later entries whole, and is rolled back with its transaction.
+pub fn forgotten_entries_keep_their_links(store: &dyn Store) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    for n in 0..5 {
+        tx.append_event(&new_event(n, Some("s"), &["alice", "bob"], &format!("{{\"n\":{n}}}")))
+            .expect("append");
+    }
+    tx.commit().expect("commit");
+    let key = audit::ServiceKey::generate().expect("key");
+    crate::ledger::seal_once(store, &key, "a", Time::from_micros(T0), 100).expect("seal");
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let before = tx.sealed_after(0, 100).expect("sealed");
+    drop(tx);
+
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.forget_sealed(0, 2).expect("forget"), 2);
+    drop(tx);
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    assert_eq!(tx.sealed_after(0, 100).expect("sealed"), before, "rolled back");
+    drop(tx);
+
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    assert_eq!(tx.forget_sealed(0, 2).expect("forget"), 2);
+    assert_eq!(tx.forget_sealed(2, 3).expect("forget"), 1);
+    tx.commit().expect("commit");
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let after = tx.sealed_after(0, 100).expect("sealed");
+    assert_eq!(after.len(), before.len());
+    for (a, b) in after.iter().zip(&before) {
+        assert_eq!(
+            (a.seq, a.timestamp, a.salt, a.prev_hash, a.hash),
+            (b.seq, b.timestamp, b.salt, b.prev_hash, b.hash)
+        );
+        if a.seq <= 3 {
+            assert!(a.actor.is_empty() && a.kind.is_empty() && a.payload.is_empty(), "{a:?}");
+            assert_eq!((a.subject.as_deref(), a.parties.len()), (None, 0));
+        } else {
+            assert_eq!(a, b, "entries after the range are whole");
+        }
+    }
+    assert_eq!(tx.last_sealed().expect("last").as_ref(), before.last());
+    let checkpoints = tx.checkpoints_after(0).expect("checkpoints");
+    let slice = audit::Slice::filtered(&after, &checkpoints, |e| e.seq > 3);
+    let report = audit::verify_slice(&slice, &[key.public_key()]).expect("the chain still verifies");
+    assert!(report.fully_signed(), "{report}");
+    assert_eq!((report.links_checked, report.entries_checked), (5, 2));
+}
+
 /// What a write transaction is good for once the store said [`StoreError::Retry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterRetry {
@@ -939,9 +1087,9 @@ pub fn upgraded_from_version_2(store: &dyn Store) {
     tx.commit().expect("commit");
 }
 
-/// A store upgraded from schema version 3 (before the per-manager indexes)
+/// A store upgraded from schema version 3 (before the per-party indexes)
 /// kept the record a backend's test wrote with the SQL of version 3 (`line`
-/// `l3`, body `{"v":3}`, k1 `a`), and per-manager usage works.
+/// `l3`, body `{"v":3}`, k1 `a`), and per-party usage works.
 pub fn upgraded_from_version_3(store: &dyn Store) {
     let mut tx = store.begin(TxMode::Write).expect("begin");
     assert_eq!(tx.record("line", "l3").expect("get").map(|r| r.body), Some("{\"v\":3}".to_owned()));
@@ -990,7 +1138,9 @@ macro_rules! store_conformance {
             ended_by_lists_exactly_what_ended usage_is_per_manager_and_live events_are_sealed_in_order
             leases_are_exclusive_until_they_expire records_round_trip_and_lookups
             entries_come_back_exactly_as_sealed checkpoints_round_trip
-            record_ids_are_in_byte_order_and_bodies_exact area_writes_lock_and_bump);
+            record_ids_are_in_byte_order_and_bodies_exact records_newest_first_resume_below_the_cursor
+            area_writes_lock_and_bump
+            records_after_is_a_cursor forgotten_entries_keep_their_links);
     };
     (@each $make:expr; $($check:ident)*) => {
         $(

@@ -11,7 +11,7 @@
 //!   volumes and each of the caller's volumes (its intents' and constraints'
 //!   extents) that intersect exactly, one [`VisiblePart`]: the intersection
 //!   polygons ([`geom::clip`]), the overlap of the two altitude ranges and of
-//!   the two time windows. With the parts come the other party's manager
+//!   the two time windows. With the parts come the other party's name
 //!   name, the operation's state and its `contact` channel, so the two can talk.
 //! * **Subscriptions never widen the view.** A subscription is the caller's
 //!   wish to be told that something changed in an area (F3548: a reference,
@@ -36,7 +36,7 @@
 //! Operation details are a native extension kept in the store's generic
 //! records: kind [`DETAILS_KIND`], id = the intent id, body
 //! `{"purpose", "contact", "intent_created_us", "manager"}`. They are bound
-//! to one incarnation of the intent (its manager and creation time), so an id
+//! to one incarnation of the intent (its owner and creation time), so an id
 //! deleted and filed again, even by another party, does not inherit them.
 
 use geom::{AltitudeRange, LatLng, Time, TimeWindow, Volume4D};
@@ -44,8 +44,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Ctx, Engine, EngineError};
-use crate::events::NewEvent;
-use crate::ids::{EntityId, Manager};
+use crate::events::{EventKind, NewEvent};
+use crate::ids::{EntityId, PartyName};
 use crate::model::{IntentState, OperationalIntent};
 use crate::records::Record;
 use crate::store::{AreaQuery, StoreError, Tx, TxMode};
@@ -102,7 +102,7 @@ pub struct VisibleOperation {
     /// The intent id.
     pub id: EntityId,
     /// Who filed it.
-    pub manager: Manager,
+    pub party: PartyName,
     /// Its F3548 state.
     pub state: IntentState,
     /// The contact channel, if details were set.
@@ -126,13 +126,13 @@ impl VisibleOperation {
 /// [`EngineError::Store`] when the store fails.
 pub fn visible_operations(
     tx: &mut dyn Tx,
-    caller: &Manager,
+    caller: &PartyName,
     area: &[Volume4D],
     now: Time,
 ) -> Result<Vec<VisibleOperation>, EngineError> {
     let found = crate::engine::intents::intersecting_intents(tx, area, now)?;
     let others: Vec<Volume4D> =
-        found.iter().filter(|oi| &oi.manager != caller).flat_map(|oi| oi.extents.iter().cloned()).collect();
+        found.iter().filter(|oi| &oi.party != caller).flat_map(|oi| oi.extents.iter().cloned()).collect();
     let mine = caller_volumes(tx, caller, &others, now)?;
     let mut out = Vec::with_capacity(found.len());
     for oi in found {
@@ -150,16 +150,16 @@ pub fn visible_operations(
 /// not see it (same message: existence is not revealed); `Store`.
 pub fn visible_operation(
     tx: &mut dyn Tx,
-    caller: &Manager,
+    caller: &PartyName,
     id: EntityId,
     now: Time,
 ) -> Result<VisibleOperation, EngineError> {
     let not_found = || EngineError::NotFound(format!("operation {id} not found"));
     let oi = tx.intent(id)?.ok_or_else(not_found)?;
-    if &oi.manager != caller && oi.time().end() <= now {
+    if &oi.party != caller && oi.time().end() <= now {
         return Err(not_found());
     }
-    let mine = if &oi.manager == caller { Vec::new() } else { caller_volumes(tx, caller, &oi.extents, now)? };
+    let mine = if &oi.party == caller { Vec::new() } else { caller_volumes(tx, caller, &oi.extents, now)? };
     view_of(tx, caller, &mine, oi)?.ok_or_else(not_found)
 }
 
@@ -193,6 +193,13 @@ pub fn operation(engine: &Engine, ctx: &Ctx, id: EntityId) -> Result<VisibleOper
     visible_operation(&mut *tx, &ctx.caller, id, ctx.now)
 }
 
+/// Payload of `intent.details_set`: a digest of the details, not their text.
+#[derive(Debug, serde::Serialize)]
+struct DetailsSet {
+    id: String,
+    details_sha256: String,
+}
+
 /// Sets (replaces) the details of one of the caller's operations, in one
 /// write transaction with an `intent.details_set` event only the caller may
 /// see. The event carries a SHA-256 of the details, not their text.
@@ -211,16 +218,16 @@ pub fn set_details(
     validate(details)?;
     engine.write(&ctx.deadline, |tx| {
         let oi = tx.intent(id)?.ok_or_else(|| EngineError::NotFound(format!("operation {id} not found")))?;
-        if oi.manager != ctx.caller {
+        if oi.party != ctx.caller {
             return Err(EngineError::Forbidden(format!(
                 "operation {id} is owned by {}; only its owner may set its details",
-                oi.manager
+                oi.party
             )));
         }
         let body = json!({
             "purpose": details.purpose,
             "contact": details.contact,
-            "manager": oi.manager.as_str(),
+            "manager": oi.party.as_str(),
             "intent_created_us": oi.created_at.as_micros(),
         })
         .to_string();
@@ -229,19 +236,19 @@ pub fn set_details(
             kind: DETAILS_KIND.to_owned(),
             id: id.to_string(),
             body,
-            k1: Some(oi.manager.to_string()),
+            k1: Some(oi.party.to_string()),
             k2: None,
             due: None,
         })?;
-        let payload = json!({ "id": id.to_string(), "details_sha256": digest });
+        let payload = DetailsSet { id: id.to_string(), details_sha256: digest };
         tx.append_event(&NewEvent::new(
             ctx.now,
-            "intent.details_set",
+            EventKind::IntentDetailsSet,
             ctx.caller.as_str(),
             Some(id.to_string()),
             [ctx.caller.to_string()],
             &payload,
-        ))?;
+        )?)?;
         Ok(())
     })
 }
@@ -270,7 +277,7 @@ fn validate(d: &IntentDetails) -> Result<(), EngineError> {
 /// the module docs).
 fn caller_volumes(
     tx: &mut dyn Tx,
-    caller: &Manager,
+    caller: &PartyName,
     near: &[Volume4D],
     now: Time,
 ) -> Result<Vec<Volume4D>, EngineError> {
@@ -286,14 +293,14 @@ fn caller_volumes(
     };
     let mut intents = tx.intents_in(&query)?;
     intents.sort_by_key(|oi| oi.id);
-    for oi in intents.iter().filter(|oi| &oi.manager == caller) {
+    for oi in intents.iter().filter(|oi| &oi.party == caller) {
         for v in &oi.extents {
             add(v, &mut out);
         }
     }
     let mut constraints = tx.constraints_in(&query)?;
     constraints.sort_by_key(|c| c.id);
-    for c in constraints.iter().filter(|c| &c.manager == caller) {
+    for c in constraints.iter().filter(|c| &c.party == caller) {
         for v in &c.extents {
             add(v, &mut out);
         }
@@ -305,15 +312,15 @@ fn caller_volumes(
 /// when it may see nothing of it.
 fn view_of(
     tx: &mut dyn Tx,
-    caller: &Manager,
+    caller: &PartyName,
     mine: &[Volume4D],
     oi: OperationalIntent,
 ) -> Result<Option<VisibleOperation>, EngineError> {
-    if &oi.manager == caller {
+    if &oi.party == caller {
         let details = details_of(tx, &oi)?;
         return Ok(Some(VisibleOperation {
             id: oi.id,
-            manager: oi.manager,
+            party: oi.party,
             state: oi.state,
             contact: details.as_ref().map(|d| d.contact.clone()),
             view: View::Own { volumes: oi.extents, purpose: details.map(|d| d.purpose) },
@@ -327,7 +334,7 @@ fn view_of(
     let contact = details_of(tx, &oi)?.map(|d| d.contact);
     Ok(Some(VisibleOperation {
         id: oi.id,
-        manager: oi.manager,
+        party: oi.party,
         state: oi.state,
         contact,
         view: View::Other { parts },
@@ -353,7 +360,7 @@ fn details_of(tx: &mut dyn Tx, oi: &OperationalIntent) -> Result<Option<IntentDe
     };
     let body: serde_json::Value = serde_json::from_str(&rec.body)
         .map_err(|e| StoreError::Corrupt(format!("{DETAILS_KIND} {}: {e}", rec.id)))?;
-    let same_incarnation = body["manager"].as_str() == Some(oi.manager.as_str())
+    let same_incarnation = body["manager"].as_str() == Some(oi.party.as_str())
         && body["intent_created_us"].as_i64() == Some(oi.created_at.as_micros());
     if !same_incarnation {
         return Ok(None);

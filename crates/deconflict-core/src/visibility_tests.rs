@@ -117,7 +117,7 @@ fn the_three_party_matrix() {
     let seen = query(&w.e, "alice");
     assert_eq!(seen.iter().map(|v| v.id).collect::<Vec<_>>().len(), 2);
     let bob = seen.iter().find(|v| v.id == w.b.id).unwrap();
-    assert_eq!(bob.manager, manager("bob"));
+    assert_eq!(bob.party, manager("bob"));
     assert_eq!(bob.contact.as_deref(), Some("tel:bob"));
     let View::Other { parts } = &bob.view else { panic!("expected parts") };
     assert_eq!(parts.len(), 1);
@@ -195,7 +195,10 @@ fn details_are_owner_only_and_bounded() {
     // The event is the owner's only, and carries no text.
     let mut tx = w.e.store().begin(TxMode::Read).unwrap();
     let events = tx.unsealed_events(1000).unwrap();
-    let set: Vec<_> = events.iter().filter(|p| p.event.kind == "intent.details_set").collect();
+    let set: Vec<_> = events
+        .iter()
+        .filter(|p| p.event.event_kind() == Some(crate::events::EventKind::IntentDetailsSet))
+        .collect();
     assert_eq!(set.len(), 4);
     for p in set {
         assert_eq!(p.event.parties, vec![p.event.actor.clone()]);

@@ -61,7 +61,8 @@ async fn fetch(http: &reqwest::Client, url: &reqwest::Url, token: Option<&str>) 
     let status = resp.status();
     let text = resp.text().await.with_context(|| format!("reading {url}"))?;
     if !status.is_success() {
-        bail!("GET {url}: {status}: {text}");
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        bail!("GET {url}: {}", crate::client::refusal(status, &body));
     }
     Ok(text)
 }
@@ -122,8 +123,7 @@ async fn fetch_all(args: &VerifyArgs) -> anyhow::Result<audit::export::Export> {
 pub fn run(cmd: AuditCmd) -> anyhow::Result<()> {
     let AuditCmd::Verify(args) = cmd;
     let export = if args.source.starts_with("http://") || args.source.starts_with("https://") {
-        let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        rt.block_on(fetch_all(&args))?
+        crate::client::block_on(fetch_all(&args))?
     } else {
         let text =
             std::fs::read_to_string(&args.source).with_context(|| format!("reading {}", args.source))?;

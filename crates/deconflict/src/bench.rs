@@ -6,13 +6,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::output::progress;
 use crate::store::{PgSettings, StoreSpec};
 use clap::{Args, Subcommand};
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::{IntentState, OperationalIntent};
-use deconflict_core::{Ctx, Engine, EngineError, EntityId, Limits, Manager, Ovn, Store, TxMode, UssBaseUrl};
+use deconflict_core::{
+    Ctx, Engine, EngineError, EntityId, Limits, Ovn, PartyName, Store, TxMode, UssBaseUrl,
+};
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -155,15 +157,6 @@ impl BenchStore {
     }
 }
 
-fn progress(n: usize, what: &str) -> ProgressBar {
-    let pb = ProgressBar::new(n as u64);
-    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}") {
-        pb.set_style(style);
-    }
-    pb.set_message(what.to_owned());
-    pb
-}
-
 fn preload(store: &dyn Store, g: &mut Gen, n: usize) -> anyhow::Result<()> {
     let url = UssBaseUrl::parse("https://preload.example", false)?;
     let pb = progress(n, "preload");
@@ -175,7 +168,7 @@ fn preload(store: &dyn Store, g: &mut Gen, n: usize) -> anyhow::Result<()> {
             let id = EntityId::random();
             let oi = OperationalIntent {
                 id,
-                manager: Manager::new(&format!("party-{}", (done + i) % 50))?,
+                party: PartyName::new(&format!("party-{}", (done + i) % 50))?,
                 version: 1,
                 state: IntentState::Accepted,
                 ovn: Ovn::parse(&format!("preload-ovn-{id}"))?,
@@ -247,7 +240,7 @@ impl Setup {
     }
 
     fn ctx(&self, thread: usize) -> anyhow::Result<Ctx> {
-        Ok(Ctx::new(Manager::new(&format!("bench-{thread}"))?, Time::from_micros(self.now)))
+        Ok(Ctx::new(PartyName::new(&format!("bench-{thread}"))?, Time::from_micros(self.now)))
     }
 
     /// Runs `per_thread` operations on each of `threads` threads (thread `i`

@@ -1,7 +1,7 @@
 //! `deconflict bench load`: an HTTP load generator for the F3548 API of one
 //! or several running servers (replicas). Each client plays a USS: it
 //! creates operational intents (on a 409 it learns the missing OVNs, as a
-//! USS would from their managers, here from what the other clients filed,
+//! USS would from their parties, here from what the other clients filed,
 //! and tries again once), updates and deletes its own, queries areas, and
 //! creates and deletes subscriptions, over a region, with tokens signed by
 //! the development key the servers trust (`serve --dev`). Each concurrency
@@ -502,12 +502,26 @@ async fn level_run(
             tally
         }));
     }
+    // Seconds of the level on stderr (hidden when it is not a terminal).
+    let pb = crate::output::progress((a.warmup + a.duration).ceil() as usize, &format!("{n} clients"));
+    let ticker = tokio::spawn({
+        let pb = pb.clone();
+        async move {
+            let mut every = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                every.tick().await;
+                pb.set_position(start.elapsed().as_secs());
+            }
+        }
+    });
     let mut tally = Tally::default();
     for t in tasks {
         if let Ok(one) = t.await {
             tally.merge(one);
         }
     }
+    ticker.abort();
+    pb.finish_and_clear();
     (tally, Duration::from_secs_f64(a.duration))
 }
 

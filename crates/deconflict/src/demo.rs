@@ -15,6 +15,15 @@
 //! 7. A communication check on the line.
 //! 8. Live tracks converge: both parties are alerted, Charlie is not.
 //! 9. Every party verifies its slice of the signed audit log offline.
+//!
+//! The scenario's clock starts [`LEAD_S`] in the past, so that when it is
+//! done it has caught up with the real clock; from then on it follows the real
+//! clock and the server keeps running with a live picture ([`demo_picture`]):
+//! simulated aircraft of the three parties, a predicted conflict between
+//! Alpha and Bravo and its alert, and a hotline message waiting for Alpha's
+//! acknowledgement. `--once` stops after the scenario instead.
+//!
+//! [`demo_picture`]: crate::demo_picture
 
 use std::path::Path;
 
@@ -31,9 +40,16 @@ use crate::client::{Client, Reply};
 /// Flags of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the server running after the scenario (Ctrl-C to stop).
+    /// Stop after the scripted scenario instead of keeping the server and
+    /// its live picture running (for scripts and tests).
     #[arg(long)]
+    pub once: bool,
+    /// Accepted for older scripts: keeping the server running is the default.
+    #[arg(long, hide = true, conflicts_with = "once")]
     pub keep: bool,
+    /// Where the server listens (port 0: any free port); the page is at its root.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
 }
 
 const PARTY_SCOPES: &str = "utm.strategic_coordination utm.constraint_processing deconflict.hotline \
@@ -117,8 +133,9 @@ struct Parties {
     charlie: Client,
 }
 
-fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
-    let token = |sub: &str, scopes: &str| crate::token::sign(dev_key, sub, scopes, "127.0.0.1", 3600);
+fn parties(base: &str, dev_key: &Path, c: &DemoClock) -> anyhow::Result<Parties> {
+    let now = c.clock.now_unix();
+    let token = |sub: &str, scopes: &str| crate::token::sign_at(dev_key, sub, scopes, "127.0.0.1", 3600, now);
     Ok(Parties {
         admin: Client::new(base, &token("admin", "deconflict.admin")?, None)?,
         alpha: Client::new(base, &token("alpha", PARTY_SCOPES)?, None)?,
@@ -129,7 +146,7 @@ fn parties(base: &str, dev_key: &Path) -> anyhow::Result<Parties> {
 
 /// Plays the scenario against the server at `base` whose state is `state`.
 async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -> anyhow::Result<()> {
-    let p = parties(base, dev_key)?;
+    let p = parties(base, dev_key, c)?;
     let (lat, lng) = (46.95, 7.45);
 
     section("Set-up: parties and a line between Alpha and Bravo");
@@ -408,6 +425,71 @@ async fn scenario(base: &str, dev_key: &Path, state: &AppState, c: &DemoClock) -
     Ok(())
 }
 
+/// How far in the past the scenario's clock starts: a little more than the
+/// scripted time it moves through (T+165 s), so it ends behind the real clock.
+const LEAD_S: i64 = 170;
+
+/// The scenario's clock, then the real one: from now on the
+/// demo clock moves to the real time if it is behind (never back), five times a second.
+async fn follow_real_clock(clock: Clock) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    loop {
+        tick.tick().await;
+        let real = Utc::now().timestamp_micros();
+        if clock.now().as_micros() < real {
+            clock.set(real);
+        }
+    }
+}
+
+/// The live part after the scenario: the clock follows the real one, the
+/// parties fly, Bravo asks Alpha something on the hotline; then the URL and
+/// each party's token are printed.
+async fn picture(base: &str, dev_key: &Path, c: &DemoClock) -> anyhow::Result<()> {
+    tokio::spawn(follow_real_clock(c.clock.clone()));
+    let (base_owned, key) = (base.to_owned(), dev_key.to_path_buf());
+    let clock = c.clock.clone();
+    tokio::spawn(crate::demo_picture::fly(move || {
+        let now = clock.now_unix();
+        ["alpha", "bravo", "charlie"]
+            .into_iter()
+            .map(|party| {
+                let token = crate::token::sign_at(&key, party, PARTY_SCOPES, "127.0.0.1", 3600, now)?;
+                Ok((party, Client::new(&base_owned, &token, None)?))
+            })
+            .collect()
+    }));
+    let now = c.clock.now_unix();
+    let bravo = Client::new(
+        base,
+        &crate::token::sign_at(dev_key, "bravo", PARTY_SCOPES, "127.0.0.1", 3600, now)?,
+        None,
+    )?;
+    let r = bravo
+        .post(
+            "/v1/lines/alpha-bravo/messages",
+            &json!({ "priority": "urgent", "idempotency_key": "bravo-live-1",
+                "text": "BRV42 and your ALP21 converge head-on at FL200 over Bern: request ALP21 climb to FL220" }),
+        )
+        .await?;
+    expect(&r, 201, "bravo asks alpha on the hotline")?;
+    section("Live picture");
+    println!("The server keeps running, on the real clock now. Six simulated aircraft of the three");
+    println!("parties report once a second; Alpha's ALP21 and Bravo's BRV42 fly head-on at FL200,");
+    println!("so both are alerted each time they close in. Bravo's urgent message waits for Alpha.");
+    println!();
+    println!("Open {base}/ in a browser and sign in as a party (the page offers development");
+    println!("tokens), or paste one of these (valid 1 h; also for curl -H \"Authorization: Bearer TOKEN\"):");
+    for party in ["alpha", "bravo", "charlie"] {
+        println!(
+            "  {party}: {}",
+            crate::token::sign_at(dev_key, party, PARTY_SCOPES, "127.0.0.1", 3600, now)?
+        );
+    }
+    println!("server still running on {base}; Ctrl-C to stop");
+    Ok(())
+}
+
 /// Runs the demo.
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
@@ -421,13 +503,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         ..Config::default()
     };
     cfg.limits.allow_http_base_urls = true;
-    let t0 = Utc::now().timestamp_micros();
+    let t0 = Utc::now().timestamp_micros() - LEAD_S * 1_000_000;
     let clock = DemoClock { clock: Clock::manual(t0), t0 };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let store = crate::store::open_async(&StoreSpec::Sqlite(db.clone()), &PgSettings::default()).await?;
         let state = server::build_state(&cfg, store, clock.clock.clone()).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a port")?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         println!("deconflict demo: server on {base}, store {}", db.display());
@@ -439,14 +523,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             })
             .await
         });
-        let outcome = scenario(&base, &dev_key, &state, &clock).await;
-        if args.keep && outcome.is_ok() {
-            println!("server still running on {base}; Ctrl-C to stop");
-            println!("tokens for it (signed with the demo's own key, valid 1 h; e.g. curl -H \"Authorization: Bearer $TOKEN\"):");
-            for party in ["alpha", "bravo", "charlie"] {
-                println!("  {party}: {}", crate::token::sign(&dev_key, party, PARTY_SCOPES, "127.0.0.1", 3600)?);
+        let mut outcome = scenario(&base, &dev_key, &state, &clock).await;
+        if !args.once && outcome.is_ok() {
+            outcome = picture(&base, &dev_key, &clock).await;
+            if outcome.is_ok() {
+                let _ = tokio::signal::ctrl_c().await;
             }
-            let _ = tokio::signal::ctrl_c().await;
         }
         let _ = stop_tx.send(());
         server_task.await.context("server task")??;

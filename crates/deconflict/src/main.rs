@@ -1,19 +1,30 @@
 //! `deconflict`: the command-line tool. Thin: it parses flags, then calls the
 //! library crates (server, engine, tactical) or talks HTTP to a running server.
 
+mod alert_cmd;
 mod audit_cmd;
 mod backup_cmd;
 mod bench;
 mod bench_load;
+mod check_cmd;
 mod cli_values;
 mod client;
 mod demo;
+mod demo_picture;
 mod docs_cmd;
+mod events_cmd;
 mod geojson_intent;
+mod intent_change;
 mod intent_cmd;
+mod line_cmd;
+mod message_cmd;
+mod notice_cmd;
+mod output;
+mod party_cmd;
 mod paths;
 mod serve;
 mod settings;
+mod sse;
 mod store;
 mod tactical_cmd;
 mod token;
@@ -45,10 +56,77 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Print a token signed with the local development key (development only).
     Token(token::TokenArgs),
-    /// File, list and delete operational intents on a running server.
+    /// File, list, update, activate and delete operational intents on a running server.
     Intent {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
         #[command(subcommand)]
         cmd: intent_cmd::IntentCmd,
+    },
+    /// The parties (command posts, USSs) registered on a running server.
+    Party {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: party_cmd::PartyCmd,
+    },
+    /// Lines between parties: set up, list, suspend, resume, heartbeat.
+    Line {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: line_cmd::LineCmd,
+    },
+    /// The hotline: send messages, read the inbox, acknowledge naming the officer.
+    Message {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: message_cmd::MessageCmd,
+    },
+    /// Advance notice of operations: list and acknowledge.
+    Notice {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: notice_cmd::NoticeCmd,
+    },
+    /// Communication checks of a line: list, run an exercise.
+    Check {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: check_cmd::CheckCmd,
+    },
+    /// Tactical alerts: list the active ones, follow their changes.
+    Alert {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: alert_cmd::AlertCmd,
+    },
+    /// The caller's live event stream (every change it is a party to).
+    Events {
+        #[command(flatten)]
+        conn: client::Conn,
+        #[command(flatten)]
+        format: output::Format,
+        #[command(subcommand)]
+        cmd: events_cmd::EventsCmd,
     },
     /// Verify the audit log offline.
     Audit {
@@ -122,7 +200,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Token(args) => token::run(args),
-        Command::Intent { cmd } => intent_cmd::run(cmd),
+        Command::Intent { conn, format, cmd } => intent_cmd::run(&conn, format, cmd),
+        Command::Party { conn, format, cmd } => party_cmd::run(&conn, format, cmd),
+        Command::Line { conn, format, cmd } => line_cmd::run(&conn, format, cmd),
+        Command::Message { conn, format, cmd } => message_cmd::run(&conn, format, cmd),
+        Command::Notice { conn, format, cmd } => notice_cmd::run(&conn, format, cmd),
+        Command::Check { conn, format, cmd } => check_cmd::run(&conn, format, cmd),
+        Command::Alert { conn, format, cmd } => alert_cmd::run(&conn, format, cmd),
+        Command::Events { conn, format, cmd } => events_cmd::run(&conn, format, cmd),
         Command::Audit { cmd } => audit_cmd::run(cmd),
         Command::Bench { cmd } => bench::run(cmd),
         Command::Tactical { cmd } => tactical_cmd::run(cmd),

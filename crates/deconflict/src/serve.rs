@@ -82,6 +82,12 @@ pub struct ServeArgs {
     /// Days F3548 reports are kept before they are purged.
     #[arg(long, env = "DECONF_REPORT_RETENTION_DAYS", default_value_t = 30, value_parser = crate::cli_values::non_negative::<u32>)]
     pub report_retention_days: u32,
+    /// Days of history kept (0, the default: all of it). Older hotline messages
+    /// with their deliveries, notices, finished checks and conflict threads are
+    /// deleted, and older audit entries keep only their links and hashes (the
+    /// chain still verifies); messages still awaiting an acknowledgement stay.
+    #[arg(long, env = "DECONF_RETENTION_DAYS", default_value_t = 0, value_parser = crate::cli_values::non_negative::<u32>)]
+    pub retention_days: u32,
     /// Seconds between purges of ended entities.
     #[arg(long, env = "DECONF_PURGE_INTERVAL_S", default_value_t = 60, value_parser = crate::cli_values::non_negative::<u64>)]
     pub purge_interval_s: u64,
@@ -150,8 +156,8 @@ pub struct ServeArgs {
     pub poll_interval_ms: u64,
     /// Tactical: a party that does not want to see conflicts between two of
     /// its own tracks (repeatable; everyone else sees their own).
-    #[arg(long = "hide-own-conflicts", env = "DECONF_HIDE_OWN_CONFLICTS", value_delimiter = ',', value_parser = |s: &str| deconflict_core::Manager::new(s.trim()).map_err(|e| format!("--hide-own-conflicts {s:?}: {e}")))]
-    pub hide_own_conflicts: Vec<deconflict_core::Manager>,
+    #[arg(long = "hide-own-conflicts", env = "DECONF_HIDE_OWN_CONFLICTS", value_delimiter = ',', value_parser = |s: &str| deconflict_core::PartyName::new(s.trim()).map_err(|e| format!("--hide-own-conflicts {s:?}: {e}")))]
+    pub hide_own_conflicts: Vec<deconflict_core::PartyName>,
     /// Tactical: share the live picture with the other replicas through this
     /// Redis (`redis://host:port`), on the stream `--exchange-stream`.
     #[arg(long, env = "DECONF_EXCHANGE_REDIS")]
@@ -261,6 +267,8 @@ impl ServeArgs {
             request_timeout: Duration::from_secs(self.request_timeout_s.max(1)),
             max_body_bytes: self.max_body_bytes,
             purge_interval: Duration::from_secs(self.purge_interval_s.max(1)),
+            retention: (self.retention_days > 0)
+                .then(|| Duration::from_secs(u64::from(self.retention_days) * 86_400)),
             audit_key: self.audit_key.clone().unwrap_or_else(|| data.file(AUDIT_KEY_FILE)),
             seal_interval: Duration::from_millis(self.seal_interval_ms.max(10)),
             parties_file: self.parties.clone(),
@@ -397,4 +405,31 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::ServeArgs;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn retention(args: &[&str]) -> Option<std::time::Duration> {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        cli.serve.config().retention
+    }
+
+    #[test]
+    fn retention_is_off_unless_days_are_given() {
+        assert_eq!(retention(&[]), None);
+        assert_eq!(retention(&["--retention-days", "0"]), None);
+        assert_eq!(retention(&["--retention-days", "30"]), Some(std::time::Duration::from_secs(30 * 86_400)));
+        assert!(Cli::try_parse_from(["serve", "--retention-days", "-1"]).is_err());
+    }
 }

@@ -52,7 +52,7 @@ pub enum TacticalCmd {
         scan_interval_ms: u64,
         /// Feed this server instead (`POST /v1/tracks` once a second of
         /// recorded time, times shifted to now).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli_values::server_url)]
         server: Option<String>,
         /// Bearer token with `deconflict.tracks.write` for `--server`.
         #[arg(long, env = "DECONF_TOKEN")]

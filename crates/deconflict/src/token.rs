@@ -11,7 +11,7 @@ use crate::paths::DataDirArg;
 /// Flags of `token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The subject: the party (manager) the token speaks for.
+    /// The subject: the party the token speaks for.
     #[arg(long)]
     pub sub: String,
     /// Space-separated scopes, e.g. "utm.strategic_coordination".
@@ -51,6 +51,18 @@ pub fn sign(
     aud: &str,
     ttl_s: u64,
 ) -> anyhow::Result<String> {
+    sign_at(dev_key, sub, scope, aud, ttl_s, chrono::Utc::now().timestamp())
+}
+
+/// [`sign`] with `now_unix` as the token's `iat` and `nbf` (the demo's clock).
+pub fn sign_at(
+    dev_key: &std::path::Path,
+    sub: &str,
+    scope: &str,
+    aud: &str,
+    ttl_s: u64,
+    now_unix: i64,
+) -> anyhow::Result<String> {
     let key = DevKey::load_or_create(dev_key)?;
     let req = TokenRequest {
         sub: sub.to_owned(),
@@ -58,7 +70,7 @@ pub fn sign(
         audience: aud.to_owned(),
         ttl: Duration::from_secs(ttl_s),
     };
-    Ok(key.sign(&req, chrono::Utc::now().timestamp())?)
+    Ok(key.sign(&req, now_unix)?)
 }
 
 /// Prints the token on stdout.

@@ -111,7 +111,7 @@ pub struct Alert {
     /// Time of the latest prediction (loss of separation) or scan (non-conformance).
     pub updated: Time,
     /// Who must be told: owners of the tracks, and for non-conformance the
-    /// managers of intersecting intents. Sorted.
+    /// parties of intersecting intents. Sorted.
     pub recipients: Vec<PartyId>,
     /// A loss of separation between two tracks of one party.
     pub same_party: bool,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 use tactical::conformance::ConformanceConfig;
 use tactical::{AlertConfig, DetectionConfig};
 
@@ -75,7 +75,7 @@ pub struct LiveConfig {
     pub poll_interval: Duration,
     /// Parties that do not want to see conflicts between two of their own
     /// tracks (everyone else sees their own by default; others never do).
-    pub hide_own_conflicts: BTreeSet<Manager>,
+    pub hide_own_conflicts: BTreeSet<PartyName>,
     /// The picture shared with other replicas, if any.
     pub exchange: Option<ExchangeConfig>,
 }

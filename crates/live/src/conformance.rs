@@ -5,13 +5,13 @@
 //! blocking thread). A track linked to an unknown intent is non-conforming
 //! (`UnknownIntent`), and so is one linked to another party's intent: a
 //! party cannot alert others through someone else's intent (the `FOREIGN`
-//! rule). Besides the track's owner, the managers of intents that intersect
+//! rule). Besides the track's owner, the parties of intents that intersect
 //! the linked intent are told; they are looked up with `query_intents` over
 //! each extent and cached per intent version for at most [`RECIPIENTS_TTL_US`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use deconflict_core::{Ctx, Engine, EngineError, EntityId, Manager};
+use deconflict_core::{Ctx, Engine, EngineError, EntityId, PartyName};
 use geom::{Time, Volume4D};
 use tactical::conformance::{ConformanceAlert, IntentVolumes};
 use tactical::{OperationKey, PartyId, TrackId, TrackState};
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::LiveService;
 
 /// How long the recipients of a non-conformance alert (intersecting intents'
-/// managers) are cached for one intent version: 30 s.
+/// parties) are cached for one intent version: 30 s.
 pub const RECIPIENTS_TTL_US: i64 = 30_000_000;
 
 /// Stands for "linked to another party's intent" in the monitor's input;
@@ -31,7 +31,7 @@ const FOREIGN: OperationKey = OperationKey([0xFF; 16]);
 struct CachedRecipients {
     version: i32,
     at: Time,
-    managers: Vec<Manager>,
+    parties: Vec<PartyName>,
 }
 
 /// Recipients found per intent, kept from scan to scan.
@@ -40,9 +40,9 @@ pub(crate) struct RecipientCache(HashMap<EntityId, CachedRecipients>);
 
 #[derive(Debug)]
 struct IntentInfo {
-    manager: Manager,
+    owner: PartyName,
     extents: Vec<Volume4D>,
-    recipients: Vec<Manager>,
+    recipients: Vec<PartyName>,
 }
 
 /// The intents tracks are linked to, as read this scan.
@@ -74,7 +74,7 @@ impl Checked {
     }
 
     /// Who is told about `alert`: its owner, and unless the intent was
-    /// another party's or unknown, the managers of intersecting intents.
+    /// another party's or unknown, the parties of intersecting intents.
     pub(crate) fn recipients(&self, alert: &ConformanceAlert, live: &LiveService) -> Vec<PartyId> {
         let mut recipients = vec![alert.owner()];
         if alert.intent != FOREIGN
@@ -99,7 +99,7 @@ pub(crate) async fn prepare(
     let (mut intents, failed) = fetch(live.engine(), cache, keys, now).await;
     intents.0.remove(&FOREIGN);
     let owners: HashMap<OperationKey, PartyId> =
-        intents.0.iter().map(|(k, i)| (*k, live.party(&i.manager))).collect();
+        intents.0.iter().map(|(k, i)| (*k, live.party(&i.owner))).collect();
     let mut real_intent = HashMap::new();
     let checked = tracks
         .iter()
@@ -168,7 +168,7 @@ fn lookup(
             Ok(view) => {
                 let oi = view.intent;
                 let recipients = recipients(engine, cache, &oi, now);
-                found.0.insert(*key, IntentInfo { manager: oi.manager, extents: oi.extents, recipients });
+                found.0.insert(*key, IntentInfo { owner: oi.party, extents: oi.extents, recipients });
             }
             Err(EngineError::NotFound(_)) => {}
             Err(e) => {
@@ -186,24 +186,24 @@ fn recipients(
     cache: &mut RecipientCache,
     oi: &deconflict_core::model::OperationalIntent,
     now: Time,
-) -> Vec<Manager> {
+) -> Vec<PartyName> {
     if let Some(c) = cache.0.get(&oi.id)
         && c.version == oi.version
         && now.as_micros().saturating_sub(c.at.as_micros()) < RECIPIENTS_TTL_US
     {
-        return c.managers.clone();
+        return c.parties.clone();
     }
-    let ctx = Ctx::new(oi.manager.clone(), now);
-    let mut managers = BTreeSet::from([oi.manager.clone()]);
+    let ctx = Ctx::new(oi.party.clone(), now);
+    let mut parties = BTreeSet::from([oi.party.clone()]);
     for extent in &oi.extents {
         match engine.query_intents(&ctx, extent) {
-            Ok(views) => managers.extend(views.into_iter().map(|v| v.intent.manager)),
+            Ok(views) => parties.extend(views.into_iter().map(|v| v.intent.party)),
             Err(e) => {
                 tracing::warn!(intent = %oi.id, error = %e, "cannot find intents intersecting a linked intent")
             }
         }
     }
-    let managers: Vec<Manager> = managers.into_iter().collect();
-    cache.0.insert(oi.id, CachedRecipients { version: oi.version, at: now, managers: managers.clone() });
-    managers
+    let parties: Vec<PartyName> = parties.into_iter().collect();
+    cache.0.insert(oi.id, CachedRecipients { version: oi.version, at: now, parties: parties.clone() });
+    parties
 }

@@ -1,5 +1,5 @@
 //! Interning of the service's names into the `tactical` crate's numbers:
-//! parties ([`Manager`] ⇄ [`PartyId`]) and party-scoped track names
+//! parties ([`PartyName`] ⇄ [`PartyId`]) and party-scoped track names
 //! (`(party, "id")` ⇄ [`TrackId`]).
 //!
 //! Party numbers are never reused or forgotten (there are as many as
@@ -10,35 +10,35 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 use tactical::{PartyId, TrackId};
 
-/// `Manager` ⇄ `PartyId`.
+/// `PartyName` ⇄ `PartyId`.
 #[derive(Debug, Default)]
 pub struct Parties {
-    by_name: HashMap<Manager, PartyId>,
-    names: Vec<Manager>,
+    by_name: HashMap<PartyName, PartyId>,
+    names: Vec<PartyName>,
 }
 
 impl Parties {
-    /// The number of `manager`, assigning one on first sight.
-    pub fn intern(&mut self, manager: &Manager) -> PartyId {
-        if let Some(p) = self.by_name.get(manager) {
+    /// The number of `name`, assigning one on first sight.
+    pub fn intern(&mut self, name: &PartyName) -> PartyId {
+        if let Some(p) = self.by_name.get(name) {
             return *p;
         }
         let id = PartyId(self.names.len() as u64);
-        self.names.push(manager.clone());
-        self.by_name.insert(manager.clone(), id);
+        self.names.push(name.clone());
+        self.by_name.insert(name.clone(), id);
         id
     }
 
-    /// The number of `manager`, if it has one.
-    pub fn get(&self, manager: &Manager) -> Option<PartyId> {
-        self.by_name.get(manager).copied()
+    /// The number of `name`, if it has one.
+    pub fn get(&self, name: &PartyName) -> Option<PartyId> {
+        self.by_name.get(name).copied()
     }
 
-    /// The manager numbered `party`.
-    pub fn manager(&self, party: PartyId) -> Option<&Manager> {
+    /// The name numbered `party`.
+    pub fn name(&self, party: PartyId) -> Option<&PartyName> {
         usize::try_from(party.0).ok().and_then(|i| self.names.get(i))
     }
 }
@@ -107,11 +107,11 @@ mod tests {
     #[test]
     fn parties_and_tracks_intern() {
         let mut p = Parties::default();
-        let a = p.intern(&Manager::new("alice").unwrap());
-        let b = p.intern(&Manager::new("bob").unwrap());
+        let a = p.intern(&PartyName::new("alice").unwrap());
+        let b = p.intern(&PartyName::new("bob").unwrap());
         assert_ne!(a, b);
-        assert_eq!(p.intern(&Manager::new("alice").unwrap()), a);
-        assert_eq!(p.manager(b).unwrap().as_str(), "bob");
+        assert_eq!(p.intern(&PartyName::new("alice").unwrap()), a);
+        assert_eq!(p.name(b).unwrap().as_str(), "bob");
 
         let mut t = TrackKeys::default();
         let x = t.intern(a, "T1");

@@ -8,6 +8,7 @@
 //! log holds it once.
 
 use deconflict_core::coord::{ConflictThread, RaisedAlert, Refs};
+use deconflict_core::ids::PartyName;
 use geom::Time;
 
 use crate::LiveService;
@@ -34,6 +35,7 @@ pub(crate) fn notice(a: &Alert) -> Option<Notice> {
     } else {
         String::new()
     };
+    let (Ok(px), Ok(py)) = (PartyName::new(&x.party), PartyName::new(&y.party)) else { return None };
     let id = a.id.to_string();
     let thread = ConflictThread {
         a: x.party.clone(),
@@ -48,7 +50,7 @@ pub(crate) fn notice(a: &Alert) -> Option<Notice> {
     Some(Notice {
         alert: RaisedAlert {
             alert_id: id,
-            tracks: [(x.party.clone(), x.id.clone()), (y.party.clone(), y.id.clone())],
+            tracks: [(px, x.id.clone()), (py, y.id.clone())],
             time_to_los_s: los.time_to_los_s,
             d_cpa_m: los.d_cpa_m.is_finite().then_some(los.d_cpa_m),
             severity: severity_name(los.severity),

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Engine, Limits, Manager, MemoryStore};
+use deconflict_core::{Engine, Limits, MemoryStore, PartyName};
 use feeds::adsb;
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::BeastFramer;
@@ -252,7 +252,7 @@ pub async fn run(recording: &[Recorded], opts: &ReplayOptions, mut on: impl FnMu
     let clock = Clock::manual(t0);
     let engine = Engine::new(Arc::new(MemoryStore::new()), Limits::default());
     let live = LiveService::new(opts.live.clone(), engine, clock.clone());
-    let party = Manager::new("replay").map(|m| live.party(&m)).unwrap_or(PartyId(0));
+    let party = PartyName::new("replay").map(|m| live.party(&m)).unwrap_or(PartyId(0));
     let mut names = std::collections::BTreeSet::new();
     let mut pairs = std::collections::BTreeSet::new();
     let mut next = 0;

@@ -87,8 +87,8 @@ pub(crate) async fn scan(live: &LiveService) -> (ScanSummary, Vec<AlertEvent>) {
 /// Expires stale tracks; returns their ids and the live picture (sorted by id).
 fn snapshot(live: &LiveService, now: Timestamp) -> (Vec<TrackId>, Vec<TrackState>) {
     let mut p = live.picture();
-    let gone = p.store.expire(now);
-    (gone.iter().map(|s| s.id).collect(), p.store.snapshot())
+    let gone = p.tracks.expire(now);
+    (gone.iter().map(|s| s.id).collect(), p.tracks.snapshot())
 }
 
 /// Predicts conflicts on a blocking thread (the scan may use every core).
@@ -130,7 +130,7 @@ fn concerned(los: &[tactical::AlertEvent], nc: &[ConformanceEvent]) -> HashSet<T
 }
 
 fn track_ref(live: &LiveService, names: &Names, id: TrackId, party: PartyId) -> TrackRef {
-    let party_name = |p: PartyId| live.manager(p).map_or_else(|| format!("#{}", p.0), |m| m.to_string());
+    let party_name = |p: PartyId| live.party_name(p).map_or_else(|| format!("#{}", p.0), |m| m.to_string());
     match names.get(&id) {
         Some((p, n)) => TrackRef { party: party_name(*p), id: n.clone() },
         None => TrackRef { party: party_name(party), id: format!("#{}", id.0) },
@@ -184,7 +184,7 @@ fn apply(
 /// which differ from one replica to the next.
 fn first_track(live: &LiveService, ev: &tactical::AlertEvent, names: &Names) -> TrackId {
     let c = &ev.alert().conflict;
-    let key = |id: TrackId| names.get(&id).map(|(p, n)| (live.manager(*p), n.clone()));
+    let key = |id: TrackId| names.get(&id).map(|(p, n)| (live.party_name(*p), n.clone()));
     if key(c.b) < key(c.a) { c.b } else { c.a }
 }
 
@@ -305,6 +305,9 @@ fn nc_ongoing(active: &mut BTreeMap<AlertId, AlertEvent>, touched: &HashSet<Aler
 fn record_metrics(live: &LiveService, s: &ScanSummary, started: Instant) {
     let elapsed = started.elapsed();
     metrics::gauge!("deconflict_tracks").set(s.tracks as f64);
+    for (source, n) in live.tracks_by_origin() {
+        metrics::gauge!("deconflict_source_tracks", "source" => source).set(n as f64);
+    }
     metrics::histogram!("deconflict_tactical_scan_duration_seconds").record(elapsed.as_secs_f64());
     if elapsed > live.config().scan_interval {
         tracing::warn!(

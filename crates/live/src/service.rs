@@ -2,15 +2,15 @@
 //! subscribers, the sources' counters and the exchange's outbox. Cheap to
 //! clone (one `Arc`).
 //!
-//! Live tracks are hot data: they stay in memory ([`tactical::TrackStore`]
+//! Live tracks are hot data: they stay in memory ([`tactical::TrackPicture`]
 //! behind one mutex, held only for short non-async sections), never a
 //! database round trip per position report. Nothing here survives a restart.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockWriteGuard};
 
-use deconflict_core::{Engine, Manager};
-use tactical::{PartyId, StoreConfig, TrackId, TrackState, TrackStore, UpdateOutcome};
+use deconflict_core::{Engine, PartyName};
+use tactical::{PartyId, PictureConfig, TrackId, TrackPicture, TrackState, UpdateOutcome};
 use tokio::sync::{broadcast, watch};
 
 use crate::alert::{AlertEvent, AlertId};
@@ -25,10 +25,24 @@ use crate::source::SourceStatus;
 /// ones came from another replica.
 #[derive(Debug)]
 pub(crate) struct Picture {
-    pub(crate) store: TrackStore,
+    pub(crate) tracks: TrackPicture,
     pub(crate) keys: TrackKeys,
     /// Tracks whose latest report came through the exchange.
     pub(crate) remote: HashSet<TrackId>,
+    /// The receiver source (its label) of tracks whose latest report came
+    /// from one; a local track not here was reported through the API.
+    pub(crate) sourced: HashMap<TrackId, Arc<str>>,
+}
+
+/// Where a batch of reports came from.
+#[derive(Debug, Clone, Copy)]
+enum Origin<'a> {
+    /// `POST /v1/tracks` (or a replay).
+    Api,
+    /// A receiver source, by label.
+    Source(&'a Arc<str>),
+    /// Another replica, through the exchange.
+    Remote,
 }
 
 #[derive(Debug)]
@@ -71,10 +85,10 @@ impl LiveService {
     /// An empty picture over `engine` (intents for conformance, lines for
     /// alert threads, the audit log) on `clock`.
     pub fn new(config: LiveConfig, engine: Engine, clock: Clock) -> Self {
-        let store = TrackStore::new(StoreConfig {
+        let tracks = TrackPicture::new(PictureConfig {
             max_age: config.stale_after,
             history_len: 4,
-            ..StoreConfig::default()
+            ..PictureConfig::default()
         });
         let (events, _) = broadcast::channel(1024);
         let (closed, _) = watch::channel(false);
@@ -86,7 +100,12 @@ impl LiveService {
                 config,
                 engine,
                 clock,
-                picture: Mutex::new(Picture { store, keys: TrackKeys::default(), remote: HashSet::new() }),
+                picture: Mutex::new(Picture {
+                    tracks,
+                    keys: TrackKeys::default(),
+                    remote: HashSet::new(),
+                    sourced: HashMap::new(),
+                }),
                 parties: RwLock::new(Parties::default()),
                 scan: tokio::sync::Mutex::new(scan),
                 active: RwLock::new(BTreeMap::new()),
@@ -113,17 +132,17 @@ impl LiveService {
         &self.inner.engine
     }
 
-    /// The party number of `manager` (assigned on first sight).
-    pub fn party(&self, manager: &Manager) -> PartyId {
-        if let Some(p) = self.inner.parties.read().unwrap_or_else(PoisonError::into_inner).get(manager) {
+    /// The party number of `name` (assigned on first sight).
+    pub fn party(&self, name: &PartyName) -> PartyId {
+        if let Some(p) = self.inner.parties.read().unwrap_or_else(PoisonError::into_inner).get(name) {
             return p;
         }
-        self.inner.parties.write().unwrap_or_else(PoisonError::into_inner).intern(manager)
+        self.inner.parties.write().unwrap_or_else(PoisonError::into_inner).intern(name)
     }
 
-    /// The manager of a party number.
-    pub fn manager(&self, party: PartyId) -> Option<Manager> {
-        self.inner.parties.read().unwrap_or_else(PoisonError::into_inner).manager(party).cloned()
+    /// The name of a party number.
+    pub fn party_name(&self, party: PartyId) -> Option<PartyName> {
+        self.inner.parties.read().unwrap_or_else(PoisonError::into_inner).name(party).cloned()
     }
 
     /// Stores `party`'s reports, already validated, in order: each is
@@ -134,7 +153,18 @@ impl LiveService {
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
     ) -> Ingested {
-        self.ingest_from(party, reports, false)
+        self.ingest_from(party, reports, Origin::Api)
+    }
+
+    /// [`LiveService::ingest`] of reports decoded by the receiver source
+    /// labelled `source` (counted per source in `deconflict_source_tracks`).
+    pub fn ingest_via(
+        &self,
+        party: PartyId,
+        source: &Arc<str>,
+        reports: impl IntoIterator<Item = (String, TrackState)>,
+    ) -> Ingested {
+        self.ingest_from(party, reports, Origin::Source(source))
     }
 
     /// [`LiveService::ingest`] of reports another replica received (never sent on again).
@@ -143,15 +173,16 @@ impl LiveService {
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
     ) -> Ingested {
-        self.ingest_from(party, reports, true)
+        self.ingest_from(party, reports, Origin::Remote)
     }
 
     fn ingest_from(
         &self,
         party: PartyId,
         reports: impl IntoIterator<Item = (String, TrackState)>,
-        remote: bool,
+        origin: Origin<'_>,
     ) -> Ingested {
+        let remote = matches!(origin, Origin::Remote);
         let share = self.inner.exchange.enabled() && !remote;
         let mut outgoing = Vec::new();
         let mut out = Ingested::default();
@@ -160,7 +191,7 @@ impl LiveService {
             for (name, mut state) in reports {
                 state.party = party;
                 state.id = p.keys.intern(party, &name);
-                match p.store.update(state) {
+                match p.tracks.update(state) {
                     // A held-back jump is received; scans coast the last plausible state.
                     Ok(UpdateOutcome::Created | UpdateOutcome::Updated | UpdateOutcome::HeldBack) => {
                         out.accepted += 1;
@@ -168,6 +199,14 @@ impl LiveService {
                             p.remote.insert(state.id);
                         } else {
                             p.remote.remove(&state.id);
+                        }
+                        match origin {
+                            Origin::Source(label) => {
+                                p.sourced.insert(state.id, label.clone());
+                            }
+                            Origin::Api | Origin::Remote => {
+                                p.sourced.remove(&state.id);
+                            }
                         }
                         if share {
                             outgoing.push(Outgoing { party, name, state });
@@ -192,7 +231,7 @@ impl LiveService {
             .keys
             .of_party(party)
             .filter_map(|id| {
-                let s = p.store.get(id)?;
+                let s = p.tracks.get(id)?;
                 let (_, name) = p.keys.key(id)?;
                 Some((name.to_string(), *s))
             })
@@ -203,13 +242,31 @@ impl LiveService {
 
     /// Number of live tracks (local and remote).
     pub fn track_count(&self) -> usize {
-        lock(&self.inner.picture).store.len()
+        lock(&self.inner.picture).tracks.len()
+    }
+
+    /// Live tracks by where their latest report came from: each configured
+    /// source by label (zero included), `api` and `exchange`.
+    pub fn tracks_by_origin(&self) -> Vec<(String, usize)> {
+        let labels: Vec<Arc<str>> = self.sources().iter().map(|s| s.origin().clone()).collect();
+        let p = lock(&self.inner.picture);
+        let mut per: HashMap<&str, usize> = HashMap::new();
+        for label in p.sourced.values() {
+            *per.entry(&**label).or_default() += 1;
+        }
+        let mut out: Vec<(String, usize)> =
+            labels.iter().map(|l| (l.to_string(), per.get(&**l).copied().unwrap_or(0))).collect();
+        let exchange = p.remote.len();
+        let api = p.tracks.len().saturating_sub(exchange + p.sourced.len());
+        out.push(("api".to_owned(), api));
+        out.push(("exchange".to_owned(), exchange));
+        out
     }
 
     /// Whether `party` sees conflicts between two of its own tracks when it
     /// does not say (its setting: on unless configured off).
     pub fn shows_own_conflicts(&self, party: PartyId) -> bool {
-        self.manager(party).is_none_or(|m| !self.inner.config.hide_own_conflicts.contains(&m))
+        self.party_name(party).is_none_or(|m| !self.inner.config.hide_own_conflicts.contains(&m))
     }
 
     /// Whether `party` may see `event` (need-to-know, see [`crate::alert`]);
@@ -300,9 +357,10 @@ impl LiveService {
     pub(crate) fn forget_tracks(&self, ids: &[TrackId]) {
         let mut p = self.picture();
         for id in ids {
-            if p.store.get(*id).is_none() {
+            if p.tracks.get(*id).is_none() {
                 p.keys.forget(*id);
                 p.remote.remove(id);
+                p.sourced.remove(id);
             }
         }
     }

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::coord::{LineSpec, Party, Policy};
-use deconflict_core::{Ctx, Engine, Limits, Manager, MemoryStore, Role, Roles, TxMode};
+use deconflict_core::coord::{LineId, LineSpec, Party, Policy};
+use deconflict_core::events::EventKind;
+use deconflict_core::{Ctx, Engine, Limits, MemoryStore, PartyName, Role, Roles, TxMode};
 use tactical::{
     Altitude, DegreesTrue, FeetPerMinute, Knots, PartyId, Position, Severity, Timestamp, TrackId, TrackState,
 };
@@ -40,7 +41,7 @@ fn state(clock: &Clock, lat: f64, lon: f64, trk: f64) -> TrackState {
 }
 
 fn party(live: &LiveService, name: &str) -> PartyId {
-    live.party(&Manager::new(name).unwrap())
+    live.party(&PartyName::new(name).unwrap())
 }
 
 /// Head-on at FL300, 0.5° of longitude apart: `a` flies east, `b` west.
@@ -108,7 +109,7 @@ async fn a_blip_is_never_confirmed_and_missed_reports_never_flicker() {
 
 #[tokio::test]
 async fn own_conflicts_are_shown_to_their_owner_only_unless_turned_off() {
-    let hide = Manager::new("quiet").unwrap();
+    let hide = PartyName::new("quiet").unwrap();
     let config = LiveConfig { hide_own_conflicts: [hide.clone()].into(), ..LiveConfig::default() };
     let (live, clock) = service(config);
     let (radar, quiet, bob) = (party(&live, "radar"), live.party(&hide), party(&live, "bob"));
@@ -128,24 +129,30 @@ async fn own_conflicts_are_shown_to_their_owner_only_unless_turned_off() {
     assert_eq!(live.alerts_for(quiet, Some(true)).len(), 1, "unless it asks");
 }
 
-fn unsealed(engine: &Engine) -> Vec<(String, Vec<String>, String)> {
+fn unsealed(engine: &Engine) -> Vec<(Option<EventKind>, Vec<String>, String)> {
     let mut tx = engine.store().begin(TxMode::Read).unwrap();
     tx.unsealed_events(10_000)
         .unwrap()
         .into_iter()
-        .map(|p| (p.event.kind, p.event.parties, p.event.payload))
+        .map(|p| (p.event.event_kind(), p.event.parties, p.event.payload))
         .collect()
 }
 
 fn line_between(engine: &Engine, a: &str, b: &str) {
-    let admin = Ctx::new(Manager::new("admin").unwrap(), geom::Time::from_micros(T0))
+    let admin = Ctx::new(PartyName::new("admin").unwrap(), geom::Time::from_micros(T0))
         .with_roles(Roles::NONE.with(Role::Operator));
-    for p in [a, b] {
-        let party = Party { name: p.into(), display_name: p.into(), webhook_url: None, updated_at_us: 0 };
+    let (a, b) = (PartyName::new(a).unwrap(), PartyName::new(b).unwrap());
+    for p in [&a, &b] {
+        let party = Party {
+            name: p.clone(),
+            display_name: p.to_string(),
+            webhook_url: None,
+            updated_at: geom::Time::from_micros(0),
+        };
         engine.coord().put_party(&admin, party).unwrap();
     }
-    let spec = LineSpec { name: "line".into(), parties: vec![a.into(), b.into()], policy: Policy::default() };
-    engine.coord().put_line(&admin, "ab", &spec).unwrap();
+    let spec = LineSpec { name: "line".into(), parties: vec![a, b], policy: Policy::default() };
+    engine.coord().put_line(&admin, &LineId::parse("ab").unwrap(), &spec).unwrap();
 }
 
 #[tokio::test]
@@ -163,7 +170,7 @@ async fn a_new_cross_party_alert_is_recorded_once_with_its_thread() {
         step(&clock, 1);
     }
     let events = unsealed(live.engine());
-    let raised: Vec<_> = events.iter().filter(|e| e.0 == "alert.raised").collect();
+    let raised: Vec<_> = events.iter().filter(|e| e.0 == Some(EventKind::AlertRaised)).collect();
     assert_eq!(raised.len(), 1, "{events:?}");
     assert_eq!(raised[0].1, ["alice", "bob"]);
     assert!(
@@ -171,7 +178,7 @@ async fn a_new_cross_party_alert_is_recorded_once_with_its_thread() {
         "{}",
         raised[0].2
     );
-    let sent: Vec<_> = events.iter().filter(|e| e.0 == "message.sent").collect();
+    let sent: Vec<_> = events.iter().filter(|e| e.0 == Some(EventKind::MessageSent)).collect();
     assert_eq!(sent.len(), 1, "one thread message: {events:?}");
     assert!(sent[0].2.contains("LOSS OF SEPARATION"), "{}", sent[0].2);
 }
@@ -190,8 +197,11 @@ async fn the_replica_that_received_the_first_track_records_the_alert() {
         step(&clock, 5);
     }
     assert_eq!(live.alerts_for(bob, None).len(), 1);
-    let kinds: Vec<String> = unsealed(live.engine()).into_iter().map(|e| e.0).collect();
-    assert!(!kinds.iter().any(|k| k == "alert.raised" || k == "message.sent"), "{kinds:?}");
+    let kinds: Vec<Option<EventKind>> = unsealed(live.engine()).into_iter().map(|e| e.0).collect();
+    assert!(
+        !kinds.iter().any(|k| matches!(k, Some(EventKind::AlertRaised | EventKind::MessageSent))),
+        "{kinds:?}"
+    );
 }
 
 #[tokio::test]
@@ -211,4 +221,36 @@ async fn expired_tracks_end_their_alerts_and_their_names() {
         panic!("{events:?}")
     };
     assert!(live.tracks_of(alice).is_empty());
+}
+
+#[tokio::test]
+async fn tracks_are_counted_by_the_source_of_their_latest_report() {
+    use crate::source::{SourceKind, SourceSpec};
+    let config = LiveConfig {
+        sources: vec![
+            SourceSpec::parse(SourceKind::SbsListen, "127.0.0.1:0=radar").unwrap(),
+            SourceSpec::parse(SourceKind::BeastListen, "127.0.0.1:0=radar").unwrap(),
+        ],
+        ..LiveConfig::default()
+    };
+    let (live, clock) = service(config);
+    let sources = live.sources();
+    let (sbs, beast) = (sources[0].origin().clone(), sources[1].origin().clone());
+    let radar = party(&live, "radar");
+    live.ingest_via(radar, &sbs, [("R1".to_owned(), state(&clock, 46.0, 7.0, 90.0))]);
+    live.ingest_via(radar, &sbs, [("R2".to_owned(), state(&clock, 46.0, 8.0, 90.0))]);
+    live.ingest(radar, [("A1".to_owned(), state(&clock, 47.0, 7.0, 90.0))]);
+    let counts = |live: &LiveService| live.tracks_by_origin().into_iter().collect::<Vec<_>>();
+    let by = |label: &str, n: usize| (label.to_owned(), n);
+    assert_eq!(counts(&live), vec![by(&sbs, 2), by(&beast, 0), by("api", 1), by("exchange", 0)]);
+    // A track's latest report decides: R2 now comes through the API, A1 from another replica.
+    step(&clock, 1);
+    live.ingest(radar, [("R2".to_owned(), state(&clock, 46.0, 8.01, 90.0))]);
+    live.ingest_remote(radar, [("A1".to_owned(), state(&clock, 47.0, 7.01, 90.0))]);
+    assert_eq!(counts(&live), vec![by(&sbs, 1), by(&beast, 0), by("api", 1), by("exchange", 1)]);
+    // Expired tracks leave every count.
+    step(&clock, 120);
+    live.scan_once().await;
+    assert_eq!(live.track_count(), 0);
+    assert_eq!(counts(&live), vec![by(&sbs, 0), by(&beast, 0), by("api", 0), by("exchange", 0)]);
 }

@@ -31,6 +31,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often ended entities are purged.
     pub purge_interval: Duration,
+    /// How much history (coordination records, audit bodies) to keep; `None`
+    /// keeps everything (see `deconflict_core::retention`).
+    pub retention: Option<Duration>,
+    /// How often retention runs when it is on.
+    pub retention_interval: Duration,
     /// Tactical deconfliction (live tracks, scans, SBS-1 feeds).
     pub live: live::LiveConfig,
     /// The Ed25519 key (PKCS#8 PEM) that signs audit checkpoints; created on first use.
@@ -85,6 +90,8 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             max_body_bytes: 4 * 1024 * 1024,
             purge_interval: Duration::from_secs(60),
+            retention: None,
+            retention_interval: Duration::from_secs(3600),
             live: live::LiveConfig::default(),
             audit_key: PathBuf::from("deconflict-audit-key.pem"),
             seal_interval: Duration::from_millis(200),
@@ -158,9 +165,7 @@ impl Config {
         if let Some(path) = &self.parties_file {
             keys.extend(party_keys(path)?);
         }
-        if self.dev {
-            let dev = DevKey::load_or_create(&self.dev_key)
-                .map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))?;
+        if let Some(dev) = self.dev_signer()? {
             keys.push(
                 dev.trusted_key().map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))?,
             );
@@ -168,12 +173,30 @@ impl Config {
         if keys.is_empty() {
             return Err(ConfigError::NoKeys);
         }
-        let audiences = if self.audiences.is_empty() {
+        Verifier::new(keys, self.accepted_audiences(), crate::auth::DEFAULT_MAX_EXP_AHEAD)
+            .map_err(ConfigError::Verifier)
+    }
+
+    /// The development key, loaded or created, when `dev` is set.
+    ///
+    /// # Errors
+    /// When the key file is unusable.
+    pub fn dev_signer(&self) -> Result<Option<DevKey>, ConfigError> {
+        if !self.dev {
+            return Ok(None);
+        }
+        DevKey::load_or_create(&self.dev_key)
+            .map(Some)
+            .map_err(|e| ConfigError::Key(self.dev_key.display().to_string(), e))
+    }
+
+    /// The accepted token audiences: `audiences`, or localhost and 127.0.0.1.
+    pub fn accepted_audiences(&self) -> Vec<String> {
+        if self.audiences.is_empty() {
             vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
         } else {
             self.audiences.clone()
-        };
-        Verifier::new(keys, audiences, crate::auth::DEFAULT_MAX_EXP_AHEAD).map_err(ConfigError::Verifier)
+        }
     }
 }
 

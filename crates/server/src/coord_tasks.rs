@@ -16,7 +16,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::coord::{EscalationReport, LivenessReport, Party, WebhookBatch};
+use deconflict_core::PartyName;
+use deconflict_core::coord::{
+    DeliveryChannel, EscalationReport, LivenessReport, MessageId, Party, WebhookBatch,
+};
+use deconflict_core::events::EventKind;
 use deconflict_core::{Engine, EngineError};
 
 use crate::state::AppState;
@@ -166,9 +170,10 @@ pub async fn refresh_metrics(state: &AppState) {
     match blocking(state, |e| e.coord().notice_stats()).await {
         Ok(stats) if state.coord.party_labels => {
             for s in stats {
-                metrics::counter!("deconflict_late_notices_total", "party" => s.party.clone())
+                metrics::counter!("deconflict_late_notices_total", "party" => s.party.to_string())
                     .absolute(s.late);
-                metrics::counter!("deconflict_notices_total", "party" => s.party).absolute(s.total);
+                metrics::counter!("deconflict_notices_total", "party" => s.party.to_string())
+                    .absolute(s.total);
             }
         }
         Ok(stats) => {
@@ -179,17 +184,46 @@ pub async fn refresh_metrics(state: &AppState) {
     }
 }
 
+/// Most pending events the seal-lag gauge counts (it reads them).
+const BACKLOG_CAP: usize = 1000;
+
+/// Publishes the operations gauges: lines by state, acknowledgements owed
+/// and overdue (`deconflict_lines`, `deconflict_hotline_awaiting_ack`,
+/// `deconflict_hotline_overdue_acks`), and the audit log's seal lag
+/// (`deconflict_audit_unsealed`, `deconflict_audit_unsealed_age_seconds`).
+pub async fn refresh_gauges(state: &AppState) {
+    let now = state.clock.now();
+    let read = blocking(state, move |e| {
+        Ok((e.coord().gauges(now)?, deconflict_core::ledger::backlog(&**e.store(), BACKLOG_CAP)?))
+    })
+    .await;
+    let (g, backlog) = match read {
+        Ok(v) => v,
+        Err(e) => return tracing::warn!(error = ?e, "reading the operations gauges failed"),
+    };
+    for (line_state, n) in
+        [("active", g.lines_active), ("suspended", g.lines_suspended), ("dead", g.lines_dead)]
+    {
+        metrics::gauge!("deconflict_lines", "state" => line_state).set(n as f64);
+    }
+    metrics::gauge!("deconflict_hotline_awaiting_ack").set(g.awaiting_ack as f64);
+    metrics::gauge!("deconflict_hotline_overdue_acks").set(g.overdue_ack as f64);
+    metrics::gauge!("deconflict_audit_unsealed").set(backlog.pending as f64);
+    let age_us = backlog.oldest.map_or(0, |t| now.as_micros().saturating_sub(t.as_micros()).max(0));
+    metrics::gauge!("deconflict_audit_unsealed_age_seconds").set(age_us as f64 / 1e6);
+}
+
 /// Marks a message delivered when its `message.sent` entry went out on
 /// `party`'s live stream (call after the stream wrote `entry`).
 pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entry) {
-    if entry.kind != "message.sent" {
+    if EventKind::parse(&entry.kind) != Some(EventKind::MessageSent) {
         return;
     }
-    let Some(message_id) = entry.subject.clone() else { return };
-    let (party, now) = (party.to_owned(), state.clock.now());
-    if let Err(e) =
-        blocking(state, move |e| e.coord().mark_delivered(now, &party, &message_id, "stream")).await
-    {
+    let Some(message_id) = entry.subject.as_deref().and_then(|s| MessageId::parse(s).ok()) else { return };
+    let Ok(party) = PartyName::new(party) else { return };
+    let now = state.clock.now();
+    let via = DeliveryChannel::Stream;
+    if let Err(e) = blocking(state, move |e| e.coord().mark_delivered(now, &party, message_id, via)).await {
         tracing::warn!(error = ?e, "recording stream delivery failed");
     }
 }
@@ -201,15 +235,19 @@ pub async fn stream_delivered(state: &AppState, party: &str, entry: &audit::Entr
 /// A message naming the file and the problem.
 pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, String> {
     let entries = crate::config::read_parties(path).map_err(|e| e.to_string())?;
-    let parties: Vec<Party> = entries
+    let parties = entries
         .into_iter()
-        .map(|p| Party {
-            name: p.name,
-            display_name: p.display_name,
-            webhook_url: p.webhook_url,
-            updated_at_us: 0,
+        .enumerate()
+        .map(|(i, p)| {
+            Ok(Party {
+                name: PartyName::new(&p.name)
+                    .map_err(|e| format!("{}: parties[{i}]: {e}", path.display()))?,
+                display_name: p.display_name,
+                webhook_url: p.webhook_url,
+                updated_at: geom::Time::from_micros(0),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     let now = state.clock.now();
     let engine = state.engine.clone();
     tokio::task::spawn_blocking(move || engine.coord().load_parties(now, &parties))
@@ -218,7 +256,7 @@ pub async fn load_parties_file(state: &AppState, path: &Path) -> Result<usize, S
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// One hotline pass: escalation, liveness, then the notice metrics.
+/// One hotline pass: escalation, liveness, then the notice metrics and the operations gauges.
 ///
 /// # Errors
 /// When the store fails (the pass after it runs on time).
@@ -226,5 +264,6 @@ pub async fn coord_pass(state: &AppState) -> Result<(), TaskError> {
     escalate_due(state).await?;
     liveness_due(state).await?;
     refresh_metrics(state).await;
+    refresh_gauges(state).await;
     Ok(())
 }

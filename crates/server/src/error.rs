@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use deconflict_core::{EngineError, Manager, StoreError};
+use deconflict_core::{EngineError, PartyName, StoreError};
 use serde::Serialize;
 
 use crate::auth::AuthError;
@@ -76,7 +76,7 @@ impl ApiError {
     }
 
     /// Maps an engine refusal, showing `viewer` only what it may see.
-    pub fn from_engine(err: EngineError, viewer: &Manager) -> Self {
+    pub fn from_engine(err: EngineError, viewer: &PartyName) -> Self {
         match err {
             EngineError::BadRequest(m) => ApiError::BadRequest(m),
             EngineError::NotFound(m) => ApiError::NotFound(m),

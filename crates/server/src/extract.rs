@@ -6,10 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use deconflict_core::{Manager, Role, Roles};
+use deconflict_core::{PartyName, Roles};
 use serde::de::DeserializeOwned;
 
-use crate::auth::{Caller, scope};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::net::ClientIdentity;
 use crate::state::AppState;
@@ -100,8 +100,8 @@ async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
 pub struct Authed {
     /// The token's claims.
     pub caller: Caller,
-    /// The manager name (`sub`).
-    pub manager: Manager,
+    /// The party (`sub`).
+    pub party: PartyName,
 }
 
 impl Authed {
@@ -120,19 +120,9 @@ impl Authed {
         )))
     }
 
-    /// The caller's roles, from its token's scopes: the one mapping from
-    /// scopes to what the core lets a caller do beyond its own data.
+    /// The caller's roles, from its token's scopes ([`Scopes::roles`](crate::auth::Scopes::roles)).
     pub fn roles(&self) -> Roles {
-        [
-            (scope::CONFORMANCE_MONITORING_SA, Role::ConformanceMonitor),
-            (scope::ADMIN, Role::Operator),
-            (scope::AUDIT_ALL, Role::Auditor),
-            (scope::AVAILABILITY_ARBITRATION, Role::Arbitrator),
-        ]
-        .into_iter()
-        .filter(|(s, _)| self.caller.scopes.has(s))
-        .map(|(_, role)| role)
-        .collect()
+        self.caller.scopes.roles()
     }
 }
 
@@ -157,8 +147,8 @@ impl FromRequestParts<AppState> for Authed {
                 id.names, caller.sub
             )));
         }
-        let manager = Manager::new(&caller.sub)
-            .map_err(|e| ApiError::Forbidden(format!("token sub cannot name a manager: {e}")))?;
-        Ok(Authed { caller, manager })
+        let party = PartyName::new(&caller.sub)
+            .map_err(|e| ApiError::Forbidden(format!("token sub cannot name a party: {e}")))?;
+        Ok(Authed { caller, party })
     }
 }

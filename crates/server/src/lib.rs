@@ -19,8 +19,10 @@ pub mod metrics;
 pub mod net;
 pub mod openapi;
 pub mod purge;
+pub mod retention;
 pub mod state;
 pub mod tasks;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,7 +42,7 @@ pub use state::{AppState, Clock};
 
 use crate::error::ApiError;
 use crate::handlers::operations;
-use crate::handlers::{aux, availability, constraints, events, intents, ops, reports, subscriptions};
+use crate::handlers::{availability, constraints, events, intents, interuss, ops, reports, subscriptions};
 
 /// Every route, in one place, with the layers `cfg` asks for.
 pub fn router(state: AppState, cfg: &Config) -> Router {
@@ -66,11 +68,11 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route(&format!("{SUB}/{{subscriptionid}}/"), put(empty_version).delete(empty_version))
         .route("/dss/v1/reports", post(reports::make))
         .route("/dss/v1/uss_availability/{uss_id}", get(availability::get).put(availability::set))
-        .route("/aux/v1/version", get(aux::version))
-        .route("/aux/v1/validate_oauth", get(aux::validate_oauth))
-        .route("/aux/v1/pool", get(aux::pool))
-        .route("/aux/v1/pool/dss_instances", get(aux::dss_instances))
-        .route("/aux/v1/pool/dss_instances/heartbeat", put(aux::heartbeat))
+        .route("/aux/v1/version", get(interuss::version))
+        .route("/aux/v1/validate_oauth", get(interuss::validate_oauth))
+        .route("/aux/v1/pool", get(interuss::pool))
+        .route("/aux/v1/pool/dss_instances", get(interuss::dss_instances))
+        .route("/aux/v1/pool/dss_instances/heartbeat", put(interuss::heartbeat))
         .route("/v1/openapi.json", get(openapi::openapi_json))
         .route("/v1/events/stream", get(events::stream))
         .route("/v1/audit", get(events::export))
@@ -98,6 +100,10 @@ pub fn router(state: AppState, cfg: &Config) -> Router {
         .route("/v1/tracks", post(handlers::tracks::post).get(handlers::tracks::list))
         .route("/v1/alerts", get(handlers::alerts::list))
         .route("/v1/alerts/stream", get(handlers::alerts::stream))
+        .route("/", get(web::index))
+        .route("/docs", get(web::docs))
+        .route("/web/dev-token", get(web::dev_token))
+        .route("/web/{*path}", get(web::file))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .fallback(not_found)
@@ -187,6 +193,10 @@ pub async fn build_state(
         coord: coord_tasks::CoordRuntime::new(cfg.ca_file.as_deref(), cfg.metrics_party_labels)?,
         streams: state::StreamSlots::new(cfg.max_streams_per_party),
         dss_instance_id: cfg.dss_instance_id.as_str().into(),
+        dev_tokens: cfg.dev_signer()?.map(|key| web::DevTokens {
+            key: Arc::new(key),
+            audience: cfg.accepted_audiences().into_iter().next().unwrap_or_else(|| "localhost".to_owned()),
+        }),
     };
     // This replica is a DSS instance of the pool; the first one to start
     // makes the pool's DAR id.
@@ -267,6 +277,13 @@ fn start_background(state: &AppState, cfg: &Config, live_runtime: live::LiveRunt
         let s = s.clone();
         async move { purge::purge_once(&s).await }
     });
+    if let Some(keep) = cfg.retention {
+        let s = state.clone();
+        bg.every("retention", cfg.retention_interval, move || {
+            let s = s.clone();
+            async move { retention::retention_once(&s, keep).await.map(|_| ()) }
+        });
+    }
     let s = state.clone();
     bg.every("hotline", cfg.coord_interval, move || {
         let s = s.clone();

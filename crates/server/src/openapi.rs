@@ -9,7 +9,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::handlers::{aux, events, lines, messages, notices, operations, ops, parties, tracks};
+use crate::handlers::{events, interuss, lines, messages, notices, operations, ops, parties, tracks};
 
 /// The native API description.
 #[derive(Debug, OpenApi)]
@@ -53,11 +53,11 @@ use crate::handlers::{aux, events, lines, messages, notices, operations, ops, pa
         tracks::list,
         crate::handlers::alerts::list,
         crate::handlers::alerts::stream,
-        aux::version,
-        aux::validate_oauth,
-        aux::pool,
-        aux::dss_instances,
-        aux::heartbeat,
+        interuss::version,
+        interuss::validate_oauth,
+        interuss::pool,
+        interuss::dss_instances,
+        interuss::heartbeat,
         ops::healthz,
         ops::metrics,
     ),
@@ -160,6 +160,9 @@ mod tests {
             if path.starts_with("/dss/") {
                 continue; // the F3548 API, described by the standard
             }
+            if path == "/" || path == "/docs" || path.starts_with("/web/") {
+                continue; // the web pages, their files and the development sign-in, not the API
+            }
             let mut depth = 1;
             let end = rest
                 .char_indices()
@@ -230,5 +233,75 @@ mod tests {
         let documented: BTreeSet<&str> = props.keys().map(String::as_str).collect();
         let parsed: BTreeSet<&str> = crate::handlers::tracks::FIELDS.into_iter().collect();
         assert_eq!(documented, parsed);
+    }
+
+    /// Every place `schema` leaves a JSON value untyped (`{}`, or an object
+    /// with neither properties nor a value type), following `$ref`s into
+    /// `components.schemas` (each once), as `where` paths.
+    fn untyped(
+        doc: &serde_json::Value,
+        schema: &serde_json::Value,
+        at: &str,
+        seen: &mut BTreeSet<String>,
+    ) -> Vec<String> {
+        use serde_json::Value;
+        let Some(o) = schema.as_object() else { return vec![] };
+        if let Some(Value::String(r)) = o.get("$ref") {
+            let name = r.trim_start_matches("#/components/schemas/").to_owned();
+            if !seen.insert(name.clone()) {
+                return vec![];
+            }
+            return untyped(doc, &doc["components"]["schemas"][&name], &name, seen);
+        }
+        let typed_by = ["type", "oneOf", "anyOf", "allOf", "enum", "const"];
+        if !typed_by.iter().any(|k| o.contains_key(*k)) {
+            return vec![at.to_owned()];
+        }
+        let is_object = o
+            .get("type")
+            .is_some_and(|t| t == "object" || t.as_array().is_some_and(|a| a.contains(&"object".into())));
+        let has_shape =
+            o.contains_key("properties") || o.get("additionalProperties").is_some_and(Value::is_object);
+        let mut out = if is_object && !has_shape { vec![at.to_owned()] } else { vec![] };
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for (i, s) in o.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+                out.extend(untyped(doc, s, &format!("{at}.{key}[{i}]"), seen));
+            }
+        }
+        for (name, s) in o.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            out.extend(untyped(doc, s, &format!("{at}.{name}"), seen));
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(s) = o.get(key).filter(|s| s.is_object()) {
+                out.extend(untyped(doc, s, &format!("{at}.{key}"), seen));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn openapi_native_responses_are_typed() {
+        let doc = serde_json::to_value(NativeApi::openapi()).unwrap();
+        let mut found = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if path == "/v1/openapi.json" {
+                continue; // an OpenAPI 3.1 document: its schema is the specification's own
+            }
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    for (media, content) in response["content"].as_object().into_iter().flatten() {
+                        let at = format!("{method} {path} {status} {media}");
+                        let mut seen = BTreeSet::new();
+                        found.extend(untyped(&doc, &content["schema"], &at, &mut seen));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "untyped response schemas: {found:#?}");
+        // The check itself finds an untyped body.
+        let mut seen = BTreeSet::new();
+        assert_eq!(untyped(&doc, &serde_json::json!({}), "x", &mut seen), ["x"]);
+        let loose = serde_json::json!({"type": "object", "properties": {"a": {"type": "object"}}});
+        assert_eq!(untyped(&doc, &loose, "x", &mut seen), ["x.a"]);
     }
 }

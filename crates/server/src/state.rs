@@ -35,6 +35,8 @@ pub struct AppState {
     pub streams: StreamSlots,
     /// This replica's id among the pool's DSS instances.
     pub dss_instance_id: Arc<str>,
+    /// Signs development tokens for the web page (`--dev` only).
+    pub dev_tokens: Option<crate::web::DevTokens>,
 }
 
 /// Counts the long-lived streams (`/v1/events/stream`, `/v1/alerts/stream`)
@@ -102,7 +104,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Engine, &Ctx) -> Result<T, EngineError> + Send + 'static,
     {
-        let mut ctx = Ctx::new(authed.manager.clone(), self.clock.now())
+        let mut ctx = Ctx::new(authed.party.clone(), self.clock.now())
             .with_roles(authed.roles())
             .with_budget(self.request_timeout);
         // When the client goes away, the connection drops this future: the
@@ -111,7 +113,7 @@ impl AppState {
         let guard = AbandonOnDrop::new();
         ctx.deadline = ctx.deadline.or_abandoned(guard.flag.clone());
         let engine = self.engine.clone();
-        let viewer = authed.manager.clone();
+        let viewer = authed.party.clone();
         let result = tokio::task::spawn_blocking(move || f(&engine, &ctx)).await;
         guard.disarm();
         result

@@ -16,7 +16,7 @@ use deconflict_core::model::{
 use deconflict_core::records::{Record, RecordKey};
 use deconflict_core::store::AreaQuery;
 use deconflict_core::store::EntityKind;
-use deconflict_core::{EntityId, Manager, StoreError, SubscriptionId, Tx, TxMode, Usage};
+use deconflict_core::{EntityId, PartyName, StoreError, SubscriptionId, Tx, TxMode, Usage};
 use geom::Time;
 use postgres::Row;
 use postgres::types::{FromSql, ToSql};
@@ -35,12 +35,13 @@ use entities::{
 };
 use events::{
     CHECKPOINT_PUT, CHECKPOINTS_AFTER, EVENT_APPEND, EVENT_IS_PENDING, EVENT_LAST_SEALED, EVENT_SEAL,
-    EVENTS_SEALED_AFTER, EVENTS_UNSEALED, LEASE_ACQUIRE, after_bound, checkpoint_from_row, entry_from_row,
-    pending_from_row, seq_param,
+    EVENTS_FORGET, EVENTS_SEALED_AFTER, EVENTS_UNSEALED, LEASE_ACQUIRE, after_bound, checkpoint_from_row,
+    entry_from_row, pending_from_row, seq_param,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE,
-    record_from_row,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_AFTER, RECORDS_ALL, RECORDS_ALL_REV,
+    RECORDS_ALL_REV_BEFORE, RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2,
+    RECORDS_BY_K2_REV, RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, record_from_row,
 };
 
 // ---------------------------------------------------------------------------
@@ -273,7 +274,7 @@ impl Tx for PgTx<'_> {
             INTENT_PUT,
             &[
                 &oi.id.as_uuid(),
-                &oi.manager.as_str(),
+                &oi.party.as_str(),
                 &oi.version,
                 &oi.state.as_str(),
                 &oi.ovn.as_str(),
@@ -323,7 +324,7 @@ impl Tx for PgTx<'_> {
             CONSTRAINT_PUT,
             &[
                 &c.id.as_uuid(),
-                &c.manager.as_str(),
+                &c.party.as_str(),
                 &c.version,
                 &c.ovn.as_str(),
                 &c.uss_base_url.as_str(),
@@ -370,7 +371,7 @@ impl Tx for PgTx<'_> {
             SUBSCRIPTION_PUT,
             &[
                 &sub.id.as_uuid(),
-                &sub.manager.as_str(),
+                &sub.party.as_str(),
                 &sub.version,
                 &sub.notification_index,
                 &sub.uss_base_url.as_str(),
@@ -414,7 +415,7 @@ impl Tx for PgTx<'_> {
             .transpose()
     }
 
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
         const T: &str = "uss_availability";
         let rows = self.query(AVAILABILITY_GET, &[&uss.as_str()])?;
         let Some(row) = rows.first() else { return Ok(None) };
@@ -453,7 +454,7 @@ impl Tx for PgTx<'_> {
         })
     }
 
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+    fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let now = now.as_micros();
         let rows = self.query(USAGE_COUNTS, &[&manager.as_str(), &now])?;
         let row = rows.first().ok_or_else(|| StoreError::backend("usage returned no row"))?;
@@ -513,6 +514,10 @@ impl Tx for PgTx<'_> {
         rows.iter().map(entry_from_row).collect()
     }
 
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.execute(EVENTS_FORGET, &[&after_bound(after), &after_bound(through)])
+    }
+
     fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
         let seq = seq_param(c.seq)?;
         self.execute(
@@ -570,8 +575,32 @@ impl Tx for PgTx<'_> {
         rows.iter().map(record_from_row).collect()
     }
 
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let limit = limit_param(limit);
+        let rows = match (key, before) {
+            (RecordKey::All, None) => self.query(RECORDS_ALL_REV, &[&kind, &limit])?,
+            (RecordKey::All, Some(b)) => self.query(RECORDS_ALL_REV_BEFORE, &[&kind, &b, &limit])?,
+            (RecordKey::K1(k), None) => self.query(RECORDS_BY_K1_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K1(k), Some(b)) => self.query(RECORDS_BY_K1_REV_BEFORE, &[&kind, &k, &b, &limit])?,
+            (RecordKey::K2(k), None) => self.query(RECORDS_BY_K2_REV, &[&kind, &k, &limit])?,
+            (RecordKey::K2(k), Some(b)) => self.query(RECORDS_BY_K2_REV_BEFORE, &[&kind, &k, &b, &limit])?,
+        };
+        rows.iter().map(record_from_row).collect()
+    }
+
     fn records_due(&mut self, kind: &str, before: Time, limit: usize) -> Result<Vec<Record>, StoreError> {
         let rows = self.query(RECORDS_DUE, &[&kind, &before.as_micros(), &limit_param(limit)])?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, limit: usize) -> Result<Vec<Record>, StoreError> {
+        let rows = self.query(RECORDS_AFTER, &[&kind, &after, &limit_param(limit)])?;
         rows.iter().map(record_from_row).collect()
     }
 

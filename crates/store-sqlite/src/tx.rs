@@ -11,7 +11,7 @@ use std::ops::Deref;
 
 use deconflict_core::codec;
 use deconflict_core::events::{NewEvent, PendingEvent};
-use deconflict_core::ids::{EntityId, Manager, SubscriptionId};
+use deconflict_core::ids::{EntityId, PartyName, SubscriptionId};
 use deconflict_core::model::{
     Availability, AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription,
 };
@@ -33,13 +33,14 @@ use entities::{
     read_subscription,
 };
 use events::{
-    ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, LAST_SEALED, PUT_CHECKPOINT,
-    SEAL_EVENT, SEALED_AFTER, UNSEALED_EVENTS, after_bound, parties_json, read_checkpoint, read_entry,
-    read_pending, seq_column,
+    ACQUIRE_LEASE, APPEND_EVENT, CHECKPOINTS_AFTER, EVENT_IS_PENDING, FORGET_SEALED, LAST_SEALED,
+    PUT_CHECKPOINT, SEAL_EVENT, SEALED_AFTER, UNSEALED_EVENTS, after_bound, parties_json, read_checkpoint,
+    read_entry, read_pending, seq_column,
 };
 use records::{
-    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE,
-    read_record,
+    RECORD_DELETE, RECORD_GET, RECORD_PUT, RECORDS_AFTER, RECORDS_ALL, RECORDS_ALL_REV,
+    RECORDS_ALL_REV_BEFORE, RECORDS_BY_K1, RECORDS_BY_K1_REV, RECORDS_BY_K1_REV_BEFORE, RECORDS_BY_K2,
+    RECORDS_BY_K2_REV, RECORDS_BY_K2_REV_BEFORE, RECORDS_DUE, read_record,
 };
 
 // ---------------------------------------------------------------------------
@@ -197,7 +198,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     oi.id.to_string(),
-                    oi.manager.as_str(),
+                    oi.party.as_str(),
                     oi.version,
                     oi.state.as_str(),
                     oi.ovn.as_str(),
@@ -240,7 +241,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     c.id.to_string(),
-                    c.manager.as_str(),
+                    c.party.as_str(),
                     c.version,
                     c.ovn.as_str(),
                     c.uss_base_url.as_str(),
@@ -281,7 +282,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
             .query_row(
                 params![
                     s.id.to_string(),
-                    s.manager.as_str(),
+                    s.party.as_str(),
                     s.version,
                     s.notification_index,
                     s.uss_base_url.as_str(),
@@ -311,7 +312,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
         stmt.query_row([id.to_string()], |r| r.get(0)).optional().store()
     }
 
-    fn availability(&mut self, uss: &Manager) -> Result<Option<AvailabilityRecord>, StoreError> {
+    fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {
         let mut stmt = self.conn.prepare_cached(AVAILABILITY).store()?;
         let row = stmt
             .query_row([uss.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
@@ -359,7 +360,7 @@ impl<L: Lease> Tx for SqliteTx<L> {
         Ok(EntityCounts { intents: n(i), constraints: n(c), subscriptions: n(s) })
     }
 
-    fn usage(&mut self, manager: &Manager, now: Time) -> Result<Usage, StoreError> {
+    fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let now = now.as_micros();
         let (i, c): (i64, i64) = self
             .conn
@@ -439,6 +440,17 @@ impl<L: Lease> Tx for SqliteTx<L> {
         self.fetch_all(SEALED_AFTER, [after_bound(seq), limit(n)], read_entry)
     }
 
+    fn forget_sealed(&mut self, after: u64, through: u64) -> Result<u64, StoreError> {
+        self.writable()?;
+        let n = self
+            .conn
+            .prepare_cached(FORGET_SEALED)
+            .store()?
+            .execute(params![after_bound(after), after_bound(through)])
+            .store()?;
+        Ok(n as u64)
+    }
+
     fn put_checkpoint(&mut self, c: &audit::Checkpoint) -> Result<(), StoreError> {
         self.writable()?;
         self.conn
@@ -506,8 +518,36 @@ impl<L: Lease> Tx for SqliteTx<L> {
         }
     }
 
+    fn records_by_rev(
+        &mut self,
+        kind: &str,
+        key: RecordKey<'_>,
+        before: Option<&str>,
+        n: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let n = limit(n);
+        match (key, before) {
+            (RecordKey::All, None) => self.fetch_all(RECORDS_ALL_REV, params![kind, n], read_record),
+            (RecordKey::All, Some(b)) => {
+                self.fetch_all(RECORDS_ALL_REV_BEFORE, params![kind, b, n], read_record)
+            }
+            (RecordKey::K1(k), None) => self.fetch_all(RECORDS_BY_K1_REV, params![kind, k, n], read_record),
+            (RecordKey::K1(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K1_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
+            (RecordKey::K2(k), None) => self.fetch_all(RECORDS_BY_K2_REV, params![kind, k, n], read_record),
+            (RecordKey::K2(k), Some(b)) => {
+                self.fetch_all(RECORDS_BY_K2_REV_BEFORE, params![kind, k, b, n], read_record)
+            }
+        }
+    }
+
     fn records_due(&mut self, kind: &str, before: Time, n: usize) -> Result<Vec<Record>, StoreError> {
         self.fetch_all(RECORDS_DUE, params![kind, before.as_micros(), limit(n)], read_record)
+    }
+
+    fn records_after(&mut self, kind: &str, after: &str, n: usize) -> Result<Vec<Record>, StoreError> {
+        self.fetch_all(RECORDS_AFTER, params![kind, after, limit(n)], read_record)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

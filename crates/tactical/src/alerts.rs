@@ -5,7 +5,7 @@
 //! - **Eligibility.** A pair is considered only when both tracks are
 //!   airborne: not flagged on the ground ([`TrackState::on_ground`]) and not
 //!   below [`AlertConfig::floor_ft`]. Implausible jumps never get this far:
-//!   the [`TrackStore`](crate::TrackStore) holds them back.
+//!   the [`TrackPicture`](crate::TrackPicture) holds them back.
 //! - **Confirmation.** A predicted conflict is *pending* until, for **each**
 //!   of its two tracks, a report at least [`AlertConfig::confirm_s`] newer
 //!   than the first report that predicted it still predicts it. So it needs
@@ -264,7 +264,7 @@ impl AlertTracker {
     /// Feeds one scan: the conflicts predicted at `scan_time` (any order;
     /// pass same- and cross-party ones as the server wishes), the track
     /// states that scan used (any order; sorted by id is fastest, as
-    /// [`TrackStore::snapshot`](crate::TrackStore::snapshot) gives them) and
+    /// [`TrackPicture::snapshot`](crate::TrackPicture::snapshot) gives them) and
     /// the tracks that expired since the last scan. A conflict whose tracks
     /// are not among `tracks` is ignored. Returns the events of this scan:
     /// ends by expiry first, then per pair in `(a, b)` order.

@@ -22,7 +22,7 @@
 //! ## Map
 //!
 //! - [`track`], [`units`]: the track model.
-//! - [`store`]: [`TrackStore`], the picture with bounded history and expiry.
+//! - [`picture`]: [`TrackPicture`], the live picture with bounded history and expiry.
 //! - [`detect`](mod@detect): conflict prediction ([`detect()`] pruned, [`detect_all_pairs`]
 //!   reference); pruning lives in `grid`.
 //! - [`alerts`]: [`AlertTracker`], the STCA-like alert lifecycle in track time.
@@ -38,14 +38,14 @@ pub mod detect;
 mod geo;
 mod grid;
 mod lifecycle;
+pub mod picture;
 pub mod sbs;
-pub mod store;
 pub mod track;
 pub mod traffic;
 pub mod units;
 
 pub use alerts::{Alert, AlertConfig, AlertEvent, AlertId, AlertTracker, CpaPoint, EndReason, Severity};
 pub use detect::{Conflict, ConflictReport, DetectionConfig, detect, detect_all_pairs, predict};
-pub use store::{StoreConfig, TrackStore, UpdateOutcome};
+pub use picture::{PictureConfig, TrackPicture, UpdateOutcome};
 pub use track::{Callsign, OperationKey, PartyId, Position, TrackError, TrackId, TrackState};
 pub use units::{Altitude, AltitudeRef, DegreesTrue, FeetPerMinute, Knots, Timestamp};

@@ -1,22 +1,25 @@
 //! The party registry, lines, suspension and heartbeats.
 
-use serde_json::json;
+use geom::Time;
 
-use super::model::{Heartbeat, Line, LineState, LineView, Party, Policy, WebhookCursor};
-use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, bad, decode, emit, json, kind, load, save};
+use super::events as ev;
+use super::ids::LineId;
+use super::model::{Heartbeat, HeartbeatSource, Line, LineState, LineView, Party, Policy, WebhookCursor};
+use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, plus_s, save};
 use crate::Role;
 use crate::engine::{Ctx, EngineError};
-use crate::ids::Manager;
+use crate::events::EventKind;
+use crate::ids::PartyName;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
-/// What an administrator sets on a line.
+/// What the operator sets on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineSpec {
     /// Human name.
     pub name: String,
-    /// Party names (at least two, each registered).
-    pub parties: Vec<String>,
+    /// The parties (at least two, each registered).
+    pub parties: Vec<PartyName>,
     /// Rules.
     pub policy: Policy,
 }
@@ -35,8 +38,8 @@ fn check_text(field: &str, s: &str, max: usize) -> Result<(), EngineError> {
 }
 
 fn check_party(p: &Party, allow_http: bool) -> Result<(), EngineError> {
-    if Manager::new(&p.name).is_err() || p.name == SERVICE_ACTOR {
-        return bad(format!("party name {:?} cannot be a token sub", p.name));
+    if p.name.is_service() {
+        return bad(format!("party name {:?} is the service's own", p.name.as_str()));
     }
     check_text("display_name", &p.display_name, 200)?;
     check_webhook(p.webhook_url.as_deref(), allow_http)
@@ -50,17 +53,9 @@ fn check_webhook(url: Option<&str>, allow_http: bool) -> Result<(), EngineError>
     }
 }
 
-/// 400 unless `id` can name a line.
-pub fn check_line_id(id: &str) -> Result<(), EngineError> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        return bad(format!("line id {id:?} must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
-    }
-    Ok(())
-}
-
 /// Stores a line; its record is due at its next communication check.
 pub(crate) fn save_line(tx: &mut dyn Tx, line: &Line) -> Result<(), EngineError> {
-    save(tx, kind::LINE, &line.id, line, (None, None), line.next_check_us)
+    save(tx, kind::LINE, line.id.as_str(), line, (None, None), line.next_check)
 }
 
 /// 403 unless the caller is the operator.
@@ -71,20 +66,22 @@ pub(crate) fn require_operator(ctx: &Ctx, what: &str) -> Result<(), EngineError>
     Err(EngineError::Forbidden(format!("only the operator may {what}; {} is a party", ctx.caller)))
 }
 
+fn load_line(tx: &mut dyn Tx, id: &LineId) -> Result<Line, EngineError> {
+    load(tx, kind::LINE, id.as_str())?.ok_or_else(|| EngineError::NotFound(format!("line {id} not found")))
+}
+
 /// The line `id` as `ctx` may read it: any line for the operator, otherwise
 /// only a line the caller is on (404 for an unknown line, 403 otherwise).
-pub(crate) fn readable_line(tx: &mut dyn Tx, ctx: &Ctx, id: &str) -> Result<Line, EngineError> {
+pub(crate) fn readable_line(tx: &mut dyn Tx, ctx: &Ctx, id: &LineId) -> Result<Line, EngineError> {
     if ctx.roles.has(Role::Operator) {
-        return load(tx, kind::LINE, id)?
-            .ok_or_else(|| EngineError::NotFound(format!("line {id} not found")));
+        return load_line(tx, id);
     }
-    line_for(tx, id, ctx.caller.as_str())
+    line_for(tx, id, &ctx.caller)
 }
 
 /// The line `id` if `caller` is on it (404 for an unknown line, 403 otherwise).
-pub(crate) fn line_for(tx: &mut dyn Tx, id: &str, caller: &str) -> Result<Line, EngineError> {
-    let line: Line =
-        load(tx, kind::LINE, id)?.ok_or_else(|| EngineError::NotFound(format!("line {id} not found")))?;
+pub(crate) fn line_for(tx: &mut dyn Tx, id: &LineId, caller: &PartyName) -> Result<Line, EngineError> {
+    let line = load_line(tx, id)?;
     if !line.has(caller) {
         return Err(EngineError::Forbidden(format!("{caller} is not a party on line {id}")));
     }
@@ -99,19 +96,20 @@ pub(crate) fn all_lines(tx: &mut dyn Tx) -> Result<Vec<Line>, EngineError> {
 /// Records a sign of life of `party` on `line_id`.
 pub(crate) fn touch_heartbeat(
     tx: &mut dyn Tx,
-    line_id: &str,
-    party: &str,
-    at_us: i64,
-    via: &str,
+    line_id: &LineId,
+    party: &PartyName,
+    at: Time,
+    via: HeartbeatSource,
 ) -> Result<Heartbeat, EngineError> {
-    let hb = Heartbeat { line_id: line_id.to_owned(), party: party.to_owned(), at_us, via: via.to_owned() };
-    save(tx, kind::HEARTBEAT, &format!("{line_id}:{party}"), &hb, (Some(line_id), Some(party)), None)?;
+    let hb = Heartbeat { line_id: line_id.clone(), party: party.clone(), at, via };
+    let id = format!("{line_id}:{party}");
+    save(tx, kind::HEARTBEAT, &id, &hb, (Some(line_id.as_str()), Some(party.as_str())), None)?;
     Ok(hb)
 }
 
-fn view(tx: &mut dyn Tx, line: Line) -> Result<LineView, EngineError> {
+pub(crate) fn view(tx: &mut dyn Tx, line: Line) -> Result<LineView, EngineError> {
     let heartbeats = tx
-        .records_by(kind::HEARTBEAT, RecordKey::K1(&line.id), MAX_LIST)?
+        .records_by(kind::HEARTBEAT, RecordKey::K1(line.id.as_str()), MAX_LIST)?
         .iter()
         .map(decode)
         .collect::<Result<Vec<Heartbeat>, _>>()?;
@@ -131,11 +129,10 @@ impl Coord<'_> {
     pub fn put_party(&self, ctx: &Ctx, mut party: Party) -> Result<(Party, bool), EngineError> {
         require_operator(ctx, "register parties")?;
         check_party(&party, self.allow_http())?;
-        party.updated_at_us = ctx.now.as_micros();
-        let actor = ctx.caller.to_string();
+        party.updated_at = ctx.now;
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let created = tx.record(kind::PARTY, &party.name)?.is_none();
-            write_party(tx, &party, &actor)?;
+            let created = tx.record(kind::PARTY, party.name.as_str())?.is_none();
+            write_party(tx, &party, &ctx.caller)?;
             Ok((party.clone(), created))
         })
     }
@@ -148,21 +145,25 @@ impl Coord<'_> {
     /// # Errors
     /// `Forbidden` for anyone else, `NotFound` for an unregistered party,
     /// `BadRequest` for a bad URL; `Timeout`, `Store`.
-    pub fn set_webhook(&self, ctx: &Ctx, party: &str, url: Option<String>) -> Result<Party, EngineError> {
-        if ctx.caller.as_str() != party && !ctx.roles.has(Role::Operator) {
+    pub fn set_webhook(
+        &self,
+        ctx: &Ctx,
+        party: &PartyName,
+        url: Option<String>,
+    ) -> Result<Party, EngineError> {
+        if &ctx.caller != party && !ctx.roles.has(Role::Operator) {
             return Err(EngineError::Forbidden(format!(
                 "only {party} itself or the operator may change {party}'s webhook; {} may not",
                 ctx.caller
             )));
         }
         check_webhook(url.as_deref(), self.allow_http())?;
-        let actor = ctx.caller.to_string();
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let mut p: Party = load(tx, kind::PARTY, party)?
+            let mut p: Party = load(tx, kind::PARTY, party.as_str())?
                 .ok_or_else(|| EngineError::NotFound(format!("party {party} is not registered")))?;
             p.webhook_url.clone_from(&url);
-            p.updated_at_us = ctx.now.as_micros();
-            write_party(tx, &p, &actor)?;
+            p.updated_at = ctx.now;
+            write_party(tx, &p, &ctx.caller)?;
             Ok(p)
         })
     }
@@ -172,7 +173,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `BadRequest` naming the bad entry; `Store`.
-    pub fn load_parties(&self, now: geom::Time, parties: &[Party]) -> Result<usize, EngineError> {
+    pub fn load_parties(&self, now: Time, parties: &[Party]) -> Result<usize, EngineError> {
         for (i, p) in parties.iter().enumerate() {
             check_party(p, self.allow_http())
                 .map_err(|e| EngineError::BadRequest(format!("parties[{i}]: {e}")))?;
@@ -180,13 +181,13 @@ impl Coord<'_> {
         self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             let mut written = 0;
             for p in parties {
-                let old: Option<Party> = load(tx, kind::PARTY, &p.name)?;
+                let old: Option<Party> = load(tx, kind::PARTY, p.name.as_str())?;
                 let same =
                     old.is_some_and(|o| o.display_name == p.display_name && o.webhook_url == p.webhook_url);
                 if !same {
                     let mut p = p.clone();
-                    p.updated_at_us = now.as_micros();
-                    write_party(tx, &p, SERVICE_ACTOR)?;
+                    p.updated_at = now;
+                    write_party(tx, &p, &PartyName::service())?;
                     written += 1;
                 }
             }
@@ -206,11 +207,10 @@ impl Coord<'_> {
     /// Creates or updates line `id` (the operator only). Returns it and whether it was created.
     ///
     /// # Errors
-    /// `Forbidden` for a party; `BadRequest` (bad id, fewer than two parties,
-    /// unknown party, bad policy); `Timeout`, `Store`.
-    pub fn put_line(&self, ctx: &Ctx, id: &str, spec: &LineSpec) -> Result<(LineView, bool), EngineError> {
+    /// `Forbidden` for a party; `BadRequest` (fewer than two parties, unknown
+    /// party, bad policy); `Timeout`, `Store`.
+    pub fn put_line(&self, ctx: &Ctx, id: &LineId, spec: &LineSpec) -> Result<(LineView, bool), EngineError> {
         require_operator(ctx, "create or change lines")?;
-        check_line_id(id)?;
         check_text("name", &spec.name, 200)?;
         let mut parties = spec.parties.clone();
         parties.sort();
@@ -221,54 +221,53 @@ impl Coord<'_> {
         if let Some(p) = spec.policy.problem() {
             return bad(p);
         }
-        let now = ctx.now.as_micros();
+        let now = ctx.now;
         self.engine.write_tx(&ctx.deadline, |tx| {
             for p in &parties {
-                if tx.record(kind::PARTY, p)?.is_none() {
-                    return bad(format!("party {p:?} is not registered (PUT /v1/parties/{p} first)"));
+                if tx.record(kind::PARTY, p.as_str())?.is_none() {
+                    return bad(format!(
+                        "party {:?} is not registered (PUT /v1/parties/{p} first)",
+                        p.as_str()
+                    ));
                 }
             }
-            let old: Option<Line> = load(tx, kind::LINE, id)?;
-            let interval_us = spec.policy.liveness_interval_s * SECOND_US;
+            let old: Option<Line> = load(tx, kind::LINE, id.as_str())?;
+            let next = plus_s(now, spec.policy.liveness_interval_s);
             let line = match &old {
                 None => Line {
-                    id: id.to_owned(),
+                    id: id.clone(),
                     name: spec.name.clone(),
                     parties: parties.clone(),
                     state: LineState::Active,
                     policy: spec.policy,
-                    created_at_us: now,
-                    updated_at_us: now,
-                    next_check_us: Some(now + interval_us),
+                    created_at: now,
+                    updated_at: now,
+                    next_check: Some(next),
                 },
                 Some(o) => {
-                    let next_check_us = match o.state {
+                    let next_check = match o.state {
                         LineState::Suspended { .. } => None,
-                        _ if o.policy.liveness_interval_s != spec.policy.liveness_interval_s => {
-                            Some(now + interval_us)
-                        }
-                        _ => o.next_check_us,
+                        _ if o.policy.liveness_interval_s != spec.policy.liveness_interval_s => Some(next),
+                        _ => o.next_check,
                     };
                     Line {
                         name: spec.name.clone(),
                         parties: parties.clone(),
                         policy: spec.policy,
-                        updated_at_us: now,
-                        next_check_us,
+                        updated_at: now,
+                        next_check,
                         ..o.clone()
                     }
                 }
             };
             save_line(tx, &line)?;
-            let told: Vec<String> = line
+            let told = line
                 .parties
                 .iter()
                 .chain(old.iter().flat_map(|o| o.parties.iter()))
-                .cloned()
-                .chain(std::iter::once(ctx.caller.to_string()))
-                .collect();
-            let kind = if old.is_some() { "line.updated" } else { "line.created" };
-            emit(tx, now, kind, ctx.caller.as_str(), id, told, &json!({ "line": json(&line) }))?;
+                .chain(std::iter::once(&ctx.caller));
+            let kind = if old.is_some() { EventKind::LineUpdated } else { EventKind::LineCreated };
+            emit(tx, now, kind, &ctx.caller, id, told, &ev::LineChanged { line: &line })?;
             Ok((view(tx, line)?, old.is_none()))
         })
     }
@@ -278,10 +277,9 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn lines(&self, ctx: &Ctx) -> Result<Vec<LineView>, EngineError> {
-        let caller = ctx.caller.as_str();
         let all = ctx.roles.has(Role::Operator);
         self.engine.read_tx(|tx| {
-            all_lines(tx)?.into_iter().filter(|l| all || l.has(caller)).map(|l| view(tx, l)).collect()
+            all_lines(tx)?.into_iter().filter(|l| all || l.has(&ctx.caller)).map(|l| view(tx, l)).collect()
         })
     }
 
@@ -289,7 +287,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
-    pub fn line(&self, ctx: &Ctx, id: &str) -> Result<LineView, EngineError> {
+    pub fn line(&self, ctx: &Ctx, id: &LineId) -> Result<LineView, EngineError> {
         self.engine.read_tx(|tx| {
             let line = readable_line(tx, ctx, id)?;
             view(tx, line)
@@ -302,23 +300,22 @@ impl Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden` (not on the line), `BadRequest` (no reason),
     /// `Stale` (already suspended, 409), `Timeout`, `Store`.
-    pub fn suspend_line(&self, ctx: &Ctx, id: &str, why: &str) -> Result<LineView, EngineError> {
+    pub fn suspend_line(&self, ctx: &Ctx, id: &LineId, why: &str) -> Result<LineView, EngineError> {
         check_text("why", why, 1000)?;
-        let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
+        let (now, by) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let mut line = line_for(tx, id, &by)?;
+            let mut line = line_for(tx, id, by)?;
             if let LineState::Suspended { by: who, why: reason, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is already suspended by {who}: {reason}")));
             }
             let before = line.state.as_str();
-            line.state = LineState::Suspended { by: by.clone(), at_us: now, why: why.to_owned() };
-            line.next_check_us = None;
-            line.updated_at_us = now;
+            line.state = LineState::Suspended { by: by.clone(), at: now, why: why.to_owned() };
+            line.next_check = None;
+            line.updated_at = now;
             save_line(tx, &line)?;
-            touch_heartbeat(tx, id, &by, now, "suspend")?;
-            let payload =
-                json!({ "line_id": id, "by": by, "at_us": now, "why": why, "state_before": before });
-            emit(tx, now, "line.suspended", &by, id, line.parties.clone(), &payload)?;
+            touch_heartbeat(tx, id, by, now, HeartbeatSource::Suspend)?;
+            let payload = ev::LineSuspended { line_id: id, by, at: now, why, state_before: before };
+            emit(tx, now, EventKind::LineSuspended, by, id, &line.parties, &payload)?;
             view(tx, line)
         })
     }
@@ -328,30 +325,32 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Stale` (not suspended, 409), `Timeout`, `Store`.
-    pub fn resume_line(&self, ctx: &Ctx, id: &str, why: Option<&str>) -> Result<LineView, EngineError> {
+    pub fn resume_line(&self, ctx: &Ctx, id: &LineId, why: Option<&str>) -> Result<LineView, EngineError> {
         if let Some(w) = why {
             check_text("why", w, 1000)?;
         }
-        let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
+        let (now, by) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let mut line = line_for(tx, id, &by)?;
-            let LineState::Suspended { by: suspended_by, at_us, why: suspended_why } = line.state.clone()
-            else {
+            let mut line = line_for(tx, id, by)?;
+            let LineState::Suspended { by: suspended_by, at, why: suspended_why } = line.state.clone() else {
                 return Err(EngineError::Stale(format!(
                     "line {id} is not suspended (it is {})",
                     line.state.as_str()
                 )));
             };
             line.state = LineState::Active;
-            line.next_check_us = Some(now + line.policy.liveness_interval_s * SECOND_US);
-            line.updated_at_us = now;
+            line.next_check = Some(plus_s(now, line.policy.liveness_interval_s));
+            line.updated_at = now;
             save_line(tx, &line)?;
-            touch_heartbeat(tx, id, &by, now, "resume")?;
-            let payload = json!({
-                "line_id": id, "by": by, "at_us": now, "why": why,
-                "suspended": { "by": suspended_by, "at_us": at_us, "why": suspended_why },
-            });
-            emit(tx, now, "line.resumed", &by, id, line.parties.clone(), &payload)?;
+            touch_heartbeat(tx, id, by, now, HeartbeatSource::Resume)?;
+            let payload = ev::LineResumed {
+                line_id: id,
+                by,
+                at: now,
+                why,
+                suspended: ev::Suspension { by: &suspended_by, at, why: &suspended_why },
+            };
+            emit(tx, now, EventKind::LineResumed, by, id, &line.parties, &payload)?;
             view(tx, line)
         })
     }
@@ -360,32 +359,33 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
-    pub fn heartbeat(&self, ctx: &Ctx, id: &str) -> Result<Heartbeat, EngineError> {
-        let (now, by) = (ctx.now.as_micros(), ctx.caller.to_string());
+    pub fn heartbeat(&self, ctx: &Ctx, id: &LineId) -> Result<Heartbeat, EngineError> {
+        let (now, by) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let line = line_for(tx, id, &by)?;
-            let hb = touch_heartbeat(tx, id, &by, now, "heartbeat")?;
-            emit(tx, now, "line.heartbeat", &by, id, line.parties.clone(), &json(&hb))?;
+            let line = line_for(tx, id, by)?;
+            let hb = touch_heartbeat(tx, id, by, now, HeartbeatSource::Heartbeat)?;
+            let payload: &ev::LineHeartbeat = &hb;
+            emit(tx, now, EventKind::LineHeartbeat, by, id, &line.parties, payload)?;
             Ok(hb)
         })
     }
 }
 
-fn write_party(tx: &mut dyn Tx, party: &Party, actor: &str) -> Result<(), EngineError> {
-    save(tx, kind::PARTY, &party.name, party, (None, None), None)?;
-    if party.webhook_url.is_some() && tx.record(kind::WEBHOOK_CURSOR, &party.name)?.is_none() {
+fn write_party(tx: &mut dyn Tx, party: &Party, actor: &PartyName) -> Result<(), EngineError> {
+    save(tx, kind::PARTY, party.name.as_str(), party, (None, None), None)?;
+    if party.webhook_url.is_some() && tx.record(kind::WEBHOOK_CURSOR, party.name.as_str())?.is_none() {
         // Start at the head: a new webhook gets what happens from now on (the
         // stream with `Last-Event-ID` serves history).
         let head = tx.last_sealed()?.map_or(0, |e| e.seq);
         let cursor = WebhookCursor { seq: head, ..WebhookCursor::default() };
-        save(tx, kind::WEBHOOK_CURSOR, &party.name, &cursor, (None, None), None)?;
+        save(tx, kind::WEBHOOK_CURSOR, party.name.as_str(), &cursor, (None, None), None)?;
     }
-    // The webhook URL is in the event: only the party and the actor see it,
-    // and the party must be able to tell where its events are being sent.
-    let payload = json!({
-        "name": party.name, "display_name": party.display_name, "webhook": party.webhook_url.is_some(),
-        "webhook_url": party.webhook_url,
-    });
-    let told = [party.name.clone(), actor.to_owned()];
-    emit(tx, party.updated_at_us, "party.updated", actor, &party.name, told, &payload)
+    let payload = ev::PartyUpdated {
+        name: &party.name,
+        display_name: &party.display_name,
+        webhook: party.webhook_url.is_some(),
+        webhook_url: party.webhook_url.as_deref(),
+    };
+    let told = [&party.name, actor];
+    emit(tx, party.updated_at, EventKind::PartyUpdated, actor, &party.name, told, &payload)
 }

@@ -6,14 +6,19 @@
 //! Exercise checks run on demand, are flagged in every record and event, and
 //! never change the line's state.
 
-use serde_json::json;
+use geom::Time;
 
+use super::events as ev;
+use super::ids::{CheckId, LineId, MessageId};
 use super::lines::{line_for, save_line};
 use super::messages::post;
 use super::model::{Check, CheckResult, Line, LineState, Message, MessageKind, Priority, Refs};
-use super::{Coord, MAX_LIST, SECOND_US, SERVICE_ACTOR, decode, emit, json, kind, load, new_id, save};
+use super::page::{self, Page};
+use super::{Coord, decode, emit, kind, load, plus_s, save};
 use crate::engine::{Ctx, EngineError};
-use crate::records::RecordKey;
+use crate::events::EventKind;
+use crate::ids::PartyName;
+use crate::records::{Record, RecordKey};
 use crate::store::Tx;
 
 /// What one liveness pass did.
@@ -28,29 +33,29 @@ pub struct LivenessReport {
 const BATCH: usize = 100;
 
 fn save_check(tx: &mut dyn Tx, c: &Check) -> Result<(), EngineError> {
-    let due = (c.result == CheckResult::Open).then_some(c.deadline_us);
-    save(tx, kind::CHECK, &c.id, c, (Some(&c.line_id), None), due)
+    let due = (c.result == CheckResult::Open).then_some(c.deadline);
+    save(tx, kind::CHECK, &c.id.to_string(), c, (Some(c.line_id.as_str()), None), due)
 }
 
 /// Starts a check of `line` now.
 fn start_check(
     tx: &mut dyn Tx,
     line: &Line,
-    now: i64,
+    now: Time,
     exercise: bool,
-    actor: &str,
+    actor: &PartyName,
 ) -> Result<Check, EngineError> {
-    let (check_id, message_id) = (new_id(), new_id());
+    let (check_id, message_id) = (CheckId::new(), MessageId::new());
     let deadline_s = line.policy.liveness_deadline_s;
     let prefix = if exercise { "EXERCISE EXERCISE EXERCISE. " } else { "" };
     let suffix = if exercise { " Test data: no operational meaning." } else { "" };
     let message = Message {
-        id: message_id.clone(),
+        id: message_id,
         line_id: line.id.clone(),
-        thread_id: message_id.clone(),
+        thread_id: message_id,
         reply_to: None,
         kind: MessageKind::CommCheck,
-        sender: SERVICE_ACTOR.to_owned(),
+        sender: PartyName::service(),
         recipients: line.parties.clone(),
         priority: Priority::Urgent,
         text: format!(
@@ -61,85 +66,93 @@ fn start_check(
         template: None,
         fields: Default::default(),
         idempotency_key: None,
-        check_id: Some(check_id.clone()),
+        check_id: Some(check_id),
         exercise,
-        sent_at_us: now,
+        sent_at: now,
     };
     post(tx, line, &message)?;
     let check = Check {
-        id: check_id.clone(),
+        id: check_id,
         line_id: line.id.clone(),
         message_id,
         exercise,
-        started_at_us: now,
-        deadline_us: now + deadline_s * SECOND_US,
+        started_at: now,
+        deadline: plus_s(now, deadline_s),
         parties: line.parties.clone(),
         acks: Default::default(),
         result: CheckResult::Open,
         failed: Vec::new(),
-        finished_at_us: None,
+        finished_at: None,
     };
     save_check(tx, &check)?;
-    emit(
-        tx,
-        now,
-        "check.started",
-        actor,
-        &check_id,
-        line.parties.clone(),
-        &json!({ "check": json(&check) }),
-    )?;
+    let payload = ev::CheckStarted { check: &check };
+    emit(tx, now, EventKind::CheckStarted, actor, check_id, &line.parties, &payload)?;
     Ok(check)
 }
 
 /// Decides a check: passed if everyone acknowledged, failed otherwise; moves
 /// the line between active and dead (not for exercises).
-fn finish(tx: &mut dyn Tx, mut check: Check, now: i64) -> Result<CheckResult, EngineError> {
+fn finish(tx: &mut dyn Tx, mut check: Check, now: Time) -> Result<CheckResult, EngineError> {
     check.failed = check.parties.iter().filter(|p| !check.acks.contains_key(*p)).cloned().collect();
     check.result = if check.failed.is_empty() { CheckResult::Passed } else { CheckResult::Failed };
-    check.finished_at_us = Some(now);
+    check.finished_at = Some(now);
     save_check(tx, &check)?;
     let passed = check.result == CheckResult::Passed;
-    let kind_name = if passed { "check.passed" } else { "check.failed" };
-    let payload = json!({
-        "check_id": check.id, "line_id": check.line_id, "exercise": check.exercise,
-        "started_at_us": check.started_at_us, "deadline_us": check.deadline_us,
-        "acks": check.acks, "failed": check.failed,
-    });
-    emit(tx, now, kind_name, SERVICE_ACTOR, &check.id, check.parties.clone(), &payload)?;
+    let kind_name = if passed { EventKind::CheckPassed } else { EventKind::CheckFailed };
+    let payload = ev::CheckDecided {
+        check_id: check.id,
+        line_id: &check.line_id,
+        exercise: check.exercise,
+        started_at: check.started_at,
+        deadline: check.deadline,
+        acks: &check.acks,
+        failed: &check.failed,
+    };
+    let service = PartyName::service();
+    emit(tx, now, kind_name, &service, check.id, &check.parties, &payload)?;
     if check.exercise {
         return Ok(check.result);
     }
-    let Some(mut line) = load::<Line>(tx, kind::LINE, &check.line_id)? else { return Ok(check.result) };
+    let Some(mut line) = load::<Line>(tx, kind::LINE, check.line_id.as_str())? else {
+        return Ok(check.result);
+    };
     let change = match (&line.state, passed) {
         (LineState::Active, false) => {
-            Some((LineState::Dead { since_us: now, failed_check: check.id.clone() }, "line.dead"))
+            Some((LineState::Dead { since: now, failed_check: check.id }, EventKind::LineDead))
         }
-        (LineState::Dead { .. }, true) => Some((LineState::Active, "line.alive")),
+        (LineState::Dead { .. }, true) => Some((LineState::Active, EventKind::LineAlive)),
         _ => None,
     };
     if let Some((state, event)) = change {
         let before = line.state.clone();
         line.state = state;
-        line.updated_at_us = now;
+        line.updated_at = now;
         save_line(tx, &line)?;
-        let payload = json!({
-            "line_id": line.id, "check_id": check.id, "failed": check.failed,
-            "state": json(&line.state), "state_before": json(&before),
-        });
-        emit(tx, now, event, SERVICE_ACTOR, &line.id, line.parties.clone(), &payload)?;
+        let payload = ev::LineLiveness {
+            line_id: &line.id,
+            check_id: check.id,
+            failed: &check.failed,
+            state: &line.state,
+            state_before: &before,
+        };
+        emit(tx, now, event, &service, &line.id, &line.parties, &payload)?;
     }
     Ok(check.result)
 }
 
 /// Records `party`'s acknowledgement of check `check_id`; the last one passes it.
-pub(crate) fn record_ack(tx: &mut dyn Tx, check_id: &str, party: &str, now: i64) -> Result<(), EngineError> {
-    let Some(mut check) = load::<Check>(tx, kind::CHECK, check_id)? else { return Ok(()) };
-    if check.result != CheckResult::Open || now > check.deadline_us {
+pub(crate) fn record_ack(
+    tx: &mut dyn Tx,
+    check_id: CheckId,
+    party: &PartyName,
+    now: Time,
+) -> Result<(), EngineError> {
+    let Some(mut check) = load::<Check>(tx, kind::CHECK, &check_id.to_string())? else { return Ok(()) };
+    if check.result != CheckResult::Open || now > check.deadline {
         // Too late to count; the log still has the acknowledgement event.
         return Ok(());
     }
-    check.acks.insert(party.to_owned(), now);
+    check.acks.insert(party.clone(), now);
     if check.parties.iter().all(|p| check.acks.contains_key(p)) {
         finish(tx, check, now)?;
     } else {
@@ -154,8 +167,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `Store`.
-    pub fn liveness_due(&self, now: geom::Time) -> Result<LivenessReport, EngineError> {
-        let now_us = now.as_micros();
+    pub fn liveness_due(&self, now: Time) -> Result<LivenessReport, EngineError> {
         let mut report = LivenessReport::default();
         loop {
             let (n, failed) = self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
@@ -163,8 +175,7 @@ impl Coord<'_> {
                 let mut failed = 0;
                 for r in &due {
                     let check: Check = decode(r)?;
-                    if check.result == CheckResult::Open && finish(tx, check, now_us)? == CheckResult::Failed
-                    {
+                    if check.result == CheckResult::Open && finish(tx, check, now)? == CheckResult::Failed {
                         failed += 1;
                     }
                 }
@@ -181,10 +192,10 @@ impl Coord<'_> {
                 for r in &due {
                     let mut line: Line = decode(r)?;
                     if matches!(line.state, LineState::Suspended { .. }) {
-                        line.next_check_us = None;
+                        line.next_check = None;
                     } else {
-                        start_check(tx, &line, now_us, false, SERVICE_ACTOR)?;
-                        line.next_check_us = Some(now_us + line.policy.liveness_interval_s * SECOND_US);
+                        start_check(tx, &line, now, false, &PartyName::service())?;
+                        line.next_check = Some(plus_s(now, line.policy.liveness_interval_s));
                     }
                     save_line(tx, &line)?;
                 }
@@ -202,32 +213,33 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Stale` (suspended line, 409), `Timeout`, `Store`.
-    pub fn start_exercise(&self, ctx: &Ctx, id: &str) -> Result<Check, EngineError> {
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
+    pub fn start_exercise(&self, ctx: &Ctx, id: &LineId) -> Result<Check, EngineError> {
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let line = line_for(tx, id, &caller)?;
+            let line = line_for(tx, id, &ctx.caller)?;
             if let LineState::Suspended { by, why, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {id} is suspended by {by}: {why}")));
             }
-            start_check(tx, &line, now, true, &caller)
+            start_check(tx, &line, ctx.now, true, &ctx.caller)
         })
     }
 
-    /// The checks of line `id`, newest first, at most `limit`.
+    /// The checks of line `id`, newest first, at most `limit`, below check
+    /// `before` if given.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
-    pub fn checks(&self, ctx: &Ctx, id: &str, limit: usize) -> Result<Vec<Check>, EngineError> {
+    pub fn checks(
+        &self,
+        ctx: &Ctx,
+        id: &LineId,
+        before: Option<CheckId>,
+        limit: usize,
+    ) -> Result<Page<Check, CheckId>, EngineError> {
         self.engine.read_tx(|tx| {
             super::lines::readable_line(tx, ctx, id)?;
-            let mut all: Vec<Check> = tx
-                .records_by(kind::CHECK, RecordKey::K1(id), MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?;
-            all.reverse();
-            all.truncate(limit);
-            Ok(all)
+            let list = (kind::CHECK, RecordKey::K1(id.as_str()));
+            let keep = |_: &mut dyn Tx, r: &Record| decode(r).map(Some);
+            page::newest_first(tx, list, before.map(|c| c.to_string()), limit, keep, |c: &Check| c.id)
         })
     }
 }

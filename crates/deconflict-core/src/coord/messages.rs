@@ -4,24 +4,26 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use geom::Time;
+use serde::{Deserialize, Serialize};
 
+use super::events as ev;
+use super::ids::{LineId, MessageId, ThreadId};
 use super::lines::{line_for, touch_heartbeat};
-use super::model::{Delivery, Line, LineState, Message, MessageKind, MessageView, Priority, Refs, Sent};
+use super::model::{
+    Delivery, DeliveryChannel, HeartbeatSource, Line, LineState, Message, MessageKind, MessageView, Priority,
+    Refs, Sent,
+};
+use super::page::{self, Page};
+use super::stored::us;
 use super::{
-    Coord, MAX_LIST, MAX_TEXT_BYTES, SECOND_US, SERVICE_ACTOR, bad, decode, emit, json, kind, liveness, load,
-    new_id, save,
+    Coord, MAX_LIST, MAX_TEXT_BYTES, Template, bad, decode, emit, kind, liveness, load, plus_s, save,
 };
 use crate::engine::{Ctx, EngineError};
-use crate::records::RecordKey;
+use crate::events::EventKind;
+use crate::ids::PartyName;
+use crate::records::{Record, RecordKey};
 use crate::store::Tx;
-
-/// The standard templates and their fields (required, optional).
-pub const TEMPLATES: &[(&str, &[&str], &[&str])] = &[
-    ("intent_to_operate", &["what", "when"], &["where"]),
-    ("request_to_vacate", &["where", "until"], &["reason"]),
-    ("emergency_assistance", &["nature"], &["position"]),
-];
 
 /// Fewest seconds between two system messages on the thread of one pair of
 /// conflicting intents (a client retrying a refused write must not flood it).
@@ -37,15 +39,31 @@ pub struct MessageDraft {
     /// What it is about.
     pub refs: Refs,
     /// A standard template.
-    pub template: Option<String>,
+    pub template: Option<Template>,
     /// The template's fields.
     pub fields: BTreeMap<String, String>,
     /// The message it answers.
-    pub reply_to: Option<String>,
+    pub reply_to: Option<MessageId>,
     /// A subset of the other parties on the line (default: all of them).
-    pub to: Option<Vec<String>>,
+    pub to: Option<Vec<PartyName>>,
     /// Makes a retried send return the first message instead of sending again.
     pub idempotency_key: Option<String>,
+}
+
+impl MessageDraft {
+    /// A plain message of `priority` to every other party on the line.
+    pub fn new(priority: Priority, text: impl Into<String>) -> Self {
+        Self {
+            priority,
+            text: text.into(),
+            refs: Refs::default(),
+            template: None,
+            fields: BTreeMap::new(),
+            reply_to: None,
+            to: None,
+            idempotency_key: None,
+        }
+    }
 }
 
 /// What one escalation pass did.
@@ -55,73 +73,19 @@ pub struct EscalationReport {
     pub escalated: usize,
 }
 
-fn fill_template(
-    name: &str,
-    fields: &BTreeMap<String, String>,
-    sender: &str,
-    remarks: &str,
-) -> Result<String, EngineError> {
-    let Some((_, required, optional)) = TEMPLATES.iter().find(|(n, _, _)| *n == name) else {
-        let names: Vec<&str> = TEMPLATES.iter().map(|t| t.0).collect();
-        return bad(format!("template {name:?} is not one of {}", names.join(", ")));
-    };
-    for k in fields.keys() {
-        if !required.contains(&k.as_str()) && !optional.contains(&k.as_str()) {
-            return bad(format!(
-                "fields.{k} is not a field of template {name} (fields: {})",
-                [*required, *optional].concat().join(", ")
-            ));
-        }
-    }
-    let get = |k: &str, req: bool| -> Result<Option<String>, EngineError> {
-        match fields.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-            Some(v) => Ok(Some(v.to_owned())),
-            None if req => bad(format!("template {name} needs fields.{k}")),
-            None => Ok(None),
-        }
-    };
-    let mut text = match name {
-        "intent_to_operate" => {
-            let (what, when, place) = (get("what", true)?, get("when", true)?, get("where", false)?);
-            let mut t = format!(
-                "INTENT TO OPERATE. {sender} intends to operate: {}. When: {}.",
-                what.unwrap_or_default(),
-                when.unwrap_or_default()
-            );
-            if let Some(w) = place {
-                t.push_str(&format!(" Where: {w}."));
-            }
-            t
-        }
-        "request_to_vacate" => {
-            let (place, until, reason) = (get("where", true)?, get("until", true)?, get("reason", false)?);
-            let mut t = format!(
-                "REQUEST TO VACATE. {sender} requests that {} be vacated until {}.",
-                place.unwrap_or_default(),
-                until.unwrap_or_default()
-            );
-            if let Some(r) = reason {
-                t.push_str(&format!(" Reason: {r}."));
-            }
-            t
-        }
-        _ => {
-            let (nature, position) = (get("nature", true)?, get("position", false)?);
-            let mut t = format!(
-                "EMERGENCY ASSISTANCE. {sender} requests immediate assistance: {}.",
-                nature.unwrap_or_default()
-            );
-            if let Some(p) = position {
-                t.push_str(&format!(" Position: {p}."));
-            }
-            t
-        }
-    };
-    if !remarks.trim().is_empty() {
-        text.push_str(" Remarks: ");
-        text.push_str(remarks.trim());
-    }
-    Ok(text)
+/// Body of a `message_key` record: the first message sent with the key.
+#[derive(Debug, Serialize, Deserialize)]
+struct MessageKey {
+    message_id: MessageId,
+}
+
+/// Body of a `conflict_thread` record.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ConflictThreadState {
+    thread_id: ThreadId,
+    /// When the thread was last posted to (retention goes by it).
+    #[serde(rename = "last_posted_us", with = "us")]
+    pub(crate) last_posted: Time,
 }
 
 fn check_message_text(text: &str) -> Result<(), EngineError> {
@@ -144,32 +108,47 @@ fn check_operator(operator: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-fn delivery_id(message_id: &str, recipient: &str) -> String {
+pub(crate) fn delivery_id(message_id: MessageId, recipient: &PartyName) -> String {
     format!("{message_id}:{recipient}")
 }
 
-fn key_id(sender: &str, key: &str) -> String {
-    format!("{}:{sender}/{key}", sender.len())
+pub(crate) fn key_id(sender: &PartyName, key: &str) -> String {
+    format!("{}:{sender}/{key}", sender.as_str().len())
 }
 
 /// Stores a delivery; it is due at its acknowledgement deadline until acknowledged.
 pub(crate) fn save_delivery(tx: &mut dyn Tx, d: &Delivery) -> Result<(), EngineError> {
-    let due = if d.acked_at_us.is_some() { None } else { d.ack_deadline_us };
-    let id = delivery_id(&d.message_id, &d.recipient);
-    save(tx, kind::DELIVERY, &id, d, (Some(&d.recipient), Some(&d.message_id)), due)
+    let due = if d.acked_at.is_some() { None } else { d.ack_deadline };
+    let id = delivery_id(d.message_id, &d.recipient);
+    let message_id = d.message_id.to_string();
+    save(tx, kind::DELIVERY, &id, d, (Some(d.recipient.as_str()), Some(&message_id)), due)
 }
 
-fn load_message(tx: &mut dyn Tx, id: &str) -> Result<Message, EngineError> {
-    load(tx, kind::MESSAGE, id)?.ok_or_else(|| EngineError::NotFound(format!("message {id} not found")))
+pub(crate) fn load_message(tx: &mut dyn Tx, id: MessageId) -> Result<Message, EngineError> {
+    load(tx, kind::MESSAGE, &id.to_string())?
+        .ok_or_else(|| EngineError::NotFound(format!("message {id} not found")))
+}
+
+pub(crate) fn load_delivery(
+    tx: &mut dyn Tx,
+    message_id: MessageId,
+    recipient: &PartyName,
+) -> Result<Option<Delivery>, EngineError> {
+    load(tx, kind::DELIVERY, &delivery_id(message_id, recipient))
 }
 
 /// The message with the deliveries `viewer` may see (the sender sees all).
-fn view_for(tx: &mut dyn Tx, message: Message, viewer: &str, all: bool) -> Result<MessageView, EngineError> {
+pub(crate) fn view_for(
+    tx: &mut dyn Tx,
+    message: Message,
+    viewer: &PartyName,
+    all: bool,
+) -> Result<MessageView, EngineError> {
     let deliveries = tx
-        .records_by(kind::DELIVERY, RecordKey::K2(&message.id), MAX_LIST)?
+        .records_by(kind::DELIVERY, RecordKey::K2(&message.id.to_string()), MAX_LIST)?
         .iter()
         .map(decode::<Delivery>)
-        .filter(|d| d.as_ref().map_or(true, |d| all || message.sender == viewer || d.recipient == viewer))
+        .filter(|d| d.as_ref().map_or(true, |d| all || &message.sender == viewer || &d.recipient == viewer))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(MessageView { message, deliveries })
 }
@@ -177,7 +156,8 @@ fn view_for(tx: &mut dyn Tx, message: Message, viewer: &str, all: bool) -> Resul
 /// Writes a message and one delivery per recipient, and the `message.sent`
 /// event that puts it on every recipient's stream (and the sender's).
 pub(crate) fn post(tx: &mut dyn Tx, line: &Line, message: &Message) -> Result<Vec<Delivery>, EngineError> {
-    save(tx, kind::MESSAGE, &message.id, message, (Some(&message.line_id), Some(&message.thread_id)), None)?;
+    let (id, thread) = (message.id.to_string(), message.thread_id.to_string());
+    save(tx, kind::MESSAGE, &id, message, (Some(message.line_id.as_str()), Some(&thread)), None)?;
     let deadline_s = match message.kind {
         MessageKind::CommCheck => None,
         MessageKind::Message | MessageKind::System => line.policy.ack_deadline_s.of(message.priority),
@@ -185,17 +165,17 @@ pub(crate) fn post(tx: &mut dyn Tx, line: &Line, message: &Message) -> Result<Ve
     let mut deliveries = Vec::with_capacity(message.recipients.len());
     for r in &message.recipients {
         let d = Delivery {
-            message_id: message.id.clone(),
+            message_id: message.id,
             line_id: line.id.clone(),
             recipient: r.clone(),
             sender: message.sender.clone(),
             priority: message.priority,
-            delivered_at_us: None,
+            delivered_at: None,
             delivered_via: None,
-            read_at_us: None,
-            acked_at_us: None,
+            read_at: None,
+            acked_at: None,
             acked_by_operator: None,
-            ack_deadline_us: deadline_s.map(|s| message.sent_at_us + s * SECOND_US),
+            ack_deadline: deadline_s.map(|s| plus_s(message.sent_at, s)),
             overdue: false,
             escalations: 0,
             exercise: message.exercise,
@@ -203,46 +183,48 @@ pub(crate) fn post(tx: &mut dyn Tx, line: &Line, message: &Message) -> Result<Ve
         save_delivery(tx, &d)?;
         deliveries.push(d);
     }
-    let parties = std::iter::once(message.sender.clone()).chain(message.recipients.iter().cloned());
-    let payload = json!({ "message": json(message), "ack_deadline_s": deadline_s });
-    emit(tx, message.sent_at_us, "message.sent", &message.sender, &message.id, parties, &payload)?;
+    let parties = std::iter::once(&message.sender).chain(&message.recipients);
+    let payload = ev::MessageSent { message, ack_deadline_s: deadline_s };
+    emit(tx, message.sent_at, EventKind::MessageSent, &message.sender, message.id, parties, &payload)?;
     Ok(deliveries)
 }
 
 /// Sets `delivered_at` the first time; `true` if it was set now.
-pub(crate) fn deliver(tx: &mut dyn Tx, d: &mut Delivery, now: i64, via: &str) -> Result<bool, EngineError> {
-    if d.delivered_at_us.is_some() {
+pub(crate) fn deliver(
+    tx: &mut dyn Tx,
+    d: &mut Delivery,
+    now: Time,
+    via: DeliveryChannel,
+) -> Result<bool, EngineError> {
+    if d.delivered_at.is_some() {
         return Ok(false);
     }
-    d.delivered_at_us = Some(now);
-    d.delivered_via = Some(via.to_owned());
+    d.delivered_at = Some(now);
+    d.delivered_via = Some(via);
     save_delivery(tx, d)?;
-    let payload = json!({
-        "message_id": d.message_id, "line_id": d.line_id, "recipient": d.recipient,
-        "via": via, "delivered_at_us": now, "exercise": d.exercise,
-    });
-    emit(
-        tx,
-        now,
-        "message.delivered",
-        &d.recipient,
-        &d.message_id,
-        [d.sender.clone(), d.recipient.clone()],
-        &payload,
-    )?;
+    let payload = ev::MessageDelivered {
+        message_id: d.message_id,
+        line_id: &d.line_id,
+        recipient: &d.recipient,
+        via,
+        delivered_at: now,
+        exercise: d.exercise,
+    };
+    let both = [&d.sender, &d.recipient];
+    emit(tx, now, EventKind::MessageDelivered, &d.recipient, d.message_id, both, &payload)?;
     Ok(true)
 }
 
-/// The delivery of `message_id` to `caller`, or 403 naming why not.
+/// The delivery of `message` to `caller`, or 403 naming why not.
 fn own_delivery(
     tx: &mut dyn Tx,
     message: &Message,
-    caller: &str,
+    caller: &PartyName,
     what: &str,
 ) -> Result<Delivery, EngineError> {
-    match load(tx, kind::DELIVERY, &delivery_id(&message.id, caller))? {
+    match load_delivery(tx, message.id, caller)? {
         Some(d) => Ok(d),
-        None if message.sender == caller => Err(EngineError::Forbidden(format!(
+        None if &message.sender == caller => Err(EngineError::Forbidden(format!(
             "only a recipient may {what} message {}; {caller} sent it",
             message.id
         ))),
@@ -255,15 +237,21 @@ impl Coord<'_> {
     /// same idempotency key returns the first message (`created` = false).
     ///
     /// # Errors
-    /// `NotFound` (line, replied-to message), `Forbidden` (not on the line),
-    /// `BadRequest` (text, template, recipients), `Stale` (line suspended, 409),
-    /// `Timeout`, `Store`.
-    pub fn send_message(&self, ctx: &Ctx, line_id: &str, draft: &MessageDraft) -> Result<Sent, EngineError> {
-        let sender = ctx.caller.to_string();
-        let now = ctx.now.as_micros();
+    /// `NotFound` (line), `Forbidden` (not on the line), `BadRequest` (text,
+    /// template fields, recipients, replied-to message), `Stale` (line
+    /// suspended, 409), `Timeout`, `Store`.
+    pub fn send_message(
+        &self,
+        ctx: &Ctx,
+        line_id: &LineId,
+        draft: &MessageDraft,
+    ) -> Result<Sent, EngineError> {
+        let (sender, now) = (&ctx.caller, ctx.now);
         check_message_text(&draft.text)?;
-        let text = match &draft.template {
-            Some(t) => fill_template(t, &draft.fields, &sender, &draft.text)?,
+        let text = match draft.template {
+            Some(t) => t
+                .fill(&draft.fields, sender.as_str(), &draft.text)
+                .map_err(|e| EngineError::BadRequest(e.to_string()))?,
             None if draft.text.trim().is_empty() => return bad("text must not be empty"),
             None if !draft.fields.is_empty() => return bad("fields are only used with a template"),
             None => draft.text.clone(),
@@ -275,22 +263,20 @@ impl Coord<'_> {
             return bad("idempotency_key must be 1 to 200 characters without control characters");
         }
         self.engine.take_rate(ctx, crate::quota::Quota::MessagesPerMinute)?;
-        let id = new_id();
+        let id = MessageId::new();
         self.engine.write_tx(&ctx.deadline, |tx| {
             if let Some(k) = &draft.idempotency_key
-                && let Some(r) = tx.record(kind::MESSAGE_KEY, &key_id(&sender, k))?
+                && let Some(first) = load::<MessageKey>(tx, kind::MESSAGE_KEY, &key_id(sender, k))?
             {
-                let first: serde_json::Value = decode(&r)?;
-                let first_id = first["message_id"].as_str().unwrap_or_default().to_owned();
-                let message = load_message(tx, &first_id)?;
-                return Ok(Sent { view: view_for(tx, message, &sender, false)?, created: false });
+                let message = load_message(tx, first.message_id)?;
+                return Ok(Sent { view: view_for(tx, message, sender, false)?, created: false });
             }
-            let line = line_for(tx, line_id, &sender)?;
+            let line = line_for(tx, line_id, sender)?;
             if let LineState::Suspended { by, why, .. } = &line.state {
                 return Err(EngineError::Stale(format!("line {line_id} is suspended by {by}: {why}")));
             }
-            let recipients: Vec<String> = match &draft.to {
-                None => line.parties.iter().filter(|p| **p != sender).cloned().collect(),
+            let recipients: Vec<PartyName> = match &draft.to {
+                None => line.parties.iter().filter(|p| *p != sender).cloned().collect(),
                 Some(to) => {
                     let mut to = to.clone();
                     to.sort();
@@ -299,7 +285,7 @@ impl Coord<'_> {
                         return bad("to must name at least one party (or be left out to send to all)");
                     }
                     for p in &to {
-                        if p == &sender {
+                        if p == sender {
                             return bad("to must not name the sender");
                         }
                         if !line.has(p) {
@@ -309,20 +295,20 @@ impl Coord<'_> {
                     to
                 }
             };
-            let thread_id = match &draft.reply_to {
-                None => id.clone(),
+            let thread_id = match draft.reply_to {
+                None => id,
                 Some(parent_id) => {
-                    let parent = load(tx, kind::MESSAGE, parent_id)?.ok_or_else(|| {
-                        EngineError::BadRequest(format!("reply_to: message {parent_id} not found"))
-                    })?;
-                    let parent: Message = parent;
-                    if parent.line_id != line_id {
+                    let parent: Message =
+                        load(tx, kind::MESSAGE, &parent_id.to_string())?.ok_or_else(|| {
+                            EngineError::BadRequest(format!("reply_to: message {parent_id} not found"))
+                        })?;
+                    if &parent.line_id != line_id {
                         return bad(format!(
                             "reply_to: message {parent_id} is on line {}, not {line_id}",
                             parent.line_id
                         ));
                     }
-                    if parent.sender != sender && !parent.recipients.contains(&sender) {
+                    if !parent.concerns(sender) {
                         return Err(EngineError::Forbidden(format!(
                             "{sender} cannot reply to message {parent_id}: not its sender or a recipient"
                         )));
@@ -331,35 +317,29 @@ impl Coord<'_> {
                 }
             };
             let message = Message {
-                id: id.clone(),
-                line_id: line_id.to_owned(),
+                id,
+                line_id: line_id.clone(),
                 thread_id,
-                reply_to: draft.reply_to.clone(),
+                reply_to: draft.reply_to,
                 kind: MessageKind::Message,
                 sender: sender.clone(),
                 recipients,
                 priority: draft.priority,
                 text: text.clone(),
                 refs: draft.refs.clone(),
-                template: draft.template.clone(),
+                template: draft.template,
                 fields: draft.fields.clone(),
                 idempotency_key: draft.idempotency_key.clone(),
                 check_id: None,
                 exercise: false,
-                sent_at_us: now,
+                sent_at: now,
             };
             let deliveries = post(tx, &line, &message)?;
             if let Some(k) = &draft.idempotency_key {
-                save(
-                    tx,
-                    kind::MESSAGE_KEY,
-                    &key_id(&sender, k),
-                    &json!({ "message_id": id }),
-                    (Some(&sender), None),
-                    None,
-                )?;
+                let body = MessageKey { message_id: id };
+                save(tx, kind::MESSAGE_KEY, &key_id(sender, k), &body, (Some(sender.as_str()), None), None)?;
             }
-            touch_heartbeat(tx, line_id, &sender, now, "send")?;
+            touch_heartbeat(tx, line_id, sender, now, HeartbeatSource::Send)?;
             Ok(Sent { view: MessageView { message, deliveries }, created: true })
         })
     }
@@ -370,40 +350,40 @@ impl Coord<'_> {
     /// # Errors
     /// `NotFound`, `Forbidden` (the sender or anyone not a recipient), `BadRequest`
     /// (no operator), `Timeout`, `Store`.
-    pub fn ack_message(&self, ctx: &Ctx, id: &str, operator: &str) -> Result<MessageView, EngineError> {
+    pub fn ack_message(&self, ctx: &Ctx, id: MessageId, operator: &str) -> Result<MessageView, EngineError> {
         check_operator(operator)?;
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
+        let (now, caller) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
-            let mut d = own_delivery(tx, &message, &caller, "acknowledge")?;
-            if d.acked_at_us.is_none() {
-                deliver(tx, &mut d, now, "ack")?;
-                d.read_at_us = d.read_at_us.or(Some(now));
-                d.acked_at_us = Some(now);
+            let mut d = own_delivery(tx, &message, caller, "acknowledge")?;
+            if d.acked_at.is_none() {
+                deliver(tx, &mut d, now, DeliveryChannel::Ack)?;
+                d.read_at = d.read_at.or(Some(now));
+                d.acked_at = Some(now);
                 d.acked_by_operator = Some(operator.trim().to_owned());
                 save_delivery(tx, &d)?;
-                touch_heartbeat(tx, &message.line_id, &caller, now, "ack")?;
-                let payload = json!({
-                    "message_id": id, "line_id": message.line_id, "thread_id": message.thread_id,
-                    "recipient": caller, "operator": operator.trim(), "acked_at_us": now,
-                    "sent_at_us": message.sent_at_us, "ack_delay_s": (now - message.sent_at_us) / SECOND_US,
-                    "overdue": d.overdue, "escalations": d.escalations, "exercise": message.exercise,
-                    "check_id": message.check_id,
-                });
-                emit(
-                    tx,
-                    now,
-                    "message.acked",
-                    &caller,
-                    id,
-                    [message.sender.clone(), caller.clone()],
-                    &payload,
-                )?;
-                if let Some(check_id) = &message.check_id {
-                    liveness::record_ack(tx, check_id, &caller, now)?;
+                touch_heartbeat(tx, &message.line_id, caller, now, HeartbeatSource::Ack)?;
+                let payload = ev::MessageAcked {
+                    message_id: id,
+                    line_id: &message.line_id,
+                    thread_id: message.thread_id,
+                    recipient: caller,
+                    operator: operator.trim(),
+                    acked_at: now,
+                    sent_at: message.sent_at,
+                    ack_delay_s: (now.as_micros() - message.sent_at.as_micros()) / 1_000_000,
+                    overdue: d.overdue,
+                    escalations: d.escalations,
+                    exercise: message.exercise,
+                    check_id: message.check_id,
+                };
+                let both = [&message.sender, caller];
+                emit(tx, now, EventKind::MessageAcked, caller, id, both, &payload)?;
+                if let Some(check_id) = message.check_id {
+                    liveness::record_ack(tx, check_id, caller, now)?;
                 }
             }
-            view_for(tx, message, &caller, false)
+            view_for(tx, message, caller, false)
         })
     }
 
@@ -411,45 +391,57 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
-    pub fn read_message(&self, ctx: &Ctx, id: &str) -> Result<MessageView, EngineError> {
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
+    pub fn read_message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
+        let (now, caller) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
-            let mut d = own_delivery(tx, &message, &caller, "mark read")?;
-            if d.read_at_us.is_none() {
-                deliver(tx, &mut d, now, "read")?;
-                d.read_at_us = Some(now);
+            let mut d = own_delivery(tx, &message, caller, "mark read")?;
+            if d.read_at.is_none() {
+                deliver(tx, &mut d, now, DeliveryChannel::Read)?;
+                d.read_at = Some(now);
                 save_delivery(tx, &d)?;
-                let payload = json!({ "message_id": id, "recipient": caller, "read_at_us": now, "exercise": message.exercise });
-                emit(tx, now, "message.read", &caller, id, [message.sender.clone(), caller.clone()], &payload)?;
+                let payload = ev::MessageRead {
+                    message_id: id,
+                    recipient: caller,
+                    read_at: now,
+                    exercise: message.exercise,
+                };
+                let both = [&message.sender, caller];
+                emit(tx, now, EventKind::MessageRead, caller, id, both, &payload)?;
             }
-            view_for(tx, message, &caller, false)
+            view_for(tx, message, caller, false)
         })
     }
 
     /// Message `id`, for its sender and recipients (a recipient's first fetch
-    /// counts as delivery).
+    /// counts as delivery). A read transaction; a write one only to record
+    /// that first delivery.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
-    pub fn message(&self, ctx: &Ctx, id: &str) -> Result<MessageView, EngineError> {
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(&ctx.deadline, |tx| {
+    pub fn message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
+        let caller = &ctx.caller;
+        let view = self.engine.read_tx(|tx| {
             let message = load_message(tx, id)?;
-            if message.sender != caller {
-                let mut d = own_delivery(tx, &message, &caller, "read").map_err(|_| {
+            if &message.sender != caller {
+                own_delivery(tx, &message, caller, "read").map_err(|_| {
                     EngineError::Forbidden(format!(
                         "{caller} is neither the sender nor a recipient of message {id}"
                     ))
                 })?;
-                deliver(tx, &mut d, now, "fetch")?;
             }
-            view_for(tx, message, &caller, false)
-        })
+            view_for(tx, message, caller, false)
+        })?;
+        let mut views = [view];
+        self.deliver_listed(ctx, &mut views, DeliveryChannel::Fetch)?;
+        let [view] = views;
+        Ok(view)
     }
 
     /// The caller's received messages, newest first (only unacknowledged ones
-    /// with `unacked_only`), at most `limit`. Fetching delivers them.
+    /// with `unacked_only`), at most `limit`, below message `before` if given.
+    /// Fetching delivers them: a read transaction, and a write one only for
+    /// the messages not delivered before.
     ///
     /// # Errors
     /// `Timeout`, `Store`.
@@ -457,56 +449,98 @@ impl Coord<'_> {
         &self,
         ctx: &Ctx,
         unacked_only: bool,
+        before: Option<MessageId>,
         limit: usize,
-    ) -> Result<Vec<MessageView>, EngineError> {
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
-        self.engine.write_tx(&ctx.deadline, |tx| {
-            let mut all = tx.records_by(kind::DELIVERY, RecordKey::K1(&caller), MAX_LIST)?;
-            all.reverse();
-            let mut out = Vec::new();
-            for r in &all {
-                if out.len() >= limit {
-                    break;
+    ) -> Result<Page<MessageView, MessageId>, EngineError> {
+        let caller = &ctx.caller;
+        let mut page = self.engine.read_tx(|tx| {
+            let list = (kind::DELIVERY, RecordKey::K1(caller.as_str()));
+            let before = before.map(|m| delivery_id(m, caller));
+            let keep = |tx: &mut dyn Tx, r: &Record| {
+                let d: Delivery = decode(r)?;
+                if unacked_only && d.acked_at.is_some() {
+                    return Ok(None);
                 }
-                let mut d: Delivery = decode(r)?;
-                if unacked_only && d.acked_at_us.is_some() {
-                    continue;
+                let message = load_message(tx, d.message_id)?;
+                Ok(Some(MessageView { message, deliveries: vec![d] }))
+            };
+            page::newest_first(tx, list, before, limit, keep, |v| v.message.id)
+        })?;
+        self.deliver_listed(ctx, &mut page.items, DeliveryChannel::Inbox)?;
+        Ok(page)
+    }
+
+    /// Records the first delivery `via` of every message in `views` not yet
+    /// delivered to the caller, in one write transaction (none if there is
+    /// nothing to record), and shows the caller's updated receipts.
+    fn deliver_listed(
+        &self,
+        ctx: &Ctx,
+        views: &mut [MessageView],
+        via: DeliveryChannel,
+    ) -> Result<(), EngineError> {
+        let (now, caller) = (ctx.now, &ctx.caller);
+        let undelivered =
+            |v: &MessageView| v.deliveries.iter().any(|d| &d.recipient == caller && d.delivered_at.is_none());
+        let pending: Vec<MessageId> = views.iter().filter(|v| undelivered(v)).map(|v| v.message.id).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let fresh = self.engine.write_tx(&ctx.deadline, |tx| {
+            let mut out = Vec::with_capacity(pending.len());
+            for &id in &pending {
+                if let Some(mut d) = load_delivery(tx, id, caller)? {
+                    deliver(tx, &mut d, now, via)?;
+                    out.push(d);
                 }
-                deliver(tx, &mut d, now, "inbox")?;
-                let message = load_message(tx, &d.message_id)?;
-                out.push(MessageView { message, deliveries: vec![d] });
             }
             Ok(out)
-        })
+        })?;
+        for d in fresh {
+            let own = views
+                .iter_mut()
+                .filter(|v| v.message.id == d.message_id)
+                .flat_map(|v| v.deliveries.iter_mut())
+                .find(|old| old.recipient == d.recipient);
+            if let Some(old) = own {
+                *old = d;
+            }
+        }
+        Ok(())
     }
 
     /// The messages on line `line_id` the caller sent or received (every one
-    /// for the operator), oldest first; only thread `thread` if given.
+    /// for the operator), newest first, at most `limit`, below message
+    /// `before` if given; only thread `thread` if given.
     ///
     /// # Errors
     /// `NotFound`, `Forbidden`, `Store`.
     pub fn line_messages(
         &self,
         ctx: &Ctx,
-        line_id: &str,
-        thread: Option<&str>,
-    ) -> Result<Vec<MessageView>, EngineError> {
-        let caller = ctx.caller.to_string();
-        let admin = ctx.roles.has(crate::Role::Operator);
+        line_id: &LineId,
+        thread: Option<ThreadId>,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Page<MessageView, MessageId>, EngineError> {
+        let caller = &ctx.caller;
+        let operator = ctx.roles.has(crate::Role::Operator);
         self.engine.read_tx(|tx| {
             super::lines::readable_line(tx, ctx, line_id)?;
-            let records = match thread {
-                Some(t) => tx.records_by(kind::MESSAGE, RecordKey::K2(t), MAX_LIST)?,
-                None => tx.records_by(kind::MESSAGE, RecordKey::K1(line_id), MAX_LIST)?,
+            let thread = thread.map(|t| t.to_string());
+            let key = match &thread {
+                Some(t) => RecordKey::K2(t),
+                None => RecordKey::K1(line_id.as_str()),
             };
-            let mut out = Vec::new();
-            for r in &records {
+            let keep = |tx: &mut dyn Tx, r: &Record| {
                 let m: Message = decode(r)?;
-                if m.line_id == line_id && (admin || m.sender == caller || m.recipients.contains(&caller)) {
-                    out.push(view_for(tx, m, &caller, admin)?);
+                if &m.line_id == line_id && (operator || m.concerns(caller)) {
+                    return view_for(tx, m, caller, operator).map(Some);
                 }
-            }
-            Ok(out)
+                Ok(None)
+            };
+            let before = before.map(|m| m.to_string());
+            page::newest_first(tx, (kind::MESSAGE, key), before, limit, keep, |v| v.message.id)
         })
     }
 
@@ -517,13 +551,13 @@ impl Coord<'_> {
     /// `Store`.
     pub fn mark_delivered(
         &self,
-        now: geom::Time,
-        recipient: &str,
-        message_id: &str,
-        via: &str,
+        now: Time,
+        recipient: &PartyName,
+        message_id: MessageId,
+        via: DeliveryChannel,
     ) -> Result<bool, EngineError> {
         self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
-            mark_delivered_tx(tx, now.as_micros(), recipient, message_id, via)
+            mark_delivered_tx(tx, now, recipient, message_id, via)
         })
     }
 
@@ -533,7 +567,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `Store`.
-    pub fn escalate_due(&self, now: geom::Time) -> Result<EscalationReport, EngineError> {
+    pub fn escalate_due(&self, now: Time) -> Result<EscalationReport, EngineError> {
         const BATCH: usize = 200;
         let mut report = EscalationReport::default();
         loop {
@@ -542,7 +576,7 @@ impl Coord<'_> {
                 let mut n = 0;
                 for r in &due {
                     let mut d: Delivery = decode(r)?;
-                    escalate(tx, &mut d, now.as_micros())?;
+                    escalate(tx, &mut d, now)?;
                     n += 1;
                 }
                 Ok(n)
@@ -562,18 +596,17 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `Timeout`, `Store`.
-    pub fn conflict_thread(&self, now: geom::Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
-        self.engine
-            .write_tx(&crate::engine::Deadline::NONE, |tx| conflict_thread_tx(tx, now.as_micros(), conflict))
+    pub fn conflict_thread(&self, now: Time, conflict: &ConflictThread) -> Result<bool, EngineError> {
+        self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| conflict_thread_tx(tx, now, conflict))
     }
 }
 
 /// A cross-party conflict to raise on the line between its two parties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictThread {
-    /// One party.
+    /// One party's name.
     pub a: String,
-    /// The other party.
+    /// The other party's name.
     pub b: String,
     /// What the conflict is about; the same topic always goes to the same thread.
     pub topic: String,
@@ -585,33 +618,37 @@ pub struct ConflictThread {
 
 /// [`Coord::conflict_thread`] inside an existing transaction (the engine calls
 /// it with the record of a 409 refusal, so both commit together).
-pub(crate) fn conflict_thread_tx(tx: &mut dyn Tx, now: i64, c: &ConflictThread) -> Result<bool, EngineError> {
-    if c.a == c.b {
+pub(crate) fn conflict_thread_tx(
+    tx: &mut dyn Tx,
+    now: Time,
+    c: &ConflictThread,
+) -> Result<bool, EngineError> {
+    let (Ok(a), Ok(b)) = (PartyName::new(&c.a), PartyName::new(&c.b)) else { return Ok(false) };
+    if a == b {
         return Ok(false);
     }
     let lines = super::lines::all_lines(tx)?;
     let Some(line) =
-        lines.iter().find(|l| l.has(&c.a) && l.has(&c.b) && !matches!(l.state, LineState::Suspended { .. }))
+        lines.iter().find(|l| l.has(&a) && l.has(&b) && !matches!(l.state, LineState::Suspended { .. }))
     else {
         return Ok(false);
     };
     let key = format!("{}:{}", line.id, c.topic);
-    let known: Option<serde_json::Value> = load(tx, kind::CONFLICT_THREAD, &key)?;
-    let thread = known.as_ref().and_then(|v| v["thread_id"].as_str().map(str::to_owned));
-    let last = known.as_ref().and_then(|v| v["last_posted_us"].as_i64());
-    if last.is_some_and(|t| now - t < CONFLICT_REPOST_S * SECOND_US) {
+    let known: Option<ConflictThreadState> = load(tx, kind::CONFLICT_THREAD, &key)?;
+    if known.as_ref().is_some_and(|k| now < plus_s(k.last_posted, CONFLICT_REPOST_S)) {
         return Ok(false);
     }
-    let id = new_id();
-    let mut recipients = vec![c.a.clone(), c.b.clone()];
+    let id = MessageId::new();
+    let thread = known.map(|k| k.thread_id);
+    let mut recipients = vec![a, b];
     recipients.sort();
     let message = Message {
-        id: id.clone(),
+        id,
         line_id: line.id.clone(),
-        thread_id: thread.clone().unwrap_or_else(|| id.clone()),
+        thread_id: thread.unwrap_or(id),
         reply_to: thread,
         kind: MessageKind::System,
-        sender: SERVICE_ACTOR.to_owned(),
+        sender: PartyName::service(),
         recipients,
         priority: Priority::Urgent,
         text: c.text.clone(),
@@ -621,11 +658,11 @@ pub(crate) fn conflict_thread_tx(tx: &mut dyn Tx, now: i64, c: &ConflictThread) 
         idempotency_key: None,
         check_id: None,
         exercise: false,
-        sent_at_us: now,
+        sent_at: now,
     };
     post(tx, line, &message)?;
-    let body = json!({ "thread_id": message.thread_id, "last_posted_us": now });
-    save(tx, kind::CONFLICT_THREAD, &key, &body, (Some(&line.id), None), None)?;
+    let body = ConflictThreadState { thread_id: message.thread_id, last_posted: now };
+    save(tx, kind::CONFLICT_THREAD, &key, &body, (Some(line.id.as_str()), None), None)?;
     Ok(true)
 }
 
@@ -651,46 +688,47 @@ pub(crate) fn refusal_thread(
 
 pub(crate) fn mark_delivered_tx(
     tx: &mut dyn Tx,
-    now: i64,
-    recipient: &str,
-    message_id: &str,
-    via: &str,
+    now: Time,
+    recipient: &PartyName,
+    message_id: MessageId,
+    via: DeliveryChannel,
 ) -> Result<bool, EngineError> {
-    match load::<Delivery>(tx, kind::DELIVERY, &delivery_id(message_id, recipient))? {
+    match load_delivery(tx, message_id, recipient)? {
         Some(mut d) => deliver(tx, &mut d, now, via),
         None => Ok(false),
     }
 }
 
-fn escalate(tx: &mut dyn Tx, d: &mut Delivery, now: i64) -> Result<(), EngineError> {
-    let deadline_s = match load::<Line>(tx, kind::LINE, &d.line_id)? {
-        Some(line) if d.acked_at_us.is_none() => line.policy.ack_deadline_s.of(d.priority),
+fn escalate(tx: &mut dyn Tx, d: &mut Delivery, now: Time) -> Result<(), EngineError> {
+    let deadline_s = match load::<Line>(tx, kind::LINE, d.line_id.as_str())? {
+        Some(line) if d.acked_at.is_none() => line.policy.ack_deadline_s.of(d.priority),
         _ => None,
     };
-    let missed = d.ack_deadline_us;
+    let missed = d.ack_deadline;
     let Some(deadline_s) = deadline_s else {
         // Acknowledged meanwhile, or the line no longer sets a deadline.
-        d.ack_deadline_us = None;
+        d.ack_deadline = None;
         return save_delivery(tx, d);
     };
-    let message = load_message(tx, &d.message_id)?;
+    let message = load_message(tx, d.message_id)?;
     d.overdue = true;
     d.escalations = d.escalations.saturating_add(1);
-    d.ack_deadline_us = Some(now + deadline_s * SECOND_US);
+    d.ack_deadline = Some(plus_s(now, deadline_s));
     save_delivery(tx, d)?;
-    let payload = json!({
-        "message_id": d.message_id, "line_id": d.line_id, "thread_id": message.thread_id,
-        "recipient": d.recipient, "sender": d.sender, "priority": d.priority.as_str(),
-        "text": message.text, "sent_at_us": message.sent_at_us, "missed_deadline_us": missed,
-        "escalations": d.escalations, "next_deadline_us": d.ack_deadline_us, "exercise": d.exercise,
-    });
-    emit(
-        tx,
-        now,
-        "message.escalated",
-        SERVICE_ACTOR,
-        &d.message_id,
-        [d.recipient.clone(), d.sender.clone()],
-        &payload,
-    )
+    let payload = ev::MessageEscalated {
+        message_id: d.message_id,
+        line_id: &d.line_id,
+        thread_id: message.thread_id,
+        recipient: &d.recipient,
+        sender: &d.sender,
+        priority: d.priority,
+        text: &message.text,
+        sent_at: message.sent_at,
+        missed_deadline: missed,
+        escalations: d.escalations,
+        next_deadline: d.ack_deadline,
+        exercise: d.exercise,
+    };
+    let both = [&d.recipient, &d.sender];
+    emit(tx, now, EventKind::MessageEscalated, &PartyName::service(), d.message_id, both, &payload)
 }

@@ -3,14 +3,18 @@
 //! acknowledgement, escalation), advance notice of operations, communication
 //! checks (liveness) and webhook cursors.
 //!
-//! Everything is stored as generic [`Record`]s (no schema per feature) and
-//! every state change appends an event in the same transaction, so it is in
-//! the signed audit log and on each party's live stream: a party cannot later
-//! claim a message came late or a line was alive when the log says otherwise.
+//! The domain is typed ([`model`], [`ids`]: `LineId`, UUIDv7 `MessageId` and
+//! `CheckId`, parties as [`crate::PartyName`], instants as [`geom::Time`], areas
+//! as [`geom::Volume4D`]) and stored as generic [`Record`]s (no schema per
+//! feature) whose JSON bodies keep the layout of older records
+//! (`coord::stored`). Every state change appends an event in the same transaction,
+//! so it is in the signed audit log and on each party's live stream: a party
+//! cannot later claim a message came late or a line was alive when the log
+//! says otherwise.
 //!
-//! Each operation is one write transaction through [`Engine::write_tx`]
-//! (retried on conflicts, never committed after the deadline). Time is always
-//! passed in.
+//! Each change is one write transaction through [`Engine::write_tx`]
+//! (retried on conflicts, never committed after the deadline); reads are read
+//! transactions. Time is always passed in.
 //!
 //! Records (kind: id — k1, k2, due):
 //! - `party`: name
@@ -18,39 +22,53 @@
 //! - `message`: UUIDv7 — k1 = line, k2 = thread
 //! - `delivery`: `{message}:{recipient}` — k1 = recipient, k2 = message, due = ack deadline
 //! - `message_key`: `{len}:{sender}/{key}` (idempotency) — k1 = sender
-//! - `notice`: `{intent}:{recipient}` — k1 = recipient, k2 = giver
+//! - `notice`: UUIDv7 (before: `{intent}:{recipient}`) — k1 = recipient, k2 = giver
+//! - `notice_key`: `{intent}:{recipient}` → the notice's id
 //! - `notice_stats`: party
 //! - `check`: UUIDv7 — k1 = line, due = deadline while open
 //! - `heartbeat`: `{line}:{party}` — k1 = line
-//! - `conflict_thread`: `{line}:{intent a}:{intent b}`
+//! - `conflict_thread`: `{line}:{topic}`
 //! - `webhook_cursor`: party
 
 mod alerts;
+mod events;
+mod gauges;
+pub mod ids;
 mod lines;
 mod liveness;
 mod messages;
 pub mod model;
 mod notices;
+mod page;
+pub(crate) mod stored;
+mod templates;
 mod webhooks;
 
 #[cfg(test)]
 mod tests;
 
+use std::fmt::Display;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::engine::{Engine, EngineError};
-use crate::events::NewEvent;
+use crate::events::{EventKind, NewEvent};
+use crate::ids::PartyName;
 use crate::records::Record;
 use crate::store::{StoreError, Tx};
 
-pub use alerts::{ALERT_RAISED, RaisedAlert};
-pub use lines::{LineSpec, check_line_id};
+pub use alerts::RaisedAlert;
+pub use gauges::HotlineGauges;
+pub use ids::{CheckId, CoordIdError, LineId, MessageId, NoticeId, ThreadId};
+pub use lines::LineSpec;
 pub use liveness::LivenessReport;
-pub use messages::{ConflictThread, EscalationReport, MessageDraft, TEMPLATES};
-pub(crate) use messages::{conflict_thread_tx, refusal_thread};
+pub use messages::{ConflictThread, EscalationReport, MessageDraft};
+pub(crate) use messages::{ConflictThreadState, conflict_thread_tx, delivery_id, key_id, refusal_thread};
 pub use model::*;
 pub use notices::{NoticeList, on_intent_created};
+pub use page::Page;
+pub use templates::{Template, TemplateError, UnknownTemplate};
 pub use webhooks::{WebhookBatch, backoff_us, lease_name};
 
 /// The name the service uses as sender and actor.
@@ -70,6 +88,8 @@ pub mod kind {
     pub const MESSAGE_KEY: &str = "message_key";
     /// Advance notice of an operation.
     pub const NOTICE: &str = "notice";
+    /// Which notice an intent gave a recipient.
+    pub const NOTICE_KEY: &str = "notice_key";
     /// Late-notice counts per party.
     pub const NOTICE_STATS: &str = "notice_stats";
     /// A communication check.
@@ -89,6 +109,11 @@ pub const MAX_LIST: usize = 10_000;
 
 const SECOND_US: i64 = 1_000_000;
 
+/// `t` plus `s` seconds.
+fn plus_s(t: geom::Time, s: i64) -> geom::Time {
+    t.saturating_add_micros(s.saturating_mul(SECOND_US))
+}
+
 /// The coordination features over an engine's store.
 #[derive(Debug, Clone, Copy)]
 pub struct Coord<'a> {
@@ -100,11 +125,6 @@ impl Engine {
     pub fn coord(&self) -> Coord<'_> {
         Coord { engine: self }
     }
-}
-
-/// A new UUIDv7 (monotonic within this process), so listings by id are chronological.
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// Decodes a record body.
@@ -132,7 +152,7 @@ pub(crate) fn save<T: Serialize>(
     id: &str,
     body: &T,
     keys: (Option<&str>, Option<&str>),
-    due: Option<i64>,
+    due: Option<geom::Time>,
 ) -> Result<(), EngineError> {
     let body = serde_json::to_string(body)
         .map_err(|e| EngineError::Store(StoreError::backend(format!("encoding {kind} {id}: {e}"))))?;
@@ -142,32 +162,26 @@ pub(crate) fn save<T: Serialize>(
         body,
         k1: keys.0.map(str::to_owned),
         k2: keys.1.map(str::to_owned),
-        due: due.map(geom::Time::from_micros),
+        due,
     })?;
     Ok(())
 }
 
-/// Appends an event whose parties are `parties` (the service name is left out:
-/// it is not a party that reads streams).
-pub(crate) fn emit(
+/// Appends an event whose parties are `parties` (the service is left out: it
+/// is not a party that reads streams).
+pub(crate) fn emit<'p>(
     tx: &mut dyn Tx,
-    at: i64,
-    kind: &str,
-    actor: &str,
-    subject: &str,
-    parties: impl IntoIterator<Item = String>,
-    payload: &serde_json::Value,
+    at: geom::Time,
+    kind: EventKind,
+    actor: &PartyName,
+    subject: impl Display,
+    parties: impl IntoIterator<Item = &'p PartyName>,
+    payload: &impl Serialize,
 ) -> Result<(), EngineError> {
-    let parties = parties.into_iter().filter(|p| p != SERVICE_ACTOR);
-    let event =
-        NewEvent::new(geom::Time::from_micros(at), kind, actor, Some(subject.to_owned()), parties, payload);
-    tx.append_event(&event)?;
+    let parties = parties.into_iter().filter(|p| !p.is_service()).map(PartyName::to_string);
+    let subject = Some(subject.to_string());
+    tx.append_event(&NewEvent::new(at, kind, actor.as_str(), subject, parties, payload)?)?;
     Ok(())
-}
-
-/// A JSON value of a serialisable document (never fails for our types).
-pub(crate) fn json<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 pub(crate) fn bad<T>(m: impl Into<String>) -> Result<T, EngineError> {

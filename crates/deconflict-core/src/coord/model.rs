@@ -1,24 +1,34 @@
-//! The stored documents of the coordination features, as record bodies
-//! (serde JSON). Times are µs since the epoch in fields ending in `_us`;
-//! durations are whole seconds in fields ending in `_s`.
+//! The coordination domain: parties, lines and their policies, hotline
+//! messages and their per-recipient deliveries, notices, checks, heartbeats,
+//! webhook cursors.
+//!
+//! Each type is also a stored record body (serde JSON, `coord::stored`):
+//! instants are [`Time`]s stored as µs since the epoch in fields whose names
+//! end in `_us`, durations are whole seconds in fields ending in `_s`. This is
+//! the storage layout only; the server's DTOs are the wire.
 
 use std::collections::BTreeMap;
 
+use geom::{Time, Volume4D};
 use serde::{Deserialize, Serialize};
+
+use super::ids::{CheckId, LineId, MessageId, ThreadId};
+use super::stored::{area, epoch, opt_us, us, us_by_party};
+use crate::ids::{EntityId, PartyName};
 
 /// A party: a command post or a USS, named as its tokens' `sub`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     /// The token `sub`.
-    pub name: String,
+    pub name: PartyName,
     /// How people call it.
     pub display_name: String,
     /// Where its events are POSTed (at least once), if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
     /// Last change.
-    #[serde(default)]
-    pub updated_at_us: i64,
+    #[serde(rename = "updated_at_us", default = "epoch", with = "us")]
+    pub updated_at: Time,
 }
 
 /// Acknowledgement deadlines per priority, in seconds (`None`: no deadline).
@@ -146,18 +156,20 @@ pub enum LineState {
     /// Taken out of service by a party on it.
     Suspended {
         /// Who.
-        by: String,
+        by: PartyName,
         /// When.
-        at_us: i64,
+        #[serde(rename = "at_us", with = "us")]
+        at: Time,
         /// Why.
         why: String,
     },
     /// A communication check failed; the next passed check revives it.
     Dead {
         /// Since when.
-        since_us: i64,
+        #[serde(rename = "since_us", with = "us")]
+        since: Time,
         /// The check that failed.
-        failed_check: String,
+        failed_check: CheckId,
     },
 }
 
@@ -175,29 +187,36 @@ impl LineState {
 /// A line between two or more parties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
-    /// Chosen by the administrator (`[A-Za-z0-9._-]`, at most 64).
-    pub id: String,
+    /// Chosen by the operator.
+    pub id: LineId,
     /// Human name.
     pub name: String,
     /// The parties on it (sorted, at least two).
-    pub parties: Vec<String>,
+    pub parties: Vec<PartyName>,
     /// Whether it may be used.
     pub state: LineState,
     /// Its rules.
     pub policy: Policy,
     /// Creation.
-    pub created_at_us: i64,
+    #[serde(rename = "created_at_us", with = "us")]
+    pub created_at: Time,
     /// Last change.
-    pub updated_at_us: i64,
+    #[serde(rename = "updated_at_us", with = "us")]
+    pub updated_at: Time,
     /// When the next communication check starts (none while suspended).
-    #[serde(default)]
-    pub next_check_us: Option<i64>,
+    #[serde(rename = "next_check_us", default, with = "opt_us")]
+    pub next_check: Option<Time>,
 }
 
 impl Line {
     /// Whether `party` is on the line.
-    pub fn has(&self, party: &str) -> bool {
-        self.parties.iter().any(|p| p == party)
+    pub fn has(&self, party: &PartyName) -> bool {
+        self.parties.contains(party)
+    }
+
+    /// Whether the party named `name` is on the line.
+    pub fn has_named(&self, name: &str) -> bool {
+        self.parties.iter().any(|p| p.as_str() == name)
     }
 }
 
@@ -224,7 +243,7 @@ impl Priority {
         }
     }
 
-    /// The wire name.
+    /// The name in records and on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Priority::Routine => "routine",
@@ -246,7 +265,72 @@ pub enum MessageKind {
     System,
 }
 
-/// What a message is about.
+/// How a recipient first received a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryChannel {
+    /// Listed in its inbox.
+    Inbox,
+    /// Fetched by id.
+    Fetch,
+    /// Written to its live event stream.
+    Stream,
+    /// Acknowledged with 2xx by its own webhook.
+    Webhook,
+    /// Acknowledged before it was otherwise delivered.
+    Ack,
+    /// Marked read before it was otherwise delivered.
+    Read,
+}
+
+impl DeliveryChannel {
+    /// The name in records and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryChannel::Inbox => "inbox",
+            DeliveryChannel::Fetch => "fetch",
+            DeliveryChannel::Stream => "stream",
+            DeliveryChannel::Webhook => "webhook",
+            DeliveryChannel::Ack => "ack",
+            DeliveryChannel::Read => "read",
+        }
+    }
+}
+
+/// What showed that a party was alive on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeartbeatSource {
+    /// An explicit heartbeat.
+    Heartbeat,
+    /// It sent a message.
+    Send,
+    /// It acknowledged a message.
+    Ack,
+    /// It acknowledged a notice.
+    NoticeAck,
+    /// It suspended the line.
+    Suspend,
+    /// It resumed the line.
+    Resume,
+}
+
+impl HeartbeatSource {
+    /// The name in records and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeartbeatSource::Heartbeat => "heartbeat",
+            HeartbeatSource::Send => "send",
+            HeartbeatSource::Ack => "ack",
+            HeartbeatSource::NoticeAck => "notice_ack",
+            HeartbeatSource::Suspend => "suspend",
+            HeartbeatSource::Resume => "resume",
+        }
+    }
+}
+
+/// What a message is about. The ids refer to things that may be gone (an
+/// intent purged, an alert cleared), so they are kept as given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Refs {
     /// An operational intent.
@@ -255,29 +339,29 @@ pub struct Refs {
     /// A tactical alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_id: Option<String>,
-    /// A 4D volume (F3548 `Volume4D` JSON, validated at the edge).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub area: Option<serde_json::Value>,
+    /// A 4D volume.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "area")]
+    pub area: Option<Volume4D>,
 }
 
 /// A hotline message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// UUIDv7.
-    pub id: String,
+    /// Its id.
+    pub id: MessageId,
     /// The line it was sent on.
-    pub line_id: String,
+    pub line_id: LineId,
     /// The id of the first message of its thread.
-    pub thread_id: String,
+    pub thread_id: ThreadId,
     /// The message it answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<String>,
+    pub reply_to: Option<MessageId>,
     /// What it is.
     pub kind: MessageKind,
-    /// Who sent it (`deconflict` for the service).
-    pub sender: String,
+    /// Who sent it ([`PartyName::service`] for the service).
+    pub sender: PartyName,
     /// Who it is for.
-    pub recipients: Vec<String>,
+    pub recipients: Vec<PartyName>,
     /// How quickly it must be acknowledged.
     pub priority: Priority,
     /// The text (at most 4 KiB).
@@ -287,7 +371,7 @@ pub struct Message {
     pub refs: Refs,
     /// The standard template it was written from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub template: Option<super::Template>,
     /// The template's fields.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
@@ -296,45 +380,53 @@ pub struct Message {
     pub idempotency_key: Option<String>,
     /// The communication check it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check_id: Option<String>,
+    pub check_id: Option<CheckId>,
     /// Exercise traffic (test data).
     #[serde(default)]
     pub exercise: bool,
     /// Server time of sending.
-    pub sent_at_us: i64,
+    #[serde(rename = "sent_at_us", with = "us")]
+    pub sent_at: Time,
+}
+
+impl Message {
+    /// Whether `party` sent or received it.
+    pub fn concerns(&self, party: &PartyName) -> bool {
+        &self.sender == party || self.recipients.contains(party)
+    }
 }
 
 /// One recipient's copy of a message: delivery, reading, acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     /// The message.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// Its line.
-    pub line_id: String,
+    pub line_id: LineId,
     /// The recipient.
-    pub recipient: String,
+    pub recipient: PartyName,
     /// The sender.
-    pub sender: String,
+    pub sender: PartyName,
     /// The message's priority.
     pub priority: Priority,
     /// When the recipient first got it.
+    #[serde(rename = "delivered_at_us", default, with = "opt_us")]
+    pub delivered_at: Option<Time>,
+    /// How.
     #[serde(default)]
-    pub delivered_at_us: Option<i64>,
-    /// How: `inbox`, `fetch`, `stream`, `webhook` or `ack`.
-    #[serde(default)]
-    pub delivered_via: Option<String>,
+    pub delivered_via: Option<DeliveryChannel>,
     /// When the recipient marked it read.
-    #[serde(default)]
-    pub read_at_us: Option<i64>,
+    #[serde(rename = "read_at_us", default, with = "opt_us")]
+    pub read_at: Option<Time>,
     /// When the recipient acknowledged it.
-    #[serde(default)]
-    pub acked_at_us: Option<i64>,
+    #[serde(rename = "acked_at_us", default, with = "opt_us")]
+    pub acked_at: Option<Time>,
     /// The operator who acknowledged it.
     #[serde(default)]
     pub acked_by_operator: Option<String>,
     /// The current acknowledgement deadline, if any.
-    #[serde(default)]
-    pub ack_deadline_us: Option<i64>,
+    #[serde(rename = "ack_deadline_us", default, with = "opt_us")]
+    pub ack_deadline: Option<Time>,
     /// A deadline passed without acknowledgement.
     #[serde(default)]
     pub overdue: bool,
@@ -348,10 +440,9 @@ pub struct Delivery {
 
 /// A message as a party may see it: with its own delivery, or (for the
 /// sender) every recipient's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessageView {
     /// The message.
-    #[serde(flatten)]
     pub message: Message,
     /// Delivery receipts the viewer may see.
     pub deliveries: Vec<Delivery>,
@@ -367,30 +458,33 @@ pub struct Sent {
     pub created: bool,
 }
 
-/// Advance notice of an operation to a party sharing an active line with its manager.
+/// Advance notice of an operation to a party sharing an active line with its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// The operational intent.
-    pub intent_id: String,
+    pub intent_id: EntityId,
     /// The line the notice went over (the one with the strictest policy).
-    pub line_id: String,
-    /// The intent's manager.
-    pub giver: String,
+    pub line_id: LineId,
+    /// The intent's owner.
+    pub giver: PartyName,
     /// Who was told.
-    pub recipient: String,
+    pub recipient: PartyName,
     /// When the intent was filed.
-    pub filed_at_us: i64,
+    #[serde(rename = "filed_at_us", with = "us")]
+    pub filed_at: Time,
     /// When the operation starts.
-    pub time_start_us: i64,
+    #[serde(rename = "time_start_us", with = "us")]
+    pub time_start: Time,
     /// When the recipient was told (pushed at once: = filed_at).
-    pub notified_at_us: i64,
+    #[serde(rename = "notified_at_us", with = "us")]
+    pub notified_at: Time,
     /// The line's minimum notice then.
     pub min_notice_s: i64,
     /// Less notice than the minimum.
     pub late: bool,
     /// When the recipient acknowledged it.
-    #[serde(default)]
-    pub acked_at_us: Option<i64>,
+    #[serde(rename = "acked_at_us", default, with = "opt_us")]
+    pub acked_at: Option<Time>,
     /// Who acknowledged it.
     #[serde(default)]
     pub acked_by_operator: Option<String>,
@@ -411,58 +505,60 @@ pub enum CheckResult {
 /// A communication check of a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    /// UUIDv7.
-    pub id: String,
+    /// Its id.
+    pub id: CheckId,
     /// The line.
-    pub line_id: String,
+    pub line_id: LineId,
     /// The `comm_check` message.
-    pub message_id: String,
+    pub message_id: MessageId,
     /// An exercise: a failure does not mark the line dead.
     pub exercise: bool,
     /// Start.
-    pub started_at_us: i64,
+    #[serde(rename = "started_at_us", with = "us")]
+    pub started_at: Time,
     /// Every party must acknowledge by then.
-    pub deadline_us: i64,
+    #[serde(rename = "deadline_us", with = "us")]
+    pub deadline: Time,
     /// Who must acknowledge.
-    pub parties: Vec<String>,
+    pub parties: Vec<PartyName>,
     /// Who did, when.
-    #[serde(default)]
-    pub acks: BTreeMap<String, i64>,
+    #[serde(default, with = "us_by_party")]
+    pub acks: BTreeMap<PartyName, Time>,
     /// Outcome.
     pub result: CheckResult,
     /// Who failed to acknowledge.
     #[serde(default)]
-    pub failed: Vec<String>,
+    pub failed: Vec<PartyName>,
     /// When the outcome was decided.
-    #[serde(default)]
-    pub finished_at_us: Option<i64>,
+    #[serde(rename = "finished_at_us", default, with = "opt_us")]
+    pub finished_at: Option<Time>,
 }
 
 /// A party's last sign of life on a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Heartbeat {
     /// The line.
-    pub line_id: String,
+    pub line_id: LineId,
     /// The party.
-    pub party: String,
+    pub party: PartyName,
     /// When.
-    pub at_us: i64,
-    /// `heartbeat`, `ack`, `notice_ack`.
-    pub via: String,
+    #[serde(rename = "at_us", with = "us")]
+    pub at: Time,
+    /// What showed it.
+    pub via: HeartbeatSource,
 }
 
 /// A line with what its parties may see of its liveness.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LineView {
     /// The line.
-    #[serde(flatten)]
     pub line: Line,
     /// Each party's last heartbeat.
     pub heartbeats: Vec<Heartbeat>,
 }
 
 /// Where a party's webhook dispatcher is in the sealed log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookCursor {
     /// Every entry up to this sequence number was delivered (or does not concern the party).
     pub seq: u64,
@@ -470,18 +566,24 @@ pub struct WebhookCursor {
     #[serde(default)]
     pub attempts: u32,
     /// No attempt before this time.
-    #[serde(default)]
-    pub next_attempt_us: i64,
+    #[serde(rename = "next_attempt_us", default = "epoch", with = "us")]
+    pub next_attempt: Time,
     /// The last error, for operators.
     #[serde(default)]
     pub last_error: Option<String>,
 }
 
+impl Default for WebhookCursor {
+    fn default() -> Self {
+        Self { seq: 0, attempts: 0, next_attempt: epoch(), last_error: None }
+    }
+}
+
 /// How many late notices a party gave.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeStats {
-    /// The party (intent manager).
-    pub party: String,
+    /// The party (intent owner).
+    pub party: PartyName,
     /// Late notices given.
     pub late: u64,
     /// All notices given.

@@ -1,17 +1,25 @@
 //! Advance notice: when an operational intent is created, every other party
-//! sharing an active line with its manager gets a notice (pushed at once as a
+//! sharing an active line with its owner gets a notice (pushed at once as a
 //! `notice.filed` event) and can acknowledge it. Less notice than the line's
 //! `min_notice_s` is flagged `late`, told to both sides (`notice.late`) and
 //! counted per party.
+//!
+//! A notice's record id is a UUIDv7, so a party's notices list newest first;
+//! a `notice_key` record finds it from its intent and recipient. Notices
+//! written before that are named `{intent}:{recipient}` and still found.
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
+use super::events as ev;
+use super::ids::{LineId, NoticeId};
 use super::lines::{all_lines, touch_heartbeat};
-use super::model::{LineState, Notice, NoticeStats};
-use super::{Coord, MAX_LIST, SECOND_US, bad, decode, emit, json, kind, load, save};
+use super::model::{HeartbeatSource, LineState, Notice, NoticeStats};
+use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, save};
 use crate::engine::{Ctx, EngineError};
+use crate::events::EventKind;
+use crate::ids::{EntityId, PartyName};
 use crate::model::OperationalIntent;
 use crate::records::RecordKey;
 use crate::store::Tx;
@@ -25,24 +33,36 @@ pub struct NoticeList {
     pub given: Vec<Notice>,
 }
 
-fn notice_id(intent_id: &str, recipient: &str) -> String {
+/// Body of a `notice_key` record.
+#[derive(Debug, Serialize, Deserialize)]
+struct NoticeKey {
+    notice_id: NoticeId,
+}
+
+/// The id of the `notice_key` record (and of notices written before it).
+fn notice_key(intent_id: EntityId, recipient: &PartyName) -> String {
     format!("{intent_id}:{recipient}")
 }
 
+fn save_notice(tx: &mut dyn Tx, id: &str, notice: &Notice) -> Result<(), EngineError> {
+    let keys = (Some(notice.recipient.as_str()), Some(notice.giver.as_str()));
+    save(tx, kind::NOTICE, id, notice, keys, None)
+}
+
 /// The advance-notice hook of intent creation, in the creating transaction:
-/// one notice per party sharing an active line with the intent's manager
+/// one notice per party sharing an active line with the intent's owner
 /// (over the line with the largest `min_notice_s` when there are several).
 ///
 /// # Errors
 /// `Store`.
 pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent) -> Result<(), EngineError> {
-    let giver = intent.manager.as_str();
-    let mut strictest: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    let giver = &intent.party;
+    let mut strictest: BTreeMap<PartyName, (LineId, i64)> = BTreeMap::new();
     for line in all_lines(tx)? {
         if line.state != LineState::Active || !line.has(giver) {
             continue;
         }
-        for p in line.parties.iter().filter(|p| p.as_str() != giver) {
+        for p in line.parties.iter().filter(|p| *p != giver) {
             let e = strictest.entry(p.clone()).or_insert_with(|| (line.id.clone(), line.policy.min_notice_s));
             if line.policy.min_notice_s > e.1 {
                 *e = (line.id.clone(), line.policy.min_notice_s);
@@ -52,48 +72,50 @@ pub fn on_intent_created(tx: &mut dyn Tx, ctx: &Ctx, intent: &OperationalIntent)
     if strictest.is_empty() {
         return Ok(());
     }
-    let now = ctx.now.as_micros();
-    let time_start = intent.time().start().as_micros();
-    let intent_id = intent.id.to_string();
-    let mut stats: NoticeStats = load(tx, kind::NOTICE_STATS, giver)?
-        .unwrap_or_else(|| NoticeStats { party: giver.to_owned(), ..NoticeStats::default() });
+    let now = ctx.now;
+    let time_start = intent.time().start();
+    let notice_us = time_start.as_micros().saturating_sub(now.as_micros());
+    let mut stats: NoticeStats = load(tx, kind::NOTICE_STATS, giver.as_str())?
+        .unwrap_or_else(|| NoticeStats { party: giver.clone(), late: 0, total: 0 });
     for (recipient, (line_id, min_notice_s)) in strictest {
-        let late = time_start - now < min_notice_s * SECOND_US;
+        let late = notice_us < min_notice_s.saturating_mul(1_000_000);
         let notice = Notice {
-            intent_id: intent_id.clone(),
+            intent_id: intent.id,
             line_id,
-            giver: giver.to_owned(),
+            giver: giver.clone(),
             recipient: recipient.clone(),
-            filed_at_us: now,
-            time_start_us: time_start,
-            notified_at_us: now,
+            filed_at: now,
+            time_start,
+            notified_at: now,
             min_notice_s,
             late,
-            acked_at_us: None,
+            acked_at: None,
             acked_by_operator: None,
         };
-        save(
-            tx,
-            kind::NOTICE,
-            &notice_id(&intent_id, &recipient),
-            &notice,
-            (Some(&recipient), Some(giver)),
-            None,
-        )?;
-        let both = [giver.to_owned(), recipient.clone()];
-        let payload = json!({
-            "notice": json(&notice),
-            "intent": { "id": intent_id, "manager": giver, "time_start_us": time_start, "time_end_us": intent.time().end().as_micros(), "uss_base_url": intent.uss_base_url.as_str() },
-            "notice_s": (time_start - now) / SECOND_US,
-        });
-        emit(tx, now, "notice.filed", giver, &intent_id, both.clone(), &payload)?;
+        let id = NoticeId::new();
+        save_notice(tx, &id.to_string(), &notice)?;
+        let key = NoticeKey { notice_id: id };
+        save(tx, kind::NOTICE_KEY, &notice_key(intent.id, &recipient), &key, (None, None), None)?;
+        let both = [giver, &recipient];
+        let payload = ev::NoticeFiled {
+            notice: &notice,
+            intent: ev::NoticedIntent {
+                id: intent.id,
+                manager: giver,
+                time_start,
+                time_end: intent.time().end(),
+                uss_base_url: intent.uss_base_url.as_str(),
+            },
+            notice_s: notice_us / 1_000_000,
+        };
+        emit(tx, now, EventKind::NoticeFiled, giver, intent.id, both, &payload)?;
         if late {
-            emit(tx, now, "notice.late", giver, &intent_id, both, &payload)?;
+            emit(tx, now, EventKind::NoticeLate, giver, intent.id, both, &payload)?;
             stats.late += 1;
         }
         stats.total += 1;
     }
-    save(tx, kind::NOTICE_STATS, giver, &stats, (None, None), None)
+    save(tx, kind::NOTICE_STATS, giver.as_str(), &stats, (None, None), None)
 }
 
 impl Coord<'_> {
@@ -104,7 +126,7 @@ impl Coord<'_> {
     pub fn ack_notice(
         &self,
         ctx: &Ctx,
-        intent_id: &str,
+        intent_id: EntityId,
         operator: Option<&str>,
     ) -> Result<Notice, EngineError> {
         if let Some(o) = operator
@@ -112,19 +134,24 @@ impl Coord<'_> {
         {
             return bad("operator must be 1 to 200 characters without control characters");
         }
-        let (now, caller) = (ctx.now.as_micros(), ctx.caller.to_string());
+        let (now, caller) = (ctx.now, &ctx.caller);
         self.engine.write_tx(&ctx.deadline, |tx| {
-            let id = notice_id(intent_id, &caller);
+            let key = notice_key(intent_id, caller);
+            let id = match load::<NoticeKey>(tx, kind::NOTICE_KEY, &key)? {
+                Some(k) => k.notice_id.to_string(),
+                None => key, // written before notice keys
+            };
             let mut notice: Notice = load(tx, kind::NOTICE, &id)?.ok_or_else(|| {
                 EngineError::NotFound(format!("no notice of operational intent {intent_id} to {caller}"))
             })?;
-            if notice.acked_at_us.is_none() {
-                notice.acked_at_us = Some(now);
+            if notice.acked_at.is_none() {
+                notice.acked_at = Some(now);
                 notice.acked_by_operator = operator.map(|o| o.trim().to_owned());
-                save(tx, kind::NOTICE, &id, &notice, (Some(&caller), Some(&notice.giver)), None)?;
-                touch_heartbeat(tx, &notice.line_id, &caller, now, "notice_ack")?;
-                let both = [notice.giver.clone(), caller.clone()];
-                emit(tx, now, "notice.acked", &caller, intent_id, both, &json!({ "notice": json(&notice) }))?;
+                save_notice(tx, &id, &notice)?;
+                touch_heartbeat(tx, &notice.line_id, caller, now, HeartbeatSource::NoticeAck)?;
+                let both = [&notice.giver, caller];
+                let payload = ev::NoticeAcked { notice: &notice };
+                emit(tx, now, EventKind::NoticeAcked, caller, intent_id, both, &payload)?;
             }
             Ok(notice)
         })
@@ -147,8 +174,8 @@ impl Coord<'_> {
                 .iter()
                 .map(decode)
                 .collect::<Result<_, _>>()?;
-            received.sort_by_key(|n| std::cmp::Reverse(n.filed_at_us));
-            given.sort_by_key(|n| std::cmp::Reverse(n.filed_at_us));
+            received.sort_by_key(|n| std::cmp::Reverse(n.filed_at));
+            given.sort_by_key(|n| std::cmp::Reverse(n.filed_at));
             Ok(NoticeList { received, given })
         })
     }

@@ -4,9 +4,14 @@
 //! and records what was delivered. Cursor updates append no events (they would
 //! themselves have to be delivered); the deliveries they cause do.
 
-use super::model::{Party, WebhookCursor};
+use geom::Time;
+
+use super::ids::MessageId;
+use super::model::{DeliveryChannel, Party, WebhookCursor};
 use super::{Coord, MAX_LIST, decode, kind, load, save};
 use crate::engine::EngineError;
+use crate::events::EventKind;
+use crate::ids::PartyName;
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -14,7 +19,7 @@ use crate::store::Tx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookBatch {
     /// The party.
-    pub party: String,
+    pub party: PartyName,
     /// Its webhook URL.
     pub url: String,
     /// Its cursor before this batch.
@@ -27,7 +32,7 @@ pub struct WebhookBatch {
 }
 
 /// The lease name of a party's dispatcher.
-pub fn lease_name(party: &str) -> String {
+pub fn lease_name(party: &PartyName) -> String {
     format!("webhook:{party}")
 }
 
@@ -37,8 +42,8 @@ pub fn backoff_us(attempts: u32) -> i64 {
     s.min(60) * 1_000_000
 }
 
-fn cursor(tx: &mut dyn Tx, party: &str) -> Result<WebhookCursor, EngineError> {
-    Ok(load(tx, kind::WEBHOOK_CURSOR, party)?.unwrap_or_default())
+fn cursor(tx: &mut dyn Tx, party: &PartyName) -> Result<WebhookCursor, EngineError> {
+    Ok(load(tx, kind::WEBHOOK_CURSOR, party.as_str())?.unwrap_or_default())
 }
 
 impl Coord<'_> {
@@ -65,26 +70,26 @@ impl Coord<'_> {
     /// `Store`.
     pub fn webhook_batch(
         &self,
-        party: &str,
+        party: &PartyName,
         holder: &str,
-        now: geom::Time,
+        now: Time,
         ttl_us: i64,
         scan: usize,
     ) -> Result<Option<WebhookBatch>, EngineError> {
         self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
-            let Some(p) = load::<Party>(tx, kind::PARTY, party)? else { return Ok(None) };
+            let Some(p) = load::<Party>(tx, kind::PARTY, party.as_str())? else { return Ok(None) };
             let Some(url) = p.webhook_url else { return Ok(None) };
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
                 return Ok(None);
             }
             let cursor = cursor(tx, party)?;
-            if cursor.next_attempt_us > now.as_micros() {
+            if cursor.next_attempt > now {
                 return Ok(None);
             }
             let read = tx.sealed_after(cursor.seq, scan)?;
             let scanned_to = read.last().map_or(cursor.seq, |e| e.seq);
-            let entries = read.into_iter().filter(|e| e.concerns(party)).collect();
-            Ok(Some(WebhookBatch { party: party.to_owned(), url, cursor, entries, scanned_to }))
+            let entries = read.into_iter().filter(|e| e.concerns(party.as_str())).collect();
+            Ok(Some(WebhookBatch { party: party.clone(), url, cursor, entries, scanned_to }))
         })
     }
 
@@ -102,27 +107,28 @@ impl Coord<'_> {
         &self,
         batch: &WebhookBatch,
         holder: &str,
-        now: geom::Time,
+        now: Time,
         ttl_us: i64,
         delivered: usize,
         error: Option<&str>,
     ) -> Result<(), EngineError> {
-        let party = batch.party.as_str();
+        let party = &batch.party;
         self.engine.write_tx(&crate::engine::Deadline::NONE, |tx| {
             if !tx.acquire_lease(&lease_name(party), holder, now, ttl_us)? {
                 return Ok(());
             }
-            let current = load::<Party>(tx, kind::PARTY, party)?.and_then(|p| p.webhook_url);
+            let current = load::<Party>(tx, kind::PARTY, party.as_str())?.and_then(|p| p.webhook_url);
             if current.as_deref() != Some(batch.url.as_str()) {
                 return Ok(()); // changed meanwhile: the next batch goes to the new URL
             }
             let mut c = cursor(tx, party)?;
             let done = &batch.entries[..delivered.min(batch.entries.len())];
             for e in done {
-                if e.kind == "message.sent"
-                    && let Some(message_id) = &e.subject
+                if EventKind::parse(&e.kind) == Some(EventKind::MessageSent)
+                    && let Some(message_id) = e.subject.as_deref().and_then(|s| MessageId::parse(s).ok())
                 {
-                    super::messages::mark_delivered_tx(tx, now.as_micros(), party, message_id, "webhook")?;
+                    let via = DeliveryChannel::Webhook;
+                    super::messages::mark_delivered_tx(tx, now, party, message_id, via)?;
                 }
             }
             let reached = match (error, batch.entries.get(delivered)) {
@@ -133,16 +139,16 @@ impl Coord<'_> {
             match error {
                 Some(err) => {
                     c.attempts = c.attempts.saturating_add(1);
-                    c.next_attempt_us = now.as_micros() + backoff_us(c.attempts);
+                    c.next_attempt = now.saturating_add_micros(backoff_us(c.attempts));
                     c.last_error = Some(err.chars().take(500).collect());
                 }
                 None => {
                     c.attempts = 0;
-                    c.next_attempt_us = 0;
+                    c.next_attempt = super::stored::epoch();
                     c.last_error = None;
                 }
             }
-            save(tx, kind::WEBHOOK_CURSOR, party, &c, (None, None), None)
+            save(tx, kind::WEBHOOK_CURSOR, party.as_str(), &c, (None, None), None)
         })
     }
 
@@ -150,7 +156,7 @@ impl Coord<'_> {
     ///
     /// # Errors
     /// `Store`.
-    pub fn webhook_cursor(&self, party: &str) -> Result<WebhookCursor, EngineError> {
+    pub fn webhook_cursor(&self, party: &PartyName) -> Result<WebhookCursor, EngineError> {
         self.engine.read_tx(|tx| cursor(tx, party))
     }
 }

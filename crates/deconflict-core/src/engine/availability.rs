@@ -3,32 +3,33 @@
 use super::ovn::new_version;
 use super::{Ctx, Engine, EngineError, events};
 use crate::Role;
-use crate::ids::Manager;
+use crate::events::EventKind;
+use crate::ids::PartyName;
 use crate::model::{Availability, AvailabilityRecord};
 use crate::store::Tx;
 
 /// The declared availability of `uss`, Unknown when never set.
-pub(super) fn availability_of(tx: &mut dyn Tx, uss: &Manager) -> Result<Availability, EngineError> {
+pub(super) fn availability_of(tx: &mut dyn Tx, uss: &PartyName) -> Result<Availability, EngineError> {
     Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
 }
 
-/// Each entity (intent or constraint) with its manager's availability,
-/// looking each manager up once (a query may return many entities of a few
-/// managers).
+/// Each entity (intent or constraint) with its owner's availability,
+/// looking each party up once (a query may return many entities of a few
+/// parties).
 fn with_availability<T, V>(
     tx: &mut dyn Tx,
     entities: Vec<T>,
-    manager: impl Fn(&T) -> &Manager,
+    owner: impl Fn(&T) -> &PartyName,
     view: impl Fn(T, Availability) -> V,
 ) -> Result<Vec<V>, EngineError> {
-    let mut known: std::collections::HashMap<Manager, Availability> = std::collections::HashMap::new();
+    let mut known: std::collections::HashMap<PartyName, Availability> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(entities.len());
     for entity in entities {
-        let uss_availability = match known.get(manager(&entity)) {
+        let uss_availability = match known.get(owner(&entity)) {
             Some(a) => *a,
             None => {
-                let a = availability_of(tx, manager(&entity))?;
-                known.insert(manager(&entity).clone(), a);
+                let a = availability_of(tx, owner(&entity))?;
+                known.insert(owner(&entity).clone(), a);
                 a
             }
         };
@@ -37,7 +38,7 @@ fn with_availability<T, V>(
     Ok(out)
 }
 
-/// Intents with their managers' availability.
+/// Intents with their owners' availability.
 pub(super) fn intent_views(
     tx: &mut dyn Tx,
     intents: Vec<crate::model::OperationalIntent>,
@@ -45,12 +46,12 @@ pub(super) fn intent_views(
     with_availability(
         tx,
         intents,
-        |i| &i.manager,
+        |i| &i.party,
         |intent, uss_availability| super::IntentView { intent, uss_availability },
     )
 }
 
-/// Constraints with their managers' availability.
+/// Constraints with their owners' availability.
 pub(super) fn constraint_views(
     tx: &mut dyn Tx,
     constraints: Vec<crate::model::Constraint>,
@@ -58,7 +59,7 @@ pub(super) fn constraint_views(
     with_availability(
         tx,
         constraints,
-        |c| &c.manager,
+        |c| &c.party,
         |constraint, uss_availability| super::ConstraintView { constraint, uss_availability },
     )
 }
@@ -74,7 +75,7 @@ impl Engine {
     pub fn set_availability(
         &self,
         ctx: &Ctx,
-        uss: &Manager,
+        uss: &PartyName,
         old_version: &str,
         availability: Availability,
     ) -> Result<AvailabilityRecord, EngineError> {
@@ -98,14 +99,15 @@ impl Engine {
                 version: new_version(ctx.now, current.as_ref().map(|r| r.version.as_str())),
             };
             tx.put_availability(&record)?;
-            let payload = serde_json::json!({ "uss": uss.as_str(), "availability": availability.as_str() });
+            let payload = events::AvailabilitySet { uss: uss.as_str(), availability: availability.as_str() };
+            let others = [uss.to_string()];
             tx.append_event(&events::private(
                 ctx,
-                "availability.set",
+                EventKind::AvailabilitySet,
                 uss.to_string(),
-                &[uss.to_string()],
+                &others,
                 &payload,
-            ))?;
+            )?)?;
             Ok(record)
         })
     }
@@ -114,7 +116,7 @@ impl Engine {
     ///
     /// # Errors
     /// `Store`.
-    pub fn availability(&self, uss: &Manager) -> Result<AvailabilityRecord, EngineError> {
+    pub fn availability(&self, uss: &PartyName) -> Result<AvailabilityRecord, EngineError> {
         self.read(|tx| {
             Ok(tx.availability(uss)?.unwrap_or(AvailabilityRecord {
                 uss: uss.clone(),

@@ -8,6 +8,7 @@ use super::intents::owned_by;
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::new_ovn;
 use super::{Ctx, Engine, EngineError, events};
+use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, UssBaseUrl};
 use crate::model::{Availability, Constraint, extents_intersect};
 use crate::store::{AreaQuery, Tx};
@@ -21,12 +22,12 @@ pub struct PutConstraint {
     pub uss_base_url: UssBaseUrl,
 }
 
-/// A constraint with its manager's availability (F3548 `uss_availability`).
+/// A constraint with its owner's availability (F3548 `uss_availability`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConstraintView {
     /// The constraint.
     pub constraint: Constraint,
-    /// Its manager's availability.
+    /// Its owner's availability.
     pub uss_availability: Availability,
 }
 
@@ -81,7 +82,7 @@ impl Engine {
                     )));
                 }
                 (Some(o), Some(given)) => {
-                    owned_by(ctx, &o.manager, id)?;
+                    owned_by(ctx, &o.party, id)?;
                     if &o.ovn != given {
                         return Err(EngineError::Stale(format!(
                             "OVN {given} is not the current OVN of constraint {id}"
@@ -92,7 +93,7 @@ impl Engine {
             }
             let constraint = Constraint {
                 id,
-                manager: ctx.caller.clone(),
+                party: ctx.caller.clone(),
                 version: old.as_ref().map_or(1, |o| o.version.saturating_add(1)),
                 ovn: new_ovn(id, ctx.now, None, self.limits.clock_skew_us)?,
                 extents: p.extents.clone(),
@@ -101,13 +102,13 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_constraint(&constraint)?;
-            let kind = if old.is_some() { "constraint.updated" } else { "constraint.created" };
+            let kind =
+                if old.is_some() { EventKind::ConstraintUpdated } else { EventKind::ConstraintCreated };
             let old_extents = old.map(|o| o.extents).unwrap_or_default();
             let notified = notify(tx, Topic::Constraints, &old_extents, &constraint.extents, ctx.now)?;
-            let event =
-                events::change(ctx, kind, id.to_string(), events::constraint_json(&constraint), &notified);
-            tx.append_event(&event)?;
-            let uss_availability = availability_of(tx, &constraint.manager)?;
+            let entity = events::ConstraintSummary::new(&constraint);
+            tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
+            let uss_availability = availability_of(tx, &constraint.party)?;
             Ok(ChangeConstraint {
                 constraint: ConstraintView { constraint, uss_availability },
                 subscribers: notified.subscribers,
@@ -130,7 +131,7 @@ impl Engine {
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
-            owned_by(ctx, &old.manager, id)?;
+            owned_by(ctx, &old.party, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(
                     "OVN {ovn} is not the current OVN of constraint {id}"
@@ -138,15 +139,15 @@ impl Engine {
             }
             tx.delete_constraint(id)?;
             let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
-            let event = events::change(
+            let entity = events::ConstraintSummary::new(&old);
+            tx.append_event(&events::change(
                 ctx,
-                "constraint.deleted",
+                EventKind::ConstraintDeleted,
                 id.to_string(),
-                events::constraint_json(&old),
+                entity,
                 &notified,
-            );
-            tx.append_event(&event)?;
-            let uss_availability = availability_of(tx, &old.manager)?;
+            )?)?;
+            let uss_availability = availability_of(tx, &old.party)?;
             Ok(ChangeConstraint {
                 constraint: ConstraintView { constraint: old, uss_availability },
                 subscribers: notified.subscribers,
@@ -163,7 +164,7 @@ impl Engine {
             let constraint = tx
                 .constraint(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
-            let uss_availability = availability_of(tx, &constraint.manager)?;
+            let uss_availability = availability_of(tx, &constraint.party)?;
             Ok(ConstraintView { constraint, uss_availability })
         })
     }

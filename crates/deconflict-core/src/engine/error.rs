@@ -6,7 +6,7 @@ use crate::store::StoreError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AirspaceConflict {
     /// Intersecting intents whose current OVN was missing from the key,
-    /// with their managers' availability.
+    /// with their owners' availability.
     pub missing_intents: Vec<super::IntentView>,
     /// Intersecting constraints whose current OVN was missing from the key.
     pub missing_constraints: Vec<super::ConstraintView>,

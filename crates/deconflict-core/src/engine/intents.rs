@@ -14,16 +14,17 @@ use super::{
     error::AirspaceConflict,
     events,
 };
+use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, SubscriptionId, UssBaseUrl};
 use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
 use crate::store::{AreaQuery, Tx};
 
-/// Which subscription keeps the intent's manager informed.
+/// Which subscription keeps the intent's owner informed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscriptionChoice {
     /// None (allowed only in the Accepted state).
     None,
-    /// An existing subscription of the same manager that covers the intent.
+    /// An existing subscription of the same party that covers the intent.
     Existing(SubscriptionId),
     /// A new implicit subscription covering the intent, removed with its last
     /// dependent intent.
@@ -53,12 +54,12 @@ pub struct PutIntent {
     pub requested_ovn_suffix: Option<String>,
 }
 
-/// An intent together with its manager's declared availability.
+/// An intent together with its owner's declared availability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntentView {
     /// The intent.
     pub intent: OperationalIntent,
-    /// Its manager's availability.
+    /// Its owner's availability.
     pub uss_availability: Availability,
 }
 
@@ -77,7 +78,7 @@ impl Engine {
     ///
     /// # Errors
     /// 400-class [`EngineError::BadRequest`] for rule violations, `Forbidden` for
-    /// another manager's intent or an off-nominal state without the conformance
+    /// another owner's intent or an off-nominal state without the conformance
     /// scope, `Stale` for an old OVN, `AlreadyExists`, `MissingKeys` when the key
     /// lacks an intersecting entity's OVN, `AreaTooLarge`, `Timeout`, `Store`.
     pub fn put_intent(
@@ -97,36 +98,42 @@ impl Engine {
 
     /// Records, in a transaction of its own, that `ctx.caller` was refused and
     /// shown the references in `conflict` (a disclosure both sides may see),
-    /// and opens a thread on the line between the caller and each manager of a
+    /// and opens a thread on the line between the caller and each party of a
     /// conflicting intent.
     /// Best effort: the refusal stands even if this record cannot be written.
     fn record_refusal(&self, ctx: &Ctx, id: EntityId, conflict: &AirspaceConflict) {
         let missing_intents: Vec<_> = conflict.missing_intents.iter().map(|v| &v.intent).collect();
         let missing_constraints: Vec<_> =
             conflict.missing_constraints.iter().map(|v| &v.constraint).collect();
-        let mut others: Vec<String> = missing_intents.iter().map(|o| o.manager.to_string()).collect();
-        others.extend(missing_constraints.iter().map(|c| c.manager.to_string()));
-        let payload = serde_json::json!({
-            "requested": id.to_string(),
-            "missing_operational_intents": missing_intents.iter().map(|o| serde_json::json!({"id": o.id.to_string(), "manager": o.manager.as_str()})).collect::<Vec<_>>(),
-            "missing_constraints": missing_constraints.iter().map(|c| serde_json::json!({"id": c.id.to_string(), "manager": c.manager.as_str()})).collect::<Vec<_>>(),
-        });
-        let event = events::private(ctx, "intent.refused_missing_key", id.to_string(), &others, &payload);
+        let mut others: Vec<String> = missing_intents.iter().map(|o| o.party.to_string()).collect();
+        others.extend(missing_constraints.iter().map(|c| c.party.to_string()));
+        let payload = events::Refusal {
+            requested: id.to_string(),
+            missing_operational_intents: missing_intents
+                .iter()
+                .map(|o| events::Disclosed { id: o.id.to_string(), manager: o.party.as_str() })
+                .collect(),
+            missing_constraints: missing_constraints
+                .iter()
+                .map(|c| events::Disclosed { id: c.id.to_string(), manager: c.party.as_str() })
+                .collect(),
+        };
         let threads: Vec<_> = missing_intents
             .iter()
             .map(|o| {
                 crate::coord::refusal_thread(
                     ctx.caller.as_str(),
                     &id.to_string(),
-                    o.manager.as_str(),
+                    o.party.as_str(),
                     &o.id.to_string(),
                 )
             })
             .collect();
         let _ = self.write(&ctx.deadline, |tx| {
-            tx.append_event(&event)?;
+            let kind = EventKind::IntentRefusedMissingKey;
+            tx.append_event(&events::private(ctx, kind, id.to_string(), &others, &payload)?)?;
             for thread in &threads {
-                crate::coord::conflict_thread_tx(tx, ctx.now.as_micros(), thread)?;
+                crate::coord::conflict_thread_tx(tx, ctx.now, thread)?;
             }
             Ok(())
         });
@@ -200,7 +207,7 @@ impl Engine {
                 )));
             }
             (Some(o), Some(given)) => {
-                owned_by(ctx, &o.manager, id)?;
+                owned_by(ctx, &o.party, id)?;
                 if &o.ovn != given {
                     return Err(EngineError::Stale(format!(
                         "OVN {given} is not the current OVN of operational intent {id}"
@@ -218,7 +225,7 @@ impl Engine {
 
         let intent = OperationalIntent {
             id,
-            manager: ctx.caller.clone(),
+            party: ctx.caller.clone(),
             version: old.as_ref().map_or(1, |o| o.version.saturating_add(1)),
             state: p.state,
             ovn: new_ovn(id, ctx.now, p.requested_ovn_suffix.as_deref(), self.limits.clock_skew_us)?,
@@ -234,14 +241,15 @@ impl Engine {
         {
             drop_implicit_if_unused(tx, old_sub)?;
         }
-        let kind = if old.is_some() { "intent.updated" } else { "intent.created" };
+        let kind = if old.is_some() { EventKind::IntentUpdated } else { EventKind::IntentCreated };
         let old_extents = old.map(|o| o.extents).unwrap_or_default();
         let notified = notify(tx, Topic::Intents, &old_extents, &intent.extents, ctx.now)?;
-        tx.append_event(&events::change(ctx, kind, id.to_string(), events::intent_json(&intent), &notified))?;
-        if kind == "intent.created" {
+        let entity = events::IntentSummary::new(&intent);
+        tx.append_event(&events::change(ctx, kind, id.to_string(), entity, &notified)?)?;
+        if kind == EventKind::IntentCreated {
             crate::coord::on_intent_created(tx, ctx, &intent)?;
         }
-        let uss_availability = availability_of(tx, &intent.manager)?;
+        let uss_availability = availability_of(tx, &intent.party)?;
         Ok(ChangeIntent {
             intent: IntentView { intent, uss_availability },
             subscribers: notified.subscribers,
@@ -262,7 +270,7 @@ impl Engine {
             SubscriptionChoice::New { uss_base_url, notify_for_constraints } => {
                 let sub = Subscription {
                     id: SubscriptionId::random(),
-                    manager: ctx.caller.clone(),
+                    party: ctx.caller.clone(),
                     version: new_version(ctx.now, None),
                     notification_index: 0,
                     extents: p.extents.clone(),
@@ -279,10 +287,10 @@ impl Engine {
                 let mut sub = tx
                     .subscription(*sid)?
                     .ok_or_else(|| EngineError::BadRequest(format!("subscription {sid} does not exist")))?;
-                if sub.manager != ctx.caller {
+                if sub.party != ctx.caller {
                     return Err(EngineError::Forbidden(format!(
                         "subscription {sid} is owned by {}, not {}",
-                        sub.manager, ctx.caller
+                        sub.party, ctx.caller
                     )));
                 }
                 if sub.implicit {
@@ -311,14 +319,14 @@ impl Engine {
     /// Deletes an intent given its current OVN.
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden` (another manager's), `Stale` (old OVN), `Timeout`, `Store`.
+    /// `NotFound`, `Forbidden` (another owner's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
         self.write_area(&ctx.deadline, |tx| {
             let old = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
-            owned_by(ctx, &old.manager, id)?;
+            owned_by(ctx, &old.party, id)?;
             if &old.ovn != ovn {
                 return Err(EngineError::Stale(format!(
                     "OVN {ovn} is not the current OVN of operational intent {id}"
@@ -329,14 +337,15 @@ impl Engine {
                 drop_implicit_if_unused(tx, sid)?;
             }
             let notified = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
+            let entity = events::IntentSummary::new(&old);
             tx.append_event(&events::change(
                 ctx,
-                "intent.deleted",
+                EventKind::IntentDeleted,
                 id.to_string(),
-                events::intent_json(&old),
+                entity,
                 &notified,
-            ))?;
-            let uss_availability = availability_of(tx, &old.manager)?;
+            )?)?;
+            let uss_availability = availability_of(tx, &old.party)?;
             Ok(ChangeIntent {
                 intent: IntentView { intent: old, uss_availability },
                 subscribers: notified.subscribers,
@@ -353,7 +362,7 @@ impl Engine {
             let intent = tx
                 .intent(id)?
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
-            let uss_availability = availability_of(tx, &intent.manager)?;
+            let uss_availability = availability_of(tx, &intent.party)?;
             Ok(IntentView { intent, uss_availability })
         })
     }
@@ -392,12 +401,12 @@ pub(crate) fn intersecting_intents(
 }
 
 /// 403 unless the caller manages the entity.
-pub(super) fn owned_by(ctx: &Ctx, manager: &crate::ids::Manager, id: EntityId) -> Result<(), EngineError> {
-    if manager == &ctx.caller {
+pub(super) fn owned_by(ctx: &Ctx, owner: &crate::ids::PartyName, id: EntityId) -> Result<(), EngineError> {
+    if owner == &ctx.caller {
         Ok(())
     } else {
         Err(EngineError::Forbidden(format!(
-            "entity {id} is owned by {manager}, but {} attempted to modify it",
+            "entity {id} is owned by {owner}, but {} attempted to modify it",
             ctx.caller
         )))
     }
@@ -406,7 +415,7 @@ pub(super) fn owned_by(ctx: &Ctx, manager: &crate::ids::Manager, id: EntityId) -
 /// The F3548 awareness rule: every live intent in Accepted or Activated that
 /// intersects the new extents (other than this one), and every intersecting
 /// constraint when the intent's subscription wants constraints, must have its
-/// current OVN in the key. Other managers' OVNs are hidden in the answer.
+/// current OVN in the key. Other owners' OVNs are hidden in the answer.
 fn check_key(
     tx: &mut dyn Tx,
     ctx: &Ctx,

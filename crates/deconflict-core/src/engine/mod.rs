@@ -29,7 +29,7 @@ pub use intents::{ChangeIntent, IntentView, PutIntent, SubscriptionChoice};
 pub use notify::SubscriberToNotify;
 pub use subscriptions::{PutSubscription, PutSubscriptionResult, SubscriptionView};
 
-use crate::ids::Manager;
+use crate::ids::PartyName;
 use crate::store::{Store, StoreError, Tx, TxMode};
 
 const MINUTE_US: i64 = 60_000_000;
@@ -78,12 +78,12 @@ impl Default for Limits {
     }
 }
 
-/// Who is asking, and when: the authenticated manager, its roles (decided
+/// Who is asking, and when: the authenticated party, its roles (decided
 /// from its credentials at the edge), the server time and the request deadline.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     /// The caller (token `sub`).
-    pub caller: Manager,
+    pub caller: PartyName,
     /// What the caller may do beyond acting on its own data.
     pub roles: crate::Roles,
     /// The server clock at the start of the request.
@@ -127,7 +127,7 @@ impl Deadline {
 
 impl Ctx {
     /// A context for `caller` at `now` with no role and no deadline.
-    pub fn new(caller: Manager, now: Time) -> Self {
+    pub fn new(caller: PartyName, now: Time) -> Self {
         Self { caller, roles: crate::Roles::NONE, now, deadline: Deadline::NONE }
     }
 

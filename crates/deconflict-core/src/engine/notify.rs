@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use geom::{Time, Volume4D};
-use serde_json::{Value, json};
 
 use super::EngineError;
 use crate::ids::{SubscriptionId, UssBaseUrl};
@@ -28,11 +27,11 @@ pub(super) enum Topic {
     Constraints,
 }
 
-/// The subscriptions told of a change, and their managers (who may see the event).
+/// The subscriptions told of a change, and their parties (who may see the event).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Notified {
     pub subscribers: Vec<SubscriberToNotify>,
-    pub managers: Vec<String>,
+    pub parties: Vec<String>,
 }
 
 /// Finds every live subscription whose volumes intersect `old` or `new` and that
@@ -50,7 +49,7 @@ pub(super) fn notify(
     if changed.is_empty() {
         return Ok(Notified::default());
     }
-    let mut managers = Vec::new();
+    let mut parties = Vec::new();
     let area = AreaQuery::new(&changed);
     let mut groups: BTreeMap<UssBaseUrl, Vec<(SubscriptionId, i32)>> = BTreeMap::new();
     for sub in tx.subscriptions_in(&area)? {
@@ -64,7 +63,7 @@ pub(super) fn notify(
         // An atomic increment: concurrent writers elsewhere in a large
         // subscription's area bump the same counter.
         let Some(index) = tx.bump_notification_index(sub.id)? else { continue };
-        managers.push(sub.manager.to_string());
+        parties.push(sub.party.to_string());
         groups.entry(sub.uss_base_url.clone()).or_default().push((sub.id, index));
     }
     let subscribers = groups
@@ -74,23 +73,7 @@ pub(super) fn notify(
             SubscriberToNotify { uss_base_url, subscriptions }
         })
         .collect();
-    managers.sort_unstable();
-    managers.dedup();
-    Ok(Notified { subscribers, managers })
-}
-
-impl Notified {
-    /// The subscriptions as JSON for an event payload.
-    pub(super) fn to_json(&self) -> Value {
-        Value::Array(
-            self.subscribers
-                .iter()
-                .flat_map(|s| {
-                    s.subscriptions.iter().map(move |(id, idx)| {
-                        json!({ "uss_base_url": s.uss_base_url.as_str(), "subscription_id": id.to_string(), "notification_index": idx })
-                    })
-                })
-                .collect(),
-        )
-    }
+    parties.sort_unstable();
+    parties.dedup();
+    Ok(Notified { subscribers, parties })
 }

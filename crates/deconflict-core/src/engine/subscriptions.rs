@@ -13,6 +13,7 @@ use super::{
     availability::{constraint_views, intent_views},
     events,
 };
+use crate::events::EventKind;
 use crate::ids::{EntityId, SubscriptionId, UssBaseUrl};
 use crate::model::{Subscription, extents_intersect, extents_time};
 use crate::store::{AreaQuery, cover_cells};
@@ -119,7 +120,7 @@ impl Engine {
             }
             let subscription = Subscription {
                 id,
-                manager: ctx.caller.clone(),
+                party: ctx.caller.clone(),
                 version: new_version(ctx.now, old.as_ref().map(|o| o.version.as_str())),
                 notification_index: old.as_ref().map_or(0, |o| o.notification_index),
                 extents,
@@ -130,14 +131,10 @@ impl Engine {
                 updated_at: ctx.now,
             };
             tx.put_subscription(&subscription)?;
-            let kind = if old.is_some() { "subscription.updated" } else { "subscription.created" };
-            tx.append_event(&events::private(
-                ctx,
-                kind,
-                id.to_string(),
-                &[],
-                &subscription_json(&subscription),
-            ))?;
+            let kind =
+                if old.is_some() { EventKind::SubscriptionUpdated } else { EventKind::SubscriptionCreated };
+            let payload = events::SubscriptionSummary::new(&subscription);
+            tx.append_event(&events::private(ctx, kind, id.to_string(), &[], &payload)?)?;
             let area = std::slice::from_ref(&volume);
             let intents = if p.notify_for_intents {
                 let found = intersecting_intents(tx, area, ctx.now)?;
@@ -236,13 +233,14 @@ impl Engine {
                 )));
             }
             tx.delete_subscription(id)?;
+            let payload = events::SubscriptionSummary::new(&old);
             tx.append_event(&events::private(
                 ctx,
-                "subscription.deleted",
+                EventKind::SubscriptionDeleted,
                 id.to_string(),
                 &[],
-                &subscription_json(&old),
-            ))?;
+                &payload,
+            )?)?;
             Ok(SubscriptionView { subscription: old, dependent_intents: Vec::new() })
         })
     }
@@ -250,7 +248,7 @@ impl Engine {
     /// Reads one of the caller's subscriptions.
     ///
     /// # Errors
-    /// `NotFound`, `Forbidden` (another manager's), `Store`.
+    /// `NotFound`, `Forbidden` (another owner's), `Store`.
     pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
         self.read(|tx| {
             let subscription = tx
@@ -278,7 +276,7 @@ impl Engine {
                 .subscriptions_in(&AreaQuery::new(area))?
                 .into_iter()
                 .filter(|s| {
-                    s.manager == ctx.caller && s.time().end() > ctx.now && extents_intersect(&s.extents, area)
+                    s.party == ctx.caller && s.time().end() > ctx.now && extents_intersect(&s.extents, area)
                 })
                 .collect();
             self.check_count(found.len())?;
@@ -294,27 +292,13 @@ impl Engine {
     }
 }
 
-fn subscription_json(s: &Subscription) -> serde_json::Value {
-    let t = s.time();
-    serde_json::json!({
-        "id": s.id.to_string(),
-        "version": s.version,
-        "time_start_us": t.start().as_micros(),
-        "time_end_us": t.end().as_micros(),
-        "uss_base_url": s.uss_base_url.as_str(),
-        "notify_for_operational_intents": s.notify_for_intents,
-        "notify_for_constraints": s.notify_for_constraints,
-        "implicit": s.implicit,
-    })
-}
-
 fn owned(ctx: &Ctx, s: &Subscription) -> Result<(), EngineError> {
-    if s.manager == ctx.caller {
+    if s.party == ctx.caller {
         Ok(())
     } else {
         Err(EngineError::Forbidden(format!(
             "subscription {} is owned by {}, not {}",
-            s.id, s.manager, ctx.caller
+            s.id, s.party, ctx.caller
         )))
     }
 }

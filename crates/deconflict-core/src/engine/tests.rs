@@ -8,7 +8,8 @@ use std::time::Duration;
 use geom::Time;
 
 use super::*;
-use crate::ids::{EntityId, Manager, SubscriptionId};
+use crate::events::EventKind;
+use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::memory::MemoryStore;
 use crate::model::{Availability, IntentState};
 use crate::testsuite::{HOUR, T0, manager, square, url, volume};
@@ -253,7 +254,7 @@ fn limits_are_errors_not_truncation() {
 #[test]
 fn availability_versions() {
     let e = engine();
-    let uss = Manager::new("alice").unwrap();
+    let uss = PartyName::new("alice").unwrap();
     assert_eq!(e.availability(&uss).unwrap().availability, Availability::Unknown);
     // A party that is not an arbitrator cannot mark another USS down.
     assert!(matches!(
@@ -271,13 +272,13 @@ fn availability_versions() {
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
     e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();
     e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.2, "bob")).unwrap();
-    // A query reports each intent with its own manager's availability.
+    // A query reports each intent with its own owner's availability.
     let area = volume(square(46.1, 7.0, 0.15), (0.0, 1000.0), T0, T0 + HOUR);
     let mut seen: Vec<(String, Availability)> = e
         .query_intents(&ctx("carol"), &area)
         .unwrap()
         .into_iter()
-        .map(|v| (v.intent.manager.to_string(), v.uss_availability))
+        .map(|v| (v.intent.party.to_string(), v.uss_availability))
         .collect();
     seen.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -337,10 +338,16 @@ fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     assert_eq!(report.sealed, 4);
     let mut tx = store.begin(crate::store::TxMode::Read).unwrap();
     let log = tx.sealed_after(0, 100).unwrap();
-    let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<Option<EventKind>> = log.iter().map(|e| EventKind::parse(&e.kind)).collect();
     assert_eq!(
         kinds,
-        ["subscription.created", "intent.created", "intent.refused_missing_key", "intent.deleted"]
+        [
+            EventKind::SubscriptionCreated,
+            EventKind::IntentCreated,
+            EventKind::IntentRefusedMissingKey,
+            EventKind::IntentDeleted
+        ]
+        .map(Some)
     );
     // Carol's subscription was notified of Alice's intent: she is a party to it.
     assert_eq!(log[1].parties, ["alice", "carol"]);

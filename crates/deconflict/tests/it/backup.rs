@@ -2,35 +2,26 @@
 //! new data directory, and the restored server's audit chain verifies with
 //! the original key.
 
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use super::{BIN, fetch, free_port, run, stdout};
+use super::{BIN, fetch, free_port, run, spawn_listening, stdout};
 
 fn serve(data: &Path, port: u16) -> Child {
-    let child = Command::new(BIN)
-        .args([
-            "serve",
-            "--dev",
-            "--allow-http-base-urls",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data)
-        .env("DECONF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
+    spawn_listening(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--dev",
+                "--allow-http-base-urls",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data),
+        port,
+    )
 }
 
 fn stop(mut child: Child) {
@@ -38,7 +29,8 @@ fn stop(mut child: Child) {
     child.wait().unwrap();
 }
 
-fn token(data: &Path) -> String {
+/// An alpha token (strategic coordination, its audit slice) from the key in `data`.
+pub(super) fn token(data: &Path) -> String {
     let scopes = "utm.strategic_coordination deconflict.audit.read";
     let data = data.to_str().unwrap();
     stdout(&run(&["token", "--sub", "alpha", "--scope", scopes, "--aud", "127.0.0.1", "--data-dir", data]))

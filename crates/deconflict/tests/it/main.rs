@@ -11,9 +11,14 @@ use std::time::{Duration, Instant};
 
 mod backup;
 mod bench_pg;
+mod browser;
 mod deploy;
 mod docs;
+mod intent_cli;
 mod logs;
+mod native_cli;
+mod ops_metrics;
+mod pg_dump;
 mod settings;
 
 const BIN: &str = env!("CARGO_BIN_EXE_deconflict");
@@ -37,6 +42,28 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Starts `cmd` (a `deconflict serve`, logging warnings only, output
+/// discarded) and waits until it accepts connections on `port`.
+fn spawn_listening(cmd: &mut Command, port: u16) -> Child {
+    let child = cmd.env("DECONF_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// A server process killed when dropped, so a failing test leaves none behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -44,25 +71,18 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, port: u16) -> Self {
-        let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--allow-http-base-urls"])
-            .arg("--store")
-            .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
-            .arg("--dev-key")
-            .arg(dir.join("dev.pem"))
-            .arg("--audit-key")
-            .arg(dir.join("audit.pem"))
-            .env("DECONF_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = spawn_listening(
+            Command::new(BIN)
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--allow-http-base-urls"])
+                .arg("--store")
+                .arg(format!("sqlite:{}", dir.join("db.sqlite").display()))
+                .arg("--dev-key")
+                .arg(dir.join("dev.pem"))
+                .arg("--audit-key")
+                .arg(dir.join("audit.pem")),
+            port,
+        );
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
         Self { child, base }
     }
 
@@ -102,7 +122,7 @@ fn token_with(dir: &Path, sub: &str, scope: &str) -> String {
 
 #[test]
 fn demo_plays_the_scenario() {
-    let out = run(&["demo"]);
+    let out = run(&["demo", "--once"]);
     let text = stdout(&out);
     for expected in [
         "late = true",
@@ -138,12 +158,25 @@ fn file_list_delete_through_the_cli() {
             &[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()
         ));
     assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
-    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
-    let line = listed.lines().next().unwrap();
-    let fields: Vec<&str> = line.split('\t').collect();
-    assert_eq!(fields[1], "alpha", "{listed}");
-    let id = fields[0];
-    let ovn = fields[4].trim_start_matches("ovn=");
+    let listed = intents(&conn, "46.96", "7.44");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["manager"], "alpha", "{listed:?}");
+    let id = listed[0]["id"].as_str().unwrap();
+    let ovn = listed[0]["ovn"].as_str().unwrap();
+    // The export is what the party sees, in the format `intent file` reads.
+    let out_file = dir.path().join("export.geojson");
+    run(&[
+        &["intent", "export", "--lat", "46.96", "--lng", "7.44", "--out", out_file.to_str().unwrap()][..],
+        &conn,
+    ]
+    .concat());
+    let exported: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let features = exported["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2, "{exported}");
+    assert!(features.iter().all(|f| f["properties"]["intent"] == id && f["properties"]["own"] == true));
+    assert_eq!(features[0]["geometry"]["type"], "Polygon", "{exported}");
+    assert_eq!(features[1]["properties"]["radius_m"], 800.0, "{exported}");
+    assert_eq!(features[0]["properties"]["altitude_upper_m"], 650.0, "{exported}");
     // A second party filing over it without the key is refused, and the CLI says why.
     let tok_b = token(dir.path(), "bravo");
     let out = Command::new(BIN)
@@ -162,10 +195,11 @@ fn file_list_delete_through_the_cli() {
         .unwrap();
     assert!(!out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("refused 409") && text.contains(id), "{text}");
-    run(&[&["intent", "delete", id, ovn][..], &conn].concat());
-    let listed = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
-    assert!(listed.trim().is_empty(), "{listed}");
+    assert!(text.contains("refused with 409 Conflict") && text.contains(id), "{text}");
+    run(&[&["intent", "delete", "--id", id, "--ovn", ovn][..], &conn].concat());
+    assert!(intents(&conn, "46.96", "7.44").is_empty());
+    let human = stdout(&run(&[&["intent", "list", "--lat", "46.96", "--lng", "7.44"][..], &conn].concat()));
+    assert_eq!(human, "no intents\n");
 }
 
 #[test]
@@ -201,6 +235,13 @@ fn acknowledged_intents_survive_kill_9() {
         .concat()));
         assert!(listed.contains(id.as_str()), "intent {id} lost after kill -9: {listed}");
     }
+}
+
+/// The intents `intent list --json` prints around a point.
+fn intents(conn: &[&str], lat: &str, lng: &str) -> Vec<serde_json::Value> {
+    let out = stdout(&run(&[&["intent", "list", "--json", "--lat", lat, "--lng", lng][..], conn].concat()));
+    let body: serde_json::Value = serde_json::from_str(&out).unwrap();
+    body["operational_intent_references"].as_array().unwrap().clone()
 }
 
 fn fetch(url: &str, token: Option<&str>) -> String {
@@ -246,25 +287,8 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
         "http://alpha.example",
     ]);
     // A second intent over the first (with its key), so the log spans several pages below.
-    let listed = stdout(&run(&[
-        "intent",
-        "list",
-        "--lat",
-        "46.96",
-        "--lng",
-        "7.44",
-        "--server",
-        &server.base,
-        "--token",
-        &tok,
-    ]));
-    let ovn = listed
-        .lines()
-        .next()
-        .and_then(|l| l.split('\t').nth(4))
-        .unwrap()
-        .trim_start_matches("ovn=")
-        .to_owned();
+    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let ovn = intents(&conn, "46.96", "7.44")[0]["ovn"].as_str().unwrap().to_owned();
     run(&[
         "intent",
         "file",
@@ -355,26 +379,19 @@ fn the_cli_talks_to_an_https_server_it_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = certificates(dir.path());
     let port = free_port();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--store", "memory"])
-        .arg("--dev-key")
-        .arg(dir.path().join("dev.pem"))
-        .arg("--audit-key")
-        .arg(dir.path().join("audit.pem"))
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .env("DECONF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--dev", "--store", "memory"])
+            .arg("--dev-key")
+            .arg(dir.path().join("dev.pem"))
+            .arg("--audit-key")
+            .arg(dir.path().join("audit.pem"))
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key),
+        port,
+    );
     let base = format!("https://127.0.0.1:{port}");
     let tok = token(dir.path(), "alpha");
     let list = ["intent", "list", "--lat", "46.96", "--lng", "7.44", "--server", &base, "--token", &tok];

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{BIN, free_port};
+use super::{BIN, free_port, spawn_listening};
 
 /// Starts `serve` with `args` and `env`, and returns which of `ports` it
 /// listens on (the first to accept), killing it afterwards.
@@ -105,20 +105,13 @@ fn token_finds_the_servers_key_in_the_data_directory_and_never_makes_one() {
     // A server started with DECONF_DEV=1 (as users write booleans) creates
     // it; a token made from another working directory is accepted by it.
     let port = free_port();
-    let mut server = Command::new(BIN)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(&data)
-        .env("DECONF_DEV", "1")
-        .env("DECONF_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(&data)
+            .env("DECONF_DEV", "1"),
+        port,
+    );
     let elsewhere = tempfile::tempdir().unwrap();
     let out = token_cmd(&data).current_dir(elsewhere.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -152,12 +145,25 @@ fn user_errors_say_what_to_write_instead() {
         (&["token", "--sub", "a", "--ttl-s", "7200"][..], "1 to 3600 seconds"),
         (&["token", "--sub", "a", "--ttl-s", "-1"][..], "is negative"),
         (
-            &["intent", "delete", "id", "ovn", "--token", "t", "--server", "127.0.0.1:8080"][..],
+            &["intent", "delete", "--id", "id", "--token", "t", "--server", "127.0.0.1:8080"][..],
             "write http://127.0.0.1:8080",
         ),
         (&["serve", "--listen", "localhost"][..], "has no port"),
+        (
+            &["tactical", "replay", "--input", "x.csv", "--server", "localhost:8080"][..],
+            "write http://localhost:8080",
+        ),
+        (
+            &["party", "list", "--server", "http://127.0.0.1:1"][..],
+            "no token: give --token or set DECONF_TOKEN",
+        ),
     ] {
-        let out = Command::new(BIN).args(args).env("RUST_BACKTRACE", "1").output().unwrap();
+        let out = Command::new(BIN)
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("DECONF_TOKEN")
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("stack backtrace"), "{args:?}: {err}");
@@ -165,9 +171,9 @@ fn user_errors_say_what_to_write_instead() {
 }
 
 #[test]
-fn demo_keep_prints_tokens_its_server_accepts() {
+fn demo_keeps_serving_and_prints_tokens_its_server_accepts() {
     use std::io::BufRead as _;
-    let mut child = Command::new(BIN).args(["demo", "--keep"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(BIN).args(["demo"]).stdout(Stdio::piped()).spawn().unwrap();
     // The reader stays open until the demo is killed, so it never writes to a closed pipe.
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut base, mut token) = (None, None);

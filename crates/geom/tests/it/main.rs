@@ -8,6 +8,7 @@ mod volumes;
 
 use geom::*;
 
+/// A point, degrees.
 pub fn ll(lat: f64, lng: f64) -> LatLng {
     LatLng::new(lat, lng).unwrap()
 }
@@ -20,6 +21,7 @@ pub fn destination(from: LatLng, bearing_deg: f64, distance_m: f64) -> LatLng {
     ll(q.y(), q.x())
 }
 
+/// A square of `side_deg` degrees centred on (`lat`, `lng`).
 pub fn square(lat: f64, lng: f64, side_deg: f64) -> Footprint {
     Footprint::Polygon(
         Polygon::new(vec![
@@ -32,10 +34,12 @@ pub fn square(lat: f64, lng: f64, side_deg: f64) -> Footprint {
     )
 }
 
+/// The half-open window [`a`, `b`) µs.
 pub fn window(a: i64, b: i64) -> TimeWindow {
     TimeWindow::new(Time::from_micros(a), Time::from_micros(b)).unwrap()
 }
 
+/// The closed altitude range [`a`, `b`] metres.
 pub fn alt(a: f64, b: f64) -> AltitudeRange {
     AltitudeRange::new(a, b).unwrap()
 }

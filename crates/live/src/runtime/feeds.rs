@@ -89,7 +89,7 @@ fn deliver(
     status: &SourceStatus,
 ) {
     if !out.is_empty() {
-        let done = live.ingest(party, out.drain(..));
+        let done = live.ingest_via(party, status.origin(), out.drain(..));
         let c = d.counters_mut();
         c.updates += done.accepted as u64;
         for _ in 0..done.stale {

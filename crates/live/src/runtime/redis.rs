@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamRangeReply, StreamReadReply};
 use redis::{AsyncConnectionConfig, Client, Value};
@@ -75,7 +75,7 @@ async fn send(live: LiveService, client: Client, cfg: ExchangeConfig, mut stop: 
             let names: Vec<(String, &exchange::Outgoing)> = batch
                 .iter()
                 .map(|o| {
-                    (live.manager(o.party).map_or_else(|| format!("#{}", o.party.0), |m| m.to_string()), o)
+                    (live.party_name(o.party).map_or_else(|| format!("#{}", o.party.0), |m| m.to_string()), o)
                 })
                 .collect();
             let text = exchange::encode(names.iter().map(|(p, o)| (p.as_str(), o.name.as_str(), &o.state)));
@@ -224,7 +224,7 @@ fn apply(live: &LiveService, cfg: &ExchangeConfig, fields: &std::collections::Ha
         by_party.entry(party).or_default().push((name, state));
     }
     for (party, reports) in by_party {
-        match Manager::new(&party) {
+        match PartyName::new(&party) {
             Ok(m) => {
                 let p = live.party(&m);
                 live.ingest_remote(p, reports);

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use deconflict_core::Manager;
+use deconflict_core::PartyName;
 
 /// The wire format of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -154,7 +154,7 @@ pub struct SourceSpec {
     /// Where its bytes come from.
     pub target: Target,
     /// Every track received from it belongs to this party.
-    pub party: Manager,
+    pub party: PartyName,
     text: String,
 }
 
@@ -172,7 +172,7 @@ impl SourceSpec {
         let (target, party) = s
             .rsplit_once('=')
             .ok_or_else(|| format!("--{flag} {s:?}: expected TARGET=PARTY, e.g. {example}"))?;
-        let party = Manager::new(party.trim()).map_err(|e| format!("--{flag} {s:?}: party: {e}"))?;
+        let party = PartyName::new(party.trim()).map_err(|e| format!("--{flag} {s:?}: party: {e}"))?;
         let target = target.trim();
         let bad = |what: String| format!("--{flag} {s:?}: {what}; e.g. {example}");
         let target = match kind {
@@ -284,6 +284,8 @@ pub struct SourceStatus {
     /// The source.
     pub spec: SourceSpec,
     label: String,
+    /// The label, shared by the tracks this source reported last.
+    origin: Arc<str>,
     totals: Mutex<Counters>,
     connects: AtomicU64,
     connected: AtomicBool,
@@ -297,6 +299,7 @@ impl SourceStatus {
         let label = spec.label();
         Self {
             spec,
+            origin: label.as_str().into(),
             label,
             totals: Mutex::new(Counters::default()),
             connects: AtomicU64::new(0),
@@ -304,6 +307,11 @@ impl SourceStatus {
             local_addr: Mutex::new(None),
             changed: tokio::sync::watch::channel(0).0,
         }
+    }
+
+    /// The source's label (its flag and value), as tracks carry it.
+    pub fn origin(&self) -> &Arc<str> {
+        &self.origin
     }
 
     /// Adds a decoder's counts (and resets them), and exports them as metrics:

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deconflict_core::{Engine, Limits, Manager, MemoryStore};
+use deconflict_core::{Engine, Limits, MemoryStore, PartyName};
 use live::{Clock, LiveConfig, LiveRuntime, LiveService, SourceKind, SourceSpec, SourceStatus};
 
 /// One row of `afr34zg_adsb.csv`: a real DF17 frame and the reference decoder's values.
@@ -102,7 +102,7 @@ pub async fn bound(status: &SourceStatus) -> std::net::SocketAddr {
 }
 
 pub fn party(live: &LiveService, name: &str) -> tactical::PartyId {
-    live.party(&Manager::new(name).unwrap())
+    live.party(&PartyName::new(name).unwrap())
 }
 
 /// Asserts a position matches the reference decoder's to 1e-4°.

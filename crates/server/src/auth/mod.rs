@@ -19,7 +19,6 @@ mod dev_key;
 mod error;
 mod keys;
 pub mod scope;
-mod scopes;
 mod verify;
 
 #[cfg(test)]
@@ -28,5 +27,5 @@ mod tests;
 pub use dev_key::{DevKey, TokenRequest};
 pub use error::AuthError;
 pub use keys::{Grants, MIN_RSA_BITS, TrustedKey, load_key_file};
-pub use scopes::Scopes;
+pub use scope::Scopes;
 pub use verify::{Caller, DEFAULT_LEEWAY, DEFAULT_MAX_EXP_AHEAD, MAX_TOKEN_LEN, Verifier};

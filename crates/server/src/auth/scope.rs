@@ -1,4 +1,5 @@
-//! Scope names, and which of them are privileged.
+//! Scopes: their names, which of them are privileged, the set a token
+//! grants ([`Scopes`]) and the roles it confers ([`Scopes::roles`]).
 //!
 //! The `utm.*` scopes are those of ASTM F3548-21; the `deconflict.*` scopes
 //! guard this service's native API. [`PRIVILEGED`] scopes act on other
@@ -6,6 +7,11 @@
 //! down): only keys the operator designates may grant them
 //! ([`super::Grants::Any`]); every other key grants at most [`PARTY_DEFAULT`]
 //! or the allow-list of its parties-file entry.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use deconflict_core::{Role, Roles};
 
 /// F3548: create, modify and delete operational intents; read everyone's.
 pub const STRATEGIC_COORDINATION: &str = "utm.strategic_coordination";
@@ -69,3 +75,125 @@ pub const ALL_UTM: [&str; 5] = [
     CONFORMANCE_MONITORING_SA,
     AVAILABILITY_ARBITRATION,
 ];
+
+// What the F3548 endpoints require: an OR of ANDs of scope names
+// ([`Scopes::satisfies`]).
+
+/// Read and query operational intents.
+pub const INTENTS_READ: &[&[&str]] = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+/// Create, update, delete operational intents.
+pub const INTENTS_WRITE: &[&[&str]] = &[
+    &[STRATEGIC_COORDINATION],
+    &[STRATEGIC_COORDINATION, CONSTRAINT_PROCESSING],
+    &[CONFORMANCE_MONITORING_SA],
+];
+/// Read and query constraints.
+pub const CONSTRAINTS_READ: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT], &[CONSTRAINT_PROCESSING]];
+/// Create, update, delete constraints.
+pub const CONSTRAINTS_WRITE: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT]];
+/// Everything about subscriptions.
+pub const SUBSCRIPTIONS: &[&[&str]] = &[&[CONSTRAINT_PROCESSING], &[STRATEGIC_COORDINATION]];
+/// Set availability.
+pub const AVAILABILITY_WRITE: &[&[&str]] = &[&[AVAILABILITY_ARBITRATION]];
+/// Read availability.
+pub const AVAILABILITY_READ: &[&[&str]] =
+    &[&[AVAILABILITY_ARBITRATION], &[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+/// Any F3548 scope.
+pub const ANY_UTM: &[&[&str]] = &[
+    &[STRATEGIC_COORDINATION],
+    &[CONSTRAINT_MANAGEMENT],
+    &[CONSTRAINT_PROCESSING],
+    &[CONFORMANCE_MONITORING_SA],
+    &[AVAILABILITY_ARBITRATION],
+];
+
+/// The scopes granted by a token: the `scope` claim split on whitespace,
+/// deduplicated. Iteration is in lexical order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(BTreeSet<String>);
+
+impl Scopes {
+    /// Parses a space-separated scope string (any ASCII whitespace separates;
+    /// empty pieces are ignored).
+    pub fn parse(s: &str) -> Self {
+        Self(s.split_ascii_whitespace().map(str::to_owned).collect())
+    }
+
+    /// True if the scope `s` is granted (exact, case-sensitive match).
+    pub fn has(&self, s: &str) -> bool {
+        self.0.contains(s)
+    }
+
+    /// True if at least one alternative is granted in full: `alternatives` is an
+    /// OR of ANDs of full scope names. No alternatives at all is never
+    /// satisfied; an empty alternative (`&[]`) always is.
+    ///
+    /// ```
+    /// use server::auth::{scope, Scopes};
+    /// let granted = Scopes::parse("utm.constraint_processing utm.strategic_coordination");
+    /// assert!(granted.satisfies(&[
+    ///     &[scope::STRATEGIC_COORDINATION, scope::CONSTRAINT_PROCESSING],
+    ///     &[scope::CONFORMANCE_MONITORING_SA],
+    /// ]));
+    /// assert!(!granted.satisfies(&[&[scope::CONSTRAINT_MANAGEMENT]]));
+    /// ```
+    pub fn satisfies(&self, alternatives: &[&[&str]]) -> bool {
+        alternatives.iter().any(|all| all.iter().all(|s| self.has(s)))
+    }
+
+    /// The granted scopes, in lexical order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// The number of distinct scopes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no scope is granted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The roles these scopes confer: the one mapping from scopes to what the
+    /// core lets a caller do beyond its own data.
+    pub fn roles(&self) -> Roles {
+        [
+            (CONFORMANCE_MONITORING_SA, Role::ConformanceMonitor),
+            (ADMIN, Role::Operator),
+            (AUDIT_ALL, Role::Auditor),
+            (AVAILABILITY_ARBITRATION, Role::Arbitrator),
+        ]
+        .into_iter()
+        .filter(|(s, _)| self.has(s))
+        .map(|(_, role)| role)
+        .collect()
+    }
+}
+
+impl fmt::Display for Scopes {
+    /// Space-separated, as in the `scope` claim.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for s in &self.0 {
+            if !first {
+                f.write_str(" ")?;
+            }
+            f.write_str(s)?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Scopes {
+    /// Collects scope names; an item holding whitespace counts as several.
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut set = BTreeSet::new();
+        for item in iter {
+            set.extend(item.as_ref().split_ascii_whitespace().map(str::to_owned));
+        }
+        Self(set)
+    }
+}

@@ -29,7 +29,7 @@ type SignatureCache = Mutex<HashMap<String, Arc<(Map<String, Value>, usize)>>>;
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The token's `sub`: the manager / owner of what the caller creates.
+    /// The token's `sub`: the party of what the caller creates.
     pub sub: String,
     /// The token's `iss`.
     pub iss: String,

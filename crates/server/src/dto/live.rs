@@ -171,6 +171,29 @@ impl TrackView {
     }
 }
 
+/// `GET /v1/tracks` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TracksView {
+    /// The caller's own live tracks.
+    pub tracks: Vec<TrackView>,
+}
+
+/// `POST /v1/tracks` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct IngestedView {
+    /// Reports stored.
+    pub accepted: usize,
+    /// Reports not newer than their track's latest state, ignored.
+    pub stale: usize,
+}
+
+/// `GET /v1/alerts` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AlertsView {
+    /// The active alerts the caller may see.
+    pub alerts: Vec<AlertView>,
+}
+
 /// RFC 3339 with microseconds, UTC.
 pub fn rfc3339(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)

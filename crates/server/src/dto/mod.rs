@@ -1,8 +1,10 @@
 //! Wire types (DTOs): the JSON the API speaks, kept apart from the domain
 //! types, with conversions that validate on the way in.
 
+pub mod coord;
 pub mod events;
 pub mod geometry;
+pub mod hotline;
 pub mod live;
 pub mod native;
 pub mod scd;

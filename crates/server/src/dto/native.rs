@@ -121,7 +121,7 @@ impl OperationDto {
         };
         Self {
             id: op.id.to_string(),
-            manager: op.manager.to_string(),
+            manager: op.party.to_string(),
             state: op.state.as_str().to_owned(),
             own: op.own(),
             contact: op.contact.clone(),

@@ -7,7 +7,7 @@ use deconflict_core::engine::{
     SubscriptionView,
 };
 use deconflict_core::model::AvailabilityRecord;
-use deconflict_core::{Manager, SubscriptionId};
+use deconflict_core::{PartyName, SubscriptionId};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
@@ -74,16 +74,16 @@ pub struct IntentRefDto {
 
 impl IntentRefDto {
     /// The wire form as `viewer` may see it: another manager's OVN is hidden.
-    pub fn new(view: &IntentView, viewer: &Manager) -> Self {
+    pub fn new(view: &IntentView, viewer: &PartyName) -> Self {
         let oi = &view.intent;
         let time = oi.time();
         Self {
             id: oi.id.to_string(),
-            manager: oi.manager.to_string(),
+            manager: oi.party.to_string(),
             uss_availability: view.uss_availability.as_str(),
             version: oi.version,
             state: oi.state.as_str(),
-            ovn: if &oi.manager == viewer { oi.ovn.to_string() } else { HIDDEN_OVN.into() },
+            ovn: if &oi.party == viewer { oi.ovn.to_string() } else { HIDDEN_OVN.into() },
             time_start: TimeDto::from_time(time.start()),
             time_end: TimeDto::from_time(time.end()),
             uss_base_url: oi.uss_base_url.to_string(),
@@ -109,15 +109,15 @@ pub struct ConstraintRefDto {
 
 impl ConstraintRefDto {
     /// The wire form as `viewer` may see it.
-    pub fn new(view: &ConstraintView, viewer: &Manager) -> Self {
+    pub fn new(view: &ConstraintView, viewer: &PartyName) -> Self {
         let c = &view.constraint;
         let time = c.time();
         Self {
             id: c.id.to_string(),
-            manager: c.manager.to_string(),
+            manager: c.party.to_string(),
             uss_availability: view.uss_availability.as_str(),
             version: c.version,
-            ovn: if &c.manager == viewer { c.ovn.to_string() } else { HIDDEN_OVN.into() },
+            ovn: if &c.party == viewer { c.ovn.to_string() } else { HIDDEN_OVN.into() },
             time_start: TimeDto::from_time(time.start()),
             time_end: TimeDto::from_time(time.end()),
             uss_base_url: c.uss_base_url.to_string(),
@@ -164,7 +164,7 @@ pub struct ChangeIntentDto {
 
 impl ChangeIntentDto {
     /// From the engine's result.
-    pub fn new(c: &ChangeIntent, viewer: &Manager) -> Self {
+    pub fn new(c: &ChangeIntent, viewer: &PartyName) -> Self {
         Self {
             subscribers: subscribers(&c.subscribers),
             operational_intent_reference: IntentRefDto::new(&c.intent, viewer),
@@ -181,7 +181,7 @@ pub struct ChangeConstraintDto {
 
 impl ChangeConstraintDto {
     /// From the engine's result.
-    pub fn new(c: &ChangeConstraint, viewer: &Manager) -> Self {
+    pub fn new(c: &ChangeConstraint, viewer: &PartyName) -> Self {
         Self {
             subscribers: subscribers(&c.subscribers),
             constraint_reference: ConstraintRefDto::new(&c.constraint, viewer),
@@ -321,7 +321,7 @@ pub struct PutSubscriptionResponseDto {
 
 impl PutSubscriptionResponseDto {
     /// From the engine's result.
-    pub fn new(r: &PutSubscriptionResult, viewer: &Manager) -> Self {
+    pub fn new(r: &PutSubscriptionResult, viewer: &PartyName) -> Self {
         Self {
             subscription: SubscriptionDto::new(&r.subscription),
             operational_intent_references: r.intents.iter().map(|v| IntentRefDto::new(v, viewer)).collect(),

@@ -48,11 +48,10 @@ use super::ApiQuery;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::scope;
-use crate::dto::live::AlertView;
+use crate::dto::live::{AlertView, AlertsView};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Authed;
 use crate::state::AppState;
@@ -72,7 +71,7 @@ pub struct AlertsQuery {
 #[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts",
     params(AlertsQuery),
     responses(
-        (status = 200, description = "`{\"alerts\": [AlertView]}`.", body = serde_json::Value),
+        (status = 200, description = "The active alerts the caller may see.", body = AlertsView),
         (status = 400, description = "Bad query string.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
@@ -82,11 +81,11 @@ pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
     ApiQuery(q): ApiQuery<AlertsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AlertsView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let alerts: Vec<AlertView> = state.live.alerts_for(party, q.own).iter().map(AlertView::from).collect();
-    Ok(Json(json!({ "alerts": alerts })))
+    Ok(Json(AlertsView { alerts }))
 }
 
 /// `GET /v1/alerts/stream`: Server-Sent Events of alert changes the caller may see.
@@ -106,8 +105,8 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ]])?;
     let own = q.own;
-    let slot = state.streams.acquire(authed.manager.as_str())?;
-    let party = state.live.party(&authed.manager);
+    let slot = state.streams.acquire(authed.party.as_str())?;
+    let party = state.live.party(&authed.party);
     let rx = state.live.subscribe();
     let live = state.live.clone();
     let closed = state.live.closed();

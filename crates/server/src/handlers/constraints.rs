@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::engine::PutConstraint;
 
+use super::ApiPath;
 use super::intents::{area, base_url, entity_id, ovn};
-use super::{ApiPath, scopes};
+use crate::auth::scope;
 use crate::dto::Volume4dDto;
 use crate::dto::scd::{
     ChangeConstraintDto, ConstraintRefDto, DeleteBodyDto, GetConstraintDto, PutConstraintDto,
@@ -30,10 +31,10 @@ pub async fn create(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PutConstraintDto>,
 ) -> Result<(StatusCode, Json<ChangeConstraintDto>), ApiError> {
-    authed.require(scopes::CONSTRAINTS_WRITE)?;
+    authed.require(scope::CONSTRAINTS_WRITE)?;
     let id = entity_id(&id)?;
     let params = put_params(&state, &body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.put_constraint(ctx, id, None, &params)).await?;
     Ok((StatusCode::CREATED, Json(ChangeConstraintDto::new(&change, &viewer))))
 }
@@ -45,11 +46,11 @@ pub async fn update(
     ApiPath((id, ovn_text)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<PutConstraintDto>,
 ) -> Result<Json<ChangeConstraintDto>, ApiError> {
-    authed.require(scopes::CONSTRAINTS_WRITE)?;
+    authed.require(scope::CONSTRAINTS_WRITE)?;
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
     let params = put_params(&state, &body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.put_constraint(ctx, id, Some(&current), &params)).await?;
     Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
 }
@@ -62,10 +63,10 @@ pub async fn delete(
     // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
     OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<ChangeConstraintDto>, ApiError> {
-    authed.require(scopes::CONSTRAINTS_WRITE)?;
+    authed.require(scope::CONSTRAINTS_WRITE)?;
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.delete_constraint(ctx, id, &current)).await?;
     Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
 }
@@ -76,9 +77,9 @@ pub async fn get(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<GetConstraintDto>, ApiError> {
-    authed.require(scopes::CONSTRAINTS_READ)?;
+    authed.require(scope::CONSTRAINTS_READ)?;
     let id = entity_id(&id)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let c = state.run(&authed, move |e, _| e.constraint(id)).await?;
     Ok(Json(GetConstraintDto { constraint_reference: ConstraintRefDto::new(&c, &viewer) }))
 }
@@ -89,9 +90,9 @@ pub async fn query(
     authed: Authed,
     ApiJson(body): ApiJson<QueryDto>,
 ) -> Result<Json<QueryConstraintsDto>, ApiError> {
-    authed.require(scopes::CONSTRAINTS_READ)?;
+    authed.require(scope::CONSTRAINTS_READ)?;
     let area = area(&body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let found = state.run(&authed, move |e, ctx| e.query_constraints(ctx, &area)).await?;
     Ok(Json(QueryConstraintsDto {
         constraint_references: found.iter().map(|c| ConstraintRefDto::new(c, &viewer)).collect(),

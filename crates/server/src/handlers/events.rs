@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use deconflict_core::TxMode;
+use deconflict_core::retention;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
@@ -87,7 +88,7 @@ pub async fn stream(
     ApiQuery(q): ApiQuery<After>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let mut after = resume_point(&headers, &q)?;
-    let party = authed.manager.to_string();
+    let party = authed.party.to_string();
     let slot = state.streams.acquire(&party)?;
     // Subscribe before replaying, so nothing sealed meanwhile is missed.
     let mut live = state.feed.subscribe();
@@ -167,21 +168,24 @@ pub async fn export(
     let after = q.after.unwrap_or(0);
     let limit = super::limit(q.limit, 10_000, 10_000)?;
     let store = state.engine.store().clone();
-    let (entries, checkpoints) = tokio::task::spawn_blocking(move || {
+    let (entries, checkpoints, forgotten) = tokio::task::spawn_blocking(move || {
         let mut tx = store.begin(TxMode::Read)?;
         let entries = tx.sealed_after(after, limit)?;
         let last = entries.last().map_or(after, |e| e.seq);
         let checkpoints: Vec<_> =
             tx.checkpoints_after(after)?.into_iter().filter(|c| c.seq <= last).collect();
-        Ok::<_, deconflict_core::StoreError>((entries, checkpoints))
+        let forgotten = retention::forgotten_through(&mut *tx)?;
+        Ok::<_, deconflict_core::EngineError>((entries, checkpoints, forgotten))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("audit task failed: {e}")))?
-    .map_err(|e| ApiError::from_engine(e.into(), &authed.manager))?;
+    .map_err(|e| ApiError::from_engine(e, &authed.party))?;
+    // Entries whose bodies retention forgot are links only, for everyone.
     let slice = if authed.roles().has(deconflict_core::Role::Auditor) {
-        audit::Slice::full(&entries, &checkpoints)
+        retention::audit_slice(&entries, &checkpoints, forgotten, |_| true)
     } else {
-        audit::Slice::for_party(&entries, &checkpoints, authed.manager.as_str())
+        let party = authed.party.as_str();
+        retention::audit_slice(&entries, &checkpoints, forgotten, |e| e.concerns(party))
     };
     let body = audit::export::write_export(&slice, &[state.feed.public_key()]);
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())

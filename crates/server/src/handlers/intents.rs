@@ -7,7 +7,8 @@ use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::IntentState;
 use deconflict_core::{EntityId, Ovn, UssBaseUrl};
 
-use super::{ApiPath, scopes};
+use super::ApiPath;
+use crate::auth::scope;
 use crate::dto::scd::{
     ChangeIntentDto, DeleteBodyDto, GetIntentDto, IntentRefDto, PutIntentDto, QueryDto, QueryIntentsDto,
     parse_subscription_id,
@@ -80,10 +81,10 @@ pub async fn create(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PutIntentDto>,
 ) -> Result<(StatusCode, Json<ChangeIntentDto>), ApiError> {
-    authed.require(scopes::INTENTS_WRITE)?;
+    authed.require(scope::INTENTS_WRITE)?;
     let id = entity_id(&id)?;
     let params = put_params(&state, &body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.put_intent(ctx, id, None, &params)).await?;
     Ok((StatusCode::CREATED, Json(ChangeIntentDto::new(&change, &viewer))))
 }
@@ -95,11 +96,11 @@ pub async fn update(
     ApiPath((id, ovn_text)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<PutIntentDto>,
 ) -> Result<Json<ChangeIntentDto>, ApiError> {
-    authed.require(scopes::INTENTS_WRITE)?;
+    authed.require(scope::INTENTS_WRITE)?;
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
     let params = put_params(&state, &body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.put_intent(ctx, id, Some(&current), &params)).await?;
     Ok(Json(ChangeIntentDto::new(&change, &viewer)))
 }
@@ -112,10 +113,10 @@ pub async fn delete(
     // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
     OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<ChangeIntentDto>, ApiError> {
-    authed.require(scopes::INTENTS_WRITE)?;
+    authed.require(scope::INTENTS_WRITE)?;
     let id = entity_id(&id)?;
     let current = ovn(&ovn_text)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let change = state.run(&authed, move |e, ctx| e.delete_intent(ctx, id, &current)).await?;
     Ok(Json(ChangeIntentDto::new(&change, &viewer)))
 }
@@ -126,9 +127,9 @@ pub async fn get(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<GetIntentDto>, ApiError> {
-    authed.require(scopes::INTENTS_READ)?;
+    authed.require(scope::INTENTS_READ)?;
     let id = entity_id(&id)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let view = state.run(&authed, move |e, _| e.intent(id)).await?;
     Ok(Json(GetIntentDto { operational_intent_reference: IntentRefDto::new(&view, &viewer) }))
 }
@@ -139,9 +140,9 @@ pub async fn query(
     authed: Authed,
     ApiJson(body): ApiJson<QueryDto>,
 ) -> Result<Json<QueryIntentsDto>, ApiError> {
-    authed.require(scopes::INTENTS_READ)?;
+    authed.require(scope::INTENTS_READ)?;
     let area = area(&body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let found = state.run(&authed, move |e, ctx| e.query_intents(ctx, &area)).await?;
     Ok(Json(QueryIntentsDto {
         operational_intent_references: found.iter().map(|v| IntentRefDto::new(v, &viewer)).collect(),

@@ -5,13 +5,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use deconflict_core::coord::{LineSpec, Policy};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use deconflict_core::coord::{CheckId, LineSpec, MessageId};
+use serde::Deserialize;
 
 use super::{ApiPath, ApiQuery};
 use crate::auth::scope;
-use crate::dto::geometry::format_time;
+use crate::dto::coord::{
+    CheckDto, ChecksDto, HeartbeatDto, LineDto, LinesDto, PutLineDto, WhyDto, line_id, party_name,
+};
+use crate::dto::hotline::MessagesDto;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed, OptionalJson};
 use crate::state::AppState;
@@ -21,60 +23,14 @@ pub(crate) const HOTLINE: &[&[&str]] = &[&[scope::HOTLINE]];
 /// Hotline reads, also for administrators.
 pub(crate) const HOTLINE_OR_ADMIN: &[&[&str]] = &[&[scope::HOTLINE], &[scope::ADMIN]];
 
-/// The wire form of a core document: every integer field `x_us` (µs since the
-/// epoch) becomes `x` in RFC 3339, recursively; everything else is unchanged.
-pub(crate) fn wire<T: Serialize>(v: &T) -> Value {
-    fn conv(v: Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut out = Map::with_capacity(m.len());
-                for (k, v) in m {
-                    match (k.strip_suffix("_us"), v.as_i64()) {
-                        (Some(base), Some(us)) => {
-                            out.insert(
-                                base.to_owned(),
-                                Value::String(format_time(geom::Time::from_micros(us))),
-                            );
-                        }
-                        (Some(base), None) if v.is_null() => {
-                            out.insert(base.to_owned(), Value::Null);
-                        }
-                        _ => {
-                            out.insert(k, conv(v));
-                        }
-                    }
-                }
-                Value::Object(out)
-            }
-            Value::Array(a) => Value::Array(a.into_iter().map(conv).collect()),
-            other => other,
-        }
-    }
-    conv(serde_json::to_value(v).unwrap_or(Value::Null))
-}
-
-/// Body of `PUT /v1/lines/{id}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutLineDto {
-    /// Human name.
-    pub name: String,
-    /// At least two registered parties.
-    pub parties: Vec<String>,
-    /// Rules (every field has a default).
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    pub policy: Policy,
-}
-
 /// `PUT /v1/lines/{id}` (scope `deconflict.admin`): 201 created, 200 updated.
 #[utoipa::path(put, path = "/v1/lines/{id}", tag = "lines", operation_id = "put_line",
     params(("id" = String, Path, description = "The line id.")),
     request_body = PutLineDto,
     responses(
-        (status = 200, description = "Updated: the line.", body = serde_json::Value),
-        (status = 201, description = "Created: the line.", body = serde_json::Value),
-        (status = 400, description = "Bad body (e.g. fewer than two registered parties).", body = ErrorBody),
+        (status = 200, description = "Updated: the line.", body = LineDto),
+        (status = 201, description = "Created: the line.", body = LineDto),
+        (status = 400, description = "Bad id or body (e.g. fewer than two registered parties).", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks `deconflict.admin`.", body = ErrorBody),
         (status = 409, description = "A concurrent change won; try again.", body = ErrorBody),
@@ -85,32 +41,40 @@ pub async fn put(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PutLineDto>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let spec = LineSpec { name: body.name, parties: body.parties, policy: body.policy };
+) -> Result<(StatusCode, Json<LineDto>), ApiError> {
+    let id = line_id(&id)?;
+    let parties = body
+        .parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| party_name(&format!("parties[{i}]"), p))
+        .collect::<Result<_, _>>()?;
+    let spec = LineSpec { name: body.name, parties, policy: body.policy.into() };
     let (line, created) = state.run(&authed, move |e, ctx| e.coord().put_line(ctx, &id, &spec)).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(wire(&line))))
+    Ok((status, Json((&line).into())))
 }
 
 /// `GET /v1/lines`: the caller's lines (an administrator's: all).
 #[utoipa::path(get, path = "/v1/lines", tag = "lines", operation_id = "list_lines",
     responses(
-        (status = 200, description = "`{\"lines\": [Line]}`.", body = serde_json::Value),
+        (status = 200, description = "The lines.", body = LinesDto),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["deconflict.admin"])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<LinesDto>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
     let lines = state.run(&authed, move |e, ctx| e.coord().lines(ctx)).await?;
-    Ok(Json(json!({ "lines": wire(&lines) })))
+    Ok(Json(LinesDto { lines: lines.iter().map(LineDto::from).collect() }))
 }
 
 /// `GET /v1/lines/{id}`.
 #[utoipa::path(get, path = "/v1/lines/{id}", tag = "lines", operation_id = "get_line",
     params(("id" = String, Path, description = "The line id.")),
     responses(
-        (status = 200, description = "The line.", body = serde_json::Value),
+        (status = 200, description = "The line.", body = LineDto),
+        (status = 400, description = "Not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -120,19 +84,11 @@ pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LineDto>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
+    let id = line_id(&id)?;
     let line = state.run(&authed, move |e, ctx| e.coord().line(ctx, &id)).await?;
-    Ok(Json(wire(&line)))
-}
-
-/// Body of suspend and resume.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WhyDto {
-    /// The reason.
-    #[serde(default)]
-    pub why: Option<String>,
+    Ok(Json((&line).into()))
 }
 
 /// `POST /v1/lines/{id}/suspend {"why"}`: by a party on the line.
@@ -140,8 +96,8 @@ pub struct WhyDto {
     params(("id" = String, Path, description = "The line id.")),
     request_body(content = WhyDto, description = "`why` is required."),
     responses(
-        (status = 200, description = "The suspended line.", body = serde_json::Value),
-        (status = 400, description = "Bad body or no `why`.", body = ErrorBody),
+        (status = 200, description = "The suspended line.", body = LineDto),
+        (status = 400, description = "Bad body, no `why`, or not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -153,11 +109,12 @@ pub async fn suspend(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<WhyDto>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LineDto>, ApiError> {
     authed.require(HOTLINE)?;
+    let id = line_id(&id)?;
     let why = body.why.ok_or_else(|| ApiError::bad("why is required: say why the line is suspended"))?;
     let line = state.run(&authed, move |e, ctx| e.coord().suspend_line(ctx, &id, &why)).await?;
-    Ok(Json(wire(&line)))
+    Ok(Json((&line).into()))
 }
 
 /// `POST /v1/lines/{id}/resume` (optional `{"why"}`): by a party on the line.
@@ -165,8 +122,8 @@ pub async fn suspend(
     params(("id" = String, Path, description = "The line id.")),
     request_body(content = Option<WhyDto>, description = "Optional; an empty body is allowed."),
     responses(
-        (status = 200, description = "The resumed line.", body = serde_json::Value),
-        (status = 400, description = "Bad body.", body = ErrorBody),
+        (status = 200, description = "The resumed line.", body = LineDto),
+        (status = 400, description = "Bad body, or not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -178,18 +135,20 @@ pub async fn resume(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
     OptionalJson(body): OptionalJson<WhyDto>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LineDto>, ApiError> {
     authed.require(HOTLINE)?;
+    let id = line_id(&id)?;
     let why = body.and_then(|b| b.why);
     let line = state.run(&authed, move |e, ctx| e.coord().resume_line(ctx, &id, why.as_deref())).await?;
-    Ok(Json(wire(&line)))
+    Ok(Json((&line).into()))
 }
 
 /// `POST /v1/lines/{id}/heartbeat`: the caller is alive on the line.
 #[utoipa::path(post, path = "/v1/lines/{id}/heartbeat", tag = "lines", operation_id = "line_heartbeat",
     params(("id" = String, Path, description = "The line id.")),
     responses(
-        (status = 200, description = "The heartbeat recorded.", body = serde_json::Value),
+        (status = 200, description = "The heartbeat recorded.", body = HeartbeatDto),
+        (status = 400, description = "Not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -199,17 +158,19 @@ pub async fn heartbeat(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HeartbeatDto>, ApiError> {
     authed.require(HOTLINE)?;
+    let id = line_id(&id)?;
     let hb = state.run(&authed, move |e, ctx| e.coord().heartbeat(ctx, &id)).await?;
-    Ok(Json(wire(&hb)))
+    Ok(Json((&hb).into()))
 }
 
 /// `POST /v1/lines/{id}/exercise`: an exercise communication check now (202).
 #[utoipa::path(post, path = "/v1/lines/{id}/exercise", tag = "lines", operation_id = "line_exercise",
     params(("id" = String, Path, description = "The line id.")),
     responses(
-        (status = 202, description = "The check started.", body = serde_json::Value),
+        (status = 202, description = "The check started.", body = CheckDto),
+        (status = 400, description = "Not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -220,10 +181,11 @@ pub async fn exercise(
     State(state): State<AppState>,
     authed: Authed,
     ApiPath(id): ApiPath<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CheckDto>), ApiError> {
     authed.require(HOTLINE)?;
+    let id = line_id(&id)?;
     let check = state.run(&authed, move |e, ctx| e.coord().start_exercise(ctx, &id)).await?;
-    Ok((StatusCode::ACCEPTED, Json(wire(&check))))
+    Ok((StatusCode::ACCEPTED, Json((&check).into())))
 }
 
 /// Query of listings.
@@ -233,17 +195,19 @@ pub async fn exercise(
 pub struct ListQuery {
     /// Only this thread (messages).
     pub thread: Option<String>,
-    /// At most this many (checks; default 20, at most 1000).
+    /// At most this many (checks: default 20, messages: default 100; at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// The `next_cursor` of the page before: the items older than it.
+    pub cursor: Option<String>,
 }
 
 /// `GET /v1/lines/{id}/checks`: communication checks, newest first.
 #[utoipa::path(get, path = "/v1/lines/{id}/checks", tag = "lines", operation_id = "line_checks",
     params(("id" = String, Path, description = "The line id."), ListQuery),
     responses(
-        (status = 200, description = "`{\"checks\": [Check]}`.", body = serde_json::Value),
-        (status = 400, description = "Unparsable query string.", body = ErrorBody),
+        (status = 200, description = "The checks, newest first.", body = ChecksDto),
+        (status = 400, description = "Unparsable query string, or not a line id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -254,19 +218,23 @@ pub async fn checks(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ChecksDto>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
+    let id = line_id(&id)?;
     let limit = super::limit(q.limit, 20, 1000)?;
-    let checks = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, limit)).await?;
-    Ok(Json(json!({ "checks": wire(&checks) })))
+    let before = super::cursor(q.cursor.as_deref(), CheckId::parse)?;
+    let page = state.run(&authed, move |e, ctx| e.coord().checks(ctx, &id, before, limit)).await?;
+    let next_cursor = page.next.map(|c| c.to_string());
+    Ok(Json(ChecksDto { checks: page.items.iter().map(CheckDto::from).collect(), next_cursor }))
 }
 
-/// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the line, oldest first.
+/// `GET /v1/lines/{id}/messages?thread=ID`: the caller's messages on the
+/// line, newest first in pages (`limit`, `cursor`, `next_cursor`).
 #[utoipa::path(get, path = "/v1/lines/{id}/messages", tag = "lines", operation_id = "line_messages",
     params(("id" = String, Path, description = "The line id."), ListQuery),
     responses(
-        (status = 200, description = "`{\"messages\": [Message]}`.", body = serde_json::Value),
-        (status = 400, description = "Unparsable query string.", body = ErrorBody),
+        (status = 200, description = "The messages.", body = MessagesDto),
+        (status = 400, description = "Unparsable query string, not a line id, a `limit` out of range, or a `thread` or `cursor` that is no message id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -277,9 +245,16 @@ pub async fn messages(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MessagesDto>, ApiError> {
     authed.require(HOTLINE_OR_ADMIN)?;
-    let list =
-        state.run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, q.thread.as_deref())).await?;
-    Ok(Json(json!({ "messages": wire(&list) })))
+    let id = line_id(&id)?;
+    let thread = q
+        .thread
+        .map(|t| MessageId::parse(&t).map_err(|e| ApiError::bad(format!("thread: {e}"))))
+        .transpose()?;
+    let limit = super::limit(q.limit, 100, 1000)?;
+    let before = super::cursor(q.cursor.as_deref(), MessageId::parse)?;
+    let page =
+        state.run(&authed, move |e, ctx| e.coord().line_messages(ctx, &id, thread, before, limit)).await?;
+    Ok(Json(MessagesDto::page(&page)))
 }

@@ -3,11 +3,11 @@
 //! blocking thread and converts the answer back.
 
 pub mod alerts;
-pub mod aux;
 pub mod availability;
 pub mod constraints;
 pub mod events;
 pub mod intents;
+pub mod interuss;
 pub mod lines;
 pub mod messages;
 pub mod notices;
@@ -67,35 +67,14 @@ pub(crate) fn limit(value: Option<usize>, default: usize, max: usize) -> Result<
     }
 }
 
-/// Scope alternatives per endpoint family (OR of ANDs), as in F3548.
-pub mod scopes {
-    use crate::auth::scope::*;
-
-    /// Read and query operational intents.
-    pub const INTENTS_READ: &[&[&str]] = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
-    /// Create, update, delete operational intents.
-    pub const INTENTS_WRITE: &[&[&str]] = &[
-        &[STRATEGIC_COORDINATION],
-        &[STRATEGIC_COORDINATION, CONSTRAINT_PROCESSING],
-        &[CONFORMANCE_MONITORING_SA],
-    ];
-    /// Read and query constraints.
-    pub const CONSTRAINTS_READ: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT], &[CONSTRAINT_PROCESSING]];
-    /// Create, update, delete constraints.
-    pub const CONSTRAINTS_WRITE: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT]];
-    /// Everything about subscriptions.
-    pub const SUBSCRIPTIONS: &[&[&str]] = &[&[CONSTRAINT_PROCESSING], &[STRATEGIC_COORDINATION]];
-    /// Set availability.
-    pub const AVAILABILITY_WRITE: &[&[&str]] = &[&[AVAILABILITY_ARBITRATION]];
-    /// Read availability.
-    pub const AVAILABILITY_READ: &[&[&str]] =
-        &[&[AVAILABILITY_ARBITRATION], &[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
-    /// Any F3548 scope.
-    pub const ANY_UTM: &[&[&str]] = &[
-        &[STRATEGIC_COORDINATION],
-        &[CONSTRAINT_MANAGEMENT],
-        &[CONSTRAINT_PROCESSING],
-        &[CONFORMANCE_MONITORING_SA],
-        &[AVAILABILITY_ARBITRATION],
-    ];
+/// The `cursor` of a listing (the `next_cursor` of the page before), parsed
+/// with `parse`.
+///
+/// # Errors
+/// 400 naming `cursor` and what it must be.
+pub(crate) fn cursor<C, E: std::fmt::Display>(
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<C, E>,
+) -> Result<Option<C>, ApiError> {
+    value.map(|v| parse(v).map_err(|e| ApiError::bad(format!("cursor: {e}")))).transpose()
 }

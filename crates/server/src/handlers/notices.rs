@@ -3,39 +3,32 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use deconflict_core::EntityId;
 
 use super::ApiPath;
-use super::lines::wire;
 use crate::auth::scope;
+use crate::dto::coord::{NoticeAckDto, NoticeDto, NoticesDto};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authed, OptionalJson};
 use crate::state::AppState;
 
 const NOTICES: &[&[&str]] = &[&[scope::HOTLINE], &[scope::STRATEGIC_COORDINATION]];
 
-/// Optional body of a notice acknowledgement.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NoticeAckDto {
-    /// The person who acknowledges.
-    #[serde(default)]
-    pub operator: Option<String>,
-}
-
 /// `GET /v1/notices`: `{"received": [...], "given": [...]}`, newest first.
 #[utoipa::path(get, path = "/v1/notices", tag = "notices", operation_id = "list_notices",
     responses(
-        (status = 200, description = "`{\"received\": [Notice], \"given\": [Notice]}`.", body = serde_json::Value),
+        (status = 200, description = "The notices the caller received and gave.", body = NoticesDto),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.hotline"]), ("bearer" = ["utm.strategic_coordination"])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<NoticesDto>, ApiError> {
     authed.require(NOTICES)?;
     let n = state.run(&authed, |e, ctx| e.coord().notices(ctx)).await?;
-    Ok(Json(json!({ "received": wire(&n.received), "given": wire(&n.given) })))
+    Ok(Json(NoticesDto {
+        received: n.received.iter().map(NoticeDto::from).collect(),
+        given: n.given.iter().map(NoticeDto::from).collect(),
+    }))
 }
 
 /// `POST /v1/notices/{intent_id}/ack` (optional `{"operator"}`).
@@ -43,8 +36,8 @@ pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<
     params(("intent_id" = String, Path, description = "The operational intent the notice is about.")),
     request_body(content = Option<NoticeAckDto>, description = "Optional; an empty body is allowed."),
     responses(
-        (status = 200, description = "The acknowledged notice.", body = serde_json::Value),
-        (status = 400, description = "Bad body.", body = ErrorBody),
+        (status = 200, description = "The acknowledged notice.", body = NoticeDto),
+        (status = 400, description = "Bad body, or not an operational intent id.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
         (status = 404, description = "No notice of this intent to the caller.", body = ErrorBody),
@@ -55,10 +48,11 @@ pub async fn ack(
     authed: Authed,
     ApiPath(intent_id): ApiPath<String>,
     OptionalJson(body): OptionalJson<NoticeAckDto>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NoticeDto>, ApiError> {
     authed.require(NOTICES)?;
+    let intent_id = EntityId::parse(&intent_id).map_err(|e| ApiError::bad(format!("intent_id: {e}")))?;
     let operator = body.and_then(|b| b.operator);
     let n =
-        state.run(&authed, move |e, ctx| e.coord().ack_notice(ctx, &intent_id, operator.as_deref())).await?;
-    Ok(Json(wire(&n)))
+        state.run(&authed, move |e, ctx| e.coord().ack_notice(ctx, intent_id, operator.as_deref())).await?;
+    Ok(Json((&n).into()))
 }

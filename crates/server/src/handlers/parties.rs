@@ -7,45 +7,21 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::coord::Party;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::ApiPath;
-use super::lines::wire;
+use crate::dto::coord::{PartiesDto, PartyDto, PutPartyDto, WebhookDto, party_name};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
-
-/// Body of `PUT /v1/parties/{name}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutPartyDto {
-    /// Must equal the path if given.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// How people call it.
-    pub display_name: String,
-    /// Where its events are POSTed.
-    #[serde(default)]
-    pub webhook_url: Option<String>,
-}
-
-/// The public view of a party.
-fn public(p: &Party) -> Value {
-    wire(&json!({
-        "name": p.name, "display_name": p.display_name,
-        "webhook": p.webhook_url.is_some(), "updated_at_us": p.updated_at_us,
-    }))
-}
 
 /// `PUT /v1/parties/{name}` (scope `deconflict.admin`): 201 created, 200 updated.
 #[utoipa::path(put, path = "/v1/parties/{name}", tag = "parties", operation_id = "put_party",
     params(("name" = String, Path, description = "The party's name (a token `sub`).")),
     request_body = PutPartyDto,
     responses(
-        (status = 200, description = "Updated: `{name, display_name, webhook, updated}` (never the webhook URL).", body = serde_json::Value),
-        (status = 201, description = "Created: the party as for 200.", body = serde_json::Value),
-        (status = 400, description = "Bad body, or a name differing from the path.", body = ErrorBody),
+        (status = 200, description = "Updated: the party (never its webhook URL).", body = PartyDto),
+        (status = 201, description = "Created: the party as for 200.", body = PartyDto),
+        (status = 400, description = "Bad name or body, or a name differing from the path.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks `deconflict.admin`.", body = ErrorBody),
     ),
@@ -55,25 +31,21 @@ pub async fn put(
     authed: Authed,
     ApiPath(name): ApiPath<String>,
     ApiJson(body): ApiJson<PutPartyDto>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PartyDto>), ApiError> {
     if let Some(n) = &body.name
         && n != &name
     {
         return Err(ApiError::bad(format!("name {n:?} in the body differs from {name:?} in the path")));
     }
-    let party =
-        Party { name, display_name: body.display_name, webhook_url: body.webhook_url, updated_at_us: 0 };
+    let party = Party {
+        name: party_name("name", &name)?,
+        display_name: body.display_name,
+        webhook_url: body.webhook_url,
+        updated_at: geom::Time::from_micros(0),
+    };
     let (party, created) = state.run(&authed, move |e, ctx| e.coord().put_party(ctx, party)).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(public(&party))))
-}
-
-/// Body of `PUT /v1/parties/{name}/webhook`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookDto {
-    /// Where the party's events are POSTed; `null` removes the webhook.
-    pub webhook_url: Option<String>,
+    Ok((status, Json((&party).into())))
 }
 
 /// `PUT /v1/parties/{name}/webhook`: the party itself (scope
@@ -82,8 +54,8 @@ pub struct WebhookDto {
     params(("name" = String, Path, description = "The party's name (a token `sub`).")),
     request_body = WebhookDto,
     responses(
-        (status = 200, description = "The party (`{name, display_name, webhook, updated}`; never the URL).", body = serde_json::Value),
-        (status = 400, description = "Bad body or URL.", body = ErrorBody),
+        (status = 200, description = "The party (never its webhook URL).", body = PartyDto),
+        (status = 400, description = "Bad name, body or URL.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "Neither the party itself nor the operator.", body = ErrorBody),
         (status = 404, description = "The party is not registered.", body = ErrorBody),
@@ -94,21 +66,22 @@ pub async fn set_webhook(
     authed: Authed,
     ApiPath(name): ApiPath<String>,
     ApiJson(body): ApiJson<WebhookDto>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PartyDto>, ApiError> {
     authed.require(super::lines::HOTLINE_OR_ADMIN)?;
+    let name = party_name("name", &name)?;
     let url = body.webhook_url;
     let party = state.run(&authed, move |e, ctx| e.coord().set_webhook(ctx, &name, url)).await?;
-    Ok(Json(public(&party)))
+    Ok(Json((&party).into()))
 }
 
 /// `GET /v1/parties`: any authenticated caller.
 #[utoipa::path(get, path = "/v1/parties", tag = "parties", operation_id = "list_parties",
     responses(
-        (status = 200, description = "`{\"parties\": [{name, display_name, webhook, updated}]}`.", body = serde_json::Value),
+        (status = 200, description = "The registry, never a webhook URL.", body = PartiesDto),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
     ),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<PartiesDto>, ApiError> {
     let parties = state.run(&authed, |e, _| e.coord().parties()).await?;
-    Ok(Json(json!({ "parties": parties.iter().map(public).collect::<Vec<_>>() })))
+    Ok(Json(PartiesDto { parties: parties.iter().map(PartyDto::from).collect() }))
 }

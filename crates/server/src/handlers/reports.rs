@@ -9,7 +9,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::scopes;
+use crate::auth::scope;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
@@ -65,11 +65,11 @@ pub async fn make(
     authed: Authed,
     ApiJson(body): ApiJson<ReportIn>,
 ) -> Result<(StatusCode, Json<ReportOut>), ApiError> {
-    authed.require(scopes::ANY_UTM)?;
+    authed.require(scope::ANY_UTM)?;
     let exchange = body.exchange.ok_or_else(|| ApiError::bad("exchange is required"))?;
     let exchange = serde_json::to_value(&exchange).map_err(|e| ApiError::Internal(e.to_string()))?;
     let text = exchange.to_string();
     let filed = state.run(&authed, move |e, ctx| e.file_report(ctx, &text)).await?;
-    tracing::info!(report_id = %filed.id, reporter = %authed.manager, bytes = filed.bytes, "DSS report stored");
+    tracing::info!(report_id = %filed.id, reporter = %authed.party, bytes = filed.bytes, "DSS report stored");
     Ok((StatusCode::CREATED, Json(ReportOut { report_id: filed.id, exchange })))
 }

@@ -5,8 +5,9 @@ use axum::extract::State;
 use deconflict_core::SubscriptionId;
 use deconflict_core::engine::PutSubscription;
 
+use super::ApiPath;
 use super::intents::{area, base_url};
-use super::{ApiPath, scopes};
+use crate::auth::scope;
 use crate::dto::Bounds;
 use crate::dto::scd::{
     DeleteBodyDto, GetSubscriptionDto, PutSubscriptionDto, PutSubscriptionResponseDto, QueryDto,
@@ -43,10 +44,10 @@ async fn put(
     version: Option<String>,
     body: PutSubscriptionDto,
 ) -> Result<Json<PutSubscriptionResponseDto>, ApiError> {
-    authed.require(scopes::SUBSCRIPTIONS)?;
+    authed.require(scope::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;
     let params = put_params(&state, &body)?;
-    let viewer = authed.manager.clone();
+    let viewer = authed.party.clone();
     let r =
         state.run(&authed, move |e, ctx| e.put_subscription(ctx, id, version.as_deref(), &params)).await?;
     Ok(Json(PutSubscriptionResponseDto::new(&r, &viewer)))
@@ -80,7 +81,7 @@ pub async fn delete(
     // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
     OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
 ) -> Result<Json<GetSubscriptionDto>, ApiError> {
-    authed.require(scopes::SUBSCRIPTIONS)?;
+    authed.require(scope::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;
     let v = state.run(&authed, move |e, ctx| e.delete_subscription(ctx, id, &version)).await?;
     Ok(Json(GetSubscriptionDto { subscription: SubscriptionDto::new(&v) }))
@@ -92,7 +93,7 @@ pub async fn get(
     authed: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<GetSubscriptionDto>, ApiError> {
-    authed.require(scopes::SUBSCRIPTIONS)?;
+    authed.require(scope::SUBSCRIPTIONS)?;
     let id = subscription_id(&id)?;
     let v = state.run(&authed, move |e, ctx| e.subscription(ctx, id)).await?;
     Ok(Json(GetSubscriptionDto { subscription: SubscriptionDto::new(&v) }))
@@ -104,7 +105,7 @@ pub async fn query(
     authed: Authed,
     ApiJson(body): ApiJson<QueryDto>,
 ) -> Result<Json<QuerySubscriptionsDto>, ApiError> {
-    authed.require(scopes::SUBSCRIPTIONS)?;
+    authed.require(scope::SUBSCRIPTIONS)?;
     let area = area(&body)?;
     let found = state.run(&authed, move |e, ctx| e.query_subscriptions(ctx, &area)).await?;
     Ok(Json(QuerySubscriptionsDto { subscriptions: found.iter().map(SubscriptionDto::new).collect() }))

@@ -30,14 +30,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use tactical::{
     Altitude, AltitudeRef, Callsign, DegreesTrue, FeetPerMinute, Knots, OperationKey, PartyId, Position,
     Timestamp, TrackError, TrackId, TrackState,
 };
 
 use crate::auth::scope;
-use crate::dto::live::TrackView;
+use crate::dto::live::{IngestedView, TrackView, TracksView};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Authed};
 use crate::state::AppState;
@@ -89,7 +89,7 @@ pub struct TrackReportDto {
 #[utoipa::path(post, path = "/v1/tracks", tag = "tracks", operation_id = "post_tracks",
     request_body = TrackBatchDto,
     responses(
-        (status = 200, description = "`{\"accepted\": n, \"stale\": m}`.", body = serde_json::Value),
+        (status = 200, description = "How many reports were stored and how many were stale.", body = IngestedView),
         (status = 400, description = "A bad report, naming `tracks[i].field`; nothing is stored.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
@@ -100,7 +100,7 @@ pub async fn post(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IngestedView>, ApiError> {
     authed.require(&[&[scope::TRACKS_WRITE]])?;
     let Value::Object(mut body) = body else { return Err(ApiError::bad("body must be a JSON object")) };
     let Some(tracks) = body.remove("tracks") else {
@@ -121,26 +121,26 @@ pub async fn post(
     for (i, t) in tracks.iter().enumerate() {
         reports.push(parse(t, now, latest).map_err(|m| ApiError::bad(format!("tracks[{i}]{m}")))?);
     }
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let done = state.live.ingest(party, reports);
-    Ok(Json(json!({ "accepted": done.accepted, "stale": done.stale })))
+    Ok(Json(IngestedView { accepted: done.accepted, stale: done.stale }))
 }
 
 /// `GET /v1/tracks`: `{"tracks": [...]}`, the caller's own live tracks with
 /// the fields of `POST` (`time` always present, `callsign` when known).
 #[utoipa::path(get, path = "/v1/tracks", tag = "tracks", operation_id = "list_tracks",
     responses(
-        (status = 200, description = "`{\"tracks\": [TrackView]}`.", body = serde_json::Value),
+        (status = 200, description = "The caller's own live tracks.", body = TracksView),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope.", body = ErrorBody),
     ),
     security(("bearer" = ["deconflict.tracks.read"]), ("bearer" = ["deconflict.tracks.write"])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<TracksView>, ApiError> {
     authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
-    let party = state.live.party(&authed.manager);
+    let party = state.live.party(&authed.party);
     let tracks: Vec<TrackView> =
         state.live.tracks_of(party).into_iter().map(|(id, s)| TrackView::new(id, &s)).collect();
-    Ok(Json(json!({ "tracks": tracks })))
+    Ok(Json(TracksView { tracks }))
 }
 
 /// One report; the error is `.field: message` (the caller prefixes `tracks[i]`).

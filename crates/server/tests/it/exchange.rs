@@ -5,7 +5,7 @@
 //! partial) and coming back. Needs `DECONF_TEST_REDIS_URL`
 //! (`.ci/redis.sh`) and, for the first test, `DECONF_TEST_PG_URL`; without
 //! them the tests print SKIPPED and pass, except that under `CI=true` a
-//! missing Redis is a failure.
+//! missing variable is a failure (`common::service_url`).
 
 use std::time::Duration;
 
@@ -20,18 +20,8 @@ use crate::replicas::{Relay, Schema, pg_url};
 const TW: &str = "deconflict.tracks.write";
 const TR: &str = "deconflict.tracks.read";
 
-fn redis_url(test: &str) -> Option<String> {
-    match std::env::var("DECONF_TEST_REDIS_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "DECONF_TEST_REDIS_URL must be set under CI=true ({test}); .ci/run starts Redis"
-            );
-            eprintln!("SKIPPED: DECONF_TEST_REDIS_URL not set ({test})");
-            None
-        }
-    }
+fn redis_url() -> Option<String> {
+    service_url("DECONF_TEST_REDIS_URL")
 }
 
 /// Tactical settings of a replica on Redis `url`'s stream `stream`,
@@ -97,7 +87,7 @@ async fn alerts(s: &TestServer, token: &str) -> Vec<Value> {
 /// track `id` reported at `t`.
 async fn wait_track(s: &TestServer, party: &str, id: &str, t: i64) {
     let live = &s.state.live;
-    let p = live.party(&deconflict_core::Manager::new(party).unwrap());
+    let p = live.party(&deconflict_core::PartyName::new(party).unwrap());
     let mut applied = live.exchange_applied();
     let has = || live.tracks_of(p).iter().any(|(n, st)| n == id && st.time.as_micros() >= t);
     tokio::time::timeout(Duration::from_secs(20), async {
@@ -132,8 +122,7 @@ fn stream_name() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_cross_party_alert_between_tracks_reported_to_two_replicas() {
-    let test = "a_cross_party_alert_between_tracks_reported_to_two_replicas";
-    let Some(url) = redis_url(test) else { return };
+    let Some(url) = redis_url() else { return };
     let Some(pg) = pg_url() else { return };
     let schema = Schema::create(&pg);
     let stream = stream_name();
@@ -209,10 +198,7 @@ async fn a_cross_party_alert_between_tracks_reported_to_two_replicas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_down_local_alerts_go_on_and_the_picture_is_partial_until_it_returns() {
-    let Some(url) = redis_url("redis_down_local_alerts_go_on_and_the_picture_is_partial_until_it_returns")
-    else {
-        return;
-    };
+    let Some(url) = redis_url() else { return };
     let hostport = url.trim_start_matches("redis://").trim_end_matches('/').to_owned();
     let relay = Relay::start(hostport).await;
     let stream = stream_name();

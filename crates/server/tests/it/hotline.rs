@@ -259,9 +259,10 @@ async fn webhooks_deliver_at_least_once_with_backoff_and_set_delivered_at() {
     assert_eq!(seen.lock().unwrap().len(), 1, "the first attempt failed with 500");
     // No retry before the backoff (1 s of the manual clock), however often we try.
     server::coord_tasks::deliver_webhooks_once(&c.s.state).await.unwrap();
-    let cursor = c.s.state.engine.coord().webhook_cursor("bravo").unwrap();
+    let cursor =
+        c.s.state.engine.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
     assert_eq!(cursor.attempts, 1);
-    assert_eq!(cursor.next_attempt_us, c.t0 + S);
+    assert_eq!(cursor.next_attempt, geom::Time::from_micros(c.t0 + S));
     assert_eq!(seen.lock().unwrap().len(), 1);
     c.at(1);
     server::coord_tasks::deliver_webhooks_once(&c.s.state).await.unwrap();
@@ -556,4 +557,48 @@ async fn the_parties_file_is_loaded_idempotently_and_bad_files_are_named() {
     std::fs::write(&path, r#"[{"name": "x", "display_name": ""}]"#).unwrap();
     let err = server::coord_tasks::load_parties_file(&s.state, &path).await.unwrap_err();
     assert!(err.contains("parties[0]") && err.contains("display_name"), "{err}");
+}
+
+#[tokio::test]
+async fn inbox_line_messages_and_checks_page_newest_first_with_a_cursor() {
+    let c = setup(None, json!({})).await;
+    let mut sent = Vec::new();
+    for text in ["one", "two", "three"] {
+        let (st, v) =
+            c.post("/v1/lines/ab/messages", &c.alpha, json!({ "priority": "routine", "text": text })).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        sent.push(v["id"].as_str().unwrap().to_owned());
+    }
+    let ids = |v: &Value| -> Vec<String> {
+        v["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+    };
+    for (path, token) in [("/v1/inbox", &c.bravo), ("/v1/lines/ab/messages", &c.alpha)] {
+        let (st, first) = c.get(&format!("{path}?limit=2"), token).await;
+        assert_eq!(st, StatusCode::OK, "{first}");
+        assert_eq!(ids(&first), [sent[2].clone(), sent[1].clone()], "{path}: newest first");
+        let cursor = first["next_cursor"].as_str().expect("more exist, and the page says so");
+        let (_, rest) = c.get(&format!("{path}?limit=2&cursor={cursor}"), token).await;
+        assert_eq!(ids(&rest), [sent[0].clone()], "{path}: the rest, none repeated");
+        assert!(rest.get("next_cursor").is_none(), "{path}: the last page says so: {rest}");
+        let (_, all) = c.get(path, token).await;
+        assert_eq!(ids(&all).len(), 3, "{path}: the default limit holds them all");
+        for bad in ["limit=0", "limit=1001", "cursor=nope"] {
+            let (st, v) = c.get(&format!("{path}?{bad}"), token).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{path}?{bad}: {v}");
+            let field = bad.split('=').next().unwrap();
+            assert!(v["message"].as_str().unwrap().contains(field), "{path}?{bad}: {v}");
+        }
+    }
+    // Checks page the same way.
+    for _ in 0..2 {
+        let (st, v) = c.post("/v1/lines/ab/exercise", &c.alpha, json!({})).await;
+        assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    }
+    let (_, first) = c.get("/v1/lines/ab/checks?limit=1", &c.alpha).await;
+    assert_eq!(first["checks"].as_array().unwrap().len(), 1, "{first}");
+    let cursor = first["next_cursor"].as_str().expect("another check exists");
+    let (_, rest) = c.get(&format!("/v1/lines/ab/checks?limit=1&cursor={cursor}"), &c.alpha).await;
+    assert_eq!(rest["checks"].as_array().unwrap().len(), 1, "{rest}");
+    assert_ne!(rest["checks"][0]["id"], first["checks"][0]["id"]);
+    assert!(rest.get("next_cursor").is_none(), "{rest}");
 }

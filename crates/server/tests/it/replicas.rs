@@ -1,9 +1,8 @@
 //! Several server replicas over one PostgreSQL database (`DECONF_TEST_PG_URL`):
 //! concurrent conflicting writes through two replicas, and a database outage
 //! that gives 503 and heals by itself. Without the URL each test prints a
-//! visible SKIPPED line (the store-postgres suite fails in CI without it).
+//! visible SKIPPED line, and fails under `CI=true` (`common::service_url`).
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -13,15 +12,9 @@ use tokio::sync::watch;
 
 use crate::common::*;
 
+/// `DECONF_TEST_PG_URL`, or `None` after a `SKIPPED:` line (a failure under `CI=true`).
 pub(crate) fn pg_url() -> Option<String> {
-    match std::env::var("DECONF_TEST_PG_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            let name = std::thread::current().name().unwrap_or("?").to_owned();
-            let _ = writeln!(std::io::stderr(), "SKIPPED: DECONF_TEST_PG_URL not set ({name})");
-            None
-        }
-    }
+    service_url("DECONF_TEST_PG_URL")
 }
 
 /// A schema of its own, dropped at the end.

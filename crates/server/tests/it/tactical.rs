@@ -285,7 +285,7 @@ async fn expired_tracks_end_their_alerts() {
 #[tokio::test]
 async fn own_conflicts_are_shown_to_their_owner_unless_turned_off() {
     let live = LiveConfig {
-        hide_own_conflicts: [deconflict_core::Manager::new("quiet").unwrap()].into(),
+        hide_own_conflicts: [deconflict_core::PartyName::new("quiet").unwrap()].into(),
         ..quiet()
     };
     let s = start(live).await;

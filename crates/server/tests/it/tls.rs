@@ -196,7 +196,8 @@ async fn a_webhook_receiver_the_server_cannot_verify_gets_nothing() {
     let report = server::coord_tasks::deliver_webhooks_once(&s.state).await.unwrap();
     assert_eq!(report.delivered, 0);
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
-    let cursor = s.state.engine.coord().webhook_cursor("bravo").unwrap();
+    let cursor =
+        s.state.engine.coord().webhook_cursor(&deconflict_core::PartyName::new("bravo").unwrap()).unwrap();
     assert!(
         cursor.attempts >= 1 && cursor.last_error.as_deref().is_some_and(|e| !e.is_empty()),
         "{cursor:?}"

@@ -3,7 +3,7 @@
 
 use deconflict_core::codec;
 use deconflict_core::model::{Constraint, IntentState, OperationalIntent, Subscription};
-use deconflict_core::{EntityId, Manager, Ovn, StoreError, SubscriptionId, UssBaseUrl};
+use deconflict_core::{EntityId, Ovn, PartyName, StoreError, SubscriptionId, UssBaseUrl};
 use postgres::Row;
 use uuid::Uuid;
 
@@ -195,9 +195,9 @@ pub(super) fn row_id(row: &Row, table: &str) -> Result<Uuid, StoreError> {
     row.try_get("id").map_err(|e| bad_column(table, "?", "id", e))
 }
 
-fn manager(row: &Row, table: &str, id: &str) -> Result<Manager, StoreError> {
+fn manager(row: &Row, table: &str, id: &str) -> Result<PartyName, StoreError> {
     let s: &str = get(row, table, id, "manager")?;
-    Manager::new(s).map_err(|e| bad_column(table, id, "manager", e))
+    PartyName::new(s).map_err(|e| bad_column(table, id, "manager", e))
 }
 
 fn ovn(row: &Row, table: &str, id: &str) -> Result<Ovn, StoreError> {
@@ -224,7 +224,7 @@ pub(super) fn intent_from_row(row: &Row) -> Result<OperationalIntent, StoreError
     let state: &str = get(row, T, id, "state")?;
     Ok(OperationalIntent {
         id: EntityId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
+        party: manager(row, T, id)?,
         version: get(row, T, id, "version")?,
         state: IntentState::parse(state)
             .ok_or_else(|| bad_column(T, id, "state", format!("unknown `{state}`")))?,
@@ -244,7 +244,7 @@ pub(super) fn constraint_from_row(row: &Row) -> Result<Constraint, StoreError> {
     let id = id.as_str();
     Ok(Constraint {
         id: EntityId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
+        party: manager(row, T, id)?,
         version: get(row, T, id, "version")?,
         ovn: ovn(row, T, id)?,
         extents: extents(row, T, id)?,
@@ -261,7 +261,7 @@ pub(super) fn subscription_from_row(row: &Row) -> Result<Subscription, StoreErro
     let id = id.as_str();
     Ok(Subscription {
         id: SubscriptionId::from_uuid(uuid),
-        manager: manager(row, T, id)?,
+        party: manager(row, T, id)?,
         version: get(row, T, id, "version")?,
         notification_index: get(row, T, id, "notification_index")?,
         extents: extents(row, T, id)?,

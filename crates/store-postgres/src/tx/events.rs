@@ -38,6 +38,11 @@ pub(super) const EVENT_LAST_SEALED: &str = concat!(
 pub(super) const EVENTS_SEALED_AFTER: &str =
     concat!("SELECT ", entry_cols!(), " FROM events WHERE audit_seq > $1 ORDER BY audit_seq LIMIT $2");
 
+/// Retention: a sealed row keeps its link (audit_seq, audit_ts, salt,
+/// prev_hash, hash) and loses its body; served by `events_audit_seq_key`.
+pub(super) const EVENTS_FORGET: &str = "UPDATE events SET actor = '', kind = '', subject = NULL, \
+     parties = '{}', payload = '' WHERE audit_seq > $1 AND audit_seq <= $2";
+
 pub(super) const CHECKPOINT_PUT: &str = "INSERT INTO audit_checkpoints (seq, hash, timestamp, key_id, signature) \
      VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (seq) DO UPDATE SET hash = EXCLUDED.hash, timestamp = EXCLUDED.timestamp, \

@@ -31,6 +31,28 @@ pub(super) const RECORDS_BY_K1: &str =
     concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id LIMIT $3");
 pub(super) const RECORDS_BY_K2: &str =
     concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id LIMIT $3");
+/// The same indexes scanned backwards, newest first; `_BEFORE` resumes below a cursor.
+pub(super) const RECORDS_ALL_REV: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 ORDER BY id DESC LIMIT $2");
+pub(super) const RECORDS_ALL_REV_BEFORE: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
+pub(super) const RECORDS_BY_K1_REV: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id DESC LIMIT $3");
+pub(super) const RECORDS_BY_K1_REV_BEFORE: &str = concat!(
+    "SELECT ",
+    record_cols!(),
+    " FROM records WHERE kind = $1 AND k1 = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+);
+pub(super) const RECORDS_BY_K2_REV: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id DESC LIMIT $3");
+pub(super) const RECORDS_BY_K2_REV_BEFORE: &str = concat!(
+    "SELECT ",
+    record_cols!(),
+    " FROM records WHERE kind = $1 AND k2 = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+);
+/// The primary key, from just above a cursor.
+pub(super) const RECORDS_AFTER: &str =
+    concat!("SELECT ", record_cols!(), " FROM records WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3");
 /// The partial index `records_due`.
 pub(super) const RECORDS_DUE: &str = concat!(
     "SELECT ",

@@ -128,7 +128,7 @@ fn pole_and_antimeridian_footprints_are_found_by_their_cells() {
     let band = intent("band", small(-16.95, 0.0));
     put(&store, &[&north, &across, &band]);
     for oi in [&north, &across] {
-        assert!(cells_complete(&store, oi), "{} is covered by cells", oi.manager.as_str());
+        assert!(cells_complete(&store, oi), "{} is covered by cells", oi.party.as_str());
     }
     let cases = [
         (one(circle(89.999, -120.0, 150.0)), north.id),

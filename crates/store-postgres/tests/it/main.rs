@@ -61,11 +61,14 @@ pub fn admin(url: &str) -> postgres::Client {
 /// A schema of its own for one test, dropped (with everything in it) on drop.
 #[derive(Debug)]
 pub struct TestSchema {
+    /// The server's URL.
     pub url: String,
+    /// The schema's name.
     pub name: String,
 }
 
 impl TestSchema {
+    /// Creates a schema with a random name on the server at `url`.
     pub fn create(url: &str) -> Self {
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         admin(url).batch_execute(&format!("CREATE SCHEMA {name}")).expect("create test schema");
@@ -118,7 +121,9 @@ impl Drop for TestSchema {
 /// before the schema.
 #[derive(Debug)]
 pub struct Fresh {
+    /// The store, in `schema`.
     pub store: PgStore,
+    /// Its schema.
     pub schema: TestSchema,
 }
 

@@ -34,9 +34,10 @@ fn record_columns_keep_exact_bytes() {
     );
 }
 
-/// `records_by` and `records_due` have index scans that need no sort, with
-/// both custom and generic plans of the prepared statements. The SQL is that of
-/// `src/tx/records.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2, RECORDS_DUE).
+/// `records_by`, `records_by_rev` and `records_due` have index scans that need
+/// no sort, with both custom and generic plans of the prepared statements. The
+/// SQL is that of `src/tx/records.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2,
+/// their `_REV` and `_REV_BEFORE` forms, RECORDS_DUE).
 ///
 /// On a table this small the planner may prefer fetching the few matches and
 /// sorting them, so sequential and bitmap scans and sorts are disabled (they
@@ -60,24 +61,67 @@ fn record_queries_are_index_scans() {
         )
         .expect("analyze");
     const COLS: &str = "kind, id, body, k1, k2, due";
+    // (prepared signature, SQL, arguments, index, scan direction)
     let statements = [
         (
             "records_all(text, bigint)",
             format!("SELECT {COLS} FROM records WHERE kind = $1 ORDER BY id LIMIT $2"),
             "('message', 10)".to_owned(),
             "records_pkey",
+            "Index Scan",
+        ),
+        (
+            "records_all_rev(text, bigint)",
+            format!("SELECT {COLS} FROM records WHERE kind = $1 ORDER BY id DESC LIMIT $2"),
+            "('message', 10)".to_owned(),
+            "records_pkey",
+            "Index Scan Backward",
+        ),
+        (
+            "records_all_rev_before(text, text, bigint)",
+            format!("SELECT {COLS} FROM records WHERE kind = $1 AND id < $2 ORDER BY id DESC LIMIT $3"),
+            "('message', '01000', 10)".to_owned(),
+            "records_pkey",
+            "Index Scan Backward",
+        ),
+        (
+            "records_by_k1_rev(text, text, bigint)",
+            format!("SELECT {COLS} FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id DESC LIMIT $3"),
+            "('message', 'line-2', 10)".to_owned(),
+            "records_k1",
+            "Index Scan Backward",
+        ),
+        (
+            "records_by_k1_rev_before(text, text, text, bigint)",
+            format!(
+                "SELECT {COLS} FROM records WHERE kind = $1 AND k1 = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+            ),
+            "('message', 'line-2', '01000', 10)".to_owned(),
+            "records_k1",
+            "Index Scan Backward",
+        ),
+        (
+            "records_by_k2_rev_before(text, text, text, bigint)",
+            format!(
+                "SELECT {COLS} FROM records WHERE kind = $1 AND k2 = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+            ),
+            "('message', 'line-2', '01000', 10)".to_owned(),
+            "records_k2",
+            "Index Scan Backward",
         ),
         (
             "records_by_k1(text, text, bigint)",
             format!("SELECT {COLS} FROM records WHERE kind = $1 AND k1 = $2 ORDER BY id LIMIT $3"),
             "('message', 'line-2', 10)".to_owned(),
             "records_k1",
+            "Index Scan",
         ),
         (
             "records_by_k2(text, text, bigint)",
             format!("SELECT {COLS} FROM records WHERE kind = $1 AND k2 = $2 ORDER BY id LIMIT $3"),
             "('message', 'line-2', 10)".to_owned(),
             "records_k2",
+            "Index Scan",
         ),
         (
             "records_due(text, bigint, bigint)",
@@ -87,18 +131,19 @@ fn record_queries_are_index_scans() {
             ),
             format!("('message', {}, 10)", T0 + 1000),
             "records_due",
+            "Index Scan",
         ),
     ];
-    for (signature, sql, _, _) in &statements {
+    for (signature, sql, _, _, _) in &statements {
         admin.batch_execute(&format!("PREPARE {signature} AS {sql}")).expect("prepare");
     }
     for mode in ["force_custom_plan", "force_generic_plan"] {
         admin.batch_execute(&format!("SET plan_cache_mode = {mode}")).expect("plan mode");
-        for (signature, sql, args, index) in &statements {
+        for (signature, sql, args, index, scan) in &statements {
             let name = signature.split('(').next().unwrap_or_default();
             let rows = admin.query(&format!("EXPLAIN EXECUTE {name}{args}"), &[]).expect("explain");
             let p = rows.iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>().join("\n");
-            assert!(p.contains(&format!("Index Scan using {index} on records")), "{mode}: {sql}:\n{p}");
+            assert!(p.contains(&format!("{scan} using {index} on records")), "{mode}: {sql}:\n{p}");
             assert!(!p.contains("Sort"), "{mode}: {sql}: no sort:\n{p}");
         }
     }

@@ -3,7 +3,7 @@
 
 use deconflict_core::StoreError;
 use deconflict_core::codec;
-use deconflict_core::ids::{EntityId, Manager, Ovn, SubscriptionId, UssBaseUrl};
+use deconflict_core::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 use deconflict_core::model::{Constraint, IntentState, OperationalIntent, Subscription};
 use geom::{Time, Volume4D};
 use rusqlite::Row;
@@ -168,8 +168,8 @@ fn subscription_id(table: &str, id: &str, column: &str, s: &str) -> Result<Subsc
     SubscriptionId::parse(s).map_err(|e| bad_column(table, id, column, e))
 }
 
-fn manager(table: &str, id: &str, s: &str) -> Result<Manager, StoreError> {
-    Manager::new(s).map_err(|e| bad_column(table, id, "manager", e))
+fn manager(table: &str, id: &str, s: &str) -> Result<PartyName, StoreError> {
+    PartyName::new(s).map_err(|e| bad_column(table, id, "manager", e))
 }
 
 fn ovn(table: &str, id: &str, s: &str) -> Result<Ovn, StoreError> {
@@ -196,7 +196,7 @@ pub(super) fn read_intent(r: &Row<'_>) -> Decoded<OperationalIntent> {
     Ok((|| {
         Ok(OperationalIntent {
             id: entity_id(T, &id)?,
-            manager: manager(T, &id, &manager_s)?,
+            party: manager(T, &id, &manager_s)?,
             version,
             state: IntentState::parse(&state_s)
                 .ok_or_else(|| bad_column(T, &id, "state", format!("unknown state `{state_s}`")))?,
@@ -226,7 +226,7 @@ pub(super) fn read_constraint(r: &Row<'_>) -> Decoded<Constraint> {
     Ok((|| {
         Ok(Constraint {
             id: entity_id(T, &id)?,
-            manager: manager(T, &id, &manager_s)?,
+            party: manager(T, &id, &manager_s)?,
             version,
             ovn: ovn(T, &id, &ovn_s)?,
             extents: extents(T, &id, &blob)?,
@@ -252,7 +252,7 @@ pub(super) fn read_subscription(r: &Row<'_>) -> Decoded<Subscription> {
     Ok((|| {
         Ok(Subscription {
             id: subscription_id(T, &id, "id", &id)?,
-            manager: manager(T, &id, &manager_s)?,
+            party: manager(T, &id, &manager_s)?,
             version,
             notification_index,
             extents: extents(T, &id, &blob)?,

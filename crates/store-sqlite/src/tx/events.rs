@@ -41,6 +41,11 @@ pub(super) const LAST_SEALED: &str = concat!(
 pub(super) const SEALED_AFTER: &str =
     concat!("SELECT ", entry_columns!(), " FROM events WHERE audit_seq > ?1 ORDER BY audit_seq LIMIT ?2");
 
+// Retention: a sealed row keeps its link (audit_seq, audit_ts, salt,
+// prev_hash, hash) and loses its body; served by the UNIQUE index on audit_seq.
+pub(super) const FORGET_SEALED: &str = "UPDATE events SET actor = '', kind = '', subject = NULL, parties = '[]', \
+    payload = '' WHERE audit_seq > ?1 AND audit_seq <= ?2";
+
 pub(super) const PUT_CHECKPOINT: &str = "INSERT INTO audit_checkpoints (seq, hash, timestamp, key_id, signature) \
     VALUES (?1, ?2, ?3, ?4, ?5) \
     ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp, \

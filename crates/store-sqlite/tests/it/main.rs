@@ -20,7 +20,9 @@ use tempfile::TempDir;
 /// (the store is dropped, and closed, first).
 #[derive(Debug)]
 pub struct Fresh {
+    /// The store, in `dir`.
     pub store: SqliteStore,
+    /// Its directory.
     pub dir: TempDir,
 }
 
@@ -60,6 +62,7 @@ mod in_memory {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next number (SplitMix64).
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;

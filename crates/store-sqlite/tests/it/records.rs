@@ -6,8 +6,9 @@ use deconflict_core::{Store, TxMode};
 
 use crate::fresh_store;
 
-/// `records_by` and `records_due` are index searches that need no sort. The
-/// SQL is that of `src/tx/records.rs` (RECORDS_ALL, RECORDS_BY_K1, RECORDS_BY_K2,
+/// `records_by`, `records_by_rev` and `records_due` are index searches that
+/// need no sort. The SQL is that of `src/tx/records.rs` (RECORDS_ALL,
+/// RECORDS_BY_K1, RECORDS_BY_K2, their `_REV` and `_REV_BEFORE` forms,
 /// RECORDS_DUE), parameters included.
 #[test]
 fn record_queries_are_index_scans() {
@@ -36,6 +37,8 @@ fn record_queries_are_index_scans() {
     let all: [&dyn rusqlite::ToSql; 2] = [&"message", &10];
     let by_key: [&dyn rusqlite::ToSql; 3] = [&"message", &"line-2", &10];
     let due: [&dyn rusqlite::ToSql; 3] = [&"message", &(T0 + 250), &10];
+    let all_before: [&dyn rusqlite::ToSql; 3] = [&"message", &"00250", &10];
+    let by_key_before: [&dyn rusqlite::ToSql; 4] = [&"message", &"line-2", &"00250", &10];
     for (sql, params, index) in [
         (
             format!("SELECT {COLS} FROM records WHERE kind = ?1 ORDER BY id LIMIT ?2"),
@@ -51,6 +54,40 @@ fn record_queries_are_index_scans() {
             format!("SELECT {COLS} FROM records WHERE kind = ?1 AND k2 = ?2 ORDER BY id LIMIT ?3"),
             &by_key[..],
             "records_k2 (kind=? AND k2=?)",
+        ),
+        (
+            format!("SELECT {COLS} FROM records WHERE kind = ?1 ORDER BY id DESC LIMIT ?2"),
+            &all[..],
+            "sqlite_autoindex_records_1 (kind=?)",
+        ),
+        (
+            format!("SELECT {COLS} FROM records WHERE kind = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"),
+            &all_before[..],
+            "sqlite_autoindex_records_1 (kind=? AND id<?)",
+        ),
+        (
+            format!("SELECT {COLS} FROM records WHERE kind = ?1 AND k1 = ?2 ORDER BY id DESC LIMIT ?3"),
+            &by_key[..],
+            "records_k1 (kind=? AND k1=?)",
+        ),
+        (
+            format!(
+                "SELECT {COLS} FROM records WHERE kind = ?1 AND k1 = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+            ),
+            &by_key_before[..],
+            "records_k1 (kind=? AND k1=? AND id<?)",
+        ),
+        (
+            format!("SELECT {COLS} FROM records WHERE kind = ?1 AND k2 = ?2 ORDER BY id DESC LIMIT ?3"),
+            &by_key[..],
+            "records_k2 (kind=? AND k2=?)",
+        ),
+        (
+            format!(
+                "SELECT {COLS} FROM records WHERE kind = ?1 AND k2 = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+            ),
+            &by_key_before[..],
+            "records_k2 (kind=? AND k2=? AND id<?)",
         ),
         (
             format!(

@@ -1,25 +1,25 @@
 //! The alert lifecycle on scripted report sequences, through the whole
-//! pipeline (store → scan → alerts) with 10-s reports and 1-s scans: missed
+//! pipeline (picture → scan → alerts) with 10-s reports and 1-s scans: missed
 //! reports, blips, boundary flicker.
 
 use std::time::Duration;
 
 use crate::common::{NM, offset, track};
 use tactical::{
-    AlertConfig, AlertEvent, AlertTracker, DetectionConfig, StoreConfig, Timestamp, TrackId, TrackState,
-    TrackStore, UpdateOutcome, detect,
+    AlertConfig, AlertEvent, AlertTracker, DetectionConfig, PictureConfig, Timestamp, TrackId, TrackPicture,
+    TrackState, UpdateOutcome, detect,
 };
 
 /// Where an aircraft is at second `t` (or `None`: no report).
 type Script = dyn Fn(i64) -> Option<TrackState>;
 
 /// Runs `secs` one-second scans; aircraft report when their script says so.
-/// Returns the events with their second, the store's outcomes, and how
+/// Returns the events with their second, the picture's outcomes, and how
 /// many scans predicted a conflict.
 fn run(scripts: &[&Script], secs: i64) -> (Vec<(i64, AlertEvent)>, Vec<UpdateOutcome>, usize) {
     // Tracks go stale after 60 s, as in the server (`--track-stale-s`).
-    let mut store =
-        TrackStore::new(StoreConfig { max_age: Duration::from_secs(60), ..StoreConfig::default() });
+    let mut picture =
+        TrackPicture::new(PictureConfig { max_age: Duration::from_secs(60), ..PictureConfig::default() });
     let mut alerts = AlertTracker::new(AlertConfig::default());
     let cfg = DetectionConfig::en_route();
     let mut events = Vec::new();
@@ -29,11 +29,11 @@ fn run(scripts: &[&Script], secs: i64) -> (Vec<(i64, AlertEvent)>, Vec<UpdateOut
         let now = Timestamp::from_secs(t);
         for s in scripts {
             if let Some(state) = s(t) {
-                outcomes.push(store.update(state).unwrap());
+                outcomes.push(picture.update(state).unwrap());
             }
         }
-        let expired: Vec<TrackId> = store.expire(now).iter().map(|s| s.id).collect();
-        let snapshot = store.snapshot();
+        let expired: Vec<TrackId> = picture.expire(now).iter().map(|s| s.id).collect();
+        let snapshot = picture.snapshot();
         let report = detect(&snapshot, now, &cfg);
         predicted += usize::from(!report.is_empty());
         events.extend(alerts.update(now, report.iter(), &snapshot, &expired).into_iter().map(|e| (t, e)));
@@ -121,7 +121,7 @@ fn one_alert_per_encounter_on_the_boundary() {
 #[test]
 fn a_position_blip_is_never_confirmed() {
     // Parallel, 10 NM apart. One report of A jumps 9 NM towards B (an
-    // implausible 3,200 kt): held back by the store, never scanned.
+    // implausible 3,200 kt): held back by the picture, never scanned.
     let a = flier(1, 1, (50.0, 5.0), 90.0, 420.0, 0, &[]);
     let a_blip = move |t: i64| {
         let mut s = a(t)?;

@@ -1,4 +1,4 @@
-//! End-to-end flows: SBS-1 feed → assembler → store → scan → alerts;
+//! End-to-end flows: SBS-1 feed → assembler → picture → scan → alerts;
 //! conformance; CSV round trips.
 
 use std::collections::HashMap;
@@ -12,8 +12,8 @@ use tactical::conformance::{
 use tactical::csv::{format_conflicts, format_traffic, parse_traffic};
 use tactical::traffic::{GenConfig, generate};
 use tactical::{
-    AlertConfig, AlertEvent, AlertTracker, DetectionConfig, EndReason, OperationKey, PartyId, StoreConfig,
-    Timestamp, TrackId, TrackStore, detect,
+    AlertConfig, AlertEvent, AlertTracker, DetectionConfig, EndReason, OperationKey, PartyId, PictureConfig,
+    Timestamp, TrackId, TrackPicture, detect,
 };
 
 fn sbs(kind: u8, hex: &str, alt: &str, gs: &str, trk: &str, lat: f64, lon: f64) -> String {
@@ -31,10 +31,10 @@ fn sbs_feed_to_alerts() {
         max_age: Duration::from_secs(30),
         ..AssemblerConfig::default()
     });
-    let mut store = TrackStore::new(StoreConfig {
+    let mut picture = TrackPicture::new(PictureConfig {
         max_age: Duration::from_secs(15),
         history_len: 4,
-        ..StoreConfig::default()
+        ..PictureConfig::default()
     });
     let mut alerts = AlertTracker::new(AlertConfig::default());
     let cfg = DetectionConfig::en_route();
@@ -55,11 +55,11 @@ fn sbs_feed_to_alerts() {
         for line in &feed {
             let msg = tactical::sbs::parse_line(line.as_bytes()).unwrap();
             if let Some(state) = asm.ingest(&msg, now) {
-                store.update(state).unwrap();
+                picture.update(state).unwrap();
             }
         }
-        let expired: Vec<TrackId> = store.expire(now).iter().map(|s| s.id).collect();
-        let snapshot = store.snapshot();
+        let expired: Vec<TrackId> = picture.expire(now).iter().map(|s| s.id).collect();
+        let snapshot = picture.snapshot();
         let report = detect(&snapshot, now, &cfg);
         events.extend(alerts.update(now, report.iter(), &snapshot, &expired));
     }
@@ -69,9 +69,9 @@ fn sbs_feed_to_alerts() {
     assert_eq!(events[0].alert().conflict.pair(), (TrackId(0xAAAAAA), TrackId(0xBBBBBB)));
     // Feed stops: tracks expire and the alert ends with them.
     let later = Timestamp::from_secs(60);
-    let expired: Vec<TrackId> = store.expire(later).iter().map(|s| s.id).collect();
+    let expired: Vec<TrackId> = picture.expire(later).iter().map(|s| s.id).collect();
     assert_eq!(expired.len(), 2);
-    let snapshot = store.snapshot();
+    let snapshot = picture.snapshot();
     let ev = alerts.update(later, detect(&snapshot, later, &cfg).iter(), &snapshot, &expired);
     assert_eq!(ev.len(), 1);
     assert!(matches!(ev[0], AlertEvent::Ended { reason: EndReason::TrackExpired(TrackId(0xAAAAAA)), .. }));

@@ -205,6 +205,16 @@ impl TestServer {
 
     /// A development token for `sub` with `scopes`.
     pub fn token(&self, sub: &str, scopes: &[&str]) -> String {
+        self.token_issued_at(sub, scopes, chrono::Utc::now().timestamp())
+    }
+
+    /// A development token issued at the server clock's time (for a manual
+    /// clock moved days ahead).
+    pub fn token_on_clock(&self, sub: &str, scopes: &[&str]) -> String {
+        self.token_issued_at(sub, scopes, self.clock.now().as_micros() / 1_000_000)
+    }
+
+    fn token_issued_at(&self, sub: &str, scopes: &[&str], unix_s: i64) -> String {
         let key = DevKey::load_or_create(&self.dev_key).unwrap();
         let req = TokenRequest {
             sub: sub.into(),
@@ -212,7 +222,7 @@ impl TestServer {
             audience: "localhost".into(),
             ttl: Duration::from_secs(3600),
         };
-        key.sign(&req, chrono::Utc::now().timestamp()).unwrap()
+        key.sign(&req, unix_s).unwrap()
     }
 
     /// Sends a request with an optional token and JSON body.
@@ -269,7 +279,7 @@ impl TestServer {
 
     /// `/metrics` as the operator reads it.
     pub async fn metrics(&self) -> String {
-        let admin = self.token("ops", &["deconflict.admin"]);
+        let admin = self.token_on_clock("ops", &["deconflict.admin"]);
         let resp = self.http.get(format!("{}/metrics", self.base)).bearer_auth(admin).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         resp.text().await.unwrap()
@@ -377,5 +387,25 @@ pub async fn next_event(
             .unwrap()
             .unwrap();
         buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// The value of the test service variable `var` (`DECONF_TEST_PG_URL`,
+/// `DECONF_TEST_REDIS_URL`), or `None` after a visible `SKIPPED:` line naming
+/// the test: a test that cannot run is reported as skipped, not passed.
+/// Under `CI=true` a missing variable fails the test instead (`.ci/run`
+/// starts both services).
+pub fn service_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            let test = std::thread::current().name().unwrap_or("?").to_owned();
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{var} must be set under CI=true ({test}); .ci/run starts PostgreSQL and Redis"
+            );
+            eprintln!("SKIPPED: {var} not set ({test})");
+            None
+        }
     }
 }

@@ -36,6 +36,7 @@ pub struct ValidateQuery {
     pub owner: Option<String>,
 }
 
+/// InterUSS `ValidateOauthResponse`: who the token speaks for.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ValidateDto {
     /// The token's subject, so a tool can check who it is.
@@ -57,14 +58,14 @@ pub async fn validate_oauth(
     ApiQuery(q): ApiQuery<ValidateQuery>,
 ) -> Result<Json<ValidateDto>, ApiError> {
     if let Some(owner) = q.owner
-        && owner != authed.manager.as_str()
+        && owner != authed.party.as_str()
     {
         return Err(ApiError::Forbidden(format!(
             "the token's subject is {}, not the owner {owner} asked for",
-            authed.manager
+            authed.party
         )));
     }
-    Ok(Json(ValidateDto { owner: authed.manager.to_string() }))
+    Ok(Json(ValidateDto { owner: authed.party.to_string() }))
 }
 
 /// InterUSS `PoolResponse`.

@@ -1,9 +1,9 @@
-//! [`TrackStore`]: the live picture — latest state per track, a short
+//! [`TrackPicture`]: the live picture — latest state per track, a short
 //! bounded history, expiry of stale tracks, and a plausibility gate.
 //!
 //! **Plausibility.** A report whose position (or altitude) implies a speed
-//! above [`StoreConfig::max_speed_kt`] (or a vertical rate above
-//! [`StoreConfig::max_vertical_rate_fpm`]) from the track's latest accepted
+//! above [`PictureConfig::max_speed_kt`] (or a vertical rate above
+//! [`PictureConfig::max_vertical_rate_fpm`]) from the track's latest accepted
 //! state, beyond the measurement allowances, is *held back*: it does not
 //! replace the latest state, so scans keep coasting the last plausible one.
 //! The next report decides: consistent with the latest accepted state, the
@@ -26,9 +26,9 @@ fn push_history(history: &mut VecDeque<TrackState>, len: usize, old: TrackState)
     }
 }
 
-/// Configuration of a [`TrackStore`].
+/// Configuration of a [`TrackPicture`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StoreConfig {
+pub struct PictureConfig {
     /// A track whose latest report is older than this at `expire(now)` is dropped.
     pub max_age: Duration,
     /// How many past states to keep per track, besides the latest (bounded).
@@ -43,7 +43,7 @@ pub struct StoreConfig {
     pub altitude_allowance_ft: f64,
 }
 
-impl Default for StoreConfig {
+impl Default for PictureConfig {
     /// 20 s expiry (a few missed radar sweeps / ADS-B messages), 10 states of
     /// history; reports implying more than 2,000 kt (about Mach 3 at
     /// altitude, above any aircraft in service) beyond a 1 NM position
@@ -61,7 +61,7 @@ impl Default for StoreConfig {
     }
 }
 
-impl StoreConfig {
+impl PictureConfig {
     /// Whether `next` is a plausible successor of `prev`.
     pub fn plausible(&self, prev: &TrackState, next: &TrackState) -> bool {
         let dt = next.time.secs_since(prev.time).abs();
@@ -85,7 +85,7 @@ fn surface_distance_m(a: Position, b: Position) -> f64 {
     2.0 * R * h.sqrt().min(1.0).asin()
 }
 
-/// What [`TrackStore::update`] did with a report.
+/// What [`TrackPicture::update`] did with a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateOutcome {
     /// First report of this track.
@@ -108,17 +108,17 @@ struct Entry {
 }
 
 /// The current picture: latest state per track, plus up to
-/// [`StoreConfig::history_len`] earlier states. Memory is linear in the
+/// [`PictureConfig::history_len`] earlier states. Memory is linear in the
 /// number of live tracks.
 #[derive(Debug, Clone)]
-pub struct TrackStore {
-    config: StoreConfig,
+pub struct TrackPicture {
+    config: PictureConfig,
     tracks: HashMap<TrackId, Entry>,
 }
 
-impl TrackStore {
-    /// An empty store.
-    pub fn new(config: StoreConfig) -> Self {
+impl TrackPicture {
+    /// An empty picture.
+    pub fn new(config: PictureConfig) -> Self {
         Self { config, tracks: HashMap::new() }
     }
 
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn latest_history_and_expiry() {
-        let mut s = TrackStore::new(StoreConfig {
+        let mut s = TrackPicture::new(PictureConfig {
             max_age: Duration::from_secs(10),
             history_len: 2,
             ..Default::default()
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn blips_are_held_back_and_real_jumps_accepted() {
-        let mut s = TrackStore::new(StoreConfig::default());
+        let mut s = TrackPicture::new(PictureConfig::default());
         assert_eq!(s.update(at(1, 0, 50.0, 5.0)).unwrap(), UpdateOutcome::Created);
         // 10 s later, 0.5° (55 km) north: 10,700 kt. Held back.
         assert_eq!(s.update(at(1, 10, 50.5, 5.0)).unwrap(), UpdateOutcome::HeldBack);
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn rejects_invalid() {
-        let mut s = TrackStore::new(StoreConfig::default());
+        let mut s = TrackPicture::new(PictureConfig::default());
         let mut bad = st(1, 0);
         bad.ground_speed = Knots(f64::NAN);
         assert_eq!(s.update(bad), Err(TrackError::GroundSpeed));
