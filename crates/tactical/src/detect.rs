@@ -138,11 +138,15 @@ impl ConflictReport {
         mut pairs: Vec<(u32, u32, PairGeometry)>,
         rank: Option<&[u32]>,
     ) -> Self {
-        // Tracks in id order (as a snapshot gives them): index order is id
-        // order, so a radix sort of packed `(i, j, position)` words does.
+        // Tracks in strict id order (as a snapshot gives them): index order
+        // is id order, so a radix sort of packed `(i, j, position)` words
+        // does. Otherwise (ids out of order or shared by several tracks),
+        // a sort on ids with the indices (in the order the tracks were
+        // given) breaking ties, so that both scans list pairs of tracks
+        // sharing an id in the same order.
         let rank_bits = crate::grid::bits_for(tracks.len() as i64);
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
-        let by_id = rank.is_some() || tracks.is_sorted_by_key(|k| k.id);
+        let by_id = rank.is_some() || strictly_by_id(tracks);
         let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
         if by_id && 2 * rank_bits + pos_bits <= 64 {
             let mut keys: Vec<u64> = pairs
@@ -156,12 +160,14 @@ impl ConflictReport {
             drop(keys);
             // In place: no second copy of a million pairs.
             permute(&mut pairs, &order);
-            // The pruned scan may find a pair twice (see `grid`).
-            pairs.dedup_by_key(|p| (p.0, p.1));
         } else {
-            pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
-            pairs.dedup_by_key(|p| (p.0, p.1));
+            pairs.sort_unstable_by_key(|&(i, j, _)| {
+                (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j))
+            });
         }
+        // The pruned scan may find a pair of tracks twice (see `grid`);
+        // the copies are now adjacent.
+        pairs.dedup_by_key(|p| (p.0, p.1));
         let mut out = ConflictReport::default();
         for (i, j, g) in pairs {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
@@ -405,7 +411,7 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
     let mut ks = prepare_parallel(tracks, now, cfg.threads.max(1));
     // Large pictures in id order are reordered in space (for the caches);
     // the report is still sorted by id.
-    if ks.len() >= SPATIAL_ORDER_FROM && ks.is_sorted_by_key(|k| k.id) {
+    if ks.len() >= SPATIAL_ORDER_FROM && strictly_by_id(&ks) {
         let order = crate::grid::spatial_order(&ks);
         permute(&mut ks, &order);
         let pairs = crate::grid::candidate_conflicts(&ks, cfg);
@@ -413,6 +419,11 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
     }
     let pairs = crate::grid::candidate_conflicts(&ks, cfg);
     ConflictReport::from_pairs(&ks, pairs, None)
+}
+
+/// Whether the tracks' ids increase strictly (no id shared).
+fn strictly_by_id(ks: &[Kin]) -> bool {
+    ks.windows(2).all(|w| w[0].id < w[1].id)
 }
 
 /// From this many tracks on, the pruned scan works in spatial order.
