@@ -27,13 +27,13 @@
 //! The look-ahead is cut into slices (about one per `R` of median travel
 //! or `H` of median climb of the vertical tracks). In each slice the
 //! vertical tracks' boxes go into every cell of a uniform grid they cross
-//! (cells about a median box wide, in band order within a cell); vertical
-//! pairs are swept within cells, and each level track's box looks up the
-//! cells it crosses for vertical tracks whose bands overlap its own. A pair
-//! is examined only in the cell holding the lower corner of the two boxes'
-//! intersection, so once per slice. The grid is 2-D (the frame's two
-//! horizontal axes) unless the picture extends beyond 60° from the frame's
-//! up axis.
+//! (cells about a median box wide, in band order within a cell) and
+//! vertical pairs are swept within cells; a pair is examined only in the
+//! cell holding the lower corner of the two boxes' intersection, so once
+//! per slice. The grid is 2-D (the frame's two horizontal axes) unless the
+//! picture extends beyond 60° from the frame's up axis. The same worker
+//! then puts the level tracks of the slice in cells ([`snaps`]) and each
+//! vertical track's box reads the cells and altitude buckets it may meet.
 //!
 //! ## Filters
 //!
@@ -315,13 +315,13 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
         slices: &sl,
         vertical: &vertical,
         band: &band,
+        level: &level,
+        level_vmax: 0.0,
         levels: None,
-        snaps: None,
     };
+    ctx.level_vmax = Snaps::vmax(&ctx, &level);
     let levels = Levels::build(&ctx, &level);
-    let snaps = if vertical.is_empty() { Snaps::default() } else { Snaps::build(&ctx, &level, &levels, &sl) };
     ctx.levels = Some(&levels);
-    ctx.snaps = Some(&snaps);
     let ctx = ctx;
     let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
     // Work items: runs of level groups, then vertical slices (slices are
@@ -380,8 +380,10 @@ pub(crate) struct Ctx<'a> {
     vertical: &'a [u32],
     /// The band over the whole look-ahead of each level track.
     band: &'a [Option<(f32, f32)>],
+    /// The level tracks and their largest speed (m/s).
+    level: &'a [u32],
+    level_vmax: f64,
     levels: Option<&'a Levels>,
-    snaps: Option<&'a Snaps>,
 }
 
 impl Ctx<'_> {
@@ -399,6 +401,13 @@ impl Ctx<'_> {
     #[inline]
     pub(crate) fn swept_of(&self, i: u32, s: &Slice) -> Bx {
         swept(&self.local.kf[i as usize], &self.ks[i as usize], s)
+    }
+
+    /// The band over the whole look-ahead of level track `i` (an empty one
+    /// for another track).
+    #[inline]
+    pub(crate) fn band_of(&self, i: u32) -> (f32, f32) {
+        self.band[i as usize].unwrap_or((f32::INFINITY, f32::NEG_INFINITY))
     }
 
     /// Whether level track `j`'s box in slice `s` overlaps `b`: the same
@@ -490,39 +499,47 @@ impl Ctx<'_> {
     /// Every pair involving a vertical track whose boxes overlap in slice `s`.
     fn slice(&self, s: usize, sc: &mut Scratch, out: &mut Vec<(u32, u32, PairGeometry)>) {
         self.build(s, sc).sweep_vertical(out);
-        self.vertical_against_levels(s, &sc.boxes, out);
+        if let Some(levels) = self.levels {
+            sc.snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
+            self.vertical_against_levels(s, levels, &sc.snaps, &sc.boxes, out);
+        }
     }
 
     /// Each vertical track's box in slice `s` (`boxes`, in the order of the
     /// vertical tracks) against the level tracks near it.
-    fn vertical_against_levels(&self, s: usize, boxes: &[Bx], out: &mut Vec<(u32, u32, PairGeometry)>) {
-        let (Some(levels), Some(snaps)) = (self.levels, self.snaps) else { return };
-        let sl = &self.slices[s];
+    fn vertical_against_levels(
+        &self,
+        s: usize,
+        levels: &Levels,
+        snaps: &Snaps,
+        boxes: &[Bx],
+        out: &mut Vec<(u32, u32, PairGeometry)>,
+    ) {
         let prev = s.checked_sub(1).map(|p| &self.slices[p]);
         for (k, &i) in self.vertical.iter().enumerate() {
             let b = boxes[k];
             let before = prev.map(|p| self.swept_of(i, p));
-            for bucket in levels.bucket_range(b.zlo, b.zhi) {
-                if !levels.bucket_overlaps(bucket, b.zlo, b.zhi) {
-                    continue;
-                }
-                snaps.near(s, bucket, [b.lo[0], b.lo[1]], [b.hi[0], b.hi[1]], |j| {
-                    if !self.level_meets(j, sl, &b) {
-                        return;
-                    }
-                    if let (Some(p), Some(bp)) = (prev, &before)
-                        && self.level_meets(j, p, bp)
-                    {
-                        return;
-                    }
-                    let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
-                    if self.local.may_conflict(fi, fj)
-                        && let Some(p) = test_pair(self.ks, i, j, self.cfg)
-                    {
-                        out.push(p);
-                    }
-                });
+            let mut buckets = levels.bucket_range(b.zlo, b.zhi);
+            while !buckets.is_empty() && !levels.bucket_overlaps(buckets.start, b.zlo, b.zhi) {
+                buckets.start += 1;
             }
+            while !buckets.is_empty() && !levels.bucket_overlaps(buckets.end - 1, b.zlo, b.zhi) {
+                buckets.end -= 1;
+            }
+            // The level tracks whose box and band meet `b` in this slice.
+            snaps.near(buckets, &b, |j| {
+                if let (Some(p), Some(bp)) = (prev, &before)
+                    && self.level_meets(j, p, bp)
+                {
+                    return;
+                }
+                let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
+                if self.local.may_conflict(fi, fj)
+                    && let Some(p) = test_pair(self.ks, i, j, self.cfg)
+                {
+                    out.push(p);
+                }
+            });
         }
     }
 
@@ -614,6 +631,7 @@ struct Scratch {
     tmp: Vec<u64>,
     start: Vec<u32>,
     ent: Vec<Ent>,
+    snaps: Snaps,
 }
 
 /// The vertical tracks' cells in one slice.

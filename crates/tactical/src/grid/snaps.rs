@@ -1,123 +1,112 @@
 //! Where the level tracks are in each time slice: for pairs of a vertical
-//! and a level track ([`super`]), built once per scan.
+//! and a level track ([`super`]).
 //!
-//! In slice `s`, each level track is entered in one cell: the cell of its
+//! In a slice, each level track is entered in one cell: the cell of its
 //! position at the middle of the slice, in its altitude bucket
-//! ([`super::levels`]). Its box over the slice extends at most
+//! ([`super::levels`]); a cell's buckets are adjacent in memory, so a
+//! vertical track reads the buckets its band may overlap as one run. Its box over the slice extends at most
 //! `e = vmax Δ/2 + inflation` (plus rounding) from that point on every axis, `vmax` being
 //! the fastest level track and `Δ` the slice's length, so a vertical track's
 //! box meets only level tracks entered in the cells its box, grown by `e`,
 //! crosses, in the buckets its band may overlap. Each level track is in one
 //! cell per slice, so a vertical track meets it at most once per slice.
+//! Each slice's cells are built by the worker that scans the slice.
+
+use std::ops::Range;
 
 use super::levels::Levels;
-use super::{Ctx, Slice, spatial, up};
+use super::{Bx, Ctx, Ent, Slice, spatial, up};
 
-/// At most this many groups (slice × bucket × cell) per level track and
-/// slice (plus 64).
+/// At most this many groups (bucket × cell) per level track (plus 64).
 const GROUPS_PER_TRACK: usize = 2;
 
-/// The level tracks' cells, slice by slice.
+/// The level tracks' cells in one slice.
 #[derive(Debug, Default)]
 pub(crate) struct Snaps {
-    /// Level tracks of group `((s · buckets + b) · ny + y) · nx + x`:
-    /// `ids[start[g]..start[g + 1]]`.
+    /// Level tracks of group `(y · nx + x) · buckets + b`:
+    /// `ent[start[g]..start[g + 1]]`, each with its box over the slice
+    /// exactly as [`super`] computes it and its band over the look-ahead.
     start: Vec<u32>,
-    ids: Vec<u32>,
-    /// The entries' boxes over their slice along the two horizontal axes,
-    /// exactly as [`super`] computes them.
-    lox: Vec<f32>,
-    hix: Vec<f32>,
-    loy: Vec<f32>,
-    hiy: Vec<f32>,
+    ent: Vec<Ent>,
     buckets: usize,
     nx: usize,
     ny: usize,
     x0: f32,
     y0: f32,
     inv: f32,
-    /// Per slice: the middle time (s) and how far a box reaches from the
-    /// position then (m).
-    mid: Vec<f32>,
-    reach: Vec<f32>,
+    /// How far a box reaches from the position at the middle of the
+    /// slice (m).
+    reach: f32,
 }
 
 impl Snaps {
-    /// The cells of `level` (indices into the scan's tracks) in each slice.
-    pub(crate) fn build(ctx: &Ctx<'_>, level: &[u32], levels: &Levels, slices: &[Slice]) -> Self {
-        let mut out = Snaps::default();
-        if level.is_empty() || slices.is_empty() {
-            return out;
-        }
+    /// The largest speed of the level tracks `level` (m/s).
+    pub(crate) fn vmax(ctx: &Ctx<'_>, level: &[u32]) -> f64 {
         let kf = &ctx.local().kf;
-        let vmax = level.iter().fold(0.0f64, |m, &i| {
+        level.iter().fold(0.0f64, |m, &i| {
             let v = &kf[i as usize].v;
             m.max(f64::from(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt())
-        });
-        let slack = ctx.local().box_slack(ctx.cfg);
-        for s in slices {
-            out.mid.push(0.5 * (s.t0f + s.t1f));
-            let half = 0.5 * (f64::from(s.t1f) - f64::from(s.t0f));
-            out.reach.push(up(vmax * half * (1.0 + 1e-6) + f64::from(s.rr) + slack));
+        })
+    }
+
+    /// Rebuilds the cells of `level` (indices into the scan's tracks, whose
+    /// largest speed is `vmax`) in slice `sl`, reusing the buffers.
+    pub(crate) fn build(&mut self, ctx: &Ctx<'_>, level: &[u32], levels: &Levels, sl: &Slice, vmax: f64) {
+        self.start.clear();
+        self.ent.clear();
+        if level.is_empty() {
+            return;
         }
+        let kf = &ctx.local().kf;
+        let slack = ctx.local().box_slack(ctx.cfg);
+        let mid = 0.5 * (sl.t0f + sl.t1f);
+        let half = 0.5 * (f64::from(sl.t1f) - f64::from(sl.t0f));
+        self.reach = up(vmax * half * (1.0 + 1e-6) + f64::from(sl.rr) + slack);
         // Cells a little wider than twice the reach: a vertical track's
         // grown box crosses a few.
-        let mut edge = 2.0 * out.reach.iter().fold(0.0f32, |m, &r| m.max(r)) + 1.0;
+        let mut edge = 2.0 * self.reach + 1.0;
         let (mut x0, mut y0, mut x1, mut y1) =
             (f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY);
         for &i in level {
             let f = &kf[i as usize];
-            for &t in &out.mid {
-                let (x, y) = (f.q[0] + f.v[0] * t, f.q[1] + f.v[1] * t);
-                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-            }
+            let (x, y) = (f.q[0] + f.v[0] * mid, f.q[1] + f.v[1] * mid);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
         }
-        out.buckets = levels.buckets();
+        self.buckets = levels.buckets();
         let limit = (GROUPS_PER_TRACK * level.len() + 64) as f64;
         let span = |lo: f32, hi: f32, e: f32| (f64::from(hi - lo) / f64::from(e)).floor() + 1.0;
-        while span(x0, x1, edge) * span(y0, y1, edge) * out.buckets as f64 > limit {
+        while span(x0, x1, edge) * span(y0, y1, edge) * self.buckets as f64 > limit {
             edge *= 1.5;
         }
-        (out.nx, out.ny) = (span(x0, x1, edge) as usize, span(y0, y1, edge) as usize);
-        (out.x0, out.y0, out.inv) = (x0, y0, 1.0 / edge);
-        let per_slice = out.buckets * out.nx * out.ny;
-        let groups = per_slice * slices.len();
-        out.start = vec![0; groups + 1];
-        let group = |out: &Snaps, s: usize, k: usize, i: u32| {
+        (self.nx, self.ny) = (span(x0, x1, edge) as usize, span(y0, y1, edge) as usize);
+        (self.x0, self.y0, self.inv) = (x0, y0, 1.0 / edge);
+        let groups = self.buckets * self.nx * self.ny;
+        self.start.resize(groups + 1, 0);
+        let group = |me: &Snaps, k: usize, i: u32| {
             let f = &kf[i as usize];
-            let t = out.mid[s];
-            let (cx, cy) = out.cell(f.q[0] + f.v[0] * t, f.q[1] + f.v[1] * t);
-            s * per_slice + (levels.bucket[k] as usize * out.ny + cy) * out.nx + cx
+            let (cx, cy) = me.cell(f.q[0] + f.v[0] * mid, f.q[1] + f.v[1] * mid);
+            (cy * me.nx + cx) * me.buckets + levels.bucket[k] as usize
         };
-        for s in 0..slices.len() {
-            for (k, &i) in level.iter().enumerate() {
-                let g = group(&out, s, k, i);
-                out.start[g + 1] += 1;
-            }
+        for (k, &i) in level.iter().enumerate() {
+            let g = group(self, k, i);
+            self.start[g + 1] += 1;
         }
         for g in 0..groups {
-            out.start[g + 1] += out.start[g];
+            self.start[g + 1] += self.start[g];
         }
-        let total = out.start[groups] as usize;
-        out.ids = vec![0; total];
-        (out.lox, out.hix, out.loy, out.hiy) =
-            (vec![0.0; total], vec![0.0; total], vec![0.0; total], vec![0.0; total]);
-        for (s, sl) in slices.iter().enumerate() {
-            for (k, &i) in level.iter().enumerate() {
-                let g = group(&out, s, k, i);
-                let slot = out.start[g] as usize;
-                out.start[g] += 1;
-                let b = spatial(&kf[i as usize], sl);
-                out.ids[slot] = i;
-                (out.lox[slot], out.hix[slot], out.loy[slot], out.hiy[slot]) =
-                    (b.lo[0], b.hi[0], b.lo[1], b.hi[1]);
-            }
+        self.ent.resize(self.start[groups] as usize, Ent::default());
+        for (k, &i) in level.iter().enumerate() {
+            let g = group(self, k, i);
+            let slot = self.start[g] as usize;
+            self.start[g] += 1;
+            let mut b = spatial(&kf[i as usize], sl);
+            (b.zlo, b.zhi) = ctx.band_of(i);
+            self.ent[slot] = Ent::new(&b, i);
         }
         for g in (1..=groups).rev() {
-            out.start[g] = out.start[g - 1];
+            self.start[g] = self.start[g - 1];
         }
-        out.start[0] = 0;
-        out
+        self.start[0] = 0;
     }
 
     #[inline]
@@ -126,29 +115,25 @@ impl Snaps {
         (c((x - self.x0) * self.inv, self.nx), c((y - self.y0) * self.inv, self.ny))
     }
 
-    /// Calls `f` with every level track entered in slice `s` in bucket `b`
-    /// whose box over the slice overlaps `lo..hi` along both horizontal
-    /// axes.
+    /// Calls `f` with every level track in the buckets `buckets` whose box
+    /// over the slice and band overlap `b`.
     #[inline]
-    pub(crate) fn near(&self, s: usize, b: usize, lo: [f32; 2], hi: [f32; 2], mut f: impl FnMut(u32)) {
-        if self.ids.is_empty() {
+    pub(crate) fn near(&self, buckets: Range<usize>, b: &Bx, mut f: impl FnMut(u32)) {
+        if self.ent.is_empty() || buckets.is_empty() {
             return;
         }
-        let r = self.reach[s];
-        let (x0, y0) = self.cell(lo[0] - r, lo[1] - r);
-        let (x1, y1) = self.cell(hi[0] + r, hi[1] + r);
-        let base = (s * self.buckets + b) * self.ny;
+        let r = self.reach;
+        let (x0, y0) = self.cell(b.lo[0] - r, b.lo[1] - r);
+        let (x1, y1) = self.cell(b.hi[0] + r, b.hi[1] + r);
+        let q = Ent::new(b, 0);
         for y in y0..=y1 {
-            let row = (base + y) * self.nx;
+            let row = y * self.nx * self.buckets;
             for x in x0..=x1 {
-                let g = row + x;
-                for k in self.start[g] as usize..self.start[g + 1] as usize {
-                    if (self.lox[k] <= hi[0])
-                        & (lo[0] <= self.hix[k])
-                        & (self.loy[k] <= hi[1])
-                        & (lo[1] <= self.hiy[k])
-                    {
-                        f(self.ids[k]);
+                let g = row + x * self.buckets;
+                let (a0, a1) = (self.start[g + buckets.start] as usize, self.start[g + buckets.end] as usize);
+                for e in &self.ent[a0..a1] {
+                    if (e.zlo < q.zhi) & (q.zlo < e.zhi) & super::boxes_meet(e, &q) {
+                        f(e.id);
                     }
                 }
             }
