@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use crate::client::{Client, Conn, block_on};
@@ -55,15 +55,8 @@ pub enum IntentCmd {
     },
     /// List intents around a point.
     List {
-        /// Latitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lat: f64,
-        /// Longitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lng: f64,
-        /// Radius in metres.
-        #[arg(long, default_value_t = 10_000.0)]
-        radius_m: f64,
+        #[command(flatten)]
+        around: Around,
         /// Only intents still going on at or after this time (RFC 3339).
         #[arg(long, value_parser = rfc3339)]
         from: Option<String>,
@@ -80,15 +73,8 @@ pub enum IntentCmd {
     /// Write what this party sees around a point as GeoJSON (the format `file`
     /// reads): its own operations in full, others' parts in its airspace.
     Export {
-        /// Latitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lat: f64,
-        /// Longitude, degrees.
-        #[arg(long, allow_hyphen_values = true)]
-        lng: f64,
-        /// Radius in metres (the server refuses areas over its limit, 2,500 km² by default).
-        #[arg(long, default_value_t = 10_000.0)]
-        radius_m: f64,
+        #[command(flatten)]
+        around: Around,
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -262,10 +248,31 @@ async fn change(
     Ok(())
 }
 
+/// The circle `intent list` and `intent export` look at.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Around {
+    /// Latitude, degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    lat: f64,
+    /// Longitude, degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    lng: f64,
+    /// Radius in metres (the server refuses areas over its limit, 2,500 km² by default).
+    #[arg(long, default_value_t = 10_000.0)]
+    radius_m: f64,
+}
+
+impl Around {
+    /// The F3548 volume of the circle, for a query's `area`.
+    fn area(self) -> Value {
+        json!({ "volume": { "outline_circle": {
+            "center": { "lat": self.lat, "lng": self.lng }, "radius": { "value": self.radius_m, "units": "M" } } } })
+    }
+}
+
 /// Lists the intents over a circle, filtered.
 async fn list(conn: &Conn, format: Format, args: &ListArgs<'_>) -> anyhow::Result<()> {
-    let mut area = json!({ "volume": { "outline_circle": {
-        "center": { "lat": args.lat, "lng": args.lng }, "radius": { "value": args.radius_m, "units": "M" } } } });
+    let mut area = args.around.area();
     if let Some(t) = args.from {
         area["time_start"] = json!({ "value": t, "format": "RFC3339" });
     }
@@ -297,9 +304,8 @@ async fn list(conn: &Conn, format: Format, args: &ListArgs<'_>) -> anyhow::Resul
 }
 
 /// Writes what the caller sees over a circle as GeoJSON, to `out` or standard output.
-async fn export(conn: &Conn, lat: f64, lng: f64, radius_m: f64, out: Option<&Path>) -> anyhow::Result<()> {
-    let area = json!({ "volume": { "outline_circle": {
-        "center": { "lat": lat, "lng": lng }, "radius": { "value": radius_m, "units": "M" } } } });
+async fn export(conn: &Conn, around: Around, out: Option<&Path>) -> anyhow::Result<()> {
+    let area = around.area();
     let body = conn
         .client()?
         .post("/v1/operations/query", &json!({ "area": area }))
@@ -320,9 +326,7 @@ async fn export(conn: &Conn, lat: f64, lng: f64, radius_m: f64, out: Option<&Pat
 
 /// The filters of `intent list`.
 struct ListArgs<'a> {
-    lat: f64,
-    lng: f64,
-    radius_m: f64,
+    around: Around,
     from: Option<&'a str>,
     to: Option<&'a str>,
     states: &'a [State],
@@ -336,21 +340,12 @@ pub fn run(conn: &Conn, format: Format, cmd: IntentCmd) -> anyhow::Result<()> {
             IntentCmd::File { file: path, uss_base_url, key, update } => {
                 file(conn, format, &path, &uss_base_url, &key, update).await
             }
-            IntentCmd::List { lat, lng, radius_m, from, to, state, mine } => {
-                let args = ListArgs {
-                    lat,
-                    lng,
-                    radius_m,
-                    from: from.as_deref(),
-                    to: to.as_deref(),
-                    states: &state,
-                    mine,
-                };
+            IntentCmd::List { around, from, to, state, mine } => {
+                let args =
+                    ListArgs { around, from: from.as_deref(), to: to.as_deref(), states: &state, mine };
                 list(conn, format, &args).await
             }
-            IntentCmd::Export { lat, lng, radius_m, out } => {
-                export(conn, lat, lng, radius_m, out.as_deref()).await
-            }
+            IntentCmd::Export { around, out } => export(conn, around, out.as_deref()).await,
             IntentCmd::Update { change: c, file, intent, state } => {
                 let extents = file.map(|f| extents_of(&f, intent.as_deref())).transpose()?;
                 change(&conn.client()?, format, &c, extents, state).await

@@ -19,9 +19,9 @@
 //! else GNSS (geometric). `time` is the receive time of the position,
 //! passed in by the caller.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
+use tactical::heard::Heard;
 use tactical::{
     Altitude, Callsign, DegreesTrue, FeetPerMinute, Knots, PartyId, Position, Timestamp, TrackId, TrackState,
 };
@@ -79,7 +79,6 @@ struct Aircraft {
     gnss_ft: Option<(f64, Timestamp)>,
     velocity: Option<(f64, f64, Timestamp)>,
     vertical_rate: Option<(f64, Timestamp)>,
-    last_seen: Timestamp,
 }
 
 /// Counts of what the assembler did with messages.
@@ -99,7 +98,7 @@ pub struct AdsbAssemblerStats {
 #[derive(Debug, Clone, Default)]
 pub struct AdsbAssembler {
     config: AdsbAssemblerConfig,
-    aircraft: HashMap<u32, Aircraft>,
+    aircraft: Heard<u32, Aircraft>,
     stats: AdsbAssemblerStats,
 }
 
@@ -119,7 +118,7 @@ fn distance_nm(a: (f64, f64), b: (f64, f64)) -> f64 {
 impl AdsbAssembler {
     /// An empty assembler.
     pub fn new(config: AdsbAssemblerConfig) -> Self {
-        Self { config, aircraft: HashMap::new(), stats: AdsbAssemblerStats::default() }
+        Self { config, aircraft: Heard::default(), stats: AdsbAssemblerStats::default() }
     }
 
     /// Counts so far.
@@ -131,8 +130,7 @@ impl AdsbAssembler {
     /// state when a position was decoded and the state is complete.
     pub fn ingest(&mut self, msg: &AdsbMessage, now: Timestamp) -> Option<TrackState> {
         let cfg = self.config;
-        let a = self.aircraft.entry(msg.icao).or_default();
-        a.last_seen = now;
+        let a = self.aircraft.heard(msg.icao, now);
         let (cpr, kind) = match msg.content {
             AdsbContent::Identification { callsign, .. } => {
                 if callsign.is_some() {
@@ -253,22 +251,13 @@ impl AdsbAssembler {
     /// Forgets aircraft not heard for longer than `max_age`; returns their
     /// track ids, sorted.
     pub fn expire(&mut self, now: Timestamp) -> Vec<TrackId> {
-        let cutoff = now.saturating_sub(self.config.max_age);
-        let mut gone = Vec::new();
-        self.aircraft.retain(|icao, a| {
-            let keep = a.last_seen >= cutoff;
-            if !keep {
-                gone.push(track_id(*icao));
-            }
-            keep
-        });
-        gone.sort_unstable();
-        gone
+        let gone = self.aircraft.forget_before(now.saturating_sub(self.config.max_age));
+        gone.into_iter().map(track_id).collect()
     }
 
     /// The last decoded position of an aircraft (latitude, longitude).
     pub fn position(&self, icao: u32) -> Option<(f64, f64)> {
-        self.aircraft.get(&icao).and_then(|a| a.position).map(|(lat, lon, _, _)| (lat, lon))
+        self.aircraft.get(icao).and_then(|a| a.position).map(|(lat, lon, _, _)| (lat, lon))
     }
 
     /// Aircraft currently known.

@@ -168,19 +168,8 @@ mod tests {
     use geo::{Destination, Geodesic};
 
     use super::*;
-    use crate::{Circle, DEFAULT_CELL_RESOLUTION, Polygon};
-
-    fn ll(lat: f64, lng: f64) -> LatLng {
-        LatLng::new(lat, lng).unwrap()
-    }
-
-    fn poly(pts: &[(f64, f64)]) -> Footprint {
-        Footprint::Polygon(Polygon::new(pts.iter().map(|&(a, b)| ll(a, b)).collect()).unwrap())
-    }
-
-    fn circle(lat: f64, lng: f64, r: f64) -> Footprint {
-        Footprint::Circle(Circle::new(ll(lat, lng), r).unwrap())
-    }
+    use crate::DEFAULT_CELL_RESOLUTION;
+    use crate::test_shapes::{circle, ll, poly};
 
     fn res(r: u8) -> Resolution {
         Resolution::try_from(r).unwrap()

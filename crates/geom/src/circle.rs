@@ -81,10 +81,7 @@ impl Circle {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn ll(lat: f64, lng: f64) -> LatLng {
-        LatLng::new(lat, lng).unwrap()
-    }
+    use crate::test_shapes::ll;
 
     #[test]
     fn radius_validation() {

@@ -181,23 +181,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::Polygon;
+    use crate::test_shapes::{circle, ll, poly, square};
     use geo::{Destination, Geodesic};
-
-    fn ll(lat: f64, lng: f64) -> LatLng {
-        LatLng::new(lat, lng).unwrap()
-    }
-
-    fn poly(pts: &[(f64, f64)]) -> Footprint {
-        Footprint::Polygon(Polygon::new(pts.iter().map(|&(a, b)| ll(a, b)).collect()).unwrap())
-    }
-
-    fn square(lat: f64, lng: f64, side: f64) -> Footprint {
-        poly(&[(lat, lng), (lat, lng + side), (lat + side, lng + side), (lat + side, lng)])
-    }
-
-    fn circle(lat: f64, lng: f64, r: f64) -> Footprint {
-        Footprint::Circle(Circle::new(ll(lat, lng), r).unwrap())
-    }
 
     fn area(parts: &[Vec<LatLng>]) -> f64 {
         parts.iter().map(|r| Footprint::Polygon(Polygon::new(r.clone()).unwrap()).area_m2()).sum()

@@ -3,18 +3,7 @@
 //! geodesic computations.
 
 use super::*;
-
-fn ll(lat: f64, lng: f64) -> LatLng {
-    LatLng::new(lat, lng).unwrap()
-}
-
-fn poly(pts: &[(f64, f64)]) -> Footprint {
-    Footprint::Polygon(Polygon::new(pts.iter().map(|&(a, b)| ll(a, b)).collect()).unwrap())
-}
-
-fn circle(lat: f64, lng: f64, r: f64) -> Footprint {
-    Footprint::Circle(Circle::new(ll(lat, lng), r).unwrap())
-}
+use crate::test_shapes::{circle, ll, poly};
 
 fn both_ways(a: &Footprint, b: &Footprint) -> bool {
     let x = a.intersects(b);

@@ -75,6 +75,8 @@ mod latlng;
 mod planar;
 mod polygon;
 mod sphere;
+#[cfg(test)]
+mod test_shapes;
 mod time;
 mod volume;
 

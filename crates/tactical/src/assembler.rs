@@ -17,9 +17,9 @@
 //! yielding a state is returned by [`SbsAssembler::ingest_explained`] and
 //! counted in [`SbsAssembler::stats`].
 
-use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::heard::Heard;
 use crate::sbs::{Icao, SbsMessage};
 use crate::track::{Callsign, PartyId, Position, TrackId, TrackState};
 use crate::units::{Altitude, AltitudeRef, DegreesTrue, FeetPerMinute, Knots, MPS_PER_KT, Timestamp};
@@ -103,14 +103,13 @@ struct Partial {
     on_ground: Option<bool>,
     velocity: Option<(f64, f64, Timestamp)>,
     vertical_rate: Option<(f64, Timestamp)>,
-    last_seen: Timestamp,
 }
 
 /// The per-aircraft merge state of one SBS-1 feed.
 #[derive(Debug, Clone, Default)]
 pub struct SbsAssembler {
     config: AssemblerConfig,
-    aircraft: HashMap<Icao, Partial>,
+    aircraft: Heard<Icao, Partial>,
     stats: AssemblerStats,
 }
 
@@ -135,7 +134,7 @@ pub fn track_id(icao: Icao) -> TrackId {
 impl SbsAssembler {
     /// An empty assembler.
     pub fn new(config: AssemblerConfig) -> Self {
-        Self { config, aircraft: HashMap::new(), stats: AssemblerStats::default() }
+        Self { config, aircraft: Heard::default(), stats: AssemblerStats::default() }
     }
 
     /// Counts so far.
@@ -172,8 +171,7 @@ impl SbsAssembler {
 
     fn merge(&mut self, msg: &SbsMessage<'_>, now: Timestamp) -> Result<TrackState, Incomplete> {
         let cfg = self.config;
-        let a = self.aircraft.entry(msg.icao).or_default();
-        a.last_seen = now;
+        let a = self.aircraft.heard(msg.icao, now);
         if let Some(c) = msg.callsign.and_then(Callsign::new) {
             a.callsign = Some(c);
         }
@@ -256,22 +254,13 @@ impl SbsAssembler {
     /// Forgets aircraft not heard for longer than `max_age`; returns their
     /// track ids, sorted.
     pub fn expire(&mut self, now: Timestamp) -> Vec<TrackId> {
-        let cutoff = now.saturating_sub(self.config.max_age);
-        let mut gone = Vec::new();
-        self.aircraft.retain(|icao, a| {
-            let keep = a.last_seen >= cutoff;
-            if !keep {
-                gone.push(track_id(*icao));
-            }
-            keep
-        });
-        gone.sort_unstable();
-        gone
+        let gone = self.aircraft.forget_before(now.saturating_sub(self.config.max_age));
+        gone.into_iter().map(track_id).collect()
     }
 
     /// The callsign last heard from an aircraft.
     pub fn callsign(&self, icao: Icao) -> Option<Callsign> {
-        self.aircraft.get(&icao).and_then(|a| a.callsign)
+        self.aircraft.get(icao).and_then(|a| a.callsign)
     }
 
     /// Aircraft currently known (complete or not).

@@ -37,6 +37,7 @@ pub mod csv;
 pub mod detect;
 mod geo;
 mod grid;
+pub mod heard;
 mod lifecycle;
 pub mod picture;
 pub mod sbs;
