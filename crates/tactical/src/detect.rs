@@ -168,7 +168,13 @@ impl ConflictReport {
         // The pruned scan may find a pair of tracks twice (see `grid`);
         // the copies are now adjacent.
         pairs.dedup_by_key(|p| (p.0, p.1));
-        let mut out = ConflictReport::default();
+        // Each list allocated once at its length.
+        let same =
+            pairs.iter().filter(|&&(i, j, _)| tracks[i as usize].party == tracks[j as usize].party).count();
+        let mut out = ConflictReport {
+            cross_party: Vec::with_capacity(pairs.len() - same),
+            same_party: Vec::with_capacity(same),
+        };
         for (i, j, g) in pairs {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
             let c = Conflict {

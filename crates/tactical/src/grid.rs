@@ -56,7 +56,7 @@ mod local;
 mod snaps;
 
 use crate::detect::{DetectionConfig, Kin, PairGeometry, test_pair};
-use levels::Levels;
+use levels::{Groups, Levels};
 use local::{Kf, Local};
 use snaps::Snaps;
 
@@ -92,11 +92,17 @@ const SLICE_CLIMB_IN_H: f64 = 3.0;
 const CELL_IN_MEDIAN_BOXES: f32 = 1.0;
 /// Grids have at most this many cells per vertical track (plus 64).
 const CELLS_PER_TRACK: usize = 4;
+/// From this many tracks on, a scan on several threads is done in phases
+/// ([`Ctx::phased`]), not as items given to whoever is free.
+const PHASED_FROM: usize = 100_000;
 /// Below this many tracks, one thread.
 const THREADS_FROM: usize = 2048;
 /// A track is level when it climbs or descends by at most this fraction of
 /// the vertical minimum over the look-ahead.
 const LEVEL_IN_H: f64 = 0.25;
+
+/// The band of a track that is not level: empty, so it overlaps nothing.
+const NO_BAND: (f32, f32) = (f32::INFINITY, f32::NEG_INFINITY);
 
 /// A track's swept box over a window (local frame, m) and altitude band (ft).
 #[derive(Debug, Clone, Copy, Default)]
@@ -293,6 +299,11 @@ fn slices(ks: &[Kin], local: &Local, cfg: &DetectionConfig, vertical: &[u32]) ->
 /// Every conflicting pair, as indices into `ks` (lower id first; a pair
 /// may appear twice, see the module docs).
 pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32, u32, PairGeometry)> {
+    candidate_conflicts_in(ks, cfg, PHASED_FROM)
+}
+
+/// [`candidate_conflicts`], in phases from `phased_from` tracks on.
+fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize) -> Pairs {
     if ks.len() < 2 {
         return Vec::new();
     }
@@ -303,10 +314,10 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
     let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, &vertical) };
     // Level tracks keep their band over the whole look-ahead in every slice.
     let whole = Slice::new(&local, cfg, 0.0, cfg.lookahead_s);
-    let mut band = vec![None; ks.len()];
+    let mut band = vec![NO_BAND; ks.len()];
     for &i in &level {
         let b = swept(&local.kf[i as usize], &ks[i as usize], &whole);
-        band[i as usize] = Some((b.zlo, b.zhi));
+        band[i as usize] = (b.zlo, b.zhi);
     }
     let mut ctx = Ctx {
         ks,
@@ -320,56 +331,49 @@ pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32
         levels: None,
     };
     ctx.level_vmax = Snaps::vmax(&ctx, &level);
-    let levels = Levels::build(&ctx, &level);
+    let (levels, groups) = Levels::build(&ctx, &level);
     ctx.levels = Some(&levels);
     let ctx = ctx;
     let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
-    // Work items: runs of level groups, then vertical slices (slices are
-    // the larger items, so they go first to whoever is free).
-    let bounds = levels.chunks(4 * threads);
-    let items = sl.len() + bounds.len() - 1;
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut sc = Scratch::default();
-        let mut out = Vec::new();
-        loop {
-            let item = next.fetch_add(1, Ordering::Relaxed);
-            if item >= items {
-                break;
-            }
-            if item < sl.len() {
-                ctx.slice(item, &mut sc, &mut out);
-            } else {
-                let c = item - sl.len();
-                levels.sweep(&ctx, bounds[c], bounds[c + 1], &mut out);
-            }
-        }
-        out
-    };
-    let mut out = if threads == 1 || items < 2 {
-        work()
+    let mut parts = vec![Vec::new(); threads];
+    let done = if threads > 1 && ks.len() >= phased_from {
+        ctx.phased(&levels, groups, &mut parts)
     } else {
-        let work = &work;
-        let parts: Vec<Option<Vec<(u32, u32, PairGeometry)>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads.min(items)).map(|_| scope.spawn(work)).collect();
-            handles.into_iter().map(|h| h.join().ok()).collect()
-        });
-        if parts.iter().any(Option::is_none) {
-            // Workers do not panic (the tests cannot); a failed one would
-            // lose pairs, so everything is done again here.
-            next.store(0, Ordering::Relaxed);
-            work()
-        } else {
-            let mut all = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
-            for mut p in parts.into_iter().flatten() {
-                all.append(&mut p);
-            }
-            all
-        }
+        ctx.together(&levels, &groups, &mut parts)
     };
+    if !done {
+        // Workers do not panic (the tests cannot); a failed one would
+        // lose pairs, so everything is done again on this thread.
+        return candidate_conflicts(ks, &DetectionConfig { threads: 1, ..*cfg });
+    }
+    // The largest part grows to hold the others: no second copy of every
+    // pair.
+    let largest = (0..parts.len()).max_by_key(|&k| parts[k].len()).unwrap_or(0);
+    let mut out = parts.swap_remove(largest);
+    out.reserve_exact(parts.iter().map(Vec::len).sum());
+    for mut p in parts {
+        out.append(&mut p);
+    }
     ctx.irregular_pairs(&mut out);
     out
 }
+
+/// Runs `f` on one thread per element of `outs`, each with its own;
+/// false when one of them panicked.
+fn on_each<T: Send>(outs: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
+    if let [one] = outs {
+        f(one);
+        return true;
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = outs.iter_mut().map(|o| scope.spawn(move || f(o))).collect();
+        handles.into_iter().all(|h| h.join().is_ok())
+    })
+}
+
+/// Found pairs (indices into the scan's tracks, lower id first).
+type Pairs = Vec<(u32, u32, PairGeometry)>;
 
 /// What every part of a scan shares.
 pub(crate) struct Ctx<'a> {
@@ -378,8 +382,9 @@ pub(crate) struct Ctx<'a> {
     local: &'a Local,
     slices: &'a [Slice],
     vertical: &'a [u32],
-    /// The band over the whole look-ahead of each level track.
-    band: &'a [Option<(f32, f32)>],
+    /// The band over the whole look-ahead of each level track
+    /// ([`NO_BAND`] for another track).
+    band: &'a [(f32, f32)],
     /// The level tracks and their largest speed (m/s).
     level: &'a [u32],
     level_vmax: f64,
@@ -387,6 +392,87 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The scan on `outs.len()` threads, each adding the pairs it finds to
+    /// its own element of `outs`: level groups and slices are items given
+    /// to whoever is free, each worker with its own cells (small scans: the
+    /// fewest waits). False when a worker panicked.
+    fn together(&self, levels: &Levels, groups: &Groups, outs: &mut [Pairs]) -> bool {
+        let bounds = Levels::chunks(groups, 4 * outs.len());
+        // Slices are the larger items, so they go first.
+        let items = self.slices.len() + bounds.len() - 1;
+        let next = AtomicUsize::new(0);
+        let workers = outs.len().min(items).max(1);
+        let outs = &mut outs[..workers];
+        on_each(outs, |out| {
+            let (mut sc, mut snaps) = (Scratch::default(), Snaps::default());
+            loop {
+                let item = next.fetch_add(1, Ordering::Relaxed);
+                if item >= items {
+                    break;
+                }
+                if item < self.slices.len() {
+                    self.slice(item, &mut sc, &mut snaps, out);
+                } else {
+                    let c = item - self.slices.len();
+                    levels.sweep(groups, self, bounds[c], bounds[c + 1], out);
+                }
+            }
+        })
+    }
+
+    /// The scan on `outs.len()` threads in two phases, so that far fewer
+    /// structures are alive at once (large scans): the level pairs, after
+    /// which their groups are dropped, then each slice in turn, its cells
+    /// built once (the level tracks' on another thread) and read by every
+    /// worker. False when a worker panicked.
+    fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Pairs]) -> bool {
+        let bounds = Levels::chunks(&groups, 4 * outs.len());
+        let next = AtomicUsize::new(0);
+        let ok = on_each(outs, |out| {
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c + 1 >= bounds.len() {
+                    break;
+                }
+                levels.sweep(&groups, self, bounds[c], bounds[c + 1], out);
+            }
+        });
+        drop(groups);
+        if !ok {
+            return false;
+        }
+        let (mut sc, mut snaps) = (Scratch::default(), Snaps::default());
+        for s in 0..self.slices.len() {
+            let built = std::thread::scope(|scope| {
+                let level_cells = scope.spawn(|| {
+                    snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
+                });
+                let grid = self.build(s, &mut sc);
+                level_cells.join().is_ok().then_some(grid)
+            });
+            let Some(grid) = built else { return false };
+            let parts = 16 * outs.len();
+            let (cells, vertical) = (grid.cells(), self.vertical.len());
+            let next = AtomicUsize::new(0);
+            let snaps = &snaps;
+            let ok = on_each(outs, |out| {
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= parts {
+                        break;
+                    }
+                    let part = |n: usize| n * c / parts..n * (c + 1) / parts;
+                    grid.sweep_vertical(part(cells), out);
+                    self.vertical_against_levels(s, levels, snaps, grid.boxes, part(vertical), out);
+                }
+            });
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
     /// The scan's local frame and bounds.
     pub(crate) fn local(&self) -> &Local {
         self.local
@@ -407,7 +493,7 @@ impl Ctx<'_> {
     /// for another track).
     #[inline]
     pub(crate) fn band_of(&self, i: u32) -> (f32, f32) {
-        self.band[i as usize].unwrap_or((f32::INFINITY, f32::NEG_INFINITY))
+        self.band[i as usize]
     }
 
     /// Whether level track `j`'s box in slice `s` overlaps `b`: the same
@@ -423,24 +509,23 @@ impl Ctx<'_> {
                 return false;
             }
         }
-        match self.band[j as usize] {
-            Some((zlo, zhi)) => zlo < b.zhi && b.zlo < zhi,
-            None => false,
-        }
+        // False for a track without a band (`NO_BAND` overlaps nothing).
+        let (zlo, zhi) = self.band[j as usize];
+        zlo < b.zhi && b.zlo < zhi
     }
 
     /// The box of track `i` in slice `s`: swept over the slice, with the
     /// band over the whole look-ahead for a level track.
     #[inline]
     fn slice_box(&self, i: u32, s: &Slice) -> Bx {
-        match self.band[i as usize] {
-            Some((zlo, zhi)) => {
-                let mut b = spatial(&self.local.kf[i as usize], s);
-                b.zlo = zlo;
-                b.zhi = zhi;
-                b
-            }
-            None => self.swept_of(i, s),
+        let (zlo, zhi) = self.band[i as usize];
+        if zlo <= zhi {
+            let mut b = spatial(&self.local.kf[i as usize], s);
+            b.zlo = zlo;
+            b.zhi = zhi;
+            b
+        } else {
+            self.swept_of(i, s)
         }
     }
 
@@ -497,26 +582,29 @@ impl Ctx<'_> {
     }
 
     /// Every pair involving a vertical track whose boxes overlap in slice `s`.
-    fn slice(&self, s: usize, sc: &mut Scratch, out: &mut Vec<(u32, u32, PairGeometry)>) {
-        self.build(s, sc).sweep_vertical(out);
+    fn slice(&self, s: usize, sc: &mut Scratch, snaps: &mut Snaps, out: &mut Pairs) {
+        let grid = self.build(s, sc);
+        grid.sweep_vertical(0..grid.cells(), out);
         if let Some(levels) = self.levels {
-            sc.snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
-            self.vertical_against_levels(s, levels, &sc.snaps, &sc.boxes, out);
+            snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
+            self.vertical_against_levels(s, levels, snaps, grid.boxes, 0..self.vertical.len(), out);
         }
     }
 
-    /// Each vertical track's box in slice `s` (`boxes`, in the order of the
-    /// vertical tracks) against the level tracks near it.
+    /// The box in slice `s` of each vertical track at a position `which`
+    /// in their list (`boxes`, in the order of the vertical tracks) against
+    /// the level tracks near it.
     fn vertical_against_levels(
         &self,
         s: usize,
         levels: &Levels,
         snaps: &Snaps,
         boxes: &[Bx],
-        out: &mut Vec<(u32, u32, PairGeometry)>,
+        which: std::ops::Range<usize>,
+        out: &mut Pairs,
     ) {
         let prev = s.checked_sub(1).map(|p| &self.slices[p]);
-        for (k, &i) in self.vertical.iter().enumerate() {
+        for (k, &i) in self.vertical.iter().enumerate().take(which.end).skip(which.start) {
             let b = boxes[k];
             let before = prev.map(|p| self.swept_of(i, p));
             let mut buckets = levels.bucket_range(b.zlo, b.zhi);
@@ -549,6 +637,8 @@ impl Ctx<'_> {
         let vl = self.vertical;
         sc.boxes.clear();
         sc.keyed.clear();
+        sc.boxes.reserve_exact(vl.len());
+        sc.keyed.reserve_exact(vl.len());
         let mut min = [f32::INFINITY; 3];
         let mut max = [f32::NEG_INFINITY; 3];
         for (k, &i) in vl.iter().enumerate() {
@@ -581,6 +671,7 @@ impl Ctx<'_> {
         // Band order, then a stable counting sort by cell.
         radix_sort(&mut sc.keyed, &mut sc.tmp, 32, 64);
         sc.start.clear();
+        sc.start.reserve_exact(cells + 1);
         sc.start.resize(cells + 1, 0);
         for b in &sc.boxes {
             let (lo, hi) = (cut.cell(&b.lo), cut.cell(&b.hi));
@@ -597,6 +688,9 @@ impl Ctx<'_> {
             sc.start[c + 1] += sc.start[c];
         }
         sc.ent.clear();
+        // Exactly: slices of a large scan differ by a few entries, and
+        // doubling would leave half the buffer unused.
+        sc.ent.reserve_exact(sc.start[cells] as usize);
         sc.ent.resize(sc.start[cells] as usize, Ent::default());
         for &key in &sc.keyed {
             let k = key as u32 as usize;
@@ -619,7 +713,7 @@ impl Ctx<'_> {
             sc.start[c] = sc.start[c - 1];
         }
         sc.start[0] = 0;
-        Grid { ctx: self, s, start: &sc.start, ent: &sc.ent }
+        Grid { ctx: self, s, start: &sc.start, ent: &sc.ent, boxes: &sc.boxes }
     }
 }
 
@@ -631,7 +725,6 @@ struct Scratch {
     tmp: Vec<u64>,
     start: Vec<u32>,
     ent: Vec<Ent>,
-    snaps: Snaps,
 }
 
 /// The vertical tracks' cells in one slice.
@@ -641,12 +734,19 @@ struct Grid<'a> {
     /// Entries of cell `c`: `ent[start[c]..start[c + 1]]`, in band order.
     start: &'a [u32],
     ent: &'a [Ent],
+    /// The vertical tracks' boxes, in their order.
+    boxes: &'a [Bx],
 }
 
 impl Grid<'_> {
-    /// Vertical pairs, cell by cell.
-    fn sweep_vertical(&self, out: &mut Vec<(u32, u32, PairGeometry)>) {
-        for c in 0..self.start.len() - 1 {
+    /// Cells.
+    fn cells(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// Vertical pairs of the cells `cells`, cell by cell.
+    fn sweep_vertical(&self, cells: std::ops::Range<usize>, out: &mut Pairs) {
+        for c in cells {
             let (a0, a1) = (self.start[c] as usize, self.start[c + 1] as usize);
             if a1 - a0 < 2 {
                 continue;
@@ -789,6 +889,26 @@ mod tests {
         }
         // Exact values stay exact: bands of level aircraft are not widened.
         assert_eq!((down(32_500.0), up(33_500.0)), (32_500.0, 33_500.0));
+    }
+
+    #[test]
+    fn both_schedules_find_the_same_pairs() {
+        use crate::traffic::{GenConfig, generate};
+        // Dense, half of the aircraft climbing or descending: every part of
+        // the scan finds pairs.
+        let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
+        let tracks = generate(3000, 5, &gen_cfg);
+        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
+        let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
+        let sorted = |mut v: Pairs| {
+            v.sort_by_key(|p| (p.0, p.1));
+            v.dedup_by_key(|p| (p.0, p.1));
+            v
+        };
+        let phased = sorted(candidate_conflicts_in(&ks, &cfg, 0));
+        let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
+        assert!(phased.len() > 5_000, "{}", phased.len());
+        assert_eq!(phased, together);
     }
 
     #[test]

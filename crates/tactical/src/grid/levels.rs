@@ -20,13 +20,9 @@ use crate::detect::PairGeometry;
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
 
-/// The level tracks, by bucket and stripe, in sweep order.
+/// The level tracks' buckets and stripes.
 #[derive(Debug, Default)]
 pub(crate) struct Levels {
-    /// Entries of group `g = bucket · stripes + stripe`:
-    /// `ent[start[g]..start[g + 1]]`, ordered by box start along x.
-    ent: Vec<Ent>,
-    start: Vec<u32>,
     buckets: usize,
     stripes: usize,
     /// Per bucket: lowest band bottom and highest band top.
@@ -44,6 +40,16 @@ pub(crate) struct Levels {
     half_h: f64,
 }
 
+/// The level tracks by bucket and stripe, in sweep order: only the sweep
+/// of level pairs reads them (a scan may drop them before its slices).
+#[derive(Debug, Default)]
+pub(crate) struct Groups {
+    /// Entries of group `g = bucket · stripes + stripe`:
+    /// `ent[start[g]..start[g + 1]]`, ordered by box start along x.
+    ent: Vec<Ent>,
+    start: Vec<u32>,
+}
+
 /// The x-order key of a box bottom (a total order of the floats).
 #[inline]
 fn order_key(x: f32) -> u64 {
@@ -53,10 +59,11 @@ fn order_key(x: f32) -> u64 {
 
 impl Levels {
     /// The structure of `level` (indices into the scan's tracks).
-    pub(crate) fn build(ctx: &Ctx<'_>, level: &[u32]) -> Self {
+    pub(crate) fn build(ctx: &Ctx<'_>, level: &[u32]) -> (Self, Groups) {
         let mut out = Levels::default();
+        let mut groups_of = Groups::default();
         if level.is_empty() {
-            return out;
+            return (out, groups_of);
         }
         let sl = ctx.whole();
         let boxes: Vec<Bx> = level.iter().map(|&i| ctx.swept_of(i, &sl)).collect();
@@ -99,19 +106,20 @@ impl Levels {
             boxes.iter().enumerate().map(|(k, b)| (order_key(b.lo[0]) << 32) | k as u64).collect();
         radix_sort(&mut keyed, &mut Vec::new(), 32, 64);
         let groups = out.buckets * out.stripes;
-        out.start = vec![0; groups + 1];
+        let g_of = &mut groups_of;
+        g_of.start = vec![0; groups + 1];
         out.zlo = vec![f32::INFINITY; out.buckets];
         out.zhi = vec![f32::NEG_INFINITY; out.buckets];
         for b in &boxes {
             let g = bucket_of(b) * out.stripes;
             for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
-                out.start[g + s + 1] += 1;
+                g_of.start[g + s + 1] += 1;
             }
         }
         for g in 0..groups {
-            out.start[g + 1] += out.start[g];
+            g_of.start[g + 1] += g_of.start[g];
         }
-        out.ent = vec![Ent::default(); out.start[groups] as usize];
+        g_of.ent = vec![Ent::default(); g_of.start[groups] as usize];
         for &key in &keyed {
             let k = key as u32 as usize;
             let b = &boxes[k];
@@ -121,16 +129,16 @@ impl Levels {
             let g = bk * out.stripes;
             let e = Ent::new(b, level[k]);
             for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
-                let slot = &mut out.start[g + s];
-                out.ent[*slot as usize] = e;
+                let slot = &mut g_of.start[g + s];
+                g_of.ent[*slot as usize] = e;
                 *slot += 1;
             }
         }
         for g in (1..=groups).rev() {
-            out.start[g] = out.start[g - 1];
+            g_of.start[g] = g_of.start[g - 1];
         }
-        out.start[0] = 0;
-        out
+        g_of.start[0] = 0;
+        (out, groups_of)
     }
 
     /// Buckets.
@@ -162,18 +170,14 @@ impl Levels {
         (((y - self.y0) * self.inv) as usize).min(self.last)
     }
 
-    /// Groups, for splitting the sweep.
-    pub(crate) fn groups(&self) -> usize {
-        self.start.len().saturating_sub(1)
-    }
-
-    /// Group boundaries cutting the entries into about `parts` equal runs.
-    pub(crate) fn chunks(&self, parts: usize) -> Vec<usize> {
-        let groups = self.groups();
-        let total = self.ent.len().max(1);
+    /// Group boundaries cutting the entries of `gr` into about `parts`
+    /// equal runs.
+    pub(crate) fn chunks(gr: &Groups, parts: usize) -> Vec<usize> {
+        let groups = gr.start.len().saturating_sub(1);
+        let total = gr.ent.len().max(1);
         let mut bounds = vec![0usize];
         for g in 0..groups {
-            if self.start[g + 1] as usize * parts >= total * bounds.len() && bounds.len() < parts {
+            if gr.start[g + 1] as usize * parts >= total * bounds.len() && bounds.len() < parts {
                 bounds.push(g + 1);
             }
         }
@@ -181,21 +185,22 @@ impl Levels {
         bounds
     }
 
-    /// Examines the pairs whose lower bucket's group is in `from..to`.
+    /// Examines the pairs whose lower bucket's group (of `gr`) is in `from..to`.
     pub(crate) fn sweep(
         &self,
+        gr: &Groups,
         ctx: &Ctx<'_>,
         from: usize,
         to: usize,
         out: &mut Vec<(u32, u32, PairGeometry)>,
     ) {
         for g in from..to {
-            let (a0, a1) = (self.start[g] as usize, self.start[g + 1] as usize);
+            let (a0, a1) = (gr.start[g] as usize, gr.start[g + 1] as usize);
             if a0 == a1 {
                 continue;
             }
             let (bk, st) = (g / self.stripes, g % self.stripes);
-            let a = &self.ent[a0..a1];
+            let a = &gr.ent[a0..a1];
             self.sweep_self(ctx, a, st, out);
             for d in 1..=2 {
                 let b2 = bk + d;
@@ -203,9 +208,9 @@ impl Levels {
                     continue;
                 }
                 let g2 = b2 * self.stripes + st;
-                let (c0, c1) = (self.start[g2] as usize, self.start[g2 + 1] as usize);
+                let (c0, c1) = (gr.start[g2] as usize, gr.start[g2 + 1] as usize);
                 if c0 < c1 {
-                    self.sweep_two(ctx, a, &self.ent[c0..c1], st, out);
+                    self.sweep_two(ctx, a, &gr.ent[c0..c1], st, out);
                 }
             }
         }

@@ -81,6 +81,7 @@ impl Snaps {
         (self.nx, self.ny) = (span(x0, x1, edge) as usize, span(y0, y1, edge) as usize);
         (self.x0, self.y0, self.inv) = (x0, y0, 1.0 / edge);
         let groups = self.buckets * self.nx * self.ny;
+        self.start.reserve_exact(groups + 1);
         self.start.resize(groups + 1, 0);
         let group = |me: &Snaps, k: usize, i: u32| {
             let f = &kf[i as usize];
@@ -94,6 +95,7 @@ impl Snaps {
         for g in 0..groups {
             self.start[g + 1] += self.start[g];
         }
+        self.ent.reserve_exact(self.start[groups] as usize);
         self.ent.resize(self.start[groups] as usize, Ent::default());
         for (k, &i) in level.iter().enumerate() {
             let g = group(self, k, i);
