@@ -335,7 +335,7 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
     ctx.levels = Some(&levels);
     let ctx = ctx;
     let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
-    let mut parts = vec![Vec::new(); threads];
+    let mut parts: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
     let done = if threads > 1 && ks.len() >= phased_from {
         ctx.phased(&levels, groups, &mut parts)
     } else {
@@ -346,14 +346,7 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
         // lose pairs, so everything is done again on this thread.
         return candidate_conflicts(ks, &DetectionConfig { threads: 1, ..*cfg });
     }
-    // The largest part grows to hold the others: no second copy of every
-    // pair.
-    let largest = (0..parts.len()).max_by_key(|&k| parts[k].len()).unwrap_or(0);
-    let mut out = parts.swap_remove(largest);
-    out.reserve_exact(parts.iter().map(Vec::len).sum());
-    for mut p in parts {
-        out.append(&mut p);
-    }
+    let mut out = Found::join(parts);
     ctx.irregular_pairs(&mut out);
     out
 }
@@ -374,6 +367,48 @@ fn on_each<T: Send>(outs: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
 
 /// Found pairs (indices into the scan's tracks, lower id first).
 type Pairs = Vec<(u32, u32, PairGeometry)>;
+
+/// Pairs per block of [`Found`].
+const FOUND_BLOCK: usize = 1 << 16;
+
+/// The pairs one worker finds, in blocks allocated once each: a vector
+/// grown by doubling would leave up to half of its last buffer unused and
+/// free every smaller one on the way, memory the allocator may keep.
+#[derive(Default)]
+pub(crate) struct Found {
+    full: Vec<Pairs>,
+    last: Pairs,
+}
+
+impl Found {
+    #[inline]
+    pub(crate) fn push(&mut self, p: (u32, u32, PairGeometry)) {
+        if self.last.len() == self.last.capacity() {
+            self.grow();
+        }
+        self.last.push(p);
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let block = std::mem::replace(&mut self.last, Vec::with_capacity(FOUND_BLOCK));
+        if !block.is_empty() {
+            self.full.push(block);
+        }
+    }
+
+    /// Every pair of `parts`, in one vector allocated at its length.
+    fn join(parts: Vec<Found>) -> Pairs {
+        let total = parts.iter().map(|f| f.full.iter().map(Vec::len).sum::<usize>() + f.last.len()).sum();
+        let mut out = Vec::with_capacity(total);
+        for f in parts {
+            for block in f.full.into_iter().chain(std::iter::once(f.last)) {
+                out.extend_from_slice(&block);
+            }
+        }
+        out
+    }
+}
 
 /// What every part of a scan shares.
 pub(crate) struct Ctx<'a> {
@@ -396,7 +431,7 @@ impl Ctx<'_> {
     /// its own element of `outs`: level groups and slices are items given
     /// to whoever is free, each worker with its own cells (small scans: the
     /// fewest waits). False when a worker panicked.
-    fn together(&self, levels: &Levels, groups: &Groups, outs: &mut [Pairs]) -> bool {
+    fn together(&self, levels: &Levels, groups: &Groups, outs: &mut [Found]) -> bool {
         let bounds = Levels::chunks(groups, 4 * outs.len());
         // Slices are the larger items, so they go first.
         let items = self.slices.len() + bounds.len() - 1;
@@ -425,7 +460,7 @@ impl Ctx<'_> {
     /// which their groups are dropped, then each slice in turn, its cells
     /// built once (the level tracks' on another thread) and read by every
     /// worker. False when a worker panicked.
-    fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Pairs]) -> bool {
+    fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Found]) -> bool {
         let bounds = Levels::chunks(&groups, 4 * outs.len());
         let next = AtomicUsize::new(0);
         let ok = on_each(outs, |out| {
@@ -554,7 +589,7 @@ impl Ctx<'_> {
     /// The closest-approach filter (horizontal only) and the exact test of
     /// level tracks `i` and `j`, whose bands overlap.
     #[inline]
-    pub(crate) fn candidate_level(&self, i: u32, j: u32, out: &mut Vec<(u32, u32, PairGeometry)>) {
+    pub(crate) fn candidate_level(&self, i: u32, j: u32, out: &mut Found) {
         if self.local.may_meet(&self.local.kf[i as usize], &self.local.kf[j as usize])
             && let Some(p) = test_pair(self.ks, i, j, self.cfg)
         {
@@ -565,7 +600,7 @@ impl Ctx<'_> {
     /// The filters and the exact test of `i` and `j`, whose boxes overlap
     /// in slice `s`.
     #[inline]
-    fn candidate(&self, s: usize, i: u32, j: u32, out: &mut Vec<(u32, u32, PairGeometry)>) {
+    fn candidate(&self, s: usize, i: u32, j: u32, out: &mut Found) {
         let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
         if !self.local.may_conflict(fi, fj) {
             return;
@@ -582,7 +617,7 @@ impl Ctx<'_> {
     }
 
     /// Every pair involving a vertical track whose boxes overlap in slice `s`.
-    fn slice(&self, s: usize, sc: &mut Scratch, snaps: &mut Snaps, out: &mut Pairs) {
+    fn slice(&self, s: usize, sc: &mut Scratch, snaps: &mut Snaps, out: &mut Found) {
         let grid = self.build(s, sc);
         grid.sweep_vertical(0..grid.cells(), out);
         if let Some(levels) = self.levels {
@@ -601,7 +636,7 @@ impl Ctx<'_> {
         snaps: &Snaps,
         boxes: &[Bx],
         which: std::ops::Range<usize>,
-        out: &mut Pairs,
+        out: &mut Found,
     ) {
         let prev = s.checked_sub(1).map(|p| &self.slices[p]);
         for (k, &i) in self.vertical.iter().enumerate().take(which.end).skip(which.start) {
@@ -745,7 +780,7 @@ impl Grid<'_> {
     }
 
     /// Vertical pairs of the cells `cells`, cell by cell.
-    fn sweep_vertical(&self, cells: std::ops::Range<usize>, out: &mut Pairs) {
+    fn sweep_vertical(&self, cells: std::ops::Range<usize>, out: &mut Found) {
         for c in cells {
             let (a0, a1) = (self.start[c] as usize, self.start[c + 1] as usize);
             if a1 - a0 < 2 {
@@ -909,6 +944,21 @@ mod tests {
         let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
         assert!(phased.len() > 5_000, "{}", phased.len());
         assert_eq!(phased, together);
+    }
+
+    #[test]
+    fn found_pairs_join_in_order_across_blocks() {
+        let g = |k: u32| PairGeometry { t_in: f64::from(k), t_out: 1.0, t_cpa: 0.5, d_cpa: 2.0 };
+        let mut a = Found::default();
+        let mut b = Found::default();
+        let n = 2 * FOUND_BLOCK as u32 + 7;
+        for k in 0..n {
+            a.push((k, k + 1, g(k)));
+        }
+        b.push((n, 0, g(n)));
+        let all = Found::join(vec![a, Found::default(), b]);
+        assert_eq!(all.len(), n as usize + 1);
+        assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
     }
 
     #[test]

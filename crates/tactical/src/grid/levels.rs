@@ -14,8 +14,7 @@
 //! is examined in the stripe holding the larger of its two box bottoms
 //! only, so once.
 
-use super::{Bx, Ctx, Ent, radix_sort};
-use crate::detect::PairGeometry;
+use super::{Bx, Ctx, Ent, Found, radix_sort};
 
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
@@ -186,14 +185,7 @@ impl Levels {
     }
 
     /// Examines the pairs whose lower bucket's group (of `gr`) is in `from..to`.
-    pub(crate) fn sweep(
-        &self,
-        gr: &Groups,
-        ctx: &Ctx<'_>,
-        from: usize,
-        to: usize,
-        out: &mut Vec<(u32, u32, PairGeometry)>,
-    ) {
+    pub(crate) fn sweep(&self, gr: &Groups, ctx: &Ctx<'_>, from: usize, to: usize, out: &mut Found) {
         for g in from..to {
             let (a0, a1) = (gr.start[g] as usize, gr.start[g + 1] as usize);
             if a0 == a1 {
@@ -217,7 +209,7 @@ impl Levels {
     }
 
     #[inline]
-    fn sweep_self(&self, ctx: &Ctx<'_>, e: &[Ent], st: usize, out: &mut Vec<(u32, u32, PairGeometry)>) {
+    fn sweep_self(&self, ctx: &Ctx<'_>, e: &[Ent], st: usize, out: &mut Found) {
         for (p, ep) in e.iter().enumerate() {
             let ep = *ep;
             for eq in &e[p + 1..] {
@@ -233,14 +225,7 @@ impl Levels {
     /// first is compared with the other group's entries starting before its
     /// end.
     #[inline]
-    fn sweep_two(
-        &self,
-        ctx: &Ctx<'_>,
-        a: &[Ent],
-        b: &[Ent],
-        st: usize,
-        out: &mut Vec<(u32, u32, PairGeometry)>,
-    ) {
+    fn sweep_two(&self, ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], st: usize, out: &mut Found) {
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
             if a[i].lox <= b[j].lox {
@@ -268,14 +253,14 @@ impl Levels {
     /// Entries whose x ranges overlap: the rest of the box and band test,
     /// then the pair only in the stripe of the larger box bottom.
     #[inline]
-    fn test(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Vec<(u32, u32, PairGeometry)>) {
+    fn test(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
         if (p.loy <= q.hiy) & (q.loy <= p.hiy) & (p.zlo < q.zhi) & (q.zlo < p.zhi) {
             self.hit(ctx, p, q, st, out);
         }
     }
 
     #[inline(never)]
-    fn hit(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Vec<(u32, u32, PairGeometry)>) {
+    fn hit(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
         let y = if p.loy < q.loy { q.loy } else { p.loy };
         // x overlaps already (the sweep), and so do the bands.
         if p.loz <= q.hiz && q.loz <= p.hiz && self.stripe(y) == st {
