@@ -368,12 +368,14 @@ fn on_each<T: Send>(outs: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
 /// Found pairs (indices into the scan's tracks, lower id first).
 type Pairs = Vec<(u32, u32, PairGeometry)>;
 
-/// Pairs per block of [`Found`].
-const FOUND_BLOCK: usize = 1 << 16;
+/// Pairs per block of [`Found`] (40 MiB: an allocation that large is mapped
+/// on its own, so only the pages written count, and freeing it gives them
+/// back).
+const FOUND_BLOCK: usize = 1 << 20;
 
 /// The pairs one worker finds, in blocks allocated once each: a vector
-/// grown by doubling would leave up to half of its last buffer unused and
-/// free every smaller one on the way, memory the allocator may keep.
+/// grown by doubling frees every smaller buffer on the way, memory the
+/// allocator may keep.
 #[derive(Default)]
 pub(crate) struct Found {
     full: Vec<Pairs>,
@@ -397,14 +399,18 @@ impl Found {
         }
     }
 
-    /// Every pair of `parts`, in one vector allocated at its length.
+    /// Every pair of `parts`, in the largest block grown to hold the others
+    /// (growing a block moves its pages rather than copying them).
     fn join(parts: Vec<Found>) -> Pairs {
-        let total = parts.iter().map(|f| f.full.iter().map(Vec::len).sum::<usize>() + f.last.len()).sum();
-        let mut out = Vec::with_capacity(total);
-        for f in parts {
-            for block in f.full.into_iter().chain(std::iter::once(f.last)) {
-                out.extend_from_slice(&block);
-            }
+        let mut blocks: Vec<Pairs> =
+            parts.into_iter().flat_map(|f| f.full.into_iter().chain(std::iter::once(f.last))).collect();
+        let largest = (0..blocks.len()).max_by_key(|&k| blocks[k].len()).unwrap_or(0);
+        let Some(mut out) = (!blocks.is_empty()).then(|| blocks.swap_remove(largest)) else {
+            return Vec::new();
+        };
+        out.reserve_exact(blocks.iter().map(Vec::len).sum());
+        for block in blocks {
+            out.extend_from_slice(&block);
         }
         out
     }
@@ -947,7 +953,7 @@ mod tests {
     }
 
     #[test]
-    fn found_pairs_join_in_order_across_blocks() {
+    fn found_pairs_join_across_blocks() {
         let g = |k: u32| PairGeometry { t_in: f64::from(k), t_out: 1.0, t_cpa: 0.5, d_cpa: 2.0 };
         let mut a = Found::default();
         let mut b = Found::default();
@@ -956,8 +962,10 @@ mod tests {
             a.push((k, k + 1, g(k)));
         }
         b.push((n, 0, g(n)));
-        let all = Found::join(vec![a, Found::default(), b]);
+        let mut all = Found::join(vec![a, Found::default(), b]);
         assert_eq!(all.len(), n as usize + 1);
+        // Every pair once (the blocks' order is not kept).
+        all.sort_unstable_by_key(|p| p.0);
         assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
     }
 
