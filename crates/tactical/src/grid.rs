@@ -35,6 +35,16 @@
 //! then puts the level tracks of the slice in cells ([`snaps`]) and each
 //! vertical track's box reads the cells and altitude buckets it may meet.
 //!
+//! ## Threads
+//!
+//! A small scan gives level groups and slices as items to whoever is free,
+//! each worker with its own cells. A large one ([`PHASED_FROM`] tracks on
+//! several threads) runs in phases so that far less is alive at once: the
+//! level pairs, after which the level tracks' groups are dropped, then each
+//! slice in turn, its cells built once (the level tracks' on a second
+//! thread) and read by every worker. Each worker keeps its pairs in
+//! [`Found`] blocks, allocated once each.
+//!
 //! ## Filters
 //!
 //! A pair whose boxes and bands overlap gets, in order:
