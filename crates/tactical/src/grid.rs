@@ -38,11 +38,11 @@
 //! ## Threads
 //!
 //! A small scan gives level groups and slices as items to whoever is free,
-//! each worker with its own cells. A large one ([`PHASED_FROM`] tracks on
-//! several threads) runs in phases so that far less is alive at once: the
+//! each worker with its own cells. A large one ([`PHASED_FROM`] tracks)
+//! runs in phases so that far less is alive at once: the
 //! level pairs, after which the level tracks' groups are dropped, then each
 //! slice in turn, its cells built once (the level tracks' on a second
-//! thread) and read by every worker. Each worker keeps its pairs in
+//! thread, if any) and read by every worker. Each worker keeps its pairs in
 //! [`Found`] blocks, allocated once each.
 //!
 //! ## Filters
@@ -102,8 +102,8 @@ const SLICE_CLIMB_IN_H: f64 = 3.0;
 const CELL_IN_MEDIAN_BOXES: f32 = 1.0;
 /// Grids have at most this many cells per vertical track (plus 64).
 const CELLS_PER_TRACK: usize = 4;
-/// From this many tracks on, a scan on several threads is done in phases
-/// ([`Ctx::phased`]), not as items given to whoever is free.
+/// From this many tracks on, a scan is done in phases ([`Ctx::phased`]),
+/// not as items given to whoever is free.
 const PHASED_FROM: usize = 100_000;
 /// Below this many tracks, one thread.
 const THREADS_FROM: usize = 2048;
@@ -346,7 +346,7 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
     let ctx = ctx;
     let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
     let mut parts: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
-    let done = if threads > 1 && ks.len() >= phased_from {
+    let done = if ks.len() >= phased_from {
         ctx.phased(&levels, groups, &mut parts)
     } else {
         ctx.together(&levels, &groups, &mut parts)
@@ -474,8 +474,8 @@ impl Ctx<'_> {
     /// The scan on `outs.len()` threads in two phases, so that far fewer
     /// structures are alive at once (large scans): the level pairs, after
     /// which their groups are dropped, then each slice in turn, its cells
-    /// built once (the level tracks' on another thread) and read by every
-    /// worker. False when a worker panicked.
+    /// built once (the level tracks' on another thread when there are
+    /// several) and read by every worker. False when a worker panicked.
     fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Found]) -> bool {
         let bounds = Levels::chunks(&groups, 4 * outs.len());
         let next = AtomicUsize::new(0);
@@ -494,13 +494,18 @@ impl Ctx<'_> {
         }
         let (mut sc, mut snaps) = (Scratch::default(), Snaps::default());
         for s in 0..self.slices.len() {
-            let built = std::thread::scope(|scope| {
-                let level_cells = scope.spawn(|| {
-                    snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
-                });
-                let grid = self.build(s, &mut sc);
-                level_cells.join().is_ok().then_some(grid)
-            });
+            let sl = &self.slices[s];
+            let built = if outs.len() == 1 {
+                snaps.build(self, self.level, levels, sl, self.level_vmax);
+                Some(self.build(s, &mut sc))
+            } else {
+                std::thread::scope(|scope| {
+                    let level_cells =
+                        scope.spawn(|| snaps.build(self, self.level, levels, sl, self.level_vmax));
+                    let grid = self.build(s, &mut sc);
+                    level_cells.join().is_ok().then_some(grid)
+                })
+            };
             let Some(grid) = built else { return false };
             let parts = 16 * outs.len();
             let (cells, vertical) = (grid.cells(), self.vertical.len());
@@ -956,10 +961,12 @@ mod tests {
             v.dedup_by_key(|p| (p.0, p.1));
             v
         };
-        let phased = sorted(candidate_conflicts_in(&ks, &cfg, 0));
         let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
-        assert!(phased.len() > 5_000, "{}", phased.len());
-        assert_eq!(phased, together);
+        assert!(together.len() > 5_000, "{}", together.len());
+        for threads in [1, 2] {
+            let cfg = DetectionConfig { threads, ..cfg };
+            assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");
+        }
     }
 
     #[test]
