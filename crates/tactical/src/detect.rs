@@ -138,11 +138,15 @@ impl ConflictReport {
         mut pairs: Vec<(u32, u32, PairGeometry)>,
         rank: Option<&[u32]>,
     ) -> Self {
-        // Tracks in id order (as a snapshot gives them): index order is id
-        // order, so a radix sort of packed `(i, j, position)` words does.
+        // Tracks in strict id order (as a snapshot gives them): index order
+        // is id order, so a radix sort of packed `(i, j, position)` words
+        // does. Otherwise (ids out of order or shared by several tracks),
+        // a sort on ids with the indices (in the order the tracks were
+        // given) breaking ties, so that both scans list pairs of tracks
+        // sharing an id in the same order.
         let rank_bits = crate::grid::bits_for(tracks.len() as i64);
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
-        let by_id = rank.is_some() || tracks.is_sorted_by_key(|k| k.id);
+        let by_id = rank.is_some() || strictly_by_id(tracks);
         let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
         if by_id && 2 * rank_bits + pos_bits <= 64 {
             let mut keys: Vec<u64> = pairs
@@ -157,9 +161,20 @@ impl ConflictReport {
             // In place: no second copy of a million pairs.
             permute(&mut pairs, &order);
         } else {
-            pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id));
+            pairs.sort_unstable_by_key(|&(i, j, _)| {
+                (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j))
+            });
         }
-        let mut out = ConflictReport::default();
+        // The pruned scan may find a pair of tracks twice (see `grid`);
+        // the copies are now adjacent.
+        pairs.dedup_by_key(|p| (p.0, p.1));
+        // Each list allocated once at its length.
+        let same =
+            pairs.iter().filter(|&&(i, j, _)| tracks[i as usize].party == tracks[j as usize].party).count();
+        let mut out = ConflictReport {
+            cross_party: Vec::with_capacity(pairs.len() - same),
+            same_party: Vec::with_capacity(same),
+        };
         for (i, j, g) in pairs {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
             let c = Conflict {
@@ -235,8 +250,45 @@ pub fn predict(s: &TrackState, at: Timestamp, dt_s: f64) -> Option<(Position, Al
 
 /// Prepares every valid track (invalid ones are dropped).
 pub(crate) fn prepare(tracks: &[TrackState], now: Timestamp) -> Vec<Kin> {
-    tracks.iter().filter_map(|s| Kin::new(s, now)).collect()
+    let mut ks = Vec::with_capacity(tracks.len());
+    ks.extend(tracks.iter().filter_map(|s| Kin::new(s, now)));
+    ks
 }
+
+/// [`prepare`] on `threads` threads (the same tracks, in the same order).
+fn prepare_parallel(tracks: &[TrackState], now: Timestamp, threads: usize) -> Vec<Kin> {
+    if threads < 2 || tracks.len() < PARALLEL_PREPARE_FROM {
+        return prepare(tracks, now);
+    }
+    // Invalid tracks are marked by a NaN altitude, then dropped.
+    let unset = Kin {
+        id: TrackId(0),
+        party: PartyId(0),
+        p: [0.0; 3],
+        v: [0.0; 3],
+        z_ft: f64::NAN,
+        w_fps: 0.0,
+        age_s: 0.0,
+    };
+    let mut ks = vec![unset; tracks.len()];
+    let chunk = tracks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (out, input) in ks.chunks_mut(chunk).zip(tracks.chunks(chunk)) {
+            scope.spawn(move || {
+                for (k, s) in out.iter_mut().zip(input) {
+                    if let Some(v) = Kin::new(s, now) {
+                        *k = v;
+                    }
+                }
+            });
+        }
+    });
+    ks.retain(|k| !k.z_ft.is_nan());
+    ks
+}
+
+/// From this many tracks on, tracks are prepared on several threads.
+const PARALLEL_PREPARE_FROM: usize = 4096;
 
 /// Interval and closest approach of one conflicting pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -246,6 +298,13 @@ pub(crate) struct PairGeometry {
     pub t_cpa: f64,
     pub d_cpa: f64,
 }
+
+/// Pairs farther apart than this at the scan time are never in conflict:
+/// the tangent plane at their midpoint would no longer mean anything (and
+/// for nearly antipodal tracks its normal is arbitrary). Far beyond any
+/// separation that can close within a valid look-ahead at airliner speeds;
+/// it also bounds the pruned scan's geometry ([`crate::grid`]).
+pub(crate) const MAX_PAIR_DISTANCE_M: f64 = 2.0e6;
 
 /// Relative horizontal speed² below which a pair counts as not moving
 /// relative to each other (m²/s²).
@@ -272,10 +331,15 @@ pub(crate) fn pair_conflict(a: &Kin, b: &Kin, cfg: &DetectionConfig) -> Option<P
     if !(vlo < t_max && vhi > 0.0) {
         return None;
     }
+    // Pairs too far apart for a tangent plane to mean anything.
+    let chord = geo::sub(a.p, b.p);
+    if geo::dot(chord, chord) > MAX_PAIR_DISTANCE_M * MAX_PAIR_DISTANCE_M {
+        return None;
+    }
     // Horizontal, in the tangent plane at the pair's midpoint.
     let mid = [(a.p[0] + b.p[0]) * 0.5, (a.p[1] + b.p[1]) * 0.5, (a.p[2] + b.p[2]) * 0.5];
     let n = geo::normal_near(mid);
-    let d = geo::horizontal(geo::sub(a.p, b.p), n);
+    let d = geo::horizontal(chord, n);
     let dv = geo::horizontal(geo::sub(a.v, b.v), n);
     let r2 = cfg.horizontal_m * cfg.horizontal_m;
     let d2 = geo::dot(d, d);
@@ -347,13 +411,13 @@ pub fn detect_all_pairs(tracks: &[TrackState], now: Timestamp, cfg: &DetectionCo
 /// (time-sliced swept boxes in a uniform ECEF grid) limits the exact test to nearby pairs; uses
 /// `cfg.threads` threads. Returns exactly what [`detect_all_pairs`] returns.
 pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> ConflictReport {
-    let mut ks = prepare(tracks, now);
     if !cfg.is_valid() {
         return ConflictReport::default();
     }
+    let mut ks = prepare_parallel(tracks, now, cfg.threads.max(1));
     // Large pictures in id order are reordered in space (for the caches);
     // the report is still sorted by id.
-    if ks.len() >= SPATIAL_ORDER_FROM && ks.is_sorted_by_key(|k| k.id) {
+    if ks.len() >= SPATIAL_ORDER_FROM && strictly_by_id(&ks) {
         let order = crate::grid::spatial_order(&ks);
         permute(&mut ks, &order);
         let pairs = crate::grid::candidate_conflicts(&ks, cfg);
@@ -363,8 +427,13 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
     ConflictReport::from_pairs(&ks, pairs, None)
 }
 
+/// Whether the tracks' ids increase strictly (no id shared).
+fn strictly_by_id(ks: &[Kin]) -> bool {
+    ks.windows(2).all(|w| w[0].id < w[1].id)
+}
+
 /// From this many tracks on, the pruned scan works in spatial order.
-const SPATIAL_ORDER_FROM: usize = 4096;
+const SPATIAL_ORDER_FROM: usize = 50_000;
 
 /// Reorders `ks` in place so that `ks[s]` becomes the old `ks[order[s]]`.
 fn permute<T: Copy>(ks: &mut [T], order: &[u32]) {
@@ -384,6 +453,59 @@ fn permute<T: Copy>(ks: &mut [T], order: &[u32]) {
             }
             ks[s] = ks[src];
             s = src;
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::geo::WGS84_A;
+
+    fn kin(id: u64, p: V3, v: V3) -> Kin {
+        Kin { id: TrackId(id), party: PartyId(id), p, v, z_ft: 30_000.0, w_fps: 0.0, age_s: 0.0 }
+    }
+
+    #[test]
+    fn nearly_antipodal_pairs_are_not_conflicts() {
+        let cfg = DetectionConfig::en_route();
+        // 200 m above the antipode: the midpoint is near the earth's centre
+        // and its "normal" lies along the pair, so the tangent-plane
+        // distance would be 0.
+        let a = kin(1, [WGS84_A, 0.0, 0.0], [0.0, 100.0, 0.0]);
+        let b = kin(2, [-WGS84_A - 200.0, 0.0, 0.0], [0.0, 0.0, 100.0]);
+        assert_eq!(pair_conflict(&a, &b, &cfg), None);
+        // The same pair 1 km apart is a conflict.
+        let near = kin(2, [WGS84_A, 1000.0, 0.0], [0.0, 0.0, 100.0]);
+        let g = pair_conflict(&a, &near, &cfg).unwrap();
+        assert!(g.t_in < 0.0 && g.d_cpa < 1000.0);
+        // Just inside and just outside the distance limit.
+        let inside = kin(2, [WGS84_A, 0.0, 0.999 * MAX_PAIR_DISTANCE_M], [0.0, 0.0, 0.0]);
+        let outside = kin(2, [WGS84_A, 0.0, 1.001 * MAX_PAIR_DISTANCE_M], [0.0, 0.0, 0.0]);
+        let wide = DetectionConfig { horizontal_m: 1.0e6, lookahead_s: 86_400.0, ..cfg };
+        let fast = kin(1, [WGS84_A, 0.0, 0.0], [0.0, 0.0, 50.0]);
+        assert!(pair_conflict(&fast, &inside, &wide).is_some());
+        assert!(pair_conflict(&fast, &outside, &wide).is_none());
+    }
+
+    #[test]
+    fn parallel_preparation_matches_serial() {
+        let mut tracks = crate::traffic::generate(9000, 3, &crate::traffic::GenConfig::default());
+        // A few invalid ones, dropped by both.
+        for s in tracks.iter_mut().step_by(997) {
+            s.ground_speed = crate::units::Knots(-1.0);
+        }
+        let now = Timestamp::from_secs(7);
+        let a = prepare(&tracks, now);
+        let b = prepare_parallel(&tracks, now, 3);
+        assert_eq!(a.len(), 9000 - 10);
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (x.id, x.p, x.v, x.z_ft, x.w_fps, x.age_s),
+                (y.id, y.p, y.v, y.z_ft, y.w_fps, y.age_s)
+            );
         }
     }
 }

@@ -1,67 +1,79 @@
 //! Spatial pruning for the pruned scan ([`crate::detect`]).
 //!
-//! Each track's motion over `[0, lookahead]` is a straight ECEF segment; its
-//! axis-aligned bounding box, inflated by a little over `R/2` (plus the
-//! segment's rise above the curved earth), is its *swept box*, and
-//! `[min alt, max alt] ± H/2` its altitude band. If two tracks come closer
-//! than `R` horizontally at some instant, some point lies in both swept
-//! boxes; if they come closer than `H` vertically, their bands overlap
-//! strictly. Only such pairs get the exact test.
+//! Every regular track ([`local`]) is either *level* (vertical travel
+//! over the look-ahead at most `H/4`) or *vertical*. Pairs of level tracks
+//! are examined once over the whole look-ahead ([`levels`]); every
+//! pair involving a vertical track is examined here, in time slices, so
+//! that a climbing aircraft's altitude band stays short.
 //!
-//! Boxes are stored in single precision, rounded outwards, so a stored box
-//! always contains the exact one: pruning stays conservative and boxes take
-//! half the memory. Bands are exactly `±H/2` (no slack): the exact test asks
-//! for a vertical distance below `H` by 10⁻¹² of the magnitudes
-//! involved ([`crate::detect`]), so two level aircraft one minimum apart
-//! (adjacent flight levels) are never even compared.
+//! ## Boxes and bands
 //!
-//! Boxes are inserted into the cells of a uniform 3-D grid over ECEF (no
-//! projection, so no trouble at the poles or the antimeridian). Within a
-//! cell, members are ordered by the bottom of their altitude band and swept,
-//! so a member is only compared with those whose band overlaps. A pair is
-//! examined only in the cell holding the minimum corner of its box
-//! intersection, so every pair is examined at most once without a hash set.
-//! Cell entries are 64-bit words (the cell's offset in the grid above the
-//! member's band rank) sorted by a radix sort, so building a grid is linear.
-//! Boxes spanning too many cells (absurd speeds, very stale reports) are
-//! checked against everyone instead.
+//! Over a time window, a track's *swept box* is the axis-aligned box of its
+//! straight motion in the local frame, inflated on every axis by `X/2` plus
+//! rounding margins, where `X` bounds the 3-D distance of two tracks whose
+//! horizontal distance is below `R` ([`local`]); its altitude band
+//! is `[min alt, max alt] ± H/2` over the window. If two tracks infringe
+//! both minima at some instant of the window, their boxes overlap and their
+//! bands overlap strictly. Boxes are computed in single precision from
+//! single-precision positions and velocities, the rounding allowance being
+//! in the inflation. Bands are computed in f64 and rounded outwards to
+//! single precision with no slack: the exact test asks for a vertical
+//! distance below `H` by 10⁻¹² of the magnitudes involved
+//! ([`crate::detect`]), so two level aircraft one minimum apart (adjacent
+//! flight levels) are never even compared.
 //!
-//! Small pictures run the time slices on `threads` scoped threads, each with
-//! its own buffers; large ones ([`PARALLEL_SWEEP_ABOVE`] tracks) build one
-//! grid at a time and share its sweep among the threads, so memory stays one
-//! grid's worth.
+//! ## Slices
+//!
+//! The look-ahead is cut into slices (about one per `R` of median travel
+//! or `H` of median climb of the vertical tracks). In each slice the
+//! vertical tracks' boxes go into every cell of a uniform grid they cross
+//! (cells about a median box wide, in band order within a cell) and
+//! vertical pairs are swept within cells; a pair is examined only in the
+//! cell holding the lower corner of the two boxes' intersection, so once
+//! per slice. The grid is 2-D (the frame's two horizontal axes) unless the
+//! picture extends beyond 60° from the frame's up axis. The same worker
+//! then puts the level tracks of the slice in cells ([`snaps`]) and each
+//! vertical track's box reads the cells and altitude buckets it may meet.
+//!
+//! ## Threads
+//!
+//! A small scan gives level groups and slices as items to whoever is free,
+//! each worker with its own cells. A large one ([`PHASED_FROM`] tracks)
+//! runs in phases so that far less is alive at once: the
+//! level pairs, after which the level tracks' groups are dropped, then each
+//! slice in turn, its cells built once (the level tracks' on a second
+//! thread, if any) and read by every worker. Each worker keeps its pairs in
+//! [`Found`] blocks, allocated once each.
+//!
+//! ## Filters
+//!
+//! A pair whose boxes and bands overlap gets, in order:
+//! 1. the closed-form closest-approach filter of
+//!    [`Local::may_conflict`] (single
+//!    precision, no trigonometry, the whole look-ahead);
+//! 2. in a slice, a check that their boxes did not overlap in the previous
+//!    slice too (boxes are recomputed by the same function, so
+//!    bit-identical): a pair is tested in the first slice of each run of
+//!    slices where its boxes overlap (in exact arithmetic the run is one
+//!    interval; a duplicate from a rounding gap is removed when the report
+//!    is sorted);
+//! 3. the exact test.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod levels;
+mod local;
+mod snaps;
 
 use crate::detect::{DetectionConfig, Kin, PairGeometry, test_pair};
-use crate::geo;
-
-/// A track's swept box (ECEF metres) and altitude band (feet), rounded
-/// outwards to single precision.
-#[derive(Debug, Clone, Copy, Default)]
-struct Swept {
-    lo: [f32; 3],
-    hi: [f32; 3],
-    zlo: f32,
-    zhi: f32,
-}
-
-impl Swept {
-    #[inline]
-    fn overlaps(&self, o: &Swept) -> bool {
-        self.lo[0] <= o.hi[0]
-            && o.lo[0] <= self.hi[0]
-            && self.lo[1] <= o.hi[1]
-            && o.lo[1] <= self.hi[1]
-            && self.lo[2] <= o.hi[2]
-            && o.lo[2] <= self.hi[2]
-            && self.zlo < o.zhi
-            && o.zlo < self.zhi
-    }
-}
+use levels::{Groups, Levels};
+use local::{Kf, Local};
+use snaps::Snaps;
 
 /// The largest single-precision float not above `x` (finite `x`; beyond
 /// the single-precision range, the infinity or `MAX` on its side).
 #[inline]
-fn down(x: f64) -> f32 {
+pub(crate) fn down(x: f64) -> f32 {
     let y = x as f32;
     if f64::from(y) <= x {
         y
@@ -76,179 +88,750 @@ fn down(x: f64) -> f32 {
 
 /// The smallest single-precision float not below `x` (see [`down`]).
 #[inline]
-fn up(x: f64) -> f32 {
+pub(crate) fn up(x: f64) -> f32 {
     -down(-x)
 }
 
-/// Smallest radius of curvature of the WGS84 ellipsoid, rounded down (m).
-const MIN_EARTH_RADIUS_M: f64 = 6.3e6;
-/// Boxes covering more cells than this go to the everyone-list.
-const MAX_CELLS_PER_BOX: i64 = 64;
-/// Target travel per time slice, in horizontal minima.
-const SLICE_TRAVEL_IN_R: f64 = 3.0;
 /// Most time slices per scan.
 const MAX_SLICES: usize = 8;
-/// Bits per packed cell coordinate (wide keys).
-const BITS: u32 = 21;
-/// Smallest cell edge (m): keeps packed coordinates within `BITS`.
-const MIN_CELL_M: f64 = 8.0;
-/// Cell edge in median swept-box extents.
-const CELL_IN_EXTENTS: f64 = 2.0;
-/// From this many tracks on, slices run one after the other and each
-/// slice's sweep is shared among the threads.
-pub(crate) const PARALLEL_SWEEP_ABOVE: usize = 200_000;
+/// Target median travel of a vertical track per slice, in horizontal minima.
+const SLICE_TRAVEL_IN_R: f64 = 2.0;
+/// Target median climb of a vertical track per slice, in vertical minima.
+const SLICE_CLIMB_IN_H: f64 = 3.0;
+/// Cell edge in median box extents.
+const CELL_IN_MEDIAN_BOXES: f32 = 1.0;
+/// Grids have at most this many cells per vertical track (plus 64).
+const CELLS_PER_TRACK: usize = 4;
+/// From this many tracks on, a scan is done in phases ([`Ctx::phased`]),
+/// not as items given to whoever is free.
+const PHASED_FROM: usize = 100_000;
+/// Below this many tracks, one thread.
+const THREADS_FROM: usize = 2048;
+/// A track is level when it climbs or descends by at most this fraction of
+/// the vertical minimum over the look-ahead.
+const LEVEL_IN_H: f64 = 0.25;
 
-/// The cell index of a coordinate: `floor(x / cell)`, without a libm call
-/// (the cast saturates, and so does this for absurd coordinates).
-#[inline]
-fn cell_coord(x: f32, inv_cell: f64) -> i64 {
-    let v = f64::from(x) * inv_cell;
-    let t = v as i64;
-    if (t as f64) > v { t - 1 } else { t }
+/// The band of a track that is not level: empty, so it overlaps nothing.
+const NO_BAND: (f32, f32) = (f32::INFINITY, f32::NEG_INFINITY);
+
+/// A track's swept box over a window (local frame, m) and altitude band (ft).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Bx {
+    pub lo: [f32; 3],
+    pub hi: [f32; 3],
+    pub zlo: f32,
+    pub zhi: f32,
 }
 
-#[inline]
-fn pack(c: [i64; 3]) -> u64 {
-    let m = (1u64 << BITS) - 1;
-    let off = 1i64 << (BITS - 1);
-    let f = |v: i64| ((v + off) as u64) & m;
-    (f(c[0]) << (2 * BITS)) | (f(c[1]) << BITS) | f(c[2])
-}
-
-/// The inverse of [`pack`].
-fn unpack(key: u64) -> [i64; 3] {
-    let m = (1u64 << BITS) - 1;
-    let off = 1i64 << (BITS - 1);
-    let f = |v: u64| (v & m) as i64 - off;
-    [f(key >> (2 * BITS)), f(key >> BITS), f(key)]
-}
-
-/// The bottom of the altitude band of `k` over `[t0, t1]`, feet (exact).
-#[inline]
-fn band_bottom(k: &Kin, cfg: &DetectionConfig, t0: f64, t1: f64) -> f64 {
-    let z0 = k.z_ft + k.w_fps * t0;
-    let z1 = k.z_ft + k.w_fps * t1;
-    z0.min(z1) - band_half(k, cfg)
-}
-
-#[inline]
-fn band_half(_k: &Kin, cfg: &DetectionConfig) -> f64 {
-    0.5 * cfg.vertical_ft
-}
-
-/// The swept box of `k` over the time slice `[t0, t1]` (seconds after the scan).
-fn swept(k: &Kin, cfg: &DetectionConfig, t0: f64, t1: f64) -> Swept {
-    let start = geo::axpy(t0, k.v, k.p);
-    let end = geo::axpy(t1, k.v, k.p);
-    let travel = geo::dot(k.v, k.v).sqrt() * (t1 + k.age_s);
-    // The straight path rises above the surface by at most travel²/2ρ.
-    let rise = travel * travel / (2.0 * MIN_EARTH_RADIUS_M);
-    let r = 0.51 * cfg.horizontal_m + 25.0 + rise;
-    let mut b = Swept::default();
-    for a in 0..3 {
-        b.lo[a] = down(start[a].min(end[a]) - r);
-        b.hi[a] = up(start[a].max(end[a]) + r);
+impl Bx {
+    /// The largest extent along the grid's axes.
+    fn extent(&self, three_d: bool) -> f32 {
+        let e = (self.hi[0] - self.lo[0]).max(self.hi[1] - self.lo[1]);
+        if three_d { e.max(self.hi[2] - self.lo[2]) } else { e }
     }
-    let z0 = k.z_ft + k.w_fps * t0;
-    let z1 = k.z_ft + k.w_fps * t1;
-    b.zlo = down(band_bottom(k, cfg, t0, t1));
-    b.zhi = up(z0.max(z1) + band_half(k, cfg));
+
+    #[inline]
+    fn overlaps(&self, o: &Bx) -> bool {
+        self.lo[0] <= o.hi[0]
+            && o.lo[0] <= self.hi[0]
+            && self.lo[1] <= o.hi[1]
+            && o.lo[1] <= self.hi[1]
+            && self.lo[2] <= o.hi[2]
+            && o.lo[2] <= self.hi[2]
+            && self.zlo < o.zhi
+            && o.zlo < self.zhi
+    }
+}
+
+/// A time window `[t0, t1]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slice {
+    t0: f64,
+    t1: f64,
+    /// `t0` rounded down and `t1` up to single precision.
+    pub t0f: f32,
+    pub t1f: f32,
+    /// Box inflation (m).
+    pub rr: f32,
+    /// `H/2` (ft).
+    half_h: f64,
+}
+
+impl Slice {
+    fn new(local: &Local, cfg: &DetectionConfig, t0: f64, t1: f64) -> Self {
+        Slice {
+            t0,
+            t1,
+            t0f: down(t0).max(0.0),
+            t1f: up(t1),
+            rr: local.inflation(cfg, t1),
+            half_h: 0.5 * cfg.vertical_ft,
+        }
+    }
+}
+
+/// The swept box of a track over a window, without its band.
+#[inline(always)]
+pub(crate) fn spatial(f: &Kf, s: &Slice) -> Bx {
+    let mut b = Bx::default();
+    for a in 0..3 {
+        let p0 = f.q[a] + f.v[a] * s.t0f;
+        let p1 = f.q[a] + f.v[a] * s.t1f;
+        let (l, h) = if p0 < p1 { (p0, p1) } else { (p1, p0) };
+        b.lo[a] = l - s.rr;
+        b.hi[a] = h + s.rr;
+    }
     b
 }
 
-/// How many time slices to cut the look-ahead into: about one per two
-/// minima of typical travel, so swept boxes stay small.
-fn slice_count(ks: &[Kin], cfg: &DetectionConfig) -> usize {
-    let mut speeds: Vec<f64> = ks.iter().map(|k| geo::dot(k.v, k.v)).collect();
-    let mid = speeds.len() / 2;
-    let (_, m, _) = speeds.select_nth_unstable_by(mid, f64::total_cmp);
-    let travel = m.sqrt() * cfg.lookahead_s;
-    let s = (travel / (SLICE_TRAVEL_IN_R * cfg.horizontal_m)).round();
-    if s.is_finite() { (s as usize).clamp(1, MAX_SLICES) } else { 1 }
+/// The swept box of a track over a window.
+#[inline(always)]
+pub(crate) fn swept(f: &Kf, k: &Kin, s: &Slice) -> Bx {
+    let mut b = spatial(f, s);
+    let z0 = k.z_ft + k.w_fps * s.t0;
+    let z1 = k.z_ft + k.w_fps * s.t1;
+    let (l, h) = if z0 < z1 { (z0, z1) } else { (z1, z0) };
+    b.zlo = down(l - s.half_h);
+    b.zhi = up(h + s.half_h);
+    b
 }
 
-/// Every conflicting pair, as indices into `ks` (lower id first).
-///
-/// The look-ahead is cut into slices `[s·Δ, (s+1)·Δ]`; each slice gets its
-/// own grid of boxes swept over that slice only. A pair is kept only by the
-/// slice holding the start of its infringement within the look-ahead
-/// (`max(t_in, 0)`): just after that instant both aircraft are closer than
-/// `R` and `H`, so their boxes in that slice overlap.
+/// One cell entry: a box and its track.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Ent {
+    pub zlo: f32,
+    pub zhi: f32,
+    pub lox: f32,
+    pub hix: f32,
+    pub loy: f32,
+    pub hiy: f32,
+    pub loz: f32,
+    pub hiz: f32,
+    pub id: u32,
+    /// Bit `a` set when the box starts in this entry's cell along axis `a`
+    /// (always for an axis the grid does not cut).
+    pub own: u8,
+}
+
+impl Ent {
+    pub(crate) fn new(b: &Bx, id: u32) -> Self {
+        Ent {
+            zlo: b.zlo,
+            zhi: b.zhi,
+            lox: b.lo[0],
+            hix: b.hi[0],
+            loy: b.lo[1],
+            hiy: b.hi[1],
+            loz: b.lo[2],
+            hiz: b.hi[2],
+            id,
+            own: ALL_AXES,
+        }
+    }
+}
+
+/// Every axis bit of [`Ent::own`].
+const ALL_AXES: u8 = 7;
+
+/// Whether a pair of entries of a cell is examined there: the cell holds
+/// the lower corner of their boxes' intersection, whose cell is, the cell
+/// map being monotone, the larger of their lower cells on every axis.
+#[inline(always)]
+fn owned(p: &Ent, q: &Ent) -> bool {
+    (p.own | q.own) == ALL_AXES
+}
+
+/// [`Ent::own`] of a box starting in cell `lo` entered in cell `c`.
+#[inline(always)]
+fn own_bits(lo: [usize; 3], c: [usize; 3]) -> u8 {
+    u8::from(lo[0] == c[0]) | (u8::from(lo[1] == c[1]) << 1) | (u8::from(lo[2] == c[2]) << 2)
+}
+
+/// How coordinates map to cells: `floor((x − min) / edge)`, clamped.
+/// Monotone, so the cell of a point inside a box lies in the box's range.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    min: [f32; 3],
+    inv: f32,
+    last: [usize; 3],
+    three_d: bool,
+}
+
+impl Cut {
+    #[inline]
+    fn axis(&self, a: usize, x: f32) -> usize {
+        let v = (x - self.min[a]) * self.inv;
+        // Negative to 0 (the cast saturates), beyond to the last.
+        (v as i32).clamp(0, self.last[a] as i32) as usize
+    }
+
+    #[inline]
+    fn cell(&self, p: &[f32; 3]) -> [usize; 3] {
+        [self.axis(0, p[0]), self.axis(1, p[1]), if self.three_d { self.axis(2, p[2]) } else { 0 }]
+    }
+}
+
+/// The median of a sample of `f` over `v` (at most 1,024 values), and the
+/// largest value of the sample.
+fn sample_median<T>(v: &[T], f: impl Fn(&T) -> f64) -> (f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let step = (v.len() / 1024).max(1);
+    let mut s: Vec<f64> = v.iter().step_by(step).map(f).collect();
+    let largest = s.iter().fold(0.0f64, |m, &x| m.max(x));
+    let mid = s.len() / 2;
+    (*s.select_nth_unstable_by(mid, f64::total_cmp).1, largest)
+}
+
+/// The slices for the vertical tracks `vertical`.
+fn slices(ks: &[Kin], local: &Local, cfg: &DetectionConfig, vertical: &[u32]) -> Vec<Slice> {
+    let t = cfg.lookahead_s;
+    let k = |i: &u32| &ks[*i as usize];
+    let (travel, _) = sample_median(vertical, |i| {
+        let k = k(i);
+        (k.v[0] * k.v[0] + k.v[1] * k.v[1] + k.v[2] * k.v[2]).sqrt() * t
+    });
+    let (climb, _) = sample_median(vertical, |i| k(i).w_fps.abs() * t);
+    let s = (travel / (SLICE_TRAVEL_IN_R * cfg.horizontal_m))
+        .max(climb / (SLICE_CLIMB_IN_H * cfg.vertical_ft))
+        .round();
+    let count = if s.is_finite() { (s as usize).clamp(1, MAX_SLICES) } else { 1 };
+    let dt = t / count as f64;
+    (0..count)
+        .map(|s| {
+            let t1 = if s + 1 == count { t } else { (s + 1) as f64 * dt };
+            Slice::new(local, cfg, s as f64 * dt, t1)
+        })
+        .collect()
+}
+
+/// Every conflicting pair, as indices into `ks` (lower id first; a pair
+/// may appear twice, see the module docs).
 pub(crate) fn candidate_conflicts(ks: &[Kin], cfg: &DetectionConfig) -> Vec<(u32, u32, PairGeometry)> {
+    candidate_conflicts_in(ks, cfg, PHASED_FROM)
+}
+
+/// [`candidate_conflicts`], in phases from `phased_from` tracks on.
+fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize) -> Pairs {
     if ks.len() < 2 {
         return Vec::new();
     }
-    let slices = slice_count(ks, cfg);
-    let dt = cfg.lookahead_s / slices as f64;
-    let slice_of = |t: f64| ((t.max(0.0) / dt).floor() as usize).min(slices - 1);
-    let keep_own = |out: &mut Vec<(u32, u32, PairGeometry)>, from: usize, s: usize| {
-        let mut keep = from;
-        for k in from..out.len() {
-            if slice_of(out[k].2.t_in) == s {
-                out[keep] = out[k];
-                keep += 1;
-            }
-        }
-        out.truncate(keep);
-    };
-    let threads = cfg.threads.max(1);
-    if ks.len() >= PARALLEL_SWEEP_ABOVE && threads > 1 {
-        // One grid at a time, its sweep shared.
-        let mut sc = Scratch::default();
-        let mut out = Vec::new();
-        for s in 0..slices {
-            let from = out.len();
-            let grid = build(ks, cfg, s as f64 * dt, (s + 1) as f64 * dt, &mut sc);
-            grid.sweep_parallel(threads, &mut out);
-            keep_own(&mut out, from, s);
-        }
-        return out;
+    let local = Local::new(ks, cfg);
+    let flat = LEVEL_IN_H * cfg.vertical_ft / cfg.lookahead_s;
+    let (level, vertical): (Vec<u32>, Vec<u32>) =
+        local.regular.iter().partition(|&&i| ks[i as usize].w_fps.abs() <= flat);
+    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, &vertical) };
+    // Level tracks keep their band over the whole look-ahead in every slice.
+    let whole = Slice::new(&local, cfg, 0.0, cfg.lookahead_s);
+    let mut band = vec![NO_BAND; ks.len()];
+    for &i in &level {
+        let b = swept(&local.kf[i as usize], &ks[i as usize], &whole);
+        band[i as usize] = (b.zlo, b.zhi);
     }
-    // One worker runs slices `w, w + step, ...` with its own buffers.
-    let run = |w: usize, step: usize| {
-        let mut sc = Scratch::default();
-        let mut out = Vec::new();
-        for s in (w..slices).step_by(step) {
-            let from = out.len();
-            let grid = build(ks, cfg, s as f64 * dt, (s + 1) as f64 * dt, &mut sc);
-            grid.sweep(0, grid.groups.len(), &mut Vec::new(), &mut out);
-            grid.oversized_pairs(&mut out);
-            keep_own(&mut out, from, s);
+    let mut ctx = Ctx {
+        ks,
+        cfg,
+        local: &local,
+        slices: &sl,
+        vertical: &vertical,
+        band: &band,
+        level: &level,
+        level_vmax: 0.0,
+        levels: None,
+    };
+    ctx.level_vmax = Snaps::vmax(&ctx, &level);
+    let (levels, groups) = Levels::build(&ctx, &level);
+    ctx.levels = Some(&levels);
+    let ctx = ctx;
+    let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
+    let mut parts: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
+    let done = if ks.len() >= phased_from {
+        ctx.phased(&levels, groups, &mut parts)
+    } else {
+        ctx.together(&levels, &groups, &mut parts)
+    };
+    if !done {
+        // Workers do not panic (the tests cannot); a failed one would
+        // lose pairs, so everything is done again on this thread.
+        return candidate_conflicts(ks, &DetectionConfig { threads: 1, ..*cfg });
+    }
+    let mut out = Found::join(parts);
+    ctx.irregular_pairs(&mut out);
+    out
+}
+
+/// Runs `f` on one thread per element of `outs`, each with its own;
+/// false when one of them panicked.
+fn on_each<T: Send>(outs: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
+    if let [one] = outs {
+        f(one);
+        return true;
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = outs.iter_mut().map(|o| scope.spawn(move || f(o))).collect();
+        handles.into_iter().all(|h| h.join().is_ok())
+    })
+}
+
+/// Found pairs (indices into the scan's tracks, lower id first).
+type Pairs = Vec<(u32, u32, PairGeometry)>;
+
+/// Pairs per block of [`Found`] (40 MiB: an allocation that large is mapped
+/// on its own, so only the pages written count, and freeing it gives them
+/// back).
+const FOUND_BLOCK: usize = 1 << 20;
+
+/// The pairs one worker finds, in blocks allocated once each: a vector
+/// grown by doubling frees every smaller buffer on the way, memory the
+/// allocator may keep.
+#[derive(Default)]
+pub(crate) struct Found {
+    full: Vec<Pairs>,
+    last: Pairs,
+}
+
+impl Found {
+    #[inline]
+    pub(crate) fn push(&mut self, p: (u32, u32, PairGeometry)) {
+        if self.last.len() == self.last.capacity() {
+            self.grow();
+        }
+        self.last.push(p);
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let block = std::mem::replace(&mut self.last, Vec::with_capacity(FOUND_BLOCK));
+        if !block.is_empty() {
+            self.full.push(block);
+        }
+    }
+
+    /// Every pair of `parts`, in the largest block grown to hold the others
+    /// (growing a block moves its pages rather than copying them).
+    fn join(parts: Vec<Found>) -> Pairs {
+        let mut blocks: Vec<Pairs> =
+            parts.into_iter().flat_map(|f| f.full.into_iter().chain(std::iter::once(f.last))).collect();
+        let largest = (0..blocks.len()).max_by_key(|&k| blocks[k].len()).unwrap_or(0);
+        let Some(mut out) = (!blocks.is_empty()).then(|| blocks.swap_remove(largest)) else {
+            return Vec::new();
+        };
+        out.reserve_exact(blocks.iter().map(Vec::len).sum());
+        for block in blocks {
+            out.extend_from_slice(&block);
         }
         out
-    };
-    let threads = threads.min(slices);
-    if threads == 1 || ks.len() < 2048 {
-        return run(0, 1);
     }
-    let run = &run;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|w| scope.spawn(move || run(w, threads))).collect();
-        let mut all = Vec::new();
-        for h in handles {
-            // Workers do not panic (the exact test cannot); a failed join
-            // would lose pairs, so fall back to computing them here.
-            match h.join() {
-                Ok(mut v) => all.append(&mut v),
-                Err(_) => return run(0, 1),
+}
+
+/// What every part of a scan shares.
+pub(crate) struct Ctx<'a> {
+    ks: &'a [Kin],
+    pub(crate) cfg: &'a DetectionConfig,
+    local: &'a Local,
+    slices: &'a [Slice],
+    vertical: &'a [u32],
+    /// The band over the whole look-ahead of each level track
+    /// ([`NO_BAND`] for another track).
+    band: &'a [(f32, f32)],
+    /// The level tracks and their largest speed (m/s).
+    level: &'a [u32],
+    level_vmax: f64,
+    levels: Option<&'a Levels>,
+}
+
+impl Ctx<'_> {
+    /// The scan on `outs.len()` threads, each adding the pairs it finds to
+    /// its own element of `outs`: level groups and slices are items given
+    /// to whoever is free, each worker with its own cells (small scans: the
+    /// fewest waits). False when a worker panicked.
+    fn together(&self, levels: &Levels, groups: &Groups, outs: &mut [Found]) -> bool {
+        let bounds = Levels::chunks(groups, 4 * outs.len());
+        // Slices are the larger items, so they go first.
+        let items = self.slices.len() + bounds.len() - 1;
+        let next = AtomicUsize::new(0);
+        let workers = outs.len().min(items).max(1);
+        let outs = &mut outs[..workers];
+        on_each(outs, |out| {
+            let (mut sc, mut snaps) = (Scratch::default(), Snaps::default());
+            loop {
+                let item = next.fetch_add(1, Ordering::Relaxed);
+                if item >= items {
+                    break;
+                }
+                if item < self.slices.len() {
+                    self.slice(item, &mut sc, &mut snaps, out);
+                } else {
+                    let c = item - self.slices.len();
+                    levels.sweep(groups, self, bounds[c], bounds[c + 1], out);
+                }
+            }
+        })
+    }
+
+    /// The scan on `outs.len()` threads in two phases, so that far fewer
+    /// structures are alive at once (large scans): the level pairs, after
+    /// which their groups are dropped, then each slice in turn, its cells
+    /// built once (the level tracks' on another thread when there are
+    /// several) and read by every worker. False when a worker panicked.
+    fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Found]) -> bool {
+        let bounds = Levels::chunks(&groups, 4 * outs.len());
+        let next = AtomicUsize::new(0);
+        let ok = on_each(outs, |out| {
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c + 1 >= bounds.len() {
+                    break;
+                }
+                levels.sweep(&groups, self, bounds[c], bounds[c + 1], out);
+            }
+        });
+        drop(groups);
+        if !ok {
+            return false;
+        }
+        let (mut sc, mut snaps) = (Scratch::default(), Snaps::default());
+        for s in 0..self.slices.len() {
+            let sl = &self.slices[s];
+            let built = if outs.len() == 1 {
+                snaps.build(self, self.level, levels, sl, self.level_vmax);
+                Some(self.build(s, &mut sc))
+            } else {
+                std::thread::scope(|scope| {
+                    let level_cells =
+                        scope.spawn(|| snaps.build(self, self.level, levels, sl, self.level_vmax));
+                    let grid = self.build(s, &mut sc);
+                    level_cells.join().is_ok().then_some(grid)
+                })
+            };
+            let Some(grid) = built else { return false };
+            let parts = 16 * outs.len();
+            let (cells, vertical) = (grid.cells(), self.vertical.len());
+            let next = AtomicUsize::new(0);
+            let snaps = &snaps;
+            let ok = on_each(outs, |out| {
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= parts {
+                        break;
+                    }
+                    let part = |n: usize| n * c / parts..n * (c + 1) / parts;
+                    grid.sweep_vertical(part(cells), out);
+                    self.vertical_against_levels(s, levels, snaps, grid.boxes, part(vertical), out);
+                }
+            });
+            if !ok {
+                return false;
             }
         }
-        all
-    })
+        true
+    }
+
+    /// The scan's local frame and bounds.
+    pub(crate) fn local(&self) -> &Local {
+        self.local
+    }
+
+    /// The window `[0, T]`.
+    pub(crate) fn whole(&self) -> Slice {
+        Slice::new(self.local, self.cfg, 0.0, self.cfg.lookahead_s)
+    }
+
+    /// The swept box of track `i` over `s`.
+    #[inline]
+    pub(crate) fn swept_of(&self, i: u32, s: &Slice) -> Bx {
+        swept(&self.local.kf[i as usize], &self.ks[i as usize], s)
+    }
+
+    /// The band over the whole look-ahead of level track `i` (an empty one
+    /// for another track).
+    #[inline]
+    pub(crate) fn band_of(&self, i: u32) -> (f32, f32) {
+        self.band[i as usize]
+    }
+
+    /// Whether level track `j`'s box in slice `s` overlaps `b`: the same
+    /// as `slice_box(j, s).overlaps(b)`, axis by axis.
+    #[inline(always)]
+    fn level_meets(&self, j: u32, s: &Slice, b: &Bx) -> bool {
+        let f = &self.local.kf[j as usize];
+        for a in 0..3 {
+            let p0 = f.q[a] + f.v[a] * s.t0f;
+            let p1 = f.q[a] + f.v[a] * s.t1f;
+            let (l, h) = if p0 < p1 { (p0, p1) } else { (p1, p0) };
+            if !((l - s.rr <= b.hi[a]) & (b.lo[a] <= h + s.rr)) {
+                return false;
+            }
+        }
+        // False for a track without a band (`NO_BAND` overlaps nothing).
+        let (zlo, zhi) = self.band[j as usize];
+        zlo < b.zhi && b.zlo < zhi
+    }
+
+    /// The box of track `i` in slice `s`: swept over the slice, with the
+    /// band over the whole look-ahead for a level track.
+    #[inline]
+    fn slice_box(&self, i: u32, s: &Slice) -> Bx {
+        let (zlo, zhi) = self.band[i as usize];
+        if zlo <= zhi {
+            let mut b = spatial(&self.local.kf[i as usize], s);
+            b.zlo = zlo;
+            b.zhi = zhi;
+            b
+        } else {
+            self.swept_of(i, s)
+        }
+    }
+
+    /// Irregular tracks against everyone (pairs of two irregular ones once).
+    fn irregular_pairs(&self, out: &mut Vec<(u32, u32, PairGeometry)>) {
+        let irr = &self.local.irregular;
+        if irr.is_empty() {
+            return;
+        }
+        let mut is_irr = vec![false; self.ks.len()];
+        for &i in irr {
+            is_irr[i as usize] = true;
+        }
+        for &i in irr {
+            for j in 0..self.ks.len() as u32 {
+                if j == i || (is_irr[j as usize] && j < i) {
+                    continue;
+                }
+                if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+
+    /// The closest-approach filter (horizontal only) and the exact test of
+    /// level tracks `i` and `j`, whose bands overlap.
+    #[inline]
+    pub(crate) fn candidate_level(&self, i: u32, j: u32, out: &mut Found) {
+        if self.local.may_meet(&self.local.kf[i as usize], &self.local.kf[j as usize])
+            && let Some(p) = test_pair(self.ks, i, j, self.cfg)
+        {
+            out.push(p);
+        }
+    }
+
+    /// The filters and the exact test of `i` and `j`, whose boxes overlap
+    /// in slice `s`.
+    #[inline]
+    fn candidate(&self, s: usize, i: u32, j: u32, out: &mut Found) {
+        let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
+        if !self.local.may_conflict(fi, fj) {
+            return;
+        }
+        if s > 0 {
+            let p = &self.slices[s - 1];
+            if self.slice_box(i, p).overlaps(&self.slice_box(j, p)) {
+                return;
+            }
+        }
+        if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
+            out.push(p);
+        }
+    }
+
+    /// Every pair involving a vertical track whose boxes overlap in slice `s`.
+    fn slice(&self, s: usize, sc: &mut Scratch, snaps: &mut Snaps, out: &mut Found) {
+        let grid = self.build(s, sc);
+        grid.sweep_vertical(0..grid.cells(), out);
+        if let Some(levels) = self.levels {
+            snaps.build(self, self.level, levels, &self.slices[s], self.level_vmax);
+            self.vertical_against_levels(s, levels, snaps, grid.boxes, 0..self.vertical.len(), out);
+        }
+    }
+
+    /// The box in slice `s` of each vertical track at a position `which`
+    /// in their list (`boxes`, in the order of the vertical tracks) against
+    /// the level tracks near it.
+    fn vertical_against_levels(
+        &self,
+        s: usize,
+        levels: &Levels,
+        snaps: &Snaps,
+        boxes: &[Bx],
+        which: std::ops::Range<usize>,
+        out: &mut Found,
+    ) {
+        let prev = s.checked_sub(1).map(|p| &self.slices[p]);
+        for (k, &i) in self.vertical.iter().enumerate().take(which.end).skip(which.start) {
+            let b = boxes[k];
+            let before = prev.map(|p| self.swept_of(i, p));
+            let mut buckets = levels.bucket_range(b.zlo, b.zhi);
+            while !buckets.is_empty() && !levels.bucket_overlaps(buckets.start, b.zlo, b.zhi) {
+                buckets.start += 1;
+            }
+            while !buckets.is_empty() && !levels.bucket_overlaps(buckets.end - 1, b.zlo, b.zhi) {
+                buckets.end -= 1;
+            }
+            // The level tracks whose box and band meet `b` in this slice.
+            snaps.near(buckets, &b, |j| {
+                if let (Some(p), Some(bp)) = (prev, &before)
+                    && self.level_meets(j, p, bp)
+                {
+                    return;
+                }
+                let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
+                if self.local.may_conflict(fi, fj)
+                    && let Some(p) = test_pair(self.ks, i, j, self.cfg)
+                {
+                    out.push(p);
+                }
+            });
+        }
+    }
+
+    /// Builds the grid of the vertical tracks' boxes over slice `s`.
+    fn build<'a>(&'a self, s: usize, sc: &'a mut Scratch) -> Grid<'a> {
+        let sl = &self.slices[s];
+        let vl = self.vertical;
+        sc.boxes.clear();
+        sc.keyed.clear();
+        sc.boxes.reserve_exact(vl.len());
+        sc.keyed.reserve_exact(vl.len());
+        let mut min = [f32::INFINITY; 3];
+        let mut max = [f32::NEG_INFINITY; 3];
+        for (k, &i) in vl.iter().enumerate() {
+            let b = self.swept_of(i, sl);
+            for a in 0..3 {
+                min[a] = min[a].min(b.lo[a]);
+                max[a] = max[a].max(b.hi[a]);
+            }
+            sc.boxes.push(b);
+            sc.keyed.push((band_key(b.zlo) << 32) | k as u64);
+        }
+        // Cells about the size of a median box, at least an eighth of the
+        // largest (a box crosses at most 9 cells a side).
+        let three_d = self.local.three_d;
+        let (median, largest) = sample_median(&sc.boxes, |b| f64::from(b.extent(three_d)));
+        let mut edge = ((median as f32) * CELL_IN_MEDIAN_BOXES).max(largest as f32 / 8.0).max(1.0);
+        let limit = (CELLS_PER_TRACK * vl.len() + 64) as f64;
+        let count = |e: f32| {
+            let span = |a: usize| (f64::from(max[a] - min[a]) / f64::from(e)).floor() + 1.0;
+            if three_d { [span(0), span(1), span(2)] } else { [span(0), span(1), 1.0] }
+        };
+        let mut nf = count(edge);
+        while nf[0] * nf[1] * nf[2] > limit {
+            edge *= 1.5;
+            nf = count(edge);
+        }
+        let n_of = nf.map(|v| v as usize);
+        let cells = n_of[0] * n_of[1] * n_of[2];
+        let cut = Cut { min, inv: 1.0 / edge, last: n_of.map(|v| v - 1), three_d };
+        // Band order, then a stable counting sort by cell.
+        radix_sort(&mut sc.keyed, &mut sc.tmp, 32, 64);
+        sc.start.clear();
+        sc.start.reserve_exact(cells + 1);
+        sc.start.resize(cells + 1, 0);
+        for b in &sc.boxes {
+            let (lo, hi) = (cut.cell(&b.lo), cut.cell(&b.hi));
+            for z in lo[2]..=hi[2] {
+                for y in lo[1]..=hi[1] {
+                    let row = n_of[0] * (y + n_of[1] * z);
+                    for x in lo[0]..=hi[0] {
+                        sc.start[row + x + 1] += 1;
+                    }
+                }
+            }
+        }
+        for c in 0..cells {
+            sc.start[c + 1] += sc.start[c];
+        }
+        sc.ent.clear();
+        // Exactly: slices of a large scan differ by a few entries, and
+        // doubling would leave half the buffer unused.
+        sc.ent.reserve_exact(sc.start[cells] as usize);
+        sc.ent.resize(sc.start[cells] as usize, Ent::default());
+        for &key in &sc.keyed {
+            let k = key as u32 as usize;
+            let b = &sc.boxes[k];
+            let mut e = Ent::new(b, vl[k]);
+            let (lo, hi) = (cut.cell(&b.lo), cut.cell(&b.hi));
+            for z in lo[2]..=hi[2] {
+                for y in lo[1]..=hi[1] {
+                    let row = n_of[0] * (y + n_of[1] * z);
+                    for x in lo[0]..=hi[0] {
+                        let slot = &mut sc.start[row + x];
+                        e.own = own_bits(lo, [x, y, z]);
+                        sc.ent[*slot as usize] = e;
+                        *slot += 1;
+                    }
+                }
+            }
+        }
+        for c in (1..=cells).rev() {
+            sc.start[c] = sc.start[c - 1];
+        }
+        sc.start[0] = 0;
+        Grid { ctx: self, s, start: &sc.start, ent: &sc.ent, boxes: &sc.boxes }
+    }
 }
 
 /// Buffers reused from slice to slice by one worker.
 #[derive(Default)]
 struct Scratch {
+    boxes: Vec<Bx>,
     keyed: Vec<u64>,
-    keyed_tmp: Vec<u64>,
-    boxes: Vec<Swept>,
-    orig: Vec<u32>,
-    entries: Vec<u64>,
-    entries_tmp: Vec<u64>,
-    groups: Vec<(u32, u32, [i64; 3])>,
-    oversized: Vec<u32>,
-    is_oversized: Vec<bool>,
+    tmp: Vec<u64>,
+    start: Vec<u32>,
+    ent: Vec<Ent>,
+}
+
+/// The vertical tracks' cells in one slice.
+struct Grid<'a> {
+    ctx: &'a Ctx<'a>,
+    s: usize,
+    /// Entries of cell `c`: `ent[start[c]..start[c + 1]]`, in band order.
+    start: &'a [u32],
+    ent: &'a [Ent],
+    /// The vertical tracks' boxes, in their order.
+    boxes: &'a [Bx],
+}
+
+impl Grid<'_> {
+    /// Cells.
+    fn cells(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// Vertical pairs of the cells `cells`, cell by cell.
+    fn sweep_vertical(&self, cells: std::ops::Range<usize>, out: &mut Found) {
+        for c in cells {
+            let (a0, a1) = (self.start[c] as usize, self.start[c + 1] as usize);
+            if a1 - a0 < 2 {
+                continue;
+            }
+            let e = &self.ent[a0..a1];
+            for (p, ep) in e.iter().enumerate() {
+                let ep = *ep;
+                for eq in &e[p + 1..] {
+                    if eq.zlo >= ep.zhi {
+                        break;
+                    }
+                    if owned(&ep, eq) && boxes_meet(&ep, eq) {
+                        self.ctx.candidate(self.s, ep.id, eq.id, out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether the boxes of two entries overlap (their bands are known to).
+#[inline(always)]
+fn boxes_meet(p: &Ent, q: &Ent) -> bool {
+    (p.lox <= q.hix)
+        & (q.lox <= p.hix)
+        & (p.loy <= q.hiy)
+        & (q.loy <= p.hiy)
+        & (p.loz <= q.hiz)
+        & (q.loz <= p.hiz)
 }
 
 /// Track indices in Morton (Z-curve) order of their ECEF position on a
@@ -275,19 +858,6 @@ pub(crate) fn spatial_order(ks: &[Kin]) -> Vec<u32> {
         .collect();
     radix_sort(&mut keyed, &mut Vec::new(), 32, 62);
     keyed.iter().map(|&x| x as u32).collect()
-}
-
-/// A total order of finite floats as unsigned integers.
-#[inline]
-fn order_bits(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
-/// The inverse of [`order_bits`].
-#[inline]
-fn from_order_bits(b: u64) -> f64 {
-    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
 }
 
 /// Stable least-significant-digit radix sort of `v` on bits `[lo, hi)`,
@@ -337,303 +907,6 @@ fn band_key(zlo: f32) -> u64 {
     u64::from(if b >> 31 == 1 { !b } else { b | (1 << 31) })
 }
 
-/// The cells of one time slice.
-struct Grid<'a> {
-    ks: &'a [Kin],
-    cfg: &'a DetectionConfig,
-    /// Boxes in band order.
-    boxes: &'a [Swept],
-    /// Index into `ks` of each box.
-    orig: &'a [u32],
-    inv_cell: f64,
-    /// Cell keys are packed absolute coordinates (which may alias): compare
-    /// packed keys, not coordinates.
-    wide: bool,
-    /// Sorted entries: `rank & rank_mask` is a box.
-    entries: &'a [u64],
-    rank_mask: u64,
-    /// Cells with two or more members: entry range and cell coordinates.
-    groups: &'a [(u32, u32, [i64; 3])],
-    oversized: &'a [u32],
-    is_oversized: &'a [bool],
-}
-
-/// Builds the grid of boxes swept over `[t0, t1]`.
-fn build<'a>(ks: &'a [Kin], cfg: &'a DetectionConfig, t0: f64, t1: f64, sc: &'a mut Scratch) -> Grid<'a> {
-    let n = ks.len();
-    // Band order: sorted by each box's band bottom (computed exactly as
-    // `swept` does).
-    sc.keyed.clear();
-    sc.keyed.extend(
-        ks.iter().enumerate().map(|(i, k)| (band_key(down(band_bottom(k, cfg, t0, t1))) << 32) | i as u64),
-    );
-    radix_sort(&mut sc.keyed, &mut sc.keyed_tmp, 32, 64);
-    sc.orig.clear();
-    sc.orig.extend(sc.keyed.iter().map(|&x| x as u32));
-    sc.boxes.clear();
-    sc.boxes.extend(sc.orig.iter().map(|&i| swept(&ks[i as usize], cfg, t0, t1)));
-
-    let cell = cell_size(&sc.boxes, &mut sc.entries_tmp) * CELL_IN_EXTENTS;
-    let inv_cell = 1.0 / cell;
-    let range = |b: &Swept| {
-        [
-            cell_coord(b.lo[0], inv_cell),
-            cell_coord(b.lo[1], inv_cell),
-            cell_coord(b.lo[2], inv_cell),
-            cell_coord(b.hi[0], inv_cell),
-            cell_coord(b.hi[1], inv_cell),
-            cell_coord(b.hi[2], inv_cell),
-        ]
-    };
-    let fits = |c: &[i64; 6]| {
-        let span = |a: usize| c[a + 3].saturating_sub(c[a]).saturating_add(1);
-        span(0).saturating_mul(span(1)).saturating_mul(span(2)) <= MAX_CELLS_PER_BOX
-    };
-
-    // Grid extent; oversized boxes go to the everyone-list.
-    sc.oversized.clear();
-    let mut min = [i64::MAX; 3];
-    let mut max = [i64::MIN; 3];
-    let mut total = 0usize;
-    for (k, b) in sc.boxes.iter().enumerate() {
-        let c = range(b);
-        if !fits(&c) {
-            sc.oversized.push(k as u32);
-            continue;
-        }
-        total += ((c[3] - c[0] + 1) * (c[4] - c[1] + 1) * (c[5] - c[2] + 1)) as usize;
-        for a in 0..3 {
-            min[a] = min[a].min(c[a]);
-            max[a] = max[a].max(c[a + 3]);
-        }
-    }
-    sc.is_oversized.clear();
-    if !sc.oversized.is_empty() {
-        sc.is_oversized.resize(n, false);
-        for &k in &sc.oversized {
-            sc.is_oversized[k as usize] = true;
-        }
-    }
-
-    // One entry per (cell, box), sorted by cell then band order: the cell's
-    // offset from the grid's corner above the box's rank in 64 bits,
-    // radix-sorted (stable, so band order holds within a cell). Grids too
-    // wide for that use packed absolute coordinates and a comparison sort.
-    let rank_bits = bits_for(n as i64);
-    let axis_bits = [0, 1, 2].map(|a| if min[a] <= max[a] { bits_for(max[a] - min[a]) } else { 0 });
-    let key_bits: u32 = axis_bits.iter().sum();
-    sc.groups.clear();
-    sc.entries.clear();
-    sc.entries.reserve(total);
-    let (rank_mask, decode): (u64, Box<dyn Fn(u64) -> [i64; 3]>) = if key_bits + rank_bits <= 64 {
-        let (by, bz) = (axis_bits[1], axis_bits[2]);
-        for (k, b) in sc.boxes.iter().enumerate() {
-            let c = range(b);
-            if !fits(&c) {
-                continue;
-            }
-            for x in c[0]..=c[3] {
-                for y in c[1]..=c[4] {
-                    for z in c[2]..=c[5] {
-                        let key = (((x - min[0]) as u64) << (by + bz))
-                            | (((y - min[1]) as u64) << bz)
-                            | ((z - min[2]) as u64);
-                        sc.entries.push((key << rank_bits) | k as u64);
-                    }
-                }
-            }
-        }
-        radix_sort(&mut sc.entries, &mut sc.entries_tmp, rank_bits, rank_bits + key_bits);
-        let (ymask, zmask) = ((1u64 << by) - 1, (1u64 << bz) - 1);
-        let decode = move |key: u64| {
-            let key = key >> rank_bits;
-            [
-                (key >> (by + bz)) as i64 + min[0],
-                ((key >> bz) & ymask) as i64 + min[1],
-                (key & zmask) as i64 + min[2],
-            ]
-        };
-        ((1u64 << rank_bits) - 1, Box::new(decode))
-    } else {
-        let mut wide: Vec<u128> = Vec::with_capacity(total);
-        for (k, b) in sc.boxes.iter().enumerate() {
-            let c = range(b);
-            if !fits(&c) {
-                continue;
-            }
-            for x in c[0]..=c[3] {
-                for y in c[1]..=c[4] {
-                    for z in c[2]..=c[5] {
-                        wide.push((u128::from(pack([x, y, z])) << 32) | k as u128);
-                    }
-                }
-            }
-        }
-        wide.sort_unstable();
-        // Re-encode as 64-bit words: the packed key's rank in the sorted
-        // list would do, but the cell coordinates are what the sweep needs,
-        // so keep a side list of keys per entry instead.
-        sc.entries.extend(wide.iter().map(|&e| e as u32 as u64));
-        sc.entries_tmp.clear();
-        sc.entries_tmp.extend(wide.iter().map(|&e| (e >> 32) as u64));
-        (u64::from(u32::MAX), Box::new(unpack))
-    };
-    let wide = key_bits + rank_bits > 64;
-    let cell_key = |i: usize| if wide { sc.entries_tmp[i] } else { sc.entries[i] & !rank_mask };
-    let mut start = 0;
-    while start < sc.entries.len() {
-        let key = cell_key(start);
-        let mut end = start + 1;
-        while end < sc.entries.len() && cell_key(end) == key {
-            end += 1;
-        }
-        if end - start >= 2 {
-            sc.groups.push((start as u32, end as u32, decode(key)));
-        }
-        start = end;
-    }
-    Grid {
-        ks,
-        cfg,
-        boxes: &sc.boxes,
-        orig: &sc.orig,
-        inv_cell,
-        wide,
-        entries: &sc.entries,
-        rank_mask,
-        groups: &sc.groups,
-        oversized: &sc.oversized,
-        is_oversized: &sc.is_oversized,
-    }
-}
-
-/// Cell edge: about the median largest extent of a swept box, so a typical
-/// box covers 2×2×2 cells.
-fn cell_size(boxes: &[Swept], scratch: &mut Vec<u64>) -> f64 {
-    scratch.clear();
-    scratch.extend(boxes.iter().map(|b| {
-        let e = (b.hi[0] - b.lo[0]).max(b.hi[1] - b.lo[1]).max(b.hi[2] - b.lo[2]);
-        order_bits(f64::from(e))
-    }));
-    let mid = scratch.len() / 2;
-    let (_, m, _) = scratch.select_nth_unstable(mid);
-    let c = from_order_bits(*m);
-    if c.is_finite() { c.max(MIN_CELL_M) } else { MIN_CELL_M }
-}
-
-impl Grid<'_> {
-    /// Examines the pairs of cells `groups[from..to]`.
-    fn sweep(
-        &self,
-        from: usize,
-        to: usize,
-        local: &mut Vec<(Swept, u32, [i64; 3])>,
-        out: &mut Vec<(u32, u32, PairGeometry)>,
-    ) {
-        for &(s, e, cell) in &self.groups[from..to] {
-            self.sweep_cell(&self.entries[s as usize..e as usize], cell, local, out);
-        }
-    }
-
-    /// Every pair of the grid, the cells shared among `threads` threads.
-    fn sweep_parallel(&self, threads: usize, out: &mut Vec<(u32, u32, PairGeometry)>) {
-        // Chunks of about equal entry counts.
-        let total = self.entries.len().max(1);
-        let mut bounds = vec![0usize];
-        for (g, &(_, e, _)) in self.groups.iter().enumerate() {
-            if e as usize * threads >= total * bounds.len() && bounds.len() < threads {
-                bounds.push(g + 1);
-            }
-        }
-        bounds.push(self.groups.len());
-        let parts: Vec<Vec<(u32, u32, PairGeometry)>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = bounds
-                .windows(2)
-                .map(|w| {
-                    let (a, b) = (w[0], w[1]);
-                    scope.spawn(move || {
-                        let mut part = Vec::new();
-                        self.sweep(a, b, &mut Vec::new(), &mut part);
-                        part
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(bounds.windows(2))
-                .map(|(h, w)| {
-                    // A failed worker's cells are swept here instead.
-                    h.join().unwrap_or_else(|_| {
-                        let mut part = Vec::new();
-                        self.sweep(w[0], w[1], &mut Vec::new(), &mut part);
-                        part
-                    })
-                })
-                .collect()
-        });
-        for mut p in parts {
-            out.append(&mut p);
-        }
-        self.oversized_pairs(out);
-    }
-
-    /// Oversized boxes against everyone (pairs of two oversized boxes once).
-    fn oversized_pairs(&self, out: &mut Vec<(u32, u32, PairGeometry)>) {
-        for &o in self.oversized {
-            let bo = &self.boxes[o as usize];
-            for (k, bk) in self.boxes.iter().enumerate() {
-                let k = k as u32;
-                if k == o || (self.is_oversized[k as usize] && k < o) || !bo.overlaps(bk) {
-                    continue;
-                }
-                if let Some(p) = test_pair(self.ks, self.orig[o as usize], self.orig[k as usize], self.cfg) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-
-    /// Examines the pairs of one cell whose box intersection starts in it.
-    /// Members are first gathered into `local` so the quadratic part runs
-    /// on contiguous memory.
-    fn sweep_cell(
-        &self,
-        members: &[u64],
-        cell: [i64; 3],
-        local: &mut Vec<(Swept, u32, [i64; 3])>,
-        out: &mut Vec<(u32, u32, PairGeometry)>,
-    ) {
-        local.clear();
-        local.extend(members.iter().map(|&e| {
-            let k = (e & self.rank_mask) as usize;
-            let b = self.boxes[k];
-            let lo = [0, 1, 2].map(|a| cell_coord(b.lo[a], self.inv_cell));
-            (b, self.orig[k], lo)
-        }));
-        for (a, (bi, oi, ci)) in local.iter().enumerate() {
-            for (bj, oj, cj) in &local[a + 1..] {
-                // Members are in band order: once a band starts at or above
-                // the top of i's band, no later member overlaps it.
-                if bj.zlo >= bi.zhi {
-                    break;
-                }
-                // Only in the cell holding the corner of the intersection
-                // (the cell of the larger lower bound on each axis).
-                let corner = [ci[0].max(cj[0]), ci[1].max(cj[1]), ci[2].max(cj[2])];
-                if if self.wide { pack(corner) != pack(cell) } else { corner != cell } {
-                    continue;
-                }
-                if !bi.overlaps(bj) {
-                    continue;
-                }
-                if let Some(p) = test_pair(self.ks, *oi, *oj, self.cfg) {
-                    out.push(p);
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -672,6 +945,45 @@ mod tests {
         }
         // Exact values stay exact: bands of level aircraft are not widened.
         assert_eq!((down(32_500.0), up(33_500.0)), (32_500.0, 33_500.0));
+    }
+
+    #[test]
+    fn both_schedules_find_the_same_pairs() {
+        use crate::traffic::{GenConfig, generate};
+        // Dense, half of the aircraft climbing or descending: every part of
+        // the scan finds pairs.
+        let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
+        let tracks = generate(3000, 5, &gen_cfg);
+        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
+        let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
+        let sorted = |mut v: Pairs| {
+            v.sort_by_key(|p| (p.0, p.1));
+            v.dedup_by_key(|p| (p.0, p.1));
+            v
+        };
+        let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
+        assert!(together.len() > 5_000, "{}", together.len());
+        for threads in [1, 2] {
+            let cfg = DetectionConfig { threads, ..cfg };
+            assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");
+        }
+    }
+
+    #[test]
+    fn found_pairs_join_across_blocks() {
+        let g = |k: u32| PairGeometry { t_in: f64::from(k), t_out: 1.0, t_cpa: 0.5, d_cpa: 2.0 };
+        let mut a = Found::default();
+        let mut b = Found::default();
+        let n = 2 * FOUND_BLOCK as u32 + 7;
+        for k in 0..n {
+            a.push((k, k + 1, g(k)));
+        }
+        b.push((n, 0, g(n)));
+        let mut all = Found::join(vec![a, Found::default(), b]);
+        assert_eq!(all.len(), n as usize + 1);
+        // Every pair once (the blocks' order is not kept).
+        all.sort_unstable_by_key(|p| p.0);
+        assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
     }
 
     #[test]

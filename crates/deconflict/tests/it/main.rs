@@ -513,3 +513,90 @@ fn tactical_replay_prints_each_transition_and_the_alert_statistics() {
         assert!(err.contains(want), "{want:?} in {err}");
     }
 }
+
+/// `GET` a JSON document with a bearer token.
+fn fetch_json(url: &str, token: &str) -> serde_json::Value {
+    let text = fetch(url, Some(token));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn tactical_replay_feeds_a_running_server_at_the_chosen_speed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("encounter.csv");
+    std::fs::write(&input, encounter_csv()).unwrap();
+    let port = free_port();
+    let server = Server::start(dir.path(), port);
+    let tok = token_with(dir.path(), "feeder", "deconflict.tracks.write deconflict.tracks.read");
+    let before = chrono::Utc::now();
+    // 56 recorded seconds at 4× (one POST per recorded second).
+    let out = run(&[
+        "tactical",
+        "replay",
+        "--input",
+        input.to_str().unwrap(),
+        "--server",
+        &server.base,
+        "--token",
+        &tok,
+        "--speed",
+        "4",
+    ]);
+    assert!(out.stdout.is_empty(), "nothing on stdout when feeding a server: {}", stdout(&out));
+
+    // Both aircraft are the feeder's live tracks, their times shifted to now.
+    let tracks = fetch_json(&format!("{}/v1/tracks", server.base), &tok);
+    let tracks = tracks["tracks"].as_array().unwrap_or_else(|| panic!("{tracks}"));
+    let mut ids: Vec<String> = tracks.iter().map(|t| t["id"].as_str().unwrap().to_uppercase()).collect();
+    ids.sort();
+    assert_eq!(ids, ["AAAAAA", "BBBBBB"], "{tracks:?}");
+    for t in tracks {
+        let time = chrono::DateTime::parse_from_rfc3339(t["time"].as_str().unwrap()).unwrap();
+        assert!(time >= before, "report times are shifted to the wall clock: {t}");
+        assert_eq!(t["alt_ft"], 30_000.0, "{t}");
+    }
+
+    // The head-on pair becomes a loss-of-separation alert the feeder sees
+    // (its own two tracks); scans run on their own clock, so poll.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let alert = loop {
+        let body = fetch_json(&format!("{}/v1/alerts", server.base), &tok);
+        let found = body["alerts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .find(|a| a["kind"] == "loss_of_separation")
+            .cloned();
+        if let Some(a) = found {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "no alert from the replayed encounter: {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut pair: Vec<String> = alert["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert_eq!(t["party"], "feeder", "{alert}");
+            t["id"].as_str().unwrap().to_uppercase()
+        })
+        .collect();
+    pair.sort();
+    assert_eq!(pair, ["AAAAAA", "BBBBBB"], "{alert}");
+    assert!(alert["d_cpa_m"].as_f64().unwrap() < 200.0, "head on: {alert}");
+
+    // A speed that is not a positive number is refused before anything is sent.
+    let bad = Command::new(BIN)
+        .args(["tactical", "replay", "--input"])
+        .arg(&input)
+        .args(["--server", &server.base, "--token", &tok, "--speed", "0"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--speed"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

@@ -116,6 +116,110 @@ proptest! {
         same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
     }
 
+    /// Stale reports (up to 40 minutes old, some from the future) and
+    /// absurd ground speeds among ordinary traffic: tracks the pruned
+    /// scan's bounds do not cover go to the exact test against everyone.
+    #[test]
+    fn pruned_equals_all_pairs_stale_and_fast(
+        n in 2usize..300,
+        seed in any::<u64>(),
+        density in 0.05f64..1.0,
+        threads in 1usize..4,
+    ) {
+        let gen_cfg = GenConfig { density_per_km2: density, vertical_fraction: 0.3, ..GenConfig::default() };
+        let mut tracks = generate(n, seed, &gen_cfg);
+        for (k, s) in tracks.iter_mut().enumerate() {
+            if k % 7 == 0 {
+                s.time = Timestamp::from_secs(-((k % 5) as i64) * 600 + if k % 2 == 0 { 0 } else { 90 });
+            }
+            if k % 11 == 0 {
+                s.ground_speed = tactical::Knots(1000.0 + (k % 3) as f64 * 1500.0);
+            }
+        }
+        let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Traffic over the whole globe (the grids fold nothing: 3-D cells),
+    /// with wide minima and long look-aheads so that pairs far apart in
+    /// the frame still meet.
+    #[test]
+    fn pruned_equals_all_pairs_worldwide(
+        n in 2usize..250,
+        seed in any::<u64>(),
+        lat in -60.0f64..60.0,
+        r_km in 50.0f64..1000.0,
+        look in 60.0f64..7200.0,
+        vertical in 0.0f64..1.0,
+    ) {
+        // A square far larger than the earth: latitudes clamp, longitudes wrap.
+        let gen_cfg = GenConfig {
+            center_lat_deg: lat,
+            density_per_km2: n as f64 / (30_000.0 * 30_000.0),
+            vertical_fraction: vertical,
+            ..GenConfig::default()
+        };
+        let tracks = generate(n, seed, &gen_cfg);
+        let cfg = DetectionConfig { horizontal_m: r_km * 1000.0, vertical_ft: 5000.0, lookahead_s: look, threads: 2 };
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Climbing and descending traffic crossing levelled traffic at whole
+    /// thousands of feet, at rates that put pairs exactly one minimum
+    /// apart at whole seconds (so on slice boundaries), with vertical
+    /// rates around the level/vertical threshold (H/4 over the look-ahead).
+    #[test]
+    fn pruned_equals_all_pairs_crossing_levels(
+        n in 2usize..500,
+        seed in any::<u64>(),
+        threads in 1usize..4,
+        look in prop::sample::select(vec![60.0, 120.0, 300.0]),
+    ) {
+        let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.4, ..GenConfig::default() };
+        let mut tracks = generate(n, seed, &gen_cfg);
+        let flat = 0.25 * 1000.0 / look * 60.0;
+        let rates = [1000.0, -2000.0, 3000.0, 500.0, flat, -flat, flat * (1.0 + 1e-9), flat * (1.0 - 1e-9), 1e-9];
+        for (k, s) in tracks.iter_mut().enumerate() {
+            if s.vertical_rate.0 != 0.0 {
+                s.altitude.feet = (s.altitude.feet / 500.0).round() * 500.0;
+                s.vertical_rate = tactical::FeetPerMinute(rates[k % rates.len()]);
+            }
+        }
+        let cfg = DetectionConfig { threads, lookahead_s: look, ..DetectionConfig::en_route() };
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
+    /// Tracks piled on the same few points, some not moving, some moving
+    /// together (no relative motion), some sharing an id.
+    #[test]
+    fn pruned_equals_all_pairs_piled_up(
+        n in 2usize..200,
+        seed in any::<u64>(),
+        points in 1usize..5,
+    ) {
+        let base = generate(points, seed, &GenConfig { density_per_km2: 0.5, ..GenConfig::default() });
+        let tracks: Vec<_> = (0..n)
+            .map(|k| {
+                let mut s = base[k % points];
+                s.id = tactical::TrackId(if k % 13 == 0 { 1 } else { k as u64 + 1 });
+                s.party = tactical::PartyId((k % 3) as u64);
+                if k % 4 == 0 {
+                    s.ground_speed = tactical::Knots(0.0);
+                }
+                if k % 6 == 0 {
+                    s.altitude.feet += 1000.0;
+                }
+                s
+            })
+            .collect();
+        let cfg = DetectionConfig::en_route();
+        let now = Timestamp::from_micros(0);
+        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+    }
+
     /// Arbitrary bytes never make the SBS-1 parser panic.
     #[test]
     fn sbs_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
@@ -160,4 +264,19 @@ fn pruned_equals_all_pairs_dense_at_5000() {
     let a = detect(&tracks, now, &cfg);
     assert!(a.len() > 10_000, "{}", a.len());
     same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
+}
+
+#[test]
+fn pruned_equals_all_pairs_dense_climbing_at_3000() {
+    // 3,000 aircraft in a 55 km square, half of them climbing or
+    // descending through the others' levels.
+    let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
+    let tracks = generate(3000, 5, &gen_cfg);
+    let now = Timestamp::from_micros(0);
+    for threads in [1, 2] {
+        let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
+        let a = detect(&tracks, now, &cfg);
+        assert!(a.len() > 5_000, "{}", a.len());
+        same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
+    }
 }

@@ -1,0 +1,270 @@
+//! Pairs of *level* tracks (vertical travel over the look-ahead at most a
+//! quarter of the vertical minimum), examined once over the whole
+//! look-ahead ([`super`] does every pair involving another track).
+//!
+//! Each level track gets one box swept over `[0, T]` and its altitude band
+//! over `[0, T]` (both as in [`super`]). Tracks are put in altitude
+//! buckets of height at least `H` by the bottom of their band, offset by
+//! `H/2` so that level aircraft at whole multiples of `H` fall in one bucket
+//! each; a band is at most `1.25 H` wide, so overlapping bands are in the
+//! same bucket or within two. A bucket is only compared with the next two
+//! when their bands can overlap at all: adjacent flight levels never are.
+//! Within a bucket, boxes are put in every horizontal stripe (along the
+//! frame's second axis) they cross and swept along the first axis; a pair
+//! is examined in the stripe holding the larger of its two box bottoms
+//! only, so once.
+
+use super::{Bx, Ctx, Ent, Found, radix_sort};
+
+/// At most this many buckets × stripes per track (plus 64).
+const GROUPS_PER_TRACK: usize = 4;
+
+/// The level tracks' buckets and stripes.
+#[derive(Debug, Default)]
+pub(crate) struct Levels {
+    buckets: usize,
+    stripes: usize,
+    /// Per bucket: lowest band bottom and highest band top.
+    zlo: Vec<f32>,
+    zhi: Vec<f32>,
+    /// Stripe of a coordinate: `floor((y − y0) · inv)`, at most `last`.
+    y0: f32,
+    inv: f32,
+    last: usize,
+    /// The bucket of each level track (by position in the level list).
+    pub(crate) bucket: Vec<u32>,
+    /// Bucket `b` holds band bottoms in `[(b + b0) hb − H/2, (b + b0 + 1) hb − H/2)`.
+    hb: f64,
+    b0: f64,
+    half_h: f64,
+}
+
+/// The level tracks by bucket and stripe, in sweep order: only the sweep
+/// of level pairs reads them (a scan may drop them before its slices).
+#[derive(Debug, Default)]
+pub(crate) struct Groups {
+    /// Entries of group `g = bucket · stripes + stripe`:
+    /// `ent[start[g]..start[g + 1]]`, ordered by box start along x.
+    ent: Vec<Ent>,
+    start: Vec<u32>,
+}
+
+/// The x-order key of a box bottom (a total order of the floats).
+#[inline]
+fn order_key(x: f32) -> u64 {
+    let b = x.to_bits();
+    u64::from(if b >> 31 == 1 { !b } else { b | (1 << 31) })
+}
+
+impl Levels {
+    /// The structure of `level` (indices into the scan's tracks).
+    pub(crate) fn build(ctx: &Ctx<'_>, level: &[u32]) -> (Self, Groups) {
+        let mut out = Levels::default();
+        let mut groups_of = Groups::default();
+        if level.is_empty() {
+            return (out, groups_of);
+        }
+        let sl = ctx.whole();
+        let boxes: Vec<Bx> = level.iter().map(|&i| ctx.swept_of(i, &sl)).collect();
+        // Buckets, at least `H` tall, at most about one per track.
+        let h = ctx.cfg.vertical_ft;
+        let (zmin, zmax) = boxes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), b| {
+            (lo.min(f64::from(b.zlo)), hi.max(f64::from(b.zlo)))
+        });
+        let mut hb = h;
+        let bucket = |z: f32, hb: f64| ((f64::from(z) + 0.5 * h) / hb).floor();
+        while bucket(zmax as f32, hb) - bucket(zmin as f32, hb) > (level.len() + 64) as f64 {
+            hb *= 2.0;
+        }
+        let b0 = bucket(zmin as f32, hb);
+        let bucket_of = |b: &Bx| (bucket(b.zlo, hb) - b0) as usize;
+        out.buckets = (bucket(zmax as f32, hb) - b0) as usize + 1;
+        out.bucket = boxes.iter().map(|b| bucket_of(b) as u32).collect();
+        (out.hb, out.b0, out.half_h) = (hb, b0, 0.5 * h);
+        // Stripes about a median box tall, at least an eighth of the tallest.
+        let (ymin, ymax) = boxes
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), b| (lo.min(b.lo[1]), hi.max(b.hi[1])));
+        let step = (boxes.len() / 1024).max(1);
+        let mut sample: Vec<f32> = boxes.iter().step_by(step).map(|b| b.hi[1] - b.lo[1]).collect();
+        let tallest = sample.iter().fold(0.0f32, |m, &e| m.max(e));
+        let mid = sample.len() / 2;
+        let (_, m, _) = sample.select_nth_unstable_by(mid, f32::total_cmp);
+        let mut hs = m.max(tallest / 8.0).max(1.0);
+        let limit = (GROUPS_PER_TRACK * level.len() + 64) as f64;
+        let stripes = |hs: f32| (f64::from(ymax - ymin) / f64::from(hs)).floor() + 1.0;
+        while stripes(hs) * out.buckets as f64 > limit {
+            hs *= 1.5;
+        }
+        out.stripes = stripes(hs) as usize;
+        out.y0 = ymin;
+        out.inv = 1.0 / hs;
+        out.last = out.stripes - 1;
+        // x order, then a stable counting sort by group.
+        let mut keyed: Vec<u64> =
+            boxes.iter().enumerate().map(|(k, b)| (order_key(b.lo[0]) << 32) | k as u64).collect();
+        radix_sort(&mut keyed, &mut Vec::new(), 32, 64);
+        let groups = out.buckets * out.stripes;
+        let g_of = &mut groups_of;
+        g_of.start = vec![0; groups + 1];
+        out.zlo = vec![f32::INFINITY; out.buckets];
+        out.zhi = vec![f32::NEG_INFINITY; out.buckets];
+        for b in &boxes {
+            let g = bucket_of(b) * out.stripes;
+            for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
+                g_of.start[g + s + 1] += 1;
+            }
+        }
+        for g in 0..groups {
+            g_of.start[g + 1] += g_of.start[g];
+        }
+        g_of.ent = vec![Ent::default(); g_of.start[groups] as usize];
+        for &key in &keyed {
+            let k = key as u32 as usize;
+            let b = &boxes[k];
+            let bk = bucket_of(b);
+            out.zlo[bk] = out.zlo[bk].min(b.zlo);
+            out.zhi[bk] = out.zhi[bk].max(b.zhi);
+            let g = bk * out.stripes;
+            let e = Ent::new(b, level[k]);
+            for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
+                let slot = &mut g_of.start[g + s];
+                g_of.ent[*slot as usize] = e;
+                *slot += 1;
+            }
+        }
+        for g in (1..=groups).rev() {
+            g_of.start[g] = g_of.start[g - 1];
+        }
+        g_of.start[0] = 0;
+        (out, groups_of)
+    }
+
+    /// Buckets.
+    pub(crate) fn buckets(&self) -> usize {
+        self.buckets
+    }
+
+    /// The buckets that may hold a band overlapping `[zlo, zhi)`, as a
+    /// range to check against [`Levels::bucket_overlaps`].
+    pub(crate) fn bucket_range(&self, zlo: f32, zhi: f32) -> std::ops::Range<usize> {
+        if self.buckets == 0 {
+            return 0..0;
+        }
+        // A level band is at most 1.25 H tall: its bottom is above zlo − 1.25 H.
+        let b = |z: f64| ((z + self.half_h) / self.hb).floor() - self.b0;
+        let lo = b(f64::from(zlo) - 2.5 * self.half_h - self.hb).max(0.0);
+        let hi = b(f64::from(zhi)).min(self.buckets as f64 - 1.0);
+        if lo > hi { 0..0 } else { lo as usize..hi as usize + 1 }
+    }
+
+    /// Whether bucket `b` holds a band that may overlap `[zlo, zhi)`.
+    #[inline]
+    pub(crate) fn bucket_overlaps(&self, b: usize, zlo: f32, zhi: f32) -> bool {
+        self.zlo[b] < zhi && zlo < self.zhi[b]
+    }
+
+    #[inline]
+    fn stripe(&self, y: f32) -> usize {
+        (((y - self.y0) * self.inv) as usize).min(self.last)
+    }
+
+    /// Group boundaries cutting the entries of `gr` into about `parts`
+    /// equal runs.
+    pub(crate) fn chunks(gr: &Groups, parts: usize) -> Vec<usize> {
+        let groups = gr.start.len().saturating_sub(1);
+        let total = gr.ent.len().max(1);
+        let mut bounds = vec![0usize];
+        for g in 0..groups {
+            if gr.start[g + 1] as usize * parts >= total * bounds.len() && bounds.len() < parts {
+                bounds.push(g + 1);
+            }
+        }
+        bounds.push(groups);
+        bounds
+    }
+
+    /// Examines the pairs whose lower bucket's group (of `gr`) is in `from..to`.
+    pub(crate) fn sweep(&self, gr: &Groups, ctx: &Ctx<'_>, from: usize, to: usize, out: &mut Found) {
+        for g in from..to {
+            let (a0, a1) = (gr.start[g] as usize, gr.start[g + 1] as usize);
+            if a0 == a1 {
+                continue;
+            }
+            let (bk, st) = (g / self.stripes, g % self.stripes);
+            let a = &gr.ent[a0..a1];
+            self.sweep_self(ctx, a, st, out);
+            for d in 1..=2 {
+                let b2 = bk + d;
+                if b2 >= self.buckets || self.zlo[b2] >= self.zhi[bk] {
+                    continue;
+                }
+                let g2 = b2 * self.stripes + st;
+                let (c0, c1) = (gr.start[g2] as usize, gr.start[g2 + 1] as usize);
+                if c0 < c1 {
+                    self.sweep_two(ctx, a, &gr.ent[c0..c1], st, out);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn sweep_self(&self, ctx: &Ctx<'_>, e: &[Ent], st: usize, out: &mut Found) {
+        for (p, ep) in e.iter().enumerate() {
+            let ep = *ep;
+            for eq in &e[p + 1..] {
+                if eq.lox > ep.hix {
+                    break;
+                }
+                self.test(ctx, &ep, eq, st, out);
+            }
+        }
+    }
+
+    /// Two groups of the same stripe, merged along x: the entry starting
+    /// first is compared with the other group's entries starting before its
+    /// end.
+    #[inline]
+    fn sweep_two(&self, ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], st: usize, out: &mut Found) {
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if a[i].lox <= b[j].lox {
+                let ea = a[i];
+                for eb in &b[j..] {
+                    if eb.lox > ea.hix {
+                        break;
+                    }
+                    self.test(ctx, &ea, eb, st, out);
+                }
+                i += 1;
+            } else {
+                let eb = b[j];
+                for ea in &a[i..] {
+                    if ea.lox > eb.hix {
+                        break;
+                    }
+                    self.test(ctx, ea, &eb, st, out);
+                }
+                j += 1;
+            }
+        }
+    }
+
+    /// Entries whose x ranges overlap: the rest of the box and band test,
+    /// then the pair only in the stripe of the larger box bottom.
+    #[inline]
+    fn test(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
+        if (p.loy <= q.hiy) & (q.loy <= p.hiy) & (p.zlo < q.zhi) & (q.zlo < p.zhi) {
+            self.hit(ctx, p, q, st, out);
+        }
+    }
+
+    #[inline(never)]
+    fn hit(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
+        let y = if p.loy < q.loy { q.loy } else { p.loy };
+        // x overlaps already (the sweep), and so do the bands.
+        if p.loz <= q.hiz && q.loz <= p.hiz && self.stripe(y) == st {
+            ctx.candidate_level(p.id, q.id, out);
+        }
+    }
+}
