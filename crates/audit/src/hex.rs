@@ -1,9 +1,10 @@
-//! Minimal lowercase hex encoding (no extra dependency).
+//! Lowercase hex, the one encoding of hashes, keys and tokens in the
+//! workspace (no extra dependency).
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Encodes bytes as lowercase hex.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
@@ -22,7 +23,7 @@ fn nibble(c: u8) -> Option<u8> {
 }
 
 /// Decodes exactly `N` bytes of hex (either case). `None` on any other length or a non-hex digit.
-pub(crate) fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
+pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     let s = s.as_bytes();
     if s.len() != N * 2 {
         return None;

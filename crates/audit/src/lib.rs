@@ -124,7 +124,7 @@
 mod checkpoint;
 mod entry;
 pub mod export;
-mod hex;
+pub mod hex;
 mod verify;
 
 pub use checkpoint::{

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use audit::hex::encode as hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use blind::keys::{Envelope, EnvelopeContext, Member, PartyPublicKey, PartySecretKey};
@@ -110,18 +111,6 @@ fn key_path(data: &DataDirArg) -> PathBuf {
     data.resolve().file(KEY_FILE)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(s: &str) -> anyhow::Result<Vec<u8>> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) || !s.is_ascii() {
-        bail!("not hex");
-    }
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).context("not hex")).collect()
-}
-
 /// Writes `text` to a new file only its owner may read.
 fn write_private(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
     use std::io::Write;
@@ -143,9 +132,10 @@ fn load_secret(data: &DataDirArg) -> anyhow::Result<PartySecretKey> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("no blind key at {} (run `deconflict blind keygen`)", path.display()))?;
     let bytes = zeroize::Zeroizing::new(
-        unhex(&text).with_context(|| format!("{}: not a blind key", path.display()))?,
+        audit::hex::decode_array::<32>(text.trim())
+            .with_context(|| format!("{}: not a blind key", path.display()))?,
     );
-    PartySecretKey::from_bytes(&bytes).with_context(|| format!("{}: not a blind key", path.display()))
+    PartySecretKey::from_bytes(&bytes[..]).with_context(|| format!("{}: not a blind key", path.display()))
 }
 
 fn public_of(m: &Value) -> anyhow::Result<PartyPublicKey> {

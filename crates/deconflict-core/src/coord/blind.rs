@@ -294,10 +294,6 @@ mod ev {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn envelope_id(line: &LineId, epoch: u64, recipient: &PartyName) -> String {
     format!("{line}:{epoch:020}:{recipient}")
 }
@@ -575,7 +571,7 @@ impl super::Coord<'_> {
             return bad("time_end: already past");
         }
         limits.rates.take(&ctx.caller, Quota::BlindFilingsPerMinute, limits.filings_per_minute, ctx.now)?;
-        let mut tokens: Vec<String> = draft.tokens.iter().map(|t| hex(t)).collect();
+        let mut tokens: Vec<String> = draft.tokens.iter().map(|t| audit::hex::encode(t)).collect();
         tokens.sort_unstable();
         tokens.dedup();
         self.runner.write(&ctx.deadline, |tx| {

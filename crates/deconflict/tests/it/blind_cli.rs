@@ -116,3 +116,20 @@ fn two_parties_file_blind_operations_and_decode_their_match_locally() {
         assert!(!text.contains(c), "the store holds {c}");
     }
 }
+
+#[test]
+fn a_damaged_blind_key_file_is_named_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    // Not hex, and hex one byte short: both refused before any request (no server listens on port 9).
+    for text in ["not a key at all\n", &"ab".repeat(31)] {
+        write(dir.path(), "blind-key", text);
+        let out = Command::new(BIN)
+            .args(["blind", "matches", "--data-dir", data, "--server", "http://127.0.0.1:9", "--token", "t"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("not a blind key"), "{text:?}: {err}");
+        assert!(!err.contains("127.0.0.1:9"), "it tried the server: {err}");
+    }
+}

@@ -20,15 +20,8 @@ pub fn base64_field(field: &str, s: &str) -> Result<Vec<u8>, ApiError> {
 }
 
 fn token(field: &str, s: &str) -> Result<[u8; TOKEN_LEN], ApiError> {
-    let bad = || ApiError::bad(format!("{field}: a token is {} hex digits, not {s:?}", TOKEN_LEN * 2));
-    if s.len() != TOKEN_LEN * 2 || !s.is_ascii() {
-        return Err(bad());
-    }
-    let mut out = [0_u8; TOKEN_LEN];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(out)
+    audit::hex::decode_array::<TOKEN_LEN>(s)
+        .ok_or_else(|| ApiError::bad(format!("{field}: a token is {} hex digits, not {s:?}", TOKEN_LEN * 2)))
 }
 
 /// A line's token parameters (the default policy).
