@@ -3,6 +3,7 @@
 /* global maplibregl */
 import { call, describe } from './api.js';
 import { createMap } from './basemap.js';
+import { Blind, probeLocal } from './blind.js';
 import * as constraints from './constraints.js';
 import * as details from './details.js';
 import { Drawing } from './draw.js';
@@ -26,7 +27,7 @@ function status(el, text, error = false) {
 
 const app = {
   map: null, ops: [], timeAt: null, selected: null, conflictIds: new Set(), conflictLabels: [],
-  pending: null, drawing: null, loads: 0,
+  pending: null, drawing: null, loads: 0, localView: null,
   els: { conflict: $('conflict'), conflictList: $('conflict-list') },
   ringOf: outlineRing,
   refilter() {
@@ -46,7 +47,8 @@ function choose(id) {
 
 async function refresh() {
   const area = operations.queryArea(app.map);
-  $('area-note').textContent = `Showing what lies within ${(area.radiusM / 1000).toFixed(1)} km of ${area.center.lat.toFixed(4)}, ${area.center.lng.toFixed(4)}.`;
+  $('area-note').textContent = `Showing what lies within ${(area.radiusM / 1000).toFixed(1)} km of ${area.center.lat.toFixed(4)}, ${area.center.lng.toFixed(4)}.`
+    + (app.localView ? ' Local map: moving the map does not ask the service what lies there (that would tell it where you look); "Load operations here" does.' : '');
   const [opsError, cError] = await Promise.all([
     operations.load(app),
     constraints.load(area, $('constraints-list')),
@@ -182,11 +184,15 @@ function startMap() {
     app.map.on('click', 'ops-fill', (e) => {
       if (!app.drawing.active && e.features.length) choose(e.features[0].properties.id);
     });
-    app.map.on('moveend', refresh);
+    // The local map asks the service about the view only when told to: the
+    // view would show it where the party's blind operations are.
+    if (app.localView) $('load-here').hidden = false;
+    else app.map.on('moveend', refresh);
     await refresh();
     fitToOperations();
     startLive();
   });
+  $('load-here').addEventListener('click', refresh);
   $('goto-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     try {
@@ -216,7 +222,8 @@ function fitToPicture() {
   const ops = operations.toFeatures(app.ops).features.flatMap((f) => f.geometry.coordinates[0]);
   const tracks = app.live.tracks.map((t) => [t.lon, t.lat]);
   const cpas = [...app.live.alerts.values()].flatMap((a) => (a.cpa || []).filter(Boolean).map((c) => [c.lon, c.lat]));
-  if (tracks.length || cpas.length) fit([...ops, ...tracks, ...cpas]);
+  const blind = app.blind.points();
+  if (tracks.length || cpas.length || blind.length) fit([...ops, ...tracks, ...cpas, ...blind]);
 }
 
 // The live picture: own tracks polled every 2 s; alerts, then the alert
@@ -233,10 +240,11 @@ function startLive() {
     const error = await app.live.loadTracks();
     if (error) status($('tracks-status'), error, true);
   };
-  const coord = () => Promise.all([app.hotline.load(), notices.load($('notices-list'), $('notices-status'))]);
-  // Once: frame the operations together with the own tracks and the conflicts.
-  Promise.all([tracks(), app.live.loadAlerts()]).then(fitToPicture);
-  coord();
+  app.blind = new Blind(app.map, { ops: $('blind-ops'), matches: $('blind-matches'), status: $('blind-status'), legend: $('blind-legend') }, app.localView);
+  const coord = () => Promise.all([app.hotline.load(), notices.load($('notices-list'), $('notices-status')), app.blind.load()]);
+  // Once: frame the operations together with the own tracks and the conflicts
+  // (on the local map, the own blind operations too).
+  Promise.all([tracks(), app.live.loadAlerts(), coord()]).then(fitToPicture);
   setInterval(tracks, 2000);
   setInterval(coord, 15000);
   let pending = null;
@@ -277,6 +285,8 @@ async function signedIn() {
   $('signin-panel').hidden = true;
   $('signout').hidden = false;
   $('work').hidden = false;
+  // Only `deconflict blind map` (the party's own binary) answers this.
+  if (!app.map) app.localView = await probeLocal();
   if (!app.map) startMap();
   return null;
 }

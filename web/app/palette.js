@@ -1,9 +1,12 @@
 // Colours that colour-blind readers can tell apart (Okabe and Ito), and
 // state shown by outline style and fill strength as well, never by hue alone.
-// Others' colours leave out the blue of one's own and the vermillion of conflicts.
+// Others' colours leave out the blue of one's own, the sky blue of one's own
+// blind operations and the vermillion of conflicts.
 const PARTY_COLOURS = ['#e69f00', '#009e73', '#cc79a7', '#f0e442', '#999999'];
 export const OWN_COLOUR = '#0072b2';
 export const CONFLICT_COLOUR = '#d55e00';
+// Own blind operations on the local map (`deconflict blind map`): sky blue, dashed.
+export const BLIND_COLOUR = '#56b4e9';
 
 export function partyColour(manager, own) {
   if (own) return OWN_COLOUR;

@@ -10,19 +10,9 @@ import { join } from 'node:path';
 import { start } from './harness.mjs';
 
 const t = await start('demo.mjs');
-const { check, api, devToken, signIn, shots } = t;
+const { check, api, devToken, signIn, shots, soon } = t;
 const PURPOSE = 'Border surveillance sortie 7'; // alpha's, set by the scenario
 const OFFICER = 'Maj. Page Test';
-
-// Whether `fn(arg)` becomes true in the page within `ms`.
-async function soon(page, fn, arg, ms = 30000) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: ms, polling: 250 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 try {
   const alpha = await devToken('alpha');

@@ -99,6 +99,21 @@ impl Place {
         let k = self.band as f64;
         (k * h, (k + 1.0) * h)
     }
+
+    /// The corners of the place's H3 cell, in order around it (what the
+    /// owner draws for a decoded match); `None` if `cell` is not an H3 index.
+    ///
+    /// ```
+    /// use blind::Place;
+    /// let place = Place { cell: 0x8928308280fffff, slot: 0, band: 0 };
+    /// assert_eq!(place.cell_outline().map(|c| c.len()), Some(6));
+    /// assert!(Place { cell: 7, ..place }.cell_outline().is_none());
+    /// ```
+    #[must_use]
+    pub fn cell_outline(&self) -> Option<Vec<geom::LatLng>> {
+        let cell = h3o::CellIndex::try_from(self.cell).ok()?;
+        cell.boundary().iter().map(|v| geom::LatLng::new(v.lat(), v.lng()).ok()).collect()
+    }
 }
 
 /// Domain separation tag, fixed length, first in every PRF input.

@@ -3,7 +3,6 @@
 //! stay in its data directory; the server only ever gets public keys, sealed
 //! envelopes and tokens.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -13,10 +12,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use blind::keys::{Envelope, EnvelopeContext, Member, PartyPublicKey, PartySecretKey};
 use blind::{BlindOperation, Epoch, LineKey, LinePolicy, Place, PolicyParams, Token};
 use clap::Subcommand;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::blind_pins::Pins;
+use crate::blind_record::Record;
 use crate::client::{Client, Conn, block_on};
 use crate::geojson_intent;
 use crate::output::{Format, Table, field};
@@ -118,6 +117,14 @@ pub enum BlindCmd {
         /// The line whose members' keys authenticate the senders.
         #[arg(long)]
         line: String,
+    },
+    /// Open this party's own map of its blind operations and decoded matches
+    /// in a browser: a loopback server with the web map that decodes here and
+    /// passes every other request to the service.
+    Map {
+        /// Loopback address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
     },
     /// End one of this party's blind operations.
     End {
@@ -289,32 +296,6 @@ fn volumes(file: &Path) -> anyhow::Result<(Vec<geom::Volume4D>, geom::Time, geom
     Ok((out, start, end))
 }
 
-/// The owner-side record of an operation: the policy its tokens were made
-/// under and which token stands for which place (cell, slot, band).
-#[derive(Debug, Serialize, Deserialize)]
-struct Origins {
-    policy: PolicyParams,
-    places: BTreeMap<String, [i64; 3]>,
-}
-
-fn save_origins(data: &DataDirArg, id: &str, policy: &LinePolicy, op: &BlindOperation) -> anyhow::Result<()> {
-    let dir = data.resolve().file(OPS_DIR);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let places = op
-        .tokens()
-        .iter()
-        .filter_map(|t| op.decode(t).map(|p| (hex(&t.0), [p.cell as i64, p.slot, p.band])))
-        .collect();
-    let origins = Origins { policy: policy.params(), places };
-    write_private(&dir.join(format!("{id}.json")), &serde_json::to_string(&origins)?, true)
-}
-
-fn load_origins(data: &DataDirArg, id: &str) -> Option<(LinePolicy, BTreeMap<String, [i64; 3]>)> {
-    let text = std::fs::read_to_string(data.resolve().file(OPS_DIR).join(format!("{id}.json"))).ok()?;
-    let o: Origins = serde_json::from_str(&text).ok()?;
-    Some((LinePolicy::new(o.policy).ok()?, o.places))
-}
-
 fn describe(p: &Place, policy: &LinePolicy) -> (String, String, String) {
     let (s, e) = p.slot_bounds(policy);
     let (lo, hi) = p.band_bounds(policy);
@@ -360,7 +341,7 @@ async fn file_op(
     }
     let v = reply.ok(&format!("filing {}", file.display()))?;
     let id = field(&v, "id");
-    save_origins(data, &id, &policy, &op)?;
+    Record::new(&policy, &op, &vols).save(data, &id)?;
     format.print(&v, |v| {
         println!(
             "{} blind operation {id} (OVN {}) on line {line}: {} tokens ({} real), {} match(es)",
@@ -375,7 +356,7 @@ async fn file_op(
 }
 
 /// The party a bearer token speaks for (its `sub`; the server checks the signature).
-fn token_sub(conn: &Conn) -> anyhow::Result<String> {
+pub(crate) fn token_sub(conn: &Conn) -> anyhow::Result<String> {
     let token = conn.token.as_deref().context("a token is needed (--token or DECONF_TOKEN)")?;
     let payload = token.split('.').nth(1).context("the token is not a JWT")?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -397,6 +378,9 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
         println!("blind key in {}; public key fingerprint {}", path.display(), secret.public().fingerprint());
         return Ok(());
     }
+    if let BlindCmd::Map { listen } = cmd {
+        return crate::blind_map::run(conn, data, listen);
+    }
     let mut pins = Pins::open(data)?;
     if let BlindCmd::Pins = cmd {
         let mut t = Table::new(&["PARTY", "FINGERPRINT"]);
@@ -413,7 +397,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
     block_on(async move {
         let c = conn.client()?;
         match cmd {
-            BlindCmd::Keygen { .. } | BlindCmd::Pins => {}
+            BlindCmd::Keygen { .. } | BlindCmd::Pins | BlindCmd::Map { .. } => {}
             BlindCmd::Trust { party, fingerprint, line } => {
                 let state = line_state(&c, &line).await?;
                 let member =
@@ -549,15 +533,13 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 format.print(&v, |v| {
                     let mut t = Table::new(&["OPERATION", "OTHER", "PARTY", "CELL", "SLOT", "BAND"]);
                     for m in v["matches"].as_array().into_iter().flatten() {
-                        let origins = load_origins(data, &field(m, "operation"));
+                        let record = Record::load(data, &field(m, "operation"));
                         for tok in m["my_tokens"].as_array().into_iter().flatten() {
-                            let place = origins.as_ref().and_then(|(policy, places)| {
-                                places.get(tok.as_str().unwrap_or_default()).map(|p| (policy, p))
+                            let place = record.as_ref().and_then(|r| {
+                                r.place(tok.as_str().unwrap_or_default()).map(|p| (r.policy(), p))
                             });
                             let (cell, slot, band) = match place {
-                                Some((policy, &[cell, slot, band])) => {
-                                    describe(&Place { cell: cell as u64, slot, band }, policy)
-                                }
+                                Some((policy, place)) => describe(&place, &policy),
                                 None => ("(not filed here)".into(), "-".into(), "-".into()),
                             };
                             t.row(vec![

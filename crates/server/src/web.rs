@@ -84,6 +84,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("app/live.js", "app/live.js", JS),
     asset!("app/hotline.js", "app/hotline.js", JS),
     asset!("app/notices.js", "app/notices.js", JS),
+    asset!("app/blind.js", "app/blind.js", JS),
     asset!("app/docs.js", "app/docs.js", JS),
     asset!("app/docs.css", "app/docs.css", CSS),
     asset!("docs/swagger-ui-bundle.js", "dist/docs/swagger-ui-bundle.js", JS),

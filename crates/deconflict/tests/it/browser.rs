@@ -1,7 +1,7 @@
 //! The web map in a real headless Chromium: starts `deconflict serve --dev`
-//! (or `deconflict demo`) on a loopback port and runs `web/test/browser.mjs`
-//! (or `web/test/demo.mjs`), driving Chromium with playwright-core, against
-//! it. Screenshots go to `target/tmp/browser/`. Without node, Chromium or
+//! (or `deconflict demo`, or a server and a party's `deconflict blind map`)
+//! on loopback ports and runs `web/test/browser.mjs` (or `demo.mjs`, or
+//! `blindmap.mjs`), driving Chromium with playwright-core, against it. Screenshots go to `target/tmp/browser/`. Without node, Chromium or
 //! `web/node_modules` it prints "skipped", except under CI=true, where it fails.
 
 use std::io::BufRead as _;
@@ -37,13 +37,16 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     Some((web, chromium))
 }
 
-/// Runs `web/test/SCRIPT` against `base`; fails unless every check passed.
-fn run_script(web: &Path, chromium: &Path, script: &str, base: &str) {
+/// Runs `web/test/SCRIPT` against `base` (and the `others` servers, with
+/// `env`); fails unless every check passed.
+fn run_script(web: &Path, chromium: &Path, script: &str, base: &str, others: &[&str], env: &[(&str, &str)]) {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     let out = Command::new("node")
         .arg(web.join("test").join(script))
         .arg(base)
         .arg(&shots)
+        .args(others)
+        .envs(env.iter().copied())
         .env("CHROMIUM", chromium)
         .output()
         .unwrap();
@@ -58,7 +61,7 @@ fn the_web_map_in_headless_chromium() {
     let Some((web, chromium)) = tools() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), free_port());
-    run_script(&web, &chromium, "browser.mjs", &server.base);
+    run_script(&web, &chromium, "browser.mjs", &server.base, &[], &[]);
 }
 
 /// Kills the demo when the test ends, passed or not.
@@ -89,7 +92,22 @@ fn the_demo_picture_in_headless_chromium() {
     let base = base.expect("the demo says where its server runs");
     assert_eq!(base, format!("http://{listen}"));
     // The reader stays open until the demo is killed, so it never writes to a closed pipe.
-    run_script(&web, &chromium, "demo.mjs", &base);
+    run_script(&web, &chromium, "demo.mjs", &base, &[], &[]);
     drop(demo);
     drop(lines);
+}
+
+#[test]
+fn the_local_blind_map_in_headless_chromium() {
+    let Some((web, chromium)) = tools() else { return };
+    let scene = super::blind_map::scene();
+    let map = super::blind_map::start_map(&scene);
+    let (lat, lng) = super::blind_map::ALPHA_AT;
+    let at = format!("{lat},{lng}");
+    let env = [
+        ("BLIND_ALPHA_OP", &*scene.alpha_op),
+        ("BLIND_BRAVO_OP", &*scene.bravo_op),
+        ("BLIND_ALPHA_AT", &*at),
+    ];
+    run_script(&web, &chromium, "blindmap.mjs", &scene.server.base, &[&map.base], &env);
 }

@@ -13,6 +13,7 @@ mod backends;
 mod backup;
 mod bench_pg;
 mod blind_cli;
+mod blind_map;
 mod browser;
 mod deploy;
 mod docs;
@@ -251,6 +252,11 @@ fn intents(conn: &[&str], lat: &str, lng: &str) -> Vec<serde_json::Value> {
 }
 
 fn fetch(url: &str, token: Option<&str>) -> String {
+    fetch_status(url, token).1
+}
+
+/// `GET url` with an optional bearer token: the status and the body.
+fn fetch_status(url: &str, token: Option<&str>) -> (u16, String) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         server::net::tls::install_crypto_provider();
@@ -258,7 +264,8 @@ fn fetch(url: &str, token: Option<&str>) -> String {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        req.send().await.unwrap().text().await.unwrap()
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
     })
 }
 

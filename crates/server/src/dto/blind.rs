@@ -239,7 +239,7 @@ impl BlindFileDto {
 }
 
 /// One match as the caller sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlindMatchDto {
     /// The caller's operation (empty in a refusal: nothing was filed).
     pub operation: String,
@@ -266,14 +266,14 @@ impl From<&BlindMatchView> for BlindMatchDto {
 }
 
 /// `GET /v1/blind/matches`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlindMatchesDto {
     /// The matches of the caller's operations.
     pub matches: Vec<BlindMatchDto>,
 }
 
 /// A blind operation as its owner sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlindOperationDto {
     /// Its id.
     pub id: String,
@@ -320,7 +320,7 @@ impl BlindOperationDto {
 }
 
 /// `GET /v1/blind/operations`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlindOperationsDto {
     /// The caller's blind operations.
     pub operations: Vec<BlindOperationDto>,
