@@ -27,10 +27,12 @@ function short(id) {
   return (id || '').slice(0, 8);
 }
 
-// Whether /local/blind answers on this origin: only the local map has it.
+// Whether this origin is a local map, and its decoded view if it answered.
+// Only a 404 means the service: any other answer (an error included) keeps
+// the page in local mode, so a passing failure never turns view queries on.
 export async function probeLocal() {
   const r = await call('GET', '/local/blind');
-  return r.ok ? r.body : null;
+  return { local: r.status !== 404, view: r.ok ? r.body : null, error: r.ok ? null : describe(r) };
 }
 
 // The decoded view as GeoJSON: own operations' volumes and matched cells.
@@ -61,10 +63,11 @@ function placeText(p) {
 }
 
 export class Blind {
-  constructor(map, els, local) {
+  constructor(map, els, probe) {
     this.map = map;
     this.els = els; // { ops, matches, status, legend }
-    this.local = local; // the first /local/blind answer, or null
+    this.isLocal = probe.local; // served by `deconflict blind map`
+    this.local = probe.view; // the last /local/blind answer, or null
     this.ops = [];
     this.matches = [];
     map.addSource('blind-local', { type: 'geojson', data: EMPTY });
@@ -88,11 +91,13 @@ export class Blind {
     if (failed) { this.status(`blind: ${describe(failed)}`, true); return describe(failed); }
     this.ops = ops.body.operations || [];
     this.matches = matches.body.matches || [];
-    if (this.local) {
+    if (this.isLocal) {
       const view = await call('GET', '/local/blind');
       if (!view.ok) { this.status(`decoding here: ${describe(view)}`, true); return describe(view); }
+      const first = !this.local;
       this.local = view.body;
       this.draw();
+      if (first) this.renderLegend();
     }
     this.render();
     return null;
@@ -125,14 +130,15 @@ export class Blind {
       li.append(text);
       list.append(li);
     };
-    if (this.local) {
+    if (this.isLocal) {
       add('your blind operation, from your records', BLIND_COLOUR, true);
       add('matched cell', CONFLICT_COLOUR, false);
-      add(`decoded locally by your own deconflict binary from ${this.local.party}'s data; the service never sees these places`);
+      const whose = this.local ? ` from ${this.local.party}'s data` : '';
+      add(`decoded locally by your own deconflict binary${whose}; the service never sees these places`);
     } else {
       add('no places: the service does not know where blind operations are; `deconflict blind map` shows yours, decoded locally');
     }
-    list.dataset.local = String(Boolean(this.local));
+    list.dataset.local = String(this.isLocal);
   }
 
   render() {
@@ -159,7 +165,7 @@ export class Blind {
       }
       return li;
     }));
-    const where = this.local ? 'decoded here' : 'places not shown';
+    const where = this.isLocal ? 'decoded here' : 'places not shown';
     this.status(`${this.ops.length} blind operation(s), ${this.matches.length} match(es); ${where}`);
   }
 }

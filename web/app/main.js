@@ -27,7 +27,7 @@ function status(el, text, error = false) {
 
 const app = {
   map: null, ops: [], timeAt: null, selected: null, conflictIds: new Set(), conflictLabels: [],
-  pending: null, drawing: null, loads: 0, localView: null,
+  pending: null, drawing: null, loads: 0, probe: null,
   els: { conflict: $('conflict'), conflictList: $('conflict-list') },
   ringOf: outlineRing,
   refilter() {
@@ -48,7 +48,7 @@ function choose(id) {
 async function refresh() {
   const area = operations.queryArea(app.map);
   $('area-note').textContent = `Showing what lies within ${(area.radiusM / 1000).toFixed(1)} km of ${area.center.lat.toFixed(4)}, ${area.center.lng.toFixed(4)}.`
-    + (app.localView ? ' Local map: moving the map does not ask the service what lies there (that would tell it where you look); "Load operations here" does.' : '');
+    + (app.probe?.local ? ' Local map: moving the map does not ask the service what lies there (that would tell it where you look); "Load operations here" does.' : '');
   const [opsError, cError] = await Promise.all([
     operations.load(app),
     constraints.load(area, $('constraints-list')),
@@ -186,7 +186,7 @@ function startMap() {
     });
     // The local map asks the service about the view only when told to: the
     // view would show it where the party's blind operations are.
-    if (app.localView) $('load-here').hidden = false;
+    if (app.probe.local) $('load-here').hidden = false;
     else app.map.on('moveend', refresh);
     await refresh();
     fitToOperations();
@@ -240,7 +240,7 @@ function startLive() {
     const error = await app.live.loadTracks();
     if (error) status($('tracks-status'), error, true);
   };
-  app.blind = new Blind(app.map, { ops: $('blind-ops'), matches: $('blind-matches'), status: $('blind-status'), legend: $('blind-legend') }, app.localView);
+  app.blind = new Blind(app.map, { ops: $('blind-ops'), matches: $('blind-matches'), status: $('blind-status'), legend: $('blind-legend') }, app.probe);
   const coord = () => Promise.all([app.hotline.load(), notices.load($('notices-list'), $('notices-status')), app.blind.load()]);
   // Once: frame the operations together with the own tracks and the conflicts
   // (on the local map, the own blind operations too).
@@ -286,7 +286,7 @@ async function signedIn() {
   $('signout').hidden = false;
   $('work').hidden = false;
   // Only `deconflict blind map` (the party's own binary) answers this.
-  if (!app.map) app.localView = await probeLocal();
+  if (!app.map) app.probe = await probeLocal();
   if (!app.map) startMap();
   return null;
 }

@@ -4,8 +4,9 @@
 // BLIND_ALPHA_AT ("lat,lng" of alpha's) in the environment. Alpha's local map
 // draws alpha's blind operation and its decoded match cells and nothing of
 // bravo's; the page the service serves alpha lists the same operation and
-// match without any geometry; charlie sees nothing blind; and no request the
-// local page sends on to the service carries a place.
+// match without any geometry; charlie sees nothing blind; bravo on alpha's
+// local map decodes nothing; and no request the local page sends on to the
+// service carries a place.
 import { join } from 'node:path';
 import { start } from './harness.mjs';
 
@@ -100,6 +101,13 @@ try {
   check('charlie sees no blind operation and no match', await soon(pc, () => /^0 blind operation\(s\), 0 match\(es\)/.test(document.getElementById('blind-status').textContent)
     && document.querySelectorAll('#blind-ops li, #blind-matches li').length === 0), await pc.textContent('#blind-status'));
   check('no answer charlie\'s page got names alpha\'s or bravo\'s blind operation', !t.bodies.get(pc).some((b) => b.includes(ALPHA_OP) || b.includes(BRAVO_OP)));
+
+  // ---- bravo on alpha's local map: refused the decode, still in local mode
+  const pb = await t.openPage('bravo-local', (status, url) => status === 403 && url.endsWith('/local/blind'));
+  await signIn(pb, 'bravo', local);
+  check('bravo on alpha\'s local map is refused the decode and nothing is drawn', await soon(pb, () => /decodes for alpha only/.test(document.getElementById('blind-status').textContent)
+    && document.getElementById('blind-legend').dataset.local === 'true' && !document.getElementById('load-here').hidden
+    && window.deconflict.map.querySourceFeatures('blind-local').length === 0), await pb.textContent('#blind-status'));
 
   // ---- what the local page sent on to the service
   const onward = passedOn(sentLocal, local);

@@ -75,6 +75,9 @@ struct Local {
     data: DataDirArg,
     /// The party whose records these are (the `sub` of the map's token).
     party: String,
+    /// The `Host` values that name this server (`127.0.0.1:8700`,
+    /// `localhost:8700`); others are refused.
+    hosts: Vec<String>,
 }
 
 /// Runs the local map on `listen` until the process is stopped.
@@ -93,21 +96,22 @@ pub fn run(conn: &Conn, data: &DataDirArg, listen: SocketAddr) -> anyhow::Result
     let client = conn.client()?;
     let http = server::net::tls::http_client(conn.ca_file.as_deref(), UPSTREAM_SPAN)
         .context("building the HTTP client")?;
-    let local = Arc::new(Local {
-        upstream: conn.server.trim_end_matches('/').to_owned(),
-        http,
-        data: DataDirArg { data_dir: data.data_dir.clone() },
-        party,
-    });
     block_on(async move {
         let ops: BlindOperationsDto = serde_json::from_value(
             client.get("/v1/blind/operations").await?.ok("the blind operations of the map's token")?,
         )
         .context("the service's list of blind operations is not readable")?;
-        let recorded = ops.operations.iter().filter(|o| Record::load(&local.data, &o.id).is_some()).count();
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        let local = Arc::new(Local {
+            upstream: conn.server.trim_end_matches('/').to_owned(),
+            http,
+            data: DataDirArg { data_dir: data.data_dir.clone() },
+            party,
+            hosts: vec![addr.to_string(), format!("localhost:{}", addr.port())],
+        });
+        let recorded = ops.operations.iter().filter(|o| Record::load(&local.data, &o.id).is_some()).count();
         println!(
             "local blind map of {} on http://{addr}/ ({} blind operation(s), {recorded} recorded in {}); \
              other requests go to {}; sign in with your token",
@@ -131,7 +135,22 @@ fn router(local: Arc<Local>) -> Router {
         .route("/local/blind", get(local_blind))
         .route("/local/{*path}", get(no_local))
         .fallback(proxy)
+        .layer(axum::middleware::from_fn_with_state(local.clone(), own_host))
         .with_state(local)
+}
+
+/// Refuses a request whose `Host` does not name this server: a page of
+/// another site whose name was pointed at 127.0.0.1 (DNS rebinding) cannot
+/// use the map, nor reach the service through it.
+async fn own_host(State(local): State<Arc<Local>>, req: Request, next: axum::middleware::Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    if local.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return next.run(req).await;
+    }
+    error(
+        StatusCode::MISDIRECTED_REQUEST,
+        format!("the local blind map answers only as http://{}/, not as {host:?}", local.hosts[0]),
+    )
 }
 
 /// A JSON error answer with the page's security headers.

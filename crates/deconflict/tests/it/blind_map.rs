@@ -160,6 +160,21 @@ fn the_local_map_decodes_for_its_party_only_and_passes_the_rest_on() {
         assert!(hi - lo == 50.0 && lo < 215.0 && hi > 85.0, "{p}");
     }
 
+    // Another site's name pointed at loopback gets nothing, not even the service.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) = rt.block_on(async {
+        let resp = reqwest::Client::new()
+            .get(format!("{}/v1/blind/operations", map.base))
+            .header("host", "rebound.example:8700")
+            .bearer_auth(&scene.alpha)
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    });
+    assert_eq!(status, 421, "{body}");
+    assert!(body.contains("answers only as http://127.0.0.1:"), "{body}");
+
     // Other requests go to the service as they came, with the caller's token.
     let through = get(&format!("{}/v1/blind/operations", map.base), Some(&scene.alpha));
     let direct = get(&format!("{}/v1/blind/operations", scene.server.base), Some(&scene.alpha));
@@ -170,7 +185,6 @@ fn the_local_map_decodes_for_its_party_only_and_passes_the_rest_on() {
     assert!(body["message"].as_str().unwrap().contains("/v1/no-such-route"), "{body}");
 
     // The event stream is streamed through: an event after connecting arrives.
-    let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let mut resp = reqwest::Client::new()
             .get(format!("{}/v1/events/stream", map.base))
