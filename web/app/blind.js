@@ -12,7 +12,7 @@
 import { call, describe } from './api.js';
 import { BLIND_COLOUR, CONFLICT_COLOUR } from './palette.js';
 import { closedRing, outlineRing } from './shapes.js';
-import { formatUtc } from './time.js';
+import { formatUtc, parseTime } from './time.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -41,13 +41,14 @@ export function localFeatures(view) {
   for (const op of view?.operations || []) {
     for (const v of op.volumes || []) {
       const ring = outlineRing(v.volume);
-      if (ring) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: { kind: 'operation', id: op.id } });
+      const props = { kind: 'operation', id: op.id, start: parseTime(v.time_start), end: parseTime(v.time_end) };
+      if (ring) features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] }, properties: props });
     }
   }
   for (const m of view?.matches || []) {
     for (const p of m.places || []) {
       features.push({ type: 'Feature', geometry: { type: 'Polygon', coordinates: [closedRing(p.outline)] },
-        properties: { kind: 'cell', id: m.operation, other: m.other_operation, cell: p.cell } });
+        properties: { kind: 'cell', id: m.operation, other: m.other_operation, cell: p.cell, start: parseTime(p.time_start), end: parseTime(p.time_end) } });
     }
   }
   return { type: 'FeatureCollection', features };
@@ -71,6 +72,7 @@ export class Blind {
     this.ops = [];
     this.matches = [];
     map.addSource('blind-local', { type: 'geojson', data: EMPTY });
+    this.layers = { 'blind-cells-fill': 'cell', 'blind-cells-line': 'cell', 'blind-ops-fill': 'operation', 'blind-ops-line': 'operation' };
     // Matched cells under the operation, so its dashed outline stays visible.
     map.addLayer({ id: 'blind-cells-fill', type: 'fill', source: 'blind-local', filter: ['==', ['get', 'kind'], 'cell'],
       paint: { 'fill-color': CONFLICT_COLOUR, 'fill-opacity': 0.45 } });
@@ -101,6 +103,12 @@ export class Blind {
     }
     this.render();
     return null;
+  }
+
+  // Shows only what is active at `at` (ms), or everything when null, as the time slider says.
+  applyTime(at) {
+    const time = at == null ? true : ['all', ['<=', ['get', 'start'], at], ['>', ['get', 'end'], at]];
+    for (const [id, kind] of Object.entries(this.layers)) this.map.setFilter(id, ['all', ['==', ['get', 'kind'], kind], time]);
   }
 
   draw() {

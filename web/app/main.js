@@ -33,6 +33,7 @@ const app = {
   refilter() {
     if (!app.map || !app.map.getSource('operations')) return;
     operations.applyFilters(app);
+    if (app.blind) app.blind.applyTime(app.timeAt);
     operations.renderList(app, $('ops-list'), choose);
   },
 };

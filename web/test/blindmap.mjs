@@ -78,6 +78,16 @@ try {
   const drawn = await pl.evaluate(() => window.deconflict.map.querySourceFeatures('blind-local').map((f) => f.properties));
   check('everything drawn blind is alpha\'s own operation or its decoded cells, none of bravo\'s', drawn.length > 0
     && drawn.every((p) => p.id === ALPHA_OP) && drawn.some((p) => p.kind === 'cell') && !drawn.some((p) => p.kind === 'operation' && p.id === BRAVO_OP), JSON.stringify(drawn));
+  // The time slider hides blind shapes outside the chosen moment, like the operations.
+  await pl.evaluate(() => { window.deconflict.timeAt = Date.parse('2031-03-01T10:00:00Z'); window.deconflict.refilter(); });
+  check('at a moment after the operation nothing blind is drawn', await soon(pl, () => window.deconflict.map.queryRenderedFeatures({ layers: ['blind-ops-fill', 'blind-cells-fill'] }).length === 0));
+  await pl.evaluate(() => { window.deconflict.timeAt = Date.parse('2031-03-01T08:12:00Z'); window.deconflict.refilter(); });
+  check('at a moment inside it the operation and the cells of that slot are drawn', await soon(pl, () => {
+    const m = window.deconflict.map;
+    const cells = m.queryRenderedFeatures({ layers: ['blind-cells-fill'] });
+    return m.queryRenderedFeatures({ layers: ['blind-ops-fill'] }).length > 0 && cells.length > 0 && cells.every((f) => f.properties.start <= Date.parse('2031-03-01T08:12:00Z'));
+  }));
+  await pl.evaluate(() => { window.deconflict.timeAt = null; window.deconflict.refilter(); });
   const cells = await pl.evaluate(() => window.deconflict.blind.local.matches.flatMap((m) => m.places.map((p) => p.cell)));
   check('the local view decoded at least one cell', cells.length > 0, JSON.stringify(cells));
   await pl.screenshot({ path: join(shots, 'blind-map-alpha-local.png') });

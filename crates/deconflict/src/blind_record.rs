@@ -80,3 +80,70 @@ impl Record {
         &self.volumes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use blind::{Epoch, LineKey};
+    use geom::{AltitudeRange, Circle, Footprint, LatLng, Time, TimeWindow, Volume4D};
+
+    use super::*;
+
+    fn volume() -> Volume4D {
+        Volume4D::new(
+            Footprint::Circle(Circle::new(LatLng::new(47.3769, 8.5417).unwrap(), 200.0).unwrap()),
+            AltitudeRange::new(100.0, 200.0).unwrap(),
+            TimeWindow::new(Time::from_micros(0), Time::from_micros(600_000_000)).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_record_keeps_the_places_and_volumes_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDirArg { data_dir: Some(dir.path().to_owned()) };
+        let policy = LinePolicy::default();
+        let op =
+            BlindOperation::new(&LineKey::new([7; 32]), Epoch(1), &policy, &[volume()], &mut rand::rng())
+                .unwrap();
+        Record::new(&policy, &op, &[volume()]).save(&data, "0193-ab").unwrap();
+        let back = Record::load(&data, "0193-ab").unwrap();
+        assert_eq!(back.policy(), policy);
+        assert_eq!(back.volumes(), &[Volume4dDto::from_volume(&volume())]);
+        let decoded = op.tokens().iter().filter(|t| back.place(&hex(&t.0)) == op.decode(t)).count();
+        assert_eq!(decoded, op.tokens().len(), "every token decodes as the operation does (padding to none)");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = dir.path().join(OPS_DIR).join("0193-ab.json");
+            assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn an_id_that_is_not_a_plain_name_reads_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDirArg { data_dir: Some(dir.path().join("d")) };
+        let policy = serde_json::to_string(&LinePolicy::default().params()).unwrap();
+        let record = format!(r#"{{"policy": {policy}, "places": {{}}}}"#);
+        std::fs::create_dir_all(dir.path().join("d").join(OPS_DIR)).unwrap();
+        std::fs::write(dir.path().join("d").join("outside.json"), &record).unwrap();
+        std::fs::write(dir.path().join("d").join(OPS_DIR).join("inside.json"), &record).unwrap();
+        assert!(Record::load(&data, "inside").is_some(), "the control: a plain name reads");
+        assert!(Record::load(&data, "../outside").is_none());
+        assert!(Record::load(&data, "").is_none());
+    }
+
+    #[test]
+    fn a_record_written_before_volumes_were_kept_still_decodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDirArg { data_dir: Some(dir.path().to_owned()) };
+        let policy = serde_json::to_string(&LinePolicy::default().params()).unwrap();
+        let text = format!(r#"{{"policy": {policy}, "places": {{"ab": [617700169958293503, 5, 2]}}}}"#);
+        std::fs::create_dir_all(dir.path().join(OPS_DIR)).unwrap();
+        std::fs::write(dir.path().join(OPS_DIR).join("old.json"), text).unwrap();
+        let r = Record::load(&data, "old").unwrap();
+        assert!(r.volumes().is_empty());
+        assert_eq!(r.place("ab"), Some(Place { cell: 617_700_169_958_293_503, slot: 5, band: 2 }));
+        assert_eq!(r.place("cd"), None);
+    }
+}
