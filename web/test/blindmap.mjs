@@ -115,7 +115,8 @@ try {
   // ---- bravo on alpha's local map: refused the decode, still in local mode
   const pb = await t.openPage('bravo-local', (status, url) => status === 403 && url.endsWith('/local/blind'));
   await signIn(pb, 'bravo', local);
-  check('bravo on alpha\'s local map is refused the decode and nothing is drawn', await soon(pb, () => /decodes for alpha only/.test(document.getElementById('blind-status').textContent)
+  check('bravo on alpha\'s local map is refused the decode and nothing is drawn', await soon(pb, () => /signed in as bravo/.test(document.getElementById('whoami').textContent)
+    && /decodes for alpha only/.test(document.getElementById('blind-status').textContent)
     && document.getElementById('blind-legend').dataset.local === 'true' && !document.getElementById('load-here').hidden
     && window.deconflict.map.querySourceFeatures('blind-local').length === 0), await pb.textContent('#blind-status'));
 

@@ -96,7 +96,12 @@ export async function start(script) {
     await page.locator('#dev-row').waitFor({ state: 'visible' });
     await page.fill('#dev-party', party);
     await page.click('#dev-fetch');
-    await page.waitForFunction(() => document.getElementById('token').value.split('.').length === 3);
+    // The box already holds the token fetched for the default party on load:
+    // wait for the one of `party`, not just any token.
+    await page.waitForFunction((p) => {
+      const payload = document.getElementById('token').value.split('.')[1] || '';
+      try { return JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))).sub === p; } catch { return false; }
+    }, party);
     await page.click('#signin');
     await t.waitLoads(page, 1);
     await page.waitForFunction(() => window.deconflict.map.loaded());
