@@ -209,7 +209,8 @@ pub(crate) struct Ent {
     pub hiz: f32,
     pub id: u32,
     /// Bit `a` set when the box starts in this entry's cell along axis `a`
-    /// (always for an axis the grid does not cut).
+    /// (always for an axis the grid does not cut); in the level tracks'
+    /// groups ([`levels`]), bit 0 alone: the box starts in this stripe.
     pub own: u8,
 }
 
