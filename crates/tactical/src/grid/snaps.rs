@@ -37,9 +37,6 @@ pub(crate) struct Snaps {
     /// How far a box reaches from the position at the middle of the
     /// slice (m).
     reach: f32,
-    /// While building: the group of each level track (by position in the
-    /// level list), computed once.
-    group: Vec<u32>,
 }
 
 impl Snaps {
@@ -86,9 +83,9 @@ impl Snaps {
         let groups = self.buckets * self.nx * self.ny;
         self.start.reserve_exact(groups + 1);
         self.start.resize(groups + 1, 0);
-        let mut group = std::mem::take(&mut self.group);
-        group.clear();
-        group.reserve_exact(level.len());
+        // The group of each level track (by position in the level list),
+        // computed once; freed when built (large scans keep their peak).
+        let mut group = Vec::with_capacity(level.len());
         for (&i, &bucket) in level.iter().zip(&levels.bucket) {
             let f = &kf[i as usize];
             let (cx, cy) = self.cell(f.q[0] + f.v[0] * mid, f.q[1] + f.v[1] * mid);
@@ -113,7 +110,6 @@ impl Snaps {
             self.start[g] = self.start[g - 1];
         }
         self.start[0] = 0;
-        self.group = group;
     }
 
     #[inline]
