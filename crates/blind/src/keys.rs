@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
-use crate::{Epoch, LineKey};
+use crate::{Epoch, LineKey, LinePolicy};
 
 /// Why a key or an envelope was refused.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -139,7 +139,7 @@ fn fixed<const N: usize>(what: &'static str, bytes: &[u8]) -> Result<[u8; N], Ke
 
 /// What an envelope is for; bound into it as associated data, so it opens
 /// only under the same context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EnvelopeContext<'a> {
     /// The line.
     pub line: &'a str,
@@ -149,6 +149,11 @@ pub struct EnvelopeContext<'a> {
     pub sender: &'a str,
     /// The party it is sealed to.
     pub recipient: &'a str,
+    /// The line policy the epoch's tokens are made with (a line key's
+    /// envelope binds it, by [`LinePolicy::digest`], so every member that
+    /// opens the key also agrees on the grid and the limits; `None` for
+    /// sealed geometry).
+    pub policy: Option<&'a LinePolicy>,
 }
 
 impl EnvelopeContext<'_> {
@@ -160,6 +165,13 @@ impl EnvelopeContext<'_> {
             out.extend_from_slice(s.as_bytes());
         }
         out.extend_from_slice(&self.epoch.0.to_be_bytes());
+        match self.policy {
+            Some(p) => {
+                out.push(1);
+                out.extend_from_slice(&p.digest());
+            }
+            None => out.push(0),
+        }
         out
     }
 }
@@ -368,9 +380,9 @@ pub struct Rotation {
     pub envelopes: Vec<(String, Envelope)>,
 }
 
-/// A fresh line key for `epoch`, sealed by `sender` (named `sender_name`) to
-/// every one of `members` (the sender among them if it wants its own copy
-/// kept by the relay). Revocation is a rotation without the removed party:
+/// A fresh line key for `epoch` and its `policy`, sealed by `sender` (named
+/// `sender_name`) to every one of `members` (the sender among them if it
+/// wants its own copy kept by the relay). Revocation is a rotation without the removed party:
 /// it gets no envelope, and tokens of the new epoch never match tokens it
 /// can compute with an old key (the epoch and key are in every token).
 ///
@@ -379,6 +391,7 @@ pub struct Rotation {
 pub fn rotate(
     line: &str,
     epoch: Epoch,
+    policy: &LinePolicy,
     sender_name: &str,
     sender: &PartySecretKey,
     members: &[Member],
@@ -396,7 +409,13 @@ pub fn rotate(
     let envelopes = members
         .iter()
         .map(|m| {
-            let ctx = EnvelopeContext { line, epoch, sender: sender_name, recipient: &m.name };
+            let ctx = EnvelopeContext {
+                line,
+                epoch,
+                sender: sender_name,
+                recipient: &m.name,
+                policy: Some(policy),
+            };
             Ok((m.name.clone(), seal(&key, &ctx, sender, &m.key, rng)?))
         })
         .collect::<Result<_, KeyError>>()?;

@@ -1,12 +1,16 @@
 //! A line's token parameters.
 
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
 use crate::BlindError;
 
 /// The parameters every party on a line uses to compute its tokens. Both
 /// sides of a comparison must use the same policy: the grid (resolution,
 /// slot, band) is bound into every token, so tokens of different grids never
 /// match, and the buffers are split half on each side (see the crate docs).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyParams {
     /// H3 resolution of the cells (0–15).
     pub cell_resolution: u8,
@@ -110,5 +114,27 @@ impl LinePolicy {
     #[must_use]
     pub const fn params(&self) -> PolicyParams {
         self.0
+    }
+
+    /// SHA-256 of every parameter in a fixed encoding: what a line key's
+    /// envelopes bind (see [`crate::keys::EnvelopeContext`]), so a relay
+    /// cannot hand one member another policy than the one the key was
+    /// sealed with.
+    #[must_use]
+    pub fn digest(&self) -> [u8; 32] {
+        let p = &self.0;
+        let mut h = Sha256::new();
+        h.update(b"deconflict/blind/policy/1");
+        h.update([p.cell_resolution]);
+        h.update(p.slot_micros.to_be_bytes());
+        for v in [p.band_m, p.buffer_h_m, p.buffer_v_m] {
+            h.update(v.to_bits().to_be_bytes());
+        }
+        h.update(p.buffer_t_micros.to_be_bytes());
+        h.update(p.max_area_m2.to_bits().to_be_bytes());
+        for n in [p.max_tokens, p.min_tokens] {
+            h.update((n as u64).to_be_bytes());
+        }
+        h.finalize().into()
     }
 }

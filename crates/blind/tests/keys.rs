@@ -16,7 +16,18 @@ fn party(seed: u64) -> PartySecretKey {
 }
 
 fn ctx<'a>(line: &'a str, epoch: u64, sender: &'a str, recipient: &'a str) -> EnvelopeContext<'a> {
-    EnvelopeContext { line, epoch: Epoch(epoch), sender, recipient }
+    EnvelopeContext { line, epoch: Epoch(epoch), sender, recipient, policy: None }
+}
+
+/// The context of a line key's envelope under `policy`.
+fn keyed<'a>(
+    line: &'a str,
+    epoch: u64,
+    sender: &'a str,
+    recipient: &'a str,
+    policy: &'a LinePolicy,
+) -> EnvelopeContext<'a> {
+    EnvelopeContext { policy: Some(policy), ..ctx(line, epoch, sender, recipient) }
 }
 
 fn same(a: &LineKey, b: &LineKey) -> bool {
@@ -124,21 +135,25 @@ fn rotation_seals_a_fresh_key_to_each_current_member_only() {
         ps.iter().map(|(n, k)| Member { name: (*n).to_owned(), key: k.public() }).collect()
     };
     let mut rng = StdRng::seed_from_u64(5);
+    let p = LinePolicy::default();
     let all = members(&[("alpha", &alpha), ("bravo", &bravo), ("charlie", &charlie)]);
-    let e1 = rotate("l", Epoch(1), "alpha", &alpha, &all, &mut rng).unwrap();
+    let e1 = rotate("l", Epoch(1), &p, "alpha", &alpha, &all, &mut rng).unwrap();
     for (name, secret) in [("alpha", &alpha), ("bravo", &bravo), ("charlie", &charlie)] {
         let env = &e1.envelopes.iter().find(|(n, _)| n == name).unwrap().1;
-        assert!(same(&open(env, &ctx("l", 1, "alpha", name), secret, &alpha.public()).unwrap(), &e1.key));
+        assert!(same(
+            &open(env, &keyed("l", 1, "alpha", name, &p), secret, &alpha.public()).unwrap(),
+            &e1.key
+        ));
     }
     // Charlie is removed: epoch 2 has no envelope for it, and none of the
     // others' envelopes opens with its key.
     let kept = members(&[("alpha", &alpha), ("bravo", &bravo)]);
-    let e2 = rotate("l", Epoch(2), "bravo", &bravo, &kept, &mut rng).unwrap();
+    let e2 = rotate("l", Epoch(2), &p, "bravo", &bravo, &kept, &mut rng).unwrap();
     assert_eq!(e2.envelopes.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["alpha", "bravo"]);
     assert!(!same(&e1.key, &e2.key));
     for (name, env) in &e2.envelopes {
-        assert!(open(env, &ctx("l", 2, "bravo", name), &charlie, &bravo.public()).is_err());
-        assert!(open(env, &ctx("l", 2, "bravo", "charlie"), &charlie, &bravo.public()).is_err());
+        assert!(open(env, &keyed("l", 2, "bravo", name, &p), &charlie, &bravo.public()).is_err());
+        assert!(open(env, &keyed("l", 2, "bravo", "charlie", &p), &charlie, &bravo.public()).is_err());
     }
     // What charlie can still compute (epoch-1 tokens, or old-key tokens
     // labelled epoch 2) never matches the members' epoch-2 tokens for the
@@ -149,14 +164,43 @@ fn rotation_seals_a_fresh_key_to_each_current_member_only() {
     assert_eq!(matches(op(&e2.key, 2).tokens(), members_e2.tokens()).len(), members_e2.real_count());
 }
 
+/// A relay that shows a member another policy than the one the key was
+/// sealed with (a coarser grid, a larger maximum area, no padding) gets the
+/// envelope refused, so no member makes tokens under a policy the others
+/// did not agree to.
+#[test]
+fn a_key_opens_only_under_the_policy_it_was_sealed_with() {
+    let (alpha, bravo) = (party(1), party(2));
+    let sealed_with = LinePolicy::default();
+    let members = [Member { name: "bravo".into(), key: bravo.public() }];
+    let r = rotate("l", Epoch(1), &sealed_with, "alpha", &alpha, &members, &mut StdRng::seed_from_u64(6))
+        .unwrap();
+    let env = &r.envelopes[0].1;
+    let base = sealed_with.params();
+    for other in [
+        blind::PolicyParams { cell_resolution: 7, ..base },
+        blind::PolicyParams { max_area_m2: base.max_area_m2 * 2.0, ..base },
+        blind::PolicyParams { min_tokens: 1, ..base },
+        blind::PolicyParams { buffer_h_m: base.buffer_h_m + 1.0, ..base },
+    ] {
+        let other = LinePolicy::new(other).unwrap();
+        assert_ne!(other.digest(), sealed_with.digest());
+        assert!(open(env, &keyed("l", 1, "alpha", "bravo", &other), &bravo, &alpha.public()).is_err());
+    }
+    assert!(open(env, &ctx("l", 1, "alpha", "bravo"), &bravo, &alpha.public()).is_err(), "no policy");
+    let opened = open(env, &keyed("l", 1, "alpha", "bravo", &sealed_with), &bravo, &alpha.public()).unwrap();
+    assert!(same(&opened, &r.key));
+}
+
 #[test]
 fn rotation_refuses_empty_and_repeated_members() {
     let a = party(1);
     let mut rng = StdRng::seed_from_u64(1);
-    assert_eq!(rotate("l", Epoch(1), "a", &a, &[], &mut rng).unwrap_err(), KeyError::NoMembers);
+    let p = LinePolicy::default();
+    assert_eq!(rotate("l", Epoch(1), &p, "a", &a, &[], &mut rng).unwrap_err(), KeyError::NoMembers);
     let m = Member { name: "a".into(), key: a.public() };
     assert_eq!(
-        rotate("l", Epoch(1), "a", &a, &[m.clone(), m], &mut rng).unwrap_err(),
+        rotate("l", Epoch(1), &p, "a", &a, &[m.clone(), m], &mut rng).unwrap_err(),
         KeyError::DuplicateMember("a".into())
     );
 }

@@ -11,13 +11,16 @@
 //! of one party in areas far apart (which do not wait for each other) can
 //! overshoot a holding quota by at most the number of requests in flight —
 //! a quota bounds resources, it is not a safety rule. Rates (messages and reports per minute) are counted
-//! per replica in fixed one-minute windows.
+//! per replica in fixed one-minute windows ([`Rates`]). The blind filing
+//! rate, which bounds probing, is counted in the store over a sliding
+//! minute ([`RecentWrites`]), so every replica counts the same filings.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
 use geom::Time;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::EngineError;
 use crate::ids::PartyName;
@@ -209,10 +212,75 @@ impl Rates {
     }
 }
 
+/// A party's writes under one quota in the last minute, kept as a record
+/// in the store and changed in the write's own transaction: whichever
+/// replica takes the write, it counts against the same window, and a
+/// refused write adds nothing (its transaction rolls back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentWrites {
+    /// Instants of the writes of the last minute (µs since the epoch), oldest first.
+    at_us: Vec<i64>,
+}
+
+impl RecentWrites {
+    /// Counts one write of `party` at `now`, or refuses it with 429 when
+    /// `limit` writes fell in the minute before `now`.
+    ///
+    /// # Errors
+    /// [`EngineError::QuotaExceeded`] with the seconds until the oldest of
+    /// them leaves the window.
+    pub fn take(
+        &mut self,
+        party: &PartyName,
+        quota: Quota,
+        limit: u32,
+        now: Time,
+    ) -> Result<(), EngineError> {
+        let now = now.as_micros();
+        self.at_us.retain(|&t| t > now - MINUTE_US);
+        let limit_len = usize::try_from(limit).unwrap_or(usize::MAX);
+        if self.at_us.len() >= limit_len {
+            let oldest = self.at_us.iter().copied().min().unwrap_or(now);
+            let retry_after_s = u64::try_from((oldest + MINUTE_US - now + 999_999) / 1_000_000).unwrap_or(60);
+            let detail = format!(
+                "{party} made {} in the last minute (the limit is {limit} per minute)",
+                self.at_us.len()
+            );
+            return Err(exceeded(quota, party, detail, retry_after_s.max(1)));
+        }
+        self.at_us.push(now);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_writes_slide_over_the_last_minute() {
+        let p = PartyName::new("alpha").unwrap();
+        let q = Quota::BlindFilingsPerMinute;
+        let at = |s: i64| Time::from_micros(s * 1_000_000);
+        let mut w = RecentWrites::default();
+        for s in [0, 10, 20] {
+            w.take(&p, q, 3, at(s)).unwrap();
+        }
+        // A fixed window would reset at 60 s; the sliding one waits for the
+        // first write to be a minute old.
+        match w.take(&p, q, 3, at(59)).unwrap_err() {
+            EngineError::QuotaExceeded { retry_after_s, detail, .. } => {
+                assert_eq!(retry_after_s, 1);
+                assert!(detail.contains("alpha made 3 in the last minute"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+        w.take(&p, q, 3, at(60)).unwrap();
+        assert!(w.take(&p, q, 3, at(65)).is_err(), "10 s, 20 s and 60 s are still in the minute");
+        w.take(&p, q, 3, at(71)).unwrap();
+        assert_eq!(w.at_us.len(), 3, "old instants are dropped, never more than the limit kept");
+    }
     use crate::testsuite::{HOUR, T0, manager, square, subscription, volume};
 
     #[test]

@@ -11,10 +11,12 @@ use audit::hex::encode as hex;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use blind::keys::{Envelope, EnvelopeContext, Member, PartyPublicKey, PartySecretKey};
-use blind::{BlindOperation, Epoch, LineKey, LinePolicy, Place, Token};
+use blind::{BlindOperation, Epoch, LineKey, LinePolicy, Place, PolicyParams, Token};
 use clap::Subcommand;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::blind_pins::Pins;
 use crate::client::{Client, Conn, block_on};
 use crate::geojson_intent;
 use crate::output::{Format, Table, field};
@@ -50,12 +52,29 @@ pub enum BlindCmd {
         #[arg(long)]
         line: String,
     },
-    /// Start the line's next epoch: a fresh line key sealed to every member with a key.
+    /// Start the line's next epoch: a fresh line key sealed to every member with a key,
+    /// under the line's current token policy or one changed by the flags.
     Rotate {
         /// The line.
         #[arg(long)]
         line: String,
+        /// Changes to the token policy (each unset flag keeps the current value).
+        #[command(flatten)]
+        policy: PolicyArgs,
     },
+    /// Pin PARTY's key published on a line after checking its fingerprint with PARTY
+    /// out of band (replaces an earlier pin).
+    Trust {
+        /// The party.
+        party: String,
+        /// The fingerprint PARTY read out (as `blind join` prints it).
+        fingerprint: String,
+        /// A line PARTY published its key on.
+        #[arg(long)]
+        line: String,
+    },
+    /// The parties' keys pinned here, with their fingerprints.
+    Pins,
     /// File the GeoJSON's volumes as one blind operation (tokens computed here).
     File {
         /// GeoJSON as `intent file` reads it.
@@ -107,12 +126,63 @@ pub enum BlindCmd {
     },
 }
 
+/// Changes to a line's token policy at a rotation; README ("Blind
+/// deconfliction") says what each parameter does.
+#[derive(Debug, Default, clap::Args)]
+pub struct PolicyArgs {
+    /// H3 resolution of the cells (0–15; 9 is about 200 m across).
+    #[arg(long)]
+    cell_resolution: Option<u8>,
+    /// Length of a time slot, seconds.
+    #[arg(long)]
+    slot_s: Option<u32>,
+    /// Height of an altitude band, metres.
+    #[arg(long)]
+    band_m: Option<f64>,
+    /// Horizontal separation, metres.
+    #[arg(long)]
+    buffer_h_m: Option<f64>,
+    /// Vertical separation, metres.
+    #[arg(long)]
+    buffer_v_m: Option<f64>,
+    /// Time separation, seconds.
+    #[arg(long)]
+    buffer_t_s: Option<u32>,
+    /// Largest footprint area of one blind operation, km².
+    #[arg(long)]
+    max_area_km2: Option<f64>,
+    /// Most tokens of one operation, padding included (a power of two).
+    #[arg(long)]
+    max_tokens: Option<usize>,
+    /// Smallest padded token set (a power of two).
+    #[arg(long)]
+    min_tokens: Option<usize>,
+}
+
+impl PolicyArgs {
+    /// `base` with the flags given.
+    fn apply(&self, base: PolicyParams) -> PolicyParams {
+        let secs = |s: u32| i64::from(s) * 1_000_000;
+        PolicyParams {
+            cell_resolution: self.cell_resolution.unwrap_or(base.cell_resolution),
+            slot_micros: self.slot_s.map_or(base.slot_micros, secs),
+            band_m: self.band_m.unwrap_or(base.band_m),
+            buffer_h_m: self.buffer_h_m.unwrap_or(base.buffer_h_m),
+            buffer_v_m: self.buffer_v_m.unwrap_or(base.buffer_v_m),
+            buffer_t_micros: self.buffer_t_s.map_or(base.buffer_t_micros, secs),
+            max_area_m2: self.max_area_km2.map_or(base.max_area_m2, |a| a * 1e6),
+            max_tokens: self.max_tokens.unwrap_or(base.max_tokens),
+            min_tokens: self.min_tokens.unwrap_or(base.min_tokens),
+        }
+    }
+}
+
 fn key_path(data: &DataDirArg) -> PathBuf {
     data.resolve().file(KEY_FILE)
 }
 
 /// Writes `text` to a new file only its owner may read.
-fn write_private(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str, force: bool) -> anyhow::Result<()> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
     o.write(true);
@@ -148,24 +218,50 @@ async fn line_state(c: &Client, line: &str) -> anyhow::Result<Value> {
     c.get(&format!("/v1/lines/{line}/blind")).await?.ok(&format!("blind state of line {line}"))
 }
 
-/// The caller's line key of the current epoch, opened here.
+/// The current epoch's policy as the service reports it (checked when the
+/// envelope, which binds it, opens).
+fn reported_policy(state: &Value, line: &str) -> anyhow::Result<LinePolicy> {
+    let p: PolicyParams = serde_json::from_value(state["policy"].clone())
+        .with_context(|| format!("line {line}'s blind policy is not readable"))?;
+    Ok(LinePolicy::new(p)?)
+}
+
+/// `party`'s key as published on `line`, checked against its pin.
+fn member_key(pins: &mut Pins, state: &Value, party: &str, line: &str) -> anyhow::Result<PartyPublicKey> {
+    let member = state["members"].as_array().into_iter().flatten().find(|m| m["party"] == party);
+    let Some(member) = member else { bail!("{party} has no blind key on line {line}") };
+    pins.check(party, public_of(member)?, line)
+}
+
+/// The caller's line key of the current epoch and the policy it was sealed
+/// under, opened here.
 async fn line_key(
     c: &Client,
+    pins: &mut Pins,
     line: &str,
     me: &str,
     secret: &PartySecretKey,
-) -> anyhow::Result<(u64, LineKey)> {
+) -> anyhow::Result<(u64, LineKey, LinePolicy)> {
     let state = line_state(c, line).await?;
     let env =
         c.get(&format!("/v1/lines/{line}/blind/envelope")).await?.ok(&format!("envelope on line {line}"))?;
     let sender = field(&env, "sender");
-    let member = state["members"].as_array().into_iter().flatten().find(|m| m["party"] == sender.as_str());
-    let Some(member) = member else { bail!("the envelope's sender {sender} has no key on line {line}") };
+    let sender_key = member_key(pins, &state, &sender, line)?;
     let epoch = env["epoch"].as_u64().context("envelope without epoch")?;
+    if state["epoch"].as_u64() != Some(epoch) {
+        bail!("line {line} changed epoch while its key was read: run the command again");
+    }
+    let policy = reported_policy(&state, line)?;
     let bytes = B64.decode(env["envelope"].as_str().unwrap_or_default()).context("envelope not base64")?;
-    let ctx = EnvelopeContext { line, epoch: Epoch(epoch), sender: &sender, recipient: me };
-    let key = blind::keys::open(&Envelope::from_bytes(&bytes)?, &ctx, secret, &public_of(member)?)?;
-    Ok((epoch, key))
+    let ctx =
+        EnvelopeContext { line, epoch: Epoch(epoch), sender: &sender, recipient: me, policy: Some(&policy) };
+    let key = blind::keys::open(&Envelope::from_bytes(&bytes)?, &ctx, secret, &sender_key).with_context(|| {
+        format!(
+            "line {line} epoch {epoch}: the key {sender} sealed does not open under the policy the service \
+             reports, or was not sealed by {sender}'s pinned key"
+        )
+    })?;
+    Ok((epoch, key, policy))
 }
 
 fn volumes(file: &Path) -> anyhow::Result<(Vec<geom::Volume4D>, geom::Time, geom::Time)> {
@@ -193,27 +289,35 @@ fn volumes(file: &Path) -> anyhow::Result<(Vec<geom::Volume4D>, geom::Time, geom
     Ok((out, start, end))
 }
 
-/// The owner-side record of an operation: which token stands for which place.
-fn save_origins(data: &DataDirArg, id: &str, op: &BlindOperation) -> anyhow::Result<()> {
+/// The owner-side record of an operation: the policy its tokens were made
+/// under and which token stands for which place (cell, slot, band).
+#[derive(Debug, Serialize, Deserialize)]
+struct Origins {
+    policy: PolicyParams,
+    places: BTreeMap<String, [i64; 3]>,
+}
+
+fn save_origins(data: &DataDirArg, id: &str, policy: &LinePolicy, op: &BlindOperation) -> anyhow::Result<()> {
     let dir = data.resolve().file(OPS_DIR);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let places: BTreeMap<String, [i64; 3]> = op
+    let places = op
         .tokens()
         .iter()
         .filter_map(|t| op.decode(t).map(|p| (hex(&t.0), [p.cell as i64, p.slot, p.band])))
         .collect();
-    write_private(&dir.join(format!("{id}.json")), &serde_json::to_string(&places)?, true)
+    let origins = Origins { policy: policy.params(), places };
+    write_private(&dir.join(format!("{id}.json")), &serde_json::to_string(&origins)?, true)
 }
 
-fn load_origins(data: &DataDirArg, id: &str) -> Option<BTreeMap<String, [i64; 3]>> {
+fn load_origins(data: &DataDirArg, id: &str) -> Option<(LinePolicy, BTreeMap<String, [i64; 3]>)> {
     let text = std::fs::read_to_string(data.resolve().file(OPS_DIR).join(format!("{id}.json"))).ok()?;
-    serde_json::from_str(&text).ok()
+    let o: Origins = serde_json::from_str(&text).ok()?;
+    Some((LinePolicy::new(o.policy).ok()?, o.places))
 }
 
-fn describe(p: &Place) -> (String, String, String) {
-    let policy = LinePolicy::default();
-    let (s, e) = p.slot_bounds(&policy);
-    let (lo, hi) = p.band_bounds(&policy);
+fn describe(p: &Place, policy: &LinePolicy) -> (String, String, String) {
+    let (s, e) = p.slot_bounds(policy);
+    let (lo, hi) = p.band_bounds(policy);
     let t = |t: geom::Time| server::dto::format_time(t);
     (format!("{:x}", p.cell), format!("{}–{}", t(s), t(e)), format!("{lo:.0}–{hi:.0} m"))
 }
@@ -224,6 +328,7 @@ async fn file_op(
     c: &Client,
     data: &DataDirArg,
     format: Format,
+    pins: &mut Pins,
     me: &str,
     secret: &PartySecretKey,
     replacing: Option<(&str, &str)>,
@@ -232,8 +337,8 @@ async fn file_op(
     keys: &[String],
 ) -> anyhow::Result<()> {
     let (vols, start, end) = volumes(file)?;
-    let (epoch, key) = line_key(c, line, me, secret).await?;
-    let op = BlindOperation::new(&key, Epoch(epoch), &LinePolicy::default(), &vols, &mut rand::rng())?;
+    let (epoch, key, policy) = line_key(c, pins, line, me, secret).await?;
+    let op = BlindOperation::new(&key, Epoch(epoch), &policy, &vols, &mut rand::rng())?;
     let tokens: Vec<String> = op.tokens().iter().map(|t: &Token| hex(&t.0)).collect();
     let body = json!({
         "line": line, "epoch": epoch, "tokens": tokens, "keys": keys,
@@ -255,7 +360,7 @@ async fn file_op(
     }
     let v = reply.ok(&format!("filing {}", file.display()))?;
     let id = field(&v, "id");
-    save_origins(data, &id, &op)?;
+    save_origins(data, &id, &policy, &op)?;
     format.print(&v, |v| {
         println!(
             "{} blind operation {id} (OVN {}) on line {line}: {} tokens ({} real), {} match(es)",
@@ -292,19 +397,51 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
         println!("blind key in {}; public key fingerprint {}", path.display(), secret.public().fingerprint());
         return Ok(());
     }
+    let mut pins = Pins::open(data)?;
+    if let BlindCmd::Pins = cmd {
+        let mut t = Table::new(&["PARTY", "FINGERPRINT"]);
+        for (party, fingerprint) in pins.list() {
+            t.row(vec![party, fingerprint]);
+        }
+        t.print("no keys pinned yet");
+        return Ok(());
+    }
     let secret = load_secret(data)?;
     let me = token_sub(conn)?;
     let me = me.as_str();
+    let pins = &mut pins;
     block_on(async move {
         let c = conn.client()?;
         match cmd {
-            BlindCmd::Keygen { .. } => {}
+            BlindCmd::Keygen { .. } | BlindCmd::Pins => {}
+            BlindCmd::Trust { party, fingerprint, line } => {
+                let state = line_state(&c, &line).await?;
+                let member =
+                    state["members"].as_array().into_iter().flatten().find(|m| m["party"] == party.as_str());
+                let Some(member) = member else { bail!("{party} has no blind key on line {line}") };
+                let key = public_of(member)?;
+                if !key.fingerprint().eq_ignore_ascii_case(fingerprint.trim()) {
+                    bail!(
+                        "{party}'s key on line {line} has fingerprint {}, not {fingerprint}: not pinned",
+                        key.fingerprint()
+                    );
+                }
+                pins.trust(&party, key)?;
+                println!("pinned {party}'s blind key {}", key.fingerprint());
+            }
             BlindCmd::Join { line } => {
                 let body = json!({ "public_key": B64.encode(secret.public().as_bytes()) });
                 let v = c
                     .put(&format!("/v1/lines/{line}/blind/key"), &body)
                     .await?
                     .ok(&format!("joining {line}"))?;
+                // Pin the others' keys now, so a key swapped later is noticed.
+                for m in v["members"].as_array().into_iter().flatten() {
+                    let name = field(m, "party");
+                    if name != me {
+                        pins.check(&name, public_of(m)?, &line)?;
+                    }
+                }
                 format.print(&v, |v| {
                     println!(
                         "published key {} on line {line} (epoch {})",
@@ -316,19 +453,37 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                     }
                 });
             }
-            BlindCmd::Rotate { line } => {
+            BlindCmd::Rotate { line, policy } => {
                 let state = line_state(&c, &line).await?;
-                let members = state["members"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|m| Ok(Member { name: field(m, "party"), key: public_of(m)? }))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let mut members = Vec::new();
+                for m in state["members"].as_array().into_iter().flatten() {
+                    let name = field(m, "party");
+                    let key = if name == me {
+                        if public_of(m)? != secret.public() {
+                            bail!(
+                                "the service lists another key than yours for {me} on line {line}: run `deconflict blind join --line {line}` again"
+                            );
+                        }
+                        secret.public()
+                    } else {
+                        pins.check(&name, public_of(m)?, &line)?
+                    };
+                    members.push(Member { name, key });
+                }
+                let policy = LinePolicy::new(policy.apply(reported_policy(&state, &line)?.params()))?;
                 let epoch = state["epoch"].as_u64().unwrap_or(0) + 1;
-                let r = blind::keys::rotate(&line, Epoch(epoch), me, &secret, &members, &mut rand::rng())?;
+                let r = blind::keys::rotate(
+                    &line,
+                    Epoch(epoch),
+                    &policy,
+                    me,
+                    &secret,
+                    &members,
+                    &mut rand::rng(),
+                )?;
                 let envelopes: serde_json::Map<String, Value> =
                     r.envelopes.iter().map(|(n, e)| (n.clone(), json!(B64.encode(e.to_bytes())))).collect();
-                let body = json!({ "epoch": epoch, "envelopes": envelopes });
+                let body = json!({ "epoch": epoch, "envelopes": envelopes, "policy": policy.params() });
                 let v = c.post(&format!("/v1/lines/{line}/blind/epochs"), &body).await?;
                 let v = v.ok(&format!("rotating line {line}"))?;
                 format.print(&v, |v| {
@@ -336,7 +491,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 });
             }
             BlindCmd::File { file, line, keys } => {
-                file_op(&c, data, format, me, &secret, None, &file, &line, &keys).await?;
+                file_op(&c, data, format, pins, me, &secret, None, &file, &line, &keys).await?;
             }
             BlindCmd::Update { id, file, line, keys } => {
                 let op = c
@@ -344,17 +499,20 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                     .await?
                     .ok(&format!("blind operation {id}"))?;
                 let ovn = field(&op, "ovn");
-                file_op(&c, data, format, me, &secret, Some((&id, &ovn)), &file, &line, &keys).await?;
+                file_op(&c, data, format, pins, me, &secret, Some((&id, &ovn)), &file, &line, &keys).await?;
             }
             BlindCmd::SendGeometry { file, to, line } => {
                 let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
                 let state = line_state(&c, &line).await?;
-                let member =
-                    state["members"].as_array().into_iter().flatten().find(|m| m["party"] == to.as_str());
-                let Some(member) = member else { bail!("{to} has no blind key on line {line}") };
-                let ctx = EnvelopeContext { line: &line, epoch: Epoch(0), sender: me, recipient: &to };
-                let sealed =
-                    blind::keys::seal_message(&text, &ctx, &secret, &public_of(member)?, &mut rand::rng())?;
+                let to_key = member_key(pins, &state, &to, &line)?;
+                let ctx = EnvelopeContext {
+                    line: &line,
+                    epoch: Epoch(0),
+                    sender: me,
+                    recipient: &to,
+                    policy: None,
+                };
+                let sealed = blind::keys::seal_message(&text, &ctx, &secret, &to_key, &mut rand::rng())?;
                 let body = json!({ "line": line, "to": to, "sealed": B64.encode(&sealed) });
                 let v =
                     c.post("/v1/blind/sealed", &body).await?.ok(&format!("sending {}", file.display()))?;
@@ -372,16 +530,17 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 let v = c.get("/v1/blind/sealed").await?.ok("sealed geometry")?;
                 for g in v["sealed"].as_array().into_iter().flatten().filter(|g| g["line"] == line.as_str()) {
                     let from = field(g, "from");
-                    let member = state["members"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|m| m["party"] == from.as_str());
-                    let Some(member) = member else { bail!("{from} has no blind key on line {line}") };
+                    let from_key = member_key(pins, &state, &from, &line)?;
                     let bytes =
                         B64.decode(g["sealed"].as_str().unwrap_or_default()).context("sealed: not base64")?;
-                    let ctx = EnvelopeContext { line: &line, epoch: Epoch(0), sender: &from, recipient: me };
-                    let text = blind::keys::open_message(&bytes, &ctx, &secret, &public_of(member)?)?;
+                    let ctx = EnvelopeContext {
+                        line: &line,
+                        epoch: Epoch(0),
+                        sender: &from,
+                        recipient: me,
+                        policy: None,
+                    };
+                    let text = blind::keys::open_message(&bytes, &ctx, &secret, &from_key)?;
                     println!("from {from} at {}:\n{}", field(g, "sent_at"), String::from_utf8_lossy(&text));
                 }
             }
@@ -390,11 +549,14 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 format.print(&v, |v| {
                     let mut t = Table::new(&["OPERATION", "OTHER", "PARTY", "CELL", "SLOT", "BAND"]);
                     for m in v["matches"].as_array().into_iter().flatten() {
-                        let origins = load_origins(data, &field(m, "operation")).unwrap_or_default();
+                        let origins = load_origins(data, &field(m, "operation"));
                         for tok in m["my_tokens"].as_array().into_iter().flatten() {
-                            let (cell, slot, band) = match origins.get(tok.as_str().unwrap_or_default()) {
-                                Some(&[cell, slot, band]) => {
-                                    describe(&Place { cell: cell as u64, slot, band })
+                            let place = origins.as_ref().and_then(|(policy, places)| {
+                                places.get(tok.as_str().unwrap_or_default()).map(|p| (policy, p))
+                            });
+                            let (cell, slot, band) = match place {
+                                Some((policy, &[cell, slot, band])) => {
+                                    describe(&Place { cell: cell as u64, slot, band }, policy)
                                 }
                                 None => ("(not filed here)".into(), "-".into(), "-".into()),
                             };

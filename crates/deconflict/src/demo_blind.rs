@@ -50,21 +50,25 @@ pub async fn act(alpha: &Client, bravo: &Client, charlie: &Client, now: Time) ->
         Member { name: "alpha".into(), key: ka.public() },
         Member { name: "bravo".into(), key: kb.public() },
     ];
-    let r = blind::keys::rotate("alpha-bravo", Epoch(1), "alpha", &ka, &members, &mut rng)?;
+    let policy = LinePolicy::default();
+    let r = blind::keys::rotate("alpha-bravo", Epoch(1), &policy, "alpha", &ka, &members, &mut rng)?;
     let envelopes: serde_json::Map<String, Value> =
         r.envelopes.iter().map(|(n, e)| (n.clone(), json!(B64.encode(e.to_bytes())))).collect();
-    alpha
-        .post("/v1/lines/alpha-bravo/blind/epochs", &json!({ "epoch": 1, "envelopes": envelopes }))
-        .await?
-        .ok("sealing epoch 1")?;
+    let body = json!({ "epoch": 1, "envelopes": envelopes, "policy": policy.params() });
+    alpha.post("/v1/lines/alpha-bravo/blind/epochs", &body).await?.ok("sealing epoch 1")?;
     say("alpha", "sealed a fresh line key for epoch 1 to alpha and bravo (the service relays ciphertext)");
     let env = bravo.get("/v1/lines/alpha-bravo/blind/envelope").await?.ok("bravo's envelope")?;
     let bytes = B64.decode(env["envelope"].as_str().unwrap_or_default()).context("envelope")?;
-    let ctx = EnvelopeContext { line: "alpha-bravo", epoch: Epoch(1), sender: "alpha", recipient: "bravo" };
+    let ctx = EnvelopeContext {
+        line: "alpha-bravo",
+        epoch: Epoch(1),
+        sender: "alpha",
+        recipient: "bravo",
+        policy: Some(&policy),
+    };
     let key_b = blind::keys::open(&Envelope::from_bytes(&bytes)?, &ctx, &kb, &ka.public())?;
-    say("bravo", "opened its envelope with its private key: it holds the same line key");
+    say("bravo", "opened its envelope with its private key: it holds the same line key and policy");
 
-    let policy = LinePolicy::default();
     let a = BlindOperation::new(&r.key, Epoch(1), &policy, &[volume(47.1012, 7.6023, now)?], &mut rng)?;
     let b = BlindOperation::new(&key_b, Epoch(1), &policy, &[volume(47.1031, 7.6041, now)?], &mut rng)?;
     let ra =

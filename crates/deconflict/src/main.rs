@@ -7,6 +7,7 @@ mod backup_cmd;
 mod bench;
 mod bench_load;
 mod blind_cmd;
+mod blind_pins;
 mod check_cmd;
 mod cli_values;
 mod client;

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use feeds::Framer as _;
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::{BeastFramer, encode};
 use feeds::raw::RawFramer;

@@ -11,7 +11,7 @@
 //! and frames cut short by an unescaped `0x1a` are counted per reason in
 //! [`BeastStats`], and framing resynchronises on the next `0x1a`.
 
-use crate::frame::{Frame, ModeSFrame};
+use crate::frame::{Frame, Framer, ModeSFrame};
 
 const ESC: u8 = 0x1a;
 
@@ -58,6 +58,13 @@ pub struct BeastFramer {
     stats: BeastStats,
 }
 
+impl Framer for BeastFramer {
+    #[inline]
+    fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
+        self.step(b, emit);
+    }
+}
+
 impl Default for BeastFramer {
     fn default() -> Self {
         Self::new()
@@ -84,22 +91,8 @@ impl BeastFramer {
         &self.stats
     }
 
-    /// Consumes `chunk`, calling `emit` for every frame completed in it.
-    pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(Frame)) {
-        for &b in chunk {
-            self.byte(b, &mut emit);
-        }
-    }
-
-    /// Consumes `chunk` and returns the frames completed in it.
-    pub fn frames(&mut self, chunk: &[u8]) -> Vec<Frame> {
-        let mut out = Vec::new();
-        self.push(chunk, |f| out.push(f));
-        out
-    }
-
     #[inline]
-    fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
+    fn step(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
         match self.state {
             State::Idle { garbage } => {
                 if b == ESC {

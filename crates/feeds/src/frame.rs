@@ -50,3 +50,24 @@ pub enum Frame {
     /// A Mode S frame.
     ModeS(ModeSFrame),
 }
+
+/// A framer of a receiver's byte stream (Beast binary, raw hex): bytes in,
+/// frames out, whatever the chunks the stream arrives in.
+pub trait Framer {
+    /// Consumes one byte, calling `emit` when it completes a frame.
+    fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame));
+
+    /// Consumes `chunk`, calling `emit` for every frame completed in it.
+    fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(Frame)) {
+        for &b in chunk {
+            self.byte(b, &mut emit);
+        }
+    }
+
+    /// Consumes `chunk` and returns the frames completed in it.
+    fn frames(&mut self, chunk: &[u8]) -> Vec<Frame> {
+        let mut out = Vec::new();
+        self.push(chunk, |f| out.push(f));
+        out
+    }
+}

@@ -28,4 +28,4 @@ pub mod cpr;
 pub mod frame;
 pub mod raw;
 
-pub use frame::{Frame, ModeSFrame};
+pub use frame::{Frame, Framer, ModeSFrame};

@@ -6,7 +6,7 @@
 //! Nothing panics, whatever the bytes: rejections are counted per reason in
 //! [`RawStats`], and framing resumes at the next `*` or `@`.
 
-use crate::frame::{Frame, ModeSFrame};
+use crate::frame::{Frame, Framer, ModeSFrame};
 
 /// Longest frame body: 12 timestamp digits + 28 message digits.
 const MAX_DIGITS: usize = 40;
@@ -53,6 +53,13 @@ pub struct RawFramer {
     stats: RawStats,
 }
 
+impl Framer for RawFramer {
+    #[inline]
+    fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
+        self.step(b, emit);
+    }
+}
+
 impl Default for RawFramer {
     fn default() -> Self {
         Self::new()
@@ -85,22 +92,8 @@ impl RawFramer {
         &self.stats
     }
 
-    /// Consumes `chunk`, calling `emit` for every frame completed in it.
-    pub fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(Frame)) {
-        for &b in chunk {
-            self.byte(b, &mut emit);
-        }
-    }
-
-    /// Consumes `chunk` and returns the frames completed in it.
-    pub fn frames(&mut self, chunk: &[u8]) -> Vec<Frame> {
-        let mut out = Vec::new();
-        self.push(chunk, |f| out.push(f));
-        out
-    }
-
     #[inline]
-    fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
+    fn step(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
         match self.state {
             State::Idle { garbage } => match b {
                 b'*' | b'@' => self.open(b),

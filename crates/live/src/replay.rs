@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deconflict_core::{App, Limits, MemoryStore, PartyName};
+use feeds::Framer as _;
 use feeds::adsb;
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::BeastFramer;

@@ -37,7 +37,7 @@ pub struct AppState {
     pub dss_instance_id: Arc<str>,
     /// Signs development tokens for the web page (`--dev` only).
     pub dev_tokens: Option<crate::web::DevTokens>,
-    /// Limits of blind filing (token count, rate) of this replica.
+    /// Limits of blind filing (largest line policy, filing rate).
     pub blind: Arc<deconflict_core::coord::blind::BlindLimits>,
 }
 

@@ -15,6 +15,7 @@
 //! - `blind_token`: `{op}:{token}` — k1 = `{line}/{epoch}/{token}`, k2 = op
 //! - `blind_match`: `{op}:{op}` (sorted) — k1, k2 = the two operations
 //! - `blind_sealed`: UUIDv7 (sealed geometry) — k1 = recipient
+//! - `blind_rate`: party — its filings of the last minute
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,7 +32,7 @@ use super::{LineId, bad, decode, emit, load, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
 use crate::ids::PartyName;
-use crate::quota::{Quota, Rates};
+use crate::quota::{Quota, RecentWrites};
 use crate::records::RecordKey;
 use crate::store::Tx;
 
@@ -49,6 +50,8 @@ pub mod kind {
     pub const MATCH: &str = "blind_match";
     /// Exact geometry sealed by one party to another.
     pub const SEALED: &str = "blind_sealed";
+    /// A party's blind filings of the last minute (the probing bound).
+    pub const RATE: &str = "blind_rate";
 }
 
 /// Size of a token and of a public key.
@@ -56,27 +59,20 @@ pub const TOKEN_LEN: usize = 32;
 /// Largest sealed geometry relayed, in bytes.
 pub const MAX_SEALED_BYTES: usize = 256 * 1024;
 
-/// The limits of blind filing, set by the server.
-#[derive(Debug)]
+/// The limits of blind filing, set by the server for every line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlindLimits {
-    /// Most tokens of one operation, padding included (the line policy's).
+    /// The largest `max_tokens` a line's policy may set (padding included).
     pub max_tokens: usize,
-    /// Most blind filings (file or update) per party per minute.
+    /// Most blind filings (file or update, accepted or refused for a
+    /// missing key) per party per minute, counted over every replica.
     pub filings_per_minute: u32,
-    rates: Rates,
-}
-
-impl BlindLimits {
-    /// Limits with a fresh rate counter.
-    pub fn new(max_tokens: usize, filings_per_minute: u32) -> Self {
-        BlindLimits { max_tokens, filings_per_minute, rates: Rates::default() }
-    }
 }
 
 impl Default for BlindLimits {
     /// The default line policy's `max_tokens` and 30 filings a minute.
     fn default() -> Self {
-        BlindLimits::new(blind::LinePolicy::default().params().max_tokens, 30)
+        BlindLimits { max_tokens: blind::LinePolicy::default().params().max_tokens, filings_per_minute: 30 }
     }
 }
 
@@ -95,6 +91,28 @@ pub struct BlindLine {
     /// Members who had an envelope of the current epoch.
     #[serde(default)]
     pub keyed: BTreeSet<PartyName>,
+    /// The current epoch's token policy, as its sealer set it (`None`
+    /// before the first epoch: the default policy).
+    #[serde(default)]
+    pub policy: Option<blind::PolicyParams>,
+}
+
+impl BlindLine {
+    /// The current epoch's policy (the default before the first epoch).
+    ///
+    /// # Errors
+    /// `Store` when the stored parameters no longer validate.
+    pub fn policy(&self) -> Result<blind::LinePolicy, EngineError> {
+        match self.policy {
+            None => Ok(blind::LinePolicy::default()),
+            Some(p) => blind::LinePolicy::new(p).map_err(|e| {
+                EngineError::Store(crate::StoreError::corrupt_by(
+                    format!("blind policy of line {}", self.line),
+                    e,
+                ))
+            }),
+        }
+    }
 }
 
 /// A blind operation's state.
@@ -257,6 +275,7 @@ mod ev {
         pub(super) epoch: u64,
         pub(super) sealed_by: &'a PartyName,
         pub(super) recipients: Vec<&'a PartyName>,
+        pub(super) policy: blind::PolicyParams,
     }
 
     /// `blind.filed`, `blind.updated`, `blind.ended`: no token, no place.
@@ -305,6 +324,7 @@ fn load_blind_line(tx: &mut dyn Tx, line: &LineId) -> Result<BlindLine, EngineEr
         sealed_by: None,
         members: BTreeMap::new(),
         keyed: BTreeSet::new(),
+        policy: None,
     }))
 }
 
@@ -446,19 +466,29 @@ impl super::Coord<'_> {
     /// Starts epoch `epoch` (the current one plus one) with the line key
     /// sealed by the caller to every member with a published key who is
     /// still on the line — and to no one else, so a party taken off the line
-    /// gets nothing of the new epoch.
+    /// gets nothing of the new epoch. The epoch's tokens follow `policy`,
+    /// which the envelopes bind: a member opens its key only under it.
     ///
     /// # Errors
     /// `Stale` for another epoch (someone rotated first); `BadRequest` for
-    /// missing, extra or malformed envelopes; `NotFound`, `Forbidden`,
-    /// `Timeout`, `Store`.
+    /// missing, extra or malformed envelopes, or a policy over `limits`;
+    /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn blind_rotate(
         &self,
         ctx: &Ctx,
+        limits: &BlindLimits,
         line: &LineId,
         epoch: u64,
+        policy: &blind::LinePolicy,
         envelopes: &BTreeMap<PartyName, Vec<u8>>,
     ) -> Result<BlindLine, EngineError> {
+        let params = policy.params();
+        if params.max_tokens > limits.max_tokens {
+            return bad(format!(
+                "policy.max_tokens: {} is over this service's limit of {} tokens per blind operation",
+                params.max_tokens, limits.max_tokens
+            ));
+        }
         self.runner.write(&ctx.deadline, |tx| {
             let l = line_for(tx, line, &ctx.caller)?;
             let mut b = load_blind_line(tx, line)?;
@@ -496,12 +526,14 @@ impl super::Coord<'_> {
             b.epoch = epoch;
             b.sealed_by = Some(ctx.caller.clone());
             b.keyed = envelopes.keys().cloned().collect();
+            b.policy = Some(params);
             save(tx, kind::LINE, line.as_str(), &b, (None, None), None)?;
             let payload = ev::EpochRotated {
                 line: line.as_str(),
                 epoch,
                 sealed_by: &ctx.caller,
                 recipients: envelopes.keys().collect(),
+                policy: params,
             };
             emit(tx, ctx.now, EventKind::BlindEpochRotated, &ctx.caller, line, &l.parties, &payload)?;
             Ok(b)
@@ -543,9 +575,10 @@ impl super::Coord<'_> {
     /// the caller's operation whose OVN is `replacing.1`).
     ///
     /// # Errors
-    /// `BadRequest` (epoch not the line's, no tokens, too many, bad times);
-    /// `QuotaExceeded` over the filing rate; `Stale` for a wrong OVN;
-    /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
+    /// `BadRequest` (epoch not the line's, no tokens, more than the line's
+    /// policy allows, bad times); `QuotaExceeded` over the filing rate
+    /// (counted in the store, so over every replica); `Stale` for a wrong
+    /// OVN; `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn blind_file(
         &self,
         ctx: &Ctx,
@@ -557,30 +590,32 @@ impl super::Coord<'_> {
         if draft.tokens.is_empty() {
             return bad("tokens: a blind operation needs at least one token");
         }
-        if draft.tokens.len() > limits.max_tokens {
-            return bad(format!(
-                "tokens: {} tokens; the line's maximum blind area allows at most {}",
-                draft.tokens.len(),
-                limits.max_tokens
-            ));
-        }
         if draft.end <= draft.start {
             return bad("time_end: must be after time_start");
         }
         if draft.end <= ctx.now {
             return bad("time_end: already past");
         }
-        limits.rates.take(&ctx.caller, Quota::BlindFilingsPerMinute, limits.filings_per_minute, ctx.now)?;
         let mut tokens: Vec<String> = draft.tokens.iter().map(|t| audit::hex::encode(t)).collect();
         tokens.sort_unstable();
         tokens.dedup();
         self.runner.write(&ctx.deadline, |tx| {
             line_for(tx, line, &ctx.caller)?;
+            let mut recent: RecentWrites = load(tx, kind::RATE, ctx.caller.as_str())?.unwrap_or_default();
+            recent.take(&ctx.caller, Quota::BlindFilingsPerMinute, limits.filings_per_minute, ctx.now)?;
+            save(tx, kind::RATE, ctx.caller.as_str(), &recent, (None, None), None)?;
             let b = load_blind_line(tx, line)?;
             if b.epoch == 0 || draft.epoch != b.epoch {
                 return bad(format!(
                     "epoch: line {line} is at blind epoch {}, not {} (tokens of another epoch never match)",
                     b.epoch, draft.epoch
+                ));
+            }
+            let max_tokens = b.policy()?.params().max_tokens;
+            if draft.tokens.len() > max_tokens {
+                return bad(format!(
+                    "tokens: {} tokens; line {line}'s blind policy allows at most {max_tokens} (its maximum blind area)",
+                    draft.tokens.len()
                 ));
             }
             let previous = match replacing {

@@ -108,12 +108,27 @@ fn two_parties_file_blind_operations_and_decode_their_match_locally() {
     let out = cli(&alpha, da, &["blind", "end", &alpha_id]);
     assert!(out.ends_with(": ended\n"), "{out}");
 
-    // The data never left: the store holds neither coordinate.
+    // The data never left: the SQLite files (database, and its WAL if any)
+    // hold no coordinate and no private key, in hex or base64.
     drop(server);
-    let db_bytes = std::fs::read(dir.path().join("db.sqlite")).unwrap();
-    let text = String::from_utf8_lossy(&db_bytes);
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("db.sqlite") {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(text.contains("blind_token"), "the files read are the store's");
     for c in ["7.4512", "46.9487", "7.4531", "46.9491", "7.6012", "46.8014"] {
         assert!(!text.contains(c), "the store holds {c}");
+    }
+    for data in [da, db] {
+        use base64::Engine as _;
+        let hex_key = std::fs::read_to_string(Path::new(data).join("blind-key")).unwrap().trim().to_owned();
+        let bytes = audit::hex::decode_array::<32>(&hex_key).unwrap();
+        for form in [hex_key.clone(), base64::engine::general_purpose::STANDARD.encode(bytes)] {
+            assert!(!text.contains(&form), "the store holds a private key");
+        }
     }
 }
 
@@ -132,4 +147,78 @@ fn a_damaged_blind_key_file_is_named_and_nothing_is_sent() {
         assert!(!out.status.success() && err.contains("not a blind key"), "{text:?}: {err}");
         assert!(!err.contains("127.0.0.1:9"), "it tried the server: {err}");
     }
+}
+
+/// The rotating party sets the token policy; the others' keys are pinned on
+/// first use, and a key that changes (as a service swapping keys would make
+/// it) is refused until the user trusts the new fingerprint.
+#[test]
+fn rotation_sets_the_policy_and_a_changed_key_is_refused_until_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), free_port());
+    let base = server.base.as_str();
+    let admin = token_with(dir.path(), "admin", "deconflict.admin");
+    let alpha = token_with(dir.path(), "alpha", "deconflict.hotline");
+    let bravo = token_with(dir.path(), "bravo", "deconflict.hotline");
+    let (da, db) = (dir.path().join("alpha-data"), dir.path().join("bravo-data"));
+    let (da, db) = (da.to_str().unwrap(), db.to_str().unwrap());
+    let as_admin = ["--server", base, "--token", admin.as_str()];
+    let full = |tok: &str, data: &str, args: &[&str]| {
+        Command::new(BIN)
+            .args([args, &["--server", base, "--token", tok, "--data-dir", data]].concat())
+            .output()
+            .unwrap()
+    };
+    let cli = |tok: &str, data: &str, args: &[&str]| stdout(&full(tok, data, args));
+    for p in ["alpha", "bravo"] {
+        run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
+    }
+    run(&[&["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..], &as_admin]
+        .concat());
+    cli(&alpha, da, &["blind", "keygen"]);
+    cli(&bravo, db, &["blind", "keygen"]);
+    cli(&alpha, da, &["blind", "join", "--line", "ab"]);
+    let joined = full(&bravo, db, &["blind", "join", "--line", "ab"]);
+    assert!(String::from_utf8_lossy(&joined.stderr).contains("pinned alpha's blind key"), "{joined:?}");
+
+    // Alpha seals epoch 1 with coarser cells; bravo's filing uses them (its
+    // envelope opens only under the policy alpha sealed it with).
+    let rotated = full(
+        &alpha,
+        da,
+        &["blind", "rotate", "--line", "ab", "--cell-resolution", "8", "--max-tokens", "4096"],
+    );
+    assert!(rotated.status.success(), "{rotated:?}");
+    assert!(String::from_utf8_lossy(&rotated.stderr).contains("pinned bravo's blind key"), "{rotated:?}");
+    let fb = write(dir.path(), "b.geojson", &feature(7.4531, 46.9491));
+    let out = cli(&bravo, db, &["blind", "file", &fb, "--line", "ab"]);
+    assert!(out.starts_with("filed blind operation "), "{out}");
+    let id = out.split_whitespace().nth(3).unwrap();
+    let record = std::fs::read_to_string(Path::new(db).join("blind-ops").join(format!("{id}.json"))).unwrap();
+    assert!(record.contains("\"cell_resolution\":8") && record.contains("\"max_tokens\":4096"), "{record}");
+    let pins = cli(&alpha, da, &["blind", "pins"]);
+    assert!(pins.lines().nth(1).is_some_and(|l| l.starts_with("bravo")), "{pins}");
+
+    // Bravo's key changes: alpha refuses to seal to it until told to trust it.
+    cli(&bravo, db, &["blind", "keygen", "--force"]);
+    let out = cli(&bravo, db, &["blind", "join", "--line", "ab"]);
+    let fingerprint = out.split_whitespace().nth(2).unwrap().to_owned();
+    let refused = full(&alpha, da, &["blind", "rotate", "--line", "ab"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && err.contains("may be substituting keys"), "{err}");
+    assert!(err.contains(&format!("deconflict blind trust bravo {fingerprint} --line ab")), "{err}");
+    let wrong = full(&alpha, da, &["blind", "trust", "bravo", "0000-0000", "--line", "ab"]);
+    assert!(
+        !wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("not pinned"),
+        "{wrong:?}"
+    );
+    let out = cli(&alpha, da, &["blind", "trust", "bravo", &fingerprint, "--line", "ab"]);
+    assert_eq!(out, format!("pinned bravo's blind key {fingerprint}\n"));
+    let out = cli(&alpha, da, &["blind", "rotate", "--line", "ab"]);
+    assert!(out.starts_with("line ab at epoch 2"), "{out}");
+    // The policy carries over a rotation that changes nothing.
+    let out = cli(&bravo, db, &["blind", "file", &fb, "--line", "ab"]);
+    let id = out.split_whitespace().nth(3).unwrap();
+    let record = std::fs::read_to_string(Path::new(db).join("blind-ops").join(format!("{id}.json"))).unwrap();
+    assert!(record.contains("\"cell_resolution\":8"), "{record}");
 }

@@ -3,6 +3,7 @@
 
 use adsb_deku::adsb::ME;
 use deku::DekuContainerRead;
+use feeds::Framer as _;
 use feeds::adsb::{AdsbContent, ReportedAltitude, crc24, decode};
 use feeds::beast::BeastFramer;
 use feeds::raw::RawFramer;

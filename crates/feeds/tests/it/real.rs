@@ -2,6 +2,7 @@
 //! a flight's ADS-B frames with a reference decoder's positions, and a raw
 //! Beast capture.
 
+use feeds::Framer as _;
 use feeds::adsb::{AdsbContent, AdsbError, ReportedAltitude, decode};
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::{BeastFramer, encode};

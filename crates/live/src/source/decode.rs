@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use feeds::Framer as _;
 use feeds::adsb::{self, AdsbContent, AdsbError};
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::BeastFramer;

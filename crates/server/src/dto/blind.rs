@@ -24,8 +24,10 @@ fn token(field: &str, s: &str) -> Result<[u8; TOKEN_LEN], ApiError> {
         .ok_or_else(|| ApiError::bad(format!("{field}: a token is {} hex digits, not {s:?}", TOKEN_LEN * 2)))
 }
 
-/// A line's token parameters (the default policy).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A line's token parameters: those of its current epoch, which its
+/// envelopes bind.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BlindPolicyDto {
     /// H3 resolution of the cells.
     pub cell_resolution: u8,
@@ -45,6 +47,32 @@ pub struct BlindPolicyDto {
     pub max_tokens: usize,
     /// Smallest padded token set.
     pub min_tokens: usize,
+}
+
+impl BlindPolicyDto {
+    /// The validated policy.
+    ///
+    /// # Errors
+    /// 400 naming the parameter out of range.
+    pub fn to_policy(&self) -> Result<blind::LinePolicy, ApiError> {
+        let p = blind::PolicyParams {
+            cell_resolution: self.cell_resolution,
+            slot_micros: self.slot_micros,
+            band_m: self.band_m,
+            buffer_h_m: self.buffer_h_m,
+            buffer_v_m: self.buffer_v_m,
+            buffer_t_micros: self.buffer_t_micros,
+            max_area_m2: self.max_area_m2,
+            max_tokens: self.max_tokens,
+            min_tokens: self.min_tokens,
+        };
+        blind::LinePolicy::new(p).map_err(|e| match e {
+            blind::BlindError::InvalidPolicy { name, value, rule } => {
+                ApiError::bad(format!("policy.{name}: {value} is invalid ({rule})"))
+            }
+            other => ApiError::bad(format!("policy: {other}")),
+        })
+    }
 }
 
 impl From<blind::PolicyParams> for BlindPolicyDto {
@@ -91,8 +119,9 @@ pub struct BlindLineDto {
     pub policy: BlindPolicyDto,
 }
 
-impl From<&BlindLine> for BlindLineDto {
-    fn from(b: &BlindLine) -> Self {
+impl BlindLineDto {
+    /// The wire form of `b`, whose stored policy has been read as `policy`.
+    pub fn new(b: &BlindLine, policy: &blind::LinePolicy) -> Self {
         let fingerprint = |k: &str| {
             B64.decode(k)
                 .ok()
@@ -113,7 +142,7 @@ impl From<&BlindLine> for BlindLineDto {
                 })
                 .collect(),
             keyed: b.keyed.iter().map(PartyName::to_string).collect(),
-            policy: blind::LinePolicy::default().params().into(),
+            policy: policy.params().into(),
         }
     }
 }
@@ -134,6 +163,9 @@ pub struct RotateDto {
     pub epoch: u64,
     /// The new line key sealed to each member with a key: party → base64 envelope.
     pub envelopes: BTreeMap<String, String>,
+    /// The new epoch's token policy, the one the envelopes were sealed
+    /// under (the current one to keep it).
+    pub policy: BlindPolicyDto,
 }
 
 impl RotateDto {

@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use deconflict_core::coord::blind::BlindFiled;
+use deconflict_core::EngineError;
+use deconflict_core::coord::blind::{BlindFiled, BlindLine};
 use serde::Deserialize;
 
 use super::lines::HOTLINE;
@@ -38,8 +39,8 @@ pub async fn line(
 ) -> Result<Json<BlindLineDto>, ApiError> {
     authed.require(HOTLINE)?;
     let id = line_id(&id)?;
-    let b = state.run(&authed, move |e, ctx| e.coord().blind_line(ctx, &id)).await?;
-    Ok(Json((&b).into()))
+    let b = state.run(&authed, move |e, ctx| with_policy(e.coord().blind_line(ctx, &id))).await?;
+    Ok(Json(b))
 }
 
 /// `PUT /v1/lines/{id}/blind/key`: publishes the caller's public key.
@@ -63,8 +64,9 @@ pub async fn publish_key(
     authed.require(HOTLINE)?;
     let id = line_id(&id)?;
     let key = base64_field("public_key", &body.public_key)?;
-    let b = state.run(&authed, move |e, ctx| e.coord().blind_publish_key(ctx, &id, &key)).await?;
-    Ok(Json((&b).into()))
+    let b =
+        state.run(&authed, move |e, ctx| with_policy(e.coord().blind_publish_key(ctx, &id, &key))).await?;
+    Ok(Json(b))
 }
 
 /// `POST /v1/lines/{id}/blind/epochs`: a new epoch's key sealed to every keyed member.
@@ -73,7 +75,7 @@ pub async fn publish_key(
     request_body = RotateDto,
     responses(
         (status = 200, description = "The line at its new epoch.", body = BlindLineDto),
-        (status = 400, description = "Missing, extra or malformed envelopes, or the caller has no key.", body = ErrorBody),
+        (status = 400, description = "Missing, extra or malformed envelopes, a policy out of range or over the service's limits, or the caller has no key.", body = ErrorBody),
         (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
         (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
         (status = 404, description = "No such line.", body = ErrorBody),
@@ -89,9 +91,15 @@ pub async fn rotate(
     authed.require(HOTLINE)?;
     let id = line_id(&id)?;
     let envelopes = body.envelopes()?;
+    let policy = body.policy.to_policy()?;
     let epoch = body.epoch;
-    let b = state.run(&authed, move |e, ctx| e.coord().blind_rotate(ctx, &id, epoch, &envelopes)).await?;
-    Ok(Json((&b).into()))
+    let limits = *state.blind;
+    let b = state
+        .run(&authed, move |e, ctx| {
+            with_policy(e.coord().blind_rotate(ctx, &limits, &id, epoch, &policy, &envelopes))
+        })
+        .await?;
+    Ok(Json(b))
 }
 
 /// Query of `GET /v1/lines/{id}/blind/envelope`.
@@ -173,7 +181,7 @@ pub async fn file(
     authed.require(HOTLINE)?;
     let line = line_id(&body.line)?;
     let draft = body.draft()?;
-    let limits = state.blind.clone();
+    let limits = *state.blind;
     let r = state.run(&authed, move |e, ctx| e.coord().blind_file(ctx, &limits, &line, None, &draft)).await?;
     Ok(filed(r, StatusCode::CREATED))
 }
@@ -201,7 +209,7 @@ pub async fn update(
     authed.require(HOTLINE)?;
     let line = line_id(&body.line)?;
     let draft = body.draft()?;
-    let limits = state.blind.clone();
+    let limits = *state.blind;
     let r = state
         .run(&authed, move |e, ctx| e.coord().blind_file(ctx, &limits, &line, Some((&id, &ovn)), &draft))
         .await?;
@@ -322,4 +330,10 @@ pub async fn sealed_inbox(
     authed.require(HOTLINE)?;
     let g = state.run(&authed, move |e, ctx| e.coord().blind_sealed_inbox(ctx)).await?;
     Ok(Json(SealedInboxDto { sealed: g.iter().map(Into::into).collect() }))
+}
+
+/// A line's blind state with its current policy read.
+fn with_policy(b: Result<BlindLine, EngineError>) -> Result<BlindLineDto, EngineError> {
+    let b = b?;
+    Ok(BlindLineDto::new(&b, &b.policy()?))
 }

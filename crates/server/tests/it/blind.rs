@@ -86,8 +86,14 @@ async fn publish(w: &World, p: &Party) -> Value {
     v
 }
 
-/// `by` seals a fresh key for the next epoch to every member the service lists.
+/// `by` seals a fresh key for the next epoch to every member the service
+/// lists, under the default policy.
 async fn rotate(w: &World, by: &Party) -> (u64, LineKey) {
+    rotate_with(w, by, &LinePolicy::default()).await
+}
+
+/// `by` seals a fresh key for the next epoch under `policy`.
+async fn rotate_with(w: &World, by: &Party, policy: &LinePolicy) -> (u64, LineKey) {
     let (st, line) = w.call(Method::GET, "/v1/lines/ab/blind", &by.token, None).await;
     assert_eq!(st, StatusCode::OK, "{line}");
     let members: Vec<Member> = line["members"]
@@ -103,24 +109,40 @@ async fn rotate(w: &World, by: &Party) -> (u64, LineKey) {
         })
         .collect();
     let epoch = line["epoch"].as_u64().unwrap() + 1;
-    let r = blind::keys::rotate("ab", Epoch(epoch), by.name, &by.secret, &members, &mut rand::rng()).unwrap();
+    let r = blind::keys::rotate("ab", Epoch(epoch), policy, by.name, &by.secret, &members, &mut rand::rng())
+        .unwrap();
     let envelopes: serde_json::Map<String, Value> =
         r.envelopes.iter().map(|(n, e)| (n.clone(), json!(B64.encode(e.to_bytes())))).collect();
-    let body = json!({ "epoch": epoch, "envelopes": envelopes });
+    let body = json!({ "epoch": epoch, "envelopes": envelopes, "policy": policy.params() });
     let (st, v) = w.call(Method::POST, "/v1/lines/ab/blind/epochs", &by.token, Some(body)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["epoch"], epoch);
     (epoch, r.key)
 }
 
-/// `p` fetches and opens its envelope, checking the sender's published key.
+/// The line's current policy as the service reports it.
+async fn reported_policy(w: &World, p: &Party) -> LinePolicy {
+    let (st, line) = w.call(Method::GET, "/v1/lines/ab/blind", &p.token, None).await;
+    assert_eq!(st, StatusCode::OK, "{line}");
+    LinePolicy::new(serde_json::from_value(line["policy"].clone()).unwrap()).unwrap()
+}
+
+/// `p` fetches and opens its envelope, checking the sender's published key
+/// and the policy the service reports.
 async fn fetch_key(w: &World, p: &Party, sender: &Party) -> (u64, LineKey) {
+    let policy = reported_policy(w, p).await;
     let (st, v) = w.call(Method::GET, "/v1/lines/ab/blind/envelope", &p.token, None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["sender"], sender.name);
     let epoch = v["epoch"].as_u64().unwrap();
     let env = Envelope::from_bytes(&B64.decode(v["envelope"].as_str().unwrap()).unwrap()).unwrap();
-    let ctx = EnvelopeContext { line: "ab", epoch: Epoch(epoch), sender: sender.name, recipient: p.name };
+    let ctx = EnvelopeContext {
+        line: "ab",
+        epoch: Epoch(epoch),
+        sender: sender.name,
+        recipient: p.name,
+        policy: Some(&policy),
+    };
     (epoch, blind::keys::open(&env, &ctx, &p.secret, &sender.secret.public()).unwrap())
 }
 
@@ -288,7 +310,8 @@ async fn a_blind_exchange_finds_the_conflict_and_leaves_no_key_or_place_with_the
 
     // Exact geometry, sealed to alpha, relayed as opaque bytes.
     let geometry = format!("{{\"lat\":{},\"lng\":{},\"radius_m\":150}}", BRAVO_AT.0, BRAVO_AT.1);
-    let ctx = EnvelopeContext { line: "ab", epoch: Epoch(0), sender: "bravo", recipient: "alpha" };
+    let ctx =
+        EnvelopeContext { line: "ab", epoch: Epoch(0), sender: "bravo", recipient: "alpha", policy: None };
     let sealed = blind::keys::seal_message(
         geometry.as_bytes(),
         &ctx,
@@ -350,21 +373,28 @@ async fn rotation_leaves_a_removed_party_out_and_old_epochs_refused() {
     assert_eq!(*charlie_k1.to_bytes(), *k1.to_bytes());
 
     // A stale epoch number (someone rotated first) is a 409.
-    let body = json!({ "epoch": e1, "envelopes": {} });
+    let body = json!({ "epoch": e1, "envelopes": {}, "policy": LinePolicy::default().params() });
     let (st, v) = w.call(Method::POST, "/v1/lines/ab/blind/epochs", &w.bravo.token, Some(body)).await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
 
     // Charlie leaves the line; bravo rotates. An envelope for charlie is refused.
     put_line(&w, &["alpha", "bravo"]).await;
+    let policy = LinePolicy::default();
     let stray = blind::keys::seal(
         &k1,
-        &EnvelopeContext { line: "ab", epoch: Epoch(e1 + 1), sender: "bravo", recipient: "charlie" },
+        &EnvelopeContext {
+            line: "ab",
+            epoch: Epoch(e1 + 1),
+            sender: "bravo",
+            recipient: "charlie",
+            policy: Some(&policy),
+        },
         &w.bravo.secret,
         &w.charlie.secret.public(),
         &mut rand::rng(),
     )
     .unwrap();
-    let body = json!({ "epoch": e1 + 1, "envelopes": {
+    let body = json!({ "epoch": e1 + 1, "policy": policy.params(), "envelopes": {
         "alpha": B64.encode(stray.to_bytes()), "bravo": B64.encode(stray.to_bytes()), "charlie": B64.encode(stray.to_bytes()) } });
     let (st, v) = w.call(Method::POST, "/v1/lines/ab/blind/epochs", &w.bravo.token, Some(body)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
@@ -452,4 +482,81 @@ async fn bad_blind_input_is_a_400_naming_the_field_and_filings_are_rate_limited(
         accepted += 1;
     }
     assert_eq!((last, accepted), (StatusCode::TOO_MANY_REQUESTS, 30));
+}
+
+/// A line's policy is set by whoever seals an epoch, bound into the
+/// envelopes, reported with the line and enforced on filings; out-of-range
+/// policies and policies over the service's limits are refused and change
+/// nothing.
+#[tokio::test]
+async fn each_epoch_has_the_policy_its_sealer_set_and_filings_are_held_to_it() {
+    let w = world(&["alpha", "bravo"]).await;
+    publish(&w, &w.alpha).await;
+    publish(&w, &w.bravo).await;
+    let base = LinePolicy::default().params();
+    let rotate_body = |policy: Value| json!({ "epoch": 1, "envelopes": {}, "policy": policy });
+    // Refused: a parameter out of range, one over the service's limit, none at all.
+    let mut bad = serde_json::to_value(base).unwrap();
+    bad["band_m"] = json!(0.0);
+    let (st, v) =
+        w.call(Method::POST, "/v1/lines/ab/blind/epochs", &w.alpha.token, Some(rotate_body(bad))).await;
+    assert_eq!(
+        (st, v["message"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("policy.band_m: 0 is invalid (a finite number of metres > 0)"))
+    );
+    let huge = blind::PolicyParams { max_tokens: 1 << 20, ..base };
+    let (st, v) = w
+        .call(Method::POST, "/v1/lines/ab/blind/epochs", &w.alpha.token, Some(rotate_body(json!(huge))))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("over this service's limit of 65536"), "{v}");
+    let (st, v) = w
+        .call(
+            Method::POST,
+            "/v1/lines/ab/blind/epochs",
+            &w.alpha.token,
+            Some(json!({ "epoch": 1, "envelopes": {} })),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("policy"), "{v}");
+    let (_, line) = w.call(Method::GET, "/v1/lines/ab/blind", &w.bravo.token, None).await;
+    assert_eq!((line["epoch"].as_u64(), &line["policy"]), (Some(0), &serde_json::to_value(base).unwrap()));
+
+    // Alpha seals epoch 1 with coarser cells and at most 128 tokens.
+    let custom =
+        LinePolicy::new(blind::PolicyParams { cell_resolution: 8, max_tokens: 128, ..base }).unwrap();
+    let (epoch, key) = rotate_with(&w, &w.alpha, &custom).await;
+    assert_eq!(reported_policy(&w, &w.bravo).await, custom);
+    let (_, bravo_key) = fetch_key(&w, &w.bravo, &w.alpha).await;
+    assert_eq!(*bravo_key.to_bytes(), *key.to_bytes());
+    // The rotation's audit entry names the policy, for every member to check.
+    w.s.state.feed.seal(&w.s.state.app, &w.s.clock).await.unwrap();
+    let resp =
+        w.s.http.get(format!("{}/v1/audit", w.s.base)).bearer_auth(&w.bravo.token).send().await.unwrap();
+    let export = audit::export::parse_export(&resp.text().await.unwrap()).unwrap();
+    let rotated = export.slice.entries.iter().find(|e| e.kind == "blind.epoch_rotated").unwrap();
+    let payload: Value = serde_json::from_str(&rotated.payload).unwrap();
+    assert_eq!(payload["policy"]["cell_resolution"], 8, "{payload}");
+
+    // A filing within the policy is accepted; one over its 128 tokens is not, and changes nothing.
+    let op =
+        BlindOperation::new(&key, Epoch(epoch), &custom, &[volume(ALPHA_AT, now_us())], &mut rand::rng())
+            .unwrap();
+    assert!(op.tokens().len() <= 128, "{}", op.tokens().len());
+    let (st, v) =
+        w.call(Method::POST, "/v1/blind/operations", &w.alpha.token, Some(filing(&op, epoch, &[]))).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let mut body = filing(&op, epoch, &[]);
+    body["tokens"] = json!((0..256).map(|i: u32| format!("{:064x}", u128::from(i) + 1)).collect::<Vec<_>>());
+    let (st, v) = w.call(Method::POST, "/v1/blind/operations", &w.bravo.token, Some(body)).await;
+    assert_eq!(
+        (st, v["message"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("tokens: 256 tokens; line ab's blind policy allows at most 128 (its maximum blind area)")
+        )
+    );
+    let (_, ops) = w.call(Method::GET, "/v1/blind/operations", &w.bravo.token, None).await;
+    assert_eq!(ops["operations"], json!([]), "{ops}");
 }

@@ -61,7 +61,9 @@ fn body_for(path: &str) -> Value {
         "/v1/lines/{id}/messages" => json!({"priority": "routine", "text": "t"}),
         "/v1/messages/{id}/ack" => json!({"operator": "o"}),
         "/v1/lines/{id}/blind/key" => json!({"public_key": "AA=="}),
-        "/v1/lines/{id}/blind/epochs" => json!({"epoch": 1, "envelopes": {}}),
+        "/v1/lines/{id}/blind/epochs" => {
+            json!({"epoch": 1, "envelopes": {}, "policy": blind::LinePolicy::default().params()})
+        }
         "/v1/blind/operations" | "/v1/blind/operations/{id}/{ovn}" => json!({
             "line": "l", "epoch": 1, "time_start": "t", "time_end": "t", "tokens": []
         }),

@@ -135,6 +135,69 @@ async fn two_replicas_let_exactly_the_allowed_creates_win() {
     }
 }
 
+/// The blind filing rate bounds probing per party, not per replica: a party
+/// that spreads its filings over two replicas still gets the one limit (30
+/// a minute), then 429s from both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_blind_filing_rate_holds_across_replicas() {
+    use base64::Engine as _;
+    let Some(url) = pg_url() else { return };
+    let schema = Schema::create(&url);
+    let a = replica(&url, &schema, None).await;
+    let b = replica(&url, &schema, Some(&a)).await;
+    let admin = a.token("admin", &["deconflict.admin"]);
+    for name in ["alpha", "bravo"] {
+        let (st, v) = a
+            .call(
+                Method::PUT,
+                &format!("/v1/parties/{name}"),
+                Some(&admin),
+                Some(&serde_json::json!({ "display_name": name })),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    let line = serde_json::json!({ "name": "AB", "parties": ["alpha", "bravo"] });
+    let (st, v) = a.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
+    assert!(st.is_success(), "{v}");
+    // The service checks only shapes: any 32-byte keys and 80-byte envelopes will do here.
+    let b64 = |n: usize, fill: u8| base64::engine::general_purpose::STANDARD.encode(vec![fill; n]);
+    let alpha = a.token("alpha", &["deconflict.hotline"]);
+    let bravo = b.token("bravo", &["deconflict.hotline"]);
+    for (s, t, fill) in [(&a, &alpha, 9), (&b, &bravo, 10)] {
+        let body = serde_json::json!({ "public_key": b64(32, fill) });
+        let (st, v) = s.call(Method::PUT, "/v1/lines/ab/blind/key", Some(t), Some(&body)).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let policy = blind::LinePolicy::default().params();
+    let body = serde_json::json!({ "epoch": 1, "policy": policy, "envelopes": { "alpha": b64(80, 1), "bravo": b64(80, 2) } });
+    let (st, v) = a.call(Method::POST, "/v1/lines/ab/blind/epochs", Some(&alpha), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let mut accepted = 0;
+    let mut refused = [0, 0];
+    for i in 0..40_u32 {
+        let (server, which) = if i % 2 == 0 { (&a, 0) } else { (&b, 1) };
+        let tokens: Vec<String> = (0..64_u32).map(|t| format!("{:056x}{i:04x}{t:04x}", 7)).collect();
+        let body = serde_json::json!({
+            "line": "ab", "epoch": 1, "time_start": rfc3339(-1), "time_end": rfc3339(40), "tokens": tokens, "keys": [],
+        });
+        let (st, v) = server.call(Method::POST, "/v1/blind/operations", Some(&alpha), Some(&body)).await;
+        match st {
+            StatusCode::CREATED => accepted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(
+                    v["message"].as_str().unwrap_or_default().contains("blind_filings_per_minute"),
+                    "{v}"
+                );
+                refused[which] += 1;
+            }
+            other => panic!("filing {i}: {other} {v}"),
+        }
+    }
+    assert_eq!(accepted, 30, "one limit over both replicas");
+    assert_eq!(refused, [5, 5], "both replicas refuse once the party's minute is full");
+}
+
 /// A TCP relay (to the database, to Redis) that a test can cut and restore.
 pub(crate) struct Relay {
     pub(crate) port: u16,
