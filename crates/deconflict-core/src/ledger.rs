@@ -47,7 +47,7 @@ pub fn seal_once(
         None => audit::Chain::genesis(),
     };
     let pending = tx.unsealed_events(batch)?;
-    let mut last = None;
+    let mut sealed = Vec::with_capacity(pending.len());
     for p in &pending {
         let entry = chain
             .prepare(audit::NewEntry {
@@ -59,11 +59,11 @@ pub fn seal_once(
                 payload: p.event.payload.clone(),
             })
             .map_err(StoreError::Chain)?;
-        tx.seal_event(p.id, &entry)?;
         chain.commit(&entry).map_err(StoreError::Chain)?;
-        last = Some(entry);
+        sealed.push((p.id, entry));
     }
-    if let Some(entry) = &last {
+    tx.seal_events(&sealed)?;
+    if let Some((_, entry)) = sealed.last() {
         tx.put_checkpoint(&key.checkpoint(entry, now.as_micros()))?;
     }
     tx.commit()?;

@@ -461,6 +461,15 @@ pub trait Tx {
         Ok(Some(sub.notification_index))
     }
 
+    /// [`Tx::seal_event`] for each `(id, entry)` of `batch`, in order (a
+    /// store may do it in one statement). Fails as the first failing one would.
+    ///
+    /// # Errors
+    /// As [`Tx::seal_event`].
+    fn seal_events(&mut self, batch: &[(i64, audit::Entry)]) -> Result<(), StoreError> {
+        batch.iter().try_for_each(|(id, entry)| self.seal_event(*id, entry))
+    }
+
     /// Makes every write of this transaction durable, atomically.
     ///
     /// # Errors

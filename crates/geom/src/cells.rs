@@ -53,6 +53,27 @@ pub(crate) fn cover_within(
     flood(fp, res, buffer_m.max(0.0), max_cells)
 }
 
+/// The cells at `resolution` that contain `cells` (their H3 parents; a
+/// cell already at `resolution` or coarser is kept as it is), sorted and
+/// deduplicated. Two sets of cells that share a cell share its parent, so
+/// whatever is ordered by locking every cell of a set is also ordered by
+/// locking its parents, with fewer, coarser locks.
+///
+/// # Errors
+/// [`GeomError::InvalidResolution`] if `resolution > 15`;
+/// [`GeomError::InvalidCell`] for a value that is not an H3 cell index.
+pub fn parent_cells(cells: &[u64], resolution: u8) -> Result<Vec<u64>, GeomError> {
+    let res = Resolution::try_from(resolution).map_err(|_| GeomError::InvalidResolution(resolution))?;
+    let mut out = Vec::with_capacity(cells.len());
+    for &c in cells {
+        let cell = CellIndex::try_from(c).map_err(|_| GeomError::InvalidCell(c))?;
+        out.push(u64::from(cell.parent(res).unwrap_or(cell)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// The outline (polygon edges densified every 1 km along their great
 /// circle, or a circle circumscribed by a 64-gon pushed 0.5 % outward) is
 /// tiled with [`ContainmentMode::Covers`]; every cell not fully inside is
@@ -192,6 +213,29 @@ mod tests {
             }
         }
         inside
+    }
+
+    #[test]
+    fn parents_are_coarser_shared_and_fewer() {
+        // Two circles 2 km apart whose res-7 covers share cells.
+        let a = cover(&circle(46.0, 7.0, 1_500.0), DEFAULT_CELL_RESOLUTION).unwrap();
+        let b = cover(&circle(46.018, 7.0, 1_500.0), DEFAULT_CELL_RESOLUTION).unwrap();
+        assert!(a.iter().any(|c| b.contains(c)));
+        let (pa, pb) = (parent_cells(&a, 5).unwrap(), parent_cells(&b, 5).unwrap());
+        assert!(pa.len() < a.len() && !pa.is_empty());
+        assert!(pa.windows(2).all(|w| w[0] < w[1]), "sorted, distinct");
+        // Every shared cell's parent is in both parent sets.
+        for c in a.iter().filter(|c| b.contains(c)) {
+            let p = u64::from(CellIndex::try_from(*c).unwrap().parent(res(5)).unwrap());
+            assert!(pa.contains(&p) && pb.contains(&p));
+        }
+        for p in &pa {
+            assert_eq!(CellIndex::try_from(*p).unwrap().resolution(), res(5));
+        }
+        // A cell already coarser than asked stays itself.
+        assert_eq!(parent_cells(&pa, 9).unwrap(), pa);
+        assert_eq!(parent_cells(&[42], 5), Err(GeomError::InvalidCell(42)));
+        assert_eq!(parent_cells(&a, 16), Err(GeomError::InvalidResolution(16)));
     }
 
     #[test]

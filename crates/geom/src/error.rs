@@ -72,6 +72,9 @@ pub enum GeomError {
     /// An H3 resolution above 15.
     #[error("H3 resolution {0} is not in [0, 15]")]
     InvalidResolution(u8),
+    /// A number that is not an H3 cell index.
+    #[error("{0} is not an H3 cell index")]
+    InvalidCell(u64),
     /// A cell covering that would be unreasonably large.
     #[error(
         "covering at H3 resolution {resolution} would need about {estimated} cells (at most {max}); use a coarser resolution"

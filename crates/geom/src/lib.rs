@@ -81,6 +81,7 @@ mod time;
 mod volume;
 
 pub use altitude::AltitudeRange;
+pub use cells::parent_cells;
 pub use circle::Circle;
 pub use clip::{CLIP_CIRCLE_TOLERANCE_M, clip};
 pub use error::GeomError;

@@ -24,14 +24,16 @@
 //!   subscriptions) runs `BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE`
 //!   and orders itself with row locks instead of SSI: before it searches an
 //!   area ([`Tx::lock_area`], every candidate search, every entity written)
-//!   it upserts one row per H3 cell of that area in `cell_locks` (sorted),
-//!   and it reads an entity by id `FOR UPDATE`. Two area writes therefore
-//!   wait for each other exactly when their areas share a cell or they change
-//!   the same entity, and the later one's statements (fresh snapshots under
+//!   it upserts one row per lock cell of that area in `area_locks` (sorted;
+//!   a lock cell is the resolution-6 H3 parent of an index cell, so an area
+//!   of 1 km² takes 1–4 rows), and it reads an entity by id `FOR UPDATE`.
+//!   Two area writes therefore wait for each other when their areas share a
+//!   lock cell (always when they share an index cell) or they change the
+//!   same entity, and the later one's statements (fresh snapshots under
 //!   READ COMMITTED) see what the earlier committed: the same decisions as
 //!   one after the other. Notification indexes are bumped by one `UPDATE`
 //!   each, so concurrent notifications of a large subscription lose nothing.
-//!   An area that cannot be covered by cells takes `LOCK TABLE cell_locks IN
+//!   An area that cannot be covered by cells takes `LOCK TABLE area_locks IN
 //!   SHARE ROW EXCLUSIVE MODE` (it waits for and excludes every area write;
 //!   the engine's area limit makes such areas impossible in practice). Two
 //!   creates of one new id both find it missing; the second's INSERT hits
@@ -79,8 +81,10 @@
 //! LISTEN/NOTIFY.
 //!
 //! ## Schema and migrations
-//! `cell_locks(cell, writes)` holds one row per cell an area write ever
-//! locked (migration 0005).
+//! `area_locks(cell, writes)` holds one row per lock cell an area write
+//! ever locked (migration 0007, which dropped 0005's `area_locks` of index
+//! cells: a replica of an older build fails its area writes instead of
+//! locking where the newer ones no longer look).
 //! Tables `operational_intents`, `constraints`, `subscriptions` (one row per
 //! entity: UUID id, scalar columns, extents as a [`deconflict_core::codec`]
 //! blob — the truth — and the derived spatial columns), `uss_availability`,
@@ -250,8 +254,17 @@ fn describe_target(config: &postgres::Config) -> String {
 }
 
 /// The statements every new session runs.
+///
+/// `enable_seqscan = off`: every query of this store is written for one of
+/// its indexes, but on a young or churning table (a few hundred live rows
+/// among many dead ones, statistics from when it was empty) the planner
+/// judged a scan of the whole heap cheaper than the cell index and chose it
+/// for most candidate searches: 0.16 ms (intents) and 0.32 ms
+/// (subscriptions) per search instead of about 0.02 ms. A query with no
+/// usable index still scans the heap (the setting only makes that plan
+/// look dear).
 fn session_setup(opts: &PgOptions) -> Result<String, StoreError> {
-    let mut sql = String::new();
+    let mut sql = String::from("SET enable_seqscan = off;\n");
     if let Some(t) = opts.statement_timeout {
         // 0 would mean "no timeout": a sub-millisecond timeout rounds up to 1 ms.
         let ms = t.as_millis().clamp(1, i32::MAX as u128);
@@ -283,9 +296,12 @@ mod tests {
             ..PgOptions::default()
         };
         let sql = session_setup(&opts).unwrap_or_default();
-        assert_eq!(sql, "SET statement_timeout = 1;\nSET search_path TO \"we\"\"ird\";\n");
+        assert_eq!(
+            sql,
+            "SET enable_seqscan = off;\nSET statement_timeout = 1;\nSET search_path TO \"we\"\"ird\";\n"
+        );
         let none = PgOptions { statement_timeout: None, ..PgOptions::default() };
-        assert_eq!(session_setup(&none).unwrap_or_default(), "");
+        assert_eq!(session_setup(&none).unwrap_or_default(), "SET enable_seqscan = off;\n");
         assert!(session_setup(&PgOptions { schema: Some(String::new()), ..PgOptions::default() }).is_err());
     }
 

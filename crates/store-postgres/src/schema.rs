@@ -35,10 +35,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../migrations/0004_usage.sql") },
     Migration { version: 5, sql: include_str!("../migrations/0005_cell_locks.sql") },
     Migration { version: 6, sql: include_str!("../migrations/0006_gin_without_pending_list.sql") },
+    Migration { version: 7, sql: include_str!("../migrations/0007_area_locks.sql") },
 ];
 
 /// The schema version this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 const BOOTSTRAP: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER     NOT NULL PRIMARY KEY,

@@ -74,6 +74,25 @@ pub(crate) fn cover(volumes: &[Volume4D]) -> (Vec<i64>, bool) {
     (cells, complete)
 }
 
+/// The H3 resolution of the rows of `area_locks`: coarser than the index
+/// cells ([`geom::DEFAULT_CELL_RESOLUTION`], 5 km²), 36 km² (edge about
+/// 3.7 km). An area write locks the parents of its index cells: two writes
+/// whose areas share an index cell share its parent, so they are ordered
+/// exactly as before, while a typical area takes 1–4 rows instead of about
+/// ten (fewer tuples written, fewer WAL records, a table that grows seven
+/// times slower). Writes a few kilometres apart may now wait for each other
+/// (never refuse each other); writes tens of kilometres apart never meet.
+pub(crate) const LOCK_RESOLUTION: u8 = 6;
+
+/// The sorted, distinct lock cells (see [`LOCK_RESOLUTION`]) of index
+/// cells; `None` when one of them is not an H3 cell (the caller then locks
+/// everything).
+pub(crate) fn lock_cells(cells: &[i64]) -> Option<Vec<i64>> {
+    let cells: Vec<u64> = cells.iter().map(|&c| u64::try_from(c).ok()).collect::<Option<_>>()?;
+    let parents = geom::parent_cells(&cells, LOCK_RESOLUTION).ok()?;
+    parents.into_iter().map(|c| i64::try_from(c).ok()).collect()
+}
+
 /// The parameters of one candidate search, computed once per area and
 /// transaction (a transaction usually asks for intents, constraints and
 /// subscriptions of the same area).
@@ -136,6 +155,30 @@ mod tests {
         assert_eq!(cells, want);
         // H3 indexes have bit 63 clear: the conversion is the identity on bits.
         assert!(cells.iter().all(|&c| c > 0));
+    }
+
+    #[test]
+    fn lock_cells_are_fewer_coarser_parents() {
+        let v = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
+        let (cells, complete) = cover(&v);
+        assert!(complete);
+        let locks = lock_cells(&cells).unwrap();
+        assert!(
+            !locks.is_empty() && locks.len() < cells.len(),
+            "{} locks for {} cells",
+            locks.len(),
+            cells.len()
+        );
+        assert!(locks.windows(2).all(|w| w[0] < w[1]));
+        // Each index cell's own lock set is within the area's: a write that
+        // shares one index cell with this one shares a lock cell.
+        for c in &cells {
+            let one = lock_cells(&[*c]).unwrap();
+            assert_eq!(one.len(), 1);
+            assert!(locks.contains(&one[0]));
+        }
+        assert_eq!(lock_cells(&[-1]), None);
+        assert_eq!(lock_cells(&[42]), None);
     }
 
     #[test]

@@ -34,9 +34,9 @@ pub(crate) struct PgTx<'a> {
     last_search: Option<Search>,
     /// How it began: an [`TxMode::AreaWrite`] locks areas and the rows it reads by id.
     mode: TxMode,
-    /// Cells this transaction has locked (in `cell_locks`).
+    /// Cells this transaction has locked (in `area_locks`).
     locked: std::collections::HashSet<i64>,
-    /// Whether it locked the whole `cell_locks` table (an area without cells).
+    /// Whether it locked the whole `area_locks` table (an area without cells).
     locked_all: bool,
 }
 
@@ -179,5 +179,8 @@ deconflict_core::impl_tx!(['a] PgTx<'a>;
     }
     fn bump_notification_index(&mut self, id: SubscriptionId) -> Result<Option<i32>, StoreError> {
         PgTx::bump_notification_index(self, id)
+    }
+    fn seal_events(&mut self, batch: &[(i64, audit::Entry)]) -> Result<(), StoreError> {
+        PgTx::seal_events(self, batch)
     }
 );

@@ -148,7 +148,10 @@ impl ConflictReport {
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
         let by_id = rank.is_some() || strictly_by_id(tracks);
         let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
-        if by_id && 2 * rank_bits + pos_bits <= 64 {
+        // The pairs' positions in report order (`None`: `pairs` itself is
+        // sorted); the report is gathered through it, with no second copy
+        // of a million pairs and no permutation pass.
+        let order: Option<Vec<u32>> = if by_id && 2 * rank_bits + pos_bits <= 64 {
             let mut keys: Vec<u64> = pairs
                 .iter()
                 .enumerate()
@@ -156,26 +159,29 @@ impl ConflictReport {
                 .collect();
             crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
             let mask = (1u64 << pos_bits) - 1;
-            let order: Vec<u32> = keys.iter().map(|&k| (k & mask) as u32).collect();
-            drop(keys);
-            // In place: no second copy of a million pairs.
-            permute(&mut pairs, &order);
+            Some(keys.iter().map(|&k| (k & mask) as u32).collect())
         } else {
             pairs.sort_unstable_by_key(|&(i, j, _)| {
                 (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j))
             });
-        }
-        // The pruned scan may find a pair of tracks twice (see `grid`);
-        // the copies are now adjacent.
-        pairs.dedup_by_key(|p| (p.0, p.1));
-        // Each list allocated once at its length.
+            None
+        };
+        // Each list allocated once, at its length plus the pairs found
+        // twice (see `grid`), which are rare.
         let same =
             pairs.iter().filter(|&&(i, j, _)| tracks[i as usize].party == tracks[j as usize].party).count();
         let mut out = ConflictReport {
             cross_party: Vec::with_capacity(pairs.len() - same),
             same_party: Vec::with_capacity(same),
         };
-        for (i, j, g) in pairs {
+        let mut last = None;
+        for k in 0..pairs.len() {
+            let (i, j, g) = pairs[order.as_ref().map_or(k, |o| o[k] as usize)];
+            // A pair found twice: the copies are adjacent in this order.
+            if last == Some((i, j)) {
+                continue;
+            }
+            last = Some((i, j));
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
             let c = Conflict {
                 a: ka.id,

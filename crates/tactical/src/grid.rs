@@ -209,7 +209,8 @@ pub(crate) struct Ent {
     pub hiz: f32,
     pub id: u32,
     /// Bit `a` set when the box starts in this entry's cell along axis `a`
-    /// (always for an axis the grid does not cut).
+    /// (always for an axis the grid does not cut); in the level tracks'
+    /// groups ([`levels`]), bit 0 alone: the box starts in this stripe.
     pub own: u8,
 }
 
@@ -671,16 +672,20 @@ impl Ctx<'_> {
                 buckets.end -= 1;
             }
             // The level tracks whose box and band meet `b` in this slice.
+            let fi = &self.local.kf[i as usize];
             snaps.near(buckets, &b, |j| {
+                // The closest-approach filter first: it turns down more
+                // pairs than the previous slice's boxes do (fewer
+                // instructions per scan under callgrind).
+                if !self.local.may_conflict(fi, &self.local.kf[j as usize]) {
+                    return;
+                }
                 if let (Some(p), Some(bp)) = (prev, &before)
                     && self.level_meets(j, p, bp)
                 {
                     return;
                 }
-                let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
-                if self.local.may_conflict(fi, fj)
-                    && let Some(p) = test_pair(self.ks, i, j, self.cfg)
-                {
+                if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
                     out.push(p);
                 }
             });

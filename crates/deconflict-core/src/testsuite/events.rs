@@ -243,6 +243,49 @@ pub fn seal_event_guards(store: &dyn Store, after_retry: AfterRetry) {
     assert_eq!(tx.unsealed_events(10).expect("pending").len(), 1);
 }
 
+/// `seal_events`: a batch seals every event in it (parties in the entry's
+/// order, an empty list too); a batch with an event already sealed or with
+/// another event's entry fails as `seal_event` would, naming that event.
+pub fn seal_events_batches(store: &dyn Store) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    let parties: [&[&str]; 4] = [&["bob", "alice"], &[], &["carol"], &["dave", "erin", "alice"]];
+    for (n, p) in parties.iter().enumerate() {
+        tx.append_event(&new_event(n as i64, Some("s"), p, &format!("{{\"n\":{n}}}"))).expect("append");
+    }
+    tx.commit().expect("commit");
+
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    let pending = tx.unsealed_events(10).expect("pending");
+    let mut chain = audit::Chain::genesis();
+    let mut entries = Vec::new();
+    for p in &pending[..3] {
+        let e = chain.prepare(entry_of(p.event.clone())).expect("prepare");
+        chain.commit(&e).expect("chain");
+        entries.push(e);
+    }
+    let batch: Vec<_> = pending[..3].iter().map(|p| p.id).zip(entries.iter().cloned()).collect();
+    tx.seal_events(&batch).expect("seal the batch");
+    tx.seal_events(&[]).expect("an empty batch");
+    match tx.seal_events(&batch[1..2]) {
+        Err(StoreError::EventNotPending { id }) => assert_eq!(id, pending[1].id),
+        other => panic!("expected EventNotPending, got {other:?}"),
+    }
+    let wrong = chain.prepare(entry_of(pending[2].event.clone())).expect("prepare");
+    match tx.seal_events(&[(pending[3].id, wrong)]) {
+        Err(StoreError::EventMismatch { id, .. }) => assert_eq!(id, pending[3].id),
+        other => panic!("expected EventMismatch, got {other:?}"),
+    }
+    tx.commit().expect("commit");
+
+    let mut tx = store.begin(TxMode::Read).expect("begin");
+    let sealed = tx.sealed_after(0, 10).expect("sealed");
+    assert_eq!(sealed, entries);
+    assert_eq!(sealed[0].parties.len(), 2);
+    assert!(sealed[1].parties.is_empty());
+    assert_eq!(sealed[2].parties, vec!["carol".to_owned()]);
+    assert_eq!(tx.unsealed_events(10).expect("pending").len(), 1);
+}
+
 /// Two replicas (stores over the same data, each made by `open_replica`),
 /// each with two sealer threads running `seal_once` in a loop, while four
 /// threads append events through both. The sealers' shared clock advances 6 s

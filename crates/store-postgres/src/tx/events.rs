@@ -23,6 +23,18 @@ pub(super) const EVENT_SEAL: &str = "UPDATE events SET audit_seq = $2, audit_ts 
      hash = $6, parties = $7 \
      WHERE id = $1 AND audit_seq IS NULL AND kind = $8 AND actor = $9 \
      AND subject IS NOT DISTINCT FROM $10 AND payload = $11";
+/// [`EVENT_SEAL`] for a whole batch in one statement: one array per column,
+/// row `i` of each; the parties of all rows in one array, row `i`'s from
+/// index `$12[i]` to `$13[i]` (an empty slice when `$12[i] > $13[i]`).
+/// Returns the ids it sealed.
+pub(super) const EVENTS_SEAL: &str = "UPDATE events AS e SET audit_seq = u.seq, audit_ts = u.ts, salt = u.salt, \
+     prev_hash = u.prev_hash, hash = u.hash, parties = COALESCE(($7::TEXT[])[u.lo:u.hi], '{}') \
+     FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BYTEA[], $5::BYTEA[], $6::BYTEA[], \
+     $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::INTEGER[], $13::INTEGER[]) \
+     AS u(id, seq, ts, salt, prev_hash, hash, kind, actor, subject, payload, lo, hi) \
+     WHERE e.id = u.id AND e.audit_seq IS NULL AND e.kind = u.kind AND e.actor = u.actor \
+     AND e.subject IS NOT DISTINCT FROM u.subject AND e.payload = u.payload \
+     RETURNING e.id";
 pub(super) const EVENT_IS_PENDING: &str = "SELECT audit_seq IS NULL AS pending FROM events WHERE id = $1";
 macro_rules! entry_cols {
     () => {
@@ -56,6 +68,11 @@ pub(super) const CHECKPOINTS_AFTER: &str = "SELECT seq, hash, timestamp, key_id,
 /// `seq` of the audit log as a BIGINT; above `i64::MAX` it cannot be stored.
 pub(super) fn seq_param(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| out_of_range("audit seq", seq))
+}
+
+/// A 1-based position in an SQL array parameter.
+fn array_index(i: usize) -> Result<i32, StoreError> {
+    i32::try_from(i).map_err(|_| out_of_range("parties in one sealing batch", i))
 }
 
 /// "After `seq`" as a BIGINT bound: nothing is stored above `i64::MAX`.
@@ -152,12 +169,65 @@ impl PgTx<'_> {
         if sealed == 1 {
             return Ok(());
         }
+        Err(self.unsealed(id, entry.seq)?)
+    }
+
+    /// One statement for the batch; when a row was not sealed, the first
+    /// such one is reported as [`PgTx::seal_event`] would.
+    pub(super) fn seal_events(&mut self, batch: &[(i64, audit::Entry)]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let n = batch.len();
+        let (mut ids, mut seqs, mut ts) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut salts, mut prevs, mut hashes) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut kinds, mut actors, mut subjects, mut payloads) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut parties, mut lo, mut hi) = (Vec::new(), Vec::with_capacity(n), Vec::with_capacity(n));
+        for (id, e) in batch {
+            ids.push(*id);
+            seqs.push(seq_param(e.seq)?);
+            ts.push(e.timestamp);
+            salts.push(e.salt.as_slice());
+            prevs.push(e.prev_hash.as_slice());
+            hashes.push(e.hash.as_slice());
+            kinds.push(e.kind.as_str());
+            actors.push(e.actor.as_str());
+            subjects.push(e.subject.as_deref());
+            payloads.push(e.payload.as_str());
+            // SQL arrays count from 1.
+            lo.push(array_index(parties.len() + 1)?);
+            parties.extend(e.parties.iter().map(String::as_str));
+            hi.push(array_index(parties.len())?);
+        }
+        let rows = self.query(
+            EVENTS_SEAL,
+            &[
+                &ids, &seqs, &ts, &salts, &prevs, &hashes, &parties, &kinds, &actors, &subjects, &payloads,
+                &lo, &hi,
+            ],
+        )?;
+        if rows.len() == n {
+            return Ok(());
+        }
+        let done: std::collections::HashSet<i64> =
+            rows.iter().map(|r| get::<i64>(r, "events", "?", "id")).collect::<Result<_, _>>()?;
+        match batch.iter().find(|(id, _)| !done.contains(id)) {
+            Some((id, entry)) => Err(self.unsealed(*id, entry.seq)?),
+            None => Err(not_pending(ids[0])),
+        }
+    }
+
+    /// Why event `id` was not sealed as audit entry `seq`.
+    fn unsealed(&mut self, id: i64, seq: u64) -> Result<StoreError, StoreError> {
         let rows = self.query(EVENT_IS_PENDING, &[&id])?;
         let pending = match rows.first() {
             Some(row) => get::<bool>(row, "events", &id.to_string(), "pending")?,
             None => false,
         };
-        Err(if pending { not_this_event(id, entry.seq) } else { not_pending(id) })
+        Ok(if pending { not_this_event(id, seq) } else { not_pending(id) })
     }
 
     pub(super) fn last_sealed(&mut self) -> Result<Option<audit::Entry>, StoreError> {

@@ -17,7 +17,7 @@ use postgres::types::ToSql;
 
 use super::{PgTx, get, limit_param, time};
 use crate::error::{bad_column, from_codec};
-use crate::spatial::{Search, Spatial};
+use crate::spatial::{Search, Spatial, lock_cells};
 
 // ---------------------------------------------------------------------------
 // SQL. Column lists are macros so that `concat!` builds `&'static str`s, the
@@ -170,11 +170,11 @@ pub(super) const SUBSCRIPTION_BUMP: &str = "UPDATE subscriptions SET notificatio
 /// order) for the rest of the transaction: a missing row is inserted, an
 /// existing one updated. Two transactions locking a common cell wait for
 /// each other; on a snapshot-isolation engine the second is told to retry.
-pub(super) const CELLS_LOCK: &str = "INSERT INTO cell_locks AS l (cell) \
+pub(super) const CELLS_LOCK: &str = "INSERT INTO area_locks AS l (cell) \
      SELECT c FROM unnest($1::BIGINT[]) AS u(c) ORDER BY c \
      ON CONFLICT (cell) DO UPDATE SET writes = l.writes + 1";
 /// An area that cannot be covered by cells locks out every other area writer.
-pub(super) const CELLS_LOCK_ALL: &str = "LOCK TABLE cell_locks IN SHARE ROW EXCLUSIVE MODE";
+pub(super) const CELLS_LOCK_ALL: &str = "LOCK TABLE area_locks IN SHARE ROW EXCLUSIVE MODE";
 
 pub(super) const AVAILABILITY_GET: &str = "SELECT availability, version FROM uss_availability WHERE uss = $1";
 pub(super) const AVAILABILITY_PUT: &str = "INSERT INTO uss_availability (uss, availability, version) VALUES ($1, $2, $3) \
@@ -187,13 +187,16 @@ pub(super) const ENDED_CONSTRAINTS: &str =
     "SELECT id FROM constraints WHERE time_end <= $1 ORDER BY time_end, id LIMIT $2";
 pub(super) const ENDED_SUBSCRIPTIONS: &str =
     "SELECT id FROM subscriptions WHERE time_end <= $1 ORDER BY time_end, id LIMIT $2";
-pub(super) const USAGE_COUNTS: &str = "SELECT \
-     (SELECT count(*) FROM operational_intents WHERE manager = $1 AND time_end > $2), \
-     (SELECT count(*) FROM constraints WHERE manager = $1 AND time_end > $2)";
-pub(super) const SUBSCRIPTIONS_OF: &str = concat!(
+/// A party's usage in one round trip: its live intent and constraint
+/// counts on every row, joined with its live explicit subscriptions (one
+/// row with a NULL `id` when it has none).
+pub(super) const USAGE: &str = concat!(
     "SELECT ",
     subscription_cols!(),
-    " FROM subscriptions WHERE manager = $1 AND NOT implicit AND time_end > $2"
+    ", c.intents, c.constraints FROM (SELECT \
+     (SELECT count(*) FROM operational_intents WHERE manager = $1 AND time_end > $2) AS intents, \
+     (SELECT count(*) FROM constraints WHERE manager = $1 AND time_end > $2) AS constraints) AS c \
+     LEFT JOIN subscriptions ON manager = $1 AND NOT implicit AND time_end > $2"
 );
 pub(super) const COUNTS: &str = "SELECT (SELECT count(*) FROM operational_intents), \
      (SELECT count(*) FROM constraints), (SELECT count(*) FROM subscriptions)";
@@ -338,8 +341,9 @@ impl PgTx<'_> {
         }
     }
 
-    /// In an area write, locks `cells` (or, with `None`, every cell: the area
-    /// could not be covered) unless this transaction already holds them.
+    /// In an area write, locks the lock cells of `cells` (or, with `None`,
+    /// every cell: the area could not be covered) unless this transaction
+    /// already holds them.
     fn lock_cells(&mut self, cells: Option<&[i64]>) -> Result<(), StoreError> {
         if !self.area_write() || self.locked_all {
             return Ok(());
@@ -350,12 +354,14 @@ impl PgTx<'_> {
                 self.locked_all = true;
             }
             Some(cells) => {
-                let mut new: Vec<i64> = cells.iter().copied().filter(|c| !self.locked.contains(c)).collect();
+                let Some(coarse) = lock_cells(cells) else {
+                    // Not H3 cells after all: lock everything rather than too little.
+                    return self.lock_cells(None);
+                };
+                let new: Vec<i64> = coarse.into_iter().filter(|c| !self.locked.contains(c)).collect();
                 if new.is_empty() {
                     return Ok(());
                 }
-                new.sort_unstable();
-                new.dedup();
                 self.execute(CELLS_LOCK, &[&new])?;
                 self.locked.extend(new);
             }
@@ -585,11 +591,19 @@ impl PgTx<'_> {
 
     pub(super) fn usage(&mut self, manager: &PartyName, now: Time) -> Result<Usage, StoreError> {
         let now = now.as_micros();
-        let rows = self.query(USAGE_COUNTS, &[&manager.as_str(), &now])?;
+        let rows = self.query(USAGE, &[&manager.as_str(), &now])?;
         let row = rows.first().ok_or_else(|| StoreError::NoRow { query: "usage" })?;
-        let (intents, constraints) = (count(row, 0)?, count(row, 1)?);
-        let rows = self.query(SUBSCRIPTIONS_OF, &[&manager.as_str(), &now])?;
-        let subscriptions = rows.iter().map(subscription_from_row).collect::<Result<_, _>>()?;
+        let counted = |col: &str| {
+            let n: i64 = row.try_get(col).map_err(|e| bad_column("usage", manager.as_str(), col, e))?;
+            Ok::<_, StoreError>(u64::try_from(n).unwrap_or(0))
+        };
+        let (intents, constraints) = (counted("intents")?, counted("constraints")?);
+        let mut subscriptions = Vec::new();
+        for row in &rows {
+            if get::<Option<Uuid>>(row, "subscriptions", "?", "id")?.is_some() {
+                subscriptions.push(subscription_from_row(row)?);
+            }
+        }
         Ok(Usage { intents, constraints, subscriptions })
     }
 }

@@ -17,6 +17,14 @@ fn seal_event_guards() {
     testsuite::seal_event_guards(&*store, AfterRetry::IsOver);
 }
 
+/// A batch of seals is one statement: every event sealed with its own
+/// parties, and the refusals of `seal_event` named per event.
+#[test]
+fn seal_events_batches() {
+    let Some(store) = fresh_pg_store() else { return };
+    testsuite::seal_events_batches(&*store);
+}
+
 #[test]
 fn event_queries_are_index_scans() {
     let Some(store) = fresh_pg_store() else { return };

@@ -125,11 +125,13 @@ fn schema_uses_gin_cells_and_nothing_exotic() {
 }
 
 /// The migrations of earlier versions, as the builds of those versions ran them.
-const OLD_MIGRATIONS: [&str; 4] = [
+const OLD_MIGRATIONS: [&str; 6] = [
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_events.sql"),
     include_str!("../../migrations/0003_records.sql"),
     include_str!("../../migrations/0004_usage.sql"),
+    include_str!("../../migrations/0005_cell_locks.sql"),
+    include_str!("../../migrations/0006_gin_without_pending_list.sql"),
 ];
 
 /// A new schema as a build at `version` left it, without data.
@@ -166,7 +168,7 @@ fn a_version_1_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let uss = deconflict_core::testsuite::manager("uss-a");
     assert_eq!(tx.availability(&uss).expect("get").map(|r| r.version), Some("v1".to_owned()));
@@ -193,7 +195,7 @@ fn a_version_2_schema_is_upgraded() {
     assert_eq!(versions(&schema), vec![0, 1, 2]);
     let store = schema.store(schema.opts());
     assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
 }
 
@@ -263,4 +265,29 @@ fn event_columns_keep_exact_bytes() {
     ];
     let want: Vec<(String, String)> = want.iter().map(|(c, t)| ((*c).to_owned(), (*t).to_owned())).collect();
     assert_eq!(cols, want);
+}
+
+/// A schema at version 6 loses `cell_locks` (locked per index cell) for
+/// `area_locks` (per coarser lock cell): a replica of an older build still
+/// running then fails its area writes instead of locking where the newer
+/// replicas no longer look.
+#[test]
+fn a_version_6_schema_trades_cell_locks_for_area_locks() {
+    let Some(url) = pg_url() else { return };
+    let schema = schema_at_version(&url, 6);
+    schema.admin().batch_execute("INSERT INTO cell_locks (cell) VALUES (1)").expect("version 6 lock row");
+    let _store = schema.store(schema.opts());
+    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let exists = |table: &str| -> bool {
+        schema
+            .admin()
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&format!("{}.{table}", schema.name)])
+            .expect("regclass")
+            .get(0)
+    };
+    assert!(!exists("cell_locks"), "the old lock table is gone");
+    assert!(exists("area_locks"));
+    let old =
+        schema.admin().batch_execute(&format!("INSERT INTO {}.cell_locks (cell) VALUES (2)", schema.name));
+    assert!(old.is_err(), "an older replica's cell lock fails");
 }

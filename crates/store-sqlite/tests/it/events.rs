@@ -27,6 +27,13 @@ fn writes_in_a_read_transaction_are_refused() {
     assert!(tx.delete_record("k", "a").is_err());
 }
 
+/// A batch of seals: every event, and the refusals of `seal_event`.
+#[test]
+fn seal_events_batches() {
+    let store = fresh_store();
+    testsuite::seal_events_batches(&*store);
+}
+
 #[test]
 fn event_queries_are_index_scans() {
     let store = fresh_store();

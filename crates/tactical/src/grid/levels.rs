@@ -126,8 +126,11 @@ impl Levels {
             out.zlo[bk] = out.zlo[bk].min(b.zlo);
             out.zhi[bk] = out.zhi[bk].max(b.zhi);
             let g = bk * out.stripes;
-            let e = Ent::new(b, level[k]);
-            for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
+            let mut e = Ent::new(b, level[k]);
+            let first = out.stripe(b.lo[1]);
+            for s in first..=out.stripe(b.hi[1]) {
+                // Bit 0 marks the stripe the box starts in (see `hit`).
+                e.own = u8::from(s == first);
                 let slot = &mut g_of.start[g + s];
                 g_of.ent[*slot as usize] = e;
                 *slot += 1;
@@ -193,7 +196,7 @@ impl Levels {
             }
             let (bk, st) = (g / self.stripes, g % self.stripes);
             let a = &gr.ent[a0..a1];
-            self.sweep_self(ctx, a, st, out);
+            Self::sweep_self(ctx, a, out);
             for d in 1..=2 {
                 let b2 = bk + d;
                 if b2 >= self.buckets || self.zlo[b2] >= self.zhi[bk] {
@@ -202,21 +205,21 @@ impl Levels {
                 let g2 = b2 * self.stripes + st;
                 let (c0, c1) = (gr.start[g2] as usize, gr.start[g2 + 1] as usize);
                 if c0 < c1 {
-                    self.sweep_two(ctx, a, &gr.ent[c0..c1], st, out);
+                    Self::sweep_two(ctx, a, &gr.ent[c0..c1], out);
                 }
             }
         }
     }
 
     #[inline]
-    fn sweep_self(&self, ctx: &Ctx<'_>, e: &[Ent], st: usize, out: &mut Found) {
+    fn sweep_self(ctx: &Ctx<'_>, e: &[Ent], out: &mut Found) {
         for (p, ep) in e.iter().enumerate() {
             let ep = *ep;
             for eq in &e[p + 1..] {
                 if eq.lox > ep.hix {
                     break;
                 }
-                self.test(ctx, &ep, eq, st, out);
+                Self::test(ctx, &ep, eq, out);
             }
         }
     }
@@ -225,7 +228,7 @@ impl Levels {
     /// first is compared with the other group's entries starting before its
     /// end.
     #[inline]
-    fn sweep_two(&self, ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], st: usize, out: &mut Found) {
+    fn sweep_two(ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], out: &mut Found) {
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
             if a[i].lox <= b[j].lox {
@@ -234,7 +237,7 @@ impl Levels {
                     if eb.lox > ea.hix {
                         break;
                     }
-                    self.test(ctx, &ea, eb, st, out);
+                    Self::test(ctx, &ea, eb, out);
                 }
                 i += 1;
             } else {
@@ -243,7 +246,7 @@ impl Levels {
                     if ea.lox > eb.hix {
                         break;
                     }
-                    self.test(ctx, ea, &eb, st, out);
+                    Self::test(ctx, ea, &eb, out);
                 }
                 j += 1;
             }
@@ -253,17 +256,19 @@ impl Levels {
     /// Entries whose x ranges overlap: the rest of the box and band test,
     /// then the pair only in the stripe of the larger box bottom.
     #[inline]
-    fn test(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
+    fn test(ctx: &Ctx<'_>, p: &Ent, q: &Ent, out: &mut Found) {
         if (p.loy <= q.hiy) & (q.loy <= p.hiy) & (p.zlo < q.zhi) & (q.zlo < p.zhi) {
-            self.hit(ctx, p, q, st, out);
+            Self::hit(ctx, p, q, out);
         }
     }
 
+    /// The stripe map is monotone, so the stripe of the larger box bottom
+    /// is the larger of the two boxes' first stripes; both boxes are in
+    /// this stripe, so it is that one exactly when one of them starts here.
     #[inline(never)]
-    fn hit(&self, ctx: &Ctx<'_>, p: &Ent, q: &Ent, st: usize, out: &mut Found) {
-        let y = if p.loy < q.loy { q.loy } else { p.loy };
+    fn hit(ctx: &Ctx<'_>, p: &Ent, q: &Ent, out: &mut Found) {
         // x overlaps already (the sweep), and so do the bands.
-        if p.loz <= q.hiz && q.loz <= p.hiz && self.stripe(y) == st {
+        if p.loz <= q.hiz && q.loz <= p.hiz && (p.own | q.own) & 1 == 1 {
             ctx.candidate_level(p.id, q.id, out);
         }
     }

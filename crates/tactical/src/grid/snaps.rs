@@ -83,22 +83,23 @@ impl Snaps {
         let groups = self.buckets * self.nx * self.ny;
         self.start.reserve_exact(groups + 1);
         self.start.resize(groups + 1, 0);
-        let group = |me: &Snaps, k: usize, i: u32| {
+        // The group of each level track (by position in the level list),
+        // computed once; freed when built (large scans keep their peak).
+        let mut group = Vec::with_capacity(level.len());
+        for (&i, &bucket) in level.iter().zip(&levels.bucket) {
             let f = &kf[i as usize];
-            let (cx, cy) = me.cell(f.q[0] + f.v[0] * mid, f.q[1] + f.v[1] * mid);
-            (cy * me.nx + cx) * me.buckets + levels.bucket[k] as usize
-        };
-        for (k, &i) in level.iter().enumerate() {
-            let g = group(self, k, i);
+            let (cx, cy) = self.cell(f.q[0] + f.v[0] * mid, f.q[1] + f.v[1] * mid);
+            let g = (cy * self.nx + cx) * self.buckets + bucket as usize;
             self.start[g + 1] += 1;
+            group.push(g as u32);
         }
         for g in 0..groups {
             self.start[g + 1] += self.start[g];
         }
         self.ent.reserve_exact(self.start[groups] as usize);
         self.ent.resize(self.start[groups] as usize, Ent::default());
-        for (k, &i) in level.iter().enumerate() {
-            let g = group(self, k, i);
+        for (&i, &g) in level.iter().zip(&group) {
+            let g = g as usize;
             let slot = self.start[g] as usize;
             self.start[g] += 1;
             let mut b = spatial(&kf[i as usize], sl);

@@ -22,7 +22,7 @@ async fn a_write_whose_client_disconnected_is_not_committed() {
     let locker = std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&lock_url, postgres::NoTls).unwrap();
         let mut tx = c.transaction().unwrap();
-        tx.batch_execute(&format!("LOCK TABLE {name}.cell_locks IN ACCESS EXCLUSIVE MODE")).unwrap();
+        tx.batch_execute(&format!("LOCK TABLE {name}.area_locks IN ACCESS EXCLUSIVE MODE")).unwrap();
         locked_tx.send(()).unwrap();
         release_rx.recv().unwrap();
         tx.commit().unwrap();
