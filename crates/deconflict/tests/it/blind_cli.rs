@@ -21,26 +21,60 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.to_str().unwrap().to_owned()
 }
 
+/// A server with parties alpha and bravo on line `ab`, each with its own
+/// data directory for its blind key and records.
+struct Line {
+    dir: tempfile::TempDir,
+    server: Server,
+    alpha: String,
+    bravo: String,
+    da: String,
+    db: String,
+}
+
+impl Line {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start(dir.path(), free_port());
+        let admin = token_with(dir.path(), "admin", "deconflict.admin");
+        let as_admin = ["--server", server.base.as_str(), "--token", admin.as_str()];
+        for p in ["alpha", "bravo"] {
+            run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
+        }
+        run(&[
+            &["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..],
+            &as_admin,
+        ]
+        .concat());
+        let data = |p: &str| dir.path().join(format!("{p}-data")).to_str().unwrap().to_owned();
+        Line {
+            alpha: token_with(dir.path(), "alpha", "deconflict.hotline"),
+            bravo: token_with(dir.path(), "bravo", "deconflict.hotline"),
+            da: data("alpha"),
+            db: data("bravo"),
+            server,
+            dir,
+        }
+    }
+
+    /// `deconflict ARGS` against the server as `tok`, with `data` as its data directory.
+    fn output(&self, tok: &str, data: &str, args: &[&str]) -> std::process::Output {
+        let conn = ["--server", self.server.base.as_str(), "--token", tok, "--data-dir", data];
+        Command::new(BIN).args([args, &conn[..]].concat()).output().unwrap()
+    }
+}
+
 #[test]
 fn two_parties_file_blind_operations_and_decode_their_match_locally() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), free_port());
-    let base = server.base.as_str();
-    let admin = token_with(dir.path(), "admin", "deconflict.admin");
-    let scopes = "deconflict.hotline";
-    let alpha = token_with(dir.path(), "alpha", scopes);
-    let bravo = token_with(dir.path(), "bravo", scopes);
-    let (da, db) = (dir.path().join("alpha-data"), dir.path().join("bravo-data"));
-    let (da, db) = (da.to_str().unwrap(), db.to_str().unwrap());
-    let as_admin = ["--server", base, "--token", admin.as_str()];
+    let line = Line::start();
+    let (dir, base) = (&line.dir, line.server.base.as_str());
+    let (alpha, bravo) = (line.alpha.clone(), line.bravo.clone());
+    let (da, db) = (line.da.as_str(), line.db.as_str());
     let cli = |tok: &str, data: &str, args: &[&str]| {
-        stdout(&run(&[args, &["--server", base, "--token", tok, "--data-dir", data]].concat()))
+        let out = line.output(tok, data, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        stdout(&out)
     };
-    for p in ["alpha", "bravo"] {
-        run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
-    }
-    run(&[&["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..], &as_admin]
-        .concat());
 
     let out = cli(&alpha, da, &["blind", "keygen"]);
     assert!(out.starts_with("blind key in "), "{out}");
@@ -110,6 +144,7 @@ fn two_parties_file_blind_operations_and_decode_their_match_locally() {
 
     // The data never left: the SQLite files (database, and its WAL if any)
     // hold no coordinate and no private key, in hex or base64.
+    let Line { server, dir, .. } = line;
     drop(server);
     let mut text = String::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -154,27 +189,12 @@ fn a_damaged_blind_key_file_is_named_and_nothing_is_sent() {
 /// it) is refused until the user trusts the new fingerprint.
 #[test]
 fn rotation_sets_the_policy_and_a_changed_key_is_refused_until_trusted() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), free_port());
-    let base = server.base.as_str();
-    let admin = token_with(dir.path(), "admin", "deconflict.admin");
-    let alpha = token_with(dir.path(), "alpha", "deconflict.hotline");
-    let bravo = token_with(dir.path(), "bravo", "deconflict.hotline");
-    let (da, db) = (dir.path().join("alpha-data"), dir.path().join("bravo-data"));
-    let (da, db) = (da.to_str().unwrap(), db.to_str().unwrap());
-    let as_admin = ["--server", base, "--token", admin.as_str()];
-    let full = |tok: &str, data: &str, args: &[&str]| {
-        Command::new(BIN)
-            .args([args, &["--server", base, "--token", tok, "--data-dir", data]].concat())
-            .output()
-            .unwrap()
-    };
+    let line = Line::start();
+    let dir = &line.dir;
+    let (alpha, bravo) = (line.alpha.clone(), line.bravo.clone());
+    let (da, db) = (line.da.as_str(), line.db.as_str());
+    let full = |tok: &str, data: &str, args: &[&str]| line.output(tok, data, args);
     let cli = |tok: &str, data: &str, args: &[&str]| stdout(&full(tok, data, args));
-    for p in ["alpha", "bravo"] {
-        run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
-    }
-    run(&[&["line", "create", "ab", "--name", "AB", "--party", "alpha", "--party", "bravo"][..], &as_admin]
-        .concat());
     cli(&alpha, da, &["blind", "keygen"]);
     cli(&bravo, db, &["blind", "keygen"]);
     cli(&alpha, da, &["blind", "join", "--line", "ab"]);
