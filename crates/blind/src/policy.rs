@@ -36,9 +36,26 @@ pub struct PolicyParams {
     pub min_tokens: usize,
 }
 
-/// Validated [`PolicyParams`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Validated [`PolicyParams`]; it serialises as them and deserialises only
+/// through [`LinePolicy::new`], so a stored or relayed policy is checked the
+/// one way.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PolicyParams", into = "PolicyParams")]
 pub struct LinePolicy(PolicyParams);
+
+impl TryFrom<PolicyParams> for LinePolicy {
+    type Error = BlindError;
+
+    fn try_from(p: PolicyParams) -> Result<Self, BlindError> {
+        LinePolicy::new(p)
+    }
+}
+
+impl From<LinePolicy> for PolicyParams {
+    fn from(p: LinePolicy) -> Self {
+        p.0
+    }
+}
 
 impl Default for LinePolicy {
     /// Resolution-9 cells (≈ 0.105 km², edge ≈ 200 m), 5-minute slots,
@@ -136,5 +153,22 @@ impl LinePolicy {
             h.update((n as u64).to_be_bytes());
         }
         h.finalize().into()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_reads_back_only_when_valid() {
+        let p = LinePolicy::default();
+        let text = serde_json::to_string(&p).unwrap();
+        assert_eq!(text, serde_json::to_string(&p.params()).unwrap(), "written as its parameters");
+        assert_eq!(serde_json::from_str::<LinePolicy>(&text).unwrap(), p);
+        let bad = text.replace("\"min_tokens\":64", "\"min_tokens\":3");
+        let err = serde_json::from_str::<LinePolicy>(&bad).unwrap_err().to_string();
+        assert!(err.contains("min_tokens = 3 is invalid"), "{err}");
     }
 }

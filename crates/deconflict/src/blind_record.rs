@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use audit::hex::encode as hex;
-use blind::{BlindOperation, LinePolicy, Place, PolicyParams};
+use blind::{BlindOperation, LinePolicy, Place};
 use serde::{Deserialize, Serialize};
 use server::dto::Volume4dDto;
 
@@ -17,7 +17,7 @@ use crate::paths::DataDirArg;
 /// What the owner keeps of one of its blind operations.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Record {
-    policy: PolicyParams,
+    policy: LinePolicy,
     /// Token (hex) → place as `[cell, slot, band]`.
     places: BTreeMap<String, [i64; 3]>,
     /// The volumes as filed (F3548 wire form); empty in records written
@@ -35,11 +35,7 @@ impl Record {
             // H3 indexes use 64 bits but never the top one, so they fit an i64.
             .filter_map(|t| op.decode(t).map(|p| (hex(&t.0), [p.cell as i64, p.slot, p.band])))
             .collect();
-        Record {
-            policy: policy.params(),
-            places,
-            volumes: volumes.iter().map(Volume4dDto::from_volume).collect(),
-        }
+        Record { policy: *policy, places, volumes: volumes.iter().map(Volume4dDto::from_volume).collect() }
     }
 
     /// Writes it as the record of operation `id` (replacing an earlier one).
@@ -59,15 +55,12 @@ impl Record {
             return None;
         }
         let text = std::fs::read_to_string(data.resolve().file(OPS_DIR).join(format!("{id}.json"))).ok()?;
-        let record: Record = serde_json::from_str(&text).ok()?;
-        LinePolicy::new(record.policy).ok()?;
-        Some(record)
+        serde_json::from_str(&text).ok()
     }
 
     /// The policy its tokens were made under.
     pub fn policy(&self) -> LinePolicy {
-        // Checked when loaded, and written from a valid policy.
-        LinePolicy::new(self.policy).unwrap_or_default()
+        self.policy
     }
 
     /// The place `token` (hex) stands for, if it is one of the real tokens.

@@ -94,24 +94,13 @@ pub struct BlindLine {
     /// The current epoch's token policy, as its sealer set it (`None`
     /// before the first epoch: the default policy).
     #[serde(default)]
-    pub policy: Option<blind::PolicyParams>,
+    pub policy: Option<blind::LinePolicy>,
 }
 
 impl BlindLine {
     /// The current epoch's policy (the default before the first epoch).
-    ///
-    /// # Errors
-    /// `Store` when the stored parameters no longer validate.
-    pub fn policy(&self) -> Result<blind::LinePolicy, EngineError> {
-        match self.policy {
-            None => Ok(blind::LinePolicy::default()),
-            Some(p) => blind::LinePolicy::new(p).map_err(|e| {
-                EngineError::Store(crate::StoreError::corrupt_by(
-                    format!("blind policy of line {}", self.line),
-                    e,
-                ))
-            }),
-        }
+    pub fn policy(&self) -> blind::LinePolicy {
+        self.policy.unwrap_or_default()
     }
 }
 
@@ -275,7 +264,7 @@ mod ev {
         pub(super) epoch: u64,
         pub(super) sealed_by: &'a PartyName,
         pub(super) recipients: Vec<&'a PartyName>,
-        pub(super) policy: blind::PolicyParams,
+        pub(super) policy: blind::LinePolicy,
     }
 
     /// `blind.filed`, `blind.updated`, `blind.ended`: no token, no place.
@@ -526,14 +515,14 @@ impl super::Coord<'_> {
             b.epoch = epoch;
             b.sealed_by = Some(ctx.caller.clone());
             b.keyed = envelopes.keys().cloned().collect();
-            b.policy = Some(params);
+            b.policy = Some(*policy);
             save(tx, kind::LINE, line.as_str(), &b, (None, None), None)?;
             let payload = ev::EpochRotated {
                 line: line.as_str(),
                 epoch,
                 sealed_by: &ctx.caller,
                 recipients: envelopes.keys().collect(),
-                policy: params,
+                policy: *policy,
             };
             emit(tx, ctx.now, EventKind::BlindEpochRotated, &ctx.caller, line, &l.parties, &payload)?;
             Ok(b)
@@ -611,7 +600,7 @@ impl super::Coord<'_> {
                     b.epoch, draft.epoch
                 ));
             }
-            let max_tokens = b.policy()?.params().max_tokens;
+            let max_tokens = b.policy().params().max_tokens;
             if draft.tokens.len() > max_tokens {
                 return bad(format!(
                     "tokens: {} tokens; line {line}'s blind policy allows at most {max_tokens} (its maximum blind area)",

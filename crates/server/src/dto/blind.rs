@@ -119,9 +119,8 @@ pub struct BlindLineDto {
     pub policy: BlindPolicyDto,
 }
 
-impl BlindLineDto {
-    /// The wire form of `b`, whose stored policy has been read as `policy`.
-    pub fn new(b: &BlindLine, policy: &blind::LinePolicy) -> Self {
+impl From<&BlindLine> for BlindLineDto {
+    fn from(b: &BlindLine) -> Self {
         let fingerprint = |k: &str| {
             B64.decode(k)
                 .ok()
@@ -142,7 +141,7 @@ impl BlindLineDto {
                 })
                 .collect(),
             keyed: b.keyed.iter().map(PartyName::to_string).collect(),
-            policy: policy.params().into(),
+            policy: b.policy().params().into(),
         }
     }
 }

@@ -6,8 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use deconflict_core::EngineError;
-use deconflict_core::coord::blind::{BlindFiled, BlindLine};
+use deconflict_core::coord::blind::BlindFiled;
 use serde::Deserialize;
 
 use super::lines::HOTLINE;
@@ -39,8 +38,8 @@ pub async fn line(
 ) -> Result<Json<BlindLineDto>, ApiError> {
     authed.require(HOTLINE)?;
     let id = line_id(&id)?;
-    let b = state.run(&authed, move |e, ctx| with_policy(e.coord().blind_line(ctx, &id))).await?;
-    Ok(Json(b))
+    let b = state.run(&authed, move |e, ctx| e.coord().blind_line(ctx, &id)).await?;
+    Ok(Json((&b).into()))
 }
 
 /// `PUT /v1/lines/{id}/blind/key`: publishes the caller's public key.
@@ -64,9 +63,8 @@ pub async fn publish_key(
     authed.require(HOTLINE)?;
     let id = line_id(&id)?;
     let key = base64_field("public_key", &body.public_key)?;
-    let b =
-        state.run(&authed, move |e, ctx| with_policy(e.coord().blind_publish_key(ctx, &id, &key))).await?;
-    Ok(Json(b))
+    let b = state.run(&authed, move |e, ctx| e.coord().blind_publish_key(ctx, &id, &key)).await?;
+    Ok(Json((&b).into()))
 }
 
 /// `POST /v1/lines/{id}/blind/epochs`: a new epoch's key sealed to every keyed member.
@@ -95,11 +93,9 @@ pub async fn rotate(
     let epoch = body.epoch;
     let limits = *state.blind;
     let b = state
-        .run(&authed, move |e, ctx| {
-            with_policy(e.coord().blind_rotate(ctx, &limits, &id, epoch, &policy, &envelopes))
-        })
+        .run(&authed, move |e, ctx| e.coord().blind_rotate(ctx, &limits, &id, epoch, &policy, &envelopes))
         .await?;
-    Ok(Json(b))
+    Ok(Json((&b).into()))
 }
 
 /// Query of `GET /v1/lines/{id}/blind/envelope`.
@@ -330,10 +326,4 @@ pub async fn sealed_inbox(
     authed.require(HOTLINE)?;
     let g = state.run(&authed, move |e, ctx| e.coord().blind_sealed_inbox(ctx)).await?;
     Ok(Json(SealedInboxDto { sealed: g.iter().map(Into::into).collect() }))
-}
-
-/// A line's blind state with its current policy read.
-fn with_policy(b: Result<BlindLine, EngineError>) -> Result<BlindLineDto, EngineError> {
-    let b = b?;
-    Ok(BlindLineDto::new(&b, &b.policy()?))
 }
