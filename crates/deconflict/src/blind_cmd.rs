@@ -232,11 +232,37 @@ fn reported_policy(state: &Value, line: &str) -> anyhow::Result<LinePolicy> {
         .with_context(|| format!("line {line}'s blind policy is not readable"))
 }
 
-/// `party`'s key as published on `line`, checked against its pin.
-fn member_key(pins: &mut Pins, state: &Value, party: &str, line: &str) -> anyhow::Result<PartyPublicKey> {
+/// `party`'s key as the service publishes it on `line`, unchecked.
+fn published_key(state: &Value, party: &str, line: &str) -> anyhow::Result<PartyPublicKey> {
     let member = state["members"].as_array().into_iter().flatten().find(|m| m["party"] == party);
     let Some(member) = member else { bail!("{party} has no blind key on line {line}") };
-    pins.check(party, public_of(member)?, line)
+    public_of(member)
+}
+
+/// The key to trust for `party` on `line`: the caller's own when `party` is
+/// the caller (never the service's word for it: an envelope "from oneself"
+/// the service made with a key of its own would otherwise open), else the
+/// published one checked against its pin.
+fn member_key(
+    pins: &mut Pins,
+    state: &Value,
+    party: &str,
+    line: &str,
+    me: (&str, &PartySecretKey),
+) -> anyhow::Result<PartyPublicKey> {
+    let published = published_key(state, party, line)?;
+    if party != me.0 {
+        return pins.check(party, published, line);
+    }
+    let own = me.1.public();
+    if published != own {
+        bail!(
+            "the service lists key {} for you ({party}) on line {line}, not yours ({}): run `deconflict blind join --line {line}` again",
+            published.fingerprint(),
+            own.fingerprint()
+        );
+    }
+    Ok(own)
 }
 
 /// The caller's line key of the current epoch and the policy it was sealed
@@ -252,7 +278,7 @@ async fn line_key(
     let env =
         c.get(&format!("/v1/lines/{line}/blind/envelope")).await?.ok(&format!("envelope on line {line}"))?;
     let sender = field(&env, "sender");
-    let sender_key = member_key(pins, &state, &sender, line)?;
+    let sender_key = member_key(pins, &state, &sender, line, (me, secret))?;
     let epoch = env["epoch"].as_u64().context("envelope without epoch")?;
     if state["epoch"].as_u64() != Some(epoch) {
         bail!("line {line} changed epoch while its key was read: run the command again");
@@ -399,10 +425,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
             BlindCmd::Keygen { .. } | BlindCmd::Pins | BlindCmd::Map { .. } => {}
             BlindCmd::Trust { party, fingerprint, line } => {
                 let state = line_state(&c, &line).await?;
-                let member =
-                    state["members"].as_array().into_iter().flatten().find(|m| m["party"] == party.as_str());
-                let Some(member) = member else { bail!("{party} has no blind key on line {line}") };
-                let key = public_of(member)?;
+                let key = published_key(&state, &party, &line)?;
                 if !key.fingerprint().eq_ignore_ascii_case(fingerprint.trim()) {
                     bail!(
                         "{party}'s key on line {line} has fingerprint {}, not {fingerprint}: not pinned",
@@ -418,12 +441,10 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                     .put(&format!("/v1/lines/{line}/blind/key"), &body)
                     .await?
                     .ok(&format!("joining {line}"))?;
-                // Pin the others' keys now, so a key swapped later is noticed.
+                // Pin the others' keys now, so a key swapped later is noticed
+                // (and check that one's own was published as sent).
                 for m in v["members"].as_array().into_iter().flatten() {
-                    let name = field(m, "party");
-                    if name != me {
-                        pins.check(&name, public_of(m)?, &line)?;
-                    }
+                    member_key(pins, &v, &field(m, "party"), &line, (me, &secret))?;
                 }
                 format.print(&v, |v| {
                     println!(
@@ -441,16 +462,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 let mut members = Vec::new();
                 for m in state["members"].as_array().into_iter().flatten() {
                     let name = field(m, "party");
-                    let key = if name == me {
-                        if public_of(m)? != secret.public() {
-                            bail!(
-                                "the service lists another key than yours for {me} on line {line}: run `deconflict blind join --line {line}` again"
-                            );
-                        }
-                        secret.public()
-                    } else {
-                        pins.check(&name, public_of(m)?, &line)?
-                    };
+                    let key = member_key(pins, &state, &name, &line, (me, &secret))?;
                     members.push(Member { name, key });
                 }
                 let policy = LinePolicy::new(policy.apply(reported_policy(&state, &line)?.params()))?;
@@ -487,7 +499,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
             BlindCmd::SendGeometry { file, to, line } => {
                 let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
                 let state = line_state(&c, &line).await?;
-                let to_key = member_key(pins, &state, &to, &line)?;
+                let to_key = member_key(pins, &state, &to, &line, (me, &secret))?;
                 let ctx = EnvelopeContext {
                     line: &line,
                     epoch: Epoch(0),
@@ -513,7 +525,7 @@ pub fn run(conn: &Conn, data: &BlindData, format: Format, cmd: BlindCmd) -> anyh
                 let v = c.get("/v1/blind/sealed").await?.ok("sealed geometry")?;
                 for g in v["sealed"].as_array().into_iter().flatten().filter(|g| g["line"] == line.as_str()) {
                     let from = field(g, "from");
-                    let from_key = member_key(pins, &state, &from, &line)?;
+                    let from_key = member_key(pins, &state, &from, &line, (me, &secret))?;
                     let bytes =
                         B64.decode(g["sealed"].as_str().unwrap_or_default()).context("sealed: not base64")?;
                     let ctx = EnvelopeContext {

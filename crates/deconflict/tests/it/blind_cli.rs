@@ -241,4 +241,19 @@ fn rotation_sets_the_policy_and_a_changed_key_is_refused_until_trusted() {
     let id = out.split_whitespace().nth(3).unwrap();
     let record = std::fs::read_to_string(Path::new(db).join("blind-ops").join(format!("{id}.json"))).unwrap();
     assert!(record.contains("\"cell_resolution\":8"), "{record}");
+
+    // The service's word is never taken for one's own key: alpha's key
+    // changes here but not on the line (as a service swapping it would
+    // make it), and an envelope "from alpha" no longer opens for alpha,
+    // nor will alpha seal a rotation to the listed key.
+    cli(&alpha, da, &["blind", "keygen", "--force"]);
+    let fa = write(dir.path(), "a.geojson", &feature(7.4512, 46.9487));
+    for args in [&["blind", "file", fa.as_str(), "--line", "ab"][..], &["blind", "rotate", "--line", "ab"]] {
+        let out = full(&alpha, da, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("for you (alpha) on line ab, not yours"),
+            "{args:?}: {err}"
+        );
+    }
 }
