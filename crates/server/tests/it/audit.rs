@@ -39,7 +39,7 @@ async fn each_party_gets_a_verifiable_slice_of_what_concerns_it() {
 async fn the_event_stream_pushes_changes_and_resumes_after_reconnect() {
     let s = TestServer::start().await;
     let carol = s.token("carol", &[SC]);
-    let resp = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&carol).send().await.unwrap();
+    let resp = s.event_stream(&carol, None).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
@@ -63,14 +63,7 @@ async fn the_event_stream_pushes_changes_and_resumes_after_reconnect() {
     drop(stream);
 
     // Reconnect after the first event: the second is replayed from the store.
-    let resp = s
-        .http
-        .get(format!("{}/v1/events/stream", s.base))
-        .bearer_auth(&carol)
-        .header("Last-Event-ID", first.to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = s.event_stream(&carol, Some(first)).await;
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
     let (again, ev) = next_event(&mut stream, &mut buf).await;

@@ -20,6 +20,15 @@ fn vol(f: impl FnOnce(&mut Value)) -> Value {
     edit(|v| f(&mut v["extents"][0]))
 }
 
+/// [`good`] with a circle of `radius` (a JSON length) around 46°N 7°E for
+/// its first volume's outline, instead of the polygon.
+fn circled(radius: Value) -> Value {
+    vol(|v| {
+        v["volume"].as_object_mut().unwrap().remove("outline_polygon");
+        v["volume"]["outline_circle"] = json!({"center": {"lat": 46.0, "lng": 7.0}, "radius": radius});
+    })
+}
+
 #[tokio::test]
 async fn bad_inputs_get_clear_4xx_and_change_nothing() {
     let s = TestServer::start_with(
@@ -81,11 +90,7 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
         ),
         (
             "zero radius",
-            vol(|v| {
-                v["volume"].as_object_mut().unwrap().remove("outline_polygon");
-                v["volume"]["outline_circle"] =
-                    json!({"center": {"lat": 46.0, "lng": 7.0}, "radius": {"value": 0.0, "units": "M"}});
-            }),
+            circled(json!({"value": 0.0, "units": "M"})),
             StatusCode::BAD_REQUEST,
             "outline_circle",
         ),
@@ -98,16 +103,7 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
             StatusCode::BAD_REQUEST,
             "exactly one",
         ),
-        (
-            "radius in feet",
-            vol(|v| {
-                v["volume"].as_object_mut().unwrap().remove("outline_polygon");
-                v["volume"]["outline_circle"] =
-                    json!({"center": {"lat": 46.0, "lng": 7.0}, "radius": {"value": 10.0, "units": "FT"}});
-            }),
-            StatusCode::BAD_REQUEST,
-            "metres",
-        ),
+        ("radius in feet", circled(json!({"value": 10.0, "units": "FT"})), StatusCode::BAD_REQUEST, "metres"),
         (
             "altitude reversed",
             vol(|v| {
@@ -198,11 +194,9 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
         assert!(v["message"].as_str().unwrap_or("").contains(needle), "{name}: {v}");
     }
     let (st, v) = s.call(Method::PUT, &format!("{OIR}/not-a-uuid"), Some(&alice), Some(&good())).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("entity id"));
+    assert_refused(st, &v, StatusCode::BAD_REQUEST, "entity id");
     let (st, v) = s.call(Method::POST, &format!("{OIR}/query"), Some(&alice), Some(&json!({}))).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("area_of_interest"));
+    assert_refused(st, &v, StatusCode::BAD_REQUEST, "area_of_interest");
     let sub = |extents: Value, flag: bool| json!({ "extents": extents, "uss_base_url": "http://alice.example", "notify_for_operational_intents": flag });
     let (st, v) = s
         .call(
@@ -212,8 +206,7 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
             Some(&sub(volume(46.0, 7.0, 0.01, (0.0, 120.0), (0, 25 * 60)), true)),
         )
         .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("24 hours"));
+    assert_refused(st, &v, StatusCode::BAD_REQUEST, "24 hours");
     let (st, v) = s
         .call(
             Method::PUT,

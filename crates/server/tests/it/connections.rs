@@ -203,7 +203,7 @@ async fn a_party_cannot_hoard_streams() {
     assert!(c.text().await.unwrap().contains("the limit is 2"));
     // Another party is not affected.
     let other = s.token("alice", &["deconflict.tracks.read"]);
-    let resp = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&other).send().await.unwrap();
+    let resp = s.event_stream(&other, None).await;
     assert_eq!(resp.status(), StatusCode::OK);
     // Closing one frees a slot once the server notices.
     drop(a);
@@ -229,7 +229,7 @@ async fn shutdown_drains_within_its_grace_even_with_streams_open() {
     let opts = Options { conn, store: Some(StoreSpec::Shared(store.clone())), ..Options::default() };
     let s = TestServer::start_with(opts, tempfile::tempdir().unwrap()).await;
     let token = s.token("alice", &[SC]);
-    let events = s.http.get(format!("{}/v1/events/stream", s.base)).bearer_auth(&token).send().await.unwrap();
+    let events = s.event_stream(&token, None).await;
     let alerts = s
         .http
         .get(format!("{}/v1/alerts/stream", s.base))

@@ -117,8 +117,7 @@ async fn setup_is_admin_only_and_parties_hide_webhooks() {
     // Lines need registered parties and a sane policy.
     let body = json!({ "name": "x", "parties": ["alpha", "zulu"] });
     let (st, v) = c.s.call(Method::PUT, "/v1/lines/x", Some(&c.admin), Some(&body)).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(v["message"].as_str().unwrap().contains("zulu"), "{v}");
+    assert_refused(st, &v, StatusCode::BAD_REQUEST, "zulu");
     let body = json!({ "name": "x", "parties": ["alpha", "bravo"], "policy": { "min_notice": 5 } });
     let (st, v) = c.s.call(Method::PUT, "/v1/lines/x", Some(&c.admin), Some(&body)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
@@ -127,8 +126,7 @@ async fn setup_is_admin_only_and_parties_hide_webhooks() {
 #[tokio::test]
 async fn an_urgent_message_reaches_inbox_and_stream_and_only_the_recipient_acknowledges() {
     let c = setup(None, json!({})).await;
-    let resp =
-        c.s.http.get(format!("{}/v1/events/stream", c.s.base)).bearer_auth(&c.bravo).send().await.unwrap();
+    let resp = c.s.event_stream(&c.bravo, None).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
@@ -449,80 +447,30 @@ async fn suspension_and_resumption_record_who_and_why() {
 #[tokio::test]
 async fn bad_inputs_are_named_and_store_nothing() {
     let c = setup(None, json!({})).await;
-    let send = |line: &'static str, token: String, body: Value| {
-        let c = &c;
-        async move { c.post(&format!("/v1/lines/{line}/messages"), &token, body).await }
-    };
-    let cases = [
-        (
-            "nope",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "text": "hi" }),
-            StatusCode::NOT_FOUND,
-            "not found",
-        ),
-        (
-            "ab",
-            c.charlie.clone(),
-            json!({ "priority": "urgent", "text": "hi" }),
-            StatusCode::FORBIDDEN,
-            "not a party",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "text": "   " }),
-            StatusCode::BAD_REQUEST,
-            "empty",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "asap", "text": "hi" }),
-            StatusCode::BAD_REQUEST,
-            "priority",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "text": "x".repeat(4097) }),
-            StatusCode::BAD_REQUEST,
-            "4096",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "text": "hi", "to": ["charlie"] }),
-            StatusCode::BAD_REQUEST,
-            "charlie",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "template": "request_to_vacate" }),
-            StatusCode::BAD_REQUEST,
-            "fields.where",
-        ),
-        (
-            "ab",
-            c.alpha.clone(),
-            json!({ "priority": "urgent", "text": "hi", "colour": 1 }),
-            StatusCode::BAD_REQUEST,
-            "colour",
-        ),
-    ];
-    for (line, token, body, status, needle) in cases {
-        let (st, v) = send(line, token, body.clone()).await;
-        assert_eq!(st, status, "{body}: {v}");
+    // Where and who: a line that does not exist, a sender not on the line.
+    let hi = json!({ "priority": "urgent", "text": "hi" });
+    for (line, token, status, needle) in [
+        ("nope", &c.alpha, StatusCode::NOT_FOUND, "not found"),
+        ("ab", &c.charlie, StatusCode::FORBIDDEN, "not a party"),
+    ] {
+        let (st, v) = c.post(&format!("/v1/lines/{line}/messages"), token, hi.clone()).await;
+        assert_eq!(st, status, "line {line}: {v}");
+        assert!(v["message"].as_str().unwrap().contains(needle), "line {line}: {v}");
+    }
+    // What: each bad message of Alpha's on its line is a 400 naming the problem.
+    for (body, needle) in [
+        (json!({ "priority": "urgent", "text": "   " }), "empty"),
+        (json!({ "priority": "asap", "text": "hi" }), "priority"),
+        (json!({ "priority": "urgent", "text": "x".repeat(4097) }), "4096"),
+        (json!({ "priority": "urgent", "text": "hi", "to": ["charlie"] }), "charlie"),
+        (json!({ "priority": "urgent", "template": "request_to_vacate" }), "fields.where"),
+        (json!({ "priority": "urgent", "text": "hi", "colour": 1 }), "colour"),
+    ] {
+        let (st, v) = c.post("/v1/lines/ab/messages", &c.alpha, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {v}");
         assert!(v["message"].as_str().unwrap().contains(needle), "{body}: {v}");
     }
-    let (st, _) = c
-        .post(
-            "/v1/lines/ab/messages",
-            &c.s.token("alpha", &[SC]),
-            json!({ "priority": "urgent", "text": "hi" }),
-        )
-        .await;
+    let (st, _) = c.post("/v1/lines/ab/messages", &c.s.token("alpha", &[SC]), hi).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "the hotline scope is required");
     let (_, msgs) = c.get("/v1/lines/ab/messages", &c.alpha).await;
     assert_eq!(msgs["messages"], json!([]), "nothing stored");

@@ -17,22 +17,12 @@ async fn purge_removes_ended_entities_and_counts_them() {
     let alice = s.token("alice", &[SC]);
     let short = new_id();
     let (st, _) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{short}"),
-            Some(&alice),
-            Some(&intent("alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (1, 30)), &[])),
-        )
+        .put_intent(&format!("{OIR}/{short}"), "alice", volume(46.0, 7.0, 0.01, (0.0, 120.0), (1, 30)), &[])
         .await;
     assert_eq!(st, StatusCode::CREATED);
     let long = new_id();
     let (st, _) = s
-        .call(
-            Method::PUT,
-            &format!("{OIR}/{long}"),
-            Some(&alice),
-            Some(&intent("alice", volume(47.0, 7.0, 0.01, (0.0, 120.0), (1, 300)), &[])),
-        )
+        .put_intent(&format!("{OIR}/{long}"), "alice", volume(47.0, 7.0, 0.01, (0.0, 120.0), (1, 300)), &[])
         .await;
     assert_eq!(st, StatusCode::CREATED);
     assert_eq!(s.counts().await, (2, 0, 2));

@@ -13,7 +13,6 @@ use crate::common::*;
 const HOTLINE: &str = "deconflict.hotline";
 const AUDIT: &str = "deconflict.audit.read";
 const AUDIT_ALL: &str = "deconflict.audit.all";
-const ADMIN: &str = "deconflict.admin";
 const DAY_US: i64 = 86_400_000_000;
 
 async fn seal(s: &TestServer) {
@@ -58,17 +57,9 @@ async fn retention_purges_old_traffic_keeps_what_is_owed_and_the_log_verifies() 
         tempfile::tempdir().unwrap(),
     )
     .await;
-    let admin = s.token("admin", &[ADMIN]);
     let alpha = s.token("alpha", &[HOTLINE, AUDIT]);
     let bravo = s.token("bravo", &[HOTLINE, AUDIT]);
-    for name in ["alpha", "bravo"] {
-        let body = json!({ "display_name": name });
-        let (st, _) = s.call(Method::PUT, &format!("/v1/parties/{name}"), Some(&admin), Some(&body)).await;
-        assert_eq!(st, StatusCode::CREATED);
-    }
-    let line = json!({ "name": "A-B", "parties": ["alpha", "bravo"] });
-    let (st, _) = s.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
-    assert_eq!(st, StatusCode::CREATED);
+    s.register_line("ab", "A-B", &["alpha", "bravo"]).await;
     let routine = send(&s, &alpha, "routine", "old routine traffic").await;
     clock.set(t0 + 1_000_000);
     let owed = send(&s, &alpha, "urgent", "old urgent, never acknowledged").await;

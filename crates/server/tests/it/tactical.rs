@@ -533,21 +533,7 @@ async fn sbs_bind_errors_fail_start_up() {
 #[tokio::test]
 async fn a_cross_party_alert_opens_a_thread_on_their_line() {
     let s = start(quiet()).await;
-    let admin = s.token("admin", &["deconflict.admin"]);
-    for name in ["alice", "bob"] {
-        let (st, v) = s
-            .call(
-                Method::PUT,
-                &format!("/v1/parties/{name}"),
-                Some(&admin),
-                Some(&json!({ "display_name": name })),
-            )
-            .await;
-        assert!(st.is_success(), "{v}");
-    }
-    let line = json!({ "name": "Alice-Bob", "parties": ["alice", "bob"] });
-    let (st, v) = s.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
-    assert!(st.is_success(), "{v}");
+    s.register_line("ab", "Alice-Bob", &["alice", "bob"]).await;
     let alice = s.token("alice", &[TW, TR, "deconflict.hotline"]);
     let bob = s.token("bob", &[TW, TR, "deconflict.hotline"]);
     let mut bob_events = Sse::open_path(&s, &bob, "/v1/events/stream").await;

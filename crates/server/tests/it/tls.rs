@@ -92,6 +92,23 @@ async fn a_client_certificate_must_name_the_party_of_the_token() {
     assert!(err.is_connect() || err.is_request(), "{err:?}");
 }
 
+/// Serves `receiver` over HTTPS with `leaf`'s certificate on a new loopback
+/// port, through the server's own connection layer, until the test ends;
+/// the URL of its `/hook`.
+async fn serve_receiver(leaf: &Leaf, receiver: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("https://{}/hook", listener.local_addr().unwrap());
+    let tls = server::net::ServerTls::from_files(&leaf.cert, &leaf.key, None).unwrap();
+    tokio::spawn(server::net::serve(
+        listener,
+        receiver,
+        Some(tls),
+        server::net::ConnLimits::default(),
+        std::future::pending(),
+    ));
+    hook
+}
+
 #[tokio::test]
 async fn webhooks_are_delivered_over_https_to_a_verified_receiver() {
     server::net::tls::install_crypto_provider();
@@ -112,16 +129,7 @@ async fn webhooks_are_delivered_over_https_to_a_verified_receiver() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("https://{}/hook", listener.local_addr().unwrap());
-    let tls = server::net::ServerTls::from_files(&leaf.cert, &leaf.key, None).unwrap();
-    tokio::spawn(server::net::serve(
-        listener,
-        receiver,
-        Some(tls),
-        server::net::ConnLimits::default(),
-        std::future::pending(),
-    ));
+    let hook = serve_receiver(&leaf, receiver).await;
     let t0 = chrono::Utc::now().timestamp_micros();
     let opts = Options { clock: server::Clock::manual(t0), ca_file: Some(ca_file), ..Options::default() };
     let s = TestServer::start_with(opts, tempfile::tempdir().unwrap()).await;
@@ -131,24 +139,12 @@ async fn webhooks_are_delivered_over_https_to_a_verified_receiver() {
         let (st, r) = s.call(Method::PUT, &format!("/v1/parties/{p}"), Some(&admin), Some(&body)).await;
         assert_eq!(st, StatusCode::CREATED, "{r}");
     }
-    let (st, r) = s
-        .call(
-            Method::PUT,
-            "/v1/lines/ab",
-            Some(&admin),
-            Some(&json!({"name": "A-B", "parties": ["alpha", "bravo"]})),
-        )
-        .await;
+    let line = json!({"name": "A-B", "parties": ["alpha", "bravo"]});
+    let (st, r) = s.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
     assert_eq!(st, StatusCode::CREATED, "{r}");
     let alpha = s.token("alpha", &["deconflict.hotline"]);
-    let (st, sent) = s
-        .call(
-            Method::POST,
-            "/v1/lines/ab/messages",
-            Some(&alpha),
-            Some(&json!({"priority": "urgent", "text": "hold"})),
-        )
-        .await;
+    let hold = json!({"priority": "urgent", "text": "hold"});
+    let (st, sent) = s.call(Method::POST, "/v1/lines/ab/messages", Some(&alpha), Some(&hold)).await;
     assert_eq!(st, StatusCode::CREATED, "{sent}");
     s.state.feed.seal(&s.state.app, &s.clock).await.unwrap();
     let report = server::coord_tasks::deliver_webhooks_once(&s.state).await.unwrap();
@@ -165,8 +161,6 @@ async fn a_webhook_receiver_the_server_cannot_verify_gets_nothing() {
     server::net::tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap();
     let leaf = Ca::new("unknown").leaf(dir.path(), "receiver", "receiver", &["127.0.0.1"]);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("https://{}/hook", listener.local_addr().unwrap());
     let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = hits.clone();
     let receiver = axum::Router::new().route(
@@ -176,14 +170,7 @@ async fn a_webhook_receiver_the_server_cannot_verify_gets_nothing() {
             async { StatusCode::OK }
         }),
     );
-    let tls = server::net::ServerTls::from_files(&leaf.cert, &leaf.key, None).unwrap();
-    tokio::spawn(server::net::serve(
-        listener,
-        receiver,
-        Some(tls),
-        server::net::ConnLimits::default(),
-        std::future::pending(),
-    ));
+    let hook = serve_receiver(&leaf, receiver).await;
     let s = TestServer::start().await;
     let admin = s.token("ops", &["deconflict.admin"]);
     let body = json!({ "display_name": "bravo", "webhook_url": hook });

@@ -267,6 +267,36 @@ impl TestServer {
         self.call(Method::PUT, path, Some(&token), Some(&intent(who, extents, key))).await
     }
 
+    /// PUTs `body` as USS `uss`'s availability with `token`.
+    pub async fn put_availability(&self, uss: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, &format!("/dss/v1/uss_availability/{uss}"), Some(token), Some(body)).await
+    }
+
+    /// Opens the event stream of `token`'s party, resuming after
+    /// `last_event_id` when given (the `Last-Event-ID` of a reconnect).
+    pub async fn event_stream(&self, token: &str, last_event_id: Option<u64>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}/v1/events/stream", self.base)).bearer_auth(token);
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        req.send().await.unwrap()
+    }
+
+    /// As the operator, registers each of `parties` (its name for display
+    /// name) and then the line `id` called `name` between them; each is new.
+    pub async fn register_line(&self, id: &str, name: &str, parties: &[&str]) {
+        let admin = self.token("ops", &["deconflict.admin"]);
+        for party in parties {
+            let body = json!({ "display_name": party });
+            let (st, v) =
+                self.call(Method::PUT, &format!("/v1/parties/{party}"), Some(&admin), Some(&body)).await;
+            assert_eq!(st, StatusCode::CREATED, "party {party}: {v}");
+        }
+        let line = json!({ "name": name, "parties": parties });
+        let (st, v) = self.call(Method::PUT, &format!("/v1/lines/{id}"), Some(&admin), Some(&line)).await;
+        assert_eq!(st, StatusCode::CREATED, "line {id}: {v}");
+    }
+
     /// Sends raw bytes as the body.
     pub async fn raw(&self, method: Method, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
         let resp = self
@@ -302,6 +332,15 @@ impl TestServer {
             v["subscriptions"].as_u64().unwrap(),
         )
     }
+}
+
+/// Asserts that an answer (`st`, `v`) is a refusal with `status` whose JSON
+/// `message` names `what`: bad input gets a clear error naming the problem.
+#[track_caller]
+pub fn assert_refused(st: StatusCode, v: &Value, status: StatusCode, what: &str) {
+    assert_eq!(st, status, "{v}");
+    let message = v["message"].as_str().unwrap_or_default();
+    assert!(message.contains(what), "the message should name {what:?}: {v}");
 }
 
 pub fn rfc3339(minutes_from_now: i64) -> String {
