@@ -12,6 +12,8 @@ use deconflict_core::store::AreaQuery;
 use deconflict_core::testsuite::{HOUR, T0, intent, manager, square, volume};
 use deconflict_core::{Store, TxMode};
 use geom::Volume4D;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use store_sqlite::SqliteStore;
 
 const PRELOAD: usize = 100_000;
@@ -19,35 +21,18 @@ const PRELOAD: usize = 100_000;
 const LAT: (f64, f64) = (42.0, 51.0);
 const LNG: (f64, f64) = (2.0, 15.0);
 
-/// SplitMix64: deterministic data without extra dependencies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
-
 /// A small intent: 100 m to 1 km square, 30–120 m thick, 10–60 min long.
-fn small_intent(rng: &mut Rng) -> OperationalIntent {
-    let lat = rng.range(LAT.0, LAT.1);
-    let lng = rng.range(LNG.0, LNG.1);
-    let alt = rng.range(0.0, 300.0);
-    let t0 = T0 + rng.range(0.0, 24.0 * HOUR as f64) as i64;
-    let len = rng.range(10.0 * 60e6, 60.0 * 60e6) as i64;
+fn small_intent(rng: &mut StdRng) -> OperationalIntent {
+    let lat = rng.random_range(LAT.0..LAT.1);
+    let lng = rng.random_range(LNG.0..LNG.1);
+    let alt = rng.random_range(0.0..300.0);
+    let t0 = T0 + rng.random_range(0.0..24.0 * HOUR as f64) as i64;
+    let len = rng.random_range(10.0 * 60e6..60.0 * 60e6) as i64;
     intent(
         "bench",
         vec![volume(
-            square(lat, lng, rng.range(0.0005, 0.005)),
-            (alt, alt + rng.range(30.0, 120.0)),
+            square(lat, lng, rng.random_range(0.0005..0.005)),
+            (alt, alt + rng.random_range(30.0..120.0)),
             t0,
             t0 + len,
         )],
@@ -55,14 +40,14 @@ fn small_intent(rng: &mut Rng) -> OperationalIntent {
 }
 
 /// A query area: a square of `half` degrees, 0–120 m, one hour.
-fn area(rng: &mut Rng, half: f64) -> Vec<Volume4D> {
-    let lat = rng.range(LAT.0, LAT.1);
-    let lng = rng.range(LNG.0, LNG.1);
-    let t0 = T0 + rng.range(0.0, 23.0 * HOUR as f64) as i64;
+fn area(rng: &mut StdRng, half: f64) -> Vec<Volume4D> {
+    let lat = rng.random_range(LAT.0..LAT.1);
+    let lng = rng.random_range(LNG.0..LNG.1);
+    let t0 = T0 + rng.random_range(0.0..23.0 * HOUR as f64) as i64;
     vec![volume(square(lat, lng, half), (0.0, 120.0), t0, t0 + HOUR)]
 }
 
-fn preload(store: &SqliteStore, rng: &mut Rng) {
+fn preload(store: &SqliteStore, rng: &mut StdRng) {
     let started = Instant::now();
     for _ in 0..PRELOAD / 10_000 {
         let mut tx = store.begin(TxMode::Write).expect("begin");
@@ -77,7 +62,7 @@ fn preload(store: &SqliteStore, rng: &mut Rng) {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
-    let mut rng = Rng(42);
+    let mut rng = StdRng::seed_from_u64(42);
     preload(&store, &mut rng);
 
     let mut g = c.benchmark_group("sqlite_store_100k");
@@ -126,7 +111,7 @@ fn bench(c: &mut Criterion) {
         [("intents_in/2km_1h", 0.009), ("intents_in/20km_1h", 0.09), ("intents_in/100km_1h", 0.45)]
     {
         // How selective the search is, for the report.
-        let mut probe = Rng(7);
+        let mut probe = StdRng::seed_from_u64(7);
         let mut tx = store.begin(TxMode::Read).expect("begin");
         let n: usize = (0..200)
             .map(|_| tx.intents_in(&AreaQuery::new(&area(&mut probe, half))).expect("query").len())

@@ -8,30 +8,37 @@ use deconflict_core::store::AreaQuery;
 use deconflict_core::testsuite::{HOUR, T0, circle, intent, square, volume};
 use deconflict_core::{EntityId, Store, TxMode};
 use geom::{Footprint, Volume4D};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
-use crate::{Rng, fresh_store};
+use crate::fresh_store;
 
-fn random_footprint(rng: &mut Rng) -> Footprint {
-    let lat = rng.range(45.0, 46.0);
-    let lng = rng.range(6.0, 7.5);
-    if rng.next_u64().is_multiple_of(2) {
-        square(lat, lng, rng.range(0.0005, 0.05))
+fn random_footprint(rng: &mut StdRng) -> Footprint {
+    let lat = rng.random_range(45.0..46.0);
+    let lng = rng.random_range(6.0..7.5);
+    if rng.random_bool(0.5) {
+        square(lat, lng, rng.random_range(0.0005..0.05))
     } else {
-        circle(lat, lng, rng.range(10.0, 3000.0))
+        circle(lat, lng, rng.random_range(10.0..3000.0))
     }
 }
 
-fn random_volume(rng: &mut Rng) -> Volume4D {
-    let alt0 = rng.range(-100.0, 1000.0);
+fn random_volume(rng: &mut StdRng) -> Volume4D {
+    let alt0 = rng.random_range(-100.0..1000.0);
     // Times with sub-second offsets, so rounding to seconds matters.
-    let t0 = T0 + rng.int(0, 24 * HOUR);
-    volume(random_footprint(rng), (alt0, alt0 + rng.range(0.0, 300.0)), t0, t0 + rng.int(0, 2 * HOUR))
+    let t0 = T0 + rng.random_range(0..24 * HOUR);
+    volume(
+        random_footprint(rng),
+        (alt0, alt0 + rng.random_range(0.0..300.0)),
+        t0,
+        t0 + rng.random_range(0..2 * HOUR),
+    )
 }
 
 #[test]
 fn candidates_are_a_superset_of_box_matches() {
     let store = fresh_store();
-    let mut rng = Rng(0x5eed);
+    let mut rng = StdRng::seed_from_u64(0x5eed);
     let intents: Vec<_> = (0..600)
         .map(|i| {
             let n = 1 + (i % 3);
@@ -48,7 +55,7 @@ fn candidates_are_a_superset_of_box_matches() {
     let mut total_expected = 0;
     let mut total_got = 0;
     for _ in 0..300 {
-        let area: Vec<Volume4D> = (0..1 + rng.next_u64() % 2).map(|_| random_volume(&mut rng)).collect();
+        let area: Vec<Volume4D> = (0..rng.random_range(1..=2)).map(|_| random_volume(&mut rng)).collect();
         let q = AreaQuery::new(&area);
         let got: HashSet<EntityId> = tx.intents_in(&q).expect("query").into_iter().map(|o| o.id).collect();
         let want: Vec<EntityId> = intents
@@ -98,19 +105,13 @@ fn touching_boxes_are_candidates() {
 #[test]
 fn searches_use_the_rtree_and_the_subscription_index() {
     let store = fresh_store();
-    let conn = rusqlite::Connection::open(store.file()).expect("open");
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("prepare");
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).expect("query");
-        rows.collect::<Result<Vec<_>, _>>().expect("rows").join(" | ")
-    };
-    let p = plan(
+    let p = store.query_plan(
         "SELECT t.id FROM operational_intents_rtree r JOIN operational_intents t ON t.pk = r.id \
          WHERE r.max_lng >= 1 AND r.min_lng <= 2 AND r.max_lat >= 1 AND r.min_lat <= 2 \
          AND r.max_alt_km >= 1 AND r.min_alt_km <= 2 AND r.max_t_h >= 1 AND r.min_t_h <= 2",
     );
     assert!(p.contains("VIRTUAL TABLE INDEX") && p.contains("INTEGER PRIMARY KEY"), "{p}");
-    let p = plan("SELECT id FROM operational_intents WHERE subscription_id = 'x'");
+    let p = store.query_plan("SELECT id FROM operational_intents WHERE subscription_id = 'x'");
     assert!(p.contains("operational_intents_subscription"), "{p}");
     eprintln!("{p}");
 }

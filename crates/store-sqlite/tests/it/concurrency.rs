@@ -2,13 +2,27 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use deconflict_core::model::OperationalIntent;
 use deconflict_core::testsuite::{HOUR, T0, intent, square, volume, with_retry};
 use deconflict_core::{Store, TxMode};
+use geom::Volume4D;
 
 use crate::fresh_store;
 
 const THREADS: usize = 8;
 const TX_PER_THREAD: usize = 25;
+
+/// The extents of the intents below: 46°N 7°E ± 0.01°, 0–120 m, one hour.
+fn here() -> Vec<Volume4D> {
+    vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]
+}
+
+/// Writes `oi` in a transaction of its own, committed.
+fn commit_intent(store: &dyn Store, oi: &OperationalIntent) {
+    let mut w = store.begin(TxMode::Write).expect("begin write");
+    w.put_intent(oi).expect("put");
+    w.commit().expect("commit");
+}
 
 #[test]
 fn eight_concurrent_writers_all_succeed() {
@@ -63,17 +77,12 @@ fn eight_concurrent_writers_all_succeed() {
 #[test]
 fn a_read_transaction_keeps_its_snapshot() {
     let store = fresh_store();
-    let v = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
-    let mut w = store.begin(TxMode::Write).expect("begin");
-    w.put_intent(&intent("a", v.clone())).expect("put");
-    w.commit().expect("commit");
+    commit_intent(&*store, &intent("a", here()));
 
     let mut r = store.begin(TxMode::Read).expect("begin read");
     assert_eq!(r.counts().expect("counts").intents, 1);
     // A writer is not blocked by the open reader...
-    let mut w = store.begin(TxMode::Write).expect("begin write while reading");
-    w.put_intent(&intent("b", v.clone())).expect("put");
-    w.commit().expect("commit");
+    commit_intent(&*store, &intent("b", here()));
     // ...and the reader does not see what was committed after its snapshot.
     assert_eq!(r.counts().expect("counts").intents, 1);
     r.commit().expect("end read");
@@ -84,7 +93,7 @@ fn a_read_transaction_keeps_its_snapshot() {
 #[test]
 fn an_uncommitted_write_is_invisible_to_readers() {
     let store = fresh_store();
-    let oi = intent("a", vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]);
+    let oi = intent("a", here());
     let mut w = store.begin(TxMode::Write).expect("begin");
     w.put_intent(&oi).expect("put");
     let mut r = store.begin(TxMode::Read).expect("begin read");
@@ -98,10 +107,8 @@ fn an_uncommitted_write_is_invisible_to_readers() {
 #[test]
 fn more_readers_than_the_pool_holds() {
     let store = fresh_store();
-    let oi = intent("a", vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]);
-    let mut w = store.begin(TxMode::Write).expect("begin");
-    w.put_intent(&oi).expect("put");
-    w.commit().expect("commit");
+    let oi = intent("a", here());
+    commit_intent(&*store, &oi);
     let mut readers: Vec<_> = (0..store_sqlite::POOLED_READERS * 2)
         .map(|_| store.begin(TxMode::Read).expect("begin read"))
         .collect();

@@ -37,12 +37,6 @@ fn seal_events_batches() {
 #[test]
 fn event_queries_are_index_scans() {
     let store = fresh_store();
-    let conn = rusqlite::Connection::open(store.file()).expect("open");
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("explain");
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).expect("query");
-        rows.collect::<Result<Vec<_>, _>>().expect("rows").join("; ")
-    };
     for (sql, column) in [
         ("SELECT id, payload FROM events WHERE audit_seq IS NULL ORDER BY id LIMIT 10", "audit_seq=?"),
         (
@@ -51,7 +45,7 @@ fn event_queries_are_index_scans() {
         ),
         ("SELECT seq, hash FROM audit_checkpoints WHERE seq > 3 ORDER BY seq", "rowid>?"),
     ] {
-        let p = plan(sql);
+        let p = store.query_plan(sql);
         assert!(p.starts_with("SEARCH "), "{sql}: {p}");
         // The pending scan may use either index: both hold the pending rows in
         // id order (NULLs of the UNIQUE index are ordered by rowid).

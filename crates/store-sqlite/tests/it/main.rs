@@ -31,6 +31,15 @@ impl Fresh {
     pub fn file(&self) -> PathBuf {
         self.dir.path().join("deconflict.db")
     }
+
+    /// SQLite's `EXPLAIN QUERY PLAN` of `sql` on this store's file: the
+    /// detail of each step, joined by ` | `.
+    pub fn query_plan(&self, sql: &str) -> String {
+        let conn = rusqlite::Connection::open(self.file()).expect("open");
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("explain");
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).expect("query");
+        rows.collect::<Result<Vec<_>, _>>().expect("rows").join(" | ")
+    }
 }
 
 impl Deref for Fresh {
@@ -55,29 +64,4 @@ mod in_memory {
     deconflict_core::store_conformance!(Box::new(
         store_sqlite::SqliteStore::open_in_memory().expect("open in memory")
     ));
-}
-
-/// A small deterministic random generator (SplitMix64) for test data.
-#[derive(Debug)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next number (SplitMix64).
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    pub fn int(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % (hi - lo) as u64) as i64
-    }
 }

@@ -78,6 +78,24 @@ fn database_at_version(path: &std::path::Path, version: usize) -> rusqlite::Conn
     conn
 }
 
+/// Opens the database at `path`, which a build at `version` left: opening
+/// applies every later migration, each once.
+fn open_upgraded(path: &std::path::Path, version: i64) -> SqliteStore {
+    assert_eq!(versions(path), (1..=version).collect::<Vec<_>>());
+    let store = SqliteStore::open(path).expect("upgrade");
+    assert_eq!(versions(path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    store
+}
+
+/// [`open_upgraded`] on a new database at `path` that a build at `version`
+/// left with the rows `written` by that build's SQL.
+fn upgraded_with(path: &std::path::Path, version: usize, written: &str) -> SqliteStore {
+    database_at_version(path, version)
+        .execute_batch(written)
+        .unwrap_or_else(|e| panic!("version {version} rows: {e}"));
+    open_upgraded(path, i64::try_from(version).expect("a small version"))
+}
+
 /// A database written by a build at schema version 1 (before the event log)
 /// is upgraded to the current version when opened, keeping its data.
 #[test]
@@ -101,9 +119,7 @@ fn a_version_1_database_is_upgraded() {
             ],
         )
         .expect("v1 row");
-    assert_eq!(versions(&path), vec![1]);
-    let store = SqliteStore::open(&path).expect("upgrade");
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let store = open_upgraded(&path, 1);
     assert_eq!(SCHEMA_VERSION, 4);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.id), Some(oi.id), "version 1 data survives");
@@ -116,19 +132,15 @@ fn a_version_1_database_is_upgraded() {
 #[test]
 fn a_version_2_database_is_upgraded() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v2.db");
     // Data written at version 2 by the SQL of version 2.
-    database_at_version(&path, 2)
-        .execute_batch(
-            "INSERT INTO uss_availability (uss, availability, version) VALUES ('uss-a', 'Down', 'v2');
-             INSERT INTO events (at, kind, actor, subject, parties, payload)
-                 VALUES (7, 'k', 'uss-a', NULL, '[\"uss-a\"]', '{ \"kept\" : true }');
-             INSERT INTO leases (name, holder, until) VALUES ('sealer', 'replica-1', 9223372036854775807);",
-        )
-        .expect("v2 rows");
-    assert_eq!(versions(&path), vec![1, 2]);
-    let store = SqliteStore::open(&path).expect("upgrade");
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let store = upgraded_with(
+        &dir.path().join("v2.db"),
+        2,
+        "INSERT INTO uss_availability (uss, availability, version) VALUES ('uss-a', 'Down', 'v2');
+         INSERT INTO events (at, kind, actor, subject, parties, payload)
+             VALUES (7, 'k', 'uss-a', NULL, '[\"uss-a\"]', '{ \"kept\" : true }');
+         INSERT INTO leases (name, holder, until) VALUES ('sealer', 'replica-1', 9223372036854775807);",
+    );
     assert_eq!(SCHEMA_VERSION, 4);
     deconflict_core::testsuite::upgraded_from_version_2(&store);
 }
@@ -138,15 +150,9 @@ fn a_version_2_database_is_upgraded() {
 #[test]
 fn a_version_3_database_is_upgraded() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v3.db");
-    database_at_version(&path, 3)
-        .execute_batch(
-            "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);",
-        )
-        .expect("v3 rows");
-    assert_eq!(versions(&path), vec![1, 2, 3]);
-    let store = SqliteStore::open(&path).expect("upgrade");
-    assert_eq!(versions(&path), (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let written = "INSERT INTO records (kind, id, body, k1, k2, due) \
+                   VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);";
+    let store = upgraded_with(&dir.path().join("v3.db"), 3, written);
     deconflict_core::testsuite::upgraded_from_version_3(&store);
 }
 
