@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use deconflict_core::store::AreaQuery;
 use deconflict_core::testsuite::{self, HOUR, T0, intent, square, subscription, volume, with_retry};
-use deconflict_core::{Store, StoreError, TxMode};
+use deconflict_core::{Store, StoreError, Tx, TxMode};
+use geom::Volume4D;
 use store_postgres::{PgOptions, PgStore};
 
-use crate::{TestSchema, pg_url};
+use crate::{TestSchema, intents_held, pg_url};
 
 const THREADS_PER_REPLICA: usize = 16;
 
@@ -32,7 +33,7 @@ fn replicas(pool_size: usize) -> Option<Replicas> {
 }
 
 /// One hour over a small square: the area every transaction here reads.
-fn area() -> Vec<geom::Volume4D> {
+fn area() -> Vec<Volume4D> {
     vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)]
 }
 
@@ -43,38 +44,15 @@ fn area() -> Vec<geom::Volume4D> {
 fn write_skew_across_two_replicas_admits_exactly_one() {
     let Some(pair) = replicas(THREADS_PER_REPLICA) else { return };
     let Replicas { a, b, .. } = &pair;
-    let retries = AtomicU32::new(0);
+    let mut retries = 0;
     const ROUNDS: usize = 5;
     for round in 0..ROUNDS {
         // A different area each round, 1 degree of latitude apart.
         let lat = 40.0 + round as f64;
         let area = vec![volume(square(lat, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
-        let start = Barrier::new(2 * THREADS_PER_REPLICA);
-        let inserted = AtomicU32::new(0);
-        std::thread::scope(|s| {
-            for i in 0..2 * THREADS_PER_REPLICA {
-                let store: &dyn Store = if i % 2 == 0 { a } else { b };
-                let (area, start, inserted, retries) = (&area, &start, &inserted, &retries);
-                s.spawn(move || {
-                    let mine = intent(&format!("uss{i}"), area.clone());
-                    start.wait();
-                    let (did, attempts) = with_retry(store, |tx| {
-                        let q = AreaQuery::new(area);
-                        if tx.intents_in(&q)?.is_empty() {
-                            tx.put_intent(&mine)?;
-                            Ok(true)
-                        } else {
-                            Ok(false)
-                        }
-                    });
-                    if did {
-                        inserted.fetch_add(1, Ordering::SeqCst);
-                    }
-                    retries.fetch_add(attempts - 1, Ordering::SeqCst);
-                });
-            }
-        });
-        assert_eq!(inserted.load(Ordering::SeqCst), 1, "round {round}: exactly one transaction may insert");
+        let (inserted, retried) = race_insert_if_empty(&pair, &area, |store, _, f| with_retry(store, f));
+        retries += retried;
+        assert_eq!(inserted, 1, "round {round}: exactly one transaction may insert");
         let mut tx = a.begin(TxMode::Read).expect("begin");
         let q = AreaQuery::new(&area);
         assert_eq!(
@@ -83,10 +61,9 @@ fn write_skew_across_two_replicas_admits_exactly_one() {
             "round {round}: exactly one intent in the area"
         );
     }
-    let mut tx = b.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.counts().expect("counts").intents, ROUNDS as u64);
+    assert_eq!(intents_held(b), ROUNDS as u64);
     // With 32 racing transactions per round, SSI must have refused some.
-    assert!(retries.load(Ordering::SeqCst) > 0, "expected some StoreError::Retry under contention");
+    assert!(retries > 0, "expected some StoreError::Retry under contention");
 }
 
 /// Lost update: read a counter (a subscription's notification index), add
@@ -169,8 +146,7 @@ fn doomed_transaction_says_retry_until_the_end() {
     assert!(matches!(later, Ok(()) | Err(StoreError::Retry)), "got {later:?}");
     let commit = t2.commit();
     assert!(matches!(commit, Err(StoreError::Retry)), "got {commit:?}");
-    let mut tx = a.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.counts().expect("counts").intents, 1);
+    assert_eq!(intents_held(a), 1);
 }
 
 /// Sealers on two replicas racing appenders (the shared check): correctness
@@ -183,13 +159,14 @@ fn sealers_on_two_replicas_seal_every_event_exactly_once() {
     testsuite::sealers_racing_appenders_seal_every_event_once(&|| Box::new(schema.store(opts.clone())));
 }
 
-/// [`with_retry`] for an area write: locks `area` first, then runs `f`.
+/// [`with_retry`] for an area write: locks `area` first, then runs `f`;
+/// what `f` gave and after how many attempts.
 fn with_area_retry<T>(
     store: &dyn Store,
-    area: &[geom::Volume4D],
-    mut f: impl FnMut(&mut dyn deconflict_core::Tx) -> Result<T, StoreError>,
-) -> T {
-    for _ in 0..1000 {
+    area: &[Volume4D],
+    mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>,
+) -> (T, u32) {
+    for attempt in 1..=1000 {
         let mut tx = store.begin(TxMode::AreaWrite).expect("begin");
         let out = match tx.lock_area(&AreaQuery::new(area)).and_then(|()| f(&mut *tx)) {
             Ok(out) => out,
@@ -197,12 +174,49 @@ fn with_area_retry<T>(
             Err(e) => panic!("area write: {e}"),
         };
         match tx.commit() {
-            Ok(()) => return out,
+            Ok(()) => return (out, attempt),
             Err(StoreError::Retry) => continue,
             Err(e) => panic!("commit: {e}"),
         }
     }
     panic!("still told to retry after 1000 attempts");
+}
+
+/// How a racer runs its transaction over an area ([`with_retry`] or
+/// [`with_area_retry`]): what it gave and after how many attempts.
+type Retrying =
+    fn(&dyn Store, &[Volume4D], &mut dyn FnMut(&mut dyn Tx) -> Result<bool, StoreError>) -> (bool, u32);
+
+/// Write skew: 2 × [`THREADS_PER_REPLICA`] transactions started together,
+/// alternately on each replica and each run by `run`, read the intents over
+/// `area` and insert one of their own only if they find none. How many
+/// inserted, and how many attempts were retried.
+fn race_insert_if_empty(pair: &Replicas, area: &[Volume4D], run: Retrying) -> (u32, u32) {
+    let start = Barrier::new(2 * THREADS_PER_REPLICA);
+    let (inserted, retries) = (AtomicU32::new(0), AtomicU32::new(0));
+    std::thread::scope(|s| {
+        for i in 0..2 * THREADS_PER_REPLICA {
+            let store: &dyn Store = if i % 2 == 0 { &pair.a } else { &pair.b };
+            let (start, inserted, retries) = (&start, &inserted, &retries);
+            s.spawn(move || {
+                let mine = intent(&format!("uss{i}"), area.to_vec());
+                start.wait();
+                let (did, attempts) = run(store, area, &mut |tx| {
+                    if tx.intents_in(&AreaQuery::new(area))?.is_empty() {
+                        tx.put_intent(&mine)?;
+                        Ok(true)
+                    } else {
+                        Ok(false)
+                    }
+                });
+                if did {
+                    inserted.fetch_add(1, Ordering::SeqCst);
+                }
+                retries.fetch_add(attempts - 1, Ordering::SeqCst);
+            });
+        }
+    });
+    (inserted.into_inner(), retries.into_inner())
 }
 
 /// The write skew of [`write_skew_across_two_replicas_admits_exactly_one`]
@@ -211,34 +225,12 @@ fn with_area_retry<T>(
 #[test]
 fn area_writes_across_two_replicas_admit_exactly_one() {
     let Some(pair) = replicas(THREADS_PER_REPLICA) else { return };
-    let Replicas { a, b, .. } = &pair;
     for round in 0..3 {
         let lat = 30.0 + round as f64;
         let area = vec![volume(square(lat, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
-        let start = Barrier::new(2 * THREADS_PER_REPLICA);
-        let inserted = AtomicU32::new(0);
-        std::thread::scope(|s| {
-            for i in 0..2 * THREADS_PER_REPLICA {
-                let store: &dyn Store = if i % 2 == 0 { a } else { b };
-                let (area, start, inserted) = (&area, &start, &inserted);
-                s.spawn(move || {
-                    let mine = intent(&format!("uss{i}"), area.clone());
-                    start.wait();
-                    let did = with_area_retry(store, area, |tx| {
-                        if tx.intents_in(&AreaQuery::new(area))?.is_empty() {
-                            tx.put_intent(&mine)?;
-                            Ok(true)
-                        } else {
-                            Ok(false)
-                        }
-                    });
-                    if did {
-                        inserted.fetch_add(1, Ordering::SeqCst);
-                    }
-                });
-            }
-        });
-        assert_eq!(inserted.load(Ordering::SeqCst), 1, "round {round}: exactly one may insert");
+        let (inserted, _) =
+            race_insert_if_empty(&pair, &area, |store, area, f| with_area_retry(store, area, f));
+        assert_eq!(inserted, 1, "round {round}: exactly one may insert");
     }
 }
 
@@ -295,7 +287,7 @@ fn area_writes_wait_only_for_a_shared_cell() {
         });
         until_a_session_waits(&schema);
         t1.commit().expect("commit 1");
-        let seen = second.join().expect("second writer");
+        let (seen, _) = second.join().expect("second writer");
         assert_eq!(seen, vec![first.id], "the writer that waited reads what the first committed");
     });
 }

@@ -20,25 +20,29 @@ use std::io::Write as _;
 use std::ops::Deref;
 use std::time::Duration;
 
+use deconflict_core::{Store, TxMode};
 use store_postgres::{PgOptions, PgStore};
 
 /// The environment variable holding the test server's URL.
 pub const URL_VAR: &str = "DECONF_TEST_PG_URL";
 
-/// The test server's URL, or `None` after printing a visible `SKIPPED:` line.
-/// (Written straight to stderr: libtest captures only `eprintln!`.)
-pub fn pg_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
+/// The value of the test setting `var`, or `None` after printing a visible
+/// `SKIPPED:` line naming the test and `how` to set it. (Written straight to
+/// stderr: libtest captures only `eprintln!`.)
+pub fn setting_or_skip(var: &str, how: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => Some(value),
         _ => {
             let test = std::thread::current().name().unwrap_or("?").to_owned();
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {URL_VAR} not set ({test}); run `eval \"$(bash .ci/postgres.sh start)\"` first"
-            );
+            let _ = writeln!(std::io::stderr(), "SKIPPED: {var} not set ({test}); {how}");
             None
         }
     }
+}
+
+/// The test server's URL, or `None` after printing a visible `SKIPPED:` line.
+pub fn pg_url() -> Option<String> {
+    setting_or_skip(URL_VAR, "run `eval \"$(bash .ci/postgres.sh start)\"` first")
 }
 
 #[test]
@@ -51,6 +55,11 @@ fn postgres_url_is_set_in_ci() {
         "CI=true but {URL_VAR} or DECONF_TEST_PG_CA is not set: PostgreSQL store tests would be skipped. \
          Start a server with `eval \"$(bash .ci/postgres.sh start)\"` in .ci/run"
     );
+}
+
+/// How many intents `store` holds, read in a transaction of its own.
+pub fn intents_held(store: &dyn Store) -> u64 {
+    store.begin(TxMode::Read).expect("begin").counts().expect("counts").intents
 }
 
 /// A direct (non-pooled) connection for test set-up and inspection.

@@ -6,7 +6,7 @@ use std::sync::Barrier;
 use deconflict_core::StoreError;
 use store_postgres::{PgStore, SCHEMA_VERSION};
 
-use crate::{TestSchema, pg_url};
+use crate::{Fresh, TestSchema, pg_url};
 
 fn versions(schema: &TestSchema) -> Vec<i32> {
     schema
@@ -153,6 +153,19 @@ fn schema_at_version(url: &str, version: usize) -> TestSchema {
     schema
 }
 
+/// A store on a schema that a build at `version` left with the rows
+/// `written` by that build's SQL: connecting applies every later migration,
+/// each once.
+fn upgraded(url: &str, version: usize, written: &str) -> Fresh {
+    let schema = schema_at_version(url, version);
+    schema.admin().batch_execute(written).unwrap_or_else(|e| panic!("version {version} data: {e}"));
+    let before: Vec<i32> = (0..=version).map(|v| i32::try_from(v).expect("a small version")).collect();
+    assert_eq!(versions(&schema), before);
+    let store = schema.store(schema.opts());
+    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    Fresh { store, schema }
+}
+
 /// A schema migrated by a build at version 1 (before the event log) is
 /// upgraded when a store connects, keeping its data.
 #[test]
@@ -160,20 +173,13 @@ fn a_version_1_schema_is_upgraded() {
     use deconflict_core::{Store, TxMode};
 
     let Some(url) = pg_url() else { return };
-    let schema = schema_at_version(&url, 1);
-    schema
-        .admin()
-        .execute("INSERT INTO uss_availability VALUES ('uss-a', 'Down', 'v1')", &[])
-        .expect("version 1 data");
-    assert_eq!(versions(&schema), vec![0, 1]);
-    let store = schema.store(schema.opts());
-    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let store = upgraded(&url, 1, "INSERT INTO uss_availability VALUES ('uss-a', 'Down', 'v1')");
     assert_eq!(SCHEMA_VERSION, 7);
     let mut tx = store.begin(TxMode::Read).expect("begin");
     let uss = deconflict_core::testsuite::manager("uss-a");
     assert_eq!(tx.availability(&uss).expect("get").map(|r| r.version), Some("v1".to_owned()));
     drop(tx);
-    deconflict_core::testsuite::upgraded_from_version_1(&store);
+    deconflict_core::testsuite::upgraded_from_version_1(&store.store);
 }
 
 /// A schema migrated by a build at version 2 (before the generic records) is
@@ -181,22 +187,15 @@ fn a_version_1_schema_is_upgraded() {
 #[test]
 fn a_version_2_schema_is_upgraded() {
     let Some(url) = pg_url() else { return };
-    let schema = schema_at_version(&url, 2);
-    // Data written at version 2 by the SQL of version 2.
-    schema
-        .admin()
-        .batch_execute(
-            "INSERT INTO uss_availability VALUES ('uss-a', 'Down', 'v2'); \
-             INSERT INTO events (at, kind, actor, subject, parties, payload) \
-                 VALUES (7, 'k', 'uss-a', NULL, ARRAY['uss-a'], '{ \"kept\" : true }'); \
-             INSERT INTO leases VALUES ('sealer', 'replica-1', 9223372036854775807);",
-        )
-        .expect("version 2 data");
-    assert_eq!(versions(&schema), vec![0, 1, 2]);
-    let store = schema.store(schema.opts());
-    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    assert_eq!(SCHEMA_VERSION, 7);
-    deconflict_core::testsuite::upgraded_from_version_2(&store);
+    let store = upgraded(
+        &url,
+        2,
+        "INSERT INTO uss_availability VALUES ('uss-a', 'Down', 'v2'); \
+         INSERT INTO events (at, kind, actor, subject, parties, payload) \
+             VALUES (7, 'k', 'uss-a', NULL, ARRAY['uss-a'], '{ \"kept\" : true }'); \
+         INSERT INTO leases VALUES ('sealer', 'replica-1', 9223372036854775807);",
+    );
+    deconflict_core::testsuite::upgraded_from_version_2(&store.store);
 }
 
 /// A schema migrated by a build at version 3 (before the per-manager
@@ -204,17 +203,9 @@ fn a_version_2_schema_is_upgraded() {
 #[test]
 fn a_version_3_schema_is_upgraded() {
     let Some(url) = pg_url() else { return };
-    let schema = schema_at_version(&url, 3);
-    schema
-        .admin()
-        .batch_execute(
-            "INSERT INTO records (kind, id, body, k1, k2, due) VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);",
-        )
-        .expect("version 3 data");
-    assert_eq!(versions(&schema), vec![0, 1, 2, 3]);
-    let store = schema.store(schema.opts());
-    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    deconflict_core::testsuite::upgraded_from_version_3(&store);
+    let written = "INSERT INTO records (kind, id, body, k1, k2, due) \
+                   VALUES ('line', 'l3', '{\"v\":3}', 'a', NULL, NULL);";
+    deconflict_core::testsuite::upgraded_from_version_3(&upgraded(&url, 3, written).store);
 }
 
 /// A schema migrated by a build at version 4 (before the cell locks) is
@@ -222,15 +213,8 @@ fn a_version_3_schema_is_upgraded() {
 #[test]
 fn a_version_4_schema_is_upgraded() {
     let Some(url) = pg_url() else { return };
-    let schema = schema_at_version(&url, 4);
-    schema
-        .admin()
-        .batch_execute("INSERT INTO records (kind, id, body) VALUES ('line', 'l4', '{\"v\":4}');")
-        .expect("version 4 data");
-    assert_eq!(versions(&schema), vec![0, 1, 2, 3, 4]);
-    let store = schema.store(schema.opts());
-    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
-    deconflict_core::testsuite::upgraded_from_version_4(&store);
+    let written = "INSERT INTO records (kind, id, body) VALUES ('line', 'l4', '{\"v\":4}');";
+    deconflict_core::testsuite::upgraded_from_version_4(&upgraded(&url, 4, written).store);
 }
 
 /// Hashed columns keep their exact form: payload is TEXT (never json/jsonb),
@@ -274,10 +258,8 @@ fn event_columns_keep_exact_bytes() {
 #[test]
 fn a_version_6_schema_trades_cell_locks_for_area_locks() {
     let Some(url) = pg_url() else { return };
-    let schema = schema_at_version(&url, 6);
-    schema.admin().batch_execute("INSERT INTO cell_locks (cell) VALUES (1)").expect("version 6 lock row");
-    let _store = schema.store(schema.opts());
-    assert_eq!(versions(&schema), (0..=SCHEMA_VERSION).collect::<Vec<_>>());
+    let fresh = upgraded(&url, 6, "INSERT INTO cell_locks (cell) VALUES (1)");
+    let schema = &fresh.schema;
     let exists = |table: &str| -> bool {
         schema
             .admin()

@@ -6,23 +6,13 @@
 use deconflict_core::{Store, TxMode};
 use store_postgres::PgStore;
 
-use crate::{TestSchema, pg_url};
+use crate::{TestSchema, pg_url, setting_or_skip};
 
 const CA_VAR: &str = "DECONF_TEST_PG_CA";
 
+/// The CA file of the test server, or `None` after a `SKIPPED:` line.
 fn ca() -> Option<String> {
-    match std::env::var(CA_VAR) {
-        Ok(p) if !p.trim().is_empty() => Some(p),
-        _ => {
-            let test = std::thread::current().name().unwrap_or("?").to_owned();
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {CA_VAR} not set ({test}); `.ci/postgres.sh start` sets it"
-            );
-            None
-        }
-    }
+    setting_or_skip(CA_VAR, "`.ci/postgres.sh start` sets it")
 }
 
 fn with(url: &str, params: &str) -> String {
