@@ -3,7 +3,7 @@
 use audit::export::{parse_export, write_export};
 use audit::{
     Chain, Checkpoint, Entry, GENESIS_PREV_HASH, KeyId, NewEntry, PublicKey, ServiceKey, Slice, VerifyError,
-    verify, verify_slice,
+    VerifyReport, verify, verify_slice,
 };
 
 const PARTIES: [&str; 3] = ["alpha", "bravo", "charlie"];
@@ -37,6 +37,12 @@ impl Log {
     fn trusted(&self) -> Vec<PublicKey> {
         vec![self.key.public_key()]
     }
+
+    /// Verifies `entries` (this log's, or changed) against this log's
+    /// checkpoints and key.
+    fn verify(&self, entries: &[Entry]) -> Result<VerifyReport, VerifyError> {
+        verify(entries, &self.checkpoints, &self.trusted())
+    }
 }
 
 fn build(n: u64, every: u64) -> Log {
@@ -63,7 +69,7 @@ fn thousand_entries_with_checkpoints_verify() {
     let log = build(1_000, 100);
     assert_eq!(log.entries[0].seq, 1);
     assert_eq!(log.entries[0].prev_hash, GENESIS_PREV_HASH);
-    let report = verify(&log.entries, &log.checkpoints, &log.trusted()).expect("verifies");
+    let report = log.verify(&log.entries).expect("verifies");
     assert_eq!(report.entries_checked, 1_000);
     assert_eq!(report.first_seq, Some(1));
     assert_eq!(report.last_seq, Some(1_000));
@@ -76,7 +82,7 @@ fn thousand_entries_with_checkpoints_verify() {
 #[test]
 fn unsigned_tail_is_counted() {
     let log = build(250, 100);
-    let report = verify(&log.entries, &log.checkpoints, &log.trusted()).expect("verifies");
+    let report = log.verify(&log.entries).expect("verifies");
     assert_eq!(report.last_checkpoint_seq, Some(200));
     assert_eq!(report.unsigned_tail, 50);
     assert!(!report.fully_signed());
@@ -114,7 +120,7 @@ fn altered_field_fails_exactly_at_that_entry() {
     for alter in alterations {
         let mut entries = log.entries.clone();
         alter(&mut entries[idx(k)]);
-        assert_eq!(verify(&entries, &log.checkpoints, &log.trusted()), Err(VerifyError::BadHash { seq: k }));
+        assert_eq!(log.verify(&entries), Err(VerifyError::BadHash { seq: k }));
     }
 }
 
@@ -125,10 +131,7 @@ fn rehashed_alteration_breaks_the_next_link() {
     let mut entries = log.entries.clone();
     entries[idx(k)].payload = r#"{"i":437,"note":"rewritten"}"#.into();
     entries[idx(k)].hash = entries[idx(k)].compute_hash();
-    assert_eq!(
-        verify(&entries, &log.checkpoints, &log.trusted()),
-        Err(VerifyError::BrokenLink { seq: k + 1 })
-    );
+    assert_eq!(log.verify(&entries), Err(VerifyError::BrokenLink { seq: k + 1 }));
 }
 
 #[test]
@@ -145,10 +148,7 @@ fn rewritten_suffix_is_caught_by_the_next_checkpoint() {
         }
         entries.push(chain.append(new).expect("append"));
     }
-    assert_eq!(
-        verify(&entries, &log.checkpoints, &log.trusted()),
-        Err(VerifyError::CheckpointMismatch { seq: 500 })
-    );
+    assert_eq!(log.verify(&entries), Err(VerifyError::CheckpointMismatch { seq: 500 }));
     // Without checkpoints the forgery is internally consistent: that is the unsigned tail.
     assert!(verify(&entries, &log.checkpoints[..4], &log.trusted()).is_ok());
 }
@@ -158,10 +158,7 @@ fn removed_entry_is_a_gap() {
     let log = build(300, 100);
     let mut entries = log.entries.clone();
     entries.remove(idx(150));
-    assert_eq!(
-        verify(&entries, &log.checkpoints, &log.trusted()),
-        Err(VerifyError::Gap { expected: 150, found: 151 })
-    );
+    assert_eq!(log.verify(&entries), Err(VerifyError::Gap { expected: 150, found: 151 }));
 }
 
 #[test]
@@ -169,10 +166,7 @@ fn swapped_entries_are_a_gap() {
     let log = build(20, 10);
     let mut entries = log.entries.clone();
     entries.swap(4, 5);
-    assert_eq!(
-        verify(&entries, &log.checkpoints, &log.trusted()),
-        Err(VerifyError::Gap { expected: 5, found: 6 })
-    );
+    assert_eq!(log.verify(&entries), Err(VerifyError::Gap { expected: 5, found: 6 }));
 }
 
 #[test]
@@ -195,10 +189,7 @@ fn partial_range_verifies_against_checkpoints() {
     assert_eq!(report.first_seq, Some(150));
     assert_eq!(report.last_checkpoint_seq, Some(300));
     // A checkpoint before the range cannot be checked against it.
-    assert_eq!(
-        verify(range, &log.checkpoints, &log.trusted()),
-        Err(VerifyError::CheckpointOutOfRange { seq: 100 })
-    );
+    assert_eq!(log.verify(range), Err(VerifyError::CheckpointOutOfRange { seq: 100 }));
 }
 
 #[test]

@@ -1,23 +1,30 @@
 use crate::*;
 
+/// A volume over one small square (46°N 7°E, 0.01°) at `altitudes` and `time`.
+fn over_the_square(altitudes: AltitudeRange, time: TimeWindow) -> Volume4D {
+    Volume4D::new(square(46.0, 7.0, 0.01), altitudes, time)
+}
+
+/// Whether `a` and `b` intersect, checked both ways round (the answer must
+/// not depend on the order).
+fn meet(a: &Volume4D, b: &Volume4D) -> bool {
+    let met = a.intersects(b);
+    assert_eq!(met, b.intersects(a), "intersects is symmetric");
+    met
+}
+
 #[test]
 fn altitude_touching_volumes_intersect() {
-    let f = square(46.0, 7.0, 0.01);
-    let low = Volume4D::new(f.clone(), alt(0.0, 100.0), window(0, 10));
-    let high = Volume4D::new(f.clone(), alt(100.0, 200.0), window(0, 10));
-    let higher = Volume4D::new(f, alt(100.01, 200.0), window(0, 10));
-    assert!(low.intersects(&high) && high.intersects(&low));
-    assert!(!low.intersects(&higher) && !higher.intersects(&low));
+    let low = over_the_square(alt(0.0, 100.0), window(0, 10));
+    assert!(meet(&low, &over_the_square(alt(100.0, 200.0), window(0, 10))));
+    assert!(!meet(&low, &over_the_square(alt(100.01, 200.0), window(0, 10))));
 }
 
 #[test]
 fn time_is_half_open() {
-    let f = square(46.0, 7.0, 0.01);
-    let a = Volume4D::new(f.clone(), alt(0.0, 100.0), window(0, 10));
-    let b = Volume4D::new(f.clone(), alt(0.0, 100.0), window(10, 20));
-    let c = Volume4D::new(f, alt(0.0, 100.0), window(9, 20));
-    assert!(!a.intersects(&b) && !b.intersects(&a));
-    assert!(a.intersects(&c) && c.intersects(&a));
+    let a = over_the_square(alt(0.0, 100.0), window(0, 10));
+    assert!(!meet(&a, &over_the_square(alt(0.0, 100.0), window(10, 20))));
+    assert!(meet(&a, &over_the_square(alt(0.0, 100.0), window(9, 20))));
     assert!(a.contains(ll(46.005, 7.005), 50.0, Time::from_micros(0), 0.0, 0.0));
     assert!(!a.contains(ll(46.005, 7.005), 50.0, Time::from_micros(10), 0.0, 0.0));
     assert!(!a.contains(ll(46.005, 7.005), 100.5, Time::from_micros(5), 0.0, 0.0));

@@ -118,22 +118,32 @@ fn one_alert_per_encounter_on_the_boundary() {
     assert!(ev.len() < 300 - 15, "{}", ev.len());
 }
 
-#[test]
-fn a_position_blip_is_never_confirmed() {
-    // Parallel, 10 NM apart. One report of A jumps 9 NM towards B (an
-    // implausible 3,200 kt): held back by the picture, never scanned.
+/// A and B parallel, 10 NM apart, eastbound at 420 kt, run for 120 s; the
+/// one report of A at 40 s is changed by `blip`.
+fn parallel_with_one_blip_of_a(
+    blip: fn(&mut TrackState),
+) -> (Vec<(i64, AlertEvent)>, Vec<UpdateOutcome>, usize) {
     let a = flier(1, 1, (50.0, 5.0), 90.0, 420.0, 0, &[]);
     let a_blip = move |t: i64| {
         let mut s = a(t)?;
         if t == 40 {
-            let (lat, lon) = offset(s.position.lat_deg(), s.position.lon_deg(), 0.0, 9.0 * NM);
-            s.position = tactical::Position::new(lat, lon).unwrap();
+            blip(&mut s);
         }
         Some(s)
     };
     let (blat, blon) = offset(50.0, 5.0, 0.0, 10.0 * NM);
     let b = flier(2, 2, (blat, blon), 90.0, 420.0, 5, &[]);
-    let (ev, outcomes, predicted) = run(&[&a_blip, &b], 120);
+    run(&[&a_blip, &b], 120)
+}
+
+#[test]
+fn a_position_blip_is_never_confirmed() {
+    // One report of A jumps 9 NM towards B (an implausible 3,200 kt): held
+    // back by the picture, never scanned.
+    let (ev, outcomes, predicted) = parallel_with_one_blip_of_a(|s| {
+        let (lat, lon) = offset(s.position.lat_deg(), s.position.lon_deg(), 0.0, 9.0 * NM);
+        s.position = tactical::Position::new(lat, lon).unwrap();
+    });
     assert!(ev.is_empty(), "{ev:?}");
     assert_eq!(predicted, 0);
     assert_eq!(outcomes.iter().filter(|o| **o == UpdateOutcome::HeldBack).count(), 1);
@@ -141,20 +151,10 @@ fn a_position_blip_is_never_confirmed() {
 
 #[test]
 fn a_plausible_one_report_blip_is_never_confirmed() {
-    // Parallel, 10 NM apart; one report of A says it turned 45° towards B
-    // (a heading glitch: the position is right, so nothing is held back).
-    // The next report is back to normal. Rescanned for 10 s, never confirmed.
-    let a = flier(1, 1, (50.0, 5.0), 90.0, 420.0, 0, &[]);
-    let a_blip = move |t: i64| {
-        let mut s = a(t)?;
-        if t == 40 {
-            s.track_angle = tactical::DegreesTrue(45.0);
-        }
-        Some(s)
-    };
-    let (blat, blon) = offset(50.0, 5.0, 0.0, 10.0 * NM);
-    let b = flier(2, 2, (blat, blon), 90.0, 420.0, 5, &[]);
-    let (ev, _, predicted) = run(&[&a_blip, &b], 120);
+    // One report of A says it turned 45° towards B (a heading glitch: the
+    // position is right, so nothing is held back). The next report is back
+    // to normal. Rescanned for 10 s, never confirmed.
+    let (ev, _, predicted) = parallel_with_one_blip_of_a(|s| s.track_angle = tactical::DegreesTrue(45.0));
     assert!(ev.is_empty(), "{ev:?}");
     // The blip is predicted on every scan until A's next report.
     assert_eq!(predicted, 10);

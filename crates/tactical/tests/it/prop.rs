@@ -3,9 +3,9 @@
 
 use proptest::prelude::*;
 use tactical::traffic::{GenConfig, generate};
-use tactical::{DetectionConfig, Timestamp, detect, detect_all_pairs};
+use tactical::{ConflictReport, DetectionConfig, Timestamp, TrackState, detect, detect_all_pairs};
 
-fn same(a: &tactical::ConflictReport, b: &tactical::ConflictReport) -> Result<(), TestCaseError> {
+fn same(a: &ConflictReport, b: &ConflictReport) -> Result<(), TestCaseError> {
     let (x, y) = (a.all_sorted(), b.all_sorted());
     let px: Vec<_> = x.iter().map(|c| c.pair()).collect();
     let py: Vec<_> = y.iter().map(|c| c.pair()).collect();
@@ -19,6 +19,18 @@ fn same(a: &tactical::ConflictReport, b: &tactical::ConflictReport) -> Result<()
     }
     prop_assert_eq!(a.same_party.len(), b.same_party.len());
     Ok(())
+}
+
+/// The pruned scan of `tracks` at time 0, once checked [`same`] as the
+/// all-pairs reference.
+fn pruned_scan_checked(
+    tracks: &[TrackState],
+    cfg: &DetectionConfig,
+) -> Result<ConflictReport, TestCaseError> {
+    let now = Timestamp::from_micros(0);
+    let pruned = detect(tracks, now, cfg);
+    same(&pruned, &detect_all_pairs(tracks, now, cfg))?;
+    Ok(pruned)
 }
 
 proptest! {
@@ -50,8 +62,7 @@ proptest! {
         };
         let tracks = generate(n, seed, &gen_cfg);
         let cfg = DetectionConfig { horizontal_m: r_nm * 1852.0, vertical_ft: h_ft, lookahead_s: look, threads };
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Drone-scale traffic with the drone profile.
@@ -69,8 +80,7 @@ proptest! {
         };
         let tracks = generate(n, seed, &gen_cfg);
         let cfg = DetectionConfig::drone();
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Dense traffic: 10,000 aircraft per 100 km × 100 km, random threads.
@@ -90,8 +100,7 @@ proptest! {
         };
         let tracks = generate(n, seed, &gen_cfg);
         let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Altitudes at or within a hair of whole thousands of feet, with tiny
@@ -112,8 +121,7 @@ proptest! {
             s.vertical_rate = tactical::FeetPerMinute(if k % 5 == 0 { sign * rate } else { 0.0 });
         }
         let cfg = DetectionConfig::en_route();
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Stale reports (up to 40 minutes old, some from the future) and
@@ -137,8 +145,7 @@ proptest! {
             }
         }
         let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Traffic over the whole globe (the grids fold nothing: 3-D cells),
@@ -162,8 +169,7 @@ proptest! {
         };
         let tracks = generate(n, seed, &gen_cfg);
         let cfg = DetectionConfig { horizontal_m: r_km * 1000.0, vertical_ft: 5000.0, lookahead_s: look, threads: 2 };
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Climbing and descending traffic crossing levelled traffic at whole
@@ -188,8 +194,7 @@ proptest! {
             }
         }
         let cfg = DetectionConfig { threads, lookahead_s: look, ..DetectionConfig::en_route() };
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Tracks piled on the same few points, some not moving, some moving
@@ -216,8 +221,7 @@ proptest! {
             })
             .collect();
         let cfg = DetectionConfig::en_route();
-        let now = Timestamp::from_micros(0);
-        same(&detect(&tracks, now, &cfg), &detect_all_pairs(&tracks, now, &cfg))?;
+        pruned_scan_checked(&tracks, &cfg)?;
     }
 
     /// Arbitrary bytes never make the SBS-1 parser panic.
@@ -245,12 +249,10 @@ proptest! {
 fn pruned_equals_all_pairs_at_2000() {
     // One larger realistic picture, with both thread counts.
     let tracks = generate(2000, 99, &GenConfig::default());
-    let now = Timestamp::from_micros(0);
     for threads in [1, 2] {
         let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
-        let a = detect(&tracks, now, &cfg);
+        let a = pruned_scan_checked(&tracks, &cfg).unwrap();
         assert!(!a.is_empty());
-        same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
     }
 }
 
@@ -259,11 +261,8 @@ fn pruned_equals_all_pairs_dense_at_5000() {
     // 5,000 aircraft in a 71 km square: tens of thousands of conflicts.
     let gen_cfg = GenConfig { density_per_km2: 1.0, ..GenConfig::default() };
     let tracks = generate(5000, 7, &gen_cfg);
-    let now = Timestamp::from_micros(0);
-    let cfg = DetectionConfig::en_route();
-    let a = detect(&tracks, now, &cfg);
+    let a = pruned_scan_checked(&tracks, &DetectionConfig::en_route()).unwrap();
     assert!(a.len() > 10_000, "{}", a.len());
-    same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
 }
 
 #[test]
@@ -272,11 +271,9 @@ fn pruned_equals_all_pairs_dense_climbing_at_3000() {
     // descending through the others' levels.
     let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
     let tracks = generate(3000, 5, &gen_cfg);
-    let now = Timestamp::from_micros(0);
     for threads in [1, 2] {
         let cfg = DetectionConfig { threads, ..DetectionConfig::en_route() };
-        let a = detect(&tracks, now, &cfg);
+        let a = pruned_scan_checked(&tracks, &cfg).unwrap();
         assert!(a.len() > 5_000, "{}", a.len());
-        same(&a, &detect_all_pairs(&tracks, now, &cfg)).unwrap();
     }
 }
