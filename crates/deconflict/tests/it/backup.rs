@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use super::{BIN, fetch, free_port, run, spawn_listening, stdout};
+use super::{BIN, fetch, file_example_intents, free_port, run, spawn_listening, stdout};
 
 fn serve(data: &Path, port: u16) -> Child {
     spawn_listening(
@@ -46,18 +46,7 @@ fn a_backup_taken_online_restores_into_a_server_whose_audit_log_verifies() {
     let server = serve(&original, port);
     let base = format!("http://127.0.0.1:{port}");
     let tok = token(&original);
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
-    run(&[
-        "intent",
-        "file",
-        example,
-        "--server",
-        &base,
-        "--token",
-        &tok,
-        "--uss-base-url",
-        "http://alpha.example",
-    ]);
+    file_example_intents(&base, &tok, &[]);
     let url = format!("{base}/v1/audit");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !fetch(&url, Some(&tok)).contains("intent.created") {

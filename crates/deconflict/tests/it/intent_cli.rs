@@ -19,7 +19,7 @@ fn refiling_updates_in_place_and_intents_change_by_id() {
     let alpha = token(dir.path(), "alpha");
     let bravo = token(dir.path(), "bravo");
     let conn = ["--server", base, "--token", alpha.as_str()];
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
+    let example = crate::EXAMPLE_INTENTS;
     let file = |extra: &[&str]| {
         Command::new(BIN)
             .args(

@@ -37,6 +37,17 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+/// The example intents file of the repository.
+const EXAMPLE_INTENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
+
+/// `deconflict intent file` of [`EXAMPLE_INTENTS`] as Alpha
+/// (`http://alpha.example`) to the server at `base` with `token`, then the
+/// `extra` arguments; checks that it succeeds.
+fn file_example_intents(base: &str, token: &str, extra: &[&str]) -> Output {
+    let args = ["intent", "file", EXAMPLE_INTENTS, "--server", base, "--token", token];
+    run(&[&args[..], &["--uss-base-url", "http://alpha.example"], extra].concat())
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -158,12 +169,8 @@ fn file_list_delete_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), free_port());
     let tok = token(dir.path(), "alpha");
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
     let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
-    let filed =
-        stdout(&run(
-            &[&["intent", "file", example][..], &conn, &["--uss-base-url", "http://alpha.example"]].concat()
-        ));
+    let filed = stdout(&file_example_intents(&server.base, &tok, &[]));
     assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
     let listed = intents(&conn, "46.96", "7.44");
     assert_eq!(listed.len(), 1, "{listed:?}");
@@ -190,7 +197,7 @@ fn file_list_delete_through_the_cli() {
         .args([
             "intent",
             "file",
-            example,
+            EXAMPLE_INTENTS,
             "--server",
             &server.base,
             "--token",
@@ -287,34 +294,11 @@ fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
     ]))
     .trim()
     .to_owned();
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
-    run(&[
-        "intent",
-        "file",
-        example,
-        "--server",
-        &server.base,
-        "--token",
-        &tok,
-        "--uss-base-url",
-        "http://alpha.example",
-    ]);
+    file_example_intents(&server.base, &tok, &[]);
     // A second intent over the first (with its key), so the log spans several pages below.
     let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
     let ovn = intents(&conn, "46.96", "7.44")[0]["ovn"].as_str().unwrap().to_owned();
-    run(&[
-        "intent",
-        "file",
-        example,
-        "--server",
-        &server.base,
-        "--token",
-        &tok,
-        "--uss-base-url",
-        "http://alpha.example",
-        "--key",
-        &ovn,
-    ]);
+    file_example_intents(&server.base, &tok, &["--key", &ovn]);
     // The server seals every 200 ms; wait until both creations are in the log.
     let url = format!("{}/v1/audit", server.base);
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -220,8 +220,8 @@ fn two_parties_a_line_and_an_acknowledged_message_from_the_cli() {
     assert_eq!(checks["checks"][0]["exercise"], true, "{checks}");
 
     // Alpha files an operation: Bravo is given notice over the line and acknowledges it.
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson");
-    let filed = cli(&as_alpha, &["intent", "file", example, "--uss-base-url", "http://alpha.example"]);
+    let filed =
+        cli(&as_alpha, &["intent", "file", crate::EXAMPLE_INTENTS, "--uss-base-url", "http://alpha.example"]);
     let intent = filed.split("id=").nth(1).unwrap().split('\t').next().unwrap().to_owned();
     let notices = cli(&as_bravo, &["notice", "list"]);
     assert!(notices.starts_with("received:\nINTENT"), "{notices}");

@@ -90,7 +90,7 @@ fn a_pg_dump_restores_into_a_server_whose_audit_chain_verifies() {
     let server = serve(&url, schema.name(), None, &data, port);
     let base = format!("http://127.0.0.1:{port}");
     let tok = token(&data);
-    let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/intents.geojson"));
+    let example = Path::new(crate::EXAMPLE_INTENTS);
     file_intents(&base, &tok, example);
     // One intent per distinct `intent` name in the file.
     let features: serde_json::Value =

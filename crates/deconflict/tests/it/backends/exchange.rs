@@ -134,15 +134,7 @@ async fn a_cross_party_alert_between_tracks_reported_to_two_replicas() {
     assert_eq!(health_picture(&a).await, "complete");
 
     // The line between alice and bob, registered through A, is the one both replicas serve.
-    let admin = a.token("ops", &["deconflict.admin"]);
-    for name in ["alice", "bob"] {
-        let body = json!({ "display_name": name });
-        let (st, v) = a.call(Method::PUT, &format!("/v1/parties/{name}"), Some(&admin), Some(&body)).await;
-        assert!(st.is_success(), "{v}");
-    }
-    let line = json!({ "name": "Alice-Bob", "parties": ["alice", "bob"] });
-    let (st, v) = a.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
-    assert!(st.is_success(), "{v}");
+    a.register_line("ab", "Alice-Bob", &["alice", "bob"]).await;
     let alice = a.token("alice", &[TW, TR, "deconflict.hotline"]);
     let bob = b.token("bob", &[TW, TR, "deconflict.hotline"]);
 

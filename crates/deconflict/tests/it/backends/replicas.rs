@@ -59,6 +59,16 @@ pub(crate) async fn replica(url: &str, schema: &Schema, first: Option<&TestServe
 }
 
 /// [`replica`] with its DSS instance id.
+/// Two replicas on a new schema of the test server (the second sharing the
+/// first's keys), with the server's URL, or `None` after a `SKIPPED:` line.
+async fn two_replicas() -> Option<(String, Schema, TestServer, TestServer)> {
+    let url = pg_url()?;
+    let schema = Schema::create(&url);
+    let a = replica(&url, &schema, None).await;
+    let b = replica(&url, &schema, Some(&a)).await;
+    Some((url, schema, a, b))
+}
+
 pub(crate) async fn replica_named(
     url: &str,
     schema: &Schema,
@@ -89,10 +99,7 @@ pub(crate) async fn replica_with(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_let_exactly_the_allowed_creates_win() {
-    let Some(url) = pg_url() else { return };
-    let schema = Schema::create(&url);
-    let a = replica(&url, &schema, None).await;
-    let b = replica(&url, &schema, Some(&a)).await;
+    let Some((_url, _schema, a, b)) = two_replicas().await else { return };
     let a = Arc::new(a);
     let b = Arc::new(b);
     for round in 0..3 {
@@ -141,25 +148,8 @@ async fn two_replicas_let_exactly_the_allowed_creates_win() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_blind_filing_rate_holds_across_replicas() {
     use base64::Engine as _;
-    let Some(url) = pg_url() else { return };
-    let schema = Schema::create(&url);
-    let a = replica(&url, &schema, None).await;
-    let b = replica(&url, &schema, Some(&a)).await;
-    let admin = a.token("admin", &["deconflict.admin"]);
-    for name in ["alpha", "bravo"] {
-        let (st, v) = a
-            .call(
-                Method::PUT,
-                &format!("/v1/parties/{name}"),
-                Some(&admin),
-                Some(&serde_json::json!({ "display_name": name })),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{v}");
-    }
-    let line = serde_json::json!({ "name": "AB", "parties": ["alpha", "bravo"] });
-    let (st, v) = a.call(Method::PUT, "/v1/lines/ab", Some(&admin), Some(&line)).await;
-    assert!(st.is_success(), "{v}");
+    let Some((_url, _schema, a, b)) = two_replicas().await else { return };
+    a.register_line("ab", "AB", &["alpha", "bravo"]).await;
     // The service checks only shapes: any 32-byte keys and 80-byte envelopes will do here.
     let b64 = |n: usize, fill: u8| base64::engine::general_purpose::STANDARD.encode(vec![fill; n]);
     let alpha = a.token("alpha", &["deconflict.hotline"]);
@@ -261,8 +251,7 @@ async fn database_outage_gives_503_and_heals() {
     relay.cut();
     let id = new_id();
     let (st, v) = s.call(Method::PUT, &format!("{OIR}/{id}"), Some(&alice), Some(&put(31.0))).await;
-    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("unavailable"), "{v}");
+    assert_refused(st, &v, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     let (st, _) = s.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
 
@@ -275,10 +264,7 @@ async fn database_outage_gives_503_and_heals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_its_restart() {
-    let Some(url) = pg_url() else { return };
-    let schema = Schema::create(&url);
-    let a = replica(&url, &schema, None).await;
-    let b = replica(&url, &schema, Some(&a)).await;
+    let Some((url, schema, a, b)) = two_replicas().await else { return };
     let carol = b.token("carol", &[SC]);
     let alice = a.token("alice", &[SC]);
 
@@ -287,7 +273,7 @@ async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_it
         "uss_base_url": "http://carol.example", "notify_for_operational_intents": true });
     let (st, v) = b.call(Method::PUT, &format!("{SUB}/{}", new_id()), Some(&carol), Some(&watch)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    let resp = b.http.get(format!("{}/v1/events/stream", b.base)).bearer_auth(&carol).send().await.unwrap();
+    let resp = b.event_stream(&carol, None).await;
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
     let (first, ev) = next_event(&mut stream, &mut buf).await;
@@ -317,14 +303,7 @@ async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_it
         ..Options::default()
     };
     let b2 = TestServer::start_with(opts, b_dir).await;
-    let resp = b2
-        .http
-        .get(format!("{}/v1/events/stream", b2.base))
-        .bearer_auth(&carol)
-        .header("Last-Event-ID", seq.to_string())
-        .send()
-        .await
-        .unwrap();
+    let resp = b2.event_stream(&carol, Some(seq)).await;
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
     let (next, ev) = next_event(&mut stream, &mut buf).await;
@@ -336,10 +315,7 @@ async fn a_change_through_one_replica_reaches_streams_on_another_and_survives_it
 /// instances, and a heartbeat recorded through one seen through the other.
 #[tokio::test]
 async fn two_replicas_are_two_dss_instances_of_one_pool() {
-    let Some(url) = pg_url() else { return };
-    let schema = Schema::create(&url);
-    let a = replica(&url, &schema, None).await;
-    let b = replica(&url, &schema, Some(&a)).await;
+    let Some((_url, _schema, a, b)) = two_replicas().await else { return };
     let reader = a.token("uss1", &["interuss.pool_status.read"]);
     let (st, pa) = a.call(Method::GET, "/aux/v1/pool", Some(&reader), None).await;
     assert_eq!(st, StatusCode::OK, "{pa}");
@@ -374,6 +350,5 @@ async fn two_replicas_are_two_dss_instances_of_one_pool() {
     );
     assert!(list["dss_instances"][1].get("most_recent_heartbeat").is_none(), "only dss-a reported: {list}");
     let (st, e) = a.call(Method::PUT, "/aux/v1/pool/dss_instances/heartbeat", Some(&ops), None).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
-    assert!(e["message"].as_str().unwrap().contains("source"), "{e}");
+    assert_refused(st, &e, StatusCode::BAD_REQUEST, "source");
 }
