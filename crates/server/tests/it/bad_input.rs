@@ -194,7 +194,7 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
         assert!(v["message"].as_str().unwrap_or("").contains(needle), "{name}: {v}");
     }
     let (st, v) = s.call(Method::PUT, &format!("{OIR}/not-a-uuid"), Some(&alice), Some(&good())).await;
-    assert_refused(st, &v, StatusCode::BAD_REQUEST, "entity id");
+    assert_refused(st, &v, StatusCode::BAD_REQUEST, "entityid");
     let (st, v) = s.call(Method::POST, &format!("{OIR}/query"), Some(&alice), Some(&json!({}))).await;
     assert_refused(st, &v, StatusCode::BAD_REQUEST, "area_of_interest");
     let sub = |extents: Value, flag: bool| json!({ "extents": extents, "uss_base_url": "http://alice.example", "notify_for_operational_intents": flag });
