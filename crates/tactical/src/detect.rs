@@ -278,17 +278,18 @@ fn prepare_parallel(tracks: &[TrackState], now: Timestamp, threads: usize) -> Ve
     };
     let mut ks = vec![unset; tracks.len()];
     let chunk = tracks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (out, input) in ks.chunks_mut(chunk).zip(tracks.chunks(chunk)) {
-            scope.spawn(move || {
-                for (k, s) in out.iter_mut().zip(input) {
-                    if let Some(v) = Kin::new(s, now) {
-                        *k = v;
-                    }
-                }
-            });
+    let mut jobs: Vec<_> = ks.chunks_mut(chunk).zip(tracks.chunks(chunk)).collect();
+    let ok = crate::par::on_each(&mut jobs, |(out, input)| {
+        for (k, s) in out.iter_mut().zip(input.iter()) {
+            if let Some(v) = Kin::new(s, now) {
+                *k = v;
+            }
         }
     });
+    if !ok {
+        // Preparing does not panic; were it to, on this thread alone.
+        return prepare(tracks, now);
+    }
     ks.retain(|k| !k.z_ft.is_nan());
     ks
 }
@@ -424,7 +425,7 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
     // Large pictures in id order are reordered in space (for the caches);
     // the report is still sorted by id.
     if ks.len() >= SPATIAL_ORDER_FROM && strictly_by_id(&ks) {
-        let order = crate::grid::spatial_order(&ks);
+        let order = crate::grid::spatial_order(&ks, cfg.threads.max(1));
         permute(&mut ks, &order);
         let pairs = crate::grid::candidate_conflicts(&ks, cfg);
         return ConflictReport::from_pairs(&ks, pairs, Some(&order));

@@ -113,8 +113,9 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    /// The frame, single-precision tracks and bounds of `ks`.
-    pub(crate) fn new(ks: &[Kin], cfg: &DetectionConfig) -> Self {
+    /// The frame, single-precision tracks and bounds of `ks`, on `threads`
+    /// threads (the same on any number).
+    pub(crate) fn new(ks: &[Kin], cfg: &DetectionConfig, threads: usize) -> Self {
         let n = ks.len().max(1) as f64;
         let c = ks.iter().fold([0.0; 3], |c, k| [c[0] + k.p[0] / n, c[1] + k.p[1] / n, c[2] + k.p[2] / n]);
         let rot = frame(c);
@@ -131,8 +132,27 @@ impl Local {
             let p99 = nth(&mut travels, 0.99);
             (4.0 * p50).max(1.25 * p99).max(2.0 * cfg.horizontal_m).clamp(1000.0, MAX_REGULAR_TRAVEL_M)
         };
+        let mut kf = vec![Kf::default(); ks.len()];
+        let chunk = ks.len().div_ceil(threads.max(1)).max(1);
+        let mut runs: Vec<(Run, &mut [Kf])> = kf
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(r, out)| {
+                (Run { first: r * chunk, regular: Vec::with_capacity(out.len()), ..Run::default() }, out)
+            })
+            .collect();
+        let placed = crate::par::on_each(&mut runs, |(run, out)| {
+            let (first, tracks) = (run.first, &ks[run.first..]);
+            for (k, (f, kin)) in out.iter_mut().zip(tracks).enumerate() {
+                *f = run.place(first + k, kin, c, &rot, t_max, cap);
+            }
+        });
+        if !placed {
+            // Placing does not panic; were it to, on this thread alone.
+            return Self::new(ks, cfg, 1);
+        }
         let mut out = Local {
-            kf: Vec::with_capacity(ks.len()),
+            kf: Vec::new(),
             regular: Vec::with_capacity(ks.len()),
             irregular: Vec::new(),
             three_d: false,
@@ -145,34 +165,17 @@ impl Local {
             h32: 0.0,
             t32: 0.0,
         };
-        let up = rot[2];
-        for (i, k) in ks.iter().enumerate() {
-            let d = geo::sub(k.p, c);
-            let q = [geo::dot(rot[0], d), geo::dot(rot[1], d), geo::dot(rot[2], d)];
-            let v = [geo::dot(rot[0], k.v), geo::dot(rot[1], k.v), geo::dot(rot[2], k.v)];
-            out.kf.push(Kf {
-                q: q.map(|x| x as f32),
-                v: v.map(|x| x as f32),
-                z: k.z_ft as f32,
-                w: k.w_fps as f32,
-            });
-            let s = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-            if s * (t_max + k.age_s) > cap {
-                out.irregular.push(i as u32);
-                continue;
-            }
-            out.regular.push(i as u32);
-            out.vmax = out.vmax.max(s);
-            out.vage_max = out.vage_max.max(s * k.age_s);
-            out.qmax = out.qmax.max(q[0].abs().max(q[1].abs()).max(q[2].abs()) * 1.733);
-            out.zmax = out.zmax.max(k.z_ft.abs());
-            out.wmax = out.wmax.max(k.w_fps.abs());
-            // Within 60° of up: the 2-D grid folds nothing.
-            let h = geo::dot(k.p, up);
-            if h < 0.0 || 4.0 * h * h < geo::dot(k.p, k.p) {
-                out.three_d = true;
-            }
+        for (run, _) in runs {
+            out.regular.extend_from_slice(&run.regular);
+            out.irregular.extend_from_slice(&run.irregular);
+            out.three_d |= run.three_d;
+            out.vmax = out.vmax.max(run.vmax);
+            out.vage_max = out.vage_max.max(run.vage_max);
+            out.qmax = out.qmax.max(run.qmax);
+            out.zmax = out.zmax.max(run.zmax);
+            out.wmax = out.wmax.max(run.wmax);
         }
+        out.kf = kf;
         // Closest-approach filter over the whole look-ahead.
         let x = out.reach_by(cfg, t_max);
         let margin = EPS32 * (2.0 * out.qmax + 12.0 * out.vmax * t_max + 9.0 * x) + ROTATION_SLACK_M;
@@ -250,6 +253,52 @@ impl Local {
         };
         let e = [d[0] + dv[0] * t, d[1] + dv[1] * t, d[2] + dv[2] * t];
         e[0] * e[0] + e[1] * e[1] + e[2] * e[2] < self.thr2
+    }
+}
+
+/// The tracks of one run (from index `first` on), placed in the frame by
+/// one thread of [`Local::new`]: which are regular, and the bounds over
+/// those.
+#[derive(Debug, Default)]
+struct Run {
+    first: usize,
+    regular: Vec<u32>,
+    irregular: Vec<u32>,
+    three_d: bool,
+    vmax: f64,
+    vage_max: f64,
+    qmax: f64,
+    zmax: f64,
+    wmax: f64,
+}
+
+impl Run {
+    /// Track `i` (`k`) in the frame of centroid `c` and rows `rot`, sorted
+    /// as regular or not by its travel against `cap`.
+    #[inline]
+    fn place(&mut self, i: usize, k: &Kin, c: V3, rot: &[V3; 3], t_max: f64, cap: f64) -> Kf {
+        let d = geo::sub(k.p, c);
+        let q = [geo::dot(rot[0], d), geo::dot(rot[1], d), geo::dot(rot[2], d)];
+        let v = [geo::dot(rot[0], k.v), geo::dot(rot[1], k.v), geo::dot(rot[2], k.v)];
+        let f = Kf { q: q.map(|x| x as f32), v: v.map(|x| x as f32), z: k.z_ft as f32, w: k.w_fps as f32 };
+        let s = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        if s * (t_max + k.age_s) > cap {
+            self.irregular.push(i as u32);
+            return f;
+        }
+        self.regular.push(i as u32);
+        self.vmax = self.vmax.max(s);
+        self.vage_max = self.vage_max.max(s * k.age_s);
+        self.qmax = self.qmax.max(q[0].abs().max(q[1].abs()).max(q[2].abs()) * 1.733);
+        self.zmax = self.zmax.max(k.z_ft.abs());
+        self.wmax = self.wmax.max(k.w_fps.abs());
+        // Within 60° of up: the 2-D grid folds nothing.
+        let up = rot[2];
+        let h = geo::dot(k.p, up);
+        if h < 0.0 || 4.0 * h * h < geo::dot(k.p, k.p) {
+            self.three_d = true;
+        }
+        f
     }
 }
 
@@ -349,7 +398,7 @@ mod tests {
                 threads: 1,
             };
             let ks = crate::detect::prepare(&tracks, Timestamp::from_micros(0));
-            let local = Local::new(&ks, &cfg);
+            let local = Local::new(&ks, &cfg, 1);
             assert!(local.irregular.len() < ks.len() / 10, "{}", local.irregular.len());
             let x_max = local.reach_by(&cfg, look);
             let (mut close, mut slack) = (0, f64::INFINITY);

@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use super::levels::Levels;
-use super::{Bx, Ctx, Ent, Slice, spatial, up};
+use super::{Bx, Ctx, Ent, Slice, floor, spatial, up};
 
 /// At most this many groups (bucket × cell) per level track (plus 64).
 const GROUPS_PER_TRACK: usize = 2;
@@ -74,7 +74,7 @@ impl Snaps {
         }
         self.buckets = levels.buckets();
         let limit = (GROUPS_PER_TRACK * level.len() + 64) as f64;
-        let span = |lo: f32, hi: f32, e: f32| (f64::from(hi - lo) / f64::from(e)).floor() + 1.0;
+        let span = |lo: f32, hi: f32, e: f32| floor(f64::from(hi - lo) / f64::from(e)) + 1.0;
         while span(x0, x1, edge) * span(y0, y1, edge) * self.buckets as f64 > limit {
             edge *= 1.5;
         }
