@@ -875,7 +875,7 @@ pub(crate) fn spatial_order(ks: &[Kin], threads: usize) -> Vec<u32> {
         x = (x | (x << 4)) & 0x030C_30C3;
         (x | (x << 2)) & 0x0924_9249
     };
-    let mut keyed: Vec<u64> = crate::par::map(ks, threads, |k| {
+    let mut keyed: Vec<u64> = crate::par::map(ks, threads, 0, |k| {
         let q = |c: f64| (((c + HALF) / CELL_M).clamp(0.0, 1023.0)) as u64;
         (spread(q(k.p[0])) << 2) | (spread(q(k.p[1])) << 1) | spread(q(k.p[2]))
     });

@@ -24,23 +24,36 @@ pub(crate) fn on_each<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) -> bo
     })
 }
 
-/// `f` of every element of `input`, in order, computed in `threads` runs
-/// at once (see [`on_each`]); on the calling thread alone if one panicked.
-pub(crate) fn map<T: Sync, U: Send + Copy + Default>(
+/// `f` of every element of `input`, in order (see [`map_indexed`]).
+pub(crate) fn map<T: Sync, U: Send + Copy>(
     input: &[T],
     threads: usize,
+    blank: U,
     f: impl Fn(&T) -> U + Sync,
 ) -> Vec<U> {
-    let mut out = vec![U::default(); input.len()];
-    let chunk = input.len().div_ceil(threads.max(1)).max(1);
-    let mut runs: Vec<_> = out.chunks_mut(chunk).zip(input.chunks(chunk)).collect();
-    let ok = on_each(&mut runs, |(out, input)| {
-        for (o, x) in out.iter_mut().zip(input.iter()) {
-            *o = f(x);
+    map_indexed(input.len(), threads, blank, |k| f(&input[k]))
+}
+
+/// `f(k)` for every `k` in `0..len`, in order, computed in `threads` runs
+/// at once (see [`on_each`]) into a vector first filled with `blank`; on
+/// the calling thread alone if one panicked.
+pub(crate) fn map_indexed<U: Send + Copy>(
+    len: usize,
+    threads: usize,
+    blank: U,
+    f: impl Fn(usize) -> U + Sync,
+) -> Vec<U> {
+    let mut out = vec![blank; len];
+    let chunk = len.div_ceil(threads.max(1)).max(1);
+    let mut runs: Vec<(usize, &mut [U])> =
+        out.chunks_mut(chunk).enumerate().map(|(r, o)| (r * chunk, o)).collect();
+    let ok = on_each(&mut runs, |(first, out)| {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = f(*first + k);
         }
     });
     if !ok {
-        return input.iter().map(f).collect();
+        return (0..len).map(f).collect();
     }
     out
 }
@@ -72,8 +85,8 @@ mod tests {
         let input: Vec<u64> = (0..1001).collect();
         let want: Vec<u64> = input.iter().map(|x| x * x + 1).collect();
         for threads in [0, 1, 2, 3, 7, 2000] {
-            assert_eq!(map(&input, threads, |x| x * x + 1), want, "{threads}");
+            assert_eq!(map(&input, threads, 0, |x| x * x + 1), want, "{threads}");
         }
-        assert!(map(&[] as &[u64], 2, |x| *x).is_empty());
+        assert!(map(&[] as &[u64], 2, 0, |x| *x).is_empty());
     }
 }

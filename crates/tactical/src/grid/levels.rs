@@ -66,7 +66,7 @@ impl Groups {
             return out;
         }
         let sl = ctx.whole();
-        let boxes: Vec<Bx> = crate::par::map(level, threads, |&i| ctx.swept_of(i, &sl));
+        let boxes: Vec<Bx> = crate::par::map(level, threads, Bx::default(), |&i| ctx.swept_of(i, &sl));
         // Stripes about a median box tall, at least an eighth of the tallest.
         let (ymin, ymax) = boxes
             .iter()
