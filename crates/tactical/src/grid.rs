@@ -388,6 +388,11 @@ type Pairs = Vec<(u32, u32, PairGeometry)>;
 /// back).
 const FOUND_BLOCK: usize = 1 << 20;
 
+/// Pairs in the first block of a [`Found`] (2.5 MiB): enough for most
+/// scans, and small enough for the allocator to keep it from one scan to
+/// the next, its pages already mapped, once a block that size was freed.
+const FOUND_FIRST: usize = 1 << 16;
+
 /// The pairs one worker finds, in blocks allocated once each: a vector
 /// grown by doubling frees every smaller buffer on the way, memory the
 /// allocator may keep.
@@ -408,7 +413,8 @@ impl Found {
 
     #[cold]
     fn grow(&mut self) {
-        let block = std::mem::replace(&mut self.last, Vec::with_capacity(FOUND_BLOCK));
+        let size = if self.last.capacity() == 0 { FOUND_FIRST } else { FOUND_BLOCK };
+        let block = std::mem::replace(&mut self.last, Vec::with_capacity(size));
         if !block.is_empty() {
             self.full.push(block);
         }
