@@ -40,7 +40,8 @@
 //! A small scan gives level groups and slices as items to whoever is free,
 //! each worker with its own cells. A large one ([`PHASED_FROM`] tracks)
 //! runs in phases so that far less is alive at once: the
-//! level pairs, after which the level tracks' groups are dropped, then each
+//! level pairs (their groups built on every thread, one range of altitude
+//! buckets each), after which the level tracks' groups are dropped, then each
 //! slice in turn, its cells built once (the level tracks' on a second
 //! thread, if any) and read by every worker. Each worker keeps its pairs in
 //! [`Found`] blocks, allocated once each.
@@ -202,15 +203,21 @@ pub(crate) fn spatial(f: &Kf, s: &Slice) -> Bx {
     b
 }
 
+/// The altitude band of a track over `[t0, t1]`: its altitudes then,
+/// `± half_h`, rounded outwards to single precision.
+#[inline(always)]
+pub(crate) fn band(k: &Kin, t0: f64, t1: f64, half_h: f64) -> (f32, f32) {
+    let z0 = k.z_ft + k.w_fps * t0;
+    let z1 = k.z_ft + k.w_fps * t1;
+    let (l, h) = if z0 < z1 { (z0, z1) } else { (z1, z0) };
+    (down(l - half_h), up(h + half_h))
+}
+
 /// The swept box of a track over a window.
 #[inline(always)]
 pub(crate) fn swept(f: &Kf, k: &Kin, s: &Slice) -> Bx {
     let mut b = spatial(f, s);
-    let z0 = k.z_ft + k.w_fps * s.t0;
-    let z1 = k.z_ft + k.w_fps * s.t1;
-    let (l, h) = if z0 < z1 { (z0, z1) } else { (z1, z0) };
-    b.zlo = down(l - s.half_h);
-    b.zhi = up(h + s.half_h);
+    (b.zlo, b.zhi) = band(k, s.t0, s.t1, s.half_h);
     b
 }
 
@@ -337,31 +344,23 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
         return Vec::new();
     }
     let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
+    // The frame also sorts the regular tracks into level and vertical ones
+    // and gives the level ones their band, on every thread.
     let local = Local::new(ks, cfg, threads);
-    let flat = LEVEL_IN_H * cfg.vertical_ft / cfg.lookahead_s;
-    let (level, vertical): (Vec<u32>, Vec<u32>) =
-        local.regular.iter().partition(|&&i| ks[i as usize].w_fps.abs() <= flat);
-    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, &vertical) };
-    // Level tracks keep their band over the whole look-ahead in every slice.
-    let whole = Slice::new(&local, cfg, 0.0, cfg.lookahead_s);
-    let mut band = vec![NO_BAND; ks.len()];
-    for &i in &level {
-        let b = swept(&local.kf[i as usize], &ks[i as usize], &whole);
-        band[i as usize] = (b.zlo, b.zhi);
-    }
+    let (level, vertical) = (&local.level[..], &local.vertical[..]);
+    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, vertical) };
     let mut ctx = Ctx {
         ks,
         cfg,
         local: &local,
         slices: &sl,
-        vertical: &vertical,
-        band: &band,
-        level: &level,
-        level_vmax: 0.0,
+        vertical,
+        band: &local.band,
+        level,
+        level_vmax: local.level_vmax,
         levels: None,
     };
-    ctx.level_vmax = Snaps::vmax(&ctx, &level);
-    let levels = Levels::build(&ctx, &level);
+    let levels = Levels::build(&ctx, level);
     ctx.levels = Some(&levels);
     let ctx = ctx;
     let mut parts: Vec<Found> = (0..threads).map(|_| Found::default()).collect();

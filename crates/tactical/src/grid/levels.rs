@@ -14,7 +14,7 @@
 //! is examined in the stripe holding the larger of its two box bottoms
 //! only, so once.
 
-use super::{Bx, Ctx, Ent, Found, floor, radix_sort};
+use super::{Bx, Ctx, Ent, Found, floor, on_each, radix_sort};
 
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
@@ -86,40 +86,36 @@ impl Groups {
         out.y0 = ymin;
         out.inv = 1.0 / hs;
         out.last = out.stripes - 1;
-        // x order, then a stable counting sort by group.
-        let mut keyed: Vec<u64> =
-            boxes.iter().enumerate().map(|(k, b)| (order_key(b.lo[0]) << 32) | k as u64).collect();
-        radix_sort(&mut keyed, &mut Vec::new(), 32, 64);
+        // Bucket ranges of about equal size, one per thread: in each, x
+        // order, then a stable counting sort by group.
+        let cuts = bucket_cuts(&levels.bucket, levels.buckets, threads);
+        let mut parts: Vec<Part> =
+            cuts.windows(2).map(|w| Part { buckets: w[0]..w[1], ..Part::default() }).collect();
+        let gr = &out;
+        let counted = on_each(&mut parts, |p| p.count(gr, levels, &boxes));
+        let total: usize = parts.iter().map(|p| p.start.last().map_or(0, |&n| n as usize)).sum();
+        let mut ent = vec![Ent::default(); total];
+        let mut jobs: Vec<(&mut Part, &mut [Ent])> = Vec::with_capacity(parts.len());
+        let mut rest = &mut ent[..];
+        for p in parts.iter_mut() {
+            let (mine, others) = std::mem::take(&mut rest).split_at_mut(p.len());
+            jobs.push((p, mine));
+            rest = others;
+        }
+        let filled = counted && on_each(&mut jobs, |(p, ent)| p.fill(gr, levels, &boxes, level, ent));
+        if !filled {
+            // Building does not panic; were it to, on this thread alone.
+            return Self::build(levels, ctx, level, 1);
+        }
         let groups = levels.buckets * out.stripes;
-        out.start = vec![0; groups + 1];
-        for (b, &bk) in boxes.iter().zip(&levels.bucket) {
-            let g = bk as usize * out.stripes;
-            for s in out.stripe(b.lo[1])..=out.stripe(b.hi[1]) {
-                out.start[g + s + 1] += 1;
-            }
+        out.start = Vec::with_capacity(groups + 1);
+        let mut offset = 0;
+        for p in &parts {
+            out.start.extend(p.start[..p.start.len() - 1].iter().map(|&n| n + offset));
+            offset += p.len() as u32;
         }
-        for g in 0..groups {
-            out.start[g + 1] += out.start[g];
-        }
-        out.ent = vec![Ent::default(); out.start[groups] as usize];
-        for &key in &keyed {
-            let k = key as u32 as usize;
-            let b = &boxes[k];
-            let g = levels.bucket[k] as usize * out.stripes;
-            let mut e = Ent::new(b, level[k]);
-            let first = out.stripe(b.lo[1]);
-            for s in first..=out.stripe(b.hi[1]) {
-                // Bit 0 marks the stripe the box starts in (see `hit`).
-                e.own = u8::from(s == first);
-                let slot = &mut out.start[g + s];
-                out.ent[*slot as usize] = e;
-                *slot += 1;
-            }
-        }
-        for g in (1..=groups).rev() {
-            out.start[g] = out.start[g - 1];
-        }
-        out.start[0] = 0;
+        out.start.push(offset);
+        out.ent = ent;
         out
     }
 
@@ -127,6 +123,91 @@ impl Groups {
     fn stripe(&self, y: f32) -> usize {
         (((y - self.y0) * self.inv) as usize).min(self.last)
     }
+}
+
+/// The groups of a range of buckets, built by one thread of
+/// [`Groups::build`].
+#[derive(Debug, Default)]
+struct Part {
+    buckets: std::ops::Range<usize>,
+    /// Its level tracks (by position in the level list) in x order, in the
+    /// low 32 bits.
+    keyed: Vec<u64>,
+    /// Entries of its `g`-th group: `start[g]..start[g + 1]` (from its
+    /// first entry).
+    start: Vec<u32>,
+}
+
+impl Part {
+    /// Entries.
+    fn len(&self) -> usize {
+        self.start.last().map_or(0, |&n| n as usize)
+    }
+
+    /// Its tracks in x order, and the bounds of its groups.
+    fn count(&mut self, gr: &Groups, levels: &Levels, boxes: &[Bx]) {
+        let g0 = self.buckets.start * gr.stripes;
+        self.start = vec![0; self.buckets.len() * gr.stripes + 1];
+        for (k, (b, &bk)) in boxes.iter().zip(&levels.bucket).enumerate() {
+            if !self.buckets.contains(&(bk as usize)) {
+                continue;
+            }
+            self.keyed.push((order_key(b.lo[0]) << 32) | k as u64);
+            let g = bk as usize * gr.stripes - g0;
+            for s in gr.stripe(b.lo[1])..=gr.stripe(b.hi[1]) {
+                self.start[g + s + 1] += 1;
+            }
+        }
+        for g in 0..self.start.len() - 1 {
+            self.start[g + 1] += self.start[g];
+        }
+        radix_sort(&mut self.keyed, &mut Vec::new(), 32, 64);
+    }
+
+    /// Its entries, into `ent` (its part of the groups' entries).
+    fn fill(&mut self, gr: &Groups, levels: &Levels, boxes: &[Bx], level: &[u32], ent: &mut [Ent]) {
+        let g0 = self.buckets.start * gr.stripes;
+        for &key in &self.keyed {
+            let k = key as u32 as usize;
+            let b = &boxes[k];
+            let g = levels.bucket[k] as usize * gr.stripes - g0;
+            let mut e = Ent::new(b, level[k]);
+            let first = gr.stripe(b.lo[1]);
+            for s in first..=gr.stripe(b.hi[1]) {
+                // Bit 0 marks the stripe the box starts in (see `hit`).
+                e.own = u8::from(s == first);
+                let slot = &mut self.start[g + s];
+                ent[*slot as usize] = e;
+                *slot += 1;
+            }
+        }
+        for g in (1..self.start.len()).rev() {
+            self.start[g] = self.start[g - 1];
+        }
+        self.start[0] = 0;
+        self.keyed = Vec::new();
+    }
+}
+
+/// Bucket boundaries cutting the tracks of `bucket` (each track's bucket,
+/// of `buckets`) into about `parts` equal runs.
+fn bucket_cuts(bucket: &[u32], buckets: usize, parts: usize) -> Vec<usize> {
+    let mut count = vec![0usize; buckets];
+    if parts > 1 {
+        for &b in bucket {
+            count[b as usize] += 1;
+        }
+    }
+    let total = bucket.len().max(1);
+    let (mut cuts, mut sum) = (vec![0usize], 0);
+    for (b, &n) in count.iter().enumerate().take(buckets.saturating_sub(1)) {
+        sum += n;
+        if sum * parts >= total * cuts.len() && cuts.len() < parts {
+            cuts.push(b + 1);
+        }
+    }
+    cuts.push(buckets);
+    cuts
 }
 
 impl Levels {

@@ -40,15 +40,6 @@ pub(crate) struct Snaps {
 }
 
 impl Snaps {
-    /// The largest speed of the level tracks `level` (m/s).
-    pub(crate) fn vmax(ctx: &Ctx<'_>, level: &[u32]) -> f64 {
-        let kf = &ctx.local().kf;
-        level.iter().fold(0.0f64, |m, &i| {
-            let v = &kf[i as usize].v;
-            m.max(f64::from(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt())
-        })
-    }
-
     /// Rebuilds the cells of `level` (indices into the scan's tracks, whose
     /// largest speed is `vmax`) in slice `sl`, reusing the buffers.
     pub(crate) fn build(&mut self, ctx: &Ctx<'_>, level: &[u32], levels: &Levels, sl: &Slice, vmax: f64) {
