@@ -130,60 +130,36 @@ impl ConflictReport {
         v
     }
 
-    /// The report of `pairs` (indices into `tracks`). `rank`, when given,
-    /// is each track's position in id order (tracks were reordered after
-    /// being prepared in id order).
+    /// The report of `pairs` (indices into `tracks`), built on `threads`
+    /// threads when there are many. `rank`, when given, is each track's
+    /// position in id order (tracks were reordered after being prepared in
+    /// id order).
     pub(crate) fn from_pairs(
         tracks: &[Kin],
         mut pairs: Vec<(u32, u32, PairGeometry)>,
         rank: Option<&[u32]>,
+        threads: usize,
     ) -> Self {
         // Tracks in strict id order (as a snapshot gives them): index order
-        // is id order, so a radix sort of packed `(i, j, position)` words
-        // does. Otherwise (ids out of order or shared by several tracks),
-        // a sort on ids with the indices (in the order the tracks were
-        // given) breaking ties, so that both scans list pairs of tracks
-        // sharing an id in the same order.
+        // is id order, so a radix sort of packed `(same party, i, j,
+        // position)` words does, cross-party pairs first. Otherwise (ids
+        // out of order or shared by several tracks), a sort on ids with the
+        // indices (in the order the tracks were given) breaking ties, so
+        // that both scans list pairs of tracks sharing an id in the same
+        // order. A pair found twice (see `grid`, rare) is listed once: its
+        // copies are adjacent in either order.
+        if pairs.is_empty() {
+            return Self::default();
+        }
         let rank_bits = crate::grid::bits_for(tracks.len() as i64);
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
         let by_id = rank.is_some() || strictly_by_id(tracks);
         let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
-        // The pairs' positions in report order (`None`: `pairs` itself is
-        // sorted); the report is gathered through it, with no second copy
-        // of a million pairs and no permutation pass.
-        let order: Option<Vec<u32>> = if by_id && 2 * rank_bits + pos_bits <= 64 {
-            let mut keys: Vec<u64> = pairs
-                .iter()
-                .enumerate()
-                .map(|(p, &(i, j, _))| (((r(i) << rank_bits) | r(j)) << pos_bits) | p as u64)
-                .collect();
-            crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, pos_bits + 2 * rank_bits);
-            let mask = (1u64 << pos_bits) - 1;
-            Some(keys.iter().map(|&k| (k & mask) as u32).collect())
-        } else {
-            pairs.sort_unstable_by_key(|&(i, j, _)| {
-                (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j))
-            });
-            None
-        };
-        // Each list allocated once, at its length plus the pairs found
-        // twice (see `grid`), which are rare.
         let same =
-            pairs.iter().filter(|&&(i, j, _)| tracks[i as usize].party == tracks[j as usize].party).count();
-        let mut out = ConflictReport {
-            cross_party: Vec::with_capacity(pairs.len() - same),
-            same_party: Vec::with_capacity(same),
-        };
-        let mut last = None;
-        for k in 0..pairs.len() {
-            let (i, j, g) = pairs[order.as_ref().map_or(k, |o| o[k] as usize)];
-            // A pair found twice: the copies are adjacent in this order.
-            if last == Some((i, j)) {
-                continue;
-            }
-            last = Some((i, j));
+            |&(i, j, _): &(u32, u32, PairGeometry)| tracks[i as usize].party == tracks[j as usize].party;
+        let conflict = |&(i, j, g): &(u32, u32, PairGeometry)| {
             let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
-            let c = Conflict {
+            Conflict {
                 a: ka.id,
                 b: kb.id,
                 party_a: ka.party,
@@ -192,12 +168,45 @@ impl ConflictReport {
                 t_out_s: g.t_out,
                 t_cpa_s: g.t_cpa,
                 d_cpa_m: g.d_cpa,
+            }
+        };
+        let same_bit = 2 * rank_bits + pos_bits;
+        if by_id && same_bit < 64 {
+            let threads = if pairs.len() < PARALLEL_REPORT_FROM { 1 } else { threads };
+            let mut keys = crate::par::map_indexed(pairs.len(), threads, 0u64, |p| {
+                let q = &pairs[p];
+                (u64::from(same(q)) << same_bit) | (((r(q.0) << rank_bits) | r(q.1)) << pos_bits) | p as u64
+            });
+            crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, same_bit + 1);
+            keys.dedup_by_key(|k| *k >> pos_bits);
+            // The report is gathered through the sorted keys, with no
+            // second copy of a million pairs and no permutation pass.
+            let cross = keys.partition_point(|&k| k >> same_bit == 0);
+            let mask = (1u64 << pos_bits) - 1;
+            let at = |k: &u64| conflict(&pairs[(k & mask) as usize]);
+            let blank = conflict(&pairs[0]);
+            return ConflictReport {
+                cross_party: crate::par::map(&keys[..cross], threads, blank, at),
+                same_party: crate::par::map(&keys[cross..], threads, blank, at),
             };
-            if c.is_same_party() { out.same_party.push(c) } else { out.cross_party.push(c) }
+        }
+        pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j)));
+        pairs.dedup_by_key(|&mut (i, j, _)| (i, j));
+        // Each list allocated once, at its length.
+        let same_count = pairs.iter().filter(|p| same(p)).count();
+        let mut out = ConflictReport {
+            cross_party: Vec::with_capacity(pairs.len() - same_count),
+            same_party: Vec::with_capacity(same_count),
+        };
+        for p in &pairs {
+            if same(p) { out.same_party.push(conflict(p)) } else { out.cross_party.push(conflict(p)) }
         }
         out
     }
 }
+
+/// From this many pairs on, a report is built on several threads.
+const PARALLEL_REPORT_FROM: usize = 65_536;
 
 /// A track prepared for a scan: ECEF position at the scan time (on the
 /// ellipsoid, extrapolated), ECEF velocity, altitude and vertical rate.
@@ -218,6 +227,17 @@ pub(crate) struct Kin {
 }
 
 impl Kin {
+    /// A placeholder, marked by its NaN altitude.
+    const UNSET: Kin = Kin {
+        id: TrackId(0),
+        party: PartyId(0),
+        p: [0.0; 3],
+        v: [0.0; 3],
+        z_ft: f64::NAN,
+        w_fps: 0.0,
+        age_s: 0.0,
+    };
+
     /// Prepares a valid track; `None` for invalid ones (skipped by scans).
     pub(crate) fn new(s: &TrackState, now: Timestamp) -> Option<Self> {
         s.validate().ok()?;
@@ -266,29 +286,21 @@ fn prepare_parallel(tracks: &[TrackState], now: Timestamp, threads: usize) -> Ve
     if threads < 2 || tracks.len() < PARALLEL_PREPARE_FROM {
         return prepare(tracks, now);
     }
-    // Invalid tracks are marked by a NaN altitude, then dropped.
-    let unset = Kin {
-        id: TrackId(0),
-        party: PartyId(0),
-        p: [0.0; 3],
-        v: [0.0; 3],
-        z_ft: f64::NAN,
-        w_fps: 0.0,
-        age_s: 0.0,
-    };
-    let mut ks = vec![unset; tracks.len()];
+    // Invalid tracks are left unset (a NaN altitude), then dropped.
+    let mut ks = vec![Kin::UNSET; tracks.len()];
     let chunk = tracks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (out, input) in ks.chunks_mut(chunk).zip(tracks.chunks(chunk)) {
-            scope.spawn(move || {
-                for (k, s) in out.iter_mut().zip(input) {
-                    if let Some(v) = Kin::new(s, now) {
-                        *k = v;
-                    }
-                }
-            });
+    let mut jobs: Vec<_> = ks.chunks_mut(chunk).zip(tracks.chunks(chunk)).collect();
+    let ok = crate::par::on_each(&mut jobs, |(out, input)| {
+        for (k, s) in out.iter_mut().zip(input.iter()) {
+            if let Some(v) = Kin::new(s, now) {
+                *k = v;
+            }
         }
     });
+    if !ok {
+        // Preparing does not panic; were it to, on this thread alone.
+        return prepare(tracks, now);
+    }
     ks.retain(|k| !k.z_ft.is_nan());
     ks
 }
@@ -410,7 +422,7 @@ pub fn detect_all_pairs(tracks: &[TrackState], now: Timestamp, cfg: &DetectionCo
             }
         }
     }
-    ConflictReport::from_pairs(&ks, pairs, None)
+    ConflictReport::from_pairs(&ks, pairs, None, 1)
 }
 
 /// Pruned scan: a uniform grid over swept boxes plus an altitude sweep
@@ -424,13 +436,17 @@ pub fn detect(tracks: &[TrackState], now: Timestamp, cfg: &DetectionConfig) -> C
     // Large pictures in id order are reordered in space (for the caches);
     // the report is still sorted by id.
     if ks.len() >= SPATIAL_ORDER_FROM && strictly_by_id(&ks) {
-        let order = crate::grid::spatial_order(&ks);
-        permute(&mut ks, &order);
+        let threads = cfg.threads.max(1);
+        let order = crate::grid::spatial_order(&ks, threads);
+        // Gathered on every thread (reads all over memory, writes in
+        // turn) rather than permuted in place on one: the second copy
+        // lives less long than the pairs and report at the end do.
+        ks = crate::par::map(&order, threads, Kin::UNSET, |&o| ks[o as usize]);
         let pairs = crate::grid::candidate_conflicts(&ks, cfg);
-        return ConflictReport::from_pairs(&ks, pairs, Some(&order));
+        return ConflictReport::from_pairs(&ks, pairs, Some(&order), threads);
     }
     let pairs = crate::grid::candidate_conflicts(&ks, cfg);
-    ConflictReport::from_pairs(&ks, pairs, None)
+    ConflictReport::from_pairs(&ks, pairs, None, cfg.threads.max(1))
 }
 
 /// Whether the tracks' ids increase strictly (no id shared).
@@ -440,28 +456,6 @@ fn strictly_by_id(ks: &[Kin]) -> bool {
 
 /// From this many tracks on, the pruned scan works in spatial order.
 const SPATIAL_ORDER_FROM: usize = 50_000;
-
-/// Reorders `ks` in place so that `ks[s]` becomes the old `ks[order[s]]`.
-fn permute<T: Copy>(ks: &mut [T], order: &[u32]) {
-    let mut done = vec![false; ks.len()];
-    for start in 0..ks.len() {
-        if done[start] {
-            continue;
-        }
-        let first = ks[start];
-        let mut s = start;
-        loop {
-            done[s] = true;
-            let src = order[s] as usize;
-            if src == start {
-                ks[s] = first;
-                break;
-            }
-            ks[s] = ks[src];
-            s = src;
-        }
-    }
-}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -40,7 +40,8 @@
 //! A small scan gives level groups and slices as items to whoever is free,
 //! each worker with its own cells. A large one ([`PHASED_FROM`] tracks)
 //! runs in phases so that far less is alive at once: the
-//! level pairs, after which the level tracks' groups are dropped, then each
+//! level pairs (their groups built on every thread, one range of altitude
+//! buckets each), after which the level tracks' groups are dropped, then each
 //! slice in turn, its cells built once (the level tracks' on a second
 //! thread, if any) and read by every worker. Each worker keeps its pairs in
 //! [`Found`] blocks, allocated once each.
@@ -59,6 +60,7 @@
 //!    is sorted);
 //! 3. the exact test.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod levels;
@@ -69,6 +71,8 @@ use crate::detect::{DetectionConfig, Kin, PairGeometry, test_pair};
 use levels::{Groups, Levels};
 use local::{Kf, Local};
 use snaps::Snaps;
+
+use crate::par::on_each;
 
 /// The largest single-precision float not above `x` (finite `x`; beyond
 /// the single-precision range, the infinity or `MAX` on its side).
@@ -83,6 +87,21 @@ pub(crate) fn down(x: f64) -> f32 {
         f32::from_bits(y.to_bits() + 1)
     } else {
         -f32::from_bits(1)
+    }
+}
+
+/// `x.floor()`, without the library call the baseline x86-64 target makes
+/// of it (no rounding instruction): by a conversion to an integer below
+/// 2⁵², where every larger float is an integer already (or infinite, or
+/// NaN, returned as they are). `-0.0` gives `0.0`.
+#[inline]
+pub(crate) fn floor(x: f64) -> f64 {
+    const INTEGRAL_FROM: f64 = 4_503_599_627_370_496.0;
+    if x.abs() < INTEGRAL_FROM {
+        let t = x as i64 as f64;
+        if t > x { t - 1.0 } else { t }
+    } else {
+        x
     }
 }
 
@@ -184,15 +203,21 @@ pub(crate) fn spatial(f: &Kf, s: &Slice) -> Bx {
     b
 }
 
+/// The altitude band of a track over `[t0, t1]`: its altitudes then,
+/// `± half_h`, rounded outwards to single precision.
+#[inline(always)]
+pub(crate) fn band(k: &Kin, t0: f64, t1: f64, half_h: f64) -> (f32, f32) {
+    let z0 = k.z_ft + k.w_fps * t0;
+    let z1 = k.z_ft + k.w_fps * t1;
+    let (l, h) = if z0 < z1 { (z0, z1) } else { (z1, z0) };
+    (down(l - half_h), up(h + half_h))
+}
+
 /// The swept box of a track over a window.
 #[inline(always)]
 pub(crate) fn swept(f: &Kf, k: &Kin, s: &Slice) -> Bx {
     let mut b = spatial(f, s);
-    let z0 = k.z_ft + k.w_fps * s.t0;
-    let z1 = k.z_ft + k.w_fps * s.t1;
-    let (l, h) = if z0 < z1 { (z0, z1) } else { (z1, z0) };
-    b.zlo = down(l - s.half_h);
-    b.zhi = up(h + s.half_h);
+    (b.zlo, b.zhi) = band(k, s.t0, s.t1, s.half_h);
     b
 }
 
@@ -318,39 +343,31 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
     if ks.len() < 2 {
         return Vec::new();
     }
-    let local = Local::new(ks, cfg);
-    let flat = LEVEL_IN_H * cfg.vertical_ft / cfg.lookahead_s;
-    let (level, vertical): (Vec<u32>, Vec<u32>) =
-        local.regular.iter().partition(|&&i| ks[i as usize].w_fps.abs() <= flat);
-    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, &vertical) };
-    // Level tracks keep their band over the whole look-ahead in every slice.
-    let whole = Slice::new(&local, cfg, 0.0, cfg.lookahead_s);
-    let mut band = vec![NO_BAND; ks.len()];
-    for &i in &level {
-        let b = swept(&local.kf[i as usize], &ks[i as usize], &whole);
-        band[i as usize] = (b.zlo, b.zhi);
-    }
+    let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
+    // The frame also sorts the regular tracks into level and vertical ones
+    // and gives the level ones their band, on every thread.
+    let local = Local::new(ks, cfg, threads);
+    let (level, vertical) = (&local.level[..], &local.vertical[..]);
+    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, vertical) };
     let mut ctx = Ctx {
         ks,
         cfg,
         local: &local,
         slices: &sl,
-        vertical: &vertical,
-        band: &band,
-        level: &level,
-        level_vmax: 0.0,
+        vertical,
+        band: &local.band,
+        level,
+        level_vmax: local.level_vmax,
         levels: None,
     };
-    ctx.level_vmax = Snaps::vmax(&ctx, &level);
-    let (levels, groups) = Levels::build(&ctx, &level);
+    let levels = Levels::build(&ctx, level);
     ctx.levels = Some(&levels);
     let ctx = ctx;
-    let threads = if ks.len() < THREADS_FROM { 1 } else { cfg.threads.max(1) };
     let mut parts: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
     let done = if ks.len() >= phased_from {
-        ctx.phased(&levels, groups, &mut parts)
+        ctx.phased(&levels, &mut parts)
     } else {
-        ctx.together(&levels, &groups, &mut parts)
+        ctx.together(&levels, &mut parts)
     };
     if !done {
         // Workers do not panic (the tests cannot); a failed one would
@@ -362,20 +379,6 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
     out
 }
 
-/// Runs `f` on one thread per element of `outs`, each with its own;
-/// false when one of them panicked.
-fn on_each<T: Send>(outs: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
-    if let [one] = outs {
-        f(one);
-        return true;
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = outs.iter_mut().map(|o| scope.spawn(move || f(o))).collect();
-        handles.into_iter().all(|h| h.join().is_ok())
-    })
-}
-
 /// Found pairs (indices into the scan's tracks, lower id first).
 type Pairs = Vec<(u32, u32, PairGeometry)>;
 
@@ -383,6 +386,11 @@ type Pairs = Vec<(u32, u32, PairGeometry)>;
 /// on its own, so only the pages written count, and freeing it gives them
 /// back).
 const FOUND_BLOCK: usize = 1 << 20;
+
+/// Pairs in the first block of a [`Found`] (2.5 MiB): enough for most
+/// scans, and small enough for the allocator to keep it from one scan to
+/// the next, its pages already mapped, once a block that size was freed.
+const FOUND_FIRST: usize = 1 << 16;
 
 /// The pairs one worker finds, in blocks allocated once each: a vector
 /// grown by doubling frees every smaller buffer on the way, memory the
@@ -404,7 +412,8 @@ impl Found {
 
     #[cold]
     fn grow(&mut self) {
-        let block = std::mem::replace(&mut self.last, Vec::with_capacity(FOUND_BLOCK));
+        let size = if self.last.capacity() == 0 { FOUND_FIRST } else { FOUND_BLOCK };
+        let block = std::mem::replace(&mut self.last, Vec::with_capacity(size));
         if !block.is_empty() {
             self.full.push(block);
         }
@@ -445,13 +454,25 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// The scan on `outs.len()` threads, each adding the pairs it finds to
-    /// its own element of `outs`: level groups and slices are items given
-    /// to whoever is free, each worker with its own cells (small scans: the
-    /// fewest waits). False when a worker panicked.
-    fn together(&self, levels: &Levels, groups: &Groups, outs: &mut [Found]) -> bool {
-        let bounds = Levels::chunks(groups, 4 * outs.len());
-        // Slices are the larger items, so they go first.
-        let items = self.slices.len() + bounds.len() - 1;
+    /// its own element of `outs`: the level tracks' groups, slices and
+    /// level groups are items given to whoever is free, each worker with
+    /// its own cells (small scans: the fewest waits). The groups are the
+    /// first item, so that they are built while another worker scans a
+    /// slice; a worker reaching the level pairs before they are built
+    /// waits for them. False when a worker panicked.
+    fn together(&self, levels: &Levels, outs: &mut [Found]) -> bool {
+        let parts = 4 * outs.len();
+        let groups = OnceLock::new();
+        let groups = || {
+            groups.get_or_init(|| {
+                let g = Groups::build(levels, self, self.level, 1);
+                let bounds = Levels::chunks(&g, parts);
+                (g, bounds)
+            })
+        };
+        // The groups, then the slices (the larger items), then the level
+        // pairs in at most `parts` runs.
+        let items = 1 + self.slices.len() + parts;
         let next = AtomicUsize::new(0);
         let workers = outs.len().min(items).max(1);
         let outs = &mut outs[..workers];
@@ -462,11 +483,16 @@ impl Ctx<'_> {
                 if item >= items {
                     break;
                 }
-                if item < self.slices.len() {
-                    self.slice(item, &mut sc, &mut snaps, out);
+                if item == 0 {
+                    groups();
+                } else if item <= self.slices.len() {
+                    self.slice(item - 1, &mut sc, &mut snaps, out);
                 } else {
-                    let c = item - self.slices.len();
-                    levels.sweep(groups, self, bounds[c], bounds[c + 1], out);
+                    let c = item - 1 - self.slices.len();
+                    let (g, bounds) = groups();
+                    if c + 1 < bounds.len() {
+                        levels.sweep(g, self, bounds[c], bounds[c + 1], out);
+                    }
                 }
             }
         })
@@ -477,7 +503,8 @@ impl Ctx<'_> {
     /// which their groups are dropped, then each slice in turn, its cells
     /// built once (the level tracks' on another thread when there are
     /// several) and read by every worker. False when a worker panicked.
-    fn phased(&self, levels: &Levels, groups: Groups, outs: &mut [Found]) -> bool {
+    fn phased(&self, levels: &Levels, outs: &mut [Found]) -> bool {
+        let groups = Groups::build(levels, self, self.level, outs.len());
         let bounds = Levels::chunks(&groups, 4 * outs.len());
         let next = AtomicUsize::new(0);
         let ok = on_each(outs, |out| {
@@ -718,7 +745,7 @@ impl Ctx<'_> {
         let mut edge = ((median as f32) * CELL_IN_MEDIAN_BOXES).max(largest as f32 / 8.0).max(1.0);
         let limit = (CELLS_PER_TRACK * vl.len() + 64) as f64;
         let count = |e: f32| {
-            let span = |a: usize| (f64::from(max[a] - min[a]) / f64::from(e)).floor() + 1.0;
+            let span = |a: usize| floor(f64::from(max[a] - min[a]) / f64::from(e)) + 1.0;
             if three_d { [span(0), span(1), span(2)] } else { [span(0), span(1), 1.0] }
         };
         let mut nf = count(edge);
@@ -841,7 +868,8 @@ fn boxes_meet(p: &Ent, q: &Ent) -> bool {
 
 /// Track indices in Morton (Z-curve) order of their ECEF position on a
 /// 16-km lattice: nearby tracks end up near each other in memory.
-pub(crate) fn spatial_order(ks: &[Kin]) -> Vec<u32> {
+/// The keys are computed on `threads` threads.
+pub(crate) fn spatial_order(ks: &[Kin], threads: usize) -> Vec<u32> {
     const CELL_M: f64 = 16_000.0;
     const HALF: f64 = 6_600_000.0;
     let spread = |v: u64| {
@@ -852,15 +880,13 @@ pub(crate) fn spatial_order(ks: &[Kin]) -> Vec<u32> {
         x = (x | (x << 4)) & 0x030C_30C3;
         (x | (x << 2)) & 0x0924_9249
     };
-    let mut keyed: Vec<u64> = ks
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let q = |c: f64| (((c + HALF) / CELL_M).clamp(0.0, 1023.0)) as u64;
-            let m = (spread(q(k.p[0])) << 2) | (spread(q(k.p[1])) << 1) | spread(q(k.p[2]));
-            (m << 32) | i as u64
-        })
-        .collect();
+    let mut keyed: Vec<u64> = crate::par::map(ks, threads, 0, |k| {
+        let q = |c: f64| (((c + HALF) / CELL_M).clamp(0.0, 1023.0)) as u64;
+        (spread(q(k.p[0])) << 2) | (spread(q(k.p[1])) << 1) | spread(q(k.p[2]))
+    });
+    for (i, m) in keyed.iter_mut().enumerate() {
+        *m = (*m << 32) | i as u64;
+    }
     radix_sort(&mut keyed, &mut Vec::new(), 32, 62);
     keyed.iter().map(|&x| x as u32).collect()
 }
@@ -989,6 +1015,20 @@ mod tests {
         // Every pair once (the blocks' order is not kept).
         all.sort_unstable_by_key(|p| p.0);
         assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
+    }
+
+    #[test]
+    fn floor_is_the_library_floor() {
+        let mut xs =
+            vec![0.0, -0.5, 0.5, 1.0, -1.0, 2.5, -2.5, 1e15 + 0.5, -1e15 - 0.5, 4.6e18, -9.3e18, 1e300];
+        xs.extend([f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, -f64::MIN_POSITIVE]);
+        xs.extend([4_503_599_627_370_495.5, -4_503_599_627_370_495.5, 0.999_999_999_999_999_9]);
+        xs.extend((0..2000).map(|k| (f64::from(k) - 1000.0) * 0.37));
+        for x in xs {
+            assert_eq!(floor(x), x.floor(), "{x}");
+        }
+        assert!(floor(f64::NAN).is_nan());
+        assert_eq!(floor(-0.0), 0.0);
     }
 
     #[test]

@@ -39,6 +39,7 @@ mod geo;
 mod grid;
 pub mod heard;
 mod lifecycle;
+mod par;
 pub mod picture;
 pub mod sbs;
 pub mod track;

@@ -77,6 +77,15 @@ pub(crate) struct Kf {
     pub w: f32,
 }
 
+impl Kf {
+    /// Speed (m/s) from the single-precision velocity.
+    #[inline]
+    pub(crate) fn speed(&self) -> f64 {
+        let v = &self.v;
+        f64::from(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+    }
+}
+
 /// The larger root `X` of `X² = R² + (A + BX)²` (`0 ≤ B < 1`): the largest
 /// 3-D distance of two points whose horizontal distance is below `R` when
 /// their vertical offset is at most `A + B|x|`.
@@ -90,10 +99,18 @@ pub(crate) fn reach(r: f64, a: f64, b: f64) -> f64 {
 pub(crate) struct Local {
     /// Per track (same order as the scan's tracks).
     pub kf: Vec<Kf>,
-    /// Tracks covered by the bounds, in index order.
-    pub regular: Vec<u32>,
     /// Tracks left to the exact test against everyone.
     pub irregular: Vec<u32>,
+    /// The tracks covered by the bounds (regular) that are level ([`super::LEVEL_IN_H`]) and the
+    /// others, in index order.
+    pub level: Vec<u32>,
+    pub vertical: Vec<u32>,
+    /// Per track: the band over the whole look-ahead of a level track
+    /// ([`super::NO_BAND`] for another track).
+    pub band: Vec<(f32, f32)>,
+    /// Largest speed of the level tracks (m/s, from their single-precision
+    /// velocities).
+    pub level_vmax: f64,
     /// Whether a 3-D grid is needed (the regular tracks are not all within
     /// 60° of the frame's up axis).
     pub three_d: bool,
@@ -113,10 +130,12 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    /// The frame, single-precision tracks and bounds of `ks`.
-    pub(crate) fn new(ks: &[Kin], cfg: &DetectionConfig) -> Self {
-        let n = ks.len().max(1) as f64;
-        let c = ks.iter().fold([0.0; 3], |c, k| [c[0] + k.p[0] / n, c[1] + k.p[1] / n, c[2] + k.p[2] / n]);
+    /// The frame, single-precision tracks and bounds of `ks`, on `threads`
+    /// threads (the same on any number).
+    pub(crate) fn new(ks: &[Kin], cfg: &DetectionConfig, threads: usize) -> Self {
+        // Any centroid gives a valid frame (the bounds are measured in it).
+        let inv = 1.0 / ks.len().max(1) as f64;
+        let c = ks.iter().fold([0.0; 3], |c, k| geo::axpy(inv, k.p, c));
         let rot = frame(c);
         let t_max = cfg.lookahead_s;
         let speed = |k: &Kin| geo::dot(k.v, k.v).sqrt();
@@ -131,10 +150,43 @@ impl Local {
             let p99 = nth(&mut travels, 0.99);
             (4.0 * p50).max(1.25 * p99).max(2.0 * cfg.horizontal_m).clamp(1000.0, MAX_REGULAR_TRAVEL_M)
         };
+        let mut kf = vec![Kf::default(); ks.len()];
+        let mut band = vec![super::NO_BAND; ks.len()];
+        let chunk = ks.len().div_ceil(threads.max(1)).max(1);
+        let mut runs: Vec<_> = kf
+            .chunks_mut(chunk)
+            .zip(band.chunks_mut(chunk))
+            .enumerate()
+            .map(|(r, (out, band))| {
+                let run = Run { first: r * chunk, level: Vec::with_capacity(out.len()), ..Run::default() };
+                (run, out, band)
+            })
+            .collect();
+        let sort = Sort {
+            centroid: c,
+            rot,
+            t_max,
+            cap,
+            flat: super::LEVEL_IN_H * cfg.vertical_ft / t_max,
+            half_h: 0.5 * cfg.vertical_ft,
+        };
+        let placed = crate::par::on_each(&mut runs, |(run, out, band)| {
+            let (first, tracks) = (run.first, &ks[run.first..]);
+            for (k, ((f, z), kin)) in out.iter_mut().zip(band.iter_mut()).zip(tracks).enumerate() {
+                *f = run.place(first + k, kin, &sort, z);
+            }
+        });
+        if !placed {
+            // Placing does not panic; were it to, on this thread alone.
+            return Self::new(ks, cfg, 1);
+        }
         let mut out = Local {
-            kf: Vec::with_capacity(ks.len()),
-            regular: Vec::with_capacity(ks.len()),
+            kf: Vec::new(),
             irregular: Vec::new(),
+            level: Vec::with_capacity(ks.len()),
+            vertical: Vec::new(),
+            band: Vec::new(),
+            level_vmax: 0.0,
             three_d: false,
             vmax: 0.0,
             vage_max: 0.0,
@@ -145,34 +197,20 @@ impl Local {
             h32: 0.0,
             t32: 0.0,
         };
-        let up = rot[2];
-        for (i, k) in ks.iter().enumerate() {
-            let d = geo::sub(k.p, c);
-            let q = [geo::dot(rot[0], d), geo::dot(rot[1], d), geo::dot(rot[2], d)];
-            let v = [geo::dot(rot[0], k.v), geo::dot(rot[1], k.v), geo::dot(rot[2], k.v)];
-            out.kf.push(Kf {
-                q: q.map(|x| x as f32),
-                v: v.map(|x| x as f32),
-                z: k.z_ft as f32,
-                w: k.w_fps as f32,
-            });
-            let s = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-            if s * (t_max + k.age_s) > cap {
-                out.irregular.push(i as u32);
-                continue;
-            }
-            out.regular.push(i as u32);
-            out.vmax = out.vmax.max(s);
-            out.vage_max = out.vage_max.max(s * k.age_s);
-            out.qmax = out.qmax.max(q[0].abs().max(q[1].abs()).max(q[2].abs()) * 1.733);
-            out.zmax = out.zmax.max(k.z_ft.abs());
-            out.wmax = out.wmax.max(k.w_fps.abs());
-            // Within 60° of up: the 2-D grid folds nothing.
-            let h = geo::dot(k.p, up);
-            if h < 0.0 || 4.0 * h * h < geo::dot(k.p, k.p) {
-                out.three_d = true;
-            }
+        for (run, _, _) in runs {
+            out.irregular.extend_from_slice(&run.irregular);
+            out.level.extend_from_slice(&run.level);
+            out.vertical.extend_from_slice(&run.vertical);
+            out.level_vmax = out.level_vmax.max(run.level_vmax);
+            out.three_d |= run.three_d;
+            out.vmax = out.vmax.max(run.vmax);
+            out.vage_max = out.vage_max.max(run.vage_max);
+            out.qmax = out.qmax.max(run.qmax);
+            out.zmax = out.zmax.max(run.zmax);
+            out.wmax = out.wmax.max(run.wmax);
         }
+        out.kf = kf;
+        out.band = band;
         // Closest-approach filter over the whole look-ahead.
         let x = out.reach_by(cfg, t_max);
         let margin = EPS32 * (2.0 * out.qmax + 12.0 * out.vmax * t_max + 9.0 * x) + ROTATION_SLACK_M;
@@ -250,6 +288,76 @@ impl Local {
         };
         let e = [d[0] + dv[0] * t, d[1] + dv[1] * t, d[2] + dv[2] * t];
         e[0] * e[0] + e[1] * e[1] + e[2] * e[2] < self.thr2
+    }
+}
+
+/// The tracks of one run (from index `first` on), placed in the frame by
+/// one thread of [`Local::new`]: which are regular, and the bounds over
+/// those.
+#[derive(Debug, Default)]
+struct Run {
+    first: usize,
+    irregular: Vec<u32>,
+    level: Vec<u32>,
+    vertical: Vec<u32>,
+    level_vmax: f64,
+    three_d: bool,
+    vmax: f64,
+    vage_max: f64,
+    qmax: f64,
+    zmax: f64,
+    wmax: f64,
+}
+
+/// How [`Run::place`] places and sorts tracks.
+#[derive(Debug)]
+struct Sort {
+    /// The frame: centroid and rows east, north, up.
+    centroid: V3,
+    rot: [V3; 3],
+    /// Look-ahead (s), travel cap (m), largest vertical rate of a level
+    /// track (ft/s), `H/2` (ft).
+    t_max: f64,
+    cap: f64,
+    flat: f64,
+    half_h: f64,
+}
+
+impl Run {
+    /// Track `i` (`k`) in the frame of `sort`, sorted as regular or not by
+    /// its travel against the cap, and a regular one as level (its band
+    /// written to `band`) or vertical.
+    #[inline]
+    fn place(&mut self, i: usize, k: &Kin, sort: &Sort, band: &mut (f32, f32)) -> Kf {
+        let (rot, t_max) = (&sort.rot, sort.t_max);
+        let d = geo::sub(k.p, sort.centroid);
+        let q = [geo::dot(rot[0], d), geo::dot(rot[1], d), geo::dot(rot[2], d)];
+        let v = [geo::dot(rot[0], k.v), geo::dot(rot[1], k.v), geo::dot(rot[2], k.v)];
+        let f = Kf { q: q.map(|x| x as f32), v: v.map(|x| x as f32), z: k.z_ft as f32, w: k.w_fps as f32 };
+        let s = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        if s * (t_max + k.age_s) > sort.cap {
+            self.irregular.push(i as u32);
+            return f;
+        }
+        if k.w_fps.abs() <= sort.flat {
+            self.level.push(i as u32);
+            self.level_vmax = self.level_vmax.max(f.speed());
+            *band = super::band(k, 0.0, t_max, sort.half_h);
+        } else {
+            self.vertical.push(i as u32);
+        }
+        self.vmax = self.vmax.max(s);
+        self.vage_max = self.vage_max.max(s * k.age_s);
+        self.qmax = self.qmax.max(q[0].abs().max(q[1].abs()).max(q[2].abs()) * 1.733);
+        self.zmax = self.zmax.max(k.z_ft.abs());
+        self.wmax = self.wmax.max(k.w_fps.abs());
+        // Within 60° of up: the 2-D grid folds nothing.
+        let up = rot[2];
+        let h = geo::dot(k.p, up);
+        if h < 0.0 || 4.0 * h * h < geo::dot(k.p, k.p) {
+            self.three_d = true;
+        }
+        f
     }
 }
 
@@ -349,12 +457,13 @@ mod tests {
                 threads: 1,
             };
             let ks = crate::detect::prepare(&tracks, Timestamp::from_micros(0));
-            let local = Local::new(&ks, &cfg);
+            let local = Local::new(&ks, &cfg, 1);
             assert!(local.irregular.len() < ks.len() / 10, "{}", local.irregular.len());
             let x_max = local.reach_by(&cfg, look);
             let (mut close, mut slack) = (0, f64::INFINITY);
-            for &i in &local.regular {
-                for &j in &local.regular {
+            let regular: Vec<u32> = local.level.iter().chain(&local.vertical).copied().collect();
+            for &i in &regular {
+                for &j in &regular {
                     let (a, b) = (&ks[i as usize], &ks[j as usize]);
                     if i >= j || geo::dot(geo::sub(a.p, b.p), geo::sub(a.p, b.p)) > 4e12 {
                         continue;

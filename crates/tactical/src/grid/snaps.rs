@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use super::levels::Levels;
-use super::{Bx, Ctx, Ent, Slice, spatial, up};
+use super::{Bx, Ctx, Ent, Slice, floor, spatial, up};
 
 /// At most this many groups (bucket × cell) per level track (plus 64).
 const GROUPS_PER_TRACK: usize = 2;
@@ -40,15 +40,6 @@ pub(crate) struct Snaps {
 }
 
 impl Snaps {
-    /// The largest speed of the level tracks `level` (m/s).
-    pub(crate) fn vmax(ctx: &Ctx<'_>, level: &[u32]) -> f64 {
-        let kf = &ctx.local().kf;
-        level.iter().fold(0.0f64, |m, &i| {
-            let v = &kf[i as usize].v;
-            m.max(f64::from(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt())
-        })
-    }
-
     /// Rebuilds the cells of `level` (indices into the scan's tracks, whose
     /// largest speed is `vmax`) in slice `sl`, reusing the buffers.
     pub(crate) fn build(&mut self, ctx: &Ctx<'_>, level: &[u32], levels: &Levels, sl: &Slice, vmax: f64) {
@@ -74,7 +65,7 @@ impl Snaps {
         }
         self.buckets = levels.buckets();
         let limit = (GROUPS_PER_TRACK * level.len() + 64) as f64;
-        let span = |lo: f32, hi: f32, e: f32| (f64::from(hi - lo) / f64::from(e)).floor() + 1.0;
+        let span = |lo: f32, hi: f32, e: f32| floor(f64::from(hi - lo) / f64::from(e)) + 1.0;
         while span(x0, x1, edge) * span(y0, y1, edge) * self.buckets as f64 > limit {
             edge *= 1.5;
         }

@@ -1,0 +1,92 @@
+//! Scoped threads for a scan: the only concurrency of the crate.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Runs `f` on every element of `items` at once: the last on the calling
+/// thread, each other one on a thread of its own. False when one of them
+/// panicked (the others still ran to the end).
+pub(crate) fn on_each<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) -> bool {
+    let Some((mine, others)) = items.split_last_mut() else {
+        return true;
+    };
+    if others.is_empty() {
+        f(mine);
+        return true;
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = others.iter_mut().map(|o| scope.spawn(move || f(o))).collect();
+        let here = catch_unwind(AssertUnwindSafe(|| f(mine))).is_ok();
+        // Every thread joined (one left unjoined after a panic would make
+        // the scope panic).
+        let joined: Vec<bool> = handles.into_iter().map(|h| h.join().is_ok()).collect();
+        here && joined.iter().all(|&ok| ok)
+    })
+}
+
+/// `f` of every element of `input`, in order (see [`map_indexed`]).
+pub(crate) fn map<T: Sync, U: Send + Copy>(
+    input: &[T],
+    threads: usize,
+    blank: U,
+    f: impl Fn(&T) -> U + Sync,
+) -> Vec<U> {
+    map_indexed(input.len(), threads, blank, |k| f(&input[k]))
+}
+
+/// `f(k)` for every `k` in `0..len`, in order, computed in `threads` runs
+/// at once (see [`on_each`]) into a vector first filled with `blank`; on
+/// the calling thread alone if one panicked.
+pub(crate) fn map_indexed<U: Send + Copy>(
+    len: usize,
+    threads: usize,
+    blank: U,
+    f: impl Fn(usize) -> U + Sync,
+) -> Vec<U> {
+    let mut out = vec![blank; len];
+    let chunk = len.div_ceil(threads.max(1)).max(1);
+    let mut runs: Vec<(usize, &mut [U])> =
+        out.chunks_mut(chunk).enumerate().map(|(r, o)| (r * chunk, o)).collect();
+    let ok = on_each(&mut runs, |(first, out)| {
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = f(*first + k);
+        }
+    });
+    if !ok {
+        return (0..len).map(f).collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_runs_once_and_panics_are_reported() {
+        let mut v = vec![0u32; 5];
+        assert!(on_each(&mut v, |x| *x += 1));
+        assert_eq!(v, [1; 5]);
+        assert!(on_each(&mut [] as &mut [u32], |_| {}));
+        // A panic on a spawned thread and one on the calling thread.
+        for bad in [0, 4] {
+            let mut v: Vec<(usize, u32)> = (0..5).map(|k| (k, 0)).collect();
+            let ok = on_each(&mut v, |(k, x)| {
+                assert!(*k != bad, "item {k} fails");
+                *x = 1;
+            });
+            assert!(!ok);
+            assert_eq!(v.iter().filter(|p| p.1 == 1).count(), 4);
+        }
+    }
+
+    #[test]
+    fn map_keeps_the_order_on_any_number_of_threads() {
+        let input: Vec<u64> = (0..1001).collect();
+        let want: Vec<u64> = input.iter().map(|x| x * x + 1).collect();
+        for threads in [0, 1, 2, 3, 7, 2000] {
+            assert_eq!(map(&input, threads, 0, |x| x * x + 1), want, "{threads}");
+        }
+        assert!(map(&[] as &[u64], 2, 0, |x| *x).is_empty());
+    }
+}
