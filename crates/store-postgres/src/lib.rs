@@ -124,8 +124,8 @@
 //! reported by the call that sent it (the transaction is aborted, as it would
 //! have been); when that call is `COMMIT`, PostgreSQL rolls back and the
 //! write's error is returned, nothing written, unless the connection was lost
-//! (outcome unknown, as for `COMMIT` itself). A create of an intent with its
-//! implicit subscription takes 9 round trips instead of 13.
+//! (outcome unknown, as for `COMMIT` itself). By the engine's call sequence, a
+//! create of an intent with its implicit subscription takes 9 round trips instead of 13.
 
 /// The owned parameters of a queued write (`PgTx::queue`).
 macro_rules! owned {
