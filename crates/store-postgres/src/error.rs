@@ -20,7 +20,7 @@ use deconflict_core::codec::CodecError;
 /// * everything else → [`StoreError::Backend`].
 ///
 /// Column values that do not decode are mapped by [`bad_column`] instead.
-pub(crate) fn from_pg(e: postgres::Error) -> StoreError {
+pub(crate) fn from_pg(e: tokio_postgres::Error) -> StoreError {
     if let Some(code) = e.code() {
         let code = code.code();
         return match code {
@@ -61,13 +61,13 @@ pub(crate) const AUDIT_SEQ_INDEX: &str = "events_audit_seq_key";
 /// An error while opening a connection: always [`StoreError::Unavailable`]
 /// (refused, timed out, authentication failed, database missing...), with
 /// where it tried to go (never the password).
-pub(crate) fn connect_error(target: &str, e: postgres::Error) -> StoreError {
+pub(crate) fn connect_error(target: &str, e: tokio_postgres::Error) -> StoreError {
     StoreError::unavailable_by(format!("cannot connect to PostgreSQL at {target}: {}", describe(&e)), e)
 }
 
 /// Whether the connection this error came from can no longer be used and
 /// must be dropped rather than returned to the pool.
-pub(crate) fn connection_lost(e: &postgres::Error) -> bool {
+pub(crate) fn connection_lost(e: &tokio_postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
@@ -93,7 +93,7 @@ fn is_connection_code(code: &str) -> bool {
 }
 
 /// The error's text with its detail and hint, when the server sent them.
-fn describe(e: &postgres::Error) -> String {
+fn describe(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
             let mut s = format!("{} (SQLSTATE {})", db.message(), db.code().code());

@@ -2,36 +2,87 @@
 //! in a stack, callers wait on a condition variable (up to a deadline) when all
 //! are busy. A connection that failed at the transport level is dropped, never
 //! returned; an idle one found closed is discarded.
+//!
+//! Each connection is a `tokio-postgres` client driven by a current-thread
+//! runtime of its own, called from blocking threads, so that
+//! [`crate::pipeline`] can send a statement together with the writes queued
+//! before it (one round trip), which the synchronous `postgres` client cannot.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use deconflict_core::StoreError;
-use postgres::{Client, NoTls, Statement};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row, Socket, Statement};
 
 use crate::error::{connect_error, connection_lost};
 
 /// One connection plus its prepared statements (prepared once per session).
 pub(crate) struct PgConn {
-    client: Client,
+    /// Always `Some` until dropped (then taken, so the connection can close).
+    client: Option<Client>,
+    /// Drives the connection while a call waits for an answer.
+    rt: tokio::runtime::Runtime,
+    /// The task that runs the connection.
+    connection: Option<tokio::task::JoinHandle<()>>,
     statements: HashMap<&'static str, Statement>,
 }
 
+impl Drop for PgConn {
+    /// Closes the session politely: without its client the connection task
+    /// sends PostgreSQL a `Terminate` and ends (a broken one ends at once).
+    fn drop(&mut self) {
+        drop(self.client.take());
+        if let Some(task) = self.connection.take() {
+            let _ = self.rt.block_on(async { tokio::time::timeout(Duration::from_secs(1), task).await });
+        }
+    }
+}
+
 impl PgConn {
+    /// Runs `f` to completion on this connection's runtime (which drives
+    /// the connection meanwhile).
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        match &self.client {
+            Some(c) => c,
+            None => unreachable!("connection used while being dropped"),
+        }
+    }
+
     /// The statement for `sql`, prepared on first use on this connection.
-    pub(crate) fn prepare(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+    pub(crate) fn prepare(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.rt.block_on(self.client().prepare(sql))?;
         self.statements.insert(sql, s.clone());
         Ok(s)
     }
 
-    /// The client, for statements that are not cached (transaction control).
-    pub(crate) fn client(&mut self) -> &mut Client {
-        &mut self.client
+    /// Runs statements that are not cached (transaction control, migrations).
+    pub(crate) fn batch_execute(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
+        self.rt.block_on(self.client().batch_execute(sql))
+    }
+
+    /// One uncached statement's rows (migrations).
+    pub(crate) fn query_once(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        self.rt.block_on(self.client().query(sql, params))
+    }
+
+    /// Whether the connection is known to be closed.
+    fn is_closed(&self) -> bool {
+        self.client().is_closed()
     }
 }
 
@@ -42,7 +93,7 @@ struct State {
 }
 
 pub(crate) struct Pool {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     /// TLS to the database; plain TCP when `None` (`sslmode=disable`).
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// Where it connects (host:port/db), for messages; never the password.
@@ -69,7 +120,7 @@ impl std::fmt::Debug for Pool {
 
 impl Pool {
     pub(crate) fn new(
-        config: postgres::Config,
+        config: tokio_postgres::Config,
         tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
         target: String,
         setup: String,
@@ -113,7 +164,7 @@ impl Pool {
         let mut st = self.lock();
         loop {
             while let Some(conn) = st.idle.pop() {
-                if conn.client.is_closed() {
+                if conn.is_closed() {
                     st.open -= 1;
                     continue;
                 }
@@ -144,20 +195,25 @@ impl Pool {
 
     /// Opens and configures a new connection (over TLS unless disabled).
     fn connect(&self) -> Result<PgConn, StoreError> {
-        let client = match &self.tls {
-            Some(tls) => self.config.connect(tls.clone()),
-            None => self.config.connect(NoTls),
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+            StoreError::unavailable(format!("cannot start a PostgreSQL connection's runtime: {e}"))
+        })?;
+        let spawned = match &self.tls {
+            Some(tls) => rt.block_on(open(&self.config, tls.clone())),
+            None => rt.block_on(open(&self.config, NoTls)),
         };
-        let mut client = client.map_err(|e| connect_error(&self.target, e))?;
+        let (client, task) = spawned.map_err(|e| connect_error(&self.target, e))?;
+        let mut conn =
+            PgConn { client: Some(client), rt, connection: Some(task), statements: HashMap::new() };
         if !self.setup.is_empty() {
-            client.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, e))?;
+            conn.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, e))?;
         }
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(conn)
     }
 
     fn give_back(&self, conn: PgConn, reusable: bool) {
         let mut st = self.lock();
-        if reusable && !conn.client.is_closed() {
+        if reusable && !conn.is_closed() {
             st.idle.push(conn);
             drop(st);
         } else {
@@ -169,13 +225,26 @@ impl Pool {
     }
 }
 
+/// Connects and spawns the task that runs the connection (on the current runtime).
+async fn open<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> Result<(Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    Ok((client, tokio::spawn(async { drop(connection.await) })))
+}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         let idle = std::mem::take(&mut self.lock().idle);
         if idle.is_empty() {
             return;
         }
-        // Each sync client owns a small tokio runtime, and tokio panics when
+        // Each connection owns a small tokio runtime, and tokio panics when
         // a runtime is dropped on a thread that runs async code. The last
         // `Arc<PgStore>` may well be dropped there (server shutdown), so the
         // connections are closed on a thread of their own.
@@ -207,7 +276,7 @@ impl Lease<'_> {
     }
 
     /// Marks the connection broken when `e` means it is unusable.
-    pub(crate) fn note(&mut self, e: &postgres::Error) {
+    pub(crate) fn note(&mut self, e: &tokio_postgres::Error) {
         if connection_lost(e) {
             self.broken = true;
         }

@@ -16,9 +16,9 @@
 use std::time::Duration;
 
 use deconflict_core::StoreError;
-use postgres::Client;
 
 use crate::error::{bad_column, from_pg};
+use crate::pool::PgConn;
 
 /// One migration: its version and its SQL.
 struct Migration {
@@ -52,12 +52,17 @@ const ATTEMPTS: u32 = 10;
 
 /// Brings the schema up to [`SCHEMA_VERSION`] (see the module docs); refuses,
 /// changing nothing, a schema whose version is newer than this build.
-pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut PgConn) -> Result<(), StoreError> {
     debug_assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_migrate(client) {
+        let tried = try_migrate(conn);
+        if tried.is_err() {
+            // Ends the transaction if it was open (a warning otherwise).
+            let _ = conn.batch_execute("ROLLBACK");
+        }
+        match tried {
             Err(Failed::Pg(e)) if attempt < ATTEMPTS && raced(&e) => {
                 std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
             }
@@ -74,30 +79,33 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
 }
 
 enum Failed {
-    Pg(postgres::Error),
+    Pg(tokio_postgres::Error),
     Store(StoreError),
 }
 
-impl From<postgres::Error> for Failed {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for Failed {
+    fn from(e: tokio_postgres::Error) -> Self {
         Failed::Pg(e)
     }
 }
 
 /// Errors that another starter migrating at the same time can cause.
-fn raced(e: &postgres::Error) -> bool {
+fn raced(e: &tokio_postgres::Error) -> bool {
     // unique_violation (catalog rows of a concurrent CREATE), duplicate_table,
     // duplicate_object, serialization failure, deadlock.
     e.code().is_some_and(|c| matches!(c.code(), "23505" | "42P07" | "42710" | "40001" | "40P01"))
 }
 
-fn try_migrate(client: &mut Client) -> Result<(), Failed> {
-    client.batch_execute(BOOTSTRAP)?;
-    let mut tx = client.transaction()?;
-    tx.query_one("SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE", &[])?;
-    let row = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
-    let current: i32 =
-        row.try_get(0).map_err(|e| Failed::Store(bad_column("schema_migrations", "max", "version", e)))?;
+fn try_migrate(conn: &mut PgConn) -> Result<(), Failed> {
+    conn.batch_execute(BOOTSTRAP)?;
+    conn.batch_execute("BEGIN")?;
+    conn.query_once("SELECT version FROM schema_migrations WHERE version = 0 FOR UPDATE", &[])?;
+    let rows = conn.query_once("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+    let current: i32 = rows
+        .first()
+        .ok_or(Failed::Store(StoreError::NoRow { query: "schema version" }))?
+        .try_get(0)
+        .map_err(|e| Failed::Store(bad_column("schema_migrations", "max", "version", e)))?;
     if current > SCHEMA_VERSION {
         return Err(Failed::Store(StoreError::unavailable(format!(
             "database schema version {current} is newer than this build of deconflict supports \
@@ -105,12 +113,12 @@ fn try_migrate(client: &mut Client) -> Result<(), Failed> {
         ))));
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tx.batch_execute(m.sql)?;
-        tx.execute(
+        conn.batch_execute(m.sql)?;
+        conn.query_once(
             "INSERT INTO schema_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING",
             &[&m.version],
         )?;
     }
-    tx.commit()?;
+    conn.batch_execute("COMMIT")?;
     Ok(())
 }

@@ -2,11 +2,9 @@
 //! synthetic rows), dropped with everything in it when the run ends, so the
 //! tool never leaves its data in the operator's database.
 
-use postgres::NoTls;
-
 use deconflict_core::StoreError;
 
-use crate::{from_pg, quote_ident, tls};
+use crate::{PgOptions, from_pg, open_pool, quote_ident};
 
 /// A schema of its own; `DROP SCHEMA ... CASCADE` when dropped.
 #[derive(Debug)]
@@ -23,7 +21,7 @@ impl ScratchSchema {
     /// When the database cannot be reached or the role may not create schemas.
     pub fn create(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        direct(url)?.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(&name))).map_err(from_pg)?;
+        run(url, &format!("CREATE SCHEMA {}", quote_ident(&name)))?;
         Ok(Self { url: url.to_owned(), name })
     }
 
@@ -43,9 +41,7 @@ impl ScratchSchema {
     }
 
     fn drop_now(&self) -> Result<(), StoreError> {
-        direct(&self.url)?
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(&self.name)))
-            .map_err(from_pg)
+        run(&self.url, &format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(&self.name)))
     }
 }
 
@@ -57,16 +53,9 @@ impl Drop for ScratchSchema {
     }
 }
 
-/// One connection outside any pool.
-fn direct(url: &str) -> Result<postgres::Client, StoreError> {
-    let (url, tls) = tls::split_url(url)?;
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| StoreError::settings_by(format!("invalid PostgreSQL connection string: {e}"), e))?;
-    config.ssl_mode(tls.ssl_mode());
-    let client = match tls.connector()? {
-        Some(c) => config.connect(c),
-        None => config.connect(NoTls),
-    };
-    client.map_err(from_pg)
+/// Runs `sql` on a connection of its own.
+fn run(url: &str, sql: &str) -> Result<(), StoreError> {
+    let pool = open_pool(url, &PgOptions { pool_size: 1, ..PgOptions::default() }, String::new())?;
+    let mut lease = pool.get()?;
+    lease.conn().batch_execute(sql).map_err(from_pg)
 }

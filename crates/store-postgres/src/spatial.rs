@@ -15,6 +15,8 @@
 use deconflict_core::model::{extents_bbox, extents_time};
 use geom::Volume4D;
 
+use crate::pipeline::Param;
+
 /// Derived columns of a stored entity.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Spatial {
@@ -31,6 +33,23 @@ pub(crate) struct Spatial {
 }
 
 impl Spatial {
+    /// The derived columns as owned parameters, in the order of the
+    /// store's `spatial_cols!` list.
+    pub(crate) fn params(&self) -> Vec<Param> {
+        owned![
+            self.time_start,
+            self.time_end,
+            self.alt_lower,
+            self.alt_upper,
+            self.min_lat,
+            self.max_lat,
+            self.min_lng,
+            self.max_lng,
+            self.cells.clone(),
+            self.cells_complete,
+        ]
+    }
+
     pub(crate) fn of(extents: &[Volume4D]) -> Self {
         let time = extents_time(extents);
         let bbox = extents_bbox(extents);

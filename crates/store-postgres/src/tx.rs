@@ -14,10 +14,11 @@ mod strategic;
 use deconflict_core::store::AreaQuery;
 use deconflict_core::{StoreError, SubscriptionId, TxMode};
 use geom::Time;
-use postgres::Row;
-use postgres::types::{FromSql, ToSql};
+use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, ToSql};
 
 use crate::error::{aborted, bad_column, from_pg};
+use crate::pipeline::{Answer, Last, Param, Queued, Ran};
 use crate::pool::Lease;
 use crate::spatial::Search;
 
@@ -38,6 +39,8 @@ pub(crate) struct PgTx<'a> {
     locked: std::collections::HashSet<i64>,
     /// Whether it locked the whole `area_locks` table (an area without cells).
     locked_all: bool,
+    /// Writes not sent yet: they go with the next statement (see the crate docs).
+    queued: Vec<Queued>,
 }
 
 /// `BEGIN` statement of each mode. Isolation is always explicit: distributed
@@ -63,6 +66,7 @@ impl<'a> PgTx<'a> {
             mode,
             locked: std::collections::HashSet::new(),
             locked_all: false,
+            queued: Vec::new(),
         }
     }
 
@@ -72,7 +76,7 @@ impl<'a> PgTx<'a> {
 
     /// Maps a statement error, remembering it (the transaction is now
     /// aborted) and marking the connection broken when it was lost.
-    fn fail(&mut self, e: postgres::Error) -> StoreError {
+    fn fail(&mut self, e: tokio_postgres::Error) -> StoreError {
         self.lease.note(&e);
         let err = from_pg(e);
         if self.failed.is_none() {
@@ -91,23 +95,35 @@ impl<'a> PgTx<'a> {
         }
     }
 
-    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+    /// Sends the queued writes and then `last`, and waits for the answers.
+    fn send(&mut self, last: Last<'_>) -> Result<Answer, StoreError> {
         self.check()?;
-        let conn = self.lease.conn();
-        let result = conn.prepare(sql).and_then(|st| conn.client().query(&st, params));
-        result.map_err(|e| self.fail(e))
+        let queued = std::mem::take(&mut self.queued);
+        match self.lease.conn().run(&queued, last) {
+            Ran::Queued(e) | Ran::Last(Err(e)) => Err(self.fail(e)),
+            Ran::Last(Ok(answer)) => Ok(answer),
+        }
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        self.send(Last::Rows(sql, params)).map(Answer::rows)
     }
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-        self.check()?;
-        let conn = self.lease.conn();
-        let result = conn.prepare(sql).and_then(|st| conn.client().execute(&st, params));
-        result.map_err(|e| self.fail(e))
+        self.send(Last::Count(sql, params)).map(Answer::count)
     }
 
-    fn end(&mut self, sql: &str) -> Result<(), postgres::Error> {
+    /// Queues a write whose row count is not needed: it is sent with the
+    /// next statement (after a failure, that one reports it).
+    fn queue(&mut self, sql: &'static str, params: Vec<Param>) -> Result<(), StoreError> {
+        self.check()?;
+        self.queued.push(Queued { sql, params });
+        Ok(())
+    }
+
+    fn end(&mut self, sql: &str) -> Result<(), tokio_postgres::Error> {
         self.done = true;
-        self.lease.conn().client().batch_execute(sql)
+        self.lease.conn().batch_execute(sql)
     }
 }
 
@@ -154,9 +170,28 @@ impl PgTx<'_> {
         if self.done {
             return Err(StoreError::unavailable("PostgreSQL connection was lost during the transaction"));
         }
-        match self.end("COMMIT") {
-            Ok(()) => Ok(()),
-            Err(e) => {
+        self.done = true;
+        let queued = std::mem::take(&mut self.queued);
+        match self.lease.conn().run(&queued, Last::Batch("COMMIT")) {
+            Ran::Queued(e) => {
+                // PostgreSQL answered the COMMIT after the failed write with
+                // a rollback: nothing was written, unless the connection was
+                // lost (then the COMMIT may have been applied before it broke).
+                self.lease.note(&e);
+                let lost = self.lease.broken;
+                // A write that was never sent kept the COMMIT from going too.
+                if !lost && self.end("ROLLBACK").is_err() {
+                    self.lease.broken = true;
+                }
+                Err(match from_pg(e) {
+                    StoreError::Unavailable { message, source } if lost => {
+                        StoreError::OutcomeUnknown { message, source }
+                    }
+                    other => other,
+                })
+            }
+            Ran::Last(Ok(_)) => Ok(()),
+            Ran::Last(Err(e)) => {
                 // A failed COMMIT ends the transaction on the server (40001:
                 // nothing was written). After a lost connection the outcome
                 // is unknown: the COMMIT may have been applied before the

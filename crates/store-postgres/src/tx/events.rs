@@ -3,7 +3,7 @@
 
 use deconflict_core::StoreError;
 use deconflict_core::events::{NewEvent, PendingEvent};
-use postgres::Row;
+use tokio_postgres::Row;
 
 use super::{PgTx, get, limit_param, time};
 use crate::error::{bad_column, not_pending, not_this_event, out_of_range};
@@ -139,8 +139,17 @@ pub(super) fn checkpoint_from_row(row: &Row) -> Result<audit::Checkpoint, StoreE
 impl PgTx<'_> {
     pub(super) fn append_event(&mut self, e: &NewEvent) -> Result<(), StoreError> {
         let at = e.at.as_micros();
-        self.execute(EVENT_APPEND, &[&at, &e.kind, &e.actor, &e.subject, &e.parties, &e.payload])?;
-        Ok(())
+        self.queue(
+            EVENT_APPEND,
+            owned![
+                at,
+                e.kind.clone(),
+                e.actor.clone(),
+                e.subject.clone(),
+                e.parties.clone(),
+                e.payload.clone()
+            ],
+        )
     }
 
     pub(super) fn unsealed_events(&mut self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {

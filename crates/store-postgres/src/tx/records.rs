@@ -4,7 +4,7 @@
 use deconflict_core::StoreError;
 use deconflict_core::records::{Record, RecordKey};
 use geom::Time;
-use postgres::Row;
+use tokio_postgres::Row;
 
 use super::{PgTx, get, limit_param};
 
@@ -88,13 +88,14 @@ impl PgTx<'_> {
 
     pub(super) fn put_record(&mut self, r: &Record) -> Result<(), StoreError> {
         let due = r.due.map(Time::as_micros);
-        self.execute(RECORD_PUT, &[&r.kind, &r.id, &r.body, &r.k1, &r.k2, &due])?;
-        Ok(())
+        self.queue(
+            RECORD_PUT,
+            owned![r.kind.clone(), r.id.clone(), r.body.clone(), r.k1.clone(), r.k2.clone(), due],
+        )
     }
 
     pub(super) fn delete_record(&mut self, kind: &str, id: &str) -> Result<(), StoreError> {
-        self.execute(RECORD_DELETE, &[&kind, &id])?;
-        Ok(())
+        self.queue(RECORD_DELETE, owned![kind.to_owned(), id.to_owned()])
     }
 
     pub(super) fn records_by(

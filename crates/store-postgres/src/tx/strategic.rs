@@ -10,10 +10,10 @@ use deconflict_core::model::{
 use deconflict_core::store::{AreaQuery, EntityKind};
 use deconflict_core::{EntityId, Ovn, PartyName, StoreError, SubscriptionId, Usage, UssBaseUrl};
 use geom::Time;
-use postgres::Row;
+use tokio_postgres::Row;
 use uuid::Uuid;
 
-use postgres::types::ToSql;
+use tokio_postgres::types::ToSql;
 
 use super::{PgTx, get, limit_param, time};
 use crate::error::{bad_column, from_codec};
@@ -350,7 +350,7 @@ impl PgTx<'_> {
         }
         match cells {
             None => {
-                self.execute(CELLS_LOCK_ALL, &[])?;
+                self.queue(CELLS_LOCK_ALL, Vec::new())?;
                 self.locked_all = true;
             }
             Some(cells) => {
@@ -362,8 +362,8 @@ impl PgTx<'_> {
                 if new.is_empty() {
                     return Ok(());
                 }
-                self.execute(CELLS_LOCK, &[&new])?;
-                self.locked.extend(new);
+                self.locked.extend(new.iter().copied());
+                self.queue(CELLS_LOCK, owned![new])?;
             }
         }
         Ok(())
@@ -400,37 +400,24 @@ impl PgTx<'_> {
         let created = oi.created_at.as_micros();
         let updated = oi.updated_at.as_micros();
         let sub = oi.subscription_id.map(|s| s.as_uuid());
-        self.execute(
-            INTENT_PUT,
-            &[
-                &oi.id.as_uuid(),
-                &oi.party.as_str(),
-                &oi.version,
-                &oi.state.as_str(),
-                &oi.ovn.as_str(),
-                &oi.uss_base_url.as_str(),
-                &sub,
-                &created,
-                &updated,
-                &blob,
-                &s.time_start,
-                &s.time_end,
-                &s.alt_lower,
-                &s.alt_upper,
-                &s.min_lat,
-                &s.max_lat,
-                &s.min_lng,
-                &s.max_lng,
-                &s.cells,
-                &s.cells_complete,
-            ],
-        )?;
-        Ok(())
+        let mut params = owned![
+            oi.id.as_uuid(),
+            oi.party.as_str().to_owned(),
+            oi.version,
+            oi.state.as_str(),
+            oi.ovn.as_str().to_owned(),
+            oi.uss_base_url.as_str().to_owned(),
+            sub,
+            created,
+            updated,
+            blob,
+        ];
+        params.extend(s.params());
+        self.queue(INTENT_PUT, params)
     }
 
     pub(super) fn delete_intent(&mut self, id: EntityId) -> Result<(), StoreError> {
-        self.execute(INTENT_DELETE, &[&id.as_uuid()])?;
-        Ok(())
+        self.queue(INTENT_DELETE, owned![id.as_uuid()])
     }
 
     pub(super) fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError> {
@@ -450,35 +437,22 @@ impl PgTx<'_> {
         let blob = codec::encode(&c.extents);
         let created = c.created_at.as_micros();
         let updated = c.updated_at.as_micros();
-        self.execute(
-            CONSTRAINT_PUT,
-            &[
-                &c.id.as_uuid(),
-                &c.party.as_str(),
-                &c.version,
-                &c.ovn.as_str(),
-                &c.uss_base_url.as_str(),
-                &created,
-                &updated,
-                &blob,
-                &s.time_start,
-                &s.time_end,
-                &s.alt_lower,
-                &s.alt_upper,
-                &s.min_lat,
-                &s.max_lat,
-                &s.min_lng,
-                &s.max_lng,
-                &s.cells,
-                &s.cells_complete,
-            ],
-        )?;
-        Ok(())
+        let mut params = owned![
+            c.id.as_uuid(),
+            c.party.as_str().to_owned(),
+            c.version,
+            c.ovn.as_str().to_owned(),
+            c.uss_base_url.as_str().to_owned(),
+            created,
+            updated,
+            blob,
+        ];
+        params.extend(s.params());
+        self.queue(CONSTRAINT_PUT, params)
     }
 
     pub(super) fn delete_constraint(&mut self, id: EntityId) -> Result<(), StoreError> {
-        self.execute(CONSTRAINT_DELETE, &[&id.as_uuid()])?;
-        Ok(())
+        self.queue(CONSTRAINT_DELETE, owned![id.as_uuid()])
     }
 
     pub(super) fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
@@ -497,37 +471,24 @@ impl PgTx<'_> {
         self.lock_written(&s)?;
         let blob = codec::encode(&sub.extents);
         let updated = sub.updated_at.as_micros();
-        self.execute(
-            SUBSCRIPTION_PUT,
-            &[
-                &sub.id.as_uuid(),
-                &sub.party.as_str(),
-                &sub.version,
-                &sub.notification_index,
-                &sub.uss_base_url.as_str(),
-                &sub.notify_for_intents,
-                &sub.notify_for_constraints,
-                &sub.implicit,
-                &updated,
-                &blob,
-                &s.time_start,
-                &s.time_end,
-                &s.alt_lower,
-                &s.alt_upper,
-                &s.min_lat,
-                &s.max_lat,
-                &s.min_lng,
-                &s.max_lng,
-                &s.cells,
-                &s.cells_complete,
-            ],
-        )?;
-        Ok(())
+        let mut params = owned![
+            sub.id.as_uuid(),
+            sub.party.as_str().to_owned(),
+            sub.version.clone(),
+            sub.notification_index,
+            sub.uss_base_url.as_str().to_owned(),
+            sub.notify_for_intents,
+            sub.notify_for_constraints,
+            sub.implicit,
+            updated,
+            blob,
+        ];
+        params.extend(s.params());
+        self.queue(SUBSCRIPTION_PUT, params)
     }
 
     pub(super) fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
-        self.execute(SUBSCRIPTION_DELETE, &[&id.as_uuid()])?;
-        Ok(())
+        self.queue(SUBSCRIPTION_DELETE, owned![id.as_uuid()])
     }
 
     pub(super) fn lock_area(&mut self, area: &AreaQuery<'_>) -> Result<(), StoreError> {
@@ -560,8 +521,10 @@ impl PgTx<'_> {
     }
 
     pub(super) fn put_availability(&mut self, r: &AvailabilityRecord) -> Result<(), StoreError> {
-        self.execute(AVAILABILITY_PUT, &[&r.uss.as_str(), &r.availability.as_str(), &r.version])?;
-        Ok(())
+        self.queue(
+            AVAILABILITY_PUT,
+            owned![r.uss.as_str().to_owned(), r.availability.as_str(), r.version.clone()],
+        )
     }
 
     pub(super) fn ended_by(

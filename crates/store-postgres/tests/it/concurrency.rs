@@ -275,6 +275,9 @@ fn area_writes_wait_only_for_a_shared_cell() {
     let first = intent("first", here.clone());
     let mut t1 = a.begin(TxMode::AreaWrite).expect("begin 1");
     t1.lock_area(&AreaQuery::new(&here)).expect("lock 1");
+    // The lock is queued and sent with the search (as the engine searches
+    // after locking); the write goes with the commit.
+    assert!(t1.intents_in(&AreaQuery::new(&here)).expect("search 1").is_empty());
     t1.put_intent(&first).expect("write 1");
     // Far away: neither waits nor is refused while the first is open.
     with_area_retry(&b, &far, |tx| tx.put_intent(&intent("far", far.clone())));

@@ -154,15 +154,15 @@ fn record_queries_are_index_scans() {
     assert!(due.windows(2).all(|w| w[0].due < w[1].due));
 }
 
-/// A statement that fails aborts the transaction: its commit is refused as
-/// `Aborted`, whose source is the first failure, whose cause in turn is the
-/// driver's error (kept, not flattened into text, when the error is cloned).
+/// A write is queued and sent with the next statement (one round trip): its
+/// failure is that statement's, the transaction is then aborted, and its
+/// commit repeats the first failure with its cause.
 #[test]
 fn a_failed_statement_aborts_the_transaction_and_keeps_its_cause() {
     let Some(store) = fresh_pg_store() else { return };
     let mut tx = store.begin(TxMode::Write).expect("begin");
-    let first =
-        tx.put_record(&record("line", "nul\0inside", None, None, None)).expect_err("TEXT holds no NUL");
+    tx.put_record(&record("line", "nul\0inside", None, None, None)).expect("queued, not sent yet");
+    let first = tx.records_by("line", RecordKey::All, 10).expect_err("TEXT holds no NUL");
     assert!(matches!(first, StoreError::Backend { .. }), "got {first:?}");
     let err = tx.commit().expect_err("the transaction is aborted");
     let StoreError::Aborted(inner) = &err else { panic!("expected Aborted, got {err:?}") };
@@ -171,5 +171,20 @@ fn a_failed_statement_aborts_the_transaction_and_keeps_its_cause() {
     let driver = inner.cause().expect("the driver's error is kept");
     assert!(driver.downcast_ref::<postgres::Error>().is_some(), "got {driver:?}");
     let mut read = store.begin(TxMode::Read).expect("begin");
+    assert!(read.records_by("line", RecordKey::All, 10).expect("read").is_empty(), "nothing was written");
+}
+
+/// Writes still queued at commit go with the `COMMIT`: when one fails, the
+/// commit reports that failure and nothing of the transaction is written
+/// (PostgreSQL answers the `COMMIT` of an aborted transaction with a rollback).
+#[test]
+fn a_write_that_fails_with_the_commit_writes_nothing() {
+    let Some(store) = fresh_pg_store() else { return };
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    tx.put_record(&record("line", "fine", None, None, None)).expect("queued");
+    tx.put_record(&record("line", "nul\0inside", None, None, None)).expect("queued");
+    let err = tx.commit().expect_err("the second write fails");
+    assert!(matches!(err, StoreError::Backend { .. }), "not an unknown outcome: {err:?}");
+    let mut read = store.begin(TxMode::Read).expect("the connection is usable again");
     assert!(read.records_by("line", RecordKey::All, 10).expect("read").is_empty(), "nothing was written");
 }

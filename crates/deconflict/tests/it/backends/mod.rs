@@ -12,6 +12,7 @@ mod disconnect;
 mod durable;
 mod exchange;
 mod poles;
+mod pool;
 mod replicas;
 mod restart;
 
