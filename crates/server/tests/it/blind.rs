@@ -522,7 +522,11 @@ async fn each_epoch_has_the_policy_its_sealer_set_and_filings_are_held_to_it() {
     assert_eq!(payload["policy"]["cell_resolution"], 8, "{payload}");
 
     // A filing within the policy is accepted; one over its 128 tokens is not, and changes nothing.
-    let op = operation(&key, epoch, &custom, ALPHA_AT, now_us());
+    // Starting just after a slot boundary (less half the time buffer), the
+    // half hour spans the same number of slots whenever the test runs.
+    let slot = base.slot_micros;
+    let t0 = (now_us() / slot + 1) * slot + base.buffer_t_micros / 2 + 1_000_000;
+    let op = operation(&key, epoch, &custom, ALPHA_AT, t0);
     assert!(op.tokens().len() <= 128, "{}", op.tokens().len());
     let (st, v) =
         w.call(Method::POST, "/v1/blind/operations", &w.alpha.token, Some(filing(&op, epoch, &[]))).await;
