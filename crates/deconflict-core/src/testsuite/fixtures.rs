@@ -208,6 +208,13 @@ pub fn with_retry<T>(store: &dyn Store, mut f: impl FnMut(&mut dyn Tx) -> Result
     panic!("still told to retry after 1000 attempts");
 }
 
+/// Runs `f` in a write transaction and commits it.
+pub(super) fn committed(store: &dyn Store, f: impl FnOnce(&mut dyn Tx)) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    f(&mut *tx);
+    tx.commit().expect("commit");
+}
+
 /// What an audit entry of `event` holds, as the sealer writes it.
 pub(super) fn entry_of(event: NewEvent) -> audit::NewEntry {
     let NewEvent { at, kind, actor, subject, parties, payload } = event;

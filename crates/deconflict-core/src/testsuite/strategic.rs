@@ -19,24 +19,20 @@ pub fn intent_round_trip(store: &dyn Store) {
         ],
     );
     oi.subscription_id = Some(SubscriptionId::random());
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_intent(&oi).expect("put");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_intent(&oi).expect("put"));
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get"), Some(oi.clone()));
     assert_eq!(tx.intent(EntityId::random()).expect("get"), None);
     drop(tx);
     oi.version = 2;
     oi.state = IntentState::Activated;
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_intent(&oi).expect("update");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.state), Some(IntentState::Activated));
-    assert_eq!(tx.counts().expect("counts").intents, 1);
-    tx.delete_intent(oi.id).expect("delete");
-    tx.delete_intent(oi.id).expect("deleting twice is fine");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_intent(&oi).expect("update"));
+    committed(store, |tx| {
+        assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.state), Some(IntentState::Activated));
+        assert_eq!(tx.counts().expect("counts").intents, 1);
+        tx.delete_intent(oi.id).expect("delete");
+        tx.delete_intent(oi.id).expect("deleting twice is fine");
+    });
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get"), None);
 }
@@ -44,13 +40,11 @@ pub fn intent_round_trip(store: &dyn Store) {
 /// Writes, reads, deletes a constraint.
 pub fn constraint_round_trip(store: &dyn Store) {
     let c = constraint("carol", here((0.0, 500.0)));
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_constraint(&c).expect("put");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.constraint(c.id).expect("get"), Some(c.clone()));
-    tx.delete_constraint(c.id).expect("delete");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_constraint(&c).expect("put"));
+    committed(store, |tx| {
+        assert_eq!(tx.constraint(c.id).expect("get"), Some(c.clone()));
+        tx.delete_constraint(c.id).expect("delete");
+    });
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.constraint(c.id).expect("get"), None);
 }
@@ -60,18 +54,14 @@ pub fn subscription_round_trip(store: &dyn Store) {
     let mut s = subscription("dave", here((0.0, 500.0)));
     s.implicit = true;
     s.notify_for_constraints = true;
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_subscription(&s).expect("put");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_subscription(&s).expect("put"));
     s.notification_index = 7;
     s.version = "2".into();
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_subscription(&s).expect("update");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.subscription(s.id).expect("get"), Some(s.clone()));
-    tx.delete_subscription(s.id).expect("delete");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_subscription(&s).expect("update"));
+    committed(store, |tx| {
+        assert_eq!(tx.subscription(s.id).expect("get"), Some(s.clone()));
+        tx.delete_subscription(s.id).expect("delete");
+    });
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.subscription(s.id).expect("get"), None);
 }
