@@ -70,26 +70,12 @@ impl Engine {
             if ovn.is_none() {
                 self.check_count_quota(tx, ctx, crate::quota::Quota::Constraints)?;
             }
-            match (&old, ovn) {
-                (Some(_), None) => {
-                    return Err(EngineError::AlreadyExists(format!(
-                        "constraint {id} already exists; update it with its OVN in the path"
-                    )));
+            let what = format_args!("constraint {id}");
+            if let Some((o, given)) = super::create_or_update(what, "OVN", old.as_ref(), ovn)? {
+                owned_by(ctx, &o.party, id)?;
+                if &o.ovn != given {
+                    return Err(EngineError::Stale(format!("OVN {given} is not the current OVN of {what}")));
                 }
-                (None, Some(_)) => {
-                    return Err(EngineError::BadRequest(format!(
-                        "constraint {id} does not exist, so it cannot be updated"
-                    )));
-                }
-                (Some(o), Some(given)) => {
-                    owned_by(ctx, &o.party, id)?;
-                    if &o.ovn != given {
-                        return Err(EngineError::Stale(format!(
-                            "OVN {given} is not the current OVN of constraint {id}"
-                        )));
-                    }
-                }
-                (None, None) => {}
             }
             let constraint = Constraint {
                 id,

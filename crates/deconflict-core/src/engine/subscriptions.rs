@@ -86,26 +86,14 @@ impl Engine {
                 quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
             }
             quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
-            match (&old, version) {
-                (Some(_), None) => {
-                    return Err(EngineError::AlreadyExists(format!(
-                        "subscription {id} already exists; update it with its version in the path"
+            let what = format_args!("subscription {id}");
+            if let Some((o, v)) = super::create_or_update(what, "version", old.as_ref(), version)? {
+                owned(ctx, o)?;
+                if o.version != v {
+                    return Err(EngineError::Stale(format!(
+                        "version {v} is not the current version of {what}"
                     )));
                 }
-                (None, Some(_)) => {
-                    return Err(EngineError::BadRequest(format!(
-                        "subscription {id} does not exist, so it cannot be updated"
-                    )));
-                }
-                (Some(o), Some(v)) => {
-                    owned(ctx, o)?;
-                    if o.version != v {
-                        return Err(EngineError::Stale(format!(
-                            "version {v} is not the current version of subscription {id}"
-                        )));
-                    }
-                }
-                (None, None) => {}
             }
             let extents = vec![volume.clone()];
             let dependents = tx.intents_of_subscription(id)?;
