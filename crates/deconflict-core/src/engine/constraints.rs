@@ -73,9 +73,7 @@ impl Engine {
             let what = format_args!("constraint {id}");
             if let Some((o, given)) = super::create_or_update(what, "OVN", old.as_ref(), ovn)? {
                 owned_by(ctx, &o.party, id)?;
-                if &o.ovn != given {
-                    return Err(EngineError::Stale(format!("OVN {given} is not the current OVN of {what}")));
-                }
+                super::is_current(what, "OVN", &o.ovn, given)?;
             }
             let constraint = Constraint {
                 id,
@@ -118,11 +116,7 @@ impl Engine {
                 .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
-            if &old.ovn != ovn {
-                return Err(EngineError::Stale(format!(
-                    "OVN {ovn} is not the current OVN of constraint {id}"
-                )));
-            }
+            super::is_current(format_args!("constraint {id}"), "OVN", &old.ovn, ovn)?;
             tx.delete_constraint(id)?;
             let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
             let entity = events::ConstraintSummary::new(&old);

@@ -152,9 +152,7 @@ impl Engine {
         let what = format_args!("operational intent {id}");
         if let Some((o, given)) = super::create_or_update(what, "OVN", old.as_ref(), ovn)? {
             owned_by(ctx, &o.party, id)?;
-            if &o.ovn != given {
-                return Err(EngineError::Stale(format!("OVN {given} is not the current OVN of {what}")));
-            }
+            super::is_current(what, "OVN", &o.ovn, given)?;
         }
 
         let subscription = self.resolve_subscription(tx, ctx, id, p)?;
@@ -265,11 +263,7 @@ impl Engine {
                 .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
-            if &old.ovn != ovn {
-                return Err(EngineError::Stale(format!(
-                    "OVN {ovn} is not the current OVN of operational intent {id}"
-                )));
-            }
+            super::is_current(format_args!("operational intent {id}"), "OVN", &old.ovn, ovn)?;
             tx.delete_intent(id)?;
             if let Some(sid) = old.subscription_id {
                 drop_implicit_if_unused(tx, sid)?;

@@ -216,6 +216,21 @@ fn create_or_update<'a, E, T: ?Sized>(
     }
 }
 
+/// The staleness rule of an update or delete: the `token` ("OVN", "version")
+/// the path gives must be the `current` one of the entity `what`, else `Stale`.
+fn is_current<T: PartialEq + std::fmt::Display + ?Sized>(
+    what: impl std::fmt::Display,
+    token: &str,
+    current: &T,
+    given: &T,
+) -> Result<(), EngineError> {
+    if current == given {
+        Ok(())
+    } else {
+        Err(EngineError::Stale(format!("{token} {given} is not the current {token} of {what}")))
+    }
+}
+
 /// An upper bound of the area of a latitude/longitude box: the area of that
 /// box on a sphere of radius `a / sqrt(1 - e²)`, the WGS84 polar radius of
 /// curvature.

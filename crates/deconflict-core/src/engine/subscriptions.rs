@@ -89,11 +89,7 @@ impl Engine {
             let what = format_args!("subscription {id}");
             if let Some((o, v)) = super::create_or_update(what, "version", old.as_ref(), version)? {
                 owned(ctx, o)?;
-                if o.version != v {
-                    return Err(EngineError::Stale(format!(
-                        "version {v} is not the current version of {what}"
-                    )));
-                }
+                super::is_current(what, "version", o.version.as_str(), v)?;
             }
             let extents = vec![volume.clone()];
             let dependents = tx.intents_of_subscription(id)?;
@@ -208,11 +204,7 @@ impl Engine {
                 .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned(ctx, &old)?;
-            if old.version != version {
-                return Err(EngineError::Stale(format!(
-                    "version {version} is not the current version of subscription {id}"
-                )));
-            }
+            super::is_current(format_args!("subscription {id}"), "version", old.version.as_str(), version)?;
             let dependents = tx.intents_of_subscription(id)?;
             if !dependents.is_empty() {
                 return Err(EngineError::BadRequest(format!(
