@@ -7,7 +7,7 @@ use geom::{Footprint, Time};
 use super::*;
 use crate::ids::{EntityId, SubscriptionId};
 use crate::model::{Availability, AvailabilityRecord, IntentState};
-use crate::store::{AreaQuery, Store, TxMode};
+use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode};
 
 /// Writes then reads an intent of every footprint kind, updates and deletes it.
 pub fn intent_round_trip(store: &dyn Store) {
@@ -41,12 +41,7 @@ pub fn intent_round_trip(store: &dyn Store) {
 pub fn constraint_round_trip(store: &dyn Store) {
     let c = constraint("carol", here((0.0, 500.0)));
     committed(store, |tx| tx.put_constraint(&c).expect("put"));
-    committed(store, |tx| {
-        assert_eq!(tx.constraint(c.id).expect("get"), Some(c.clone()));
-        tx.delete_constraint(c.id).expect("delete");
-    });
-    let mut tx = store.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.constraint(c.id).expect("get"), None);
+    read_back_then_deleted(store, &c, |tx| tx.constraint(c.id), |tx| tx.delete_constraint(c.id));
 }
 
 /// Writes, reads, updates, deletes a subscription.
@@ -58,12 +53,23 @@ pub fn subscription_round_trip(store: &dyn Store) {
     s.notification_index = 7;
     s.version = "2".into();
     committed(store, |tx| tx.put_subscription(&s).expect("update"));
+    read_back_then_deleted(store, &s, |tx| tx.subscription(s.id), |tx| tx.delete_subscription(s.id));
+}
+
+/// Reads `row` back (with `get`) in a write transaction that deletes it, then
+/// finds it gone after the commit.
+fn read_back_then_deleted<E: PartialEq + std::fmt::Debug>(
+    store: &dyn Store,
+    row: &E,
+    get: impl Fn(&mut dyn Tx) -> Result<Option<E>, StoreError>,
+    delete: impl FnOnce(&mut dyn Tx) -> Result<(), StoreError>,
+) {
     committed(store, |tx| {
-        assert_eq!(tx.subscription(s.id).expect("get"), Some(s.clone()));
-        tx.delete_subscription(s.id).expect("delete");
+        assert_eq!(get(tx).expect("get").as_ref(), Some(row));
+        delete(tx).expect("delete");
     });
     let mut tx = store.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.subscription(s.id).expect("get"), None);
+    assert_eq!(get(&mut *tx).expect("get"), None);
 }
 
 /// Availability records are stored per USS and replaced on write.
