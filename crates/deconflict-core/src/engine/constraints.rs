@@ -111,9 +111,7 @@ impl Engine {
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .constraint(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            let old = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
             super::is_current(format_args!("constraint {id}"), "OVN", &old.ovn, ovn)?;
@@ -141,9 +139,7 @@ impl Engine {
     /// `NotFound`, `Store`.
     pub fn constraint(&self, id: EntityId) -> Result<ConstraintView, EngineError> {
         self.runner.read(|tx| {
-            let constraint = tx
-                .constraint(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            let constraint = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
             let uss_availability = availability_of(tx, &constraint.party)?;
             Ok(ConstraintView { constraint, uss_availability })
         })

@@ -258,9 +258,7 @@ impl Engine {
     /// `NotFound`, `Forbidden` (another owner's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .intent(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            let old = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
             super::is_current(format_args!("operational intent {id}"), "OVN", &old.ovn, ovn)?;
@@ -291,9 +289,7 @@ impl Engine {
     /// `NotFound`, `Store`.
     pub fn intent(&self, id: EntityId) -> Result<IntentView, EngineError> {
         self.runner.read(|tx| {
-            let intent = tx
-                .intent(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            let intent = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
             let uss_availability = availability_of(tx, &intent.party)?;
             Ok(IntentView { intent, uss_availability })
         })

@@ -192,6 +192,11 @@ impl Engine {
     }
 }
 
+/// `entity`, or `NotFound` naming `what` ("constraint {id}").
+fn found<T>(entity: Option<T>, what: impl std::fmt::Display) -> Result<T, EngineError> {
+    entity.ok_or_else(|| EngineError::NotFound(format!("{what} not found")))
+}
+
 /// The existence rule of a put, from the entity found (`old`) and the token
 /// the path gives (`given`, named `token` in messages: "OVN", "version"): a
 /// create (no token) of an entity that exists is `AlreadyExists`, an update

@@ -199,9 +199,7 @@ impl Engine {
         version: &str,
     ) -> Result<SubscriptionView, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .subscription(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            let old = super::found(tx.subscription(id)?, format_args!("subscription {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned(ctx, &old)?;
             super::is_current(format_args!("subscription {id}"), "version", old.version.as_str(), version)?;
@@ -231,9 +229,7 @@ impl Engine {
     /// `NotFound`, `Forbidden` (another owner's), `Store`.
     pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
         self.runner.read(|tx| {
-            let subscription = tx
-                .subscription(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            let subscription = super::found(tx.subscription(id)?, format_args!("subscription {id}"))?;
             owned(ctx, &subscription)?;
             let dependent_intents = tx.intents_of_subscription(id)?;
             Ok(SubscriptionView { subscription, dependent_intents })
