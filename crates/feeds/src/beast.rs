@@ -187,9 +187,7 @@ mod tests {
         bytes.extend(encode(&LONG[..7], 5, 200));
         bytes.extend([0x1a, b'1', 0, 0, 0, 0, 0, 9, 50, 0x12, 0x34]);
         for split in 0..bytes.len() {
-            let mut f = BeastFramer::new();
-            let mut out = f.frames(&bytes[..split]);
-            out.extend(f.frames(&bytes[split..]));
+            let (f, out) = crate::frame::framed_in_two::<BeastFramer>(&bytes, split);
             assert_eq!(out.len(), 3, "split at {split}");
             let Frame::ModeS(m) = out[0] else { panic!() };
             assert_eq!((m.data(), m.mlat, m.signal), (&LONG[..], Some(0x1a1a_0000_1a1a), Some(0x1a)));

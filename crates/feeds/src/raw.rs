@@ -172,9 +172,7 @@ mod tests {
     fn both_forms_split_anywhere() {
         let text = b"*8D40621D58C382D690C8AC2863A7;\r\n@0000012345678D40621D58C386435CC412692AD6;\n*5D4840D6FF5F8B;\n";
         for split in 0..text.len() {
-            let mut f = RawFramer::new();
-            let mut out = f.frames(&text[..split]);
-            out.extend(f.frames(&text[split..]));
+            let (_, out) = crate::frame::framed_in_two::<RawFramer>(text, split);
             assert_eq!(out.len(), 3, "split at {split}");
             let Frame::ModeS(a) = out[0] else { panic!() };
             assert_eq!((a.data()[0], a.data().len(), a.mlat), (0x8d, 14, None));
