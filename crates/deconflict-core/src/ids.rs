@@ -78,6 +78,21 @@ macro_rules! uuid_id {
                 self.0.hyphenated().fmt(f)
             }
         }
+
+        /// Stored and sent in canonical form; reading one (a record body, a
+        /// path segment) checks it again.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 
@@ -171,17 +186,11 @@ impl<'de> serde::Deserialize<'de> for PartyName {
     }
 }
 
-/// Record bodies store an entity id in canonical form; reading one back checks it again.
-impl serde::Serialize for EntityId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for EntityId {
+/// A path segment holding an OVN is checked as it is read.
+impl<'de> serde::Deserialize<'de> for Ovn {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        EntityId::parse(&s).map_err(serde::de::Error::custom)
+        Ovn::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

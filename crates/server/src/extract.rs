@@ -6,10 +6,11 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use deconflict_core::{PartyName, Roles};
+use deconflict_core::{App, Ctx, EngineError, PartyName, Roles};
 use serde::de::DeserializeOwned;
 
 use crate::auth::Caller;
+use crate::auth::scope::Need;
 use crate::error::ApiError;
 use crate::net::ClientIdentity;
 use crate::state::AppState;
@@ -150,5 +151,49 @@ impl FromRequestParts<AppState> for Authed {
         let party = PartyName::new(&caller.sub)
             .map_err(|e| ApiError::Forbidden(format!("token sub cannot name a party: {e}")))?;
         Ok(Authed { caller, party })
+    }
+}
+
+/// What most handlers answer: a JSON body, or the refusal.
+pub type Reply<T> = Result<axum::Json<T>, ApiError>;
+
+/// A handler's call: the authenticated caller, already checked to hold the
+/// scopes `N` requires (403 otherwise, before the path or body is read), and
+/// the service to run it against.
+#[derive(Debug)]
+pub struct Call<N> {
+    /// The service.
+    pub state: AppState,
+    /// The caller.
+    pub authed: Authed,
+    need: std::marker::PhantomData<N>,
+}
+
+impl<N: Need> FromRequestParts<AppState> for Call<N> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let authed = Authed::from_request_parts(parts, state).await?;
+        authed.require(N::ALTERNATIVES)?;
+        Ok(Call { state: state.clone(), authed, need: std::marker::PhantomData })
+    }
+}
+
+impl<N> Call<N> {
+    /// The caller's party.
+    pub fn party(&self) -> &PartyName {
+        &self.authed.party
+    }
+
+    /// Runs `f` as the caller ([`AppState::run`]).
+    ///
+    /// # Errors
+    /// What `f` returns, mapped to its HTTP answer.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&App, &Ctx) -> Result<T, EngineError> + Send + 'static,
+    {
+        self.state.run(&self.authed, f).await
     }
 }

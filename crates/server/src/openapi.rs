@@ -73,7 +73,7 @@ use crate::handlers::{blind, events, interuss, lines, messages, notices, operati
         ops::healthz,
         ops::metrics,
     ),
-    components(schemas(crate::dto::live::TrackView, crate::dto::live::AlertView)),
+    components(schemas(crate::error::ErrorBody, crate::dto::live::TrackView, crate::dto::live::AlertView)),
     modifiers(&BearerScheme),
     tags(
         (name = "events", description = "The change feed (Server-Sent Events)."),

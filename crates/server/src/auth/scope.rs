@@ -76,36 +76,82 @@ pub const ALL_UTM: [&str; 5] = [
     AVAILABILITY_ARBITRATION,
 ];
 
-// What the F3548 endpoints require: an OR of ANDs of scope names
-// ([`Scopes::satisfies`]).
+/// What an endpoint requires of a token's scopes, as a type: an OR of ANDs of
+/// scope names ([`Scopes::satisfies`]). Handlers name it in their
+/// [`Call`](crate::extract::Call), which refuses the request with 403 before
+/// anything else of it is read.
+pub trait Need: Send + Sync + 'static {
+    /// The alternatives, any one of which grants the call.
+    const ALTERNATIVES: &'static [&'static [&'static str]];
+}
 
-/// Read and query operational intents.
-pub const INTENTS_READ: &[&[&str]] = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
-/// Create, update, delete operational intents.
-pub const INTENTS_WRITE: &[&[&str]] = &[
-    &[STRATEGIC_COORDINATION],
-    &[STRATEGIC_COORDINATION, CONSTRAINT_PROCESSING],
-    &[CONFORMANCE_MONITORING_SA],
-];
-/// Read and query constraints.
-pub const CONSTRAINTS_READ: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT], &[CONSTRAINT_PROCESSING]];
-/// Create, update, delete constraints.
-pub const CONSTRAINTS_WRITE: &[&[&str]] = &[&[CONSTRAINT_MANAGEMENT]];
-/// Everything about subscriptions.
-pub const SUBSCRIPTIONS: &[&[&str]] = &[&[CONSTRAINT_PROCESSING], &[STRATEGIC_COORDINATION]];
-/// Set availability.
-pub const AVAILABILITY_WRITE: &[&[&str]] = &[&[AVAILABILITY_ARBITRATION]];
-/// Read availability.
-pub const AVAILABILITY_READ: &[&[&str]] =
-    &[&[AVAILABILITY_ARBITRATION], &[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
-/// Any F3548 scope.
-pub const ANY_UTM: &[&[&str]] = &[
-    &[STRATEGIC_COORDINATION],
-    &[CONSTRAINT_MANAGEMENT],
-    &[CONSTRAINT_PROCESSING],
-    &[CONFORMANCE_MONITORING_SA],
-    &[AVAILABILITY_ARBITRATION],
-];
+/// Declares one unit type per requirement, with its alternatives.
+macro_rules! needs {
+    ($($(#[$doc:meta])* $name:ident = $alternatives:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+        impl Need for $name {
+            const ALTERNATIVES: &'static [&'static [&'static str]] = $alternatives;
+        }
+    )*};
+}
+
+needs! {
+    /// Any valid token: the rule that decides is the domain's (an
+    /// administrator's role, a party of the line), not a scope here.
+    Authenticated = &[&[]];
+    /// F3548: read and query operational intents.
+    IntentsRead = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+    /// F3548: create, update, delete operational intents.
+    IntentsWrite = &[
+        &[STRATEGIC_COORDINATION],
+        &[STRATEGIC_COORDINATION, CONSTRAINT_PROCESSING],
+        &[CONFORMANCE_MONITORING_SA],
+    ];
+    /// F3548: read and query constraints.
+    ConstraintsRead = &[&[CONSTRAINT_MANAGEMENT], &[CONSTRAINT_PROCESSING]];
+    /// F3548: create, update, delete constraints.
+    ConstraintsWrite = &[&[CONSTRAINT_MANAGEMENT]];
+    /// F3548: everything about subscriptions.
+    Subscriptions = &[&[CONSTRAINT_PROCESSING], &[STRATEGIC_COORDINATION]];
+    /// F3548: set a USS's availability.
+    AvailabilityWrite = &[&[AVAILABILITY_ARBITRATION]];
+    /// F3548: read a USS's availability.
+    AvailabilityRead = &[&[AVAILABILITY_ARBITRATION], &[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+    /// Any F3548 scope.
+    AnyUtm = &[
+        &[STRATEGIC_COORDINATION],
+        &[CONSTRAINT_MANAGEMENT],
+        &[CONSTRAINT_PROCESSING],
+        &[CONFORMANCE_MONITORING_SA],
+        &[AVAILABILITY_ARBITRATION],
+    ];
+    /// The native view of operations: an F3548 scope or `deconflict.operations.read`.
+    OperationsRead = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA], &[OPERATIONS_READ]];
+    /// Changing the native details of one's own operations.
+    OperationsWrite = &[&[STRATEGIC_COORDINATION], &[CONFORMANCE_MONITORING_SA]];
+    /// The hotline, as a party.
+    Hotline = &[&[HOTLINE]];
+    /// The hotline as a party, or the operator.
+    HotlineOrAdmin = &[&[HOTLINE], &[ADMIN]];
+    /// Notices: the hotline or strategic coordination.
+    Notices = &[&[HOTLINE], &[STRATEGIC_COORDINATION]];
+    /// The operator.
+    Admin = &[&[ADMIN]];
+    /// One's own audit entries, or everyone's.
+    AuditRead = &[&[AUDIT_READ], &[AUDIT_ALL]];
+    /// Reporting tracks.
+    TracksWrite = &[&[TRACKS_WRITE]];
+    /// Reading the live picture.
+    TracksRead = &[&[TRACKS_READ]];
+    /// Reading the live picture, or reporting to it.
+    TracksReadOrWrite = &[&[TRACKS_READ], &[TRACKS_WRITE]];
+    /// Reading the pool of DSS instances.
+    PoolRead = &[&[POOL_READ]];
+    /// Reporting the pool's health.
+    PoolHeartbeat = &[&[POOL_HEARTBEAT]];
+}
 
 /// The scopes granted by a token: the `scope` claim split on whitespace,
 /// deduplicated. Iteration is in lexical order.

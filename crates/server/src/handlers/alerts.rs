@@ -42,19 +42,17 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
-
-use super::ApiQuery;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::auth::scope;
+use super::ApiQuery;
+use super::responses::Denied;
+use crate::auth::scope::TracksRead;
 use crate::dto::live::{AlertView, AlertsView};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authed;
-use crate::state::AppState;
+use crate::extract::{Call, Reply};
 
 /// Query parameters of both endpoints.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -68,42 +66,27 @@ pub struct AlertsQuery {
 }
 
 /// `GET /v1/alerts`: the active alerts the caller may see.
-#[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts",
-    params(AlertsQuery),
-    responses(
-        (status = 200, description = "The active alerts the caller may see.", body = AlertsView),
-        (status = 400, description = "Bad query string.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+#[utoipa::path(get, path = "/v1/alerts", tag = "alerts", operation_id = "list_alerts", params(AlertsQuery),
+    responses(Denied, (status = 200, description = "The active alerts the caller may see.", body = AlertsView),
+        (status = 400, description = "Bad query string.", body = ErrorBody)),
     security(("bearer" = ["deconflict.tracks.read"])))]
-pub async fn list(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiQuery(q): ApiQuery<AlertsQuery>,
-) -> Result<Json<AlertsView>, ApiError> {
-    authed.require(&[&[scope::TRACKS_READ]])?;
-    let party = state.live.party(&authed.party);
-    let alerts: Vec<AlertView> = state.live.alerts_for(party, q.own).iter().map(AlertView::from).collect();
+pub async fn list(call: Call<TracksRead>, ApiQuery(q): ApiQuery<AlertsQuery>) -> Reply<AlertsView> {
+    let live = &call.state.live;
+    let alerts: Vec<AlertView> =
+        live.alerts_for(live.party(call.party()), q.own).iter().map(AlertView::from).collect();
     Ok(Json(AlertsView { alerts }))
 }
 
 /// `GET /v1/alerts/stream`: Server-Sent Events of alert changes the caller may see.
 #[utoipa::path(get, path = "/v1/alerts/stream", tag = "alerts", operation_id = "stream_alerts",
     params(AlertsQuery),
-    responses(
-        (status = 200, description = "Server-Sent Events: event name `new`, `ongoing` or `ended` with an `AlertView` as data, or `lagged` with `{\"missed\": n}`; a comment every 15 s.", content_type = "text/event-stream", body = String),
-        (status = 400, description = "Bad query string.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "Server-Sent Events: event name `new`, `ongoing` or `ended` with an `AlertView` as data, or `lagged` with `{\"missed\": n}`; a comment every 15 s.", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Bad query string.", body = ErrorBody)),
     security(("bearer" = ["deconflict.tracks.read"])))]
 pub async fn stream(
-    State(state): State<AppState>,
-    authed: Authed,
+    Call { state, authed, .. }: Call<TracksRead>,
     ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    authed.require(&[&[scope::TRACKS_READ]])?;
     let own = q.own;
     let slot = state.streams.acquire(authed.party.as_str())?;
     let party = state.live.party(&authed.party);

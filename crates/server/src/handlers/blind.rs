@@ -3,98 +3,64 @@
 //! rules are `deconflict_core::coord::blind`'s, these handlers only convert.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use deconflict_core::coord::blind::BlindFiled;
 use serde::Deserialize;
 
-use super::lines::HOTLINE;
-use super::{ApiPath, ApiQuery};
+use super::responses::{Denied, OnBlindOperation, OnLine};
+use super::{ApiPath, ApiQuery, LinePath};
+use crate::auth::scope::Hotline;
 use crate::dto::blind::{
     BlindConflictDto, BlindFileDto, BlindLineDto, BlindMatchesDto, BlindOperationDto, BlindOperationsDto,
     EnvelopeDto, PublishKeyDto, RotateDto, SealedDto, SealedInboxDto, SendSealedDto, base64_field,
 };
 use crate::dto::coord::{line_id, party_name};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Authed};
-use crate::state::AppState;
+use crate::extract::{ApiJson, Call, Reply};
 
 /// `GET /v1/lines/{id}/blind`: the members' keys, the epoch and the token parameters.
-#[utoipa::path(get, path = "/v1/lines/{id}/blind", tag = "blind", operation_id = "blind_line",
-    params(("id" = String, Path, description = "The line id.")),
-    responses(
-        (status = 200, description = "The line's blind state.", body = BlindLineDto),
-        (status = 400, description = "Not a line id.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line.", body = ErrorBody),
-    ),
+#[utoipa::path(get, path = "/v1/lines/{id}/blind", tag = "blind", operation_id = "blind_line", params(LinePath),
+    responses(OnLine, (status = 200, description = "The line's blind state.", body = BlindLineDto)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn line(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<BlindLineDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let id = line_id(&id)?;
-    let b = state.run(&authed, move |e, ctx| e.coord().blind_line(ctx, &id)).await?;
+pub async fn line(call: Call<Hotline>, ApiPath(LinePath { id }): ApiPath<LinePath>) -> Reply<BlindLineDto> {
+    let b = call.run(move |e, ctx| e.coord().blind_line(ctx, &id)).await?;
     Ok(Json((&b).into()))
 }
 
 /// `PUT /v1/lines/{id}/blind/key`: publishes the caller's public key.
 #[utoipa::path(put, path = "/v1/lines/{id}/blind/key", tag = "blind", operation_id = "blind_publish_key",
-    params(("id" = String, Path, description = "The line id.")),
-    request_body = PublishKeyDto,
-    responses(
-        (status = 200, description = "The line's blind state with the key.", body = BlindLineDto),
-        (status = 400, description = "Not a line id, or the key is not base64 of 32 bytes.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line.", body = ErrorBody),
-    ),
+    params(LinePath), request_body = PublishKeyDto,
+    responses(OnLine, (status = 200, description = "The line's blind state with the key.", body = BlindLineDto),
+        (status = 400, description = "Not a line id, or the key is not base64 of 32 bytes.", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn publish_key(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
+    call: Call<Hotline>,
+    ApiPath(LinePath { id }): ApiPath<LinePath>,
     ApiJson(body): ApiJson<PublishKeyDto>,
-) -> Result<Json<BlindLineDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let id = line_id(&id)?;
+) -> Reply<BlindLineDto> {
     let key = base64_field("public_key", &body.public_key)?;
-    let b = state.run(&authed, move |e, ctx| e.coord().blind_publish_key(ctx, &id, &key)).await?;
+    let b = call.run(move |e, ctx| e.coord().blind_publish_key(ctx, &id, &key)).await?;
     Ok(Json((&b).into()))
 }
 
 /// `POST /v1/lines/{id}/blind/epochs`: a new epoch's key sealed to every keyed member.
 #[utoipa::path(post, path = "/v1/lines/{id}/blind/epochs", tag = "blind", operation_id = "blind_rotate",
-    params(("id" = String, Path, description = "The line id.")),
-    request_body = RotateDto,
-    responses(
-        (status = 200, description = "The line at its new epoch.", body = BlindLineDto),
+    params(LinePath), request_body = RotateDto,
+    responses(OnLine, (status = 200, description = "The line at its new epoch.", body = BlindLineDto),
         (status = 400, description = "Missing, extra or malformed envelopes, a policy out of range or over the service's limits, or the caller has no key.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line.", body = ErrorBody),
-        (status = 409, description = "Not the next epoch (another party rotated first).", body = ErrorBody),
-    ),
+        (status = 409, description = "Not the next epoch (another party rotated first).", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn rotate(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
+    call: Call<Hotline>,
+    ApiPath(LinePath { id }): ApiPath<LinePath>,
     ApiJson(body): ApiJson<RotateDto>,
-) -> Result<Json<BlindLineDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let id = line_id(&id)?;
+) -> Reply<BlindLineDto> {
     let envelopes = body.envelopes()?;
     let policy = body.policy.to_policy()?;
-    let epoch = body.epoch;
-    let limits = *state.blind;
-    let b = state
-        .run(&authed, move |e, ctx| e.coord().blind_rotate(ctx, &limits, &id, epoch, &policy, &envelopes))
-        .await?;
+    let (epoch, limits) = (body.epoch, *call.state.blind);
+    let b =
+        call.run(move |e, ctx| e.coord().blind_rotate(ctx, &limits, &id, epoch, &policy, &envelopes)).await?;
     Ok(Json((&b).into()))
 }
 
@@ -109,26 +75,17 @@ pub struct EnvelopeQuery {
 
 /// `GET /v1/lines/{id}/blind/envelope`: the caller's sealed line key.
 #[utoipa::path(get, path = "/v1/lines/{id}/blind/envelope", tag = "blind", operation_id = "blind_envelope",
-    params(("id" = String, Path, description = "The line id."), EnvelopeQuery),
-    responses(
-        (status = 200, description = "The caller's envelope.", body = EnvelopeDto),
-        (status = 400, description = "Not a line id or epoch.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line, or no envelope of that epoch for the caller.", body = ErrorBody),
-    ),
+    params(LinePath, EnvelopeQuery),
+    responses(OnLine, (status = 200, description = "The caller's envelope.", body = EnvelopeDto),
+        (status = 404, description = "No such line, or no envelope of that epoch for the caller.", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn envelope(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
+    call: Call<Hotline>,
+    ApiPath(LinePath { id }): ApiPath<LinePath>,
     ApiQuery(q): ApiQuery<EnvelopeQuery>,
-) -> Result<Json<EnvelopeDto>, ApiError> {
+) -> Reply<EnvelopeDto> {
     use base64::Engine as _;
-    authed.require(HOTLINE)?;
-    let id = line_id(&id)?;
-    let (epoch, sender, bytes) =
-        state.run(&authed, move |e, ctx| e.coord().blind_envelope(ctx, &id, q.epoch)).await?;
+    let (epoch, sender, bytes) = call.run(move |e, ctx| e.coord().blind_envelope(ctx, &id, q.epoch)).await?;
     let envelope = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(Json(EnvelopeDto { epoch, sender: sender.to_string(), envelope }))
 }
@@ -159,171 +116,115 @@ fn filed(result: BlindFiled, created: StatusCode) -> Response {
 /// `POST /v1/blind/operations`: files a blind operation (tokens computed by the client).
 #[utoipa::path(post, path = "/v1/blind/operations", tag = "blind", operation_id = "blind_file",
     request_body = BlindFileDto,
-    responses(
-        (status = 201, description = "Filed, with the matches found.", body = BlindOperationDto),
+    responses(OnLine, (status = 201, description = "Filed, with the matches found.", body = BlindOperationDto),
         (status = 400, description = "Bad line, epoch, times or tokens (naming the field), or more tokens than the line allows.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope, or the caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line.", body = ErrorBody),
         (status = 409, description = "It matches other parties' blind operations whose OVN it did not show.", body = BlindConflictDto),
-        (status = 429, description = "Over the blind filings per minute; `Retry-After` says when to try again.", body = ErrorBody),
-    ),
+        (status = 429, description = "Over the blind filings per minute; `Retry-After` says when to try again.", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn file(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiJson(body): ApiJson<BlindFileDto>,
-) -> Result<Response, ApiError> {
-    authed.require(HOTLINE)?;
+pub async fn file(call: Call<Hotline>, ApiJson(body): ApiJson<BlindFileDto>) -> Result<Response, ApiError> {
     let line = line_id(&body.line)?;
     let draft = body.draft()?;
-    let limits = *state.blind;
-    let r = state.run(&authed, move |e, ctx| e.coord().blind_file(ctx, &limits, &line, None, &draft)).await?;
+    let limits = *call.state.blind;
+    let r = call.run(move |e, ctx| e.coord().blind_file(ctx, &limits, &line, None, &draft)).await?;
     Ok(filed(r, StatusCode::CREATED))
 }
 
 /// `PUT /v1/blind/operations/{id}/{ovn}`: new tokens or validity.
 #[utoipa::path(put, path = "/v1/blind/operations/{id}/{ovn}", tag = "blind", operation_id = "blind_update",
-    params(("id" = String, Path, description = "The operation."), ("ovn" = String, Path, description = "Its current OVN.")),
-    request_body = BlindFileDto,
-    responses(
-        (status = 200, description = "Updated, with the matches found.", body = BlindOperationDto),
+    params(BlindOperationPath), request_body = BlindFileDto,
+    responses(OnBlindOperation, (status = 200, description = "Updated, with the matches found.", body = BlindOperationDto),
         (status = 400, description = "Bad line, epoch, times or tokens (naming the field).", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "Not the caller's operation.", body = ErrorBody),
         (status = 404, description = "No such operation or line.", body = ErrorBody),
         (status = 409, description = "A stale OVN (ErrorBody), or matches whose OVN it did not show (BlindConflictDto).", body = BlindConflictDto),
-        (status = 429, description = "Over the blind filings per minute.", body = ErrorBody),
-    ),
+        (status = 429, description = "Over the blind filings per minute.", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn update(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn)): ApiPath<(String, String)>,
+    call: Call<Hotline>,
+    ApiPath(BlindOperationPath { id, ovn }): ApiPath<BlindOperationPath>,
     ApiJson(body): ApiJson<BlindFileDto>,
 ) -> Result<Response, ApiError> {
-    authed.require(HOTLINE)?;
     let line = line_id(&body.line)?;
     let draft = body.draft()?;
-    let limits = *state.blind;
-    let r = state
-        .run(&authed, move |e, ctx| e.coord().blind_file(ctx, &limits, &line, Some((&id, &ovn)), &draft))
-        .await?;
+    let limits = *call.state.blind;
+    let r =
+        call.run(move |e, ctx| e.coord().blind_file(ctx, &limits, &line, Some((&id, &ovn)), &draft)).await?;
     Ok(filed(r, StatusCode::OK))
 }
 
 /// `DELETE /v1/blind/operations/{id}/{ovn}`: ends the operation (it matches nothing more).
 #[utoipa::path(delete, path = "/v1/blind/operations/{id}/{ovn}", tag = "blind", operation_id = "blind_end",
-    params(("id" = String, Path, description = "The operation."), ("ovn" = String, Path, description = "Its current OVN.")),
-    responses(
-        (status = 200, description = "Ended.", body = BlindOperationDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "Not the caller's operation.", body = ErrorBody),
-        (status = 404, description = "No such operation.", body = ErrorBody),
-        (status = 409, description = "A stale OVN.", body = ErrorBody),
-    ),
+    params(BlindOperationPath),
+    responses(OnBlindOperation, (status = 200, description = "Ended.", body = BlindOperationDto),
+        (status = 409, description = "A stale OVN.", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn end(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn)): ApiPath<(String, String)>,
-) -> Result<Json<BlindOperationDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let op = state.run(&authed, move |e, ctx| e.coord().blind_end(ctx, &id, &ovn)).await?;
+    call: Call<Hotline>,
+    ApiPath(BlindOperationPath { id, ovn }): ApiPath<BlindOperationPath>,
+) -> Reply<BlindOperationDto> {
+    let op = call.run(move |e, ctx| e.coord().blind_end(ctx, &id, &ovn)).await?;
     Ok(Json(BlindOperationDto::new(&op, &[])))
 }
 
 /// `GET /v1/blind/operations`: the caller's own blind operations.
 #[utoipa::path(get, path = "/v1/blind/operations", tag = "blind", operation_id = "blind_list",
-    responses(
-        (status = 200, description = "The caller's operations.", body = BlindOperationsDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "The caller's operations.", body = BlindOperationsDto)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn list(
-    State(state): State<AppState>,
-    authed: Authed,
-) -> Result<Json<BlindOperationsDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let ops = state.run(&authed, move |e, ctx| e.coord().blind_ops(ctx)).await?;
+pub async fn list(call: Call<Hotline>) -> Reply<BlindOperationsDto> {
+    let ops = call.run(move |e, ctx| e.coord().blind_ops(ctx)).await?;
     Ok(Json(BlindOperationsDto { operations: ops.iter().map(|o| BlindOperationDto::new(o, &[])).collect() }))
+}
+
+/// The path of a call on one blind operation (its OVN where it changes it).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct BlindOperationPath {
+    /// The operation.
+    pub id: String,
+    /// Its current OVN.
+    pub ovn: String,
 }
 
 /// `GET /v1/blind/operations/{id}`: one of the caller's operations.
 #[utoipa::path(get, path = "/v1/blind/operations/{id}", tag = "blind", operation_id = "blind_get",
     params(("id" = String, Path, description = "The operation.")),
-    responses(
-        (status = 200, description = "The operation.", body = BlindOperationDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "Not the caller's operation.", body = ErrorBody),
-        (status = 404, description = "No such operation.", body = ErrorBody),
-    ),
+    responses(OnBlindOperation, (status = 200, description = "The operation.", body = BlindOperationDto)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn get(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<BlindOperationDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let op = state.run(&authed, move |e, ctx| e.coord().blind_op(ctx, &id)).await?;
+pub async fn get(call: Call<Hotline>, ApiPath(id): ApiPath<String>) -> Reply<BlindOperationDto> {
+    let op = call.run(move |e, ctx| e.coord().blind_op(ctx, &id)).await?;
     Ok(Json(BlindOperationDto::new(&op, &[])))
 }
 
 /// `GET /v1/blind/matches`: matches of the caller's operations, with only its own tokens.
 #[utoipa::path(get, path = "/v1/blind/matches", tag = "blind", operation_id = "blind_matches",
-    responses(
-        (status = 200, description = "The matches.", body = BlindMatchesDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "The matches.", body = BlindMatchesDto)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn matches(
-    State(state): State<AppState>,
-    authed: Authed,
-) -> Result<Json<BlindMatchesDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let m = state.run(&authed, move |e, ctx| e.coord().blind_matches(ctx)).await?;
+pub async fn matches(call: Call<Hotline>) -> Reply<BlindMatchesDto> {
+    let m = call.run(move |e, ctx| e.coord().blind_matches(ctx)).await?;
     Ok(Json(BlindMatchesDto { matches: m.iter().map(Into::into).collect() }))
 }
 
 /// `POST /v1/blind/sealed`: relays geometry sealed to another party on a shared line.
 #[utoipa::path(post, path = "/v1/blind/sealed", tag = "blind", operation_id = "blind_send_sealed",
     request_body = SendSealedDto,
-    responses(
-        (status = 201, description = "Relayed.", body = SealedDto),
-        (status = 400, description = "Bad line, recipient or payload (naming the field).", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The caller is not a party on the line.", body = ErrorBody),
-        (status = 404, description = "No such line.", body = ErrorBody),
-    ),
+    responses(OnLine, (status = 201, description = "Relayed.", body = SealedDto),
+        (status = 400, description = "Bad line, recipient or payload (naming the field).", body = ErrorBody)),
     security(("bearer" = ["deconflict.hotline"])))]
 pub async fn send_sealed(
-    State(state): State<AppState>,
-    authed: Authed,
+    call: Call<Hotline>,
     ApiJson(body): ApiJson<SendSealedDto>,
 ) -> Result<(StatusCode, Json<SealedDto>), ApiError> {
-    authed.require(HOTLINE)?;
     let line = line_id(&body.line)?;
     let to = party_name("to", &body.to)?;
     let sealed = base64_field("sealed", &body.sealed)?;
-    let g = state.run(&authed, move |e, ctx| e.coord().blind_send_sealed(ctx, &line, &to, &sealed)).await?;
+    let g = call.run(move |e, ctx| e.coord().blind_send_sealed(ctx, &line, &to, &sealed)).await?;
     Ok((StatusCode::CREATED, Json((&g).into())))
 }
 
 /// `GET /v1/blind/sealed`: geometry sealed to the caller.
 #[utoipa::path(get, path = "/v1/blind/sealed", tag = "blind", operation_id = "blind_sealed_inbox",
-    responses(
-        (status = 200, description = "What was sealed to the caller.", body = SealedInboxDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "What was sealed to the caller.", body = SealedInboxDto)),
     security(("bearer" = ["deconflict.hotline"])))]
-pub async fn sealed_inbox(
-    State(state): State<AppState>,
-    authed: Authed,
-) -> Result<Json<SealedInboxDto>, ApiError> {
-    authed.require(HOTLINE)?;
-    let g = state.run(&authed, move |e, ctx| e.coord().blind_sealed_inbox(ctx)).await?;
+pub async fn sealed_inbox(call: Call<Hotline>) -> Reply<SealedInboxDto> {
+    let g = call.run(move |e, ctx| e.coord().blind_sealed_inbox(ctx)).await?;
     Ok(Json(SealedInboxDto { sealed: g.iter().map(Into::into).collect() }))
 }

@@ -1,20 +1,19 @@
 //! `/dss/v1/constraint_references`.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::engine::PutConstraint;
+use deconflict_core::{EntityId, Ovn};
 
 use super::ApiPath;
-use super::intents::{area, base_url, entity_id, ovn};
-use crate::auth::scope;
+use super::intents::{LegacyDeleteBody, area, base_url};
+use crate::auth::scope::{ConstraintsRead, ConstraintsWrite};
 use crate::dto::Volume4dDto;
 use crate::dto::scd::{
-    ChangeConstraintDto, ConstraintRefDto, DeleteBodyDto, GetConstraintDto, PutConstraintDto,
-    QueryConstraintsDto, QueryDto,
+    ChangeConstraintDto, ConstraintRefDto, GetConstraintDto, PutConstraintDto, QueryConstraintsDto, QueryDto,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed, OptionalJson};
+use crate::extract::{ApiJson, Call, Reply};
 use crate::state::AppState;
 
 fn put_params(state: &AppState, b: &PutConstraintDto) -> Result<PutConstraint, ApiError> {
@@ -26,76 +25,49 @@ fn put_params(state: &AppState, b: &PutConstraintDto) -> Result<PutConstraint, A
 
 /// `PUT /dss/v1/constraint_references/{entityid}`: 201 on creation.
 pub async fn create(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
+    call: Call<ConstraintsWrite>,
+    ApiPath(id): ApiPath<EntityId>,
     ApiJson(body): ApiJson<PutConstraintDto>,
 ) -> Result<(StatusCode, Json<ChangeConstraintDto>), ApiError> {
-    authed.require(scope::CONSTRAINTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let params = put_params(&state, &body)?;
-    let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.engine().put_constraint(ctx, id, None, &params)).await?;
-    Ok((StatusCode::CREATED, Json(ChangeConstraintDto::new(&change, &viewer))))
+    let params = put_params(&call.state, &body)?;
+    let change = call.run(move |e, ctx| e.engine().put_constraint(ctx, id, None, &params)).await?;
+    Ok((StatusCode::CREATED, Json(ChangeConstraintDto::new(&change, call.party()))))
 }
 
 /// `PUT /dss/v1/constraint_references/{entityid}/{ovn}`.
 pub async fn update(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn_text)): ApiPath<(String, String)>,
+    call: Call<ConstraintsWrite>,
+    ApiPath((id, current)): ApiPath<(EntityId, Ovn)>,
     ApiJson(body): ApiJson<PutConstraintDto>,
-) -> Result<Json<ChangeConstraintDto>, ApiError> {
-    authed.require(scope::CONSTRAINTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let current = ovn(&ovn_text)?;
-    let params = put_params(&state, &body)?;
-    let viewer = authed.party.clone();
-    let change =
-        state.run(&authed, move |e, ctx| e.engine().put_constraint(ctx, id, Some(&current), &params)).await?;
-    Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
+) -> Reply<ChangeConstraintDto> {
+    let params = put_params(&call.state, &body)?;
+    let change = call.run(move |e, ctx| e.engine().put_constraint(ctx, id, Some(&current), &params)).await?;
+    Ok(Json(ChangeConstraintDto::new(&change, call.party())))
 }
 
 /// `DELETE /dss/v1/constraint_references/{entityid}/{ovn}`.
 pub async fn delete(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn_text)): ApiPath<(String, String)>,
-    // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
-    OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
-) -> Result<Json<ChangeConstraintDto>, ApiError> {
-    authed.require(scope::CONSTRAINTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let current = ovn(&ovn_text)?;
-    let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.engine().delete_constraint(ctx, id, &current)).await?;
-    Ok(Json(ChangeConstraintDto::new(&change, &viewer)))
+    call: Call<ConstraintsWrite>,
+    ApiPath((id, current)): ApiPath<(EntityId, Ovn)>,
+    _legacy: LegacyDeleteBody,
+) -> Reply<ChangeConstraintDto> {
+    let change = call.run(move |e, ctx| e.engine().delete_constraint(ctx, id, &current)).await?;
+    Ok(Json(ChangeConstraintDto::new(&change, call.party())))
 }
 
 /// `GET /dss/v1/constraint_references/{entityid}`.
-pub async fn get(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<GetConstraintDto>, ApiError> {
-    authed.require(scope::CONSTRAINTS_READ)?;
-    let id = entity_id(&id)?;
-    let viewer = authed.party.clone();
-    let c = state.run(&authed, move |e, _| e.engine().constraint(id)).await?;
-    Ok(Json(GetConstraintDto { constraint_reference: ConstraintRefDto::new(&c, &viewer) }))
+pub async fn get(call: Call<ConstraintsRead>, ApiPath(id): ApiPath<EntityId>) -> Reply<GetConstraintDto> {
+    let c = call.run(move |e, _| e.engine().constraint(id)).await?;
+    Ok(Json(GetConstraintDto { constraint_reference: ConstraintRefDto::new(&c, call.party()) }))
 }
 
 /// `POST /dss/v1/constraint_references/query`.
 pub async fn query(
-    State(state): State<AppState>,
-    authed: Authed,
+    call: Call<ConstraintsRead>,
     ApiJson(body): ApiJson<QueryDto>,
-) -> Result<Json<QueryConstraintsDto>, ApiError> {
-    authed.require(scope::CONSTRAINTS_READ)?;
+) -> Reply<QueryConstraintsDto> {
     let area = area(&body)?;
-    let viewer = authed.party.clone();
-    let found = state.run(&authed, move |e, ctx| e.engine().query_constraints(ctx, &area)).await?;
-    Ok(Json(QueryConstraintsDto {
-        constraint_references: found.iter().map(|c| ConstraintRefDto::new(c, &viewer)).collect(),
-    }))
+    let found = call.run(move |e, ctx| e.engine().query_constraints(ctx, &area)).await?;
+    let references = found.iter().map(|c| ConstraintRefDto::new(c, call.party())).collect();
+    Ok(Json(QueryConstraintsDto { constraint_references: references }))
 }

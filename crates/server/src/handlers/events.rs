@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 
 use super::ApiQuery;
-use crate::auth::scope;
+use super::responses::Denied;
+use crate::auth::scope::{AuditRead, Authenticated};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authed;
+use crate::extract::Call;
 use crate::state::AppState;
 
 /// Query of the stream and the export.
@@ -81,8 +82,7 @@ async fn deliver(state: &AppState, out: &mpsc::Sender<Event>, party: &str, e: &a
     ),
     security(("bearer" = [])))]
 pub async fn stream(
-    State(state): State<AppState>,
-    authed: Authed,
+    Call { state, authed, .. }: Call<Authenticated>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<After>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -92,7 +92,6 @@ pub async fn stream(
     // Subscribe before replaying, so nothing sealed meanwhile is missed.
     let mut live = state.feed.subscribe();
     let (out, rx) = mpsc::channel::<Event>(256);
-    let state = state.clone();
     tokio::spawn(async move {
         let _slot = slot; // held while the stream is open
         // Replay what the store has after the resume point.
@@ -147,20 +146,12 @@ pub async fn stream(
 /// the privileged `deconflict.audit.all`, the whole log) as JSON lines.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", operation_id = "export_audit",
     params(After),
-    responses(
-        (status = 200, description = "The verifiable slice as JSON lines (`deconflict audit verify`).", content_type = "application/x-ndjson", body = String),
+    responses(Denied, (status = 200, description = "The verifiable slice as JSON lines (`deconflict audit verify`).", content_type = "application/x-ndjson", body = String),
         (status = 400, description = "Unparsable query string.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-        (status = 503, description = "Storage unavailable.", body = ErrorBody),
-    ),
+        (status = 503, description = "Storage unavailable.", body = ErrorBody)),
     security(("bearer" = ["deconflict.audit.read"]), ("bearer" = ["deconflict.audit.all"])))]
-pub async fn export(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiQuery(q): ApiQuery<After>,
-) -> Result<Response, ApiError> {
-    authed.require(&[&[scope::AUDIT_READ], &[scope::AUDIT_ALL]])?;
+pub async fn export(call: Call<AuditRead>, ApiQuery(q): ApiQuery<After>) -> Result<Response, ApiError> {
+    let Call { state, authed, .. } = call;
     let after = q.after.unwrap_or(0);
     let limit = super::limit(q.limit, 10_000, 10_000)?;
     let (entries, checkpoints, forgotten) = state

@@ -1,32 +1,26 @@
 //! `/dss/v1/operational_intent_references`.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::engine::{PutIntent, SubscriptionChoice};
 use deconflict_core::model::IntentState;
 use deconflict_core::{EntityId, Ovn, UssBaseUrl};
 
 use super::ApiPath;
-use crate::auth::scope;
+use crate::auth::scope::{IntentsRead, IntentsWrite};
+use crate::dto::scd::DeleteBodyDto;
 use crate::dto::scd::{
-    ChangeIntentDto, DeleteBodyDto, GetIntentDto, IntentRefDto, PutIntentDto, QueryDto, QueryIntentsDto,
+    ChangeIntentDto, GetIntentDto, IntentRefDto, PutIntentDto, QueryDto, QueryIntentsDto,
     parse_subscription_id,
 };
 use crate::dto::{Bounds, Volume4dDto};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed, OptionalJson};
+use crate::extract::{ApiJson, Call, OptionalJson, Reply};
 use crate::state::AppState;
 
-/// Parses an entity id from the path.
-pub(crate) fn entity_id(s: &str) -> Result<EntityId, ApiError> {
-    EntityId::parse(s).map_err(|e| ApiError::bad(format!("entity id in path: {e}")))
-}
-
-/// Parses an OVN from the path.
-pub(crate) fn ovn(s: &str) -> Result<Ovn, ApiError> {
-    Ovn::parse(s).map_err(|e| ApiError::bad(format!("OVN in path: {e}")))
-}
+/// The body F3548 clients may send with a `DELETE`: its known legacy fields
+/// are accepted and ignored, anything else refused as in any body.
+pub(crate) type LegacyDeleteBody = OptionalJson<DeleteBodyDto>;
 
 /// Parses a base URL field.
 pub(crate) fn base_url(state: &AppState, s: &str, field: &str) -> Result<UssBaseUrl, ApiError> {
@@ -76,75 +70,46 @@ fn put_params(state: &AppState, b: &PutIntentDto) -> Result<PutIntent, ApiError>
 
 /// `PUT /dss/v1/operational_intent_references/{entityid}`: 201 on creation.
 pub async fn create(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
+    call: Call<IntentsWrite>,
+    ApiPath(id): ApiPath<EntityId>,
     ApiJson(body): ApiJson<PutIntentDto>,
 ) -> Result<(StatusCode, Json<ChangeIntentDto>), ApiError> {
-    authed.require(scope::INTENTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let params = put_params(&state, &body)?;
-    let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.put_intent(ctx, id, None, &params)).await?;
-    Ok((StatusCode::CREATED, Json(ChangeIntentDto::new(&change, &viewer))))
+    let params = put_params(&call.state, &body)?;
+    let change = call.run(move |e, ctx| e.put_intent(ctx, id, None, &params)).await?;
+    Ok((StatusCode::CREATED, Json(ChangeIntentDto::new(&change, call.party()))))
 }
 
 /// `PUT /dss/v1/operational_intent_references/{entityid}/{ovn}`.
 pub async fn update(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn_text)): ApiPath<(String, String)>,
+    call: Call<IntentsWrite>,
+    ApiPath((id, current)): ApiPath<(EntityId, Ovn)>,
     ApiJson(body): ApiJson<PutIntentDto>,
-) -> Result<Json<ChangeIntentDto>, ApiError> {
-    authed.require(scope::INTENTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let current = ovn(&ovn_text)?;
-    let params = put_params(&state, &body)?;
-    let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.put_intent(ctx, id, Some(&current), &params)).await?;
-    Ok(Json(ChangeIntentDto::new(&change, &viewer)))
+) -> Reply<ChangeIntentDto> {
+    let params = put_params(&call.state, &body)?;
+    let change = call.run(move |e, ctx| e.put_intent(ctx, id, Some(&current), &params)).await?;
+    Ok(Json(ChangeIntentDto::new(&change, call.party())))
 }
 
 /// `DELETE /dss/v1/operational_intent_references/{entityid}/{ovn}`.
 pub async fn delete(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath((id, ovn_text)): ApiPath<(String, String)>,
-    // F3548 clients may send legacy fields with a DELETE: known ones are ignored.
-    OptionalJson(_legacy): OptionalJson<DeleteBodyDto>,
-) -> Result<Json<ChangeIntentDto>, ApiError> {
-    authed.require(scope::INTENTS_WRITE)?;
-    let id = entity_id(&id)?;
-    let current = ovn(&ovn_text)?;
-    let viewer = authed.party.clone();
-    let change = state.run(&authed, move |e, ctx| e.engine().delete_intent(ctx, id, &current)).await?;
-    Ok(Json(ChangeIntentDto::new(&change, &viewer)))
+    call: Call<IntentsWrite>,
+    ApiPath((id, current)): ApiPath<(EntityId, Ovn)>,
+    _legacy: LegacyDeleteBody,
+) -> Reply<ChangeIntentDto> {
+    let change = call.run(move |e, ctx| e.engine().delete_intent(ctx, id, &current)).await?;
+    Ok(Json(ChangeIntentDto::new(&change, call.party())))
 }
 
 /// `GET /dss/v1/operational_intent_references/{entityid}`.
-pub async fn get(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<GetIntentDto>, ApiError> {
-    authed.require(scope::INTENTS_READ)?;
-    let id = entity_id(&id)?;
-    let viewer = authed.party.clone();
-    let view = state.run(&authed, move |e, _| e.engine().intent(id)).await?;
-    Ok(Json(GetIntentDto { operational_intent_reference: IntentRefDto::new(&view, &viewer) }))
+pub async fn get(call: Call<IntentsRead>, ApiPath(id): ApiPath<EntityId>) -> Reply<GetIntentDto> {
+    let view = call.run(move |e, _| e.engine().intent(id)).await?;
+    Ok(Json(GetIntentDto { operational_intent_reference: IntentRefDto::new(&view, call.party()) }))
 }
 
 /// `POST /dss/v1/operational_intent_references/query`.
-pub async fn query(
-    State(state): State<AppState>,
-    authed: Authed,
-    ApiJson(body): ApiJson<QueryDto>,
-) -> Result<Json<QueryIntentsDto>, ApiError> {
-    authed.require(scope::INTENTS_READ)?;
+pub async fn query(call: Call<IntentsRead>, ApiJson(body): ApiJson<QueryDto>) -> Reply<QueryIntentsDto> {
     let area = area(&body)?;
-    let viewer = authed.party.clone();
-    let found = state.run(&authed, move |e, ctx| e.engine().query_intents(ctx, &area)).await?;
-    Ok(Json(QueryIntentsDto {
-        operational_intent_references: found.iter().map(|v| IntentRefDto::new(v, &viewer)).collect(),
-    }))
+    let found = call.run(move |e, ctx| e.engine().query_intents(ctx, &area)).await?;
+    let references = found.iter().map(|v| IntentRefDto::new(v, call.party())).collect();
+    Ok(Json(QueryIntentsDto { operational_intent_references: references }))
 }

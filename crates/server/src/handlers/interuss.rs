@@ -2,17 +2,16 @@
 //! validation, and the pool of DSS instances (replicas over one database).
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use deconflict_core::pool::{DssInstance, NewHeartbeat};
 use serde::{Deserialize, Serialize};
 
 use super::ApiQuery;
-use crate::auth::scope;
+use super::responses::Denied;
+use crate::auth::scope::{Authenticated, PoolHeartbeat, PoolRead};
 use crate::dto::geometry::{format_time, parse_time};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Authed;
-use crate::state::AppState;
+use crate::extract::{Call, Reply};
 
 /// InterUSS `VersionResponse`: the version as one string.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -45,27 +44,24 @@ pub struct ValidateDto {
 
 /// `GET /aux/v1/validate_oauth`: 200 when the token is accepted.
 #[utoipa::path(get, path = "/aux/v1/validate_oauth", tag = "aux", operation_id = "aux_validate_oauth",
-    responses(
-        (status = 200, description = "The token is accepted.", body = ValidateDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token's subject is not `owner`.", body = ErrorBody),
-    ),
     params(ValidateQuery),
+    responses((status = 200, description = "The token is accepted.", body = ValidateDto),
+        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
+        (status = 403, description = "The token's subject is not `owner`.", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn validate_oauth(
-    State(_state): State<AppState>,
-    authed: Authed,
+    call: Call<Authenticated>,
     ApiQuery(q): ApiQuery<ValidateQuery>,
-) -> Result<Json<ValidateDto>, ApiError> {
+) -> Reply<ValidateDto> {
+    let party = call.party();
     if let Some(owner) = q.owner
-        && owner != authed.party.as_str()
+        && owner != party.as_str()
     {
         return Err(ApiError::Forbidden(format!(
-            "the token's subject is {}, not the owner {owner} asked for",
-            authed.party
+            "the token's subject is {party}, not the owner {owner} asked for"
         )));
     }
-    Ok(Json(ValidateDto { owner: authed.party.to_string() }))
+    Ok(Json(ValidateDto { owner: party.to_string() }))
 }
 
 /// InterUSS `PoolResponse`.
@@ -77,15 +73,10 @@ pub struct PoolDto {
 
 /// `GET /aux/v1/pool`: the pool's DAR id.
 #[utoipa::path(get, path = "/aux/v1/pool", tag = "aux", operation_id = "aux_pool",
-    responses(
-        (status = 200, description = "The pool's DAR id.", body = PoolDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "No `interuss.pool_status.read` scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "The pool's DAR id.", body = PoolDto)),
     security(("bearer" = ["interuss.pool_status.read"])))]
-pub async fn pool(State(state): State<AppState>, authed: Authed) -> Result<Json<PoolDto>, ApiError> {
-    authed.require(&[&[scope::POOL_READ]])?;
-    let dar_id = state.run(&authed, |e, _| e.engine().dar_id()).await?;
+pub async fn pool(call: Call<PoolRead>) -> Reply<PoolDto> {
+    let dar_id = call.run(|e, _| e.engine().dar_id()).await?;
     Ok(Json(PoolDto { dar_id }))
 }
 
@@ -138,18 +129,10 @@ impl DssInstancesDto {
 
 /// `GET /aux/v1/pool/dss_instances`: every replica of the pool.
 #[utoipa::path(get, path = "/aux/v1/pool/dss_instances", tag = "aux", operation_id = "aux_dss_instances",
-    responses(
-        (status = 200, description = "The DSS instances of the pool.", body = DssInstancesDto),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "No `interuss.pool_status.read` scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "The DSS instances of the pool.", body = DssInstancesDto)),
     security(("bearer" = ["interuss.pool_status.read"])))]
-pub async fn dss_instances(
-    State(state): State<AppState>,
-    authed: Authed,
-) -> Result<Json<DssInstancesDto>, ApiError> {
-    authed.require(&[&[scope::POOL_READ]])?;
-    let list = state.run(&authed, |e, _| e.engine().dss_instances()).await?;
+pub async fn dss_instances(call: Call<PoolRead>) -> Reply<DssInstancesDto> {
+    let list = call.run(|e, _| e.engine().dss_instances()).await?;
     Ok(Json(DssInstancesDto::new(&list)))
 }
 
@@ -169,19 +152,13 @@ pub struct HeartbeatQuery {
 /// replica; 201 with every instance.
 #[utoipa::path(put, path = "/aux/v1/pool/dss_instances/heartbeat", tag = "aux", operation_id = "aux_heartbeat",
     params(HeartbeatQuery),
-    responses(
-        (status = 201, description = "Recorded; the DSS instances of the pool.", body = DssInstancesDto),
-        (status = 400, description = "No source, or a time that is not RFC 3339.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "No `interuss.pool_status.heartbeat.write` scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 201, description = "Recorded; the DSS instances of the pool.", body = DssInstancesDto),
+        (status = 400, description = "No source, or a time that is not RFC 3339.", body = ErrorBody)),
     security(("bearer" = ["interuss.pool_status.heartbeat.write"])))]
 pub async fn heartbeat(
-    State(state): State<AppState>,
-    authed: Authed,
+    call: Call<PoolHeartbeat>,
     ApiQuery(q): ApiQuery<HeartbeatQuery>,
 ) -> Result<(StatusCode, Json<DssInstancesDto>), ApiError> {
-    authed.require(&[&[scope::POOL_HEARTBEAT]])?;
     let time = |field: &str, v: Option<String>| {
         v.map(|s| {
             parse_time(&s).ok_or_else(|| ApiError::bad(format!("{field} {s:?} is not an RFC 3339 date-time")))
@@ -193,7 +170,7 @@ pub async fn heartbeat(
         timestamp: time("timestamp", q.timestamp)?,
         next_expected_before: time("next_heartbeat_expected_before", q.next_heartbeat_expected_before)?,
     };
-    let id = state.dss_instance_id.clone();
-    let list = state.run(&authed, move |e, ctx| e.engine().heartbeat(ctx, &id, &beat)).await?;
+    let id = call.state.dss_instance_id.clone();
+    let list = call.run(move |e, ctx| e.engine().heartbeat(ctx, &id, &beat)).await?;
     Ok((StatusCode::CREATED, Json(DssInstancesDto::new(&list))))
 }

@@ -16,10 +16,12 @@ pub mod operations;
 pub mod ops;
 pub mod parties;
 pub mod reports;
+pub mod responses;
 pub mod subscriptions;
 pub mod tracks;
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path, RawPathParams};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -33,11 +35,31 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(t)| ApiPath(t))
-            .map_err(|e| ApiError::bad(format!("invalid path: {e}")))
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(t)) => Ok(ApiPath(t)),
+            Err(e) => {
+                // Name the route's segments: the type's own error says what is wrong.
+                let names = match RawPathParams::from_request_parts(parts, state).await {
+                    Ok(raw) => raw.iter().map(|(name, _)| name.to_owned()).collect::<Vec<_>>().join(", "),
+                    Err(_) => String::new(),
+                };
+                let why = match e {
+                    PathRejection::FailedToDeserializePathParams(e) => e.kind().to_string(),
+                    other => other.body_text(),
+                };
+                Err(ApiError::bad(format!("invalid path ({names}): {why}")))
+            }
+        }
     }
+}
+
+/// The path of a call on one line (`/v1/lines/{id}/...`).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LinePath {
+    /// The line id.
+    #[param(value_type = String)]
+    pub id: deconflict_core::coord::LineId,
 }
 
 /// A query string with a JSON 400 naming the problem when it does not parse.

@@ -10,7 +10,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 
+use super::responses::AdminOnly;
+use crate::auth::scope::Admin;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Call;
 use crate::state::AppState;
 
 /// Health: `status` for everyone, the rest for the operator only.
@@ -83,18 +86,10 @@ async fn health(state: &AppState, detailed: bool) -> Result<Json<Health>, ApiErr
 
 /// `GET /metrics`: Prometheus text exposition, for the operator.
 #[utoipa::path(get, path = "/metrics", tag = "ops", operation_id = "metrics",
-    responses(
-        (status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "Not the operator (`deconflict.admin`).", body = ErrorBody),
-    ),
+    responses(AdminOnly, (status = 200, description = "Prometheus text exposition format 0.0.4.", content_type = "text/plain; version=0.0.4", body = String)),
     security(("bearer" = ["deconflict.admin"])))]
-pub async fn metrics(
-    state: State<AppState>,
-    authed: crate::extract::Authed,
-) -> Result<impl IntoResponse, ApiError> {
-    authed.require(&[&[crate::auth::scope::ADMIN]])?;
-    Ok(metrics_admin(state).await)
+pub async fn metrics(call: Call<Admin>) -> impl IntoResponse {
+    metrics_admin(State(call.state)).await
 }
 
 /// `GET /metrics` of the admin listener: no token.

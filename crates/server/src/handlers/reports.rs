@@ -3,16 +3,14 @@
 //! an id; the log gets a one-line summary, never the report itself.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::auth::scope;
+use crate::auth::scope::AnyUtm;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed};
-use crate::state::AppState;
+use crate::extract::{ApiJson, Call};
 
 /// F3548 `ErrorReport` as received.
 #[derive(Debug, Deserialize)]
@@ -61,15 +59,13 @@ pub struct ReportOut {
 
 /// `POST /dss/v1/reports`: 201 with a report id.
 pub async fn make(
-    State(state): State<AppState>,
-    authed: Authed,
+    call: Call<AnyUtm>,
     ApiJson(body): ApiJson<ReportIn>,
 ) -> Result<(StatusCode, Json<ReportOut>), ApiError> {
-    authed.require(scope::ANY_UTM)?;
     let exchange = body.exchange.ok_or_else(|| ApiError::bad("exchange is required"))?;
     let exchange = serde_json::to_value(&exchange).map_err(|e| ApiError::Internal(e.to_string()))?;
     let text = exchange.to_string();
-    let filed = state.run(&authed, move |e, ctx| e.engine().file_report(ctx, &text)).await?;
-    tracing::info!(report_id = %filed.id, reporter = %authed.party, bytes = filed.bytes, "DSS report stored");
+    let filed = call.run(move |e, ctx| e.engine().file_report(ctx, &text)).await?;
+    tracing::info!(report_id = %filed.id, reporter = %call.party(), bytes = filed.bytes, "DSS report stored");
     Ok((StatusCode::CREATED, Json(ReportOut { report_id: filed.id, exchange })))
 }

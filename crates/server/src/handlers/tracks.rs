@@ -29,18 +29,17 @@
 //! counts reports not newer than their track's latest one (ignored).
 
 use axum::Json;
-use axum::extract::State;
 use serde_json::{Map, Value};
 use tactical::{
     Altitude, AltitudeRef, Callsign, DegreesTrue, FeetPerMinute, Knots, OperationKey, PartyId, Position,
     Timestamp, TrackError, TrackId, TrackState,
 };
 
-use crate::auth::scope;
+use super::responses::Denied;
+use crate::auth::scope::{TracksReadOrWrite, TracksWrite};
 use crate::dto::live::{IngestedView, TrackView, TracksView};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Authed};
-use crate::state::AppState;
+use crate::extract::{ApiJson, Call, Reply};
 
 /// Longest track id, characters.
 pub const MAX_ID_CHARS: usize = 64;
@@ -88,20 +87,14 @@ pub struct TrackReportDto {
 /// `POST /v1/tracks`: report the positions of the caller's own aircraft.
 #[utoipa::path(post, path = "/v1/tracks", tag = "tracks", operation_id = "post_tracks",
     request_body = TrackBatchDto,
-    responses(
-        (status = 200, description = "How many reports were stored and how many were stale.", body = IngestedView),
+    responses(Denied, (status = 200, description = "How many reports were stored and how many were stale.", body = IngestedView),
         (status = 400, description = "A bad report, naming `tracks[i].field`; nothing is stored.", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-        (status = 413, description = "More reports than `max_batch`, or a body over the limit.", body = ErrorBody),
-    ),
+        (status = 413, description = "More reports than `max_batch`, or a body over the limit.", body = ErrorBody)),
     security(("bearer" = ["deconflict.tracks.write"])))]
 pub async fn post(
-    State(state): State<AppState>,
-    authed: Authed,
+    Call { state, authed, .. }: Call<TracksWrite>,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<IngestedView>, ApiError> {
-    authed.require(&[&[scope::TRACKS_WRITE]])?;
+) -> Reply<IngestedView> {
     let Value::Object(mut body) = body else { return Err(ApiError::bad("body must be a JSON object")) };
     let Some(tracks) = body.remove("tracks") else {
         return Err(ApiError::bad("tracks: required (an array of track reports)"));
@@ -129,17 +122,12 @@ pub async fn post(
 /// `GET /v1/tracks`: `{"tracks": [...]}`, the caller's own live tracks with
 /// the fields of `POST` (`time` always present, `callsign` when known).
 #[utoipa::path(get, path = "/v1/tracks", tag = "tracks", operation_id = "list_tracks",
-    responses(
-        (status = 200, description = "The caller's own live tracks.", body = TracksView),
-        (status = 401, description = "Missing or invalid bearer token.", body = ErrorBody),
-        (status = 403, description = "The token lacks the scope.", body = ErrorBody),
-    ),
+    responses(Denied, (status = 200, description = "The caller's own live tracks.", body = TracksView)),
     security(("bearer" = ["deconflict.tracks.read"]), ("bearer" = ["deconflict.tracks.write"])))]
-pub async fn list(State(state): State<AppState>, authed: Authed) -> Result<Json<TracksView>, ApiError> {
-    authed.require(&[&[scope::TRACKS_READ], &[scope::TRACKS_WRITE]])?;
-    let party = state.live.party(&authed.party);
+pub async fn list(call: Call<TracksReadOrWrite>) -> Reply<TracksView> {
+    let live = &call.state.live;
     let tracks: Vec<TrackView> =
-        state.live.tracks_of(party).into_iter().map(|(id, s)| TrackView::new(id, &s)).collect();
+        live.tracks_of(live.party(call.party())).into_iter().map(|(id, s)| TrackView::new(id, &s)).collect();
     Ok(Json(TracksView { tracks }))
 }
 

@@ -199,7 +199,7 @@ async fn bad_inputs_get_clear_4xx_and_change_nothing() {
     }
     let (st, v) = s.call(Method::PUT, &format!("{OIR}/not-a-uuid"), Some(&alice), Some(&good())).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("entity id"));
+    assert!(v["message"].as_str().unwrap().contains("entityid"), "names the segment: {v}");
     let (st, v) = s.call(Method::POST, &format!("{OIR}/query"), Some(&alice), Some(&json!({}))).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     assert!(v["message"].as_str().unwrap().contains("area_of_interest"));
