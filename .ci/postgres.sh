@@ -24,8 +24,9 @@ DB=deconflict_test
 ROLE=deconflict_test
 PASSWORD=deconflict_test_pw
 
-log() { printf '[postgres.sh] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_TAG=postgres.sh
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Runs a command as the postgres system user (we are usually root in CI).
 as_postgres() {
@@ -58,10 +59,7 @@ find_bindir() {
 
 install_postgres() {
     log "PostgreSQL server binaries not found: installing Debian's postgresql package"
-    [ "$(id -u)" = "0" ] || die "need root to apt-get install postgresql"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq postgresql >&2
+    apt_install postgresql
 }
 
 # A CA and a server certificate for 127.0.0.1/localhost in $1/tls.
@@ -80,23 +78,6 @@ make_certs() {
     chmod 600 "$tls/server.key" "$tls/ca.key"
     chmod 644 "$tls/ca.pem" "$tls/server.crt"
     chmod 755 "$tls"
-}
-
-port_in_use() {
-    # bash's /dev/tcp: succeeds when something accepts on the port.
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {
-    local p=$PORT_WANTED
-    for _ in $(seq 1 50); do
-        if ! port_in_use "$p"; then
-            printf '%s\n' "$p"
-            return 0
-        fi
-        p=$((p + 1))
-    done
-    die "no free port in $PORT_WANTED..$p"
 }
 
 url_for() {
@@ -162,12 +143,7 @@ cmd_stop() {
     if [ -n "$DIR" ] && [ -d "$DIR/data" ]; then
         as_postgres "$BINDIR/pg_ctl" -D "$DIR/data" -m fast -w -t 60 stop >&2 || log "pg_ctl stop failed (already stopped?)"
     fi
-    case "$DIR" in
-        /tmp/deconflict-pg.*) rm -rf -- "$DIR" ;;
-        *) log "not removing unexpected directory '$DIR'" ;;
-    esac
-    rm -f -- "$STATE_FILE"
-    log "stopped"
+    forget_service "$DIR" /tmp/deconflict-pg. "$STATE_FILE"
 }
 
 cmd_url() {

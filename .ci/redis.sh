@@ -14,31 +14,13 @@ set -euo pipefail
 STATE_FILE="${DECONF_REDIS_STATE:-/tmp/deconflict-ci-redis.state}"
 PORT_WANTED="${DECONF_REDIS_PORT:-63790}"
 
-log() { printf '[redis.sh] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_TAG=redis.sh
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_redis() {
     log "redis-server not found: installing Debian's redis-server package"
-    [ "$(id -u)" = "0" ] || die "need root to apt-get install redis-server"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq redis-server >&2
-}
-
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {
-    local p=$PORT_WANTED
-    for _ in $(seq 1 50); do
-        if ! port_in_use "$p"; then
-            printf '%s\n' "$p"
-            return 0
-        fi
-        p=$((p + 1))
-    done
-    die "no free port in $PORT_WANTED..$p"
+    apt_install redis-server
 }
 
 cmd_start() {
@@ -78,12 +60,7 @@ cmd_stop() {
     if [ -n "$PORT" ]; then
         redis-cli -h 127.0.0.1 -p "$PORT" shutdown nosave >/dev/null 2>&1 || log "shutdown failed (already stopped?)"
     fi
-    case "$DIR" in
-        /tmp/deconflict-redis.*) rm -rf -- "$DIR" ;;
-        *) log "not removing unexpected directory '$DIR'" ;;
-    esac
-    rm -f -- "$STATE_FILE"
-    log "stopped"
+    forget_service "$DIR" /tmp/deconflict-redis. "$STATE_FILE"
 }
 
 cmd_url() {

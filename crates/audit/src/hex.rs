@@ -13,13 +13,9 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// The value of a hex digit (either case).
 fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    char::from(c).to_digit(16).map(|d| d as u8)
 }
 
 /// Decodes exactly `N` bytes of hex (either case). `None` on any other length or a non-hex digit.

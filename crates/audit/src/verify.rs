@@ -209,6 +209,12 @@ fn check_prev_hash(prev: Option<&Link>, link: &Link) -> Result<(), VerifyError> 
     if ok { Ok(()) } else { Err(VerifyError::BrokenLink { seq: link.seq }) }
 }
 
+/// The link of `seq` in `links`, a contiguous range (checked before), if it is in it.
+fn link_at(links: &[Link], seq: u64) -> Option<&Link> {
+    let first = links.first()?.seq;
+    links.get(usize::try_from(seq.checked_sub(first)?).ok()?)
+}
+
 /// Verifies checkpoints against a contiguous range of links.
 fn check_checkpoints(
     links: &[Link],
@@ -218,7 +224,6 @@ fn check_checkpoints(
 ) -> Result<(), VerifyError> {
     let mut ordered: Vec<&Checkpoint> = checkpoints.iter().collect();
     ordered.sort_by_key(|c| c.seq);
-    let first = links.first().map(|l| l.seq);
     for cp in ordered {
         let key = trusted_keys
             .iter()
@@ -227,11 +232,7 @@ fn check_checkpoints(
         if !cp.is_signed_by(key) {
             return Err(VerifyError::BadSignature { checkpoint_seq: cp.seq });
         }
-        let link = first
-            .and_then(|f| cp.seq.checked_sub(f))
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| links.get(i))
-            .ok_or(VerifyError::CheckpointOutOfRange { seq: cp.seq })?;
+        let link = link_at(links, cp.seq).ok_or(VerifyError::CheckpointOutOfRange { seq: cp.seq })?;
         if link.hash != cp.hash {
             return Err(VerifyError::CheckpointMismatch { seq: cp.seq });
         }
@@ -318,17 +319,12 @@ pub fn verify_slice(slice: &Slice, trusted_keys: &[PublicKey]) -> Result<VerifyR
         check_prev_hash(prev, link)?;
         prev = Some(link);
     }
-    let first = skeleton.first().map(|l| l.seq);
     let mut prev_entry: Option<&Entry> = None;
     for entry in &slice.entries {
         if prev_entry.is_some_and(|p| entry.seq <= p.seq) {
             return Err(VerifyError::Unordered { seq: entry.seq });
         }
-        let link = first
-            .and_then(|f| entry.seq.checked_sub(f))
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| skeleton.get(i))
-            .ok_or(VerifyError::NotInSkeleton { seq: entry.seq })?;
+        let link = link_at(skeleton, entry.seq).ok_or(VerifyError::NotInSkeleton { seq: entry.seq })?;
         check_entry_content(entry, &link.hash)?;
         if entry.prev_hash != link.prev_hash {
             return Err(VerifyError::BrokenLink { seq: entry.seq });
@@ -341,7 +337,7 @@ pub fn verify_slice(slice: &Slice, trusted_keys: &[PublicKey]) -> Result<VerifyR
     let mut report = VerifyReport {
         entries_checked: slice.entries.len(),
         links_checked: skeleton.len(),
-        first_seq: first,
+        first_seq: skeleton.first().map(|l| l.seq),
         last_seq: skeleton.last().map(|l| l.seq),
         head_hash: skeleton.last().map(|l| l.hash),
         ..VerifyReport::default()

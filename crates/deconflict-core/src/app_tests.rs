@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use geom::Time;
 
 use super::*;
-use crate::coord::{LineId, LineSpec, Party, Policy, kind};
+use crate::coord::kind;
 use crate::events::EventKind;
 use crate::memory::MemoryStore;
 use crate::records::RecordKey;
@@ -70,21 +70,7 @@ fn alpha_on_a_line_with_bravo() -> (Arc<Watched>, App, EntityId) {
     let store = Arc::new(Watched::default());
     let app = App::new(store.clone(), Limits::default());
     let operator = at("admin").with_roles(crate::Roles::NONE.with(crate::Role::Operator));
-    for name in ["alpha", "bravo"] {
-        let party = Party {
-            name: manager(name),
-            display_name: name.into(),
-            webhook_url: None,
-            updated_at: Time::from_micros(0),
-        };
-        app.coord().put_party(&operator, party).unwrap();
-    }
-    let spec = LineSpec {
-        name: "A-B".into(),
-        parties: vec![manager("alpha"), manager("bravo")],
-        policy: Policy::default(),
-    };
-    app.coord().put_line(&operator, &LineId::parse("ab").unwrap(), &spec).unwrap();
+    crate::testsuite::alpha_and_bravo_on_line_ab(&app, &operator);
     let id = EntityId::random();
     app.put_intent(&at("alpha"), id, None, &put(46.0, "alpha")).unwrap();
     (store, app, id)

@@ -8,8 +8,9 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::engine::events::private;
 use crate::engine::{Ctx, Engine, EngineError};
-use crate::events::{EventKind, NewEvent};
+use crate::events::EventKind;
 use crate::quota::Quota;
 use crate::records::Record;
 
@@ -60,14 +61,7 @@ impl Engine {
                 due: Some(geom::Time::from_micros(due)),
             })?;
             let payload = ReportFiled { report_id: &id, bytes: exchange.len(), sha256: &digest };
-            tx.append_event(&NewEvent::new(
-                ctx.now,
-                EventKind::ReportFiled,
-                ctx.caller.as_str(),
-                Some(id.clone()),
-                [ctx.caller.to_string()],
-                &payload,
-            )?)?;
+            tx.append_event(&private(ctx, EventKind::ReportFiled, id.clone(), &[], &payload)?)?;
             Ok(())
         })?;
         Ok(Filed { id, bytes: exchange.len() })

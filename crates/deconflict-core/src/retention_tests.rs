@@ -8,7 +8,7 @@ use geom::Time;
 
 use super::*;
 use crate::App;
-use crate::coord::{LineId, LineSpec, MessageDraft, MessageId, Party, Policy, Priority};
+use crate::coord::{LineId, MessageDraft, MessageId, Priority};
 use crate::engine::{Ctx, Limits};
 use crate::ids::EntityId;
 use crate::memory::MemoryStore;
@@ -25,21 +25,7 @@ fn at(who: &str, t: i64) -> Ctx {
 fn setup() -> App {
     let e = App::new(Arc::new(MemoryStore::new()), Limits::default());
     let admin = at("admin", T0 - HOUR).with_roles(crate::Roles::NONE.with(crate::Role::Operator));
-    for name in ["alpha", "bravo"] {
-        let party = Party {
-            name: manager(name),
-            display_name: name.into(),
-            webhook_url: None,
-            updated_at: Time::from_micros(0),
-        };
-        e.coord().put_party(&admin, party).unwrap();
-    }
-    let spec = LineSpec {
-        name: "A-B".into(),
-        parties: vec![manager("alpha"), manager("bravo")],
-        policy: Policy::default(),
-    };
-    e.coord().put_line(&admin, &ab(), &spec).unwrap();
+    crate::testsuite::alpha_and_bravo_on_line_ab(&e, &admin);
     e
 }
 

@@ -144,6 +144,23 @@ pub enum StoreError {
     },
 }
 
+/// For each variant with a `message` and an optional `source`, its two
+/// constructors: `$plain` with no underlying error and `$by` caused by `source`.
+/// (A variant cannot be passed as a function, so a macro writes the pairs.)
+macro_rules! optional_source_constructors {
+    ($($variant:ident: $plain:ident, $by:ident;)*) => {$(
+        #[doc = concat!("[`StoreError::", stringify!($variant), "`] with no underlying error.")]
+        pub fn $plain(message: impl Into<String>) -> Self {
+            StoreError::$variant { message: message.into(), source: None }
+        }
+
+        #[doc = concat!("[`StoreError::", stringify!($variant), "`] caused by `source`.")]
+        pub fn $by(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+            StoreError::$variant { message: message.into(), source: Some(Arc::new(source)) }
+        }
+    )*};
+}
+
 impl StoreError {
     /// The underlying error itself (the driver's, the decoder's, ...), for a
     /// caller that downcasts it: [`std::error::Error::source`] gives the
@@ -170,43 +187,10 @@ impl StoreError {
         StoreError::Backend { message: message.into(), source: Arc::new(source) }
     }
 
-    /// [`StoreError::Unavailable`] with no underlying error.
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        StoreError::Unavailable { message: message.into(), source: None }
-    }
-
-    /// [`StoreError::Unavailable`] caused by `source`.
-    pub fn unavailable_by(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Unavailable { message: message.into(), source: Some(Arc::new(source)) }
-    }
-
-    /// [`StoreError::Corrupt`] with no underlying error.
-    pub fn corrupt(message: impl Into<String>) -> Self {
-        StoreError::Corrupt { message: message.into(), source: None }
-    }
-
-    /// [`StoreError::Corrupt`] caused by `source`.
-    pub fn corrupt_by(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Corrupt { message: message.into(), source: Some(Arc::new(source)) }
-    }
-
-    /// [`StoreError::Settings`] with no underlying error.
-    pub fn settings(message: impl Into<String>) -> Self {
-        StoreError::Settings { message: message.into(), source: None }
-    }
-
-    /// [`StoreError::Settings`] caused by `source`.
-    pub fn settings_by(
-        message: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Settings { message: message.into(), source: Some(Arc::new(source)) }
+    optional_source_constructors! {
+        Unavailable: unavailable, unavailable_by;
+        Corrupt: corrupt, corrupt_by;
+        Settings: settings, settings_by;
     }
 
     /// [`StoreError::Encode`] of `what`, caused by `source`.

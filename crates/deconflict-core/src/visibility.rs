@@ -43,8 +43,9 @@ use geom::{AltitudeRange, LatLng, Time, TimeWindow, Volume4D};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::engine::events::private;
 use crate::engine::{Ctx, Engine, EngineError};
-use crate::events::{EventKind, NewEvent};
+use crate::events::EventKind;
 use crate::ids::{EntityId, PartyName};
 use crate::model::{IntentState, OperationalIntent};
 use crate::records::Record;
@@ -241,14 +242,7 @@ pub fn set_details(
             due: None,
         })?;
         let payload = DetailsSet { id: id.to_string(), details_sha256: digest };
-        tx.append_event(&NewEvent::new(
-            ctx.now,
-            EventKind::IntentDetailsSet,
-            ctx.caller.as_str(),
-            Some(id.to_string()),
-            [ctx.caller.to_string()],
-            &payload,
-        )?)?;
+        tx.append_event(&private(ctx, EventKind::IntentDetailsSet, id.to_string(), &[], &payload)?)?;
         Ok(())
     })
 }

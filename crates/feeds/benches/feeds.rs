@@ -4,8 +4,9 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use feeds::Framer as _;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use feeds::Framer;
 use feeds::assembler::{AdsbAssembler, AdsbAssemblerConfig};
 use feeds::beast::{BeastFramer, encode};
 use feeds::raw::RawFramer;
@@ -29,6 +30,20 @@ fn frames() -> Vec<(f64, ModeSFrame)> {
         .collect()
 }
 
+/// Frames `input` with a fresh `F`, 4 KiB at a time, counting the frames.
+fn bench_framing<F: Framer + Default>(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, input: &[u8]) {
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let mut f = F::default();
+            let mut k = 0u32;
+            for chunk in black_box(input).chunks(4096) {
+                f.push(chunk, |_| k += 1);
+            }
+            k
+        })
+    });
+}
+
 fn decoding(c: &mut Criterion) {
     let frames = frames();
     let n = frames.len() as u64;
@@ -44,26 +59,8 @@ fn decoding(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("feeds");
     g.throughput(Throughput::Elements(n));
-    g.bench_function("beast_framing", |b| {
-        b.iter(|| {
-            let mut f = BeastFramer::new();
-            let mut k = 0u32;
-            for chunk in black_box(&beast).chunks(4096) {
-                f.push(chunk, |_| k += 1);
-            }
-            k
-        })
-    });
-    g.bench_function("raw_framing", |b| {
-        b.iter(|| {
-            let mut f = RawFramer::new();
-            let mut k = 0u32;
-            for chunk in black_box(&raw).chunks(4096) {
-                f.push(chunk, |_| k += 1);
-            }
-            k
-        })
-    });
+    bench_framing::<BeastFramer>(&mut g, "beast_framing", &beast);
+    bench_framing::<RawFramer>(&mut g, "raw_framing", &raw);
     g.bench_function("adsb_decode", |b| {
         b.iter(|| frames.iter().filter(|(_, f)| adsb::decode(black_box(f)).is_ok()).count())
     });

@@ -61,7 +61,32 @@ pub struct BeastFramer {
 impl Framer for BeastFramer {
     #[inline]
     fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
-        self.step(b, emit);
+        match self.state {
+            State::Idle { garbage } => {
+                if b == ESC {
+                    self.state = State::Type;
+                } else if !garbage {
+                    self.stats.garbage += 1;
+                    self.state = State::Idle { garbage: true };
+                }
+            }
+            State::Type => self.start(b),
+            State::Payload { kind, need, escaped } => {
+                if escaped {
+                    if b == ESC {
+                        self.data(kind, need, ESC, emit);
+                    } else {
+                        // The previous 0x1a began a new frame.
+                        self.stats.broken_escape += 1;
+                        self.start(b);
+                    }
+                } else if b == ESC {
+                    self.state = State::Payload { kind, need, escaped: true };
+                } else {
+                    self.data(kind, need, b, emit);
+                }
+            }
+        }
     }
 }
 
@@ -89,36 +114,6 @@ impl BeastFramer {
     /// Counts so far.
     pub fn stats(&self) -> &BeastStats {
         &self.stats
-    }
-
-    #[inline]
-    fn step(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
-        match self.state {
-            State::Idle { garbage } => {
-                if b == ESC {
-                    self.state = State::Type;
-                } else if !garbage {
-                    self.stats.garbage += 1;
-                    self.state = State::Idle { garbage: true };
-                }
-            }
-            State::Type => self.start(b),
-            State::Payload { kind, need, escaped } => {
-                if escaped {
-                    if b == ESC {
-                        self.data(kind, need, ESC, emit);
-                    } else {
-                        // The previous 0x1a began a new frame.
-                        self.stats.broken_escape += 1;
-                        self.start(b);
-                    }
-                } else if b == ESC {
-                    self.state = State::Payload { kind, need, escaped: true };
-                } else {
-                    self.data(kind, need, b, emit);
-                }
-            }
-        }
     }
 
     fn start(&mut self, kind: u8) {
@@ -192,9 +187,7 @@ mod tests {
         bytes.extend(encode(&LONG[..7], 5, 200));
         bytes.extend([0x1a, b'1', 0, 0, 0, 0, 0, 9, 50, 0x12, 0x34]);
         for split in 0..bytes.len() {
-            let mut f = BeastFramer::new();
-            let mut out = f.frames(&bytes[..split]);
-            out.extend(f.frames(&bytes[split..]));
+            let (f, out) = crate::frame::framed_in_two::<BeastFramer>(&bytes, split);
             assert_eq!(out.len(), 3, "split at {split}");
             let Frame::ModeS(m) = out[0] else { panic!() };
             assert_eq!((m.data(), m.mlat, m.signal), (&LONG[..], Some(0x1a1a_0000_1a1a), Some(0x1a)));

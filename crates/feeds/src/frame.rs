@@ -71,3 +71,13 @@ pub trait Framer {
         out
     }
 }
+
+/// A fresh framer fed `input` in two chunks split at `split`, and the frames
+/// it completed (which must not depend on where the split falls).
+#[cfg(test)]
+pub(crate) fn framed_in_two<F: Framer + Default>(input: &[u8], split: usize) -> (F, Vec<Frame>) {
+    let mut f = F::default();
+    let mut out = f.frames(&input[..split]);
+    out.extend(f.frames(&input[split..]));
+    (f, out)
+}

@@ -56,44 +56,6 @@ pub struct RawFramer {
 impl Framer for RawFramer {
     #[inline]
     fn byte(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
-        self.step(b, emit);
-    }
-}
-
-impl Default for RawFramer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-#[inline]
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-impl RawFramer {
-    /// A framer waiting for its first frame.
-    pub fn new() -> Self {
-        Self {
-            state: State::Idle { garbage: false },
-            nibbles: [0; MAX_DIGITS],
-            got: 0,
-            stats: RawStats::default(),
-        }
-    }
-
-    /// Counts so far.
-    pub fn stats(&self) -> &RawStats {
-        &self.stats
-    }
-
-    #[inline]
-    fn step(&mut self, b: u8, emit: &mut impl FnMut(Frame)) {
         match self.state {
             State::Idle { garbage } => match b {
                 b'*' | b'@' => self.open(b),
@@ -138,6 +100,35 @@ impl RawFramer {
             },
         }
     }
+}
+
+impl Default for RawFramer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The value of a hex digit (either case).
+#[inline]
+fn hex(b: u8) -> Option<u8> {
+    char::from(b).to_digit(16).map(|d| d as u8)
+}
+
+impl RawFramer {
+    /// A framer waiting for its first frame.
+    pub fn new() -> Self {
+        Self {
+            state: State::Idle { garbage: false },
+            nibbles: [0; MAX_DIGITS],
+            got: 0,
+            stats: RawStats::default(),
+        }
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> &RawStats {
+        &self.stats
+    }
 
     fn open(&mut self, b: u8) {
         self.got = 0;
@@ -181,9 +172,7 @@ mod tests {
     fn both_forms_split_anywhere() {
         let text = b"*8D40621D58C382D690C8AC2863A7;\r\n@0000012345678D40621D58C386435CC412692AD6;\n*5D4840D6FF5F8B;\n";
         for split in 0..text.len() {
-            let mut f = RawFramer::new();
-            let mut out = f.frames(&text[..split]);
-            out.extend(f.frames(&text[split..]));
+            let (_, out) = crate::frame::framed_in_two::<RawFramer>(text, split);
             assert_eq!(out.len(), 3, "split at {split}");
             let Frame::ModeS(a) = out[0] else { panic!() };
             assert_eq!((a.data()[0], a.data().len(), a.mlat), (0x8d, 14, None));

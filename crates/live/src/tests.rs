@@ -138,7 +138,9 @@ fn unsealed(app: &App) -> Vec<(Option<EventKind>, Vec<String>, String)> {
         .collect()
 }
 
-fn line_between(app: &App, a: &str, b: &str) {
+/// Parties `a` and `b` on line `ab` between them: their track parties.
+fn on_a_line(live: &LiveService, a: &str, b: &str) -> (PartyId, PartyId) {
+    let app = live.app();
     let admin = Ctx::new(PartyName::new("admin").unwrap(), geom::Time::from_micros(T0))
         .with_roles(Roles::NONE.with(Role::Operator));
     let (a, b) = (PartyName::new(a).unwrap(), PartyName::new(b).unwrap());
@@ -151,15 +153,16 @@ fn line_between(app: &App, a: &str, b: &str) {
         };
         app.coord().put_party(&admin, party).unwrap();
     }
-    let spec = LineSpec { name: "line".into(), parties: vec![a, b], policy: Policy::default() };
+    let spec =
+        LineSpec { name: "line".into(), parties: vec![a.clone(), b.clone()], policy: Policy::default() };
     app.coord().put_line(&admin, &LineId::parse("ab").unwrap(), &spec).unwrap();
+    (live.party(&a), live.party(&b))
 }
 
 #[tokio::test]
 async fn a_new_cross_party_alert_is_recorded_once_with_its_thread() {
     let (live, clock) = service(LiveConfig::default());
-    line_between(live.app(), "alice", "bob");
-    let (alice, bob) = (party(&live, "alice"), party(&live, "bob"));
+    let (alice, bob) = on_a_line(&live, "alice", "bob");
     for _ in 0..2 {
         head_on(&live, &clock, (alice, "A1"), (bob, "B1"));
         live.scan_once().await;
@@ -188,8 +191,7 @@ async fn the_replica_that_received_the_first_track_records_the_alert() {
     // Here alice's A1 (the pair's first track by owner) came from another
     // replica: this one raises the alert but leaves the record to that one.
     let (live, clock) = service(LiveConfig::default());
-    line_between(live.app(), "alice", "bob");
-    let (alice, bob) = (party(&live, "alice"), party(&live, "bob"));
+    let (alice, bob) = on_a_line(&live, "alice", "bob");
     for _ in 0..2 {
         live.ingest_remote(alice, [("A1".to_owned(), state(&clock, 46.0, 7.0, 90.0))]);
         live.ingest(bob, [("B1".to_owned(), state(&clock, 46.0, 7.5, 270.0))]);

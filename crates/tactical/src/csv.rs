@@ -177,11 +177,8 @@ fn out_of_range(e: TrackError) -> CsvErrorKind {
 
 /// Writes states as a traffic file; each id label is the track id number.
 pub fn format_traffic(tracks: &[TrackState]) -> String {
-    let mut s = String::with_capacity(48 * (tracks.len() + 1));
-    s.push_str(TRAFFIC_HEADER);
-    s.push('\n');
-    for t in tracks {
-        let _ = writeln!(
+    table(TRAFFIC_HEADER, tracks, |s, t| {
+        writeln!(
             s,
             "{},{:.6},{:.6},{:.0},{:.1},{:.1},{:.0}",
             t.id.0,
@@ -191,7 +188,19 @@ pub fn format_traffic(tracks: &[TrackState]) -> String {
             t.ground_speed.0,
             t.track_angle.0,
             t.vertical_rate.0
-        );
+        )
+    })
+}
+
+/// `header` and a newline, then what `line` writes for each row (each ends
+/// its line); about 48 bytes a line are reserved.
+fn table<T>(header: &str, rows: &[T], line: impl Fn(&mut String, &T) -> std::fmt::Result) -> String {
+    let mut s = String::with_capacity(48 * (rows.len() + 1));
+    s.push_str(header);
+    s.push('\n');
+    for row in rows {
+        // Writing to a String cannot fail.
+        let _ = line(&mut s, row);
     }
     s
 }
@@ -214,11 +223,8 @@ where
 {
     let mut v: Vec<&Conflict> = conflicts.into_iter().collect();
     v.sort_by_key(|c| (c.a, c.b));
-    let mut s = String::with_capacity(40 * (v.len() + 1));
-    s.push_str(CONFLICTS_HEADER);
-    s.push('\n');
-    for c in v {
-        let _ = writeln!(
+    table(CONFLICTS_HEADER, &v, |s, c| {
+        writeln!(
             s,
             "{},{},{},{},{}",
             label(c.a),
@@ -226,9 +232,8 @@ where
             fixed(c.t_cpa_s, 1),
             fixed(c.d_cpa_m / METRES_PER_NM, 3),
             fixed(c.t_in_s, 1)
-        );
-    }
-    s
+        )
+    })
 }
 
 #[cfg(test)]

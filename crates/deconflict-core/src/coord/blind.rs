@@ -26,9 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use super::lines::line_for;
 use super::messages::{ConflictThread, conflict_thread_tx};
-use super::model::Refs;
 use super::stored::us;
-use super::{LineId, bad, decode, emit, load, save};
+use super::{LineId, bad, decode, emit, load, load_all, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
 use crate::ids::PartyName;
@@ -399,23 +398,6 @@ fn op_event(tx: &mut dyn Tx, now: Time, kind: EventKind, op: &BlindOp) -> Result
     emit(tx, now, kind, &op.owner, &op.id, [&op.owner], &payload)
 }
 
-fn thread_for(
-    owner: &PartyName,
-    op: &str,
-    other: &PartyName,
-    other_op: &str,
-    text: String,
-) -> ConflictThread {
-    let (x, y) = if op <= other_op { (op, other_op) } else { (other_op, op) };
-    ConflictThread {
-        a: owner.to_string(),
-        b: other.to_string(),
-        topic: format!("blind:{x}:{y}"),
-        text,
-        refs: Refs { operation_id: Some(op.to_owned()), ..Refs::default() },
-    }
-}
-
 impl super::Coord<'_> {
     /// The line's blind state (members, epoch) for a party on it.
     ///
@@ -655,7 +637,14 @@ impl super::Coord<'_> {
                         "BLIND CONFLICT. {}'s blind operation was refused (409): it matches {}'s blind operation {} on line {line}, whose OVN it did not show. Decode the match locally and coordinate on this thread.",
                         ctx.caller, m.other_party, m.other_operation
                     );
-                    let t = thread_for(&ctx.caller, skip.unwrap_or("new"), &m.other_party, &m.other_operation, text);
+                    let t = ConflictThread::between(
+                        "blind",
+                        ctx.caller.as_str(),
+                        skip.unwrap_or("new"),
+                        m.other_party.as_str(),
+                        &m.other_operation,
+                        text,
+                    );
                     conflict_thread_tx(tx, ctx.now, &t)?;
                 }
                 return Ok(BlindFiled::Refused(BlindConflict { missing }));
@@ -709,7 +698,9 @@ impl super::Coord<'_> {
                     op.id,
                     mine.len()
                 );
-                conflict_thread_tx(tx, ctx.now, &thread_for(&op.owner, &op.id, &other, &other_id, text))?;
+                let thread =
+                    ConflictThread::between("blind", op.owner.as_str(), &op.id, other.as_str(), &other_id, text);
+                conflict_thread_tx(tx, ctx.now, &thread)?;
                 matches.push(BlindMatchView {
                     operation: op.id.clone(),
                     other_operation: other_id,
@@ -761,12 +752,7 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn blind_ops(&self, ctx: &Ctx) -> Result<Vec<BlindOp>, EngineError> {
-        self.runner.read(|tx| {
-            tx.records_by(kind::OP, RecordKey::K2(ctx.caller.as_str()), super::MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        self.runner.read(|tx| load_all(tx, kind::OP, RecordKey::K2(ctx.caller.as_str())))
     }
 
     /// Matches of the caller's live operations: for each, only the caller's
@@ -845,11 +831,6 @@ impl super::Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn blind_sealed_inbox(&self, ctx: &Ctx) -> Result<Vec<SealedGeometry>, EngineError> {
-        self.runner.read(|tx| {
-            tx.records_by(kind::SEALED, RecordKey::K1(ctx.caller.as_str()), super::MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect()
-        })
+        self.runner.read(|tx| load_all(tx, kind::SEALED, RecordKey::K1(ctx.caller.as_str())))
     }
 }

@@ -5,7 +5,7 @@ use geom::Time;
 use super::events as ev;
 use super::ids::LineId;
 use super::model::{Heartbeat, HeartbeatSource, Line, LineState, LineView, Party, Policy, WebhookCursor};
-use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, plus_s, save};
+use super::{Coord, bad, emit, kind, load, load_all, plus_s, save};
 use crate::Role;
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
@@ -90,7 +90,7 @@ pub(crate) fn line_for(tx: &mut dyn Tx, id: &LineId, caller: &PartyName) -> Resu
 
 /// Every line (at most [`MAX_LIST`]).
 pub(crate) fn all_lines(tx: &mut dyn Tx) -> Result<Vec<Line>, EngineError> {
-    tx.records_by(kind::LINE, RecordKey::All, MAX_LIST)?.iter().map(decode).collect()
+    load_all(tx, kind::LINE, RecordKey::All)
 }
 
 /// Records a sign of life of `party` on `line_id`.
@@ -108,11 +108,7 @@ pub(crate) fn touch_heartbeat(
 }
 
 pub(crate) fn view(tx: &mut dyn Tx, line: Line) -> Result<LineView, EngineError> {
-    let heartbeats = tx
-        .records_by(kind::HEARTBEAT, RecordKey::K1(line.id.as_str()), MAX_LIST)?
-        .iter()
-        .map(decode)
-        .collect::<Result<Vec<Heartbeat>, _>>()?;
+    let heartbeats = load_all::<Heartbeat>(tx, kind::HEARTBEAT, RecordKey::K1(line.id.as_str()))?;
     Ok(LineView { line, heartbeats })
 }
 
@@ -200,8 +196,7 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn parties(&self) -> Result<Vec<Party>, EngineError> {
-        self.runner
-            .read(|tx| tx.records_by(kind::PARTY, RecordKey::All, MAX_LIST)?.iter().map(decode).collect())
+        self.runner.read(|tx| load_all(tx, kind::PARTY, RecordKey::All))
     }
 
     /// Creates or updates line `id` (the operator only). Returns it and whether it was created.

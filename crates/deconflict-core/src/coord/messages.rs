@@ -620,6 +620,23 @@ pub struct ConflictThread {
     pub refs: Refs,
 }
 
+impl ConflictThread {
+    /// The thread between `a`, about its operation `a_op`, and `b`, about
+    /// `b_op`, with `text`: the topic `{prefix}:{x}:{y}` names the two
+    /// operations in order, so either side raising the conflict finds the
+    /// same thread; the references name `a_op`.
+    pub(crate) fn between(prefix: &str, a: &str, a_op: &str, b: &str, b_op: &str, text: String) -> Self {
+        let (x, y) = if a_op <= b_op { (a_op, b_op) } else { (b_op, a_op) };
+        ConflictThread {
+            a: a.to_owned(),
+            b: b.to_owned(),
+            topic: format!("{prefix}:{x}:{y}"),
+            text,
+            refs: Refs { operation_id: Some(a_op.to_owned()), ..Refs::default() },
+        }
+    }
+}
+
 /// [`Coord::conflict_thread`] inside an existing transaction (the application
 /// layer calls it with the record of a 409 refusal, so both commit together).
 pub(crate) fn conflict_thread_tx(
@@ -678,16 +695,10 @@ pub(crate) fn refusal_thread(
     other: &str,
     conflicting: &str,
 ) -> ConflictThread {
-    let (x, y) = if requested <= conflicting { (requested, conflicting) } else { (conflicting, requested) };
-    ConflictThread {
-        a: caller.to_owned(),
-        b: other.to_owned(),
-        topic: format!("intents:{x}:{y}"),
-        text: format!(
-            "CONFLICT. {caller}'s operational intent {requested} was refused (409): it intersects {other}'s operational intent {conflicting}, which {caller} had not shown awareness of. Coordinate on this thread."
-        ),
-        refs: Refs { operation_id: Some(requested.to_owned()), ..Refs::default() },
-    }
+    let text = format!(
+        "CONFLICT. {caller}'s operational intent {requested} was refused (409): it intersects {other}'s operational intent {conflicting}, which {caller} had not shown awareness of. Coordinate on this thread."
+    );
+    ConflictThread::between("intents", caller, requested, other, conflicting, text)
 }
 
 pub(crate) fn mark_delivered_tx(

@@ -58,7 +58,7 @@ use crate::engine::{EngineError, Limits};
 use crate::events::{EventKind, NewEvent};
 use crate::ids::PartyName;
 use crate::quota::Rates;
-use crate::records::Record;
+use crate::records::{Record, RecordKey};
 use crate::store::{StoreError, Tx};
 use crate::txn::Runner;
 
@@ -142,6 +142,15 @@ pub(crate) fn decode<T: DeserializeOwned>(r: &Record) -> Result<T, EngineError> 
     serde_json::from_str(&r.body).map_err(|e| {
         EngineError::Store(StoreError::corrupt_by(format!("{} record {}: {e}", r.kind, r.id), e))
     })
+}
+
+/// Every record of `kind` under `key` (at most [`MAX_LIST`]), decoded.
+pub(crate) fn load_all<T: DeserializeOwned>(
+    tx: &mut dyn Tx,
+    kind: &str,
+    key: RecordKey<'_>,
+) -> Result<Vec<T>, EngineError> {
+    tx.records_by(kind, key, MAX_LIST)?.iter().map(decode).collect()
 }
 
 /// Loads and decodes a record.

@@ -16,7 +16,7 @@ use super::events as ev;
 use super::ids::{LineId, NoticeId};
 use super::lines::{all_lines, touch_heartbeat};
 use super::model::{HeartbeatSource, LineState, Notice, NoticeStats};
-use super::{Coord, MAX_LIST, bad, decode, emit, kind, load, save};
+use super::{Coord, bad, emit, kind, load, load_all, save};
 use crate::engine::{Ctx, EngineError};
 use crate::events::EventKind;
 use crate::ids::{EntityId, PartyName};
@@ -168,16 +168,8 @@ impl Coord<'_> {
     pub fn notices(&self, ctx: &Ctx) -> Result<NoticeList, EngineError> {
         let caller = ctx.caller.as_str();
         self.runner.read(|tx| {
-            let mut received: Vec<Notice> = tx
-                .records_by(kind::NOTICE, RecordKey::K1(caller), MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?;
-            let mut given: Vec<Notice> = tx
-                .records_by(kind::NOTICE, RecordKey::K2(caller), MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?;
+            let mut received: Vec<Notice> = load_all(tx, kind::NOTICE, RecordKey::K1(caller))?;
+            let mut given: Vec<Notice> = load_all(tx, kind::NOTICE, RecordKey::K2(caller))?;
             received.sort_by_key(|n| std::cmp::Reverse(n.filed_at));
             given.sort_by_key(|n| std::cmp::Reverse(n.filed_at));
             Ok(NoticeList { received, given })
@@ -189,8 +181,6 @@ impl Coord<'_> {
     /// # Errors
     /// `Store`.
     pub fn notice_stats(&self) -> Result<Vec<NoticeStats>, EngineError> {
-        self.runner.read(|tx| {
-            tx.records_by(kind::NOTICE_STATS, RecordKey::All, MAX_LIST)?.iter().map(decode).collect()
-        })
+        self.runner.read(|tx| load_all(tx, kind::NOTICE_STATS, RecordKey::All))
     }
 }

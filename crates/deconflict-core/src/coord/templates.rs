@@ -104,41 +104,28 @@ impl Template {
             }
         }
         let req = |k: &str| get(k).unwrap_or_default();
-        let opt = get;
         let mut text = match self {
-            Template::IntentToOperate => {
-                let mut t = format!(
-                    "INTENT TO OPERATE. {sender} intends to operate: {}. When: {}.",
-                    req("what"),
-                    req("when")
-                );
-                if let Some(w) = opt("where") {
-                    t.push_str(&format!(" Where: {w}."));
-                }
-                t
-            }
-            Template::RequestToVacate => {
-                let mut t = format!(
-                    "REQUEST TO VACATE. {sender} requests that {} be vacated until {}.",
-                    req("where"),
-                    req("until")
-                );
-                if let Some(r) = opt("reason") {
-                    t.push_str(&format!(" Reason: {r}."));
-                }
-                t
-            }
+            Template::IntentToOperate => format!(
+                "INTENT TO OPERATE. {sender} intends to operate: {}. When: {}.",
+                req("what"),
+                req("when")
+            ),
+            Template::RequestToVacate => format!(
+                "REQUEST TO VACATE. {sender} requests that {} be vacated until {}.",
+                req("where"),
+                req("until")
+            ),
             Template::EmergencyAssistance => {
-                let mut t = format!(
-                    "EMERGENCY ASSISTANCE. {sender} requests immediate assistance: {}.",
-                    req("nature")
-                );
-                if let Some(p) = opt("position") {
-                    t.push_str(&format!(" Position: {p}."));
-                }
-                t
+                format!("EMERGENCY ASSISTANCE. {sender} requests immediate assistance: {}.", req("nature"))
             }
         };
+        // Each optional field given follows as " Field: value." ("where" as " Where: ...").
+        for field in self.optional() {
+            if let Some(value) = get(field) {
+                let (first, rest) = field.split_at(1);
+                text.push_str(&format!(" {}{rest}: {value}.", first.to_ascii_uppercase()));
+            }
+        }
         if !remarks.trim().is_empty() {
             text.push_str(" Remarks: ");
             text.push_str(remarks.trim());

@@ -8,7 +8,7 @@ use geom::Time;
 
 use super::ids::MessageId;
 use super::model::{DeliveryChannel, Party, WebhookCursor};
-use super::{Coord, MAX_LIST, decode, kind, load, save};
+use super::{Coord, kind, load, load_all, save};
 use crate::engine::EngineError;
 use crate::events::EventKind;
 use crate::ids::PartyName;
@@ -53,11 +53,7 @@ impl Coord<'_> {
     /// `Store`.
     pub fn webhook_parties(&self) -> Result<Vec<Party>, EngineError> {
         self.runner.read(|tx| {
-            let all: Vec<Party> = tx
-                .records_by(kind::PARTY, RecordKey::All, MAX_LIST)?
-                .iter()
-                .map(decode)
-                .collect::<Result<_, _>>()?;
+            let all: Vec<Party> = load_all(tx, kind::PARTY, RecordKey::All)?;
             Ok(all.into_iter().filter(|p| p.webhook_url.is_some()).collect())
         })
     }

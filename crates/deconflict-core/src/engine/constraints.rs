@@ -70,26 +70,10 @@ impl Engine {
             if ovn.is_none() {
                 self.check_count_quota(tx, ctx, crate::quota::Quota::Constraints)?;
             }
-            match (&old, ovn) {
-                (Some(_), None) => {
-                    return Err(EngineError::AlreadyExists(format!(
-                        "constraint {id} already exists; update it with its OVN in the path"
-                    )));
-                }
-                (None, Some(_)) => {
-                    return Err(EngineError::BadRequest(format!(
-                        "constraint {id} does not exist, so it cannot be updated"
-                    )));
-                }
-                (Some(o), Some(given)) => {
-                    owned_by(ctx, &o.party, id)?;
-                    if &o.ovn != given {
-                        return Err(EngineError::Stale(format!(
-                            "OVN {given} is not the current OVN of constraint {id}"
-                        )));
-                    }
-                }
-                (None, None) => {}
+            let what = format_args!("constraint {id}");
+            if let Some((o, given)) = super::create_or_update(what, "OVN", old.as_ref(), ovn)? {
+                owned_by(ctx, &o.party, id)?;
+                super::is_current(what, "OVN", &o.ovn, given)?;
             }
             let constraint = Constraint {
                 id,
@@ -127,16 +111,10 @@ impl Engine {
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .constraint(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            let old = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
-            if &old.ovn != ovn {
-                return Err(EngineError::Stale(format!(
-                    "OVN {ovn} is not the current OVN of constraint {id}"
-                )));
-            }
+            super::is_current(format_args!("constraint {id}"), "OVN", &old.ovn, ovn)?;
             tx.delete_constraint(id)?;
             let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
             let entity = events::ConstraintSummary::new(&old);
@@ -161,9 +139,7 @@ impl Engine {
     /// `NotFound`, `Store`.
     pub fn constraint(&self, id: EntityId) -> Result<ConstraintView, EngineError> {
         self.runner.read(|tx| {
-            let constraint = tx
-                .constraint(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("constraint {id} not found")))?;
+            let constraint = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
             let uss_availability = availability_of(tx, &constraint.party)?;
             Ok(ConstraintView { constraint, uss_availability })
         })

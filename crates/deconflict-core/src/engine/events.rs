@@ -161,7 +161,7 @@ pub(super) fn change(
 }
 
 /// An event only the actor (and `others`) may see.
-pub(super) fn private(
+pub(crate) fn private(
     ctx: &Ctx,
     kind: EventKind,
     subject: String,

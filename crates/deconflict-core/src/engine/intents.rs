@@ -149,26 +149,10 @@ impl Engine {
         if ovn.is_none() {
             self.check_count_quota(tx, ctx, crate::quota::Quota::Operations)?;
         }
-        match (&old, ovn) {
-            (Some(_), None) => {
-                return Err(EngineError::AlreadyExists(format!(
-                    "operational intent {id} already exists; update it with its OVN in the path"
-                )));
-            }
-            (None, Some(_)) => {
-                return Err(EngineError::BadRequest(format!(
-                    "operational intent {id} does not exist, so it cannot be updated"
-                )));
-            }
-            (Some(o), Some(given)) => {
-                owned_by(ctx, &o.party, id)?;
-                if &o.ovn != given {
-                    return Err(EngineError::Stale(format!(
-                        "OVN {given} is not the current OVN of operational intent {id}"
-                    )));
-                }
-            }
-            (None, None) => {}
+        let what = format_args!("operational intent {id}");
+        if let Some((o, given)) = super::create_or_update(what, "OVN", old.as_ref(), ovn)? {
+            owned_by(ctx, &o.party, id)?;
+            super::is_current(what, "OVN", &o.ovn, given)?;
         }
 
         let subscription = self.resolve_subscription(tx, ctx, id, p)?;
@@ -274,16 +258,10 @@ impl Engine {
     /// `NotFound`, `Forbidden` (another owner's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .intent(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            let old = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned_by(ctx, &old.party, id)?;
-            if &old.ovn != ovn {
-                return Err(EngineError::Stale(format!(
-                    "OVN {ovn} is not the current OVN of operational intent {id}"
-                )));
-            }
+            super::is_current(format_args!("operational intent {id}"), "OVN", &old.ovn, ovn)?;
             tx.delete_intent(id)?;
             if let Some(sid) = old.subscription_id {
                 drop_implicit_if_unused(tx, sid)?;
@@ -311,9 +289,7 @@ impl Engine {
     /// `NotFound`, `Store`.
     pub fn intent(&self, id: EntityId) -> Result<IntentView, EngineError> {
         self.runner.read(|tx| {
-            let intent = tx
-                .intent(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("operational intent {id} not found")))?;
+            let intent = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
             let uss_availability = availability_of(tx, &intent.party)?;
             Ok(IntentView { intent, uss_availability })
         })

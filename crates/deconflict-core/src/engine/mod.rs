@@ -192,6 +192,50 @@ impl Engine {
     }
 }
 
+/// `entity`, or `NotFound` naming `what` ("constraint {id}").
+fn found<T>(entity: Option<T>, what: impl std::fmt::Display) -> Result<T, EngineError> {
+    entity.ok_or_else(|| EngineError::NotFound(format!("{what} not found")))
+}
+
+/// The existence rule of a put, from the entity found (`old`) and the token
+/// the path gives (`given`, named `token` in messages: "OVN", "version"): a
+/// create (no token) of an entity that exists is `AlreadyExists`, an update
+/// of one that does not is `BadRequest`; `what` names the entity
+/// ("constraint {id}"). For an update, the old entity and the token, for the
+/// caller's ownership and staleness checks.
+fn create_or_update<'a, E, T: ?Sized>(
+    what: impl std::fmt::Display,
+    token: &str,
+    old: Option<&'a E>,
+    given: Option<&'a T>,
+) -> Result<Option<(&'a E, &'a T)>, EngineError> {
+    match (old, given) {
+        (Some(_), None) => Err(EngineError::AlreadyExists(format!(
+            "{what} already exists; update it with its {token} in the path"
+        ))),
+        (None, Some(_)) => {
+            Err(EngineError::BadRequest(format!("{what} does not exist, so it cannot be updated")))
+        }
+        (Some(old), Some(given)) => Ok(Some((old, given))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The staleness rule of an update or delete: the `token` ("OVN", "version")
+/// the path gives must be the `current` one of the entity `what`, else `Stale`.
+fn is_current<T: PartialEq + std::fmt::Display + ?Sized>(
+    what: impl std::fmt::Display,
+    token: &str,
+    current: &T,
+    given: &T,
+) -> Result<(), EngineError> {
+    if current == given {
+        Ok(())
+    } else {
+        Err(EngineError::Stale(format!("{token} {given} is not the current {token} of {what}")))
+    }
+}
+
 /// An upper bound of the area of a latitude/longitude box: the area of that
 /// box on a sphere of radius `a / sqrt(1 - e²)`, the WGS84 polar radius of
 /// curvature.

@@ -86,26 +86,10 @@ impl Engine {
                 quotas.check_count(crate::quota::Quota::Subscriptions, &ctx.caller, &usage)?;
             }
             quotas.check_subscription_area(&ctx.caller, &usage, version.map(|_| id), new_km2)?;
-            match (&old, version) {
-                (Some(_), None) => {
-                    return Err(EngineError::AlreadyExists(format!(
-                        "subscription {id} already exists; update it with its version in the path"
-                    )));
-                }
-                (None, Some(_)) => {
-                    return Err(EngineError::BadRequest(format!(
-                        "subscription {id} does not exist, so it cannot be updated"
-                    )));
-                }
-                (Some(o), Some(v)) => {
-                    owned(ctx, o)?;
-                    if o.version != v {
-                        return Err(EngineError::Stale(format!(
-                            "version {v} is not the current version of subscription {id}"
-                        )));
-                    }
-                }
-                (None, None) => {}
+            let what = format_args!("subscription {id}");
+            if let Some((o, v)) = super::create_or_update(what, "version", old.as_ref(), version)? {
+                owned(ctx, o)?;
+                super::is_current(what, "version", o.version.as_str(), v)?;
             }
             let extents = vec![volume.clone()];
             let dependents = tx.intents_of_subscription(id)?;
@@ -215,16 +199,10 @@ impl Engine {
         version: &str,
     ) -> Result<SubscriptionView, EngineError> {
         self.runner.write_area(&ctx.deadline, |tx| {
-            let old = tx
-                .subscription(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            let old = super::found(tx.subscription(id)?, format_args!("subscription {id}"))?;
             tx.lock_area(&AreaQuery::new(&old.extents))?;
             owned(ctx, &old)?;
-            if old.version != version {
-                return Err(EngineError::Stale(format!(
-                    "version {version} is not the current version of subscription {id}"
-                )));
-            }
+            super::is_current(format_args!("subscription {id}"), "version", old.version.as_str(), version)?;
             let dependents = tx.intents_of_subscription(id)?;
             if !dependents.is_empty() {
                 return Err(EngineError::BadRequest(format!(
@@ -251,9 +229,7 @@ impl Engine {
     /// `NotFound`, `Forbidden` (another owner's), `Store`.
     pub fn subscription(&self, ctx: &Ctx, id: SubscriptionId) -> Result<SubscriptionView, EngineError> {
         self.runner.read(|tx| {
-            let subscription = tx
-                .subscription(id)?
-                .ok_or_else(|| EngineError::NotFound(format!("subscription {id} not found")))?;
+            let subscription = super::found(tx.subscription(id)?, format_args!("subscription {id}"))?;
             owned(ctx, &subscription)?;
             let dependent_intents = tx.intents_of_subscription(id)?;
             Ok(SubscriptionView { subscription, dependent_intents })

@@ -31,10 +31,15 @@ fn put(extents_lat: f64, who: &str) -> PutIntent {
     )
 }
 
+/// A new intent of `who` around latitude `lat`, filed.
+fn file(e: &App, who: &str, lat: f64) -> ChangeIntent {
+    e.put_intent(&ctx(who), EntityId::random(), None, &put(lat, who)).unwrap()
+}
+
 #[test]
 fn second_party_needs_the_first_partys_key() {
     let e = engine();
-    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let a = file(&e, "alice", 46.0);
     let bob_id = EntityId::random();
     let mut p = put(46.005, "bob");
     let err = e.put_intent(&ctx("bob"), bob_id, None, &p).unwrap_err();
@@ -53,8 +58,8 @@ fn second_party_needs_the_first_partys_key() {
 #[test]
 fn disjoint_intents_need_no_key() {
     let e = engine();
-    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
-    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(47.0, "bob")).unwrap();
+    file(&e, "alice", 46.0);
+    file(&e, "bob", 47.0);
 }
 
 #[test]
@@ -97,7 +102,7 @@ fn state_rules() {
     let nc = e.put_intent(&monitor, id, Some(&oi.ovn), &p).unwrap().intent.intent;
     assert_eq!(nc.state, IntentState::Nonconforming);
     // A Nonconforming intent needs no key from others.
-    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.0, "bob")).unwrap();
+    file(&e, "bob", 46.0);
 }
 
 #[test]
@@ -144,7 +149,7 @@ fn subscribers_get_increasing_notification_indexes() {
     let gone = e.engine().delete_intent(&ctx("alice"), id, &second.intent.intent.ovn).unwrap();
     assert_eq!(carol(&gone), Some(vec![(sid, 3)]));
     // Far away: not notified.
-    let far = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(48.0, "alice")).unwrap();
+    let far = file(&e, "alice", 48.0);
     assert_eq!(carol(&far), None);
 }
 
@@ -215,7 +220,7 @@ fn constraints_are_in_the_key_only_for_constraint_processors() {
             },
         )
         .unwrap();
-    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    file(&e, "alice", 46.0);
     let mut p = put(46.0, "bob");
     p.subscription =
         SubscriptionChoice::New { uss_base_url: url("bob.example"), notify_for_constraints: true };
@@ -279,10 +284,10 @@ fn availability_versions() {
         Err(EngineError::Stale(_))
     ));
     e.engine().set_availability(&arbiter, &uss, &r.version, Availability::Normal).unwrap();
-    let oi = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let oi = file(&e, "alice", 46.0);
     assert_eq!(oi.intent.uss_availability, Availability::Normal);
-    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.1, "alice")).unwrap();
-    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(46.2, "bob")).unwrap();
+    file(&e, "alice", 46.1);
+    file(&e, "bob", 46.2);
     // A query reports each intent with its own owner's availability.
     let area = volume(square(46.1, 7.0, 0.15), (0.0, 1000.0), T0, T0 + HOUR);
     let mut seen: Vec<(String, Availability)> = e
@@ -307,7 +312,7 @@ fn availability_versions() {
 fn purge_removes_what_ended_with_its_implicit_subscription_and_nothing_live() {
     let e = engine();
     // Ends at T0 + 1 h, with an implicit subscription.
-    let ended = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let ended = file(&e, "alice", 46.0);
     // Live until T0 + 5 h, with its own implicit subscription.
     let mut p = put(47.0, "bob");
     p.extents = vec![volume(square(47.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + 5 * HOUR)];
@@ -340,7 +345,7 @@ fn every_change_and_refusal_is_logged_for_the_parties_concerned() {
     let e = App::new(store.clone(), Limits::default());
     let sid = SubscriptionId::random();
     e.engine().put_subscription(&ctx("carol"), sid, None, &explicit("carol", 46.0)).unwrap();
-    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
+    let a = file(&e, "alice", 46.0);
     let bob_id = EntityId::random();
     assert!(e.put_intent(&ctx("bob"), bob_id, None, &put(46.0, "bob")).is_err());
     e.engine().delete_intent(&ctx("alice"), a.intent.intent.id, &a.intent.intent.ovn).unwrap();
@@ -446,8 +451,8 @@ fn the_quick_area_bound_never_hides_an_area_over_the_limit() {
 fn holding_quotas_bound_creates_not_updates() {
     let quotas = crate::quota::Quotas { operations: 2, constraints: 1, ..Default::default() };
     let e = App::new(Arc::new(MemoryStore::new()), Limits { quotas, ..Limits::default() });
-    let a = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.0, "alice")).unwrap();
-    e.put_intent(&ctx("alice"), EntityId::random(), None, &put(46.5, "alice")).unwrap();
+    let a = file(&e, "alice", 46.0);
+    file(&e, "alice", 46.5);
     let err = e.put_intent(&ctx("alice"), EntityId::random(), None, &put(47.0, "alice")).unwrap_err();
     assert!(
         matches!(err, EngineError::QuotaExceeded { quota: crate::quota::Quota::Operations, .. }),
@@ -457,7 +462,7 @@ fn holding_quotas_bound_creates_not_updates() {
     // An update of one it holds is not a new one; another party has its own quota.
     let id = a.intent.intent.id;
     e.put_intent(&ctx("alice"), id, Some(&a.intent.intent.ovn), &put(46.0, "alice")).unwrap();
-    e.put_intent(&ctx("bob"), EntityId::random(), None, &put(48.0, "bob")).unwrap();
+    file(&e, "bob", 48.0);
     // Once one has ended, there is room again.
     let later = Ctx::new(manager("alice"), Time::from_micros(T0 + HOUR));
     let mut p = put(47.0, "alice");

@@ -160,23 +160,6 @@ struct MemoryTx<'a> {
     committed: bool,
 }
 
-impl MemoryTx<'_> {
-    fn set_intent(&mut self, id: EntityId, v: Option<OperationalIntent>) {
-        let old = self.state.intents.set(id, v);
-        self.undo.push(Undo::Intent(id, old));
-    }
-
-    fn set_constraint(&mut self, id: EntityId, v: Option<Constraint>) {
-        let old = self.state.constraints.set(id, v);
-        self.undo.push(Undo::Constraint(id, old));
-    }
-
-    fn set_subscription(&mut self, id: SubscriptionId, v: Option<Subscription>) {
-        let old = self.state.subscriptions.set(id, v);
-        self.undo.push(Undo::Subscription(id, old));
-    }
-}
-
 /// Sets `key` in `map` back to what it was: `old`, or absent.
 fn put_back<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, old: Option<V>) {
     match old {

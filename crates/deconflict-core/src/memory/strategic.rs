@@ -8,15 +8,44 @@ use crate::ids::{EntityId, PartyName, SubscriptionId};
 use crate::model::{AvailabilityRecord, Constraint, EntityCounts, OperationalIntent, Subscription};
 use crate::store::{AreaQuery, EntityKind, StoreError, Usage};
 
+/// For one kind of strategic entity, the four methods [`crate::impl_tx!`]
+/// calls: read by id, candidates by box, put, delete; over that kind's
+/// [`Table`], each change recorded in the undo log under its [`Undo`] variant.
+/// (`impl_tx!` calls them by name, so a macro writes them per kind.)
+macro_rules! entity_rows {
+    ($($ty:ty, $id:ty, $table:ident, $undo:ident: $get:ident, $in_area:ident, $put:ident, $delete:ident;)*) => {$(
+        impl MemoryTx<'_> {
+            pub(super) fn $get(&mut self, id: $id) -> Result<Option<$ty>, StoreError> {
+                Ok(self.state.$table.rows.get(&id).cloned())
+            }
+
+            pub(super) fn $in_area(&mut self, area: &AreaQuery<'_>) -> Result<Vec<$ty>, StoreError> {
+                Ok(self.state.$table.candidates(area.bbox()))
+            }
+
+            pub(super) fn $put(&mut self, row: &$ty) -> Result<(), StoreError> {
+                let old = self.state.$table.set(row.id, Some(row.clone()));
+                self.undo.push(Undo::$undo(row.id, old));
+                Ok(())
+            }
+
+            pub(super) fn $delete(&mut self, id: $id) -> Result<(), StoreError> {
+                let old = self.state.$table.set(id, None);
+                self.undo.push(Undo::$undo(id, old));
+                Ok(())
+            }
+        }
+    )*};
+}
+
+entity_rows! {
+    OperationalIntent, EntityId, intents, Intent: intent, intents_in, put_intent, delete_intent;
+    Constraint, EntityId, constraints, Constraint: constraint, constraints_in, put_constraint, delete_constraint;
+    Subscription, SubscriptionId, subscriptions, Subscription:
+        subscription, subscriptions_in, put_subscription, delete_subscription;
+}
+
 impl MemoryTx<'_> {
-    pub(super) fn intent(&mut self, id: EntityId) -> Result<Option<OperationalIntent>, StoreError> {
-        Ok(self.state.intents.rows.get(&id).cloned())
-    }
-
-    pub(super) fn intents_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<OperationalIntent>, StoreError> {
-        Ok(self.state.intents.candidates(area.bbox()))
-    }
-
     pub(super) fn intents_of_subscription(
         &mut self,
         id: SubscriptionId,
@@ -29,52 +58,6 @@ impl MemoryTx<'_> {
             .filter(|oi| oi.subscription_id == Some(id))
             .map(|oi| oi.id)
             .collect())
-    }
-
-    pub(super) fn put_intent(&mut self, intent: &OperationalIntent) -> Result<(), StoreError> {
-        self.set_intent(intent.id, Some(intent.clone()));
-        Ok(())
-    }
-
-    pub(super) fn delete_intent(&mut self, id: EntityId) -> Result<(), StoreError> {
-        self.set_intent(id, None);
-        Ok(())
-    }
-
-    pub(super) fn constraint(&mut self, id: EntityId) -> Result<Option<Constraint>, StoreError> {
-        Ok(self.state.constraints.rows.get(&id).cloned())
-    }
-
-    pub(super) fn constraints_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Constraint>, StoreError> {
-        Ok(self.state.constraints.candidates(area.bbox()))
-    }
-
-    pub(super) fn put_constraint(&mut self, constraint: &Constraint) -> Result<(), StoreError> {
-        self.set_constraint(constraint.id, Some(constraint.clone()));
-        Ok(())
-    }
-
-    pub(super) fn delete_constraint(&mut self, id: EntityId) -> Result<(), StoreError> {
-        self.set_constraint(id, None);
-        Ok(())
-    }
-
-    pub(super) fn subscription(&mut self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
-        Ok(self.state.subscriptions.rows.get(&id).cloned())
-    }
-
-    pub(super) fn subscriptions_in(&mut self, area: &AreaQuery<'_>) -> Result<Vec<Subscription>, StoreError> {
-        Ok(self.state.subscriptions.candidates(area.bbox()))
-    }
-
-    pub(super) fn put_subscription(&mut self, subscription: &Subscription) -> Result<(), StoreError> {
-        self.set_subscription(subscription.id, Some(subscription.clone()));
-        Ok(())
-    }
-
-    pub(super) fn delete_subscription(&mut self, id: SubscriptionId) -> Result<(), StoreError> {
-        self.set_subscription(id, None);
-        Ok(())
     }
 
     pub(super) fn availability(&mut self, uss: &PartyName) -> Result<Option<AvailabilityRecord>, StoreError> {

@@ -4,6 +4,7 @@
 
 use geom::{AltitudeRange, Circle, Footprint, LatLng, Polygon, Time, TimeWindow, Volume4D};
 
+use crate::coord::{LineId, LineSpec, Party, Policy};
 use crate::events::NewEvent;
 use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
 use crate::model::{Constraint, IntentState, OperationalIntent, Subscription};
@@ -60,6 +61,27 @@ pub fn volume(footprint: Footprint, alt: (f64, f64), t0: i64, t1: i64) -> Volume
 /// A party by name.
 pub fn manager(name: &str) -> PartyName {
     PartyName::new(name).expect("fixture manager is valid")
+}
+
+/// Parties alpha and bravo, and line `ab` ("A-B", the default policy)
+/// between them, put through `app` by `operator` (who must hold the operator role).
+pub fn alpha_and_bravo_on_line_ab(app: &crate::App, operator: &crate::Ctx) {
+    for name in ["alpha", "bravo"] {
+        let party = Party {
+            name: manager(name),
+            display_name: name.into(),
+            webhook_url: None,
+            updated_at: Time::from_micros(0),
+        };
+        app.coord().put_party(operator, party).expect("fixture party is put");
+    }
+    let spec = LineSpec {
+        name: "A-B".into(),
+        parties: vec![manager("alpha"), manager("bravo")],
+        policy: Policy::default(),
+    };
+    let ab = LineId::parse("ab").expect("fixture line id is valid");
+    app.coord().put_line(operator, &ab, &spec).expect("fixture line is put");
 }
 
 /// A base URL by host.
@@ -184,6 +206,13 @@ pub fn with_retry<T>(store: &dyn Store, mut f: impl FnMut(&mut dyn Tx) -> Result
         }
     }
     panic!("still told to retry after 1000 attempts");
+}
+
+/// Runs `f` in a write transaction and commits it.
+pub(super) fn committed(store: &dyn Store, f: impl FnOnce(&mut dyn Tx)) {
+    let mut tx = store.begin(TxMode::Write).expect("begin");
+    f(&mut *tx);
+    tx.commit().expect("commit");
 }
 
 /// What an audit entry of `event` holds, as the sealer writes it.

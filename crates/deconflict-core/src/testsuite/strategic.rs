@@ -7,7 +7,7 @@ use geom::{Footprint, Time};
 use super::*;
 use crate::ids::{EntityId, SubscriptionId};
 use crate::model::{Availability, AvailabilityRecord, IntentState};
-use crate::store::{AreaQuery, Store, TxMode};
+use crate::store::{AreaQuery, Store, StoreError, Tx, TxMode};
 
 /// Writes then reads an intent of every footprint kind, updates and deletes it.
 pub fn intent_round_trip(store: &dyn Store) {
@@ -19,24 +19,20 @@ pub fn intent_round_trip(store: &dyn Store) {
         ],
     );
     oi.subscription_id = Some(SubscriptionId::random());
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_intent(&oi).expect("put");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_intent(&oi).expect("put"));
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get"), Some(oi.clone()));
     assert_eq!(tx.intent(EntityId::random()).expect("get"), None);
     drop(tx);
     oi.version = 2;
     oi.state = IntentState::Activated;
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_intent(&oi).expect("update");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.state), Some(IntentState::Activated));
-    assert_eq!(tx.counts().expect("counts").intents, 1);
-    tx.delete_intent(oi.id).expect("delete");
-    tx.delete_intent(oi.id).expect("deleting twice is fine");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_intent(&oi).expect("update"));
+    committed(store, |tx| {
+        assert_eq!(tx.intent(oi.id).expect("get").map(|o| o.state), Some(IntentState::Activated));
+        assert_eq!(tx.counts().expect("counts").intents, 1);
+        tx.delete_intent(oi.id).expect("delete");
+        tx.delete_intent(oi.id).expect("deleting twice is fine");
+    });
     let mut tx = store.begin(TxMode::Read).expect("begin");
     assert_eq!(tx.intent(oi.id).expect("get"), None);
 }
@@ -44,15 +40,8 @@ pub fn intent_round_trip(store: &dyn Store) {
 /// Writes, reads, deletes a constraint.
 pub fn constraint_round_trip(store: &dyn Store) {
     let c = constraint("carol", here((0.0, 500.0)));
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_constraint(&c).expect("put");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.constraint(c.id).expect("get"), Some(c.clone()));
-    tx.delete_constraint(c.id).expect("delete");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.constraint(c.id).expect("get"), None);
+    committed(store, |tx| tx.put_constraint(&c).expect("put"));
+    read_back_then_deleted(store, &c, |tx| tx.constraint(c.id), |tx| tx.delete_constraint(c.id));
 }
 
 /// Writes, reads, updates, deletes a subscription.
@@ -60,20 +49,27 @@ pub fn subscription_round_trip(store: &dyn Store) {
     let mut s = subscription("dave", here((0.0, 500.0)));
     s.implicit = true;
     s.notify_for_constraints = true;
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_subscription(&s).expect("put");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_subscription(&s).expect("put"));
     s.notification_index = 7;
     s.version = "2".into();
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    tx.put_subscription(&s).expect("update");
-    tx.commit().expect("commit");
-    let mut tx = store.begin(TxMode::Write).expect("begin");
-    assert_eq!(tx.subscription(s.id).expect("get"), Some(s.clone()));
-    tx.delete_subscription(s.id).expect("delete");
-    tx.commit().expect("commit");
+    committed(store, |tx| tx.put_subscription(&s).expect("update"));
+    read_back_then_deleted(store, &s, |tx| tx.subscription(s.id), |tx| tx.delete_subscription(s.id));
+}
+
+/// Reads `row` back (with `get`) in a write transaction that deletes it, then
+/// finds it gone after the commit.
+fn read_back_then_deleted<E: PartialEq + std::fmt::Debug>(
+    store: &dyn Store,
+    row: &E,
+    get: impl Fn(&mut dyn Tx) -> Result<Option<E>, StoreError>,
+    delete: impl FnOnce(&mut dyn Tx) -> Result<(), StoreError>,
+) {
+    committed(store, |tx| {
+        assert_eq!(get(tx).expect("get").as_ref(), Some(row));
+        delete(tx).expect("delete");
+    });
     let mut tx = store.begin(TxMode::Read).expect("begin");
-    assert_eq!(tx.subscription(s.id).expect("get"), None);
+    assert_eq!(get(&mut *tx).expect("get"), None);
 }
 
 /// Availability records are stored per USS and replaced on write.

@@ -4,6 +4,7 @@
 //! connection and reconnects with backoff; their health makes the picture
 //! partial or whole (see [`crate::exchange`]).
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use deconflict_core::PartyName;
@@ -120,75 +121,84 @@ async fn send(live: LiveService, client: Client, cfg: ExchangeConfig, mut stop: 
 /// batches of other replicas; after an outage it resumes after the last
 /// entry it read.
 async fn receive(live: LiveService, client: Client, cfg: ExchangeConfig, mut stop: watch::Receiver<bool>) {
-    let ex = live.exchange();
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     let mut last: Option<String> = None;
     loop {
-        let mut conn = tokio::select! {
-            c = connect(&client) => match c {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::debug!(error = %e, "exchange: cannot connect to receive");
-                    ex.set_receive_ok(false);
-                    if pause(backoff.next_wait(), &mut stop).await {
-                        return;
-                    }
-                    continue;
-                }
-            },
-            _ = stop.changed() => return,
-        };
-        if last.is_none() {
-            match redis::cmd("XREVRANGE")
-                .arg(&cfg.stream)
-                .arg("+")
-                .arg("-")
-                .arg("COUNT")
-                .arg(1)
-                .query_async::<StreamRangeReply>(&mut conn)
-                .await
-            {
-                Ok(r) => last = Some(r.ids.first().map_or_else(|| "0-0".to_owned(), |e| e.id.clone())),
-                Err(e) => {
-                    tracing::warn!(error = %e, "exchange: cannot read the stream's end");
-                    ex.set_receive_ok(false);
-                    if pause(backoff.next_wait(), &mut stop).await {
-                        return;
-                    }
-                    continue;
-                }
-            }
+        if follow(&live, &client, &cfg, &mut last, &mut backoff, &mut stop).await.is_break() {
+            return;
         }
-        ex.set_receive_ok(true);
-        backoff.reset();
-        loop {
-            let from = last.clone().unwrap_or_else(|| "0-0".to_owned());
-            let mut cmd = redis::cmd("XREAD");
-            cmd.arg("COUNT").arg(256).arg("BLOCK").arg(BLOCK_MS).arg("STREAMS").arg(&cfg.stream).arg(&from);
-            let read = tokio::select! {
-                r = cmd.query_async::<Option<StreamReadReply>>(&mut conn) => r,
-                _ = stop.changed() => return,
-            };
-            match read {
-                Ok(reply) => {
-                    ex.set_receive_ok(true);
-                    for key in reply.map(|r| r.keys).unwrap_or_default() {
-                        for entry in key.ids {
-                            apply(&live, &cfg, &entry.map);
-                            last = Some(entry.id);
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "exchange: reading failed; the picture is partial");
-                    metrics::counter!("deconflict_exchange_errors_total", "op" => "receive").increment(1);
-                    ex.set_receive_ok(false);
-                    break;
-                }
-            }
-        }
+        live.exchange().set_receive_ok(false);
         if pause(backoff.next_wait(), &mut stop).await {
             return;
+        }
+    }
+}
+
+/// One connection's following of the stream: connects, finds the stream's
+/// end if nothing was read yet, then applies what it reads after `last`.
+/// `Continue` when something failed (logged; the caller marks the picture
+/// partial and retries after a pause), `Break` when stopped.
+async fn follow(
+    live: &LiveService,
+    client: &Client,
+    cfg: &ExchangeConfig,
+    last: &mut Option<String>,
+    backoff: &mut Backoff,
+    stop: &mut watch::Receiver<bool>,
+) -> ControlFlow<()> {
+    let ex = live.exchange();
+    let mut conn = tokio::select! {
+        c = connect(client) => match c {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(error = %e, "exchange: cannot connect to receive");
+                return ControlFlow::Continue(());
+            }
+        },
+        _ = stop.changed() => return ControlFlow::Break(()),
+    };
+    if last.is_none() {
+        match redis::cmd("XREVRANGE")
+            .arg(&cfg.stream)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async::<StreamRangeReply>(&mut conn)
+            .await
+        {
+            Ok(r) => *last = Some(r.ids.first().map_or_else(|| "0-0".to_owned(), |e| e.id.clone())),
+            Err(e) => {
+                tracing::warn!(error = %e, "exchange: cannot read the stream's end");
+                return ControlFlow::Continue(());
+            }
+        }
+    }
+    ex.set_receive_ok(true);
+    backoff.reset();
+    loop {
+        let from = last.clone().unwrap_or_else(|| "0-0".to_owned());
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT").arg(256).arg("BLOCK").arg(BLOCK_MS).arg("STREAMS").arg(&cfg.stream).arg(&from);
+        let read = tokio::select! {
+            r = cmd.query_async::<Option<StreamReadReply>>(&mut conn) => r,
+            _ = stop.changed() => return ControlFlow::Break(()),
+        };
+        match read {
+            Ok(reply) => {
+                ex.set_receive_ok(true);
+                for key in reply.map(|r| r.keys).unwrap_or_default() {
+                    for entry in key.ids {
+                        apply(live, cfg, &entry.map);
+                        *last = Some(entry.id);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "exchange: reading failed; the picture is partial");
+                metrics::counter!("deconflict_exchange_errors_total", "op" => "receive").increment(1);
+                return ControlFlow::Continue(());
+            }
         }
     }
 }
