@@ -143,3 +143,37 @@ async fn keys_in_the_parties_file_speak_only_for_their_party() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["parties"].as_array().unwrap().len(), 2, "{v}");
 }
+
+/// An endpoint's scopes are checked before its path or body is read: a
+/// caller without them gets 403 whatever it sent, and with them the same
+/// request gets the 400 naming the bad segment or field.
+#[tokio::test]
+async fn the_scope_is_checked_before_the_path_or_body() {
+    let s = TestServer::start().await;
+    let cases: [(Method, &str, Option<Value>, &str); 3] = [
+        (
+            Method::PUT,
+            "/dss/v1/operational_intent_references/not-a-uuid",
+            Some(json!({"bad": 1})),
+            "utm.strategic_coordination",
+        ),
+        (Method::GET, "/v1/lines/not%20a%20line/blind", None, "deconflict.hotline"),
+        (
+            Method::PUT,
+            "/dss/v1/subscriptions/not-a-uuid",
+            Some(json!({"bad": 1})),
+            "utm.strategic_coordination",
+        ),
+    ];
+    for (method, path, body, scope) in cases {
+        let without = s.token("uss1", &["deconflict.tracks.read"]);
+        let (st, v) = s.call(method.clone(), path, Some(&without), body.as_ref()).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{method} {path} without {scope}: {v}");
+        assert!(v["message"].as_str().unwrap_or("").contains(scope), "{method} {path}: names the scope: {v}");
+        let with = s.token("uss1", &[scope]);
+        let (st, v) = s.call(method.clone(), path, Some(&with), body.as_ref()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{method} {path} with {scope}: {v}");
+        assert!(v["message"].as_str().unwrap_or("").starts_with("invalid path ("), "{method} {path}: {v}");
+    }
+    s.stop().await;
+}
