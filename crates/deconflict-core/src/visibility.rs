@@ -131,7 +131,7 @@ pub fn visible_operations(
     area: &[Volume4D],
     now: Time,
 ) -> Result<Vec<VisibleOperation>, EngineError> {
-    let found = crate::engine::intents::intersecting_intents(tx, area, now)?;
+    let found = crate::engine::entity::intersecting::<crate::model::OperationalIntent>(tx, area, now)?;
     let others: Vec<Volume4D> =
         found.iter().filter(|oi| &oi.party != caller).flat_map(|oi| oi.extents.iter().cloned()).collect();
     let mine = caller_volumes(tx, caller, &others, now)?;

@@ -165,14 +165,7 @@ pub fn parse_traffic(text: &str) -> Result<Traffic, CsvError> {
 }
 
 fn out_of_range(e: TrackError) -> CsvErrorKind {
-    CsvErrorKind::OutOfRange(match e {
-        TrackError::Latitude => "lat",
-        TrackError::Longitude => "lon",
-        TrackError::Altitude => "alt_ft",
-        TrackError::GroundSpeed => "gs_kt",
-        TrackError::TrackAngle => "trk_deg",
-        TrackError::VerticalRate => "vs_fpm",
-    })
+    CsvErrorKind::OutOfRange(e.field())
 }
 
 /// Writes states as a traffic file; each id label is the track id number.

@@ -93,6 +93,22 @@ pub enum TrackError {
     VerticalRate,
 }
 
+impl TrackError {
+    /// The field at fault, as the CSV traffic files and the track reports of
+    /// the HTTP API name it (`lat`, `lon`, `alt_ft`, `gs_kt`, `trk_deg`, `vs_fpm`).
+    #[must_use]
+    pub const fn field(self) -> &'static str {
+        match self {
+            Self::Latitude => "lat",
+            Self::Longitude => "lon",
+            Self::Altitude => "alt_ft",
+            Self::GroundSpeed => "gs_kt",
+            Self::TrackAngle => "trk_deg",
+            Self::VerticalRate => "vs_fpm",
+        }
+    }
+}
+
 /// A WGS84 geodetic position in degrees (latitude north, longitude east).
 ///
 /// Invariant: latitude in `[-90, 90]`, longitude in `[-180, 180]`, both finite.

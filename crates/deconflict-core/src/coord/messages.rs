@@ -358,37 +358,34 @@ impl Coord<'_> {
     pub fn ack_message(&self, ctx: &Ctx, id: MessageId, operator: &str) -> Result<MessageView, EngineError> {
         check_operator(operator)?;
         let (now, caller) = (ctx.now, &ctx.caller);
-        self.runner.write(&ctx.deadline, |tx| {
-            let message = load_message(tx, id)?;
-            let mut d = own_delivery(tx, &message, caller, "acknowledge")?;
-            if d.acked_at.is_none() {
-                deliver(tx, &mut d, now, DeliveryChannel::Ack)?;
-                d.read_at = d.read_at.or(Some(now));
-                d.acked_at = Some(now);
-                d.acked_by_operator = Some(operator.trim().to_owned());
-                save_delivery(tx, &d)?;
-                touch_heartbeat(tx, &message.line_id, caller, now, HeartbeatSource::Ack)?;
-                let payload = ev::MessageAcked {
-                    message_id: id,
-                    line_id: &message.line_id,
-                    thread_id: message.thread_id,
-                    recipient: caller,
-                    operator: operator.trim(),
-                    acked_at: now,
-                    sent_at: message.sent_at,
-                    ack_delay_s: (now.as_micros() - message.sent_at.as_micros()) / 1_000_000,
-                    overdue: d.overdue,
-                    escalations: d.escalations,
-                    exercise: message.exercise,
-                    check_id: message.check_id,
-                };
-                let both = [&message.sender, caller];
-                emit(tx, now, EventKind::MessageAcked, caller, id, both, &payload)?;
-                if let Some(check_id) = message.check_id {
-                    liveness::record_ack(tx, check_id, caller, now)?;
-                }
+        let operator = operator.trim();
+        let acked = |d: &Delivery| d.acked_at.is_some();
+        self.mark_own(ctx, id, "acknowledge", acked, DeliveryChannel::Ack, |tx, message, d| {
+            d.read_at = d.read_at.or(Some(now));
+            d.acked_at = Some(now);
+            d.acked_by_operator = Some(operator.to_owned());
+            save_delivery(tx, d)?;
+            touch_heartbeat(tx, &message.line_id, caller, now, HeartbeatSource::Ack)?;
+            let payload = ev::MessageAcked {
+                message_id: id,
+                line_id: &message.line_id,
+                thread_id: message.thread_id,
+                recipient: caller,
+                operator,
+                acked_at: now,
+                sent_at: message.sent_at,
+                ack_delay_s: (now.as_micros() - message.sent_at.as_micros()) / 1_000_000,
+                overdue: d.overdue,
+                escalations: d.escalations,
+                exercise: message.exercise,
+                check_id: message.check_id,
+            };
+            let both = [&message.sender, caller];
+            emit(tx, now, EventKind::MessageAcked, caller, id, both, &payload)?;
+            if let Some(check_id) = message.check_id {
+                liveness::record_ack(tx, check_id, caller, now)?;
             }
-            view_for(tx, message, caller, false)
+            Ok(())
         })
     }
 
@@ -398,21 +395,42 @@ impl Coord<'_> {
     /// `NotFound`, `Forbidden`, `Timeout`, `Store`.
     pub fn read_message(&self, ctx: &Ctx, id: MessageId) -> Result<MessageView, EngineError> {
         let (now, caller) = (ctx.now, &ctx.caller);
+        let read = |d: &Delivery| d.read_at.is_some();
+        self.mark_own(ctx, id, "mark read", read, DeliveryChannel::Read, |tx, message, d| {
+            d.read_at = Some(now);
+            save_delivery(tx, d)?;
+            let payload = ev::MessageRead {
+                message_id: id,
+                recipient: caller,
+                read_at: now,
+                exercise: message.exercise,
+            };
+            let both = [&message.sender, caller];
+            emit(tx, now, EventKind::MessageRead, caller, id, both, &payload)?;
+            Ok(())
+        })
+    }
+
+    /// A recipient's own mark on message `id` (`verb` it in refusals): unless
+    /// `done` finds the mark already there, the delivery is recorded on
+    /// `channel` and `mark` sets it, in one transaction. Marking again
+    /// changes nothing.
+    fn mark_own(
+        &self,
+        ctx: &Ctx,
+        id: MessageId,
+        verb: &str,
+        done: impl Fn(&Delivery) -> bool,
+        channel: DeliveryChannel,
+        mut mark: impl FnMut(&mut dyn Tx, &Message, &mut Delivery) -> Result<(), EngineError>,
+    ) -> Result<MessageView, EngineError> {
+        let (now, caller) = (ctx.now, &ctx.caller);
         self.runner.write(&ctx.deadline, |tx| {
             let message = load_message(tx, id)?;
-            let mut d = own_delivery(tx, &message, caller, "mark read")?;
-            if d.read_at.is_none() {
-                deliver(tx, &mut d, now, DeliveryChannel::Read)?;
-                d.read_at = Some(now);
-                save_delivery(tx, &d)?;
-                let payload = ev::MessageRead {
-                    message_id: id,
-                    recipient: caller,
-                    read_at: now,
-                    exercise: message.exercise,
-                };
-                let both = [&message.sender, caller];
-                emit(tx, now, EventKind::MessageRead, caller, id, both, &payload)?;
+            let mut d = own_delivery(tx, &message, caller, verb)?;
+            if !done(&d) {
+                deliver(tx, &mut d, now, channel)?;
+                mark(tx, &message, &mut d)?;
             }
             view_for(tx, message, caller, false)
         })

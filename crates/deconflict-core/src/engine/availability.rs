@@ -13,57 +13,6 @@ pub(super) fn availability_of(tx: &mut dyn Tx, uss: &PartyName) -> Result<Availa
     Ok(tx.availability(uss)?.map_or(Availability::Unknown, |r| r.availability))
 }
 
-/// Each entity (intent or constraint) with its owner's availability,
-/// looking each party up once (a query may return many entities of a few
-/// parties).
-fn with_availability<T, V>(
-    tx: &mut dyn Tx,
-    entities: Vec<T>,
-    owner: impl Fn(&T) -> &PartyName,
-    view: impl Fn(T, Availability) -> V,
-) -> Result<Vec<V>, EngineError> {
-    let mut known: std::collections::HashMap<PartyName, Availability> = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(entities.len());
-    for entity in entities {
-        let uss_availability = match known.get(owner(&entity)) {
-            Some(a) => *a,
-            None => {
-                let a = availability_of(tx, owner(&entity))?;
-                known.insert(owner(&entity).clone(), a);
-                a
-            }
-        };
-        out.push(view(entity, uss_availability));
-    }
-    Ok(out)
-}
-
-/// Intents with their owners' availability.
-pub(super) fn intent_views(
-    tx: &mut dyn Tx,
-    intents: Vec<crate::model::OperationalIntent>,
-) -> Result<Vec<super::IntentView>, EngineError> {
-    with_availability(
-        tx,
-        intents,
-        |i| &i.party,
-        |intent, uss_availability| super::IntentView { intent, uss_availability },
-    )
-}
-
-/// Constraints with their owners' availability.
-pub(super) fn constraint_views(
-    tx: &mut dyn Tx,
-    constraints: Vec<crate::model::Constraint>,
-) -> Result<Vec<super::ConstraintView>, EngineError> {
-    with_availability(
-        tx,
-        constraints,
-        |c| &c.party,
-        |constraint, uss_availability| super::ConstraintView { constraint, uss_availability },
-    )
-}
-
 impl Engine {
     /// Sets the availability of `uss`; `old_version` must be the current version
     /// (empty for the first write). Only an arbitrator may: declaring a USS

@@ -1,17 +1,17 @@
 //! Constraint references: create, update, delete, read, query. Constraints need
 //! no key; their changes notify subscriptions that asked for constraints.
 
-use geom::{Time, Volume4D};
+use geom::Volume4D;
 
-use super::availability::{availability_of, constraint_views};
+use super::availability::availability_of;
 use super::intents::owned_by;
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::new_ovn;
 use super::{Ctx, Engine, EngineError, events};
 use crate::events::EventKind;
 use crate::ids::{EntityId, Ovn, UssBaseUrl};
-use crate::model::{Availability, Constraint, extents_intersect};
-use crate::store::{AreaQuery, Tx};
+use crate::model::{Availability, Constraint};
+use crate::store::AreaQuery;
 
 /// The body of a create or update (F3548 `PutConstraintReferenceParameters`).
 #[derive(Debug, Clone, PartialEq)]
@@ -110,27 +110,8 @@ impl Engine {
         id: EntityId,
         ovn: &Ovn,
     ) -> Result<ChangeConstraint, EngineError> {
-        self.runner.write_area(&ctx.deadline, |tx| {
-            let old = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
-            tx.lock_area(&AreaQuery::new(&old.extents))?;
-            owned_by(ctx, &old.party, id)?;
-            super::is_current(format_args!("constraint {id}"), "OVN", &old.ovn, ovn)?;
-            tx.delete_constraint(id)?;
-            let notified = notify(tx, Topic::Constraints, &old.extents, &[], ctx.now)?;
-            let entity = events::ConstraintSummary::new(&old);
-            tx.append_event(&events::change(
-                ctx,
-                EventKind::ConstraintDeleted,
-                id.to_string(),
-                entity,
-                &notified,
-            )?)?;
-            let uss_availability = availability_of(tx, &old.party)?;
-            Ok(ChangeConstraint {
-                constraint: ConstraintView { constraint: old, uss_availability },
-                subscribers: notified.subscribers,
-            })
-        })
+        let (constraint, subscribers) = self.delete_entity::<Constraint>(ctx, id, ovn)?;
+        Ok(ChangeConstraint { constraint, subscribers })
     }
 
     /// Reads one constraint.
@@ -138,11 +119,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Store`.
     pub fn constraint(&self, id: EntityId) -> Result<ConstraintView, EngineError> {
-        self.runner.read(|tx| {
-            let constraint = super::found(tx.constraint(id)?, format_args!("constraint {id}"))?;
-            let uss_availability = availability_of(tx, &constraint.party)?;
-            Ok(ConstraintView { constraint, uss_availability })
-        })
+        self.read_entity::<Constraint>(id)
     }
 
     /// Every live constraint that intersects `area` exactly.
@@ -150,27 +127,6 @@ impl Engine {
     /// # Errors
     /// `AreaTooLarge`, `TooManyResults`, `Store`.
     pub fn query_constraints(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<ConstraintView>, EngineError> {
-        let area = std::slice::from_ref(area);
-        self.check_area(area)?;
-        self.runner.read(|tx| {
-            let found = intersecting_constraints(tx, area, ctx.now)?;
-            self.check_count(found.len())?;
-            constraint_views(tx, found)
-        })
+        self.query_entities::<Constraint>(ctx, area)
     }
-}
-
-/// Live constraints whose volumes intersect `area` exactly.
-pub(super) fn intersecting_constraints(
-    tx: &mut dyn Tx,
-    area: &[Volume4D],
-    now: Time,
-) -> Result<Vec<Constraint>, EngineError> {
-    let mut found: Vec<_> = tx
-        .constraints_in(&AreaQuery::new(area))?
-        .into_iter()
-        .filter(|c| c.time().end() > now && extents_intersect(&c.extents, area))
-        .collect();
-    found.sort_by_key(|c| c.id);
-    Ok(found)
 }

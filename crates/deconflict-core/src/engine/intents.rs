@@ -3,20 +3,21 @@
 
 use std::collections::HashSet;
 
-use geom::{Time, Volume4D};
+use geom::Volume4D;
 
 use super::notify::{SubscriberToNotify, Topic, notify};
 use super::ovn::{new_ovn, new_version};
 use super::subscriptions::covers;
 use super::{
     Ctx, Engine, EngineError,
-    availability::{availability_of, constraint_views, intent_views},
+    availability::availability_of,
+    entity::{intersecting, views},
     error::AirspaceConflict,
     events,
 };
 use crate::events::{EventKind, NewEvent};
 use crate::ids::{EntityId, Ovn, PartyName, SubscriptionId, UssBaseUrl};
-use crate::model::{Availability, IntentState, OperationalIntent, Subscription, extents_intersect};
+use crate::model::{Availability, Constraint, IntentState, OperationalIntent, Subscription};
 use crate::store::{AreaQuery, Tx};
 
 /// Which subscription keeps the intent's owner informed.
@@ -252,35 +253,14 @@ impl Engine {
         }
     }
 
-    /// Deletes an intent given its current OVN.
+    /// Deletes an intent given its current OVN (and its implicit subscription
+    /// when no other intent depends on it).
     ///
     /// # Errors
     /// `NotFound`, `Forbidden` (another owner's), `Stale` (old OVN), `Timeout`, `Store`.
     pub fn delete_intent(&self, ctx: &Ctx, id: EntityId, ovn: &Ovn) -> Result<ChangeIntent, EngineError> {
-        self.runner.write_area(&ctx.deadline, |tx| {
-            let old = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
-            tx.lock_area(&AreaQuery::new(&old.extents))?;
-            owned_by(ctx, &old.party, id)?;
-            super::is_current(format_args!("operational intent {id}"), "OVN", &old.ovn, ovn)?;
-            tx.delete_intent(id)?;
-            if let Some(sid) = old.subscription_id {
-                drop_implicit_if_unused(tx, sid)?;
-            }
-            let notified = notify(tx, Topic::Intents, &old.extents, &[], ctx.now)?;
-            let entity = events::IntentSummary::new(&old);
-            tx.append_event(&events::change(
-                ctx,
-                EventKind::IntentDeleted,
-                id.to_string(),
-                entity,
-                &notified,
-            )?)?;
-            let uss_availability = availability_of(tx, &old.party)?;
-            Ok(ChangeIntent {
-                intent: IntentView { intent: old, uss_availability },
-                subscribers: notified.subscribers,
-            })
-        })
+        let (intent, subscribers) = self.delete_entity::<OperationalIntent>(ctx, id, ovn)?;
+        Ok(ChangeIntent { intent, subscribers })
     }
 
     /// Reads one intent.
@@ -288,11 +268,7 @@ impl Engine {
     /// # Errors
     /// `NotFound`, `Store`.
     pub fn intent(&self, id: EntityId) -> Result<IntentView, EngineError> {
-        self.runner.read(|tx| {
-            let intent = super::found(tx.intent(id)?, format_args!("operational intent {id}"))?;
-            let uss_availability = availability_of(tx, &intent.party)?;
-            Ok(IntentView { intent, uss_availability })
-        })
+        self.read_entity::<OperationalIntent>(id)
     }
 
     /// Every live intent that intersects `area` exactly.
@@ -300,13 +276,7 @@ impl Engine {
     /// # Errors
     /// `AreaTooLarge`, `TooManyResults` (never a silent cut), `Store`.
     pub fn query_intents(&self, ctx: &Ctx, area: &Volume4D) -> Result<Vec<IntentView>, EngineError> {
-        let area = std::slice::from_ref(area);
-        self.check_area(area)?;
-        self.runner.read(|tx| {
-            let found = intersecting_intents(tx, area, ctx.now)?;
-            self.check_count(found.len())?;
-            intent_views(tx, found)
-        })
+        self.query_entities::<OperationalIntent>(ctx, area)
     }
 }
 
@@ -341,24 +311,6 @@ fn disclosed<'a>(entities: &[(EntityId, &'a PartyName)]) -> Vec<events::Disclose
         .collect()
 }
 
-/// Live intents whose volumes intersect `area` exactly, by id.
-pub(crate) fn intersecting_intents(
-    tx: &mut dyn Tx,
-    area: &[Volume4D],
-    now: Time,
-) -> Result<Vec<OperationalIntent>, EngineError> {
-    if area.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut found: Vec<_> = tx
-        .intents_in(&AreaQuery::new(area))?
-        .into_iter()
-        .filter(|oi| oi.time().end() > now && extents_intersect(&oi.extents, area))
-        .collect();
-    found.sort_by_key(|oi| oi.id);
-    Ok(found)
-}
-
 /// 403 unless the caller manages the entity.
 pub(super) fn owned_by(ctx: &Ctx, owner: &crate::ids::PartyName, id: EntityId) -> Result<(), EngineError> {
     if owner == &ctx.caller {
@@ -384,12 +336,12 @@ fn check_key(
     constraints_too: bool,
 ) -> Result<(), EngineError> {
     let key: HashSet<&Ovn> = key.iter().collect();
-    let missing_intents: Vec<_> = intersecting_intents(tx, extents, ctx.now)?
+    let missing_intents: Vec<_> = intersecting::<OperationalIntent>(tx, extents, ctx.now)?
         .into_iter()
         .filter(|oi| oi.id != id && oi.state.requires_key() && !key.contains(&oi.ovn))
         .collect();
     let missing_constraints: Vec<_> = if constraints_too {
-        super::constraints::intersecting_constraints(tx, extents, ctx.now)?
+        intersecting::<Constraint>(tx, extents, ctx.now)?
             .into_iter()
             .filter(|c| !key.contains(&c.ovn))
             .collect()
@@ -399,8 +351,8 @@ fn check_key(
     if missing_intents.is_empty() && missing_constraints.is_empty() {
         return Ok(());
     }
-    let missing_intents = intent_views(tx, missing_intents)?;
-    let missing_constraints = constraint_views(tx, missing_constraints)?;
+    let missing_intents = views(tx, missing_intents)?;
+    let missing_constraints = views(tx, missing_constraints)?;
     Err(EngineError::MissingKeys(Box::new(AirspaceConflict { missing_intents, missing_constraints })))
 }
 

@@ -11,6 +11,7 @@
 
 mod availability;
 mod constraints;
+pub(crate) mod entity;
 mod error;
 pub mod events;
 pub(crate) mod intents;

@@ -22,7 +22,7 @@ pub struct SubscriberToNotify {
 
 /// What changed: intents or constraints (subscriptions opt into each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Topic {
+pub(crate) enum Topic {
     Intents,
     Constraints,
 }

@@ -5,12 +5,12 @@ use std::collections::HashSet;
 
 use geom::{AltitudeRange, Footprint, Time, TimeWindow, Volume4D};
 
-use super::constraints::{ConstraintView, intersecting_constraints};
-use super::intents::{IntentView, intersecting_intents};
+use super::constraints::ConstraintView;
+use super::intents::IntentView;
 use super::ovn::new_version;
 use super::{
     Ctx, Engine, EngineError,
-    availability::{constraint_views, intent_views},
+    entity::{intersecting, views},
     events,
 };
 use crate::events::EventKind;
@@ -121,14 +121,14 @@ impl Engine {
             tx.append_event(&events::private(ctx, kind, id.to_string(), &[], &payload)?)?;
             let area = std::slice::from_ref(&volume);
             let intents = if p.notify_for_intents {
-                let found = intersecting_intents(tx, area, ctx.now)?;
-                intent_views(tx, found)?
+                let found = intersecting::<crate::model::OperationalIntent>(tx, area, ctx.now)?;
+                views(tx, found)?
             } else {
                 Vec::new()
             };
             let constraints = if p.notify_for_constraints {
-                let found = intersecting_constraints(tx, area, ctx.now)?;
-                constraint_views(tx, found)?
+                let found = intersecting::<crate::model::Constraint>(tx, area, ctx.now)?;
+                views(tx, found)?
             } else {
                 Vec::new()
             };

@@ -65,8 +65,8 @@ fn disjoint_intents_need_no_key() {
 #[test]
 fn updates_need_the_current_ovn_and_the_owner() {
     let e = engine();
-    let id = EntityId::random();
-    let first = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice")).unwrap().intent.intent;
+    let first = file(&e, "alice", 46.0).intent.intent;
+    let id = first.id;
     let second =
         e.put_intent(&ctx("alice"), id, Some(&first.ovn), &put(46.0, "alice")).unwrap().intent.intent;
     assert_eq!(second.version, 2);
@@ -108,8 +108,8 @@ fn state_rules() {
 #[test]
 fn implicit_subscription_lives_and_dies_with_its_intent() {
     let e = engine();
-    let id = EntityId::random();
-    let oi = e.put_intent(&ctx("alice"), id, None, &put(46.0, "alice")).unwrap().intent.intent;
+    let oi = file(&e, "alice", 46.0).intent.intent;
+    let id = oi.id;
     let sid = oi.subscription_id.unwrap();
     let sub = e.engine().subscription(&ctx("alice"), sid).unwrap();
     assert!(sub.subscription.implicit);

@@ -187,22 +187,31 @@ pub fn record(kind: &str, id: &str, k1: Option<&str>, k2: Option<&str>, due: Opt
 
 /// Runs `f` in a write transaction and commits, starting over while the store
 /// answers [`StoreError::Retry`]. Returns the result and how many attempts it took.
-pub fn with_retry<T>(store: &dyn Store, mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>) -> (T, u32) {
+pub fn with_retry<T>(store: &dyn Store, f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>) -> (T, u32) {
+    with_retry_in(store, TxMode::Write, f)
+}
+
+/// [`with_retry`] in a transaction of `mode`.
+pub fn with_retry_in<T>(
+    store: &dyn Store,
+    mode: TxMode,
+    mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>,
+) -> (T, u32) {
     for attempt in 1..=1000 {
-        let mut tx = match store.begin(TxMode::Write) {
+        let mut tx = match store.begin(mode) {
             Ok(tx) => tx,
             Err(StoreError::Retry) => continue,
-            Err(e) => panic!("begin: {e}"),
+            Err(e) => panic!("begin ({mode:?}): {e}"),
         };
         let out = match f(&mut *tx) {
             Ok(out) => out,
             Err(StoreError::Retry) => continue,
-            Err(e) => panic!("write: {e}"),
+            Err(e) => panic!("write ({mode:?}): {e}"),
         };
         match tx.commit() {
             Ok(()) => return (out, attempt),
             Err(StoreError::Retry) => continue,
-            Err(e) => panic!("commit: {e}"),
+            Err(e) => panic!("commit ({mode:?}): {e}"),
         }
     }
     panic!("still told to retry after 1000 attempts");

@@ -87,11 +87,11 @@ async fn listener_gets_the_first_state(kind: SourceKind, format: Format, chunks:
     let status = live.sources()[0].clone();
     let mut conn = TcpStream::connect(bound(&status).await).await.unwrap();
     conn.write_all(&chunks[..=first.0].concat()).await.unwrap();
-    wait_for(&status, "first state", |s| s.totals().updates >= 1).await;
-    near(position_of(&live, "radar", "393322"), first.1, "picture");
+    wait_for(&status, &format!("{kind:?}: first state"), |s| s.totals().updates >= 1).await;
+    near(position_of(&live, "radar", "393322"), first.1, &format!("{kind:?}: picture"));
     let c = status.totals();
-    assert_eq!(c.read, first.0 as u64 + 1, "{c:?}");
-    assert!(c.no_update.values().sum::<u64>() >= first.0 as u64 - 1, "{c:?}");
+    assert_eq!(c.read, first.0 as u64 + 1, "{kind:?}: {c:?}");
+    assert!(c.no_update.values().sum::<u64>() >= first.0 as u64 - 1, "{kind:?}: {c:?}");
     rt.shutdown().await;
 }
 
@@ -114,41 +114,37 @@ async fn client_reconnects(kind: SourceKind, format: Format, chunks: Vec<Vec<u8>
     };
     let mut c1 = accept().await;
     c1.write_all(&chunks[..=first.0].concat()).await.unwrap();
-    wait_for(&status, "first state", |s| s.totals().updates >= 1).await;
-    near(position_of(&live, "radar", "393322"), first.1, "first connection");
+    wait_for(&status, &format!("{kind:?}: first state"), |s| s.totals().updates >= 1).await;
+    near(position_of(&live, "radar", "393322"), first.1, &format!("{kind:?}: first connection"));
     drop(c1);
     let mut c2 = accept().await;
     c2.write_all(&chunks[first.0 + 1..=second.0].concat()).await.unwrap();
-    wait_for(&status, "second state", |s| s.totals().updates >= 2).await;
-    near(position_of(&live, "radar", "393322"), second.1, "after reconnecting");
-    assert_eq!(status.connects(), 2);
-    assert!(status.is_connected());
+    wait_for(&status, &format!("{kind:?}: second state"), |s| s.totals().updates >= 2).await;
+    near(position_of(&live, "radar", "393322"), second.1, &format!("{kind:?}: after reconnecting"));
+    assert_eq!(status.connects(), 2, "{kind:?}");
+    assert!(status.is_connected(), "{kind:?}");
     rt.shutdown().await;
 }
 
 #[tokio::test]
-async fn beast_listener() {
-    listener_gets_the_first_state(SourceKind::BeastListen, Format::Beast, beast_frames()).await;
+async fn each_listener_gets_the_first_state() {
+    for (kind, format, chunks) in [
+        (SourceKind::BeastListen, Format::Beast, beast_frames()),
+        (SourceKind::RawListen, Format::Raw, raw_frames()),
+    ] {
+        listener_gets_the_first_state(kind, format, chunks).await;
+    }
 }
 
 #[tokio::test]
-async fn beast_client_reconnects() {
-    client_reconnects(SourceKind::BeastConnect, Format::Beast, beast_frames()).await;
-}
-
-#[tokio::test]
-async fn raw_listener() {
-    listener_gets_the_first_state(SourceKind::RawListen, Format::Raw, raw_frames()).await;
-}
-
-#[tokio::test]
-async fn raw_client_reconnects() {
-    client_reconnects(SourceKind::RawConnect, Format::Raw, raw_frames()).await;
-}
-
-#[tokio::test]
-async fn sbs_client_reconnects() {
-    client_reconnects(SourceKind::SbsConnect, Format::Sbs, sbs_lines()).await;
+async fn each_client_reconnects() {
+    for (kind, format, chunks) in [
+        (SourceKind::BeastConnect, Format::Beast, beast_frames()),
+        (SourceKind::RawConnect, Format::Raw, raw_frames()),
+        (SourceKind::SbsConnect, Format::Sbs, sbs_lines()),
+    ] {
+        client_reconnects(kind, format, chunks).await;
+    }
 }
 
 #[tokio::test]

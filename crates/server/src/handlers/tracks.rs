@@ -214,13 +214,5 @@ fn number(o: &Map<String, Value>, field: &str) -> Result<Option<f64>, String> {
 }
 
 fn field_error(e: TrackError) -> String {
-    let field = match e {
-        TrackError::Latitude => "lat",
-        TrackError::Longitude => "lon",
-        TrackError::Altitude => "alt_ft",
-        TrackError::GroundSpeed => "gs_kt",
-        TrackError::TrackAngle => "trk_deg",
-        TrackError::VerticalRate => "vs_fpm",
-    };
-    format!(".{field}: {e}")
+    format!(".{}: {e}", e.field())
 }

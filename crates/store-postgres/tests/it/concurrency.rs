@@ -6,7 +6,9 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use deconflict_core::store::AreaQuery;
-use deconflict_core::testsuite::{self, HOUR, T0, intent, square, subscription, volume, with_retry};
+use deconflict_core::testsuite::{
+    self, HOUR, T0, intent, square, subscription, volume, with_retry, with_retry_in,
+};
 use deconflict_core::{Store, StoreError, Tx, TxMode};
 use geom::Volume4D;
 use store_postgres::{PgOptions, PgStore};
@@ -166,20 +168,10 @@ fn with_area_retry<T>(
     area: &[Volume4D],
     mut f: impl FnMut(&mut dyn Tx) -> Result<T, StoreError>,
 ) -> (T, u32) {
-    for attempt in 1..=1000 {
-        let mut tx = store.begin(TxMode::AreaWrite).expect("begin");
-        let out = match tx.lock_area(&AreaQuery::new(area)).and_then(|()| f(&mut *tx)) {
-            Ok(out) => out,
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("area write: {e}"),
-        };
-        match tx.commit() {
-            Ok(()) => return (out, attempt),
-            Err(StoreError::Retry) => continue,
-            Err(e) => panic!("commit: {e}"),
-        }
-    }
-    panic!("still told to retry after 1000 attempts");
+    with_retry_in(store, TxMode::AreaWrite, |tx| {
+        tx.lock_area(&AreaQuery::new(area))?;
+        f(tx)
+    })
 }
 
 /// How a racer runs its transaction over an area ([`with_retry`] or

@@ -14,6 +14,20 @@ use serde_json::{Value, json};
 use super::common::*;
 use super::replicas::{Schema, pg_url, replica};
 
+/// How F3548 names one kind of entity: its path, its field in an answer and
+/// the list a search answers.
+#[derive(Clone, Copy)]
+struct Kind {
+    prefix: &'static str,
+    field: &'static str,
+    list: &'static str,
+}
+
+const SUBSCRIPTIONS: Kind = Kind { prefix: SUB, field: "subscription", list: "subscriptions" };
+const INTENTS: Kind =
+    Kind { prefix: OIR, field: "operational_intent_reference", list: "operational_intent_references" };
+const CONSTRAINTS: Kind = Kind { prefix: CR, field: "constraint_reference", list: "constraint_references" };
+
 /// Two DSS instances of one pool (the schema is dropped after both stop).
 struct Pool {
     a: TestServer,
@@ -96,6 +110,32 @@ impl Pool {
             assert_eq!(hits, expected.into_iter().collect::<Vec<_>>(), "search {query} through {name}");
         }
     }
+
+    /// Entity `id` of `kind` as `(who, scopes)` gets it through both
+    /// instances (the same answer) and finds it by a search of the test area
+    /// through both: the entity.
+    async fn seen(&self, kind: Kind, id: &str, reader: (&str, &[&str])) -> Value {
+        let got = self.get_same(&format!("{}/{id}", kind.prefix), reader.0, reader.1).await;
+        let entity = got[kind.field].clone();
+        let query = format!("{}/query", kind.prefix);
+        self.search_finds(&query, &area(46.0, 7.0, 0.1), kind.list, reader, id, Some(&entity)).await;
+        entity
+    }
+
+    /// Entity `id` of `kind`, deleted through B by its owner naming
+    /// `version` (its OVN or version): gone through both, by get and by
+    /// search. The delete's answer.
+    async fn delete_through_b(&self, kind: Kind, id: &str, version: &str, owner: (&str, &[&str])) -> Value {
+        let path = format!("{}/{id}", kind.prefix);
+        let token = self.b.token(owner.0, owner.1);
+        let (st, deleted) =
+            self.b.call(Method::DELETE, &format!("{path}/{version}"), Some(&token), None).await;
+        assert_eq!(st, StatusCode::OK, "{deleted}");
+        self.gone_from_both(&path, owner.0, owner.1).await;
+        let query = format!("{}/query", kind.prefix);
+        self.search_finds(&query, &area(46.0, 7.0, 0.1), kind.list, owner, id, None).await;
+        deleted
+    }
 }
 
 /// The `version` (subscriptions) or `ovn` (references) the next write names.
@@ -142,30 +182,21 @@ async fn subscriptions_are_the_same_through_every_instance_of_the_pool() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{made}");
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    assert_eq!(seen["subscription"], made["subscription"], "get answers what the create answered");
-    assert_eq!(seen["subscription"]["id"], id.as_str());
-    pool.search_finds(
-        &format!("{SUB}/query"),
-        &area(46.0, 7.0, 0.1),
-        "subscriptions",
-        uss1,
-        &id,
-        Some(&seen["subscription"]),
-    )
-    .await;
+    let seen = pool.seen(SUBSCRIPTIONS, &id, uss1).await;
+    assert_eq!(seen, made["subscription"], "get answers what the create answered");
+    assert_eq!(seen["id"], id.as_str());
 
     // Updated through B (new altitudes and times), seen so through A.
-    let version = str_field(&seen["subscription"], "version");
+    let version = str_field(&seen, "version");
     let token = pool.b.token("uss1", &[SC]);
     let body = subscription_body("uss1", (100.0, 800.0), (10, 90), true);
     let (st, updated) =
         pool.b.call(Method::PUT, &format!("{path}/{version}"), Some(&token), Some(&body)).await;
     assert_eq!(st, StatusCode::OK, "{updated}");
     assert_ne!(updated["subscription"]["version"], version.as_str(), "an update makes a new version");
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    assert_eq!(seen["subscription"], updated["subscription"]);
-    assert_eq!(seen["subscription"]["notify_for_constraints"], true);
+    let seen = pool.seen(SUBSCRIPTIONS, &id, uss1).await;
+    assert_eq!(seen, updated["subscription"]);
+    assert_eq!(seen["notify_for_constraints"], true);
 
     // Another USS sees none of uss1's subscriptions, through either instance.
     let other = ("uss2", &[SC][..]);
@@ -173,12 +204,8 @@ async fn subscriptions_are_the_same_through_every_instance_of_the_pool() {
         .await;
 
     // Deleted through B: gone through both, by get and by search.
-    let version = str_field(&seen["subscription"], "version");
-    let (st, deleted) = pool.b.call(Method::DELETE, &format!("{path}/{version}"), Some(&token), None).await;
-    assert_eq!(st, StatusCode::OK, "{deleted}");
-    assert_eq!(deleted["subscription"], seen["subscription"], "the delete answers what was deleted");
-    pool.gone_from_both(&path, uss1.0, uss1.1).await;
-    pool.search_finds(&format!("{SUB}/query"), &area(46.0, 7.0, 0.1), "subscriptions", uss1, &id, None).await;
+    let deleted = pool.delete_through_b(SUBSCRIPTIONS, &id, &str_field(&seen, "version"), uss1).await;
+    assert_eq!(deleted["subscription"], seen, "the delete answers what was deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -190,52 +217,32 @@ async fn operational_intents_are_the_same_through_every_instance_of_the_pool() {
     let (st, made) = pool.a.put_intent(&path, "uss1", here(), &[]).await;
     assert_eq!(st, StatusCode::CREATED, "{made}");
     let made = &made["operational_intent_reference"];
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    let seen = &seen["operational_intent_reference"];
-    assert_eq!(seen, made, "get answers what the create answered (OVN included, for its manager)");
+    let seen = pool.seen(INTENTS, &id, uss1).await;
+    assert_eq!(&seen, made, "get answers what the create answered (OVN included, for its manager)");
     assert_eq!(seen["manager"], "uss1");
-    let query = format!("{OIR}/query");
-    let list = "operational_intent_references";
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, Some(seen)).await;
     // Another USS sees the same reference (its OVN hidden) through both.
-    let other = pool.get_same(&path, "uss2", &[SC]).await;
-    assert_eq!(other["operational_intent_reference"]["version"], seen["version"]);
-    assert_ne!(other["operational_intent_reference"]["ovn"], seen["ovn"]);
-    pool.search_finds(
-        &query,
-        &area(46.0, 7.0, 0.1),
-        list,
-        ("uss2", &[SC]),
-        &id,
-        Some(&other["operational_intent_reference"]),
-    )
-    .await;
+    let other = pool.seen(INTENTS, &id, ("uss2", &[SC])).await;
+    assert_eq!(other["version"], seen["version"]);
+    assert_ne!(other["ovn"], seen["ovn"]);
     // The implicit subscription made through A is the same through B.
-    let sub = str_field(seen, "subscription_id");
+    let sub = str_field(&seen, "subscription_id");
     let implicit = pool.get_same(&format!("{SUB}/{sub}"), uss1.0, uss1.1).await;
     assert_eq!(implicit["subscription"]["implicit_subscription"], true, "{implicit}");
     assert_eq!(implicit["subscription"]["dependent_operational_intents"], json!([id]));
 
     // Updated through B (later, higher), seen so through A.
-    let ovn = str_field(seen, "ovn");
+    let ovn = str_field(&seen, "ovn");
     let later = volume(46.0, 7.0, 0.01, (50.0, 200.0), (20, 80));
     let (st, updated) = pool.b.put_intent(&format!("{path}/{ovn}"), "uss1", later, &[]).await;
     assert_eq!(st, StatusCode::OK, "{updated}");
     let updated = &updated["operational_intent_reference"];
     assert_eq!(updated["version"], made["version"].as_i64().unwrap() + 1, "{updated}");
     assert_ne!(updated["ovn"], made["ovn"]);
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    let seen = &seen["operational_intent_reference"];
-    assert_eq!(seen, updated);
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, Some(seen)).await;
+    let seen = pool.seen(INTENTS, &id, uss1).await;
+    assert_eq!(&seen, updated);
 
     // Deleted through B: gone through both.
-    let ovn = str_field(seen, "ovn");
-    let token = pool.b.token("uss1", &[SC]);
-    let (st, deleted) = pool.b.call(Method::DELETE, &format!("{path}/{ovn}"), Some(&token), None).await;
-    assert_eq!(st, StatusCode::OK, "{deleted}");
-    pool.gone_from_both(&path, uss1.0, uss1.1).await;
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, None).await;
+    pool.delete_through_b(INTENTS, &id, &str_field(&seen, "ovn"), uss1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -249,44 +256,25 @@ async fn constraints_are_the_same_through_every_instance_of_the_pool() {
         pool.a.call(Method::PUT, &path, Some(&token), Some(&constraint_body("uss1", here()))).await;
     assert_eq!(st, StatusCode::CREATED, "{made}");
     let made = &made["constraint_reference"];
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    let seen = &seen["constraint_reference"];
-    assert_eq!(seen, made, "get answers what the create answered");
-    let query = format!("{CR}/query");
-    let list = "constraint_references";
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, Some(seen)).await;
+    let seen = pool.seen(CONSTRAINTS, &id, uss1).await;
+    assert_eq!(&seen, made, "get answers what the create answered");
     // A USS that processes constraints sees the same through both.
-    let reader = pool.get_same(&path, "uss2", &[CP]).await;
-    assert_eq!(reader["constraint_reference"]["version"], seen["version"]);
-    pool.search_finds(
-        &query,
-        &area(46.0, 7.0, 0.1),
-        list,
-        ("uss2", &[CP]),
-        &id,
-        Some(&reader["constraint_reference"]),
-    )
-    .await;
+    let reader = pool.seen(CONSTRAINTS, &id, ("uss2", &[CP])).await;
+    assert_eq!(reader["version"], seen["version"]);
 
     // Updated through B, seen so through A.
-    let ovn = str_field(seen, "ovn");
+    let ovn = str_field(&seen, "ovn");
     let token = pool.b.token("uss1", &[CM]);
     let later = constraint_body("uss1", volume(46.0, 7.0, 0.02, (0.0, 300.0), (15, 100)));
     let (st, updated) = pool.b.call(Method::PUT, &format!("{path}/{ovn}"), Some(&token), Some(&later)).await;
     assert_eq!(st, StatusCode::OK, "{updated}");
     let updated = &updated["constraint_reference"];
     assert_eq!(updated["version"], made["version"].as_i64().unwrap() + 1, "{updated}");
-    let seen = pool.get_same(&path, uss1.0, uss1.1).await;
-    let seen = &seen["constraint_reference"];
-    assert_eq!(seen, updated);
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, Some(seen)).await;
+    let seen = pool.seen(CONSTRAINTS, &id, uss1).await;
+    assert_eq!(&seen, updated);
 
     // Deleted through B: gone through both.
-    let ovn = str_field(seen, "ovn");
-    let (st, deleted) = pool.b.call(Method::DELETE, &format!("{path}/{ovn}"), Some(&token), None).await;
-    assert_eq!(st, StatusCode::OK, "{deleted}");
-    pool.gone_from_both(&path, uss1.0, uss1.1).await;
-    pool.search_finds(&query, &area(46.0, 7.0, 0.1), list, uss1, &id, None).await;
+    pool.delete_through_b(CONSTRAINTS, &id, &str_field(&seen, "ovn"), uss1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
