@@ -151,7 +151,7 @@ pub use schema::SCHEMA_VERSION;
 pub use scratch::ScratchSchema;
 
 use crate::error::from_pg;
-use crate::pool::Pool;
+use crate::pool::{Pool, PoolSettings};
 use crate::tx::{PgTx, begin_sql};
 
 /// Connection settings of a [`PgStore`]. `PgOptions::default()` suits a
@@ -267,7 +267,14 @@ fn open_pool(url: &str, opts: &PgOptions, setup: String) -> Result<Pool, StoreEr
     config.connect_timeout(opts.connect_timeout);
     config.application_name(&opts.application_name);
     let target = describe_target(&config);
-    Ok(Pool::new(config, tls.connector()?, target, setup, opts.pool_size, opts.acquire_timeout))
+    Ok(Pool::new(PoolSettings {
+        config,
+        tls: tls.connector()?,
+        target,
+        setup,
+        max: opts.pool_size,
+        acquire_timeout: opts.acquire_timeout,
+    }))
 }
 
 /// `host:port/database` of a config, without credentials.

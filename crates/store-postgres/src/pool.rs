@@ -92,16 +92,23 @@ struct State {
     open: usize,
 }
 
-pub(crate) struct Pool {
-    config: tokio_postgres::Config,
+/// Where and how a [`Pool`] connects.
+pub(crate) struct PoolSettings {
+    pub(crate) config: tokio_postgres::Config,
     /// TLS to the database; plain TCP when `None` (`sslmode=disable`).
-    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    pub(crate) tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// Where it connects (host:port/db), for messages; never the password.
-    target: String,
+    pub(crate) target: String,
     /// Run on every new connection (session settings).
-    setup: String,
-    max: usize,
-    acquire_timeout: Duration,
+    pub(crate) setup: String,
+    /// At most this many connections (at least one).
+    pub(crate) max: usize,
+    /// How long a caller waits for a connection.
+    pub(crate) acquire_timeout: Duration,
+}
+
+pub(crate) struct Pool {
+    settings: PoolSettings,
     state: Mutex<State>,
     available: Condvar,
 }
@@ -110,8 +117,8 @@ impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let st = self.lock();
         f.debug_struct("Pool")
-            .field("target", &self.target)
-            .field("max", &self.max)
+            .field("target", &self.settings.target)
+            .field("max", &self.settings.max)
             .field("open", &st.open)
             .field("idle", &st.idle.len())
             .finish_non_exhaustive()
@@ -119,32 +126,17 @@ impl std::fmt::Debug for Pool {
 }
 
 impl Pool {
-    pub(crate) fn new(
-        config: tokio_postgres::Config,
-        tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
-        target: String,
-        setup: String,
-        max: usize,
-        acquire_timeout: Duration,
-    ) -> Self {
-        Self {
-            config,
-            tls,
-            target,
-            setup,
-            max: max.max(1),
-            acquire_timeout,
-            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
-            available: Condvar::new(),
-        }
+    pub(crate) fn new(mut settings: PoolSettings) -> Self {
+        settings.max = settings.max.max(1);
+        Self { settings, state: Mutex::new(State { idle: Vec::new(), open: 0 }), available: Condvar::new() }
     }
 
     pub(crate) fn max(&self) -> usize {
-        self.max
+        self.settings.max
     }
 
     pub(crate) fn target(&self) -> &str {
-        &self.target
+        &self.settings.target
     }
 
     /// The pool's state is two plain fields that a panic cannot tear, so a
@@ -160,7 +152,7 @@ impl Pool {
     /// [`StoreError::Unavailable`] when a new connection cannot be opened or
     /// every connection stayed busy until the timeout.
     pub(crate) fn get(&self) -> Result<Lease<'_>, StoreError> {
-        let deadline = Instant::now() + self.acquire_timeout;
+        let deadline = Instant::now() + self.settings.acquire_timeout;
         let mut st = self.lock();
         loop {
             while let Some(conn) = st.idle.pop() {
@@ -170,7 +162,7 @@ impl Pool {
                 }
                 return Ok(Lease { conn: Some(conn), pool: self, reused: true, broken: false });
             }
-            if st.open < self.max {
+            if st.open < self.settings.max {
                 st.open += 1;
                 drop(st);
                 return match self.connect() {
@@ -186,7 +178,7 @@ impl Pool {
             if now >= deadline {
                 return Err(StoreError::unavailable(format!(
                     "all {} PostgreSQL connections to {} stayed busy for {:?}",
-                    self.max, self.target, self.acquire_timeout
+                    self.settings.max, self.settings.target, self.settings.acquire_timeout
                 )));
             }
             st = self.available.wait_timeout(st, deadline - now).unwrap_or_else(PoisonError::into_inner).0;
@@ -198,15 +190,15 @@ impl Pool {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
             StoreError::unavailable(format!("cannot start a PostgreSQL connection's runtime: {e}"))
         })?;
-        let spawned = match &self.tls {
-            Some(tls) => rt.block_on(open(&self.config, tls.clone())),
-            None => rt.block_on(open(&self.config, NoTls)),
+        let spawned = match &self.settings.tls {
+            Some(tls) => rt.block_on(open(&self.settings.config, tls.clone())),
+            None => rt.block_on(open(&self.settings.config, NoTls)),
         };
-        let (client, task) = spawned.map_err(|e| connect_error(&self.target, e))?;
+        let (client, task) = spawned.map_err(|e| connect_error(&self.settings.target, e))?;
         let mut conn =
             PgConn { client: Some(client), rt, connection: Some(task), statements: HashMap::new() };
-        if !self.setup.is_empty() {
-            conn.batch_execute(&self.setup).map_err(|e| connect_error(&self.target, e))?;
+        if !self.settings.setup.is_empty() {
+            conn.batch_execute(&self.settings.setup).map_err(|e| connect_error(&self.settings.target, e))?;
         }
         Ok(conn)
     }

@@ -482,27 +482,57 @@ mod tests {
             .collect()
     }
 
+    /// The tracker over tracks 1 (party 7) and 2 (party 9), one scan at a
+    /// time: each step gives the scan's second, whether the pair is predicted
+    /// in conflict, and the second of each track's last report.
+    struct Pair(AlertTracker);
+
+    impl Pair {
+        fn new() -> Self {
+            Self(AlertTracker::default())
+        }
+
+        fn scan(&mut self, at: i64, in_conflict: bool, reports: (i64, i64)) -> Vec<AlertEvent> {
+            let conflict: &[Conflict] = if in_conflict { &[CONFLICT] } else { &[] };
+            let tracks = [st(1, 7, reports.0), st(2, 9, reports.1)];
+            self.0.update(Timestamp::from_secs(at), conflict, &tracks, &[])
+        }
+
+        /// A scan whose tracks were both last reported at `at`.
+        fn fresh(&mut self, at: i64, in_conflict: bool) -> Vec<AlertEvent> {
+            self.scan(at, in_conflict, (at, at))
+        }
+    }
+
+    const CONFLICT: Conflict = Conflict {
+        a: TrackId(1),
+        b: TrackId(2),
+        party_a: PartyId(7),
+        party_b: PartyId(9),
+        t_in_s: 10.0,
+        t_out_s: 50.0,
+        t_cpa_s: 30.0,
+        d_cpa_m: 100.0,
+    };
+
     #[test]
     fn rescanning_the_same_reports_never_confirms() {
-        let mut t = AlertTracker::default();
-        let tracks = [st(1, 7, 0), st(2, 9, 0)];
+        let mut t = Pair::new();
         for s in 0..100 {
-            assert!(t.update(Timestamp::from_secs(s), &[c(1, 2, 7, 9, 100.0)], &tracks, &[]).is_empty());
+            assert!(t.scan(s, true, (0, 0)).is_empty());
         }
-        assert_eq!(t.active(), 0);
+        assert_eq!(t.0.active(), 0);
     }
 
     #[test]
     fn confirm_needs_each_track_reported_again() {
-        let mut t = AlertTracker::default();
-        let s = Timestamp::from_secs;
-        let conflict = [c(1, 2, 7, 9, 100.0)];
-        assert!(t.update(s(0), &conflict, &[st(1, 7, 0), st(2, 9, 0)], &[]).is_empty());
+        let mut t = Pair::new();
+        assert!(t.fresh(0, true).is_empty());
         // Only track 2 reported again: not yet.
-        assert!(t.update(s(5), &conflict, &[st(1, 7, 0), st(2, 9, 5)], &[]).is_empty());
+        assert!(t.scan(5, true, (0, 5)).is_empty());
         // Track 1 too, but only 2 s later: under `confirm_s`.
-        assert!(t.update(s(6), &conflict, &[st(1, 7, 2), st(2, 9, 6)], &[]).is_empty());
-        let ev = t.update(s(8), &conflict, &[st(1, 7, 4), st(2, 9, 6)], &[]);
+        assert!(t.scan(6, true, (2, 6)).is_empty());
+        let ev = t.scan(8, true, (4, 6));
         assert_eq!(kinds(&ev), ["new"]);
         let a = ev[0].alert();
         assert_eq!(a.recipients, [PartyId(7), PartyId(9)]);
@@ -516,45 +546,39 @@ mod tests {
 
     #[test]
     fn coasts_through_missed_reports_and_clears_in_track_time() {
-        let mut t = AlertTracker::default();
-        let s = Timestamp::from_secs;
-        let conflict = [c(1, 2, 7, 9, 100.0)];
-        t.update(s(0), &conflict, &[st(1, 7, 0), st(2, 9, 0)], &[]);
-        assert_eq!(kinds(&t.update(s(10), &conflict, &[st(1, 7, 10), st(2, 9, 10)], &[])), ["new"]);
+        let mut t = Pair::new();
+        t.fresh(0, true);
+        assert_eq!(kinds(&t.fresh(10, true)), ["new"]);
         // No prediction, no new reports for 50 s of scans (missed reports):
         // the alert is held, silently.
         for k in 11..60 {
-            assert!(t.update(s(k), &[], &[st(1, 7, 10), st(2, 9, 10)], &[]).is_empty());
+            assert!(t.scan(k, false, (10, 10)).is_empty());
         }
-        assert_eq!(t.active(), 1);
+        assert_eq!(t.0.active(), 1);
         // One new report without the conflict: 10 s of track time, held.
-        assert!(t.update(s(60), &[], &[st(1, 7, 20), st(2, 9, 10)], &[]).is_empty());
+        assert!(t.scan(60, false, (20, 10)).is_empty());
         // The conflict again: ongoing, and the clock restarts.
-        assert_eq!(kinds(&t.update(s(61), &conflict, &[st(1, 7, 21), st(2, 9, 21)], &[])), ["ongoing"]);
-        assert!(t.update(s(70), &[], &[st(1, 7, 31), st(2, 9, 21)], &[]).is_empty());
-        let ev = t.update(s(80), &[], &[st(1, 7, 41), st(2, 9, 21)], &[]);
-        assert_eq!(kinds(&ev), ["cleared"]);
-        assert_eq!(t.active(), 0);
+        assert_eq!(kinds(&t.scan(61, true, (21, 21))), ["ongoing"]);
+        assert!(t.scan(70, false, (31, 21)).is_empty());
+        assert_eq!(kinds(&t.scan(80, false, (41, 21))), ["cleared"]);
+        assert_eq!(t.0.active(), 0);
     }
 
     #[test]
     fn a_redetection_soon_after_clearing_is_the_same_encounter() {
-        let mut t = AlertTracker::default();
-        let s = Timestamp::from_secs;
-        let conflict = [c(1, 2, 7, 9, 100.0)];
-        let both = |k: i64| [st(1, 7, k), st(2, 9, k)];
-        t.update(s(0), &conflict, &both(0), &[]);
-        let id = t.update(s(10), &conflict, &both(10), &[])[0].alert().id;
-        assert_eq!(kinds(&t.update(s(30), &[], &both(30), &[])), ["cleared"]);
+        let mut t = Pair::new();
+        t.fresh(0, true);
+        let id = t.fresh(10, true)[0].alert().id;
+        assert_eq!(kinds(&t.fresh(30, false)), ["cleared"]);
         // Back 20 s later: pending again, then resumed under the same id.
-        assert!(t.update(s(50), &conflict, &both(50), &[]).is_empty());
-        let ev = t.update(s(60), &conflict, &both(60), &[]);
+        assert!(t.fresh(50, true).is_empty());
+        let ev = t.fresh(60, true);
         assert_eq!(kinds(&ev), ["resumed"]);
         assert_eq!(ev[0].alert().id, id);
         // Cleared again, back after more than `rejoin_s`: a new encounter.
-        assert_eq!(kinds(&t.update(s(80), &[], &both(80), &[])), ["cleared"]);
-        t.update(s(200), &conflict, &both(200), &[]);
-        let ev = t.update(s(210), &conflict, &both(210), &[]);
+        assert_eq!(kinds(&t.fresh(80, false)), ["cleared"]);
+        t.fresh(200, true);
+        let ev = t.fresh(210, true);
         assert_eq!(kinds(&ev), ["new"]);
         assert_ne!(ev[0].alert().id, id);
     }

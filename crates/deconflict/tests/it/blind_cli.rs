@@ -37,7 +37,7 @@ impl Line {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::start(dir.path(), free_port());
         let admin = token_with(dir.path(), "admin", "deconflict.admin");
-        let as_admin = ["--server", server.base.as_str(), "--token", admin.as_str()];
+        let as_admin = server.conn(&admin);
         for p in ["alpha", "bravo"] {
             run(&[&["party", "put", p, "--display-name", p][..], &as_admin].concat());
         }

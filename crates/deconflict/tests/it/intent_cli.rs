@@ -18,7 +18,7 @@ fn refiling_updates_in_place_and_intents_change_by_id() {
     let base = server.base.as_str();
     let alpha = token(dir.path(), "alpha");
     let bravo = token(dir.path(), "bravo");
-    let conn = ["--server", base, "--token", alpha.as_str()];
+    let conn = server.conn(&alpha);
     let example = crate::EXAMPLE_INTENTS;
     let file = |extra: &[&str]| {
         Command::new(BIN)
@@ -134,7 +134,7 @@ fn refiling_updates_in_place_and_intents_change_by_id() {
     assert!(stdout(&run(&chosen)).contains("\tupdated\t"));
 
     // Another party cannot change it; its manager ends it (a deletion, as in F3548).
-    let as_bravo = ["--server", base, "--token", bravo.as_str()];
+    let as_bravo = server.conn(&bravo);
     let out =
         Command::new(BIN).args([&["intent", "end", "--id", &id][..], &as_bravo].concat()).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -155,7 +155,7 @@ fn a_large_file_is_filed_whole_with_one_line_per_intent() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), free_port());
     let alpha = token(dir.path(), "alpha");
-    let conn = ["--server", server.base.as_str(), "--token", alpha.as_str()];
+    let conn = server.conn(&alpha);
     // 60 intents, 0.1° of latitude apart, none overlapping another.
     let features: Vec<String> = (0..60)
         .map(|i| {

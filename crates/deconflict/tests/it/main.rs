@@ -100,6 +100,11 @@ impl Server {
         Self { child, base }
     }
 
+    /// The CLI arguments that reach this server with `token`.
+    fn conn<'a>(&'a self, token: &'a str) -> [&'a str; 4] {
+        ["--server", &self.base, "--token", token]
+    }
+
     fn kill9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -169,7 +174,7 @@ fn file_list_delete_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), free_port());
     let tok = token(dir.path(), "alpha");
-    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let conn = server.conn(&tok);
     let filed = stdout(&file_example_intents(&server.base, &tok, &[]));
     assert!(filed.starts_with("survey-north\tfiled\tid="), "{filed}");
     let listed = intents(&conn, "46.96", "7.44");
@@ -222,7 +227,7 @@ fn acknowledged_intents_survive_kill_9() {
     let port = free_port();
     let server = Server::start(dir.path(), port);
     let tok = token(dir.path(), "alpha");
-    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let conn = server.conn(&tok);
     // File intents one by one (each acknowledged before the next), far apart.
     let mut acknowledged = Vec::new();
     for i in 0..20 {
@@ -240,7 +245,7 @@ fn acknowledged_intents_survive_kill_9() {
     }
     server.kill9();
     let server = Server::start(dir.path(), port);
-    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let conn = server.conn(&tok);
     for (id, lat) in &acknowledged {
         let listed = stdout(&run(&[
             &["intent", "list", "--lat", &lat.to_string(), "--lng", "7.0", "--radius-m", "1000"][..],
@@ -280,23 +285,10 @@ fn fetch_status(url: &str, token: Option<&str>) -> (u16, String) {
 fn audit_verify_checks_an_export_offline_and_names_the_broken_entry() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), free_port());
-    let key = dir.path().join("dev.pem");
-    let tok = stdout(&run(&[
-        "token",
-        "--sub",
-        "alpha",
-        "--scope",
-        "utm.strategic_coordination deconflict.audit.read",
-        "--aud",
-        "127.0.0.1",
-        "--dev-key",
-        key.to_str().unwrap(),
-    ]))
-    .trim()
-    .to_owned();
+    let tok = token_with(dir.path(), "alpha", "utm.strategic_coordination deconflict.audit.read");
     file_example_intents(&server.base, &tok, &[]);
     // A second intent over the first (with its key), so the log spans several pages below.
-    let conn = ["--server", server.base.as_str(), "--token", tok.as_str()];
+    let conn = server.conn(&tok);
     let ovn = intents(&conn, "46.96", "7.44")[0]["ovn"].as_str().unwrap().to_owned();
     file_example_intents(&server.base, &tok, &["--key", &ovn]);
     // The server seals every 200 ms; wait until both creations are in the log.

@@ -102,9 +102,9 @@ fn two_parties_a_line_and_an_acknowledged_message_from_the_cli() {
     let admin = token_with(dir.path(), "admin", "deconflict.admin");
     let alpha = token_with(dir.path(), "alpha", PARTY_SCOPES);
     let bravo = token_with(dir.path(), "bravo", PARTY_SCOPES);
-    let as_admin = ["--server", base, "--token", admin.as_str()];
-    let as_alpha = ["--server", base, "--token", alpha.as_str()];
-    let as_bravo = ["--server", base, "--token", bravo.as_str()];
+    let as_admin = server.conn(&admin);
+    let as_alpha = server.conn(&alpha);
+    let as_bravo = server.conn(&bravo);
     let cli = |who: &[&str], args: &[&str]| stdout(&run(&[args, who].concat()));
 
     // Parties: human and JSON output, then the registry as the API shows it.
@@ -311,7 +311,7 @@ fn converging_tracks_show_in_alert_list_and_follow() {
     let base = server.base.as_str();
     let alpha = token_with(dir.path(), "alpha", PARTY_SCOPES);
     let bravo = token_with(dir.path(), "bravo", PARTY_SCOPES);
-    let as_alpha = ["--server", base, "--token", alpha.as_str()];
+    let as_alpha = server.conn(&alpha);
     assert_eq!(stdout(&run(&[&["alert", "list"][..], &as_alpha].concat())), "no active alerts\n");
 
     // Head-on at FL300, about 21 NM apart, closing at 800 kt: reported
@@ -380,7 +380,7 @@ fn events_follow_resumes_after_the_server_restarts_without_loss_or_repeats() {
     // follower keeps trying, then resumes after the last event it printed.
     server.kill9();
     let server = Server::start(dir.path(), port);
-    let as_alpha = ["--server", server.base.as_str(), "--token", alpha.as_str()];
+    let as_alpha = server.conn(&alpha);
     run(&[&["message", "send", "ab", "after the restart"][..], &as_alpha].concat());
     let after = follower.until("message.sent");
     let sent = json_of(after.last().unwrap());

@@ -5,6 +5,7 @@
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use deconflict_core::model::OperationalIntent;
 use deconflict_core::store::AreaQuery;
 use deconflict_core::testsuite::{
     self, HOUR, T0, intent, square, subscription, volume, with_retry, with_retry_in,
@@ -99,33 +100,43 @@ fn read_modify_write_counter_loses_no_update() {
     assert_eq!(got, (2 * THREADS_PER_REPLICA * INCREMENTS) as i32);
 }
 
-/// The classic write skew, step by step on two connections: the second to
-/// commit is told to retry, and nothing of it is written.
+/// The classic write skew, step by step on two connections: `a` and `b`
+/// each begin a write transaction and read the empty area, then write
+/// `first` and `second` there, and `a` commits. `b`'s transaction, with what
+/// its write returned.
+fn skew<'s>(
+    pair: &'s Replicas,
+    first: &OperationalIntent,
+    second: &OperationalIntent,
+) -> (Box<dyn Tx + 's>, Result<(), StoreError>) {
+    let area = area();
+    let q = AreaQuery::new(&area);
+    let mut t1 = pair.a.begin(TxMode::Write).expect("begin 1");
+    let mut t2 = pair.b.begin(TxMode::Write).expect("begin 2");
+    assert!(t1.intents_in(&q).expect("read 1").is_empty());
+    assert!(t2.intents_in(&q).expect("read 2").is_empty());
+    t1.put_intent(first).expect("write 1");
+    let second_outcome = t2.put_intent(second);
+    t1.commit().expect("the first committer wins");
+    (t2, second_outcome)
+}
+
+/// The second to commit is told to retry, and nothing of it is written.
 #[test]
 fn serialization_failure_on_commit_is_retry() {
     let Some(pair) = replicas(4) else { return };
-    let Replicas { a, b, .. } = &pair;
-    let area = area();
-    let q = AreaQuery::new(&area);
-    let first = intent("first", area.clone());
-    let second = intent("second", area.clone());
-
-    let mut t1 = a.begin(TxMode::Write).expect("begin 1");
-    let mut t2 = b.begin(TxMode::Write).expect("begin 2");
-    assert!(t1.intents_in(&q).expect("read 1").is_empty());
-    assert!(t2.intents_in(&q).expect("read 2").is_empty());
-    t1.put_intent(&first).expect("write 1");
-    let second_outcome = t2.put_intent(&second);
-    t1.commit().expect("the first committer wins");
+    let first = intent("first", area());
+    let (t2, second_outcome) = skew(&pair, &first, &intent("second", area()));
     let second_outcome = second_outcome.and_then(|()| t2.commit());
     assert!(matches!(second_outcome, Err(StoreError::Retry)), "got {second_outcome:?}");
 
-    let mut tx = a.begin(TxMode::Read).expect("begin");
-    let ids: Vec<_> = tx.intents_in(&q).expect("query").into_iter().map(|o| o.id).collect();
+    let mut tx = pair.a.begin(TxMode::Read).expect("begin");
+    let ids: Vec<_> =
+        tx.intents_in(&AreaQuery::new(&area())).expect("query").into_iter().map(|o| o.id).collect();
     assert_eq!(ids, vec![first.id]);
     drop(tx);
     // Both connections went back to their pools in a usable state.
-    let mut again = b.begin(TxMode::Write).expect("begin after retry");
+    let mut again = pair.b.begin(TxMode::Write).expect("begin after retry");
     assert_eq!(again.counts().expect("counts").intents, 1);
 }
 
@@ -134,21 +145,13 @@ fn serialization_failure_on_commit_is_retry() {
 #[test]
 fn doomed_transaction_says_retry_until_the_end() {
     let Some(pair) = replicas(4) else { return };
-    let Replicas { a, b, .. } = &pair;
-    let area = area();
-    let q = AreaQuery::new(&area);
-    let mut t1 = a.begin(TxMode::Write).expect("begin 1");
-    let mut t2 = b.begin(TxMode::Write).expect("begin 2");
-    t1.intents_in(&q).expect("read 1");
-    t2.intents_in(&q).expect("read 2");
-    t1.put_intent(&intent("x", area.clone())).expect("write 1");
-    t2.put_intent(&intent("y", area.clone())).expect("write 2");
-    t1.commit().expect("commit 1");
-    let later = t2.put_intent(&intent("z", area.clone()));
+    let (mut t2, written) = skew(&pair, &intent("x", area()), &intent("y", area()));
+    written.expect("write 2");
+    let later = t2.put_intent(&intent("z", area()));
     assert!(matches!(later, Ok(()) | Err(StoreError::Retry)), "got {later:?}");
     let commit = t2.commit();
     assert!(matches!(commit, Err(StoreError::Retry)), "got {commit:?}");
-    assert_eq!(intents_held(a), 1);
+    assert_eq!(intents_held(&pair.a), 1);
 }
 
 /// Sealers on two replicas racing appenders (the shared check): correctness
