@@ -479,3 +479,24 @@ fn holding_quotas_bound_creates_not_updates() {
         Err(EngineError::QuotaExceeded { quota: crate::quota::Quota::Constraints, .. })
     ));
 }
+
+/// The delete rule shared with intents holds for constraints too: only the
+/// owner, only with the current OVN, and a deleted constraint is gone.
+#[test]
+fn a_constraint_is_deleted_only_by_its_owner_with_its_current_ovn() {
+    let e = engine();
+    let area = vec![volume(square(46.0, 7.0, 0.01), (0.0, 120.0), T0, T0 + HOUR)];
+    let p = crate::engine::PutConstraint { extents: area, uss_base_url: url("alice.example") };
+    let id = EntityId::random();
+    let c = e.engine().put_constraint(&ctx("alice"), id, None, &p).unwrap().constraint.constraint;
+    let theft = e.engine().delete_constraint(&ctx("mallory"), id, &c.ovn);
+    assert!(matches!(theft, Err(EngineError::Forbidden(_))), "{theft:?}");
+    let updated =
+        e.engine().put_constraint(&ctx("alice"), id, Some(&c.ovn), &p).unwrap().constraint.constraint;
+    let stale = e.engine().delete_constraint(&ctx("alice"), id, &c.ovn);
+    assert!(matches!(stale, Err(EngineError::Stale(_))), "{stale:?}");
+    let gone = e.engine().delete_constraint(&ctx("alice"), id, &updated.ovn).unwrap();
+    assert_eq!(gone.constraint.constraint.id, id);
+    let read = e.engine().constraint(id);
+    assert!(matches!(read, Err(EngineError::NotFound(_))), "{read:?}");
+}
