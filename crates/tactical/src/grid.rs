@@ -527,12 +527,11 @@ impl Ctx<'_> {
                 snaps.build(self, self.level, levels, sl, self.level_vmax);
                 Some(self.build(s, &mut sc))
             } else {
-                std::thread::scope(|scope| {
-                    let level_cells =
-                        scope.spawn(|| snaps.build(self, self.level, levels, sl, self.level_vmax));
-                    let grid = self.build(s, &mut sc);
-                    level_cells.join().is_ok().then_some(grid)
-                })
+                crate::par::join(
+                    || snaps.build(self, self.level, levels, sl, self.level_vmax),
+                    || self.build(s, &mut sc),
+                )
+                .map(|((), grid)| grid)
             };
             let Some(grid) = built else { return false };
             let parts = 16 * outs.len();
