@@ -102,6 +102,13 @@ mod tests {
     }
 
     #[test]
+    fn join_returns_both_or_none_when_one_panics() {
+        assert_eq!(join(|| 1, || "b"), Some((1, "b")));
+        assert_eq!(join(|| -> u8 { panic!("a fails") }, || 2), None);
+        assert_eq!(join(|| 1, || -> u8 { panic!("b fails") }), None);
+    }
+
+    #[test]
     fn map_keeps_the_order_on_any_number_of_threads() {
         let input: Vec<u64> = (0..1001).collect();
         let want: Vec<u64> = input.iter().map(|x| x * x + 1).collect();

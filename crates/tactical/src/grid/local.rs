@@ -246,15 +246,6 @@ impl Local {
         let x = self.reach_by(cfg, cfg.lookahead_s);
         EPS32 * (self.qmax + self.vmax * cfg.lookahead_s + x)
     }
-
-    /// Whether `a` and `b` may be in conflict: their vertical distance can
-    /// be below the minimum during some part `[lo, hi]` of the look-ahead,
-    /// and their 3-D distance below `X` then (closed form, single
-    /// precision, conservative).
-    #[inline]
-    pub(crate) fn may_conflict(&self, a: &Kf, b: &Kf) -> bool {
-        self.may_conflict_n(a, [b])[0]
-    }
 }
 
 /// The tracks of one run (from index `first` on), placed in the frame by
@@ -328,6 +319,15 @@ impl Run {
 }
 
 impl Local {
+    /// Whether `a` and `b` may be in conflict: their vertical distance can
+    /// be below the minimum during some part `[lo, hi]` of the look-ahead,
+    /// and their 3-D distance below `X` then (closed form, single
+    /// precision, conservative).
+    #[inline]
+    pub(crate) fn may_conflict(&self, a: &Kf, b: &Kf) -> bool {
+        self.may_conflict_n(a, [b])[0]
+    }
+
     /// [`Local::may_conflict`] of `a` with each of `N` tracks: the same
     /// operations lane by lane, without branches on the data (about a
     /// quarter of the pairs asked pass, unpredictably), so that four lanes
@@ -335,6 +335,7 @@ impl Local {
     /// and one is selected).
     #[inline(always)]
     pub(crate) fn may_conflict_n<const N: usize>(&self, a: &Kf, b: [&Kf; N]) -> [bool; N] {
+        // Each field of the `N` tracks side by side (the vector lanes).
         let lanes = |f: &dyn Fn(&Kf) -> f32| b.map(f);
         let (bz, bw) = (lanes(&|k| k.z), lanes(&|k| k.w));
         let (bq, bv): ([[f32; N]; 3], [[f32; N]; 3]) = (
@@ -350,6 +351,8 @@ impl Local {
             let (t1, t2) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
             let lo_w = if t1 > 0.0 { t1 } else { 0.0 };
             let hi_w = if t2 < self.t32 { t2 } else { self.t32 };
+            // For `w` not 0 the window is finite or infinite, never NaN;
+            // for `w` = 0 (NaN or infinite) it is not used.
             let level = w == 0.0;
             let overlap = if level { dz.abs() < self.h32 } else { lo_w <= hi_w };
             let lo = if level { 0.0 } else { lo_w };
@@ -358,6 +361,8 @@ impl Local {
             let dv = [a.v[0] - bv[0][l], a.v[1] - bv[1][l], a.v[2] - bv[2][l]];
             let aa = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2];
             let bb = d[0] * dv[0] + d[1] * dv[1] + d[2] * dv[2];
+            // Clamped to [lo, hi]; a NaN (no relative motion) fails both
+            // comparisons and leaves t = lo.
             let t = -bb / aa;
             let t = if t < hi {
                 if t > lo { t } else { lo }
@@ -500,6 +505,39 @@ mod tests {
             assert!(x_max < loose * cfg.horizontal_m, "{x_max}");
             assert!(slack.is_finite());
         }
+    }
+
+    #[test]
+    fn four_lanes_filter_as_one_lane_each() {
+        // Tracks level and climbing, some sharing a vertical rate (w = 0 in
+        // the difference), some sharing a velocity (no relative motion).
+        let kf = |k: u32| {
+            let f = k as f32;
+            Kf {
+                q: [1000.0 * (f * 0.7).sin() * f, 800.0 * (f * 1.3).cos() * f, 5.0 * f],
+                v: if k % 5 == 0 { [200.0, 0.0, 0.0] } else { [150.0 * f.cos(), 150.0 * f.sin(), 0.1] },
+                z: 30_000.0 + 400.0 * (k % 9) as f32,
+                w: if k % 3 == 0 { 0.0 } else { 20.0 * (f * 0.5).sin() },
+            }
+        };
+        let local = Local {
+            thr2: 9_500.0 * 9_500.0,
+            h32: 1000.0,
+            t32: 300.0,
+            ..Local::new(&[], &DetectionConfig::en_route(), 1)
+        };
+        let tracks: Vec<Kf> = (0..40).map(kf).collect();
+        let (mut passed, mut refused) = (0, 0);
+        for a in &tracks {
+            for four in tracks.chunks_exact(4) {
+                let lanes = local.may_conflict_n(a, [&four[0], &four[1], &four[2], &four[3]]);
+                for (b, lane) in four.iter().zip(lanes) {
+                    assert_eq!(lane, local.may_conflict(a, b));
+                    if lane { passed += 1 } else { refused += 1 }
+                }
+            }
+        }
+        assert!(passed > 50 && refused > 50, "{passed} passed, {refused} refused");
     }
 
     #[test]
