@@ -515,9 +515,13 @@ mod tests {
             let f = k as f32;
             Kf {
                 q: [1000.0 * (f * 0.7).sin() * f, 800.0 * (f * 1.3).cos() * f, 5.0 * f],
-                v: if k % 5 == 0 { [200.0, 0.0, 0.0] } else { [150.0 * f.cos(), 150.0 * f.sin(), 0.1] },
+                v: if k.is_multiple_of(5) {
+                    [200.0, 0.0, 0.0]
+                } else {
+                    [150.0 * f.cos(), 150.0 * f.sin(), 0.1]
+                },
                 z: 30_000.0 + 400.0 * (k % 9) as f32,
-                w: if k % 3 == 0 { 0.0 } else { 20.0 * (f * 0.5).sin() },
+                w: if k.is_multiple_of(3) { 0.0 } else { 20.0 * (f * 0.5).sin() },
             }
         };
         let local = Local {
