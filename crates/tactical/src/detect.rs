@@ -155,15 +155,18 @@ impl ConflictReport {
         let pos_bits = crate::grid::bits_for(pairs.len() as i64);
         let by_id = rank.is_some() || strictly_by_id(tracks);
         let r = |i: u32| rank.map_or(u64::from(i), |r| u64::from(r[i as usize]));
-        let same =
-            |&(i, j, _): &(u32, u32, PairGeometry)| tracks[i as usize].party == tracks[j as usize].party;
+        // Each track's id and party, apart: a fifth of the size of the
+        // tracks, so that the report's reads of them, in no order, stay in
+        // the cache.
+        let who: Vec<(TrackId, PartyId)> = tracks.iter().map(|k| (k.id, k.party)).collect();
+        let same = |&(i, j, _): &(u32, u32, PairGeometry)| who[i as usize].1 == who[j as usize].1;
         let conflict = |&(i, j, g): &(u32, u32, PairGeometry)| {
-            let (ka, kb) = (&tracks[i as usize], &tracks[j as usize]);
+            let ((a, party_a), (b, party_b)) = (who[i as usize], who[j as usize]);
             Conflict {
-                a: ka.id,
-                b: kb.id,
-                party_a: ka.party,
-                party_b: kb.party,
+                a,
+                b,
+                party_a,
+                party_b,
                 t_in_s: g.t_in,
                 t_out_s: g.t_out,
                 t_cpa_s: g.t_cpa,
@@ -190,7 +193,7 @@ impl ConflictReport {
                 same_party: crate::par::map(&keys[cross..], threads, blank, at),
             };
         }
-        pairs.sort_unstable_by_key(|&(i, j, _)| (tracks[i as usize].id, tracks[j as usize].id, r(i), r(j)));
+        pairs.sort_unstable_by_key(|&(i, j, _)| (who[i as usize].0, who[j as usize].0, r(i), r(j)));
         pairs.dedup_by_key(|&mut (i, j, _)| (i, j));
         // Each list allocated once, at its length.
         let same_count = pairs.iter().filter(|p| same(p)).count();
@@ -242,15 +245,12 @@ impl Kin {
     pub(crate) fn new(s: &TrackState, now: Timestamp) -> Option<Self> {
         s.validate().ok()?;
         let dt = now.secs_since(s.time);
-        let (p, east, north) =
-            geo::surface_frame(s.position.lat_deg().to_radians(), s.position.lon_deg().to_radians());
-        let (st, ct) = s.track_angle.0.to_radians().sin_cos();
+        // Any finite track angle, as a fraction of a turn.
+        let track = s.track_angle.0.rem_euclid(360.0).to_radians();
+        let (p, along) =
+            geo::surface_frame(s.position.lat_deg().to_radians(), s.position.lon_deg().to_radians(), track);
         let gs = s.ground_speed.to_mps();
-        let v = [
-            gs * (st * east[0] + ct * north[0]),
-            gs * (st * east[1] + ct * north[1]),
-            gs * (st * east[2] + ct * north[2]),
-        ];
+        let v = along.map(|a| gs * a);
         let w = s.vertical_rate.to_fps();
         Some(Self {
             id: s.id,

@@ -1,6 +1,8 @@
 //! WGS84 helpers (internal): earth-centred earth-fixed (ECEF) coordinates,
 //! local east/north directions, ellipsoid normals. Metres throughout.
 
+use wide::f64x4;
+
 /// WGS84 semi-major axis, metres.
 pub(crate) const WGS84_A: f64 = 6_378_137.0;
 /// WGS84 flattening.
@@ -30,16 +32,20 @@ pub(crate) fn axpy(k: f64, x: V3, y: V3) -> V3 {
     [y[0] + k * x[0], y[1] + k * x[1], y[2] + k * x[2]]
 }
 
-/// The ECEF point on the ellipsoid surface at a geodetic latitude/longitude
-/// (radians), and the local unit east and north vectors there.
-pub(crate) fn surface_frame(lat: f64, lon: f64) -> (V3, V3, V3) {
-    let (sl, cl) = lat.sin_cos();
-    let (so, co) = lon.sin_cos();
+/// The ECEF point on the ellipsoid surface at a geodetic latitude and
+/// longitude, and the unit horizontal vector there along a true track
+/// (angles in radians; a track's magnitude must be below about 10⁸). The
+/// three sines and cosines are one vector computation (`wide`'s, within a
+/// few units in the last place of the library's): three calls to the
+/// library took a sixth of preparing a scan.
+pub(crate) fn surface_frame(lat: f64, lon: f64, track: f64) -> (V3, V3) {
+    let (s, c) = f64x4::from([lat, lon, track, 0.0]).sin_cos();
+    let ([sl, so, st, _], [cl, co, ct, _]) = (s.to_array(), c.to_array());
     let n = WGS84_A / (1.0 - WGS84_E2 * sl * sl).sqrt();
     let p = [n * cl * co, n * cl * so, n * (1.0 - WGS84_E2) * sl];
-    let east = [-so, co, 0.0];
-    let north = [-sl * co, -sl * so, cl];
-    (p, east, north)
+    // `st` east, [-so, co, 0], and `ct` north, [-sl co, -sl so, cl].
+    let along = [-st * so - ct * sl * co, st * co - ct * sl * so, ct * cl];
+    (p, along)
 }
 
 /// Geodetic latitude and longitude (degrees) of an ECEF point near the
@@ -78,17 +84,43 @@ mod tests {
     #[test]
     fn frame_is_orthonormal_and_normal_is_up() {
         let (lat, lon) = (0.9_f64, 0.1_f64);
-        let (p, e, n) = surface_frame(lat, lon);
+        let (p, along) = surface_frame(lat, lon, 0.3);
         let up = normal_near(p);
-        assert!(dot(e, n).abs() < 1e-12);
-        assert!(dot(e, up).abs() < 1e-12);
-        assert!(dot(n, up).abs() < 1e-12);
         // Geodetic up has the geodetic latitude.
         assert!((up[2].asin() - lat).abs() < 1e-12);
+        // Along the track: a horizontal unit vector, 0.3 rad east of north.
+        let east = [-lon.sin(), lon.cos(), 0.0];
+        let north = [
+            up[1] * east[2] - up[2] * east[1],
+            up[2] * east[0] - up[0] * east[2],
+            up[0] * east[1] - up[1] * east[0],
+        ];
+        assert!(dot(along, up).abs() < 1e-12 && (dot(along, along) - 1.0).abs() < 1e-12);
+        assert!((dot(along, east).atan2(dot(along, north)) - 0.3).abs() < 1e-12);
         let (la, lo) = lat_lon_deg(p);
         assert!((la - lat.to_degrees()).abs() < 1e-9 && (lo - lon.to_degrees()).abs() < 1e-12);
         // 3 km above the surface along the normal: same latitude.
         let (la, _) = lat_lon_deg(axpy(3000.0, up, p));
         assert!((la - lat.to_degrees()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_vector_sines_and_cosines_are_the_library_ones() {
+        // Latitudes, longitudes and tracks over their whole ranges, and
+        // tracks of several turns: within a few units in the last place.
+        let ulps = |a: f64, b: f64| (a - b).abs() <= 4.0 * f64::EPSILON * b.abs().max(1.0);
+        for k in 0..20_000 {
+            let x = f64::from(k) * 1.7e-3 - 17.0;
+            let (lat, lon, track) = (x.clamp(-1.6, 1.6), x.clamp(-3.2, 3.2), 4.0 * x);
+            let (p, along) = surface_frame(lat, lon, track);
+            let ((sl, cl), (so, co), (st, ct)) = (lat.sin_cos(), lon.sin_cos(), track.sin_cos());
+            let n = WGS84_A / (1.0 - WGS84_E2 * sl * sl).sqrt();
+            let want_p = [n * cl * co, n * cl * so, n * (1.0 - WGS84_E2) * sl];
+            let want_along = [-st * so - ct * sl * co, st * co - ct * sl * so, ct * cl];
+            for a in 0..3 {
+                assert!((p[a] - want_p[a]).abs() < 1e-8, "{x} {a}: {} {}", p[a], want_p[a]);
+                assert!(ulps(along[a], want_along[a]), "{x} {a}: {} {}", along[a], want_along[a]);
+            }
+        }
     }
 }

@@ -639,13 +639,30 @@ impl Ctx<'_> {
     }
 
     /// The closest-approach filter (horizontal only) and the exact test of
-    /// level tracks `i` and `j`, whose bands overlap.
+    /// level track `i` with each level track of `js` (bands overlapping):
+    /// four as vector lanes, fewer one by one.
     #[inline]
-    pub(crate) fn candidate_level(&self, i: u32, j: u32, out: &mut Found) {
-        if self.local.may_meet(&self.local.kf[i as usize], &self.local.kf[j as usize])
-            && let Some(p) = test_pair(self.ks, i, j, self.cfg)
-        {
-            out.push(p);
+    pub(crate) fn candidate_levels(&self, i: u32, js: &[u32], out: &mut Found) {
+        let kf = &self.local.kf;
+        let fi = &kf[i as usize];
+        let mut then = |j: u32| {
+            if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
+                out.push(p);
+            }
+        };
+        if let Ok(four) = <&[u32; 4]>::try_from(js) {
+            let pass = self.local.may_meet_n(fi, four.map(|j| &kf[j as usize]));
+            for (&j, ok) in four.iter().zip(pass) {
+                if ok {
+                    then(j);
+                }
+            }
+        } else {
+            for &j in js {
+                if self.local.may_meet(fi, &kf[j as usize]) {
+                    then(j);
+                }
+            }
         }
     }
 
@@ -717,21 +734,18 @@ impl Ctx<'_> {
                     out.push(p);
                 }
             };
-            let (mut held, mut n) = ([0u32; 4], 0);
-            snaps.near(buckets, &b, |j| {
-                held[n] = j;
-                n += 1;
-                if n == 4 {
-                    n = 0;
-                    let pass = self.local.may_conflict_n(fi, held.map(|j| &kf[j as usize]));
-                    for (&j, ok) in held.iter().zip(pass) {
+            let mut four = Four::default();
+            snaps.near(buckets, &b, |j, keep| {
+                four.offer(j, keep, |four| {
+                    let pass = self.local.may_conflict_n(fi, four.map(|j| &kf[j as usize]));
+                    for (&j, ok) in four.iter().zip(pass) {
                         if ok {
                             then(j);
                         }
                     }
-                }
+                });
             });
-            for &j in &held[..n] {
+            for &j in four.rest() {
                 if self.local.may_conflict(fi, &kf[j as usize]) {
                     then(j);
                 }
@@ -872,6 +886,34 @@ impl Grid<'_> {
                 }
             }
         }
+    }
+}
+
+/// Track ids gathered four at a time for a filter's vector lanes, without
+/// a branch on whether each is kept (the tests before a filter pass about
+/// one time in five, unpredictably, and a mispredicted branch cost more
+/// than the test): every id offered is written, and counts when kept.
+#[derive(Debug, Default)]
+pub(crate) struct Four {
+    held: [u32; 4],
+    n: usize,
+}
+
+impl Four {
+    /// Offers `id`, kept when `keep`; each four kept go to `full`.
+    #[inline(always)]
+    pub(crate) fn offer(&mut self, id: u32, keep: bool, full: impl FnOnce(&[u32; 4])) {
+        self.held[self.n] = id;
+        self.n += usize::from(keep);
+        if self.n == 4 {
+            self.n = 0;
+            full(&self.held);
+        }
+    }
+
+    /// The ids kept since the last four (0 to 3).
+    pub(crate) fn rest(&self) -> &[u32] {
+        &self.held[..self.n]
     }
 }
 
@@ -1035,6 +1077,18 @@ mod tests {
         // Every pair once (the blocks' order is not kept).
         all.sort_unstable_by_key(|p| p.0);
         assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
+    }
+
+    #[test]
+    fn four_keeps_what_is_kept_in_order() {
+        let mut four = Four::default();
+        let mut fours = Vec::new();
+        // Kept: the multiples of 3 below 40 (14 of them).
+        for id in 0..40 {
+            four.offer(id, id % 3 == 0, |f| fours.push(*f));
+        }
+        assert_eq!(fours, [[0, 3, 6, 9], [12, 15, 18, 21], [24, 27, 30, 33]]);
+        assert_eq!(four.rest(), [36, 39]);
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! is examined in the stripe holding the larger of its two box bottoms
 //! only, so once.
 
-use super::{Bx, Ctx, Ent, Found, floor, on_each, radix_sort};
+use super::{Bx, Ctx, Ent, Found, Four, floor, on_each, radix_sort};
 
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
@@ -174,7 +174,7 @@ impl Part {
             let mut e = Ent::new(b, level[k]);
             let first = gr.stripe(b.lo[1]);
             for s in first..=gr.stripe(b.hi[1]) {
-                // Bit 0 marks the stripe the box starts in (see `hit`).
+                // Bit 0 marks the stripe the box starts in (see `meets`).
                 e.own = u8::from(s == first);
                 let slot = &mut self.start[g + s];
                 ent[*slot as usize] = e;
@@ -314,12 +314,14 @@ impl Levels {
     fn sweep_self(ctx: &Ctx<'_>, e: &[Ent], out: &mut Found) {
         for (p, ep) in e.iter().enumerate() {
             let ep = *ep;
+            let mut four = Four::default();
             for eq in &e[p + 1..] {
                 if eq.lox > ep.hix {
                     break;
                 }
-                Self::test(ctx, &ep, eq, out);
+                four.offer(eq.id, Self::meets(&ep, eq), |js| ctx.candidate_levels(ep.id, js, out));
             }
+            ctx.candidate_levels(ep.id, four.rest(), out);
         }
     }
 
@@ -330,45 +332,38 @@ impl Levels {
     fn sweep_two(ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], out: &mut Found) {
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
-            if a[i].lox <= b[j].lox {
-                let ea = a[i];
-                for eb in &b[j..] {
-                    if eb.lox > ea.hix {
-                        break;
-                    }
-                    Self::test(ctx, &ea, eb, out);
-                }
+            let (first, others) = if a[i].lox <= b[j].lox {
                 i += 1;
+                (a[i - 1], &b[j..])
             } else {
-                let eb = b[j];
-                for ea in &a[i..] {
-                    if ea.lox > eb.hix {
-                        break;
-                    }
-                    Self::test(ctx, ea, &eb, out);
-                }
                 j += 1;
+                (b[j - 1], &a[i..])
+            };
+            let mut four = Four::default();
+            for e in others {
+                if e.lox > first.hix {
+                    break;
+                }
+                four.offer(e.id, Self::meets(&first, e), |js| ctx.candidate_levels(first.id, js, out));
             }
+            ctx.candidate_levels(first.id, four.rest(), out);
         }
     }
 
-    /// Entries whose x ranges overlap: the rest of the box and band test,
-    /// then the pair only in the stripe of the larger box bottom.
-    #[inline]
-    fn test(ctx: &Ctx<'_>, p: &Ent, q: &Ent, out: &mut Found) {
-        if (p.loy <= q.hiy) & (q.loy <= p.hiy) & (p.zlo < q.zhi) & (q.zlo < p.zhi) {
-            Self::hit(ctx, p, q, out);
-        }
-    }
-
-    /// The stripe map is monotone, so the stripe of the larger box bottom
-    /// is the larger of the two boxes' first stripes; both boxes are in
-    /// this stripe, so it is that one exactly when one of them starts here.
-    #[inline(never)]
-    fn hit(ctx: &Ctx<'_>, p: &Ent, q: &Ent, out: &mut Found) {
-        // x overlaps already (the sweep), and so do the bands.
-        if p.loz <= q.hiz && q.loz <= p.hiz && (p.own | q.own) & 1 == 1 {
-            ctx.candidate_level(p.id, q.id, out);
-        }
+    /// Whether two entries whose x ranges overlap are a pair to examine
+    /// here: their boxes and bands overlap, and this is the stripe of the
+    /// larger box bottom. The stripe map is monotone, so the stripe of the
+    /// larger box bottom is the larger of the two boxes' first stripes;
+    /// both boxes are in this stripe, so it is that one exactly when one of
+    /// them starts here.
+    #[inline(always)]
+    fn meets(p: &Ent, q: &Ent) -> bool {
+        (p.loy <= q.hiy)
+            & (q.loy <= p.hiy)
+            & (p.zlo < q.zhi)
+            & (q.zlo < p.zhi)
+            & (p.loz <= q.hiz)
+            & (q.loz <= p.hiz)
+            & ((p.own | q.own) & 1 == 1)
     }
 }

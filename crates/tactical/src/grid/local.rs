@@ -381,20 +381,38 @@ impl Local {
     /// look-ahead): for two level tracks whose bands overlap.
     #[inline]
     pub(crate) fn may_meet(&self, a: &Kf, b: &Kf) -> bool {
-        let (dx, dy, dz) = (a.q[0] - b.q[0], a.q[1] - b.q[1], a.q[2] - b.q[2]);
-        let (vx, vy, vz) = (a.v[0] - b.v[0], a.v[1] - b.v[1], a.v[2] - b.v[2]);
-        let aa = vx * vx + vy * vy + vz * vz;
-        let bb = dx * vx + dy * vy + dz * vz;
-        let t = -bb / aa;
-        let t = if t < self.t32 {
-            if t > 0.0 { t } else { 0.0 }
-        } else if t >= self.t32 {
-            self.t32
-        } else {
-            0.0
-        };
-        let (ex, ey, ez) = (dx + vx * t, dy + vy * t, dz + vz * t);
-        ex * ex + ey * ey + ez * ez < self.thr2
+        self.may_meet_n(a, [b])[0]
+    }
+
+    /// [`Local::may_meet`] of `a` with each of `N` tracks, lane by lane
+    /// without branches on the data, as [`Local::may_conflict_n`].
+    #[inline(always)]
+    pub(crate) fn may_meet_n<const N: usize>(&self, a: &Kf, b: [&Kf; N]) -> [bool; N] {
+        let lanes = |f: &dyn Fn(&Kf) -> f32| b.map(f);
+        let (bq, bv): ([[f32; N]; 3], [[f32; N]; 3]) = (
+            [lanes(&|k| k.q[0]), lanes(&|k| k.q[1]), lanes(&|k| k.q[2])],
+            [lanes(&|k| k.v[0]), lanes(&|k| k.v[1]), lanes(&|k| k.v[2])],
+        );
+        let mut out = [false; N];
+        for l in 0..N {
+            let d = [a.q[0] - bq[0][l], a.q[1] - bq[1][l], a.q[2] - bq[2][l]];
+            let dv = [a.v[0] - bv[0][l], a.v[1] - bv[1][l], a.v[2] - bv[2][l]];
+            let aa = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2];
+            let bb = d[0] * dv[0] + d[1] * dv[1] + d[2] * dv[2];
+            // Clamped to [0, T]; a NaN (no relative motion) fails both
+            // comparisons and leaves t = 0.
+            let t = -bb / aa;
+            let t = if t < self.t32 {
+                if t > 0.0 { t } else { 0.0 }
+            } else if t >= self.t32 {
+                self.t32
+            } else {
+                0.0
+            };
+            let e = [d[0] + dv[0] * t, d[1] + dv[1] * t, d[2] + dv[2] * t];
+            out[l] = e[0] * e[0] + e[1] * e[1] + e[2] * e[2] < self.thr2;
+        }
+        out
     }
 }
 
@@ -531,17 +549,21 @@ mod tests {
             ..Local::new(&[], &DetectionConfig::en_route(), 1)
         };
         let tracks: Vec<Kf> = (0..40).map(kf).collect();
-        let (mut passed, mut refused) = (0, 0);
+        // The full filter, and the horizontal one of level pairs.
+        let (mut passed, mut refused) = ([0; 2], [0; 2]);
         for a in &tracks {
             for four in tracks.chunks_exact(4) {
-                let lanes = local.may_conflict_n(a, [&four[0], &four[1], &four[2], &four[3]]);
-                for (b, lane) in four.iter().zip(lanes) {
-                    assert_eq!(lane, local.may_conflict(a, b));
-                    if lane { passed += 1 } else { refused += 1 }
+                let b = [&four[0], &four[1], &four[2], &four[3]];
+                let lanes = [local.may_conflict_n(a, b), local.may_meet_n(a, b)];
+                for (k, b) in four.iter().enumerate() {
+                    for (f, one) in [local.may_conflict(a, b), local.may_meet(a, b)].into_iter().enumerate() {
+                        assert_eq!(lanes[f][k], one);
+                        if one { passed[f] += 1 } else { refused[f] += 1 }
+                    }
                 }
             }
         }
-        assert!(passed > 50 && refused > 50, "{passed} passed, {refused} refused");
+        assert!(passed.iter().chain(&refused).all(|&n| n > 50), "{passed:?} passed, {refused:?} refused");
     }
 
     #[test]

@@ -109,10 +109,11 @@ impl Snaps {
         (c((x - self.x0) * self.inv, self.nx), c((y - self.y0) * self.inv, self.ny))
     }
 
-    /// Calls `f` with every level track in the buckets `buckets` whose box
-    /// over the slice and band overlap `b`.
+    /// Calls `f` with every level track in the cells and buckets
+    /// `buckets` that `b` may meet, and whether its box over the slice and
+    /// band overlap `b` (no branch on it: see [`super::Four`]).
     #[inline]
-    pub(crate) fn near(&self, buckets: Range<usize>, b: &Bx, mut f: impl FnMut(u32)) {
+    pub(crate) fn near(&self, buckets: Range<usize>, b: &Bx, mut f: impl FnMut(u32, bool)) {
         if self.ent.is_empty() || buckets.is_empty() {
             return;
         }
@@ -126,9 +127,7 @@ impl Snaps {
                 let g = row + x * self.buckets;
                 let (a0, a1) = (self.start[g + buckets.start] as usize, self.start[g + buckets.end] as usize);
                 for e in &self.ent[a0..a1] {
-                    if (e.zlo < q.zhi) & (q.zlo < e.zhi) & super::boxes_meet(e, &q) {
-                        f(e.id);
-                    }
+                    f(e.id, (e.zlo < q.zhi) & (q.zlo < e.zhi) & super::boxes_meet(e, &q));
                 }
             }
         }

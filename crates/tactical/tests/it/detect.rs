@@ -45,12 +45,17 @@ fn vertical_minimum_is_strict() {
 }
 
 #[test]
-fn exactly_r_apart_is_separated() {
-    // No relative motion, distance equal to R as the scan computes it.
+fn the_r_boundary_is_strict_to_the_last_bit() {
+    // No relative motion: in conflict when the squared distance is below
+    // R², so separated with R one unit in the last place below the
+    // distance the scan reports, in conflict one above. (With R the
+    // reported distance itself, the square root's rounding decides.)
     let cfg = DetectionConfig::en_route();
-    let probe = both(&formation(50.0, 9000.0, 0.0), &cfg).cross_party[0].d_cpa_m;
-    let at_r = DetectionConfig { horizontal_m: probe, ..cfg };
-    assert!(both(&formation(50.0, 9000.0, 0.0), &at_r).is_empty());
+    let pair = formation(50.0, 9000.0, 0.0);
+    let distance = both(&pair, &cfg).cross_party[0].d_cpa_m;
+    let at = |r: f64| both(&pair, &DetectionConfig { horizontal_m: r, ..cfg });
+    assert!(at(distance.next_down()).is_empty());
+    assert_eq!(at(distance.next_up()).len(), 1);
 }
 
 #[test]
