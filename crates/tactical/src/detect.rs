@@ -356,9 +356,9 @@ pub(crate) fn pair_conflict(a: &Kin, b: &Kin, cfg: &DetectionConfig) -> Option<P
     }
     // Horizontal, in the tangent plane at the pair's midpoint.
     let mid = [(a.p[0] + b.p[0]) * 0.5, (a.p[1] + b.p[1]) * 0.5, (a.p[2] + b.p[2]) * 0.5];
-    let n = geo::normal_near(mid);
-    let d = geo::horizontal(chord, n);
-    let dv = geo::horizontal(geo::sub(a.v, b.v), n);
+    let horizontal = geo::Horizontal::at(mid);
+    let d = horizontal.of(chord);
+    let dv = horizontal.of(geo::sub(a.v, b.v));
     let r2 = cfg.horizontal_m * cfg.horizontal_m;
     let d2 = geo::dot(d, d);
     let aa = geo::dot(dv, dv);

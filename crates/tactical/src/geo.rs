@@ -64,17 +64,36 @@ pub(crate) fn lat_lon_deg(p: V3) -> (f64, f64) {
 }
 
 /// The unit outward ellipsoid normal (geodetic "up") at or near ECEF point `p`.
-#[inline]
+#[cfg(test)]
 pub(crate) fn normal_near(p: V3) -> V3 {
     let g = [p[0] * INV_A2, p[1] * INV_A2, p[2] * INV_B2];
     let k = 1.0 / dot(g, g).sqrt();
     [g[0] * k, g[1] * k, g[2] * k]
 }
 
-/// Horizontal part of `v` with respect to the unit normal `n`.
-#[inline]
-pub(crate) fn horizontal(v: V3, n: V3) -> V3 {
-    axpy(-dot(v, n), n, v)
+/// The geodetic horizontal at or near an ECEF point: the plane at right
+/// angles to the ellipsoid normal there. The normal is kept unnormalised
+/// with the inverse of its squared length, so that a projection takes no
+/// square root (the exact pair test projects two vectors per pair).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Horizontal {
+    g: V3,
+    inv_g2: f64,
+}
+
+impl Horizontal {
+    /// The horizontal at or near `p`.
+    #[inline]
+    pub(crate) fn at(p: V3) -> Self {
+        let g = [p[0] * INV_A2, p[1] * INV_A2, p[2] * INV_B2];
+        Horizontal { g, inv_g2: 1.0 / dot(g, g) }
+    }
+
+    /// The horizontal part of `v`.
+    #[inline]
+    pub(crate) fn of(&self, v: V3) -> V3 {
+        axpy(-dot(v, self.g) * self.inv_g2, self.g, v)
+    }
 }
 
 #[cfg(test)]

@@ -583,8 +583,9 @@ impl Ctx<'_> {
         self.band[i as usize]
     }
 
-    /// Whether level track `j`'s box in slice `s` overlaps `b`: the same
-    /// as `slice_box(j, s).overlaps(b)`, axis by axis.
+    /// Whether level track `j`'s box in slice `s` (swept over the slice,
+    /// with its band over the whole look-ahead, as the slice's cells hold
+    /// it) overlaps `b`, axis by axis.
     #[inline(always)]
     fn level_meets(&self, j: u32, s: &Slice, b: &Bx) -> bool {
         let f = &self.local.kf[j as usize];
@@ -599,21 +600,6 @@ impl Ctx<'_> {
         // False for a track without a band (`NO_BAND` overlaps nothing).
         let (zlo, zhi) = self.band[j as usize];
         zlo < b.zhi && b.zlo < zhi
-    }
-
-    /// The box of track `i` in slice `s`: swept over the slice, with the
-    /// band over the whole look-ahead for a level track.
-    #[inline]
-    fn slice_box(&self, i: u32, s: &Slice) -> Bx {
-        let (zlo, zhi) = self.band[i as usize];
-        if zlo <= zhi {
-            let mut b = spatial(&self.local.kf[i as usize], s);
-            b.zlo = zlo;
-            b.zhi = zhi;
-            b
-        } else {
-            self.swept_of(i, s)
-        }
     }
 
     /// Irregular tracks against everyone (pairs of two irregular ones once).
@@ -638,51 +624,70 @@ impl Ctx<'_> {
         }
     }
 
-    /// The closest-approach filter (horizontal only) and the exact test of
-    /// level track `i` with each level track of `js` (bands overlapping):
-    /// four as vector lanes, fewer one by one.
-    #[inline]
-    pub(crate) fn candidate_levels(&self, i: u32, js: &[u32], out: &mut Found) {
+    /// `then(j)` for each track `j` of `js` that passes a closest-approach
+    /// filter of [`Local`], given in its four-lane form and its one-lane
+    /// form: four at once as vector lanes, fewer one by one.
+    #[inline(always)]
+    fn filter_each(
+        &self,
+        js: &[u32],
+        four: impl Fn([&Kf; 4]) -> [bool; 4],
+        one: impl Fn(&Kf) -> bool,
+        mut then: impl FnMut(u32),
+    ) {
         let kf = &self.local.kf;
-        let fi = &kf[i as usize];
-        let mut then = |j: u32| {
-            if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
-                out.push(p);
-            }
-        };
-        if let Ok(four) = <&[u32; 4]>::try_from(js) {
-            let pass = self.local.may_meet_n(fi, four.map(|j| &kf[j as usize]));
-            for (&j, ok) in four.iter().zip(pass) {
+        if let Ok(js) = <&[u32; 4]>::try_from(js) {
+            for (&j, ok) in js.iter().zip(four(js.map(|j| &kf[j as usize]))) {
                 if ok {
                     then(j);
                 }
             }
         } else {
             for &j in js {
-                if self.local.may_meet(fi, &kf[j as usize]) {
+                if one(&kf[j as usize]) {
                     then(j);
                 }
             }
         }
     }
 
-    /// The filters and the exact test of `i` and `j`, whose boxes overlap
-    /// in slice `s`.
-    #[inline]
-    fn candidate(&self, s: usize, i: u32, j: u32, out: &mut Found) {
-        let (fi, fj) = (&self.local.kf[i as usize], &self.local.kf[j as usize]);
-        if !self.local.may_conflict(fi, fj) {
-            return;
-        }
-        if s > 0 {
-            let p = &self.slices[s - 1];
-            if self.slice_box(i, p).overlaps(&self.slice_box(j, p)) {
-                return;
-            }
-        }
+    /// The exact test of `i` and `j`, a conflict into `out`.
+    #[inline(always)]
+    fn exact(&self, i: u32, j: u32, out: &mut Found) {
         if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
             out.push(p);
         }
+    }
+
+    /// The closest-approach filter (horizontal only) and the exact test of
+    /// level track `i` with each level track of `js` (bands overlapping).
+    #[inline]
+    pub(crate) fn candidate_levels(&self, i: u32, js: &[u32], out: &mut Found) {
+        let (local, fi) = (self.local, &self.local.kf[i as usize]);
+        self.filter_each(
+            js,
+            |b| local.may_meet_n(fi, b),
+            |b| local.may_meet(fi, b),
+            |j| self.exact(i, j, out),
+        );
+    }
+
+    /// The filters and the exact test of vertical track `i` with each
+    /// vertical track of `js`, their boxes overlapping in slice `s`.
+    #[inline]
+    fn candidates(&self, s: usize, i: u32, js: &[u32], out: &mut Found) {
+        let (local, fi) = (self.local, &self.local.kf[i as usize]);
+        let prev = s.checked_sub(1).map(|p| &self.slices[p]);
+        self.filter_each(
+            js,
+            |b| local.may_conflict_n(fi, b),
+            |b| local.may_conflict(fi, b),
+            |j| {
+                if !prev.is_some_and(|p| self.swept_of(i, p).overlaps(&self.swept_of(j, p))) {
+                    self.exact(i, j, out);
+                }
+            },
+        );
     }
 
     /// Every pair involving a vertical track whose boxes overlap in slice `s`.
@@ -722,34 +727,32 @@ impl Ctx<'_> {
             // The closest-approach filter first (it turns down more pairs
             // than the previous slice's boxes do), on four of them at a
             // time: as vector lanes, it took a fifth off the dense scan.
-            let fi = &self.local.kf[i as usize];
-            let kf = &self.local.kf;
+            let (local, fi) = (self.local, &self.local.kf[i as usize]);
             let mut then = |j: u32| {
                 if let (Some(p), Some(bp)) = (prev, &before)
                     && self.level_meets(j, p, bp)
                 {
                     return;
                 }
-                if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
-                    out.push(p);
-                }
+                self.exact(i, j, out);
             };
             let mut four = Four::default();
             snaps.near(buckets, &b, |j, keep| {
-                four.offer(j, keep, |four| {
-                    let pass = self.local.may_conflict_n(fi, four.map(|j| &kf[j as usize]));
-                    for (&j, ok) in four.iter().zip(pass) {
-                        if ok {
-                            then(j);
-                        }
-                    }
+                four.offer(j, keep, |js| {
+                    self.filter_each(
+                        js,
+                        |b| local.may_conflict_n(fi, b),
+                        |b| local.may_conflict(fi, b),
+                        &mut then,
+                    );
                 });
             });
-            for &j in four.rest() {
-                if self.local.may_conflict(fi, &kf[j as usize]) {
-                    then(j);
-                }
-            }
+            self.filter_each(
+                four.rest(),
+                |b| local.may_conflict_n(fi, b),
+                |b| local.may_conflict(fi, b),
+                then,
+            );
         }
     }
 
@@ -876,14 +879,15 @@ impl Grid<'_> {
             let e = &self.ent[a0..a1];
             for (p, ep) in e.iter().enumerate() {
                 let ep = *ep;
+                let mut four = Four::default();
                 for eq in &e[p + 1..] {
                     if eq.zlo >= ep.zhi {
                         break;
                     }
-                    if owned(&ep, eq) && boxes_meet(&ep, eq) {
-                        self.ctx.candidate(self.s, ep.id, eq.id, out);
-                    }
+                    let keep = owned(&ep, eq) & boxes_meet(&ep, eq);
+                    four.offer(eq.id, keep, |js| self.ctx.candidates(self.s, ep.id, js, out));
                 }
+                self.ctx.candidates(self.s, ep.id, four.rest(), out);
             }
         }
     }

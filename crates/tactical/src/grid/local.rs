@@ -502,11 +502,11 @@ mod tests {
                         continue;
                     }
                     let mid = [(a.p[0] + b.p[0]) * 0.5, (a.p[1] + b.p[1]) * 0.5, (a.p[2] + b.p[2]) * 0.5];
-                    let n = geo::normal_near(mid);
+                    let horizontal = geo::Horizontal::at(mid);
                     for step in 0..=60 {
                         let t = look * f64::from(step) / 60.0;
                         let x = geo::sub(geo::axpy(t, a.v, a.p), geo::axpy(t, b.v, b.p));
-                        let h = geo::horizontal(x, n);
+                        let h = horizontal.of(x);
                         if geo::dot(h, h).sqrt() < cfg.horizontal_m {
                             let d = geo::dot(x, x).sqrt();
                             close += 1;
