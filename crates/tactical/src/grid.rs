@@ -24,8 +24,10 @@
 //!
 //! ## Slices
 //!
-//! The look-ahead is cut into slices (about one per `R` of median travel
-//! or `H` of median climb of the vertical tracks). In each slice the
+//! The look-ahead is cut into slices (about one per `2R` of median travel
+//! or `3H` of median climb of the vertical tracks, fewer in sparse
+//! pictures, where each slice's cells cost more than the shorter boxes
+//! save: [`slices`]). In each slice the
 //! vertical tracks' boxes go into every cell of a uniform grid they cross
 //! (cells about a median box wide, in band order within a cell) and
 //! vertical pairs are swept within cells; a pair is examined only in the
