@@ -52,7 +52,7 @@
 //!
 //! A pair whose boxes and bands overlap gets, in order:
 //! 1. the closed-form closest-approach filter of
-//!    [`Local::may_conflict`] (single
+//!    [`Local::passes`] (single
 //!    precision, no trigonometry, the whole look-ahead);
 //! 2. in a slice, a check that their boxes did not overlap in the previous
 //!    slice too (boxes are recomputed by the same function, so
@@ -71,7 +71,7 @@ mod snaps;
 
 use crate::detect::{DetectionConfig, Kin, PairGeometry, test_pair};
 use levels::{Groups, Levels};
-use local::{Kf, Local};
+use local::{Approach, Kf, Local};
 use snaps::Snaps;
 
 use crate::par::on_each;
@@ -312,9 +312,8 @@ fn sample_median<T>(v: &[T], f: impl Fn(&T) -> f64) -> (f64, f64) {
     (*s.select_nth_unstable_by(mid, f64::total_cmp).1, largest)
 }
 
-/// The slices for the vertical tracks `vertical` (of a scan with
-/// `regular` tracks, `local`'s regular ones, level or vertical); `phased`
-/// for a scan done in phases.
+/// The slices for the vertical tracks `vertical` among `local`'s regular
+/// tracks; `phased` for a scan done in phases.
 ///
 /// Their count starts from the median travel and climb of the vertical
 /// tracks. More slices mean shorter boxes and bands, so fewer tracks met
@@ -664,27 +663,22 @@ impl Ctx<'_> {
         }
     }
 
-    /// `then(j)` for each track `j` of `js` that passes a closest-approach
-    /// filter of [`Local`], given in its four-lane form and its one-lane
-    /// form: four at once as vector lanes, fewer one by one.
+    /// `then(j)` for each track `j` of `js` that passes closest-approach
+    /// filter `f` with track `i`: four at once as vector lanes, fewer one
+    /// by one.
     #[inline(always)]
-    fn filter_each(
-        &self,
-        js: &[u32],
-        four: impl Fn([&Kf; 4]) -> [bool; 4],
-        one: impl Fn(&Kf) -> bool,
-        mut then: impl FnMut(u32),
-    ) {
-        let kf = &self.local.kf;
+    fn filter_each(&self, f: Approach, i: u32, js: &[u32], mut then: impl FnMut(u32)) {
+        let (local, kf) = (self.local, &self.local.kf);
+        let fi = &kf[i as usize];
         if let Ok(js) = <&[u32; 4]>::try_from(js) {
-            for (&j, ok) in js.iter().zip(four(js.map(|j| &kf[j as usize]))) {
+            for (&j, ok) in js.iter().zip(local.passes(f, fi, js.map(|j| &kf[j as usize]))) {
                 if ok {
                     then(j);
                 }
             }
         } else {
             for &j in js {
-                if one(&kf[j as usize]) {
+                if local.passes(f, fi, [&kf[j as usize]])[0] {
                     then(j);
                 }
             }
@@ -703,31 +697,19 @@ impl Ctx<'_> {
     /// level track `i` with each level track of `js` (bands overlapping).
     #[inline]
     pub(crate) fn candidate_levels(&self, i: u32, js: &[u32], out: &mut Found) {
-        let (local, fi) = (self.local, &self.local.kf[i as usize]);
-        self.filter_each(
-            js,
-            |b| local.may_meet_n(fi, b),
-            |b| local.may_meet(fi, b),
-            |j| self.exact(i, j, out),
-        );
+        self.filter_each(Approach::Meet, i, js, |j| self.exact(i, j, out));
     }
 
     /// The filters and the exact test of vertical track `i` with each
     /// vertical track of `js`, their boxes overlapping in slice `s`.
     #[inline]
     fn candidates(&self, s: usize, i: u32, js: &[u32], out: &mut Found) {
-        let (local, fi) = (self.local, &self.local.kf[i as usize]);
         let prev = s.checked_sub(1).map(|p| &self.slices[p]);
-        self.filter_each(
-            js,
-            |b| local.may_conflict_n(fi, b),
-            |b| local.may_conflict(fi, b),
-            |j| {
-                if !prev.is_some_and(|p| self.swept_of(i, p).overlaps(&self.swept_of(j, p))) {
-                    self.exact(i, j, out);
-                }
-            },
-        );
+        self.filter_each(Approach::Conflict, i, js, |j| {
+            if !prev.is_some_and(|p| self.swept_of(i, p).overlaps(&self.swept_of(j, p))) {
+                self.exact(i, j, out);
+            }
+        });
     }
 
     /// Every pair involving a vertical track whose boxes overlap in slice `s`.
@@ -767,7 +749,6 @@ impl Ctx<'_> {
             // The closest-approach filter first (it turns down more pairs
             // than the previous slice's boxes do), on four of them at a
             // time: as vector lanes, it took a fifth off the dense scan.
-            let (local, fi) = (self.local, &self.local.kf[i as usize]);
             let mut then = |j: u32| {
                 if let (Some(p), Some(bp)) = (prev, &before)
                     && self.level_meets(j, p, bp)
@@ -778,21 +759,9 @@ impl Ctx<'_> {
             };
             let mut four = Four::default();
             snaps.near(buckets, &b, |j, keep| {
-                four.offer(j, keep, |js| {
-                    self.filter_each(
-                        js,
-                        |b| local.may_conflict_n(fi, b),
-                        |b| local.may_conflict(fi, b),
-                        &mut then,
-                    );
-                });
+                four.offer(j, keep, |js| self.filter_each(Approach::Conflict, i, js, &mut then));
             });
-            self.filter_each(
-                four.rest(),
-                |b| local.may_conflict_n(fi, b),
-                |b| local.may_conflict(fi, b),
-                then,
-            );
+            self.filter_each(Approach::Conflict, i, four.rest(), then);
         }
     }
 
@@ -1121,6 +1090,26 @@ mod tests {
         // Every pair once (the blocks' order is not kept).
         all.sort_unstable_by_key(|p| p.0);
         assert!(all.iter().enumerate().all(|(k, p)| p.0 == k as u32 && p.2 == g(k as u32)));
+    }
+
+    #[test]
+    fn sparse_pictures_get_fewer_slices_unless_phased() {
+        use crate::traffic::{GenConfig, generate};
+        let cfg = DetectionConfig::en_route();
+        let count = |side_km: f64, phased: bool| {
+            let gen_cfg =
+                GenConfig { density_per_km2: 10_000.0 / (side_km * side_km), ..GenConfig::default() };
+            let ks = crate::detect::prepare(
+                &generate(10_000, 42, &gen_cfg),
+                crate::units::Timestamp::from_micros(0),
+            );
+            let local = Local::new(&ks, &cfg, 1);
+            slices(&ks, &local, &cfg, &local.vertical, phased).len()
+        };
+        // Travel and climb alone give 3 slices for this traffic; 600 km
+        // is sparse enough for 2, 100 km is not.
+        assert_eq!((count(600.0, false), count(100.0, false)), (2, 3));
+        assert_eq!(count(600.0, true), 3);
     }
 
     #[test]

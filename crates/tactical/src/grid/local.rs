@@ -318,23 +318,27 @@ impl Run {
     }
 }
 
-impl Local {
-    /// Whether `a` and `b` may be in conflict: their vertical distance can
+/// A closest-approach filter of [`Local::passes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Approach {
+    /// Whether two tracks may be in conflict: their vertical distance can
     /// be below the minimum during some part `[lo, hi]` of the look-ahead,
-    /// and their 3-D distance below `X` then (closed form, single
-    /// precision, conservative).
-    #[inline]
-    pub(crate) fn may_conflict(&self, a: &Kf, b: &Kf) -> bool {
-        self.may_conflict_n(a, [b])[0]
-    }
+    /// and their 3-D distance below `X` then.
+    Conflict,
+    /// The same without the vertical part (the whole look-ahead): for two
+    /// level tracks whose bands overlap.
+    Meet,
+}
 
-    /// [`Local::may_conflict`] of `a` with each of `N` tracks: the same
-    /// operations lane by lane, without branches on the data (about a
-    /// quarter of the pairs asked pass, unpredictably), so that four lanes
-    /// run as one vector (both cases of the vertical window are computed
-    /// and one is selected).
+impl Local {
+    /// Filter `f` (closed form, single precision, conservative) of `a` with
+    /// each of `N` tracks: the same operations lane by lane, without
+    /// branches on the data (about a quarter of the pairs asked pass,
+    /// unpredictably), so that four lanes run as one vector (both cases of
+    /// the vertical window are computed and one is selected). One lane is
+    /// the filter of one pair.
     #[inline(always)]
-    pub(crate) fn may_conflict_n<const N: usize>(&self, a: &Kf, b: [&Kf; N]) -> [bool; N] {
+    pub(crate) fn passes<const N: usize>(&self, f: Approach, a: &Kf, b: [&Kf; N]) -> [bool; N] {
         // Each field of the `N` tracks side by side (the vector lanes).
         let lanes = |f: &dyn Fn(&Kf) -> f32| b.map(f);
         let (bz, bw) = (lanes(&|k| k.z), lanes(&|k| k.w));
@@ -344,19 +348,25 @@ impl Local {
         );
         let mut out = [false; N];
         for l in 0..N {
-            let dz = a.z - bz[l];
-            let w = a.w - bw[l];
-            let t1 = (-self.h32 - dz) / w;
-            let t2 = (self.h32 - dz) / w;
-            let (t1, t2) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
-            let lo_w = if t1 > 0.0 { t1 } else { 0.0 };
-            let hi_w = if t2 < self.t32 { t2 } else { self.t32 };
-            // For `w` not 0 the window is finite or infinite, never NaN;
-            // for `w` = 0 (NaN or infinite) it is not used.
-            let level = w == 0.0;
-            let overlap = if level { dz.abs() < self.h32 } else { lo_w <= hi_w };
-            let lo = if level { 0.0 } else { lo_w };
-            let hi = if level { self.t32 } else { hi_w };
+            // The part `[lo, hi]` of the look-ahead examined, and whether
+            // there is one.
+            let (overlap, lo, hi) = match f {
+                Approach::Meet => (true, 0.0, self.t32),
+                Approach::Conflict => {
+                    let dz = a.z - bz[l];
+                    let w = a.w - bw[l];
+                    let t1 = (-self.h32 - dz) / w;
+                    let t2 = (self.h32 - dz) / w;
+                    let (t1, t2) = if t1 < t2 { (t1, t2) } else { (t2, t1) };
+                    let lo_w = if t1 > 0.0 { t1 } else { 0.0 };
+                    let hi_w = if t2 < self.t32 { t2 } else { self.t32 };
+                    // For `w` not 0 the window is finite or infinite, never
+                    // NaN; for `w` = 0 (NaN or infinite) it is not used.
+                    let level = w == 0.0;
+                    let overlap = if level { dz.abs() < self.h32 } else { lo_w <= hi_w };
+                    (overlap, if level { 0.0 } else { lo_w }, if level { self.t32 } else { hi_w })
+                }
+            };
             let d = [a.q[0] - bq[0][l], a.q[1] - bq[1][l], a.q[2] - bq[2][l]];
             let dv = [a.v[0] - bv[0][l], a.v[1] - bv[1][l], a.v[2] - bv[2][l]];
             let aa = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2];
@@ -373,44 +383,6 @@ impl Local {
             };
             let e = [d[0] + dv[0] * t, d[1] + dv[1] * t, d[2] + dv[2] * t];
             out[l] = overlap & (e[0] * e[0] + e[1] * e[1] + e[2] * e[2] < self.thr2);
-        }
-        out
-    }
-
-    /// [`Local::may_conflict`] without the vertical part (the whole
-    /// look-ahead): for two level tracks whose bands overlap.
-    #[inline]
-    pub(crate) fn may_meet(&self, a: &Kf, b: &Kf) -> bool {
-        self.may_meet_n(a, [b])[0]
-    }
-
-    /// [`Local::may_meet`] of `a` with each of `N` tracks, lane by lane
-    /// without branches on the data, as [`Local::may_conflict_n`].
-    #[inline(always)]
-    pub(crate) fn may_meet_n<const N: usize>(&self, a: &Kf, b: [&Kf; N]) -> [bool; N] {
-        let lanes = |f: &dyn Fn(&Kf) -> f32| b.map(f);
-        let (bq, bv): ([[f32; N]; 3], [[f32; N]; 3]) = (
-            [lanes(&|k| k.q[0]), lanes(&|k| k.q[1]), lanes(&|k| k.q[2])],
-            [lanes(&|k| k.v[0]), lanes(&|k| k.v[1]), lanes(&|k| k.v[2])],
-        );
-        let mut out = [false; N];
-        for l in 0..N {
-            let d = [a.q[0] - bq[0][l], a.q[1] - bq[1][l], a.q[2] - bq[2][l]];
-            let dv = [a.v[0] - bv[0][l], a.v[1] - bv[1][l], a.v[2] - bv[2][l]];
-            let aa = dv[0] * dv[0] + dv[1] * dv[1] + dv[2] * dv[2];
-            let bb = d[0] * dv[0] + d[1] * dv[1] + d[2] * dv[2];
-            // Clamped to [0, T]; a NaN (no relative motion) fails both
-            // comparisons and leaves t = 0.
-            let t = -bb / aa;
-            let t = if t < self.t32 {
-                if t > 0.0 { t } else { 0.0 }
-            } else if t >= self.t32 {
-                self.t32
-            } else {
-                0.0
-            };
-            let e = [d[0] + dv[0] * t, d[1] + dv[1] * t, d[2] + dv[2] * t];
-            out[l] = e[0] * e[0] + e[1] * e[1] + e[2] * e[2] < self.thr2;
         }
         out
     }
@@ -554,10 +526,11 @@ mod tests {
         for a in &tracks {
             for four in tracks.chunks_exact(4) {
                 let b = [&four[0], &four[1], &four[2], &four[3]];
-                let lanes = [local.may_conflict_n(a, b), local.may_meet_n(a, b)];
-                for (k, b) in four.iter().enumerate() {
-                    for (f, one) in [local.may_conflict(a, b), local.may_meet(a, b)].into_iter().enumerate() {
-                        assert_eq!(lanes[f][k], one);
+                for (f, filter) in [Approach::Conflict, Approach::Meet].into_iter().enumerate() {
+                    let lanes = local.passes(filter, a, b);
+                    for (k, b) in four.iter().enumerate() {
+                        let one = local.passes(filter, a, [b])[0];
+                        assert_eq!(lanes[k], one);
                         if one { passed[f] += 1 } else { refused[f] += 1 }
                     }
                 }
