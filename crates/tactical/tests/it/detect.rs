@@ -230,3 +230,25 @@ fn stale_and_fast_outliers_take_the_slow_path() {
     let r = both(&t, &cfg);
     assert!(!r.is_empty());
 }
+
+#[test]
+fn large_pictures_scanned_in_space_order_report_as_in_any_order() {
+    // From 50,000 tracks given in id order, the scan reorders them in space
+    // and maps the pairs back; the same tracks in reverse take the path
+    // without reordering. Both reports must be identical, in order too.
+    use tactical::traffic::{GenConfig, generate};
+    let n = 60_000;
+    let side_km = 1500.0;
+    let gen_cfg = GenConfig { density_per_km2: n as f64 / (side_km * side_km), ..GenConfig::default() };
+    let mut t = generate(n, 11, &gen_cfg);
+    assert!(t.windows(2).all(|w| w[0].id < w[1].id));
+    // A few invalid tracks, dropped by both.
+    for s in t.iter_mut().step_by(4999) {
+        s.ground_speed = tactical::Knots(-1.0);
+    }
+    let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
+    let ordered = detect(&t, T0, &cfg);
+    assert!(ordered.cross_party.len() > 1000 && !ordered.same_party.is_empty(), "{}", ordered.len());
+    t.reverse();
+    assert_eq!(detect(&t, T0, &cfg), ordered);
+}
