@@ -57,13 +57,18 @@ pub(crate) fn map<T: Sync, U: Send + Copy>(
 
 /// `f(k)` for every `k` in `0..len`, in order, computed in `threads` runs
 /// at once (see [`on_each`]) into a vector first filled with `blank`; on
-/// the calling thread alone if one panicked.
+/// the calling thread alone if one panicked. On one thread, collected
+/// without the blank fill.
 pub(crate) fn map_indexed<U: Send + Copy>(
     len: usize,
     threads: usize,
     blank: U,
     f: impl Fn(usize) -> U + Sync,
 ) -> Vec<U> {
+    if threads < 2 {
+        // Collected in place: no blank fill first.
+        return (0..len).map(f).collect();
+    }
     let mut out = vec![blank; len];
     let chunk = len.div_ceil(threads.max(1)).max(1);
     let mut runs: Vec<(usize, &mut [U])> =
