@@ -1110,10 +1110,15 @@ mod tests {
     fn cells_filled_in_track_order_are_those_filled_in_band_order() {
         use crate::traffic::{GenConfig, generate};
         // Dense, half climbing or descending, so that cells hold many
-        // entries, many at the same band bottom.
+        // entries; the climbing and descending ones at three altitudes and
+        // one rate, so that many share a band bottom (ties, broken by track).
         let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
-        let ks =
-            crate::detect::prepare(&generate(3000, 9, &gen_cfg), crate::units::Timestamp::from_micros(0));
+        let mut tracks = generate(3000, 9, &gen_cfg);
+        for (k, s) in tracks.iter_mut().filter(|s| s.vertical_rate.0 != 0.0).enumerate() {
+            s.altitude.feet = 20_000.0 + 1_000.0 * (k % 3) as f64;
+            s.vertical_rate = crate::units::FeetPerMinute(1_500.0);
+        }
+        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
         let cfg = DetectionConfig::en_route();
         let local = Local::new(&ks, &cfg, 1);
         let sl = slices(&ks, &local, &cfg, &local.vertical, false);
