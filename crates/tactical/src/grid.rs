@@ -70,6 +70,7 @@ mod local;
 mod snaps;
 
 use crate::detect::{DetectionConfig, Kin, PairGeometry, test_pair};
+use crate::track::Position;
 use levels::{Groups, Levels};
 use local::{Approach, Kf, Local};
 use snaps::Snaps;
@@ -955,29 +956,20 @@ fn boxes_meet(p: &Ent, q: &Ent) -> bool {
         & (q.loz <= p.hiz)
 }
 
-/// Track indices in Morton (Z-curve) order of their ECEF position on a
-/// 16-km lattice: nearby tracks end up near each other in memory.
-/// The keys are computed on `threads` threads.
-pub(crate) fn spatial_order(ks: &[Kin], threads: usize) -> Vec<u32> {
-    const CELL_M: f64 = 16_000.0;
-    const HALF: f64 = 6_600_000.0;
+/// A position's place on a Z-curve (Morton order) of latitude and
+/// longitude cells of 1/128 degree or less (30 bits): nearby positions get
+/// nearby keys, mostly.
+pub(crate) fn space_key(p: Position) -> u64 {
     let spread = |v: u64| {
-        // 10 bits to every third of 30.
-        let mut x = v & 0x3FF;
-        x = (x | (x << 16)) & 0x0300_00FF;
-        x = (x | (x << 8)) & 0x0300_F00F;
-        x = (x | (x << 4)) & 0x030C_30C3;
-        (x | (x << 2)) & 0x0924_9249
+        // 15 bits to every other of 30.
+        let mut x = v & 0x7FFF;
+        x = (x | (x << 8)) & 0x00FF_00FF;
+        x = (x | (x << 4)) & 0x0F0F_0F0F;
+        x = (x | (x << 2)) & 0x3333_3333;
+        (x | (x << 1)) & 0x5555_5555
     };
-    let mut keyed: Vec<u64> = crate::par::map(ks, threads, 0, |k| {
-        let q = |c: f64| (((c + HALF) / CELL_M).clamp(0.0, 1023.0)) as u64;
-        (spread(q(k.p[0])) << 2) | (spread(q(k.p[1])) << 1) | spread(q(k.p[2]))
-    });
-    for (i, m) in keyed.iter_mut().enumerate() {
-        *m = (*m << 32) | i as u64;
-    }
-    radix_sort(&mut keyed, &mut Vec::new(), 32, 62);
-    keyed.iter().map(|&x| x as u32).collect()
+    let cell = |deg: f64, lo: f64, span: f64| ((deg - lo) * (32_768.0 / span)).clamp(0.0, 32_767.0) as u64;
+    (spread(cell(p.lat_deg(), -90.0, 180.0)) << 1) | spread(cell(p.lon_deg(), -180.0, 360.0))
 }
 
 /// Stable least-significant-digit radix sort of `v` on bits `[lo, hi)`,
