@@ -42,11 +42,13 @@
 //! A small scan gives level groups and slices as items to whoever is free,
 //! each worker with its own cells. A large one ([`PHASED_FROM`] tracks)
 //! runs in phases so that far less is alive at once: the
-//! level pairs (their groups built on every thread, one range of altitude
-//! buckets each), after which the level tracks' groups are dropped, then each
-//! slice in turn, its cells built once (the level tracks' on a second
-//! thread, if any) and read by every worker. Each worker keeps its pairs in
-//! [`Found`] blocks, allocated once each.
+//! level pairs, window by window of altitude buckets (each worker builds
+//! the groups of the windows it takes in the same buffers, a few MB that
+//! stay in the cache, instead of all groups at once: 90 MB less fresh
+//! memory at 1,000,000 tracks), then each slice in turn, its cells built
+//! once (the level tracks' on a second thread, if any) and read by every
+//! worker. Each worker keeps its pairs in [`Found`] blocks, allocated once
+//! each.
 //!
 //! ## Filters
 //!
@@ -127,6 +129,9 @@ const CELLS_PER_TRACK: usize = 4;
 /// From this many tracks on, a scan is done in phases ([`Ctx::phased`]),
 /// not as items given to whoever is free.
 const PHASED_FROM: usize = 100_000;
+/// Most level tracks in a window of level buckets (one bucket may hold
+/// more): the groups of 32,768 tracks take about 2.5 MB.
+const LEVEL_WINDOW_TRACKS: usize = 1 << 15;
 /// Below this many tracks, one thread.
 const THREADS_FROM: usize = 2048;
 /// A track is level when it climbs or descends by at most this fraction of
@@ -509,7 +514,8 @@ impl Ctx<'_> {
         let groups = OnceLock::new();
         let groups = || {
             groups.get_or_init(|| {
-                let g = Groups::build(levels, self, self.level, 1);
+                let mut g = Groups::default();
+                g.build(levels, self, self.level, 0..levels.buckets());
                 let bounds = Levels::chunks(&g, parts);
                 (g, bounds)
             })
@@ -535,7 +541,7 @@ impl Ctx<'_> {
                     let c = item - 1 - self.slices.len();
                     let (g, bounds) = groups();
                     if c + 1 < bounds.len() {
-                        levels.sweep(g, self, bounds[c], bounds[c + 1], out);
+                        levels.sweep(g, self, bounds[c]..bounds[c + 1], out);
                     }
                 }
             }
@@ -543,24 +549,24 @@ impl Ctx<'_> {
     }
 
     /// The scan on `outs.len()` threads in two phases, so that far fewer
-    /// structures are alive at once (large scans): the level pairs, after
-    /// which their groups are dropped, then each slice in turn, its cells
-    /// built once (the level tracks' on another thread when there are
-    /// several) and read by every worker. False when a worker panicked.
+    /// structures are alive at once (large scans): the level pairs, window
+    /// by window, then each slice in turn, its cells built once (the level
+    /// tracks' on another thread when there are several) and read by every
+    /// worker. False when a worker panicked.
     fn phased(&self, levels: &Levels, outs: &mut [Found]) -> bool {
-        let groups = Groups::build(levels, self, self.level, outs.len());
-        let bounds = Levels::chunks(&groups, 4 * outs.len());
+        let windows = levels.windows(self.level.len().div_ceil(4 * outs.len()).min(LEVEL_WINDOW_TRACKS));
         let next = AtomicUsize::new(0);
         let ok = on_each(outs, |out| {
+            let mut groups = Groups::default();
             loop {
-                let c = next.fetch_add(1, Ordering::Relaxed);
-                if c + 1 >= bounds.len() {
+                let w = next.fetch_add(1, Ordering::Relaxed);
+                if w >= windows.len() {
                     break;
                 }
-                levels.sweep(&groups, self, bounds[c], bounds[c + 1], out);
+                groups.build(levels, self, self.level, windows[w].clone());
+                levels.sweep(&groups, self, groups.swept_groups(), out);
             }
         });
-        drop(groups);
         if !ok {
             return false;
         }
@@ -1075,6 +1081,39 @@ mod tests {
         };
         let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
         assert!(together.len() > 5_000, "{}", together.len());
+        for threads in [1, 2] {
+            let cfg = DetectionConfig { threads, ..cfg };
+            assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");
+        }
+    }
+
+    #[test]
+    fn level_windows_hold_the_buckets_their_pairs_reach() {
+        use crate::traffic::{GenConfig, SplitMix64, generate};
+        // Level aircraft off the flight levels, so that their bands overlap
+        // those of the buckets above and below: a scan in phases sweeps its
+        // level pairs window by window, and a window must hold the buckets
+        // above it that its pairs reach.
+        let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.1, ..GenConfig::default() };
+        let mut tracks = generate(3000, 8, &gen_cfg);
+        let mut rng = SplitMix64::new(3);
+        for s in &mut tracks {
+            s.altitude.feet += rng.range(-700.0, 700.0);
+        }
+        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
+        let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
+        let sorted = |mut v: Pairs| {
+            v.sort_by_key(|p| (p.0, p.1));
+            v.dedup_by_key(|p| (p.0, p.1));
+            v
+        };
+        let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
+        let level_apart = |&&(i, j, _): &&(u32, u32, PairGeometry)| {
+            let (a, b) = (&ks[i as usize], &ks[j as usize]);
+            a.w_fps == 0.0 && b.w_fps == 0.0 && (a.z_ft / 1000.0).floor() != (b.z_ft / 1000.0).floor()
+        };
+        // Many pairs of level tracks in different buckets.
+        assert!(together.iter().filter(level_apart).count() > 200, "{}", together.len());
         for threads in [1, 2] {
             let cfg = DetectionConfig { threads, ..cfg };
             assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");

@@ -13,8 +13,13 @@
 //! frame's second axis) they cross and swept along the first axis; a pair
 //! is examined in the stripe holding the larger of its two box bottoms
 //! only, so once.
+//!
+//! The groups ([`Groups`]) are built for a window of buckets at a time: the
+//! buckets whose pairs it examines (each pair in its lower bucket) and the
+//! buckets above them that those pairs reach, with stripes of its own. A
+//! small scan takes all buckets as one window.
 
-use super::{Bx, Ctx, Ent, Found, Four, floor, on_each, radix_sort};
+use super::{Bx, Ctx, Ent, Found, Four, floor, radix_sort};
 
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
@@ -28,26 +33,40 @@ pub(crate) struct Levels {
     zhi: Vec<f32>,
     /// The bucket of each level track (by position in the level list).
     pub(crate) bucket: Vec<u32>,
+    /// The level tracks (by position in the level list) bucket by bucket,
+    /// in list order within a bucket: bucket `b` holds
+    /// `by_bucket[first[b]..first[b + 1]]`.
+    by_bucket: Vec<u32>,
+    first: Vec<u32>,
     /// Bucket `b` holds band bottoms in `[(b + b0) hb − H/2, (b + b0 + 1) hb − H/2)`.
     hb: f64,
     b0: f64,
     half_h: f64,
 }
 
-/// The level tracks by bucket and stripe, in sweep order: only the sweep
-/// of level pairs reads them (a scan may build them while its first slices
-/// are scanned, and drop them before the others).
+/// The level tracks of a window of buckets by bucket and stripe, in sweep
+/// order: only the sweep of level pairs reads them. A worker rebuilds one
+/// in place for each window it takes, so that its buffers are reused.
 #[derive(Debug, Default)]
 pub(crate) struct Groups {
+    /// The buckets held: those swept and, above them, those they meet.
+    held: std::ops::Range<usize>,
+    /// The buckets whose pairs are examined (from `held.start`).
+    swept: std::ops::Range<usize>,
     stripes: usize,
     /// Stripe of a coordinate: `floor((y − y0) · inv)`, at most `last`.
     y0: f32,
     inv: f32,
     last: usize,
-    /// Entries of group `g = bucket · stripes + stripe`:
+    /// Entries of group `g = (bucket − held.start) · stripes + stripe`:
     /// `ent[start[g]..start[g + 1]]`, ordered by box start along x.
     ent: Vec<Ent>,
     start: Vec<u32>,
+    /// The held tracks' boxes, and their x order (position among the held
+    /// tracks in the low 32 bits): buffers of the build.
+    boxes: Vec<Bx>,
+    keyed: Vec<u64>,
+    tmp: Vec<u64>,
 }
 
 /// The x-order key of a box bottom (a total order of the floats).
@@ -58,15 +77,34 @@ fn order_key(x: f32) -> u64 {
 }
 
 impl Groups {
-    /// The groups of `level` (indices into the scan's tracks) in the
-    /// buckets of `levels`, their boxes computed on `threads` threads.
-    pub(crate) fn build(levels: &Levels, ctx: &Ctx<'_>, level: &[u32], threads: usize) -> Self {
-        let mut out = Groups::default();
-        if level.is_empty() {
-            return out;
+    /// Rebuilds the groups for the buckets `swept` of `levels` (and those
+    /// above them that they meet) from `level` (indices into the scan's
+    /// tracks), reusing the buffers.
+    pub(crate) fn build(
+        &mut self,
+        levels: &Levels,
+        ctx: &Ctx<'_>,
+        level: &[u32],
+        swept: std::ops::Range<usize>,
+    ) {
+        self.held = swept.start..levels.held_end(&swept);
+        self.swept = swept;
+        self.ent.clear();
+        self.start.clear();
+        self.boxes.clear();
+        self.keyed.clear();
+        let tracks = match (levels.first.get(self.held.start), levels.first.get(self.held.end)) {
+            (Some(&from), Some(&to)) => &levels.by_bucket[from as usize..to as usize],
+            _ => &[],
+        };
+        if tracks.is_empty() {
+            self.start.push(0);
+            self.stripes = 1;
+            return;
         }
         let sl = ctx.whole();
-        let boxes: Vec<Bx> = crate::par::map(level, threads, Bx::default(), |&i| ctx.swept_of(i, &sl));
+        self.boxes.extend(tracks.iter().map(|&k| ctx.swept_of(level[k as usize], &sl)));
+        let boxes = &self.boxes;
         // Stripes about a median box tall, at least an eighth of the tallest.
         let (ymin, ymax) = boxes
             .iter()
@@ -77,107 +115,43 @@ impl Groups {
         let mid = sample.len() / 2;
         let (_, m, _) = sample.select_nth_unstable_by(mid, f32::total_cmp);
         let mut hs = m.max(tallest / 8.0).max(1.0);
-        let limit = (GROUPS_PER_TRACK * level.len() + 64) as f64;
+        let buckets = self.held.len();
+        let limit = (GROUPS_PER_TRACK * tracks.len() + 64) as f64;
         let stripes = |hs: f32| floor(f64::from(ymax - ymin) / f64::from(hs)) + 1.0;
-        while stripes(hs) * levels.buckets as f64 > limit {
+        while stripes(hs) * buckets as f64 > limit {
             hs *= 1.5;
         }
-        out.stripes = stripes(hs) as usize;
-        out.y0 = ymin;
-        out.inv = 1.0 / hs;
-        out.last = out.stripes - 1;
-        // Bucket ranges of about equal size, one per thread: in each, x
-        // order, then a stable counting sort by group.
-        let cuts = bucket_cuts(&levels.bucket, levels.buckets, threads);
-        let mut parts: Vec<Part> =
-            cuts.windows(2).map(|w| Part { buckets: w[0]..w[1], ..Part::default() }).collect();
-        let gr = &out;
-        let counted = on_each(&mut parts, |p| p.count(gr, levels, &boxes));
-        let total: usize = parts.iter().map(|p| p.start.last().map_or(0, |&n| n as usize)).sum();
-        let mut ent = vec![Ent::default(); total];
-        let mut jobs: Vec<(&mut Part, &mut [Ent])> = Vec::with_capacity(parts.len());
-        let mut rest = &mut ent[..];
-        for p in parts.iter_mut() {
-            let (mine, others) = std::mem::take(&mut rest).split_at_mut(p.len());
-            jobs.push((p, mine));
-            rest = others;
-        }
-        let filled = counted && on_each(&mut jobs, |(p, ent)| p.fill(gr, levels, &boxes, level, ent));
-        if !filled {
-            // Building does not panic; were it to, on this thread alone.
-            return Self::build(levels, ctx, level, 1);
-        }
-        let groups = levels.buckets * out.stripes;
-        out.start = Vec::with_capacity(groups + 1);
-        let mut offset = 0;
-        for p in &parts {
-            out.start.extend(p.start[..p.start.len() - 1].iter().map(|&n| n + offset));
-            offset += p.len() as u32;
-        }
-        out.start.push(offset);
-        out.ent = ent;
-        out
-    }
-
-    #[inline]
-    fn stripe(&self, y: f32) -> usize {
-        (((y - self.y0) * self.inv) as usize).min(self.last)
-    }
-}
-
-/// The groups of a range of buckets, built by one thread of
-/// [`Groups::build`].
-#[derive(Debug, Default)]
-struct Part {
-    buckets: std::ops::Range<usize>,
-    /// Its level tracks (by position in the level list) in x order, in the
-    /// low 32 bits.
-    keyed: Vec<u64>,
-    /// Entries of its `g`-th group: `start[g]..start[g + 1]` (from its
-    /// first entry).
-    start: Vec<u32>,
-}
-
-impl Part {
-    /// Entries.
-    fn len(&self) -> usize {
-        self.start.last().map_or(0, |&n| n as usize)
-    }
-
-    /// Its tracks in x order, and the bounds of its groups.
-    fn count(&mut self, gr: &Groups, levels: &Levels, boxes: &[Bx]) {
-        let g0 = self.buckets.start * gr.stripes;
-        self.start = vec![0; self.buckets.len() * gr.stripes + 1];
-        for (k, (b, &bk)) in boxes.iter().zip(&levels.bucket).enumerate() {
-            if !self.buckets.contains(&(bk as usize)) {
-                continue;
-            }
-            self.keyed.push((order_key(b.lo[0]) << 32) | k as u64);
-            let g = bk as usize * gr.stripes - g0;
-            for s in gr.stripe(b.lo[1])..=gr.stripe(b.hi[1]) {
+        self.stripes = stripes(hs) as usize;
+        self.y0 = ymin;
+        self.inv = 1.0 / hs;
+        self.last = self.stripes - 1;
+        // x order, then a stable counting sort by group.
+        let b0 = self.held.start;
+        let group = |m: usize| (levels.bucket[tracks[m] as usize] as usize - b0) * self.stripes;
+        self.start.resize(buckets * self.stripes + 1, 0);
+        for (m, b) in boxes.iter().enumerate() {
+            self.keyed.push((order_key(b.lo[0]) << 32) | m as u64);
+            let g = group(m);
+            for s in self.stripe(b.lo[1])..=self.stripe(b.hi[1]) {
                 self.start[g + s + 1] += 1;
             }
         }
         for g in 0..self.start.len() - 1 {
             self.start[g + 1] += self.start[g];
         }
-        radix_sort(&mut self.keyed, &mut Vec::new(), 32, 64);
-    }
-
-    /// Its entries, into `ent` (its part of the groups' entries).
-    fn fill(&mut self, gr: &Groups, levels: &Levels, boxes: &[Bx], level: &[u32], ent: &mut [Ent]) {
-        let g0 = self.buckets.start * gr.stripes;
+        radix_sort(&mut self.keyed, &mut self.tmp, 32, 64);
+        self.ent.resize(self.start[self.start.len() - 1] as usize, Ent::default());
         for &key in &self.keyed {
-            let k = key as u32 as usize;
-            let b = &boxes[k];
-            let g = levels.bucket[k] as usize * gr.stripes - g0;
-            let mut e = Ent::new(b, level[k]);
-            let first = gr.stripe(b.lo[1]);
-            for s in first..=gr.stripe(b.hi[1]) {
+            let m = key as u32 as usize;
+            let b = &boxes[m];
+            let g = group(m);
+            let mut e = Ent::new(b, level[tracks[m] as usize]);
+            let first = self.stripe(b.lo[1]);
+            for s in first..=self.stripe(b.hi[1]) {
                 // Bit 0 marks the stripe the box starts in (see `meets`).
                 e.own = u8::from(s == first);
                 let slot = &mut self.start[g + s];
-                ent[*slot as usize] = e;
+                self.ent[*slot as usize] = e;
                 *slot += 1;
             }
         }
@@ -185,29 +159,17 @@ impl Part {
             self.start[g] = self.start[g - 1];
         }
         self.start[0] = 0;
-        self.keyed = Vec::new();
     }
-}
 
-/// Bucket boundaries cutting the tracks of `bucket` (each track's bucket,
-/// of `buckets`) into about `parts` equal runs.
-fn bucket_cuts(bucket: &[u32], buckets: usize, parts: usize) -> Vec<usize> {
-    let mut count = vec![0usize; buckets];
-    if parts > 1 {
-        for &b in bucket {
-            count[b as usize] += 1;
-        }
+    /// The groups of the buckets swept.
+    pub(crate) fn swept_groups(&self) -> std::ops::Range<usize> {
+        0..self.swept.len() * self.stripes
     }
-    let total = bucket.len().max(1);
-    let (mut cuts, mut sum) = (vec![0usize], 0);
-    for (b, &n) in count.iter().enumerate().take(buckets.saturating_sub(1)) {
-        sum += n;
-        if sum * parts >= total * cuts.len() && cuts.len() < parts {
-            cuts.push(b + 1);
-        }
+
+    #[inline]
+    fn stripe(&self, y: f32) -> usize {
+        (((y - self.y0) * self.inv) as usize).min(self.last)
     }
-    cuts.push(buckets);
-    cuts
 }
 
 impl Levels {
@@ -243,6 +205,19 @@ impl Levels {
                 bk as u32
             })
             .collect();
+        out.first = vec![0; out.buckets + 1];
+        for &bk in &out.bucket {
+            out.first[bk as usize + 1] += 1;
+        }
+        for b in 0..out.buckets {
+            out.first[b + 1] += out.first[b];
+        }
+        let mut next = out.first.clone();
+        out.by_bucket = vec![0; level.len()];
+        for (k, &bk) in out.bucket.iter().enumerate() {
+            out.by_bucket[next[bk as usize] as usize] = k as u32;
+            next[bk as usize] += 1;
+        }
         (out.hb, out.b0, out.half_h) = (hb, b0, 0.5 * h);
         out
     }
@@ -271,11 +246,40 @@ impl Levels {
         self.zlo[b] < zhi && zlo < self.zhi[b]
     }
 
-    /// Group boundaries cutting the entries of `gr` into about `parts`
-    /// equal runs.
+    /// Windows of whole buckets of about `tracks` level tracks each (at
+    /// least one bucket each), in bucket order.
+    pub(crate) fn windows(&self, tracks: usize) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        for b in 0..self.buckets {
+            if (self.first[b + 1] - self.first[from]) as usize >= tracks.max(1) || b + 1 == self.buckets {
+                out.push(from..b + 1);
+                from = b + 1;
+            }
+        }
+        out
+    }
+
+    /// The bucket `d` (1 or 2) above `bk` when its bands may overlap
+    /// those of `bk`: the only buckets a pair reaches across.
+    #[inline]
+    fn partner(&self, bk: usize, d: usize) -> Option<usize> {
+        let b2 = bk + d;
+        (b2 < self.buckets && self.zlo[b2] < self.zhi[bk]).then_some(b2)
+    }
+
+    /// The end of the buckets a window sweeping `swept` must hold: its own
+    /// and every partner of them.
+    fn held_end(&self, swept: &std::ops::Range<usize>) -> usize {
+        let partners = swept.clone().flat_map(|bk| (1..=2).filter_map(move |d| self.partner(bk, d)));
+        partners.map(|b| b + 1).fold(swept.end, usize::max)
+    }
+
+    /// Group boundaries cutting the entries of the groups `gr` sweeps
+    /// into about `parts` equal runs.
     pub(crate) fn chunks(gr: &Groups, parts: usize) -> Vec<usize> {
-        let groups = gr.start.len().saturating_sub(1);
-        let total = gr.ent.len().max(1);
+        let groups = gr.swept_groups().end;
+        let total = (gr.start[groups] as usize).max(1);
         let mut bounds = vec![0usize];
         for g in 0..groups {
             if gr.start[g + 1] as usize * parts >= total * bounds.len() && bounds.len() < parts {
@@ -286,25 +290,20 @@ impl Levels {
         bounds
     }
 
-    /// Examines the pairs whose lower bucket's group (of `gr`) is in `from..to`.
-    pub(crate) fn sweep(&self, gr: &Groups, ctx: &Ctx<'_>, from: usize, to: usize, out: &mut Found) {
-        for g in from..to {
-            let (a0, a1) = (gr.start[g] as usize, gr.start[g + 1] as usize);
-            if a0 == a1 {
+    /// Examines the pairs whose lower group (of `gr`) is one of `groups`.
+    pub(crate) fn sweep(&self, gr: &Groups, ctx: &Ctx<'_>, groups: std::ops::Range<usize>, out: &mut Found) {
+        let group = |g: usize| &gr.ent[gr.start[g] as usize..gr.start[g + 1] as usize];
+        for g in groups {
+            let a = group(g);
+            if a.is_empty() {
                 continue;
             }
-            let (bk, st) = (g / gr.stripes, g % gr.stripes);
-            let a = &gr.ent[a0..a1];
             Self::sweep_self(ctx, a, out);
-            for d in 1..=2 {
-                let b2 = bk + d;
-                if b2 >= self.buckets || self.zlo[b2] >= self.zhi[bk] {
-                    continue;
-                }
-                let g2 = b2 * gr.stripes + st;
-                let (c0, c1) = (gr.start[g2] as usize, gr.start[g2 + 1] as usize);
-                if c0 < c1 {
-                    Self::sweep_two(ctx, a, &gr.ent[c0..c1], out);
+            let (bk, st) = (gr.held.start + g / gr.stripes, g % gr.stripes);
+            for b2 in (1..=2).filter_map(|d| self.partner(bk, d)) {
+                let b = group((b2 - gr.held.start) * gr.stripes + st);
+                if !b.is_empty() {
+                    Self::sweep_two(ctx, a, b, out);
                 }
             }
         }
