@@ -475,15 +475,25 @@ fn prepare_in_space_order(
     if !by_id.load(Ordering::Relaxed) {
         return None;
     }
-    crate::grid::radix_sort(&mut keyed, &mut Vec::new(), 32, 63);
-    let valid = keyed.partition_point(|&k| k < INVALID);
-    let order: Vec<u32> = keyed[..valid].iter().map(|&k| k as u32).collect();
-    drop(keyed);
-    let mut place = vec![u32::MAX; tracks.len()];
-    for (p, &o) in order.iter().enumerate() {
-        place[o as usize] = p as u32;
-    }
-    let mut ks = vec![Kin::UNSET; valid];
+    let order_and_place = move || {
+        crate::grid::radix_sort(&mut keyed, &mut Vec::new(), 32, 63);
+        let valid = keyed.partition_point(|&k| k < INVALID);
+        let order: Vec<u32> = keyed[..valid].iter().map(|&k| k as u32).collect();
+        drop(keyed);
+        let mut place = vec![u32::MAX; tracks.len()];
+        for (p, &o) in order.iter().enumerate() {
+            place[o as usize] = p as u32;
+        }
+        (order, place)
+    };
+    // The prepared tracks' blank fill (mapping their memory: at a million,
+    // as long as the sort) on another thread than the sort, when there is
+    // one; one slot per track given, as many as are valid used.
+    let blank = || vec![Kin::UNSET; tracks.len()];
+    let ((order, place), mut ks) =
+        if threads > 1 { crate::par::join(order_and_place, blank)? } else { (order_and_place(), blank()) };
+    let valid = order.len();
+    ks.truncate(valid);
     let chunk = valid.div_ceil(threads).max(1);
     let mut runs: Vec<(u32, &mut [Kin])> =
         ks.chunks_mut(chunk).enumerate().map(|(r, out)| ((r * chunk) as u32, out)).collect();
