@@ -184,18 +184,40 @@ impl ConflictReport {
                 let q = &pairs[p];
                 (u64::from(same(q)) << same_bit) | (((r(q.0) << rank_bits) | r(q.1)) << pos_bits) | p as u64
             });
-            crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, same_bit + 1);
-            keys.dedup_by_key(|k| *k >> pos_bits);
+            let sort = move || {
+                crate::grid::radix_sort(&mut keys, &mut Vec::new(), pos_bits, same_bit + 1);
+                keys.dedup_by_key(|k| *k >> pos_bits);
+                keys
+            };
             // The report is gathered through the sorted keys, with no
             // second copy of a million pairs and no permutation pass.
-            let cross = keys.partition_point(|&k| k >> same_bit == 0);
             let mask = (1u64 << pos_bits) - 1;
             let at = |k: &u64| conflict(&pairs[(k & mask) as usize]);
             let blank = conflict(&pairs[0]);
-            return ConflictReport {
-                cross_party: crate::par::map(&keys[..cross], threads, blank, at),
-                same_party: crate::par::map(&keys[cross..], threads, blank, at),
+            if threads < 2 {
+                let keys = sort();
+                let cross = keys.partition_point(|&k| k >> same_bit == 0);
+                return ConflictReport {
+                    cross_party: crate::par::map(&keys[..cross], 1, blank, at),
+                    same_party: crate::par::map(&keys[cross..], 1, blank, at),
+                };
+            }
+            // On several threads, the blank fill of the longer list (mapping
+            // its memory: at a million pairs, as long as the sort) beside
+            // the sort, one slot per pair found, as many as it has used.
+            let Some((keys, mut longer)) = crate::par::join(sort, || vec![blank; pairs.len()]) else {
+                // Sorting does not panic; were it to, on this thread alone.
+                return Self::from_pairs(tracks, pairs, rank, 1);
             };
+            let cross = keys.partition_point(|&k| k >> same_bit == 0);
+            let (cross_keys, same_keys) = keys.split_at(cross);
+            let cross_longer = cross_keys.len() >= same_keys.len();
+            let (long, short) = if cross_longer { (cross_keys, same_keys) } else { (same_keys, cross_keys) };
+            longer.truncate(long.len());
+            crate::par::fill_indexed(&mut longer, threads, |k| at(&long[k]));
+            let shorter = crate::par::map(short, threads, blank, at);
+            let (cross_party, same_party) = if cross_longer { (longer, shorter) } else { (shorter, longer) };
+            return ConflictReport { cross_party, same_party };
         }
         pairs.sort_unstable_by_key(|&(i, j, _)| (who[i as usize].0, who[j as usize].0, r(i), r(j)));
         pairs.dedup_by_key(|&mut (i, j, _)| (i, j));
@@ -550,6 +572,37 @@ mod tests {
         let fast = kin(1, [WGS84_A, 0.0, 0.0], [0.0, 0.0, 50.0]);
         assert!(pair_conflict(&fast, &inside, &wide).is_some());
         assert!(pair_conflict(&fast, &outside, &wide).is_none());
+    }
+
+    #[test]
+    fn parallel_report_matches_serial_whichever_list_is_longer() {
+        // Enough pairs for the report to be built on several threads, some
+        // found twice; mostly cross-party, then mostly same-party.
+        let mut rng = crate::traffic::SplitMix64::new(9);
+        let mut pairs = Vec::new();
+        for k in 0..(PARALLEL_REPORT_FROM as u64 + 5000) {
+            let i = (rng.next_u64() % 1999) as u32;
+            let j = i + 1 + (rng.next_u64() % (1999 - u64::from(i))) as u32;
+            let g = PairGeometry { t_in: k as f64, t_out: 1.0, t_cpa: 0.5, d_cpa: 2.0 };
+            pairs.push((i, j, g));
+            if k % 97 == 0 {
+                pairs.push((i, j, g));
+            }
+        }
+        for same_every in [1000, 1] {
+            let ks: Vec<Kin> = (0..2000)
+                .map(|i| Kin {
+                    party: PartyId(if i % same_every == 0 { 0 } else { i }),
+                    ..kin(i + 1, [0.0; 3], [0.0; 3])
+                })
+                .collect();
+            let serial = ConflictReport::from_pairs(&ks, pairs.clone(), None, 1);
+            let parallel = ConflictReport::from_pairs(&ks, pairs.clone(), None, 2);
+            assert_eq!(parallel, serial, "{same_every}");
+            let (cross, same) = (serial.cross_party.len(), serial.same_party.len());
+            assert!(if same_every == 1 { same > 10 * cross } else { cross > 10 * same }, "{cross} {same}");
+            assert!(serial.len() < pairs.len());
+        }
     }
 
     #[test]

@@ -56,9 +56,8 @@ pub(crate) fn map<T: Sync, U: Send + Copy>(
 }
 
 /// `f(k)` for every `k` in `0..len`, in order, computed in `threads` runs
-/// at once (see [`on_each`]) into a vector first filled with `blank`; on
-/// the calling thread alone if one panicked. On one thread, collected
-/// without the blank fill.
+/// at once (see [`fill_indexed`]) into a vector first filled with `blank`.
+/// On one thread, collected without the blank fill.
 pub(crate) fn map_indexed<U: Send + Copy>(
     len: usize,
     threads: usize,
@@ -70,7 +69,14 @@ pub(crate) fn map_indexed<U: Send + Copy>(
         return (0..len).map(f).collect();
     }
     let mut out = vec![blank; len];
-    let chunk = len.div_ceil(threads.max(1)).max(1);
+    fill_indexed(&mut out, threads, f);
+    out
+}
+
+/// Sets each `out[k]` to `f(k)`, in `threads` runs at once (see
+/// [`on_each`]); on the calling thread alone if one panicked.
+pub(crate) fn fill_indexed<U: Send>(out: &mut [U], threads: usize, f: impl Fn(usize) -> U + Sync) {
+    let chunk = out.len().div_ceil(threads.max(1)).max(1);
     let mut runs: Vec<(usize, &mut [U])> =
         out.chunks_mut(chunk).enumerate().map(|(r, o)| (r * chunk, o)).collect();
     let ok = on_each(&mut runs, |(first, out)| {
@@ -79,9 +85,10 @@ pub(crate) fn map_indexed<U: Send + Copy>(
         }
     });
     if !ok {
-        return (0..len).map(f).collect();
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = f(k);
+        }
     }
-    out
 }
 
 #[cfg(test)]
