@@ -622,6 +622,17 @@ impl Ctx<'_> {
         swept(&self.local.kf[i as usize], &self.ks[i as usize], s)
     }
 
+    /// The box of level track `i` over `s` with its band over the whole
+    /// look-ahead (as the level tracks' groups and cells hold it; over the
+    /// whole look-ahead, its swept box), read from the frame's tracks and
+    /// bands alone.
+    #[inline]
+    pub(crate) fn level_box(&self, i: u32, s: &Slice) -> Bx {
+        let mut b = spatial(&self.local.kf[i as usize], s);
+        (b.zlo, b.zhi) = self.band[i as usize];
+        b
+    }
+
     /// The band over the whole look-ahead of level track `i` (an empty one
     /// for another track).
     #[inline]

@@ -103,7 +103,7 @@ impl Groups {
             return;
         }
         let sl = ctx.whole();
-        self.boxes.extend(tracks.iter().map(|&k| ctx.swept_of(level[k as usize], &sl)));
+        self.boxes.extend(tracks.iter().map(|&k| ctx.level_box(level[k as usize], &sl)));
         let boxes = &self.boxes;
         // Stripes about a median box tall, at least an eighth of the tallest.
         let (ymin, ymax) = boxes

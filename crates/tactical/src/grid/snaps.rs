@@ -15,7 +15,7 @@
 use std::ops::Range;
 
 use super::levels::Levels;
-use super::{Bx, Ctx, Ent, Slice, floor, spatial, up};
+use super::{Bx, Ctx, Ent, Slice, floor, up};
 
 /// At most this many groups (bucket × cell) per level track (plus 64).
 const GROUPS_PER_TRACK: usize = 2;
@@ -93,9 +93,7 @@ impl Snaps {
             let g = g as usize;
             let slot = self.start[g] as usize;
             self.start[g] += 1;
-            let mut b = spatial(&kf[i as usize], sl);
-            (b.zlo, b.zhi) = ctx.band_of(i);
-            self.ent[slot] = Ent::new(&b, i);
+            self.ent[slot] = Ent::new(&ctx.level_box(i, sl), i);
         }
         for g in (1..=groups).rev() {
             self.start[g] = self.start[g - 1];
