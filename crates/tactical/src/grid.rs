@@ -622,6 +622,12 @@ impl Ctx<'_> {
         swept(&self.local.kf[i as usize], &self.ks[i as usize], s)
     }
 
+    /// Track `i` as prepared.
+    #[inline]
+    pub(crate) fn kin(&self, i: u32) -> &Kin {
+        &self.ks[i as usize]
+    }
+
     /// The box of level track `i` over `s` with its band over the whole
     /// look-ahead (as the level tracks' groups and cells hold it; over the
     /// whole look-ahead, its swept box), read from the frame's tracks and
@@ -685,8 +691,15 @@ impl Ctx<'_> {
     /// filter `f` with track `i`: four at once as vector lanes, fewer one
     /// by one.
     #[inline(always)]
-    fn filter_each(&self, f: Approach, i: u32, js: &[u32], mut then: impl FnMut(u32)) {
-        let (local, kf) = (self.local, &self.local.kf);
+    fn filter_each(&self, f: Approach, i: u32, js: &[u32], then: impl FnMut(u32)) {
+        self.filter_in(&self.local.kf, f, i, js, then);
+    }
+
+    /// [`Ctx::filter_each`] on the tracks `kf` (the frame's, or copies of
+    /// some of them), `i` and `js` being positions in it.
+    #[inline(always)]
+    pub(crate) fn filter_in(&self, kf: &[Kf], f: Approach, i: u32, js: &[u32], mut then: impl FnMut(u32)) {
+        let local = self.local;
         let fi = &kf[i as usize];
         if let Ok(js) = <&[u32; 4]>::try_from(js) {
             for (&j, ok) in js.iter().zip(local.passes(f, fi, js.map(|j| &kf[j as usize]))) {
@@ -709,13 +722,6 @@ impl Ctx<'_> {
         if let Some(p) = test_pair(self.ks, i, j, self.cfg) {
             out.push(p);
         }
-    }
-
-    /// The closest-approach filter (horizontal only) and the exact test of
-    /// level track `i` with each level track of `js` (bands overlapping).
-    #[inline]
-    pub(crate) fn candidate_levels(&self, i: u32, js: &[u32], out: &mut Found) {
-        self.filter_each(Approach::Meet, i, js, |j| self.exact(i, j, out));
     }
 
     /// The filters and the exact test of vertical track `i` with each

@@ -19,7 +19,9 @@
 //! buckets above them that those pairs reach, with stripes of its own. A
 //! small scan takes all buckets as one window.
 
+use super::local::{Approach, Kf};
 use super::{Bx, Ctx, Ent, Found, Four, floor, radix_sort};
+use crate::detect::{Kin, test_pair};
 
 /// At most this many buckets × stripes per track (plus 64).
 const GROUPS_PER_TRACK: usize = 4;
@@ -62,6 +64,13 @@ pub(crate) struct Groups {
     /// `ent[start[g]..start[g + 1]]`, ordered by box start along x.
     ent: Vec<Ent>,
     start: Vec<u32>,
+    /// The held tracks (indices into the scan's tracks), and copies of
+    /// them as prepared and in the frame, which the sweep reads instead of
+    /// the scan's: a window's tracks are a bucket's, spread over all of
+    /// those, a few to a cache line.
+    index: Vec<u32>,
+    kin: Vec<Kin>,
+    kf: Vec<Kf>,
     /// The held tracks' boxes, and their x order (position among the held
     /// tracks in the low 32 bits): buffers of the build.
     boxes: Vec<Bx>,
@@ -93,6 +102,9 @@ impl Groups {
         self.start.clear();
         self.boxes.clear();
         self.keyed.clear();
+        self.index.clear();
+        self.kin.clear();
+        self.kf.clear();
         let tracks = match (levels.first.get(self.held.start), levels.first.get(self.held.end)) {
             (Some(&from), Some(&to)) => &levels.by_bucket[from as usize..to as usize],
             _ => &[],
@@ -103,7 +115,10 @@ impl Groups {
             return;
         }
         let sl = ctx.whole();
-        self.boxes.extend(tracks.iter().map(|&k| ctx.level_box(level[k as usize], &sl)));
+        self.index.extend(tracks.iter().map(|&k| level[k as usize]));
+        self.kin.extend(self.index.iter().map(|&i| *ctx.kin(i)));
+        self.kf.extend(self.index.iter().map(|&i| ctx.local().kf[i as usize]));
+        self.boxes.extend(self.index.iter().map(|&i| ctx.level_box(i, &sl)));
         let boxes = &self.boxes;
         // Stripes about a median box tall, at least an eighth of the tallest.
         let (ymin, ymax) = boxes
@@ -145,7 +160,7 @@ impl Groups {
             let m = key as u32 as usize;
             let b = &boxes[m];
             let g = group(m);
-            let mut e = Ent::new(b, level[tracks[m] as usize]);
+            let mut e = Ent::new(b, m as u32);
             let first = self.stripe(b.lo[1]);
             for s in first..=self.stripe(b.hi[1]) {
                 // Bit 0 marks the stripe the box starts in (see `meets`).
@@ -164,6 +179,18 @@ impl Groups {
     /// The groups of the buckets swept.
     pub(crate) fn swept_groups(&self) -> std::ops::Range<usize> {
         0..self.swept.len() * self.stripes
+    }
+
+    /// The closest-approach filter (horizontal only) and the exact test of
+    /// held track `i` with each held track of `js` (positions among the
+    /// held tracks, bands overlapping), on the copies.
+    #[inline]
+    fn candidates(&self, ctx: &Ctx<'_>, i: u32, js: &[u32], out: &mut Found) {
+        ctx.filter_in(&self.kf, Approach::Meet, i, js, |j| {
+            if let Some((a, b, g)) = test_pair(&self.kin, i, j, ctx.cfg) {
+                out.push((self.index[a as usize], self.index[b as usize], g));
+            }
+        });
     }
 
     #[inline]
@@ -298,19 +325,19 @@ impl Levels {
             if a.is_empty() {
                 continue;
             }
-            Self::sweep_self(ctx, a, out);
+            Self::sweep_self(ctx, gr, a, out);
             let (bk, st) = (gr.held.start + g / gr.stripes, g % gr.stripes);
             for b2 in (1..=2).filter_map(|d| self.partner(bk, d)) {
                 let b = group((b2 - gr.held.start) * gr.stripes + st);
                 if !b.is_empty() {
-                    Self::sweep_two(ctx, a, b, out);
+                    Self::sweep_two(ctx, gr, a, b, out);
                 }
             }
         }
     }
 
     #[inline]
-    fn sweep_self(ctx: &Ctx<'_>, e: &[Ent], out: &mut Found) {
+    fn sweep_self(ctx: &Ctx<'_>, gr: &Groups, e: &[Ent], out: &mut Found) {
         for (p, ep) in e.iter().enumerate() {
             let ep = *ep;
             let mut four = Four::default();
@@ -318,9 +345,9 @@ impl Levels {
                 if eq.lox > ep.hix {
                     break;
                 }
-                four.offer(eq.id, Self::meets(&ep, eq), |js| ctx.candidate_levels(ep.id, js, out));
+                four.offer(eq.id, Self::meets(&ep, eq), |js| gr.candidates(ctx, ep.id, js, out));
             }
-            ctx.candidate_levels(ep.id, four.rest(), out);
+            gr.candidates(ctx, ep.id, four.rest(), out);
         }
     }
 
@@ -328,7 +355,7 @@ impl Levels {
     /// first is compared with the other group's entries starting before its
     /// end.
     #[inline]
-    fn sweep_two(ctx: &Ctx<'_>, a: &[Ent], b: &[Ent], out: &mut Found) {
+    fn sweep_two(ctx: &Ctx<'_>, gr: &Groups, a: &[Ent], b: &[Ent], out: &mut Found) {
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
             let (first, others) = if a[i].lox <= b[j].lox {
@@ -343,9 +370,9 @@ impl Levels {
                 if e.lox > first.hix {
                     break;
                 }
-                four.offer(e.id, Self::meets(&first, e), |js| ctx.candidate_levels(first.id, js, out));
+                four.offer(e.id, Self::meets(&first, e), |js| gr.candidates(ctx, first.id, js, out));
             }
-            ctx.candidate_levels(first.id, four.rest(), out);
+            gr.candidates(ctx, first.id, four.rest(), out);
         }
     }
 
