@@ -319,7 +319,7 @@ fn sample_median<T>(v: &[T], f: impl Fn(&T) -> f64) -> (f64, f64) {
 }
 
 /// The slices for the vertical tracks `vertical` among `local`'s regular
-/// tracks; `phased` for a scan done in phases.
+/// tracks.
 ///
 /// Their count starts from the median travel and climb of the vertical
 /// tracks. More slices mean shorter boxes and bands, so fewer tracks met
@@ -330,10 +330,11 @@ fn sample_median<T>(v: &[T], f: impl Fn(&T) -> f64) -> (f64, f64) {
 /// within its travel (plus `X`) around it at the picture's density. On this
 /// machine, 10,000 tracks over 600 km × 600 km (`m` about 160) were fastest
 /// in 2 slices, a tenth faster than in 3; over 300 km, in 2 to 4 alike;
-/// over 100 km (`m` about 5,900), in 3. A scan in phases keeps the count of
-/// travel and climb: its cells are its peak memory, and larger boxes cross
-/// more cells (1,000,000 tracks took 22 MB more in 2 slices than in 3).
-fn slices(ks: &[Kin], local: &Local, cfg: &DetectionConfig, vertical: &[u32], phased: bool) -> Vec<Slice> {
+/// over 100 km (`m` about 5,900), in 3. 1,000,000 tracks over
+/// 6,000 km × 6,000 km (as dense as the first) take 2 too, about an eighth
+/// faster than in 3, their larger boxes crossing more cells: a peak of
+/// 375–384 MB instead of 365–374 MB.
+fn slices(ks: &[Kin], local: &Local, cfg: &DetectionConfig, vertical: &[u32]) -> Vec<Slice> {
     let t = cfg.lookahead_s;
     let k = |i: &u32| &ks[*i as usize];
     let (travel, _) = sample_median(vertical, |i| {
@@ -347,7 +348,7 @@ fn slices(ks: &[Kin], local: &Local, cfg: &DetectionConfig, vertical: &[u32], ph
     let regular = (local.level.len() + vertical.len()) as f64;
     // A picture with no extent is as dense as can be (`m` infinite).
     let m = regular * near * near / regular_area(local);
-    let sparse = if phased { 1.0 } else { (m / SPARSE_MEETINGS).powf(SPARSE_POWER).min(1.0) };
+    let sparse = (m / SPARSE_MEETINGS).powf(SPARSE_POWER).min(1.0);
     let s = (s * sparse).round();
     let count = if s.is_finite() { (s as usize).clamp(1, MAX_SLICES) } else { 1 };
     let dt = t / count as f64;
@@ -397,7 +398,7 @@ fn candidate_conflicts_in(ks: &[Kin], cfg: &DetectionConfig, phased_from: usize)
     let local = Local::new(ks, cfg, threads);
     let (level, vertical) = (&local.level[..], &local.vertical[..]);
     let phased = ks.len() >= phased_from;
-    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, vertical, phased) };
+    let sl = if vertical.is_empty() { Vec::new() } else { slices(ks, &local, cfg, vertical) };
     let mut ctx = Ctx {
         ks,
         cfg,
@@ -1169,7 +1170,7 @@ mod tests {
         let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
         let cfg = DetectionConfig::en_route();
         let local = Local::new(&ks, &cfg, 1);
-        let sl = slices(&ks, &local, &cfg, &local.vertical, false);
+        let sl = slices(&ks, &local, &cfg, &local.vertical);
         let ctx = Ctx {
             ks: &ks,
             cfg: &cfg,
@@ -1196,10 +1197,10 @@ mod tests {
     }
 
     #[test]
-    fn sparse_pictures_get_fewer_slices_unless_phased() {
+    fn sparse_pictures_get_fewer_slices() {
         use crate::traffic::{GenConfig, generate};
         let cfg = DetectionConfig::en_route();
-        let count = |side_km: f64, phased: bool| {
+        let count = |side_km: f64| {
             let gen_cfg =
                 GenConfig { density_per_km2: 10_000.0 / (side_km * side_km), ..GenConfig::default() };
             let ks = crate::detect::prepare(
@@ -1207,12 +1208,11 @@ mod tests {
                 crate::units::Timestamp::from_micros(0),
             );
             let local = Local::new(&ks, &cfg, 1);
-            slices(&ks, &local, &cfg, &local.vertical, phased).len()
+            slices(&ks, &local, &cfg, &local.vertical).len()
         };
         // Travel and climb alone give 3 slices for this traffic; 600 km
         // is sparse enough for 2, 100 km is not.
-        assert_eq!((count(600.0, false), count(100.0, false)), (2, 3));
-        assert_eq!(count(600.0, true), 3);
+        assert_eq!((count(600.0), count(100.0)), (2, 3));
     }
 
     #[test]
