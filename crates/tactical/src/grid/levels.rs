@@ -19,6 +19,8 @@
 //! buckets above them that those pairs reach, with stripes of its own. A
 //! small scan takes all buckets as one window.
 
+use std::sync::OnceLock;
+
 use super::local::{Approach, Kf};
 use super::{Bx, Ctx, Ent, Found, Four, floor, radix_sort};
 use crate::detect::{Kin, test_pair};
@@ -35,15 +37,21 @@ pub(crate) struct Levels {
     zhi: Vec<f32>,
     /// The bucket of each level track (by position in the level list).
     pub(crate) bucket: Vec<u32>,
-    /// The level tracks (by position in the level list) bucket by bucket,
-    /// in list order within a bucket: bucket `b` holds
-    /// `by_bucket[first[b]..first[b + 1]]`.
-    by_bucket: Vec<u32>,
-    first: Vec<u32>,
+    /// The level tracks bucket by bucket, made by the first to need them
+    /// (in a small scan, the worker building the groups).
+    by_bucket: OnceLock<ByBucket>,
     /// Bucket `b` holds band bottoms in `[(b + b0) hb − H/2, (b + b0 + 1) hb − H/2)`.
     hb: f64,
     b0: f64,
     half_h: f64,
+}
+
+/// The level tracks (by position in the level list) bucket by bucket, in
+/// list order within a bucket: bucket `b` holds `order[first[b]..first[b + 1]]`.
+#[derive(Debug, Default)]
+struct ByBucket {
+    first: Vec<u32>,
+    order: Vec<u32>,
 }
 
 /// The level tracks of a window of buckets by bucket and stripe, in sweep
@@ -105,10 +113,7 @@ impl Groups {
         self.index.clear();
         self.kin.clear();
         self.kf.clear();
-        let tracks = match (levels.first.get(self.held.start), levels.first.get(self.held.end)) {
-            (Some(&from), Some(&to)) => &levels.by_bucket[from as usize..to as usize],
-            _ => &[],
-        };
+        let tracks = levels.tracks_of(self.held.clone());
         if tracks.is_empty() {
             self.start.push(0);
             self.stripes = 1;
@@ -232,19 +237,6 @@ impl Levels {
                 bk as u32
             })
             .collect();
-        out.first = vec![0; out.buckets + 1];
-        for &bk in &out.bucket {
-            out.first[bk as usize + 1] += 1;
-        }
-        for b in 0..out.buckets {
-            out.first[b + 1] += out.first[b];
-        }
-        let mut next = out.first.clone();
-        out.by_bucket = vec![0; level.len()];
-        for (k, &bk) in out.bucket.iter().enumerate() {
-            out.by_bucket[next[bk as usize] as usize] = k as u32;
-            next[bk as usize] += 1;
-        }
         (out.hb, out.b0, out.half_h) = (hb, b0, 0.5 * h);
         out
     }
@@ -273,13 +265,43 @@ impl Levels {
         self.zlo[b] < zhi && zlo < self.zhi[b]
     }
 
+    /// The level tracks bucket by bucket (made on first use).
+    fn by_bucket(&self) -> &ByBucket {
+        self.by_bucket.get_or_init(|| {
+            let mut first = vec![0; self.buckets + 1];
+            for &bk in &self.bucket {
+                first[bk as usize + 1] += 1;
+            }
+            for b in 0..self.buckets {
+                first[b + 1] += first[b];
+            }
+            let mut next = first.clone();
+            let mut order = vec![0; self.bucket.len()];
+            for (k, &bk) in self.bucket.iter().enumerate() {
+                order[next[bk as usize] as usize] = k as u32;
+                next[bk as usize] += 1;
+            }
+            ByBucket { first, order }
+        })
+    }
+
+    /// The level tracks (by position in the level list) of `buckets`.
+    fn tracks_of(&self, buckets: std::ops::Range<usize>) -> &[u32] {
+        if buckets.is_empty() {
+            return &[];
+        }
+        let b = self.by_bucket();
+        &b.order[b.first[buckets.start] as usize..b.first[buckets.end] as usize]
+    }
+
     /// Windows of whole buckets of about `tracks` level tracks each (at
     /// least one bucket each), in bucket order.
     pub(crate) fn windows(&self, tracks: usize) -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
         let mut from = 0;
         for b in 0..self.buckets {
-            if (self.first[b + 1] - self.first[from]) as usize >= tracks.max(1) || b + 1 == self.buckets {
+            let first = &self.by_bucket().first;
+            if (first[b + 1] - first[from]) as usize >= tracks.max(1) || b + 1 == self.buckets {
                 out.push(from..b + 1);
                 from = b + 1;
             }
