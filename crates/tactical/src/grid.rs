@@ -1089,8 +1089,15 @@ mod tests {
         // Dense, half of the aircraft climbing or descending: every part of
         // the scan finds pairs.
         let gen_cfg = GenConfig { density_per_km2: 1.0, vertical_fraction: 0.5, ..GenConfig::default() };
-        let tracks = generate(3000, 5, &gen_cfg);
-        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
+        let (_, together) = schedules_agree(&generate(3000, 5, &gen_cfg));
+        assert!(together.len() > 5_000, "{}", together.len());
+    }
+
+    /// The prepared `tracks` and their pairs (sorted, once each), asserting
+    /// that the scan in phases on one and two threads finds the same pairs
+    /// as the scan of items.
+    fn schedules_agree(tracks: &[crate::track::TrackState]) -> (Vec<Kin>, Pairs) {
+        let ks = crate::detect::prepare(tracks, crate::units::Timestamp::from_micros(0));
         let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
         let sorted = |mut v: Pairs| {
             v.sort_by_key(|p| (p.0, p.1));
@@ -1098,11 +1105,11 @@ mod tests {
             v
         };
         let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
-        assert!(together.len() > 5_000, "{}", together.len());
         for threads in [1, 2] {
             let cfg = DetectionConfig { threads, ..cfg };
             assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");
         }
+        (ks, together)
     }
 
     #[test]
@@ -1118,24 +1125,13 @@ mod tests {
         for s in &mut tracks {
             s.altitude.feet += rng.range(-700.0, 700.0);
         }
-        let ks = crate::detect::prepare(&tracks, crate::units::Timestamp::from_micros(0));
-        let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
-        let sorted = |mut v: Pairs| {
-            v.sort_by_key(|p| (p.0, p.1));
-            v.dedup_by_key(|p| (p.0, p.1));
-            v
-        };
-        let together = sorted(candidate_conflicts_in(&ks, &cfg, usize::MAX));
+        let (ks, together) = schedules_agree(&tracks);
         let level_apart = |&&(i, j, _): &&(u32, u32, PairGeometry)| {
             let (a, b) = (&ks[i as usize], &ks[j as usize]);
             a.w_fps == 0.0 && b.w_fps == 0.0 && (a.z_ft / 1000.0).floor() != (b.z_ft / 1000.0).floor()
         };
         // Many pairs of level tracks in different buckets.
         assert!(together.iter().filter(level_apart).count() > 200, "{}", together.len());
-        for threads in [1, 2] {
-            let cfg = DetectionConfig { threads, ..cfg };
-            assert_eq!(sorted(candidate_conflicts_in(&ks, &cfg, 0)), together, "{threads}");
-        }
     }
 
     #[test]
