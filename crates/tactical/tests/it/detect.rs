@@ -249,6 +249,8 @@ fn large_pictures_scanned_in_space_order_report_as_in_any_order() {
     let cfg = DetectionConfig { threads: 2, ..DetectionConfig::en_route() };
     let ordered = detect(&t, T0, &cfg);
     assert!(ordered.cross_party.len() > 1000 && !ordered.same_party.is_empty(), "{}", ordered.len());
+    // On one thread too (its preparation and report take other paths).
+    assert_eq!(detect(&t, T0, &DetectionConfig { threads: 1, ..cfg }), ordered);
     t.reverse();
     assert_eq!(detect(&t, T0, &cfg), ordered);
 }
