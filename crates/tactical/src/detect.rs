@@ -314,9 +314,9 @@ fn prepare_parallel(tracks: &[TrackState], now: Timestamp, threads: usize) -> Ve
     }
     // Invalid tracks are left unset (a NaN altitude), then dropped.
     let mut ks = vec![Kin::UNSET; tracks.len()];
-    let chunk = tracks.len().div_ceil(threads);
+    let chunk = tracks.len().div_ceil(threads * SHARES_PER_THREAD);
     let mut jobs: Vec<_> = ks.chunks_mut(chunk).zip(tracks.chunks(chunk)).collect();
-    let ok = crate::par::on_each(&mut jobs, |(out, input)| {
+    let ok = crate::par::on_each_shared(&mut jobs, threads, |(out, input)| {
         for (k, s) in out.iter_mut().zip(input.iter()) {
             if let Some(v) = Kin::new(s, now) {
                 *k = v;
@@ -330,6 +330,10 @@ fn prepare_parallel(tracks: &[TrackState], now: Timestamp, threads: usize) -> Ve
     ks.retain(|k| !k.z_ft.is_nan());
     ks
 }
+
+/// Runs of tracks per thread in which a picture is prepared (see
+/// [`crate::par::on_each_shared`]).
+const SHARES_PER_THREAD: usize = 16;
 
 /// From this many tracks on, tracks are prepared on several threads.
 const PARALLEL_PREPARE_FROM: usize = 4096;
