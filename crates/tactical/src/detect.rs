@@ -521,21 +521,25 @@ fn prepare_in_space_order(
     let valid = order.len();
     ks.truncate(valid);
     let chunk = valid.div_ceil(threads).max(1);
-    let mut runs: Vec<(u32, &mut [Kin])> =
-        ks.chunks_mut(chunk).enumerate().map(|(r, out)| ((r * chunk) as u32, out)).collect();
-    let prepared = crate::par::on_each(&mut runs, |(first, out)| {
+    // Each run with the number of its places filled.
+    let mut runs: Vec<(u32, &mut [Kin], usize)> =
+        ks.chunks_mut(chunk).enumerate().map(|(r, out)| ((r * chunk) as u32, out, 0)).collect();
+    let prepared = crate::par::on_each(&mut runs, |(first, out, filled)| {
         let places = *first..*first + out.len() as u32;
         for (s, &p) in tracks.iter().zip(&place) {
             if places.contains(&p)
                 && let Some(k) = Kin::new(s, now)
             {
                 out[(p - places.start) as usize] = k;
+                *filled += 1;
             }
         }
     });
     // Preparing does not panic, and a track is valid exactly when it can
     // be prepared; were either to fail, the scan in id order.
-    (prepared && ks.iter().all(|k| !k.z_ft.is_nan())).then_some((ks, order))
+    let complete = prepared && runs.iter().all(|(_, out, filled)| *filled == out.len());
+    drop(runs);
+    complete.then_some((ks, order))
 }
 
 /// Whether the tracks' ids increase strictly (no id shared).

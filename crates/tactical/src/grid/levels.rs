@@ -74,8 +74,8 @@ pub(crate) struct Groups {
     start: Vec<u32>,
     /// The held tracks (indices into the scan's tracks), and copies of
     /// them as prepared and in the frame, which the sweep reads instead of
-    /// the scan's: a window's tracks are a bucket's, spread over all of
-    /// those, a few to a cache line.
+    /// the scan's: in a large scan a window's tracks are a bucket's, spread
+    /// over all of those, a few to a cache line.
     index: Vec<u32>,
     kin: Vec<Kin>,
     kf: Vec<Kf>,
@@ -297,10 +297,9 @@ impl Levels {
     /// Windows of whole buckets of about `tracks` level tracks each (at
     /// least one bucket each), in bucket order.
     pub(crate) fn windows(&self, tracks: usize) -> Vec<std::ops::Range<usize>> {
-        let mut out = Vec::new();
-        let mut from = 0;
+        let (mut out, mut from) = (Vec::new(), 0);
+        let first = &self.by_bucket().first;
         for b in 0..self.buckets {
-            let first = &self.by_bucket().first;
             if (first[b + 1] - first[from]) as usize >= tracks.max(1) || b + 1 == self.buckets {
                 out.push(from..b + 1);
                 from = b + 1;
