@@ -15,7 +15,7 @@ pub const SALT_LEN: usize = 16;
 ///
 /// All fields except `hash` are covered by `hash` (see the crate documentation for the
 /// exact byte layout). Build entries with [`Chain::append`]; a hand-built or stored entry
-/// is checked by [`crate::verify`] / [`crate::verify_slice`].
+/// is checked by [`crate::verify()`] / [`crate::verify_slice`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Position in the log: 1 for the first entry, then contiguous.

@@ -3,7 +3,7 @@
 //! Every state change, notice, message, acknowledgement and disclosure is appended as an
 //! [`Entry`] to a hash chain; the service periodically signs the chain head with Ed25519
 //! ([`Checkpoint`]). Anyone holding the log (or a party's [`Slice`] of it) and the
-//! service's public key can verify it offline with [`verify`] / [`verify_slice`], using
+//! service's public key can verify it offline with [`verify()`] / [`verify_slice`], using
 //! only SHA-256 and Ed25519 and the byte layouts below.
 //!
 //! # What a successful verification proves

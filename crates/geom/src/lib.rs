@@ -46,7 +46,7 @@
 //! * Areas: Karney's geodesic polygon area (`geo`); within 1° of a pole,
 //!   where its per-edge terms get huge and cancel, the planar area in the
 //!   ellipsoid's polar Lambert azimuthal equal-area projection.
-//! * Intersection *geometry* ([`clip`]): both footprints in one gnomonic
+//! * Intersection *geometry* ([`clip()`]): both footprints in one gnomonic
 //!   plane, `geo`'s boolean operations there, vertices projected back;
 //!   circles become circumscribed polygons (never under-reporting).
 //!

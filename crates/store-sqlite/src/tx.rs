@@ -41,7 +41,7 @@ pub(crate) trait Lease: Deref<Target = Connection> {}
 impl<T: Deref<Target = Connection>> Lease for T {}
 
 /// One SQLite transaction. `BEGIN` has been executed when it is built;
-/// dropping it without [`Tx::commit`] executes `ROLLBACK`.
+/// dropping it without [`Tx::commit`](deconflict_core::store::Tx::commit) executes `ROLLBACK`.
 pub(crate) struct SqliteTx<L: Lease> {
     conn: L,
     mode: TxMode,

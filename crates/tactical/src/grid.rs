@@ -1,4 +1,4 @@
-//! Spatial pruning for the pruned scan ([`crate::detect`]).
+//! Spatial pruning for the pruned scan ([`crate::detect()`]).
 //!
 //! Every regular track ([`local`]) is either *level* (vertical travel
 //! over the look-ahead at most `H/4`) or *vertical*. Pairs of level tracks
@@ -19,7 +19,7 @@
 //! in the inflation. Bands are computed in f64 and rounded outwards to
 //! single precision with no slack: the exact test asks for a vertical
 //! distance below `H` by 10⁻¹² of the magnitudes involved
-//! ([`crate::detect`]), so two level aircraft one minimum apart (adjacent
+//! ([`mod@crate::detect`]), so two level aircraft one minimum apart (adjacent
 //! flight levels) are never even compared.
 //!
 //! ## Slices

@@ -88,7 +88,7 @@ pub(crate) fn line_for(tx: &mut dyn Tx, id: &LineId, caller: &PartyName) -> Resu
     Ok(line)
 }
 
-/// Every line (at most [`MAX_LIST`]).
+/// Every line (at most [`MAX_LIST`](super::MAX_LIST)).
 pub(crate) fn all_lines(tx: &mut dyn Tx) -> Result<Vec<Line>, EngineError> {
     load_all(tx, kind::LINE, RecordKey::All)
 }

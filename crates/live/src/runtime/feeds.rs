@@ -1,7 +1,7 @@
 //! The IO of sources: TCP listeners and clients for SBS-1, Beast and raw
 //! Mode S, UDP (unicast and multicast) for ASTERIX, and polls of
 //! `aircraft.json` over HTTP or from a file. Bytes go to a
-//! [`Decoder`](crate::source::decode::Decoder), reports to the picture,
+//! [`Decoder`], reports to the picture,
 //! counts to the source's [`SourceStatus`].
 
 use std::net::SocketAddr;

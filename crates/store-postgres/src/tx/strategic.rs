@@ -39,7 +39,7 @@ macro_rules! subscription_cols {
          notify_for_constraints, implicit, updated_at, extents"
     };
 }
-/// The columns derived by [`Spatial`](crate::spatial::Spatial), in the order `spatial_params` binds them.
+/// The columns derived by [`Spatial`], in the order `spatial_params` binds them.
 macro_rules! spatial_cols {
     () => {
         "time_start, time_end, alt_lower, alt_upper, min_lat, max_lat, min_lng, max_lng, cells, cells_complete"

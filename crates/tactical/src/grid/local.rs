@@ -11,7 +11,7 @@
 //!
 //! ## From the exact test's horizontal distance to a 3-D distance
 //!
-//! The exact test ([`crate::detect`]) measures `x(t) = pa(t) − pb(t)`
+//! The exact test ([`mod@crate::detect`]) measures `x(t) = pa(t) − pb(t)`
 //! (straight ECEF lines) in the tangent plane at the scan-time midpoint
 //! `m`, with unit normal `n = G(m)/|G(m)|`, where `G(p) = (px/a², py/a²,
 //! pz/b²)` and `Q(p) = p·G(p)` (1 on the ellipsoid). So
